@@ -1,0 +1,238 @@
+# libonshi — GNU make build (no autotools). README.md lists the targets.
+# SPDX-License-Identifier: Apache-2.0
+#
+# Layout of what is built:
+#   lib/libonshi.so.X.Y.Z (+ .so.0, .so links) and lib/libonshi.a   default build
+#   build/default/...   objects, tools (bin/), tests       build/asan/...  SANITIZE=1 twin
+# Folders plug in through an optional module.mk (src/*/, tools/*/, test/*/, test/unit/*/,
+# bench/, examples/) that appends to the variables documented in docs/build.md.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+# GNU installation directories; DESTDIR is prepended at install time only.
+PREFIX       ?= /usr/local
+EXEC_PREFIX  ?= $(PREFIX)
+BINDIR       ?= $(EXEC_PREFIX)/bin
+LIBDIR       ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR      ?=
+INSTALL      ?= install
+
+CC       ?= cc
+CXX      ?= c++
+CFLAGS   ?= -O2 -g
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+  B      := build/asan
+  OUTLIB := build/asan/lib
+  SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+  B      := build/default
+  OUTLIB := lib
+  SAN    :=
+endif
+
+# Foreign libraries. mbedTLS and http-parser have no .pc file on Debian.
+PC_PKGS   := libxml-2.0 libpcsclite sqlite3 libcjson libzip
+PC_CFLAGS := $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
+PC_LIBS   := $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
+DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+
+WARN      := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=c11 $(WARN) -fvisibility=hidden -fPIC -Iinclude -Isrc \
+               -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN)
+LIB_CFLAGS  := $(BASE_CFLAGS) -DONSHI_BUILDING $(CFLAGS) $(CPPFLAGS)
+# Tools and tests see internal headers too (they link the static archive).
+APP_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+APP_LDFLAGS := $(SAN) $(LDFLAGS)
+
+SONAME   := libonshi.so.$(VERSION_MAJOR)
+SHLIB    := $(OUTLIB)/libonshi.so.$(VERSION)
+STATICLIB := $(OUTLIB)/libonshi.a
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+
+# ---- variables module.mk files append to -------------------------------------------------
+TESTSUPPORT_SRC := $(wildcard test/support/*.c)
+UNIT_TESTS      :=            # extra unit-test binaries (the test/unit/*/test_*.c are automatic)
+TOOLS           := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/main.c))))
+CHECK_TARGETS   :=            # run by `make check` after the unit tests (default build)
+SAN_CHECK_TARGETS :=          # also run by the SANITIZE=1 pass of `make check`
+BENCH_TARGETS   :=            # run by `make bench`
+EXAMPLES        := $(basename $(notdir $(wildcard examples/*.c)))
+INSTALL_TOOLS   :=            # tools installed into BINDIR by `make install`
+CLEAN_EXTRA     :=
+
+-include $(wildcard src/*/module.mk tools/*/module.mk test/*/module.mk test/unit/*/module.mk \
+                    bench/module.mk examples/module.mk)
+
+.PHONY: all lib tools examples check check-default check-sanitize deps install uninstall \
+        clean abi-check abi-baseline docs bench unit header-test exports-test install-test \
+        status-table-test docs-test demo
+.DEFAULT_GOAL := all
+# Keep intermediate objects (tests are built from them through pattern rules).
+.SECONDARY:
+
+all: lib tools
+
+lib: $(SHLIB) $(OUTLIB)/$(SONAME) $(OUTLIB)/libonshi.so $(STATICLIB)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHLIB): $(LIB_OBJ) lib/onshi.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/onshi.map -Wl,--no-undefined -Wl,--as-needed \
+	    -o $@ $(LIB_OBJ) $(APP_LDFLAGS) $(DEP_LIBS)
+
+$(OUTLIB)/$(SONAME): $(SHLIB)
+	ln -sf $(notdir $(SHLIB)) $@
+
+$(OUTLIB)/libonshi.so: $(OUTLIB)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(STATICLIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+# ---- objects of programs (tools, tests, examples, benches) --------------------------------
+$(B)/app/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
+
+TESTSUPPORT_OBJ := $(TESTSUPPORT_SRC:%.c=$(B)/app/%.o)
+TESTSUPPORT_LIB := $(B)/libtestsupport.a
+$(TESTSUPPORT_LIB): $(TESTSUPPORT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(TESTSUPPORT_OBJ) $(if $(TESTSUPPORT_OBJ),,)
+
+# Tools: tools/NAME/*.c (with main.c) → $(B)/bin/NAME, linked with the static library so
+# they may use internal layer APIs. NAME_EXTRA_OBJ / NAME_LIBS may come from module.mk.
+define tool_rule
+$(1)_OBJ := $$(patsubst %.c,$(B)/app/%.o,$$(wildcard tools/$(1)/*.c)) $$($(1)_EXTRA_OBJ)
+$(B)/bin/$(1): $$($(1)_OBJ) $(STATICLIB)
+	@mkdir -p $$(dir $$@)
+	$(CC) -o $$@ $$($(1)_OBJ) $(STATICLIB) $$($(1)_LIBS) $(APP_LDFLAGS) $(DEP_LIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+tools: $(TOOLS:%=$(B)/bin/%)
+
+# Unit tests: test/unit/LAYER/test_*.c, each its own cmocka program.
+UNIT_SRC   := $(sort $(wildcard test/unit/*/test_*.c))
+UNIT_BINS  := $(UNIT_SRC:%.c=$(B)/%) $(UNIT_TESTS)
+$(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(TESTSUPPORT_LIB) $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS) -lcmocka
+
+# Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
+EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
+$(B)/examples/%: examples/%.c $(SHLIB) include/onshi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \
+	    -Wl,-rpath,$(abspath $(OUTLIB)) $(APP_LDFLAGS)
+examples: $(EXAMPLE_BINS)
+
+# ---- deps: install missing Debian packages (idempotent; quiet when all are present) -------
+deps:
+	@sh tools/deps.sh
+
+# ---- check ---------------------------------------------------------------------------------
+RESULTS := build/results.txt
+RUN     := sh test/run.sh
+
+# `make check` = deps, then the default build with every test, then the unit tests, fuzz
+# corpora and SAN_CHECK_TARGETS again under ASan+UBSan; it ends with one summary line.
+# The sub-makes re-read pkg-config after deps may have installed packages.
+check: deps
+	@mkdir -p build && rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory check-default
+	@$(MAKE) --no-print-directory SANITIZE=1 check-sanitize
+	@$(RUN) summary $(RESULTS)
+
+check-default: all examples unit header-test exports-test status-table-test docs-test \
+               abi-check install-test $(CHECK_TARGETS)
+
+check-sanitize: all unit $(SAN_CHECK_TARGETS)
+
+unit: $(UNIT_BINS)
+	@$(RUN) cmocka $(RESULTS) $(UNIT_BINS)
+
+header-test: include/onshi.h
+	@mkdir -p $(B)/header
+	@$(RUN) script $(RESULTS) "header as C89 -pedantic" \
+	    $(CC) -std=c89 -pedantic -Wall -Wextra -Werror -Iinclude -c test/header/c89.c \
+	    -o $(B)/header/c89.o
+	@$(RUN) script $(RESULTS) "header as C++" \
+	    $(CXX) -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c test/header/cxx.cc \
+	    -o $(B)/header/cxx.o
+
+exports-test: $(SHLIB)
+	@$(RUN) script $(RESULTS) "exports only onshi_*" sh test/scripts/check-exports.sh $(SHLIB)
+
+status-table-test:
+	@$(RUN) script $(RESULTS) "status codes: header = table" \
+	    sh test/scripts/check-status-table.sh include/onshi.h src/core/status.def
+
+install-test: lib
+	@$(RUN) script $(RESULTS) "install + pkg-config" \
+	    sh test/scripts/check-install.sh "$(MAKE)" "$(CC)"
+
+# ---- ABI (libabigail) ---------------------------------------------------------------------
+ABI_BASELINE := lib/onshi.abi
+abi-check: $(SHLIB)
+	@$(RUN) script $(RESULTS) "ABI matches lib/onshi.abi" \
+	    sh test/scripts/check-abi.sh $(SHLIB) $(ABI_BASELINE) $(B)/onshi.abi
+
+# A deliberate ABI change: regenerate the baseline, commit it with a CHANGELOG "ABI:" line.
+abi-baseline: $(SHLIB)
+	abidw --no-corpus-path --no-comp-dir-path --out-file $(ABI_BASELINE) $(SHLIB)
+	@echo "wrote $(ABI_BASELINE); add an 'ABI:' line to CHANGELOG.md"
+
+# ---- generated docs -------------------------------------------------------------------------
+DOCGEN := $(B)/bin/onshi-docgen
+docs: $(DOCGEN)
+	$(DOCGEN) options > docs/options.md
+	$(DOCGEN) status > docs/status-codes.md
+
+docs-test: $(DOCGEN)
+	@$(RUN) script $(RESULTS) "docs/options.md and docs/status-codes.md up to date" \
+	    sh test/scripts/check-docs.sh $(DOCGEN)
+
+# ---- benchmarks (not tests: they print ratios against a peer measured in the same run) ----
+bench: all $(BENCH_TARGETS)
+
+# ---- install / uninstall --------------------------------------------------------------------
+install: lib
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 include/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi.h
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION)
+	ln -sf libonshi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so
+	$(INSTALL) -m 644 $(STATICLIB) $(DESTDIR)$(LIBDIR)/libonshi.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    lib/onshi.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc
+	@for t in $(INSTALL_TOOLS); do \
+	    $(INSTALL) -d $(DESTDIR)$(BINDIR) && $(INSTALL) -m 755 $(B)/bin/$$t $(DESTDIR)$(BINDIR)/$$t; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so \
+	      $(DESTDIR)$(LIBDIR)/libonshi.a $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc \
+	      $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+
+clean:
+	rm -rf build lib/libonshi.so* lib/libonshi.a $(CLEAN_EXTRA)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

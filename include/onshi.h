@@ -1,0 +1,571 @@
+/*
+ * libonshi — オンライン資格確認 (online eligibility verification of Japanese public
+ * health insurance) SDK.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * This is the only public header. It is C89-clean (compiled with -std=c89 -pedantic in the
+ * tests) and usable from C++.
+ *
+ * Conventions (docs/api-conventions.md has the long form):
+ *  - Every type is opaque. Results are read through typed getters by numbered id.
+ *  - Functions return an int status: 0 (ONSHI_OK) or a negative ONSHI_E_* code. Codes are
+ *    banded per layer (onshi_status_band) and never renumbered. Outputs come first (`out`).
+ *  - Error detail is kept per context (onshi_ctx_last_error*), never per thread.
+ *  - Strings are UTF-8 and NUL-terminated. A returned `const char *` is borrowed; each
+ *    function says how long it stays valid. Objects returned through `out` are owned by the
+ *    caller and released with the matching `_free` function, which accepts NULL.
+ *  - Threads: one onshi_ctx is used by one thread at a time; different contexts may be used in
+ *    parallel. The only call that may be made on a context from another thread is
+ *    onshi_ctx_cancel(). Callbacks run on the thread that made the call, never under an
+ *    internal lock.
+ *  - Callbacks take `void *userdata` first and return int: non-zero aborts the operation,
+ *    which then returns ONSHI_E_CANCELLED.
+ *  - The library never prints, never exits and never aborts on bad input.
+ */
+#ifndef ONSHI_H
+#define ONSHI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Export and calling-convention macros
+ * ------------------------------------------------------------------------------------- */
+#if defined(_WIN32)
+#  define ONSHI_CALL __cdecl
+#  if defined(ONSHI_STATIC)
+#    define ONSHI_API
+#  elif defined(ONSHI_BUILDING)
+#    define ONSHI_API __declspec(dllexport)
+#  else
+#    define ONSHI_API __declspec(dllimport)
+#  endif
+#else
+#  define ONSHI_CALL
+#  if defined(ONSHI_BUILDING) && defined(__GNUC__)
+#    define ONSHI_API __attribute__((visibility("default")))
+#  else
+#    define ONSHI_API
+#  endif
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------------------- */
+#define ONSHI_VERSION_MAJOR 0
+#define ONSHI_VERSION_MINOR 1
+#define ONSHI_VERSION_PATCH 0
+#define ONSHI_VERSION_STRING "0.1.0"
+/** The version as one comparable number: 0xMMmmpp. */
+#define ONSHI_VERSION_NUM \
+    ((ONSHI_VERSION_MAJOR << 16) | (ONSHI_VERSION_MINOR << 8) | ONSHI_VERSION_PATCH)
+
+/**
+ * The version of the library actually loaded (which may differ from the header's).
+ *
+ * @param major  out, may be NULL
+ * @param minor  out, may be NULL
+ * @param patch  out, may be NULL
+ * @return the version string, static storage ("0.1.0").
+ * Thread rule: any thread, any time.
+ * @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patch);
+
+/* ---------------------------------------------------------------------------------------
+ * Status codes. 0 is success; errors are negative and banded per layer:
+ *   core -1..-99, card -100..-199, jpki -200..-299, codec -300..-399,
+ *   transport -400..-499, service -500..-599, callback/cancel -600..-699.
+ * A code is never renumbered or reused. New codes are appended at the end of their band.
+ * ------------------------------------------------------------------------------------- */
+#define ONSHI_OK 0
+
+/* core */
+#define ONSHI_E_GENERIC              -1  /**< internal error (a bug: please report) */
+#define ONSHI_E_INVALID_ARG          -2  /**< an argument is NULL or out of range */
+#define ONSHI_E_NOMEM                -3  /**< out of memory */
+#define ONSHI_E_UNKNOWN_OPTION       -4  /**< no option with this id */
+#define ONSHI_E_OPTION_TYPE          -5  /**< option set or read with the wrong type */
+#define ONSHI_E_OPTION_RANGE         -6  /**< option value out of its range */
+#define ONSHI_E_BUFFER_TOO_SMALL     -7  /**< caller's buffer is too small */
+#define ONSHI_E_UNSUPPORTED          -8  /**< not supported by this build or platform */
+#define ONSHI_E_IO                   -9  /**< file or OS I/O error (errno as foreign detail) */
+#define ONSHI_E_STORE               -10  /**< the state store (SQLite) failed */
+#define ONSHI_E_NOT_FOUND           -11  /**< the requested item does not exist */
+#define ONSHI_E_STATE               -12  /**< call not valid in the object's current state */
+#define ONSHI_E_LIMIT               -13  /**< a configured size or count limit was exceeded */
+#define ONSHI_E_CONFIG              -14  /**< configuration file or value error */
+#define ONSHI_E_RANDOM              -15  /**< the random generator failed */
+
+/* card: reader access (PC/SC or vendor transmit callback) */
+#define ONSHI_E_CARD_NO_SERVICE     -100 /**< smart-card service (pcscd) not running */
+#define ONSHI_E_CARD_NO_READER      -101 /**< no card reader connected */
+#define ONSHI_E_CARD_READER_NOT_FOUND -102 /**< the configured reader is not present */
+#define ONSHI_E_CARD_NO_CARD        -103 /**< no card in the reader */
+#define ONSHI_E_CARD_REMOVED        -104 /**< the card was removed during the operation */
+#define ONSHI_E_CARD_READER_BUSY    -105 /**< another program holds the reader exclusively */
+#define ONSHI_E_CARD_TIMEOUT        -106 /**< waiting for a card timed out */
+#define ONSHI_E_CARD_COMM           -107 /**< communication with the card failed */
+#define ONSHI_E_CARD_RESET          -108 /**< the card was reset by another program */
+#define ONSHI_E_CARD_UNRESPONSIVE   -109 /**< the card does not answer (inserted wrongly?) */
+#define ONSHI_E_CARD_PCSC           -110 /**< other PC/SC error (code as foreign detail) */
+#define ONSHI_E_CARD_DRIVER         -111 /**< the vendor transmit callback failed */
+
+/* jpki: APDU, JPKI application, PIN, certificates */
+#define ONSHI_E_JPKI_NOT_JPKI       -200 /**< not a My Number Card (no JPKI application) */
+#define ONSHI_E_JPKI_UNSUPPORTED_TOKEN -201 /**< JPKI token type not supported */
+#define ONSHI_E_JPKI_APDU_REFUSED   -202 /**< APDU refused by the allowlist (privacy rule) */
+#define ONSHI_E_JPKI_SW             -203 /**< unexpected status word from the card */
+#define ONSHI_E_JPKI_BAD_RESPONSE   -204 /**< malformed or truncated answer from the card */
+#define ONSHI_E_JPKI_FILE_NOT_FOUND -205 /**< file not found on the card */
+#define ONSHI_E_JPKI_PIN_WRONG      -206 /**< wrong PIN (tries left as foreign detail) */
+#define ONSHI_E_JPKI_PIN_LOCKED     -207 /**< PIN locked: only the municipal office can reset */
+#define ONSHI_E_JPKI_PIN_LAST_TRY   -208 /**< one try left and the UI did not confirm it */
+#define ONSHI_E_JPKI_PIN_FORMAT     -209 /**< the PIN is not 4 digits */
+#define ONSHI_E_JPKI_PIN_REQUIRED   -210 /**< the card requires PIN verification first */
+#define ONSHI_E_JPKI_CERT_PARSE     -211 /**< certificate cannot be parsed */
+#define ONSHI_E_JPKI_CERT_EXPIRED   -212 /**< certificate expired */
+#define ONSHI_E_JPKI_CERT_NOT_YET_VALID -213 /**< certificate not yet valid */
+#define ONSHI_E_JPKI_CERT_UNKNOWN_ISSUER -214 /**< certificate issuer not among trusted CAs */
+#define ONSHI_E_JPKI_CERT_INVALID   -215 /**< certificate chain invalid (signature etc.) */
+#define ONSHI_E_JPKI_CERT_REVOKED   -216 /**< certificate revoked */
+#define ONSHI_E_JPKI_SIGNATURE      -217 /**< the card's signature did not verify */
+#define ONSHI_E_JPKI_APDU_ENCODE    -218 /**< APDU parameters cannot be encoded */
+
+/* codec: XML messages */
+#define ONSHI_E_XML_MALFORMED       -300 /**< XML not well-formed (line/byte in the message) */
+#define ONSHI_E_XML_DTD             -301 /**< DTD, DOCTYPE or entity declaration refused */
+#define ONSHI_E_XML_TOO_LARGE       -302 /**< input larger than the configured cap */
+#define ONSHI_E_XML_TOO_DEEP        -303 /**< nesting deeper than the configured cap */
+#define ONSHI_E_ENCODING            -304 /**< bytes invalid for the document's encoding */
+#define ONSHI_E_ENCODING_MISMATCH   -305 /**< declared encoding disagrees with the content */
+#define ONSHI_E_UNENCODABLE         -306 /**< a character cannot be written in the encoding */
+#define ONSHI_E_UNKNOWN_MESSAGE     -307 /**< message type not recognised */
+#define ONSHI_E_FIELD_MISSING       -308 /**< a mandatory field is missing */
+#define ONSHI_E_FIELD_FORMAT        -309 /**< a field has the wrong format */
+#define ONSHI_E_FIELD_LENGTH        -310 /**< a field is too long */
+#define ONSHI_E_CHECK_DIGIT         -311 /**< a number's check digit (検証番号) is wrong */
+#define ONSHI_E_CODE_VALUE          -312 /**< a code value is not in its code table */
+#define ONSHI_E_FIELD_ID            -313 /**< no such field id for this object */
+#define ONSHI_E_JSON                -314 /**< JSON input invalid */
+
+/* transport: file exchange and HTTPS */
+#define ONSHI_E_FOLDER              -400 /**< exchange folder missing or not accessible */
+#define ONSHI_E_FOLDER_NOT_WRITABLE -401 /**< exchange folder not writable */
+#define ONSHI_E_DISK_FULL           -402 /**< no space left on the device */
+#define ONSHI_E_TIMEOUT             -403 /**< operation timed out */
+#define ONSHI_E_PENDING             -404 /**< request sent, result not yet there: do not resend */
+#define ONSHI_E_ERR_FILE            -405 /**< the linkage app answered with an error file */
+#define ONSHI_E_LINKAGE_NOT_RUNNING -406 /**< the linkage app did not take the request */
+#define ONSHI_E_RESULT_UNSTABLE     -407 /**< result file kept changing (half-written) */
+#define ONSHI_E_RESULT_TOO_LARGE    -408 /**< result larger than the configured cap */
+#define ONSHI_E_ZIP                 -409 /**< ZIP result invalid or over its limits */
+#define ONSHI_E_DNS                 -410 /**< host name could not be resolved */
+#define ONSHI_E_CONNECT             -411 /**< TCP connection failed */
+#define ONSHI_E_TLS                 -412 /**< TLS handshake or record error */
+#define ONSHI_E_TLS_SERVER_CERT     -413 /**< server certificate not trusted */
+#define ONSHI_E_TLS_HOSTNAME        -414 /**< server certificate is for another host */
+#define ONSHI_E_TLS_SERVER_CERT_EXPIRED -415 /**< server certificate expired */
+#define ONSHI_E_CLIENT_CERT         -416 /**< client certificate missing or unreadable */
+#define ONSHI_E_CLIENT_CERT_PASSWORD -417 /**< wrong password for the client certificate */
+#define ONSHI_E_CLIENT_CERT_EXPIRED -418 /**< client certificate expired */
+#define ONSHI_E_TLS_PIN_MISMATCH    -419 /**< server key does not match the pinned key */
+#define ONSHI_E_PROXY               -420 /**< the proxy refused or failed */
+#define ONSHI_E_HTTP_STATUS         -421 /**< server answered an HTTP error status */
+#define ONSHI_E_HTTP_PROTOCOL       -422 /**< malformed HTTP response */
+#define ONSHI_E_CONNECTION_CLOSED   -423 /**< connection closed in the middle of a response */
+#define ONSHI_E_SERVER_BUSY         -424 /**< server overloaded (503) after retries */
+#define ONSHI_E_TLS_VERSION         -425 /**< server offers only TLS older than 1.2 */
+
+/* service: workflows and the central system's answers */
+#define ONSHI_E_SYSTEM_ERROR        -500 /**< the system answered an error (SegmentOfResult 9) */
+#define ONSHI_E_PROCESSING_ERROR    -501 /**< processing error (ProcessingResultStatus 2) */
+#define ONSHI_E_STILL_PROCESSING    -502 /**< the system is still processing (try later) */
+#define ONSHI_E_NO_CONSENT          -503 /**< the patient has not consented */
+#define ONSHI_E_CONSENT_EXPIRED     -504 /**< the patient's consent has expired */
+#define ONSHI_E_DISASTER_CLOSED     -505 /**< disaster mode is not open for this region/date */
+#define ONSHI_E_BATCH_STATE         -506 /**< batch state invalid or inconsistent */
+#define ONSHI_E_AUTH_FAILED         -507 /**< card authentication rejected by the system */
+#define ONSHI_E_VERIFICATION_METHOD -508 /**< identity verification missing or not allowed */
+#define ONSHI_E_INFO_NOT_AVAILABLE  -509 /**< requested information is not available */
+
+/* callback / cancel */
+#define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
+#define ONSHI_E_CALLBACK            -601 /**< a callback reported a failure */
+#define ONSHI_E_NO_CALLBACK         -602 /**< a required callback is not set */
+
+/* Bands, as returned by onshi_status_band(). */
+#define ONSHI_BAND_UNKNOWN   -1
+#define ONSHI_BAND_OK         0
+#define ONSHI_BAND_CORE       1
+#define ONSHI_BAND_CARD       2
+#define ONSHI_BAND_JPKI       3
+#define ONSHI_BAND_CODEC      4
+#define ONSHI_BAND_TRANSPORT  5
+#define ONSHI_BAND_SERVICE    6
+#define ONSHI_BAND_CALLBACK   7
+
+/**
+ * The layer band a status belongs to (ONSHI_BAND_*), or ONSHI_BAND_UNKNOWN for a value
+ * outside every band. Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_status_band(int status);
+
+/**
+ * Short English description of a status code ("out of memory").
+ * @return static string; "unknown status" for a value that is not a defined code.
+ * Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_status_str(int status);
+
+/**
+ * Japanese description of a status code (「メモリが不足しています」).
+ * @return static UTF-8 string; 「不明なステータス」 for an undefined code.
+ * Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_status_str_ja(int status);
+
+/**
+ * The symbolic name of a status code ("ONSHI_E_NOMEM"), for logs and bindings.
+ * @return static string, or NULL for an undefined code. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_status_name(int status);
+
+/* ---------------------------------------------------------------------------------------
+ * Message types (one table: src/core/msgtypes.def). Ids are never reused.
+ * ------------------------------------------------------------------------------------- */
+#define ONSHI_MSG_QUAL_REQ                1  /**< OQSsiquc01req 資格確認要求 */
+#define ONSHI_MSG_QUAL_RES                2  /**< OQSsiquc01res 資格確認結果 */
+#define ONSHI_MSG_FACE_RES                3  /**< OQSsiquc01res_face_… 顔認証付きカードリーダー結果 */
+#define ONSHI_MSG_REFNUM_REQ              4  /**< OQSsiimm01req 照会番号登録要求 */
+#define ONSHI_MSG_REFNUM_RES              5  /**< OQSsiimm01res */
+#define ONSHI_MSG_BULK_QUAL_UP_REQ        6  /**< OQSmuquc01req 資格確認一括照会 */
+#define ONSHI_MSG_BULK_QUAL_UP_RES        7  /**< OQSmuquc01res (受付番号) */
+#define ONSHI_MSG_BULK_QUAL_DOWN_REQ      8  /**< OQSmuquc02req */
+#define ONSHI_MSG_BULK_QUAL_DOWN_RES      9  /**< OQSmuquc02res */
+#define ONSHI_MSG_BULK_REFNUM_UP_REQ     10  /**< OQSmuimm01req 照会番号一括登録 */
+#define ONSHI_MSG_BULK_REFNUM_UP_RES     11
+#define ONSHI_MSG_BULK_REFNUM_DOWN_REQ   12
+#define ONSHI_MSG_BULK_REFNUM_DOWN_RES   13
+#define ONSHI_MSG_BULK_WELFARE_UP_REQ    14  /**< OQSmutic01req 医療扶助 一括 */
+#define ONSHI_MSG_BULK_WELFARE_UP_RES    15
+#define ONSHI_MSG_BULK_WELFARE_DOWN_REQ  16
+#define ONSHI_MSG_BULK_WELFARE_DOWN_RES  17
+#define ONSHI_MSG_BULK_HOMECARE_UP_REQ   18  /**< OQSmuhvq01req 同意済 一括（訪問診療等） */
+#define ONSHI_MSG_BULK_HOMECARE_UP_RES   19
+#define ONSHI_MSG_BULK_HOMECARE_DOWN_REQ 20
+#define ONSHI_MSG_BULK_HOMECARE_DOWN_RES 21
+#define ONSHI_MSG_BULK_ONLINE_UP_REQ     22  /**< OQSmuonq01req 同意済 一括（オンライン診療等） */
+#define ONSHI_MSG_BULK_ONLINE_UP_RES     23
+#define ONSHI_MSG_BULK_ONLINE_DOWN_REQ   24
+#define ONSHI_MSG_BULK_ONLINE_DOWN_RES   25
+#define ONSHI_MSG_DRUG_REQ               26  /**< YZKsiquc01req 薬剤情報 */
+#define ONSHI_MSG_DRUG_RES               27
+#define ONSHI_MSG_CHECKUP_REQ            28  /**< TKKsiquc01req 特定健診情報 */
+#define ONSHI_MSG_CHECKUP_RES            29
+#define ONSHI_MSG_CARDAUTH_REQ           40  /**< HTTPS binding extension (docs/protocol.md) */
+#define ONSHI_MSG_CARDAUTH_RES           41
+#define ONSHI_MSG_DISASTER_REQ           42  /**< HTTPS binding extension (docs/protocol.md) */
+#define ONSHI_MSG_DISASTER_RES           43
+
+/**
+ * The file-name prefix of a message type ("OQSsiquc01req"), or NULL for an unknown type or a
+ * type that exists only in the HTTPS binding. Static string. Thread rule: any. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_prefix(int type);
+
+/**
+ * The message type of a file name (with or without folder), from its prefix: for example
+ * "OQSsiquc01res_202501150001.xml" gives ONSHI_MSG_QUAL_RES and
+ * "OQSsiquc01res_face_…_20260929160112.xml" gives ONSHI_MSG_FACE_RES.
+ * @return the type (> 0) or ONSHI_E_UNKNOWN_MESSAGE. Thread rule: any. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename);
+
+/**
+ * Name of a message type in Japanese (ja non-zero) or English; NULL for an unknown type.
+ * @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(int type, int ja);
+
+/* ---------------------------------------------------------------------------------------
+ * Global initialisation
+ * ------------------------------------------------------------------------------------- */
+
+/**
+ * Initialise the library. Reference-counted: every successful call must be matched by one
+ * onshi_global_cleanup(). Calling it is optional (onshi_ctx_new initialises on first use),
+ * but a program that loads and unloads the library should pair the two.
+ * @return ONSHI_OK, or ONSHI_E_NOMEM.
+ * Thread rule: any thread; safe to call concurrently. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_global_init(void);
+
+/**
+ * Drop one reference taken by onshi_global_init(); the last one releases the global state of
+ * the library and of the libraries it uses. Call it only when no context is alive.
+ * Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_global_cleanup(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Context
+ * ------------------------------------------------------------------------------------- */
+
+/** A context: options, callbacks, last error, state. One thread at a time. */
+typedef struct onshi_ctx onshi_ctx;
+
+/**
+ * Create a context with every option at its default.
+ * @param out  receives the new context; the caller frees it with onshi_ctx_free().
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (out is NULL), ONSHI_E_NOMEM.
+ * Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_new(onshi_ctx **out);
+
+/**
+ * Free a context and everything it owns; secrets it holds are wiped. NULL is accepted.
+ * @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
+
+/* Option value types (onshi_option_type). */
+#define ONSHI_OPTTYPE_STR   1
+#define ONSHI_OPTTYPE_INT   2
+#define ONSHI_OPTTYPE_BYTES 3
+
+/*
+ * Option ids. Numbered per layer (1xx core, 2xx card, 3xx jpki, 4xx codec, 5xx transport,
+ * 6xx service); an id is never reused. The table in docs/options.md lists type, default and
+ * range of each; onshi_option_name/onshi_option_id map ids to the names used in onshi.conf.
+ */
+/* core */
+#define ONSHI_OPT_LANG                 100 /**< str "ja" (default) or "en": message language */
+#define ONSHI_OPT_LOG_LEVEL            101 /**< int ONSHI_LOG_*: least level passed to the log cb */
+#define ONSHI_OPT_LOG_REDACT           102 /**< int 1 (default) redact personal data in logs, 0 not */
+#define ONSHI_OPT_STATE_DB             103 /**< str path of the SQLite state store */
+/* card */
+#define ONSHI_OPT_CARD_DRIVER          200 /**< int ONSHI_CARD_DRIVER_* */
+#define ONSHI_OPT_CARD_READER          201 /**< str reader name; empty: first reader with a card */
+#define ONSHI_OPT_CARD_SHARE_MODE      202 /**< int ONSHI_CARD_SHARE_* */
+#define ONSHI_OPT_CARD_WAIT_TIMEOUT_MS 203 /**< int ms to wait for a card; 0 = do not wait */
+/* jpki */
+#define ONSHI_OPT_JPKI_CA_FILES        300 /**< str ';'-separated JPKI CA files or folders */
+#define ONSHI_OPT_JPKI_APDU_TRACE      301 /**< int 1: log every APDU (VERIFY data masked) */
+/* codec */
+#define ONSHI_OPT_XML_MAX_SIZE         400 /**< int max bytes of an XML input */
+#define ONSHI_OPT_XML_MAX_DEPTH        401 /**< int max element nesting */
+#define ONSHI_OPT_REQUEST_ENCODING     402 /**< int ONSHI_ENC_*: encoding of written requests */
+/* transport */
+#define ONSHI_OPT_TRANSPORT            500 /**< int ONSHI_TRANSPORT_* */
+#define ONSHI_OPT_REQ_DIR              501 /**< str folder the linkage app takes requests from */
+#define ONSHI_OPT_RES_DIR              502 /**< str folder the linkage app writes results to */
+#define ONSHI_OPT_FACE_DIR             503 /**< str folder of face-reader results */
+#define ONSHI_OPT_ARCHIVE_DIR          504 /**< str where consumed results go; empty: deleted */
+#define ONSHI_OPT_RESULT_TIMEOUT_MS    505 /**< int ms to wait for a result */
+#define ONSHI_OPT_POLL_INTERVAL_MS     506 /**< int ms between folder polls without inotify */
+#define ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS 507 /**< int ms before "linkage app not running" */
+#define ONSHI_OPT_RESULT_MAX_SIZE      508 /**< int max bytes of a result file or body */
+#define ONSHI_OPT_SERVER_URL           510 /**< str https://host[:port][/base] */
+#define ONSHI_OPT_TLS_CA_FILE          511 /**< str PEM/DER file(s) of the server CA */
+#define ONSHI_OPT_TLS_CLIENT_CERT      512 /**< str client certificate file (PEM/DER) */
+#define ONSHI_OPT_TLS_CLIENT_KEY       513 /**< str client key file (PEM/DER) */
+#define ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD 514 /**< str (secret) password of the key file */
+#define ONSHI_OPT_TLS_PKCS12_FILE      515 /**< str client certificate+key as PKCS#12 */
+#define ONSHI_OPT_TLS_PKCS12_PASSWORD  516 /**< str (secret) PKCS#12 password */
+#define ONSHI_OPT_TLS_PINNED_KEY       517 /**< bytes SHA-256 of the server's public key */
+#define ONSHI_OPT_CONNECT_TIMEOUT_MS   518 /**< int ms */
+#define ONSHI_OPT_READ_TIMEOUT_MS      519 /**< int ms */
+#define ONSHI_OPT_PROXY                520 /**< str HTTP CONNECT proxy host:port; empty: none */
+#define ONSHI_OPT_RETRY_MAX            521 /**< int retries of idempotent requests */
+#define ONSHI_OPT_RETRY_BASE_MS        522 /**< int first back-off delay, doubled each retry */
+#define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
+/* service */
+#define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
+
+/* Values of enumerated options. */
+#define ONSHI_LOG_DEBUG 10
+#define ONSHI_LOG_INFO  20
+#define ONSHI_LOG_WARN  30
+#define ONSHI_LOG_ERROR 40
+#define ONSHI_LOG_NONE  100
+
+#define ONSHI_CARD_DRIVER_PCSC     1
+#define ONSHI_CARD_DRIVER_CALLBACK 2
+#define ONSHI_CARD_SHARE_SHARED    0
+#define ONSHI_CARD_SHARE_EXCLUSIVE 1
+
+#define ONSHI_ENC_UTF8  0
+#define ONSHI_ENC_CP932 1
+
+#define ONSHI_TRANSPORT_FILE  1
+#define ONSHI_TRANSPORT_HTTPS 2
+
+/**
+ * Set a string option. NULL restores the default. The string is copied.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (ctx NULL), ONSHI_E_UNKNOWN_OPTION,
+ *         ONSHI_E_OPTION_TYPE (not a string option), ONSHI_E_OPTION_RANGE, ONSHI_E_NOMEM.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_str(onshi_ctx *ctx, int option, const char *value);
+
+/**
+ * Set an integer option.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_UNKNOWN_OPTION, ONSHI_E_OPTION_TYPE,
+ *         ONSHI_E_OPTION_RANGE (outside the option's range; the old value stays).
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_int(onshi_ctx *ctx, int option, int64_t value);
+
+/**
+ * Set a byte-string option. (data NULL, len 0) restores the default. The bytes are copied.
+ * @return as onshi_ctx_set_str(). Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_bytes(onshi_ctx *ctx, int option, const void *data,
+                                             size_t len);
+
+/**
+ * Read a string option.
+ * @param out  receives a borrowed pointer valid until the option is set again or the context
+ *             is freed. Secret options cannot be read (ONSHI_E_OPTION_TYPE).
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const onshi_ctx *ctx, int option, const char **out);
+
+/** Read an integer option into out. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_get_int(const onshi_ctx *ctx, int option, int64_t *out);
+
+/**
+ * The option id for a configuration name ("req_dir"), or ONSHI_E_UNKNOWN_OPTION.
+ * Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_option_id(const char *name);
+
+/** The configuration name of an option id, or NULL. Static string. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_option_name(int option);
+
+/** The ONSHI_OPTTYPE_* of an option, or ONSHI_E_UNKNOWN_OPTION. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_option_type(int option);
+
+/* ---------------------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------------------- */
+
+/* Kinds of foreign (underlying library) error codes kept as detail. */
+#define ONSHI_FOREIGN_NONE    0
+#define ONSHI_FOREIGN_ERRNO   1 /**< errno value */
+#define ONSHI_FOREIGN_PCSC    2 /**< SCARD_E_* / SCARD_W_* value */
+#define ONSHI_FOREIGN_MBEDTLS 3 /**< MBEDTLS_ERR_* value (negative) */
+#define ONSHI_FOREIGN_LIBXML2 4 /**< xmlParserErrors value */
+#define ONSHI_FOREIGN_SQLITE  5 /**< SQLite extended result code */
+#define ONSHI_FOREIGN_SW      6 /**< ISO 7816 status word (e.g. 0x6984) */
+#define ONSHI_FOREIGN_HTTP    7 /**< HTTP status code */
+#define ONSHI_FOREIGN_SYSTEM  8 /**< an error code of the central system (as a number) */
+#define ONSHI_FOREIGN_TRIES   9 /**< PIN tries left */
+
+/**
+ * The status of the last failed call on this context (ONSHI_OK if none failed since the
+ * context was created or onshi_ctx_clear_error() was called). A successful call does not clear
+ * it. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_last_error(const onshi_ctx *ctx);
+
+/**
+ * The message of the last error, in the context's language (ONSHI_OPT_LANG): the status
+ * description followed by what failed and where (a field, a byte offset, a file name).
+ * @return borrowed UTF-8 string valid until the next call on the context; "" if no error.
+ * @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_ctx_last_error_message(const onshi_ctx *ctx);
+
+/**
+ * The underlying library's code behind the last error, if any.
+ * @param kind   out: ONSHI_FOREIGN_* (ONSHI_FOREIGN_NONE if there is none); may be NULL
+ * @param value  out: the code; may be NULL
+ * @return the last error status (as onshi_ctx_last_error). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(const onshi_ctx *ctx, int *kind,
+                                                      int64_t *value);
+
+/**
+ * Record an error on the context from outside the library, typically by a language binding
+ * inside a callback before it returns non-zero, so the caller sees the binding's text.
+ * @param status   a negative ONSHI_E_* code (ONSHI_E_CALLBACK is usual)
+ * @param message  UTF-8 text, copied; may be NULL
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_error(onshi_ctx *ctx, int status, const char *message);
+
+/** Forget the last error. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_ctx_clear_error(onshi_ctx *ctx);
+
+/* ---------------------------------------------------------------------------------------
+ * Cancellation
+ * ------------------------------------------------------------------------------------- */
+
+/**
+ * Ask the operation running on ctx (or, if none, the next one) to stop as soon as it can; it
+ * then returns ONSHI_E_CANCELLED and the request is consumed. Blocking waits (card insertion,
+ * result files, network) are woken up. A request that was already handed to the central
+ * system is not withdrawn: its result is picked up by a later call (see ONSHI_E_PENDING).
+ * Thread rule: ANY thread; this is the only cross-thread call. Async-signal-safe it is not.
+ * @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_ctx_cancel(onshi_ctx *ctx);
+
+/* ---------------------------------------------------------------------------------------
+ * Logging. The library never prints; it hands log lines to this callback. Personal data
+ * (names, numbers, birth dates, addresses) are redacted unless ONSHI_OPT_LOG_REDACT is 0;
+ * secrets (PINs, passwords, keys) are never logged at all.
+ * ------------------------------------------------------------------------------------- */
+
+/**
+ * Log callback.
+ * @param userdata   the pointer given to onshi_ctx_set_log_cb
+ * @param level      ONSHI_LOG_*
+ * @param component  static name of the layer ("core", "card", "jpki", ...)
+ * @param message    UTF-8 line without newline, valid during the call only
+ * Runs on the thread of the call that logs; must not call back into the same context.
+ */
+typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *component,
+                                        const char *message);
+
+/**
+ * Install (or with cb NULL remove) the log callback. Lines below ONSHI_OPT_LOG_LEVEL
+ * (default ONSHI_LOG_INFO) are not produced.
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
+
+/* ---------------------------------------------------------------------------------------
+ * Memory: owned byte buffers and wiping
+ * ------------------------------------------------------------------------------------- */
+
+/** A byte buffer the library hands to the caller (a certificate, a PDF, an XML file). */
+typedef struct onshi_buf onshi_buf;
+
+/** Pointer to the bytes (NULL when empty); valid until onshi_buf_free. @since 0.1.0 */
+ONSHI_API const unsigned char *ONSHI_CALL onshi_buf_data(const onshi_buf *buf);
+
+/** Number of bytes. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_buf_len(const onshi_buf *buf);
+
+/** Wipe and free a buffer. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
+
+/**
+ * Overwrite len bytes at p with zeros in a way the compiler cannot remove (for secrets a
+ * binding copied out of the library). Thread rule: any thread. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ONSHI_H */

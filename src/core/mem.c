@@ -1,0 +1,194 @@
+/*
+ * Memory helpers: wiping, owned byte buffers, strings, hex, monotonic time.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "core.h"
+
+#include <mbedtls/platform_util.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len)
+{
+    if (p != NULL && len != 0)
+        mbedtls_platform_zeroize(p, len);
+}
+
+void *onshi__calloc(size_t n, size_t size)
+{
+    return calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+}
+
+char *onshi__strndup(const char *s, size_t n)
+{
+    if (s == NULL)
+        return NULL;
+    size_t len = strnlen(s, n);
+    char *d = malloc(len + 1);
+    if (d != NULL) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+char *onshi__strdup(const char *s)
+{
+    return s ? onshi__strndup(s, strlen(s)) : NULL;
+}
+
+void onshi__free_secret_str(char *s)
+{
+    if (s != NULL) {
+        onshi_wipe(s, strlen(s));
+        free(s);
+    }
+}
+
+void onshi__buf_init(onshi_buf *b, bool secret)
+{
+    memset(b, 0, sizeof *b);
+    b->secret = secret;
+}
+
+int onshi__buf_reserve(onshi_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len)
+        return ONSHI_E_NOMEM;
+    size_t need = b->len + extra;
+    if (need <= b->cap)
+        return ONSHI_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    unsigned char *p;
+    if (b->secret) {
+        /* realloc could leave a copy of the secret behind: move it by hand and wipe. */
+        p = malloc(cap);
+        if (p == NULL)
+            return ONSHI_E_NOMEM;
+        if (b->len)
+            memcpy(p, b->data, b->len);
+        if (b->data) {
+            onshi_wipe(b->data, b->cap);
+            free(b->data);
+        }
+    } else {
+        p = realloc(b->data, cap);
+        if (p == NULL)
+            return ONSHI_E_NOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+    return ONSHI_OK;
+}
+
+int onshi__buf_append(onshi_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return ONSHI_OK;
+    int rc = onshi__buf_reserve(b, n);
+    if (rc != ONSHI_OK)
+        return rc;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return ONSHI_OK;
+}
+
+int onshi__buf_append_str(onshi_buf *b, const char *s)
+{
+    return onshi__buf_append(b, s, strlen(s));
+}
+
+int onshi__buf_printf(onshi_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return ONSHI_E_GENERIC;
+    int rc = onshi__buf_reserve(b, (size_t)n + 1);
+    if (rc != ONSHI_OK)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n; /* the NUL stays after len, not counted */
+    return ONSHI_OK;
+}
+
+void onshi__buf_clear(onshi_buf *b)
+{
+    if (b->data != NULL) {
+        if (b->secret)
+            onshi_wipe(b->data, b->cap);
+        free(b->data);
+    }
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int onshi__buf_detach(onshi_buf *b, onshi_buf **out)
+{
+    onshi_buf *h = malloc(sizeof *h);
+    if (h == NULL)
+        return ONSHI_E_NOMEM;
+    *h = *b;
+    onshi__buf_init(b, b->secret);
+    *out = h;
+    return ONSHI_OK;
+}
+
+int onshi__buf_new_copy(const void *p, size_t n, onshi_buf **out)
+{
+    onshi_buf b;
+    onshi__buf_init(&b, false);
+    int rc = onshi__buf_append(&b, p, n);
+    if (rc == ONSHI_OK)
+        rc = onshi__buf_detach(&b, out);
+    if (rc != ONSHI_OK)
+        onshi__buf_clear(&b);
+    return rc;
+}
+
+ONSHI_API const unsigned char *ONSHI_CALL onshi_buf_data(const onshi_buf *buf)
+{
+    return buf && buf->len ? buf->data : NULL;
+}
+
+ONSHI_API size_t ONSHI_CALL onshi_buf_len(const onshi_buf *buf)
+{
+    return buf ? buf->len : 0;
+}
+
+ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf)
+{
+    if (buf == NULL)
+        return;
+    /* Buffers handed out may hold certificates or signed data: always wipe. */
+    if (buf->data != NULL)
+        onshi_wipe(buf->data, buf->cap);
+    free(buf->data);
+    free(buf);
+}
+
+void onshi__hex(char *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int64_t onshi__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,70 @@
+/*
+ * Message types and file-name prefixes: the lookups over msgtypes.def.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "core.h"
+
+#include <string.h>
+
+static const onshi__msgtype msgtypes[] = {
+#define MSG(id, prefix, req, phase, ja, en) {id, prefix, req, phase, ja, en},
+#include "msgtypes.def"
+#undef MSG
+};
+
+const onshi__msgtype *onshi__msgtype_find(int type)
+{
+    for (size_t i = 0; i < sizeof msgtypes / sizeof msgtypes[0]; i++)
+        if (msgtypes[i].id == type)
+            return &msgtypes[i];
+    return NULL;
+}
+
+size_t onshi__msgtype_count(void)
+{
+    return sizeof msgtypes / sizeof msgtypes[0];
+}
+
+const onshi__msgtype *onshi__msgtype_at(size_t i)
+{
+    return i < onshi__msgtype_count() ? &msgtypes[i] : NULL;
+}
+
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_prefix(int type)
+{
+    const onshi__msgtype *m = onshi__msgtype_find(type);
+    return m ? m->prefix : NULL;
+}
+
+ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename)
+{
+    if (filename == NULL)
+        return ONSHI_E_UNKNOWN_MESSAGE;
+    const char *base = filename;
+    for (const char *p = filename; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    /* The longest matching prefix wins ("OQSsiquc01res_face" over "OQSsiquc01res"), and a
+     * prefix must be followed by '_' (the identifier) or '.' (no identifier). */
+    const onshi__msgtype *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < onshi__msgtype_count(); i++) {
+        const char *pre = msgtypes[i].prefix;
+        if (pre == NULL)
+            continue;
+        size_t n = strlen(pre);
+        if (strncmp(base, pre, n) == 0 && (base[n] == '_' || base[n] == '.') && n > best_len) {
+            best = &msgtypes[i];
+            best_len = n;
+        }
+    }
+    return best ? best->id : ONSHI_E_UNKNOWN_MESSAGE;
+}
+
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(int type, int ja)
+{
+    const onshi__msgtype *m = onshi__msgtype_find(type);
+    if (m == NULL)
+        return NULL;
+    return ja ? m->ja : m->en;
+}
