@@ -10,7 +10,9 @@
  * Conventions (docs/api-conventions.md has the long form):
  *  - Every type is opaque. Results are read through typed getters by numbered id.
  *  - Functions return an int status: 0 (ONSHI_OK) or a negative ONSHI_E_* code. Codes are
- *    banded per layer (onshi_status_band) and never renumbered. Outputs come first (`out`).
+ *    banded per layer (onshi_status_band) and never renumbered. What a function produces
+ *    through pointers comes FIRST (`out`), then the object or context it works on, then the
+ *    inputs: onshi_card_open(&card, ctx), onshi_ctx_get_int(&value, ctx, option).
  *  - Error detail is kept per context (onshi_ctx_last_error*), never per thread.
  *  - Strings are UTF-8 and NUL-terminated. A returned `const char *` is borrowed; each
  *    function says how long it stays valid. Objects returned through `out` are owned by the
@@ -435,10 +437,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_bytes(onshi_ctx *ctx, int option, const v
  *             is freed. Secret options cannot be read (ONSHI_E_OPTION_TYPE).
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const onshi_ctx *ctx, int option, const char **out);
+ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const char **out, const onshi_ctx *ctx, int option);
 
 /** Read an integer option into out. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_get_int(const onshi_ctx *ctx, int option, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_ctx_get_int(int64_t *out, const onshi_ctx *ctx, int option);
 
 /**
  * The option id for a configuration name ("req_dir"), or ONSHI_E_UNKNOWN_OPTION.
@@ -489,8 +491,8 @@ ONSHI_API const char *ONSHI_CALL onshi_ctx_last_error_message(const onshi_ctx *c
  * @param value  out: the code; may be NULL
  * @return the last error status (as onshi_ctx_last_error). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(const onshi_ctx *ctx, int *kind,
-                                                      int64_t *value);
+ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(int *kind, int64_t *value,
+                                                      const onshi_ctx *ctx);
 
 /**
  * Record an error on the context from outside the library, typically by a language binding
@@ -555,29 +557,30 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, v
  * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
  * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
  * SpecificDiseasesSelfPay).
+ * @param out            receives the ceiling in yen
  * @param ctx            for the error message; may be NULL
  * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
  * @param total_cost     the month's total medical cost in yen (10割), >= 0
  * @param scope          ONSHI_LIMIT_SCOPE_*
  * @param flags          ONSHI_LIMIT_F_* or 0
  * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
- * @param out            receives the ceiling in yen
  * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
  *         ONSHI_E_UNSUPPORTED (month before 201808).
  * Thread rule: any thread (ctx: its own thread). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_code,
-                                             int64_t total_cost, int scope, int flags,
-                                             int service_month, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
+                                             const char *class_code, int64_t total_cost,
+                                             int scope, int flags, int service_month);
 
 /**
  * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
  * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
  * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_code,
-                                           int64_t total_cost, int ratio_percent, int scope,
-                                           int flags, int service_month, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
+                                           const char *class_code, int64_t total_cost,
+                                           int ratio_percent, int scope, int flags,
+                                           int service_month);
 
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
