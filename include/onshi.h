@@ -542,6 +542,43 @@ typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *c
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
 
+/* ==== service: limit amount (高額療養費 自己負担限度額) ==== */
+
+#define ONSHI_LIMIT_SCOPE_OUTPATIENT 1 /**< 外来（個人ごと）: 70+ classes have a lower cap */
+#define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
+#define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
+#define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
+
+/**
+ * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
+ * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
+ * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
+ * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
+ * SpecificDiseasesSelfPay).
+ * @param ctx            for the error message; may be NULL
+ * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
+ * @param total_cost     the month's total medical cost in yen (10割), >= 0
+ * @param scope          ONSHI_LIMIT_SCOPE_*
+ * @param flags          ONSHI_LIMIT_F_* or 0
+ * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
+ * @param out            receives the ceiling in yen
+ * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
+ *         ONSHI_E_UNSUPPORTED (month before 201808).
+ * Thread rule: any thread (ctx: its own thread). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_code,
+                                             int64_t total_cost, int scope, int flags,
+                                             int service_month, int64_t *out);
+
+/**
+ * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
+ * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
+ * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_code,
+                                           int64_t total_cost, int ratio_percent, int scope,
+                                           int flags, int service_month, int64_t *out);
+
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
  * ------------------------------------------------------------------------------------- */
