@@ -109,13 +109,13 @@ static int transmit(onshi__jpki_chan *ch, const onshi__apdu *a, uint8_t *resp,
     size_t rlen = 0;
     int rc = onshi__reader_transmit(ch->reader, cmd, len, resp, ONSHI__RESP_MAX, &rlen);
     ch->apdus++;
-    if (a->ins == INS_VERIFY)
-        onshi_wipe(cmd, len); /* the PIN */
+    if (rc == ONSHI_OK)
+        trace(ch, cmd, len, resp, rlen); /* masks VERIFY data itself */
+    onshi_wipe(cmd, len);                /* the PIN, if this was a VERIFY */
     if (rc != ONSHI_OK) {
         ch->cur_ef = -1;
         return rc;
     }
-    trace(ch, cmd, len, resp, rlen);
     return onshi__rapdu_parse(r, resp, rlen);
 }
 

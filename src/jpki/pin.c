@@ -2,7 +2,7 @@
  * The user-authentication PIN. Rules (domain-rules.md): ask the card how many tries are left
  * (empty VERIFY) before every VERIFY and tell the UI; never retry on our own; with one try
  * left, refuse unless the UI confirms; a locked PIN can only be reset at the municipal office.
- * The PIN lives only in a buffer on this stack frame, which is wiped on every path.
+ * The PIN lives only in the context's JPKI state buffer, which is wiped on every path.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "jpki/jpki.h"
@@ -15,7 +15,9 @@
 
 static void jpki_state_free(void *p)
 {
-    free(p);
+    onshi__jpki_state *st = p;
+    onshi_wipe(st->pin, sizeof st->pin);
+    free(st);
 }
 
 onshi__jpki_state *onshi__jpki_state_get(onshi_ctx *ctx, bool create)
@@ -130,11 +132,12 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
     const onshi__jpki_profile *prof = card->ch.prof;
     int is_last = tries == 1;
     int confirm = 0;
-    char pin[ONSHI_PIN_BUF_SIZE];
-    memset(pin, 0, sizeof pin);
-    int cbrc = st->pin_cb(st->pin_ud, tries, is_last, pin, sizeof pin, &confirm);
+    char *pin = st->pin;
+    const size_t size = sizeof st->pin;
+    onshi_wipe(pin, size);
+    int cbrc = st->pin_cb(st->pin_ud, tries, is_last, pin, size, &confirm);
     int rc = ONSHI_OK;
-    size_t len = strnlen(pin, sizeof pin);
+    size_t len = strnlen(pin, size);
     if (cbrc != 0)
         rc = onshi__err(card->ctx, ONSHI_E_CANCELLED, "cancelled by the PIN callback");
     else if (is_last && confirm != 1)
@@ -143,13 +146,13 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
                            "confirmed (a wrong PIN would lock the card)",
                            "暗証番号の残り回数が1回のため照合しませんでした。間違えるとロック"
                            "されます。確認のうえ再度お試しください");
-    else if (len == sizeof pin || !pin_format_ok(prof, pin, len))
+    else if (len == size || !pin_format_ok(prof, pin, len))
         rc = onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_FORMAT, ONSHI_FOREIGN_NONE, 0,
                            "the PIN must be 4 digits; nothing was sent to the card",
                            "暗証番号は数字4桁です（カードには送信していません）");
     else
         rc = verify_sent(card, pin, len);
-    onshi_wipe(pin, sizeof pin);
+    onshi_wipe(pin, size);
     return rc;
 }
 
