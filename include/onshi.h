@@ -864,7 +864,8 @@ ONSHI_API int ONSHI_CALL onshi_cert_der(onshi_buf **out, const onshi_cert *cert)
  * folders of PEM/DER certificates) at the current time.
  * @return ONSHI_OK, ONSHI_E_JPKI_CERT_UNKNOWN_ISSUER, ONSHI_E_JPKI_CERT_EXPIRED,
  *         ONSHI_E_JPKI_CERT_NOT_YET_VALID, ONSHI_E_JPKI_CERT_REVOKED,
- *         ONSHI_E_JPKI_CERT_INVALID (mbedTLS verify flags as foreign detail),
+ *         ONSHI_E_JPKI_CERT_INVALID (each with MBEDTLS_ERR_X509_CERT_VERIFY_FAILED as
+ *         foreign detail and mbedTLS's verify flags named in the message),
  *         ONSHI_E_CONFIG (no CA configured, or a CA file unreadable), ONSHI_E_INVALID_ARG.
  * Thread rule: the context's thread. @since 0.1.0
  */

@@ -134,6 +134,9 @@ static int wait_loop(onshi_ctx *ctx, SCARDCONTEXT *hctx, ONSHI_READERSTATE *rs, 
         *event = want;
         return ONSHI_OK;
     }
+    if (timeout_ms == 0 && want == ONSHI_CARD_EVENT_INSERTED)
+        return onshi__err(ctx, ONSHI_E_CARD_NO_CARD, "no card in %s%s", rs[0].szReader,
+                          n > 1 ? " or the other readers" : "");
     int64_t deadline = onshi__now_ms() + timeout_ms;
     for (;;) {
         for (size_t i = 0; i < n; i++)
