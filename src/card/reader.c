@@ -24,15 +24,23 @@ onshi__card_state *onshi__card_state_get(onshi_ctx *ctx, bool create)
     return st;
 }
 
+/* The state a setter writes into, created on first use; NULL (error recorded) if out of
+ * memory. */
+static onshi__card_state *state_for_set(onshi_ctx *ctx)
+{
+    onshi__card_state *st = onshi__card_state_get(ctx, true);
+    if (st == NULL)
+        onshi__err(ctx, ONSHI_E_NOMEM, "card state");
+    return st;
+}
+
 ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
                                                         onshi_card_transmit_cb cb,
                                                         void *userdata)
 {
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__card_state *st = onshi__card_state_get(ctx, true);
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
     if (st == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "card state");
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
     st->transmit_cb = cb;
     st->transmit_ud = userdata;
     return ONSHI_OK;
@@ -41,11 +49,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
 ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_reset_cb cb,
                                                      void *userdata)
 {
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__card_state *st = onshi__card_state_get(ctx, true);
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
     if (st == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "card state");
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
     st->reset_cb = cb;
     st->reset_ud = userdata;
     return ONSHI_OK;
@@ -54,11 +60,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_
 ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_event_cb cb,
                                                      void *userdata)
 {
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__card_state *st = onshi__card_state_get(ctx, true);
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
     if (st == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "card state");
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
     st->event_cb = cb;
     st->event_ud = userdata;
     return ONSHI_OK;

@@ -46,15 +46,16 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_pin_cb(onshi_ctx *ctx, onshi_pin_cb cb, v
 static int locked(onshi_ctx *ctx, uint16_t sw)
 {
     char en[200];
+    char ja[300];
     snprintf(en, sizeof en,
-             "the user-authentication PIN is locked (card answered %04X). Only the municipal "
-             "office can reset it: ask the patient to go to their city/ward office with the "
-             "card",
+             "card answered %04X. The patient must take the card to the municipal office "
+             "(city/ward office) to have the user-authentication PIN reset",
              sw);
-    return onshi__err_ja(ctx, ONSHI_E_JPKI_PIN_LOCKED, ONSHI_FOREIGN_SW, sw, en,
-                         "利用者証明用電子証明書の暗証番号がロックされています。"
-                         "ロックの解除（暗証番号の初期化）は、お住まいの市区町村の窓口でのみ"
-                         "できます");
+    snprintf(ja, sizeof ja,
+             "カードの応答 %04X。利用者証明用電子証明書の暗証番号の初期化は、ご本人がカードを"
+             "お持ちのうえ、お住まいの市区町村の窓口で行ってください",
+             sw);
+    return onshi__err_ja(ctx, ONSHI_E_JPKI_PIN_LOCKED, ONSHI_FOREIGN_SW, sw, en, ja);
 }
 
 static bool is_locked_sw(uint16_t sw)
@@ -113,9 +114,9 @@ static int verify_sent(onshi_card *card, const char *pin, size_t len)
     if ((r.sw & 0xFFF0) == 0x63C0) {
         int left = r.sw & 0x0F;
         char en[96], ja[128];
-        snprintf(en, sizeof en, "wrong PIN; %d %s left before the PIN locks", left,
+        snprintf(en, sizeof en, "%d %s left before the PIN locks", left,
                  left == 1 ? "try" : "tries");
-        snprintf(ja, sizeof ja, "暗証番号が違います。あと%d回間違えるとロックされます", left);
+        snprintf(ja, sizeof ja, "あと%d回間違えるとロックされます", left);
         onshi__log(card->ctx, ONSHI_LOG_INFO, "jpki", "wrong PIN, %d tries left", left);
         return onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_WRONG, ONSHI_FOREIGN_TRIES, left, en,
                              ja);
@@ -142,14 +143,13 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
         rc = onshi__err(card->ctx, ONSHI_E_CANCELLED, "cancelled by the PIN callback");
     else if (is_last && confirm != 1)
         rc = onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_FOREIGN_TRIES, 1,
-                           "one try left: the PIN was not sent because the last try was not "
-                           "confirmed (a wrong PIN would lock the card)",
-                           "暗証番号の残り回数が1回のため照合しませんでした。間違えるとロック"
-                           "されます。確認のうえ再度お試しください");
+                           "a wrong PIN would lock the card; ask the patient, then confirm "
+                           "the last try in the PIN callback",
+                           "間違えるとロックされます。ご本人に確認のうえ、最後の1回であることを"
+                           "承認して再度お試しください");
     else if (len == size || !pin_format_ok(prof, pin, len))
         rc = onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_FORMAT, ONSHI_FOREIGN_NONE, 0,
-                           "the PIN must be 4 digits; nothing was sent to the card",
-                           "暗証番号は数字4桁です（カードには送信していません）");
+                           "nothing was sent to the card", "カードには送信していません");
     else
         rc = verify_sent(card, pin, len);
     onshi_wipe(pin, size);
