@@ -88,8 +88,8 @@ static void hexs(char *out, size_t cap, const uint8_t *p, size_t n)
         k += (size_t)snprintf(out + k, cap - k, "%02X", p[i]);
 }
 
-static int ONSHI_CALL sc_transmit(void *ud, const unsigned char *cmd, size_t len,
-                                  unsigned char *resp, size_t cap, size_t *rlen)
+int ONSHI_CALL sc_transmit(void *ud, const unsigned char *cmd, size_t len,
+                           unsigned char *resp, size_t cap, size_t *rlen)
 {
     scripted_card *sc = ud;
     if (sc->nlog < SC_MAX_STEPS) {

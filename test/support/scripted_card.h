@@ -43,6 +43,9 @@ typedef struct scripted_card {
 } scripted_card;
 
 void sc_init(scripted_card *sc);
+/* The transmit callback itself (ud = the scripted_card), for fakes of other drivers. */
+int ONSHI_CALL sc_transmit(void *ud, const unsigned char *cmd, size_t len, unsigned char *resp,
+                           size_t cap, size_t *rlen);
 /* Use sc as the card of ctx (driver CALLBACK, transmit and reset callbacks). */
 void sc_attach(onshi_ctx *ctx, scripted_card *sc);
 /* Expect cmd_hex (spaces ignored), answer resp_hex (data + SW). */
