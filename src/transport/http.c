@@ -111,6 +111,46 @@ static void save_session(onshi__conn *c)
         c->resumed++;
 }
 
+int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const onshi__url *u,
+                      const onshi__url *pu, int *stage)
+{
+    int st = 1;
+    int64_t timeout = onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS);
+    int64_t deadline = onshi__now_ms() + timeout;
+    int rc;
+    if (pu != NULL)
+        rc = onshi__tcp_connect(ctx, c, pu->host, pu->port, timeout, ONSHI_E_PROXY);
+    else
+        rc = onshi__tcp_connect(ctx, c, u->host, u->port, timeout, ONSHI_E_DNS);
+    if (rc == ONSHI_OK && pu != NULL) {
+        st = 2;
+        rc = onshi__proxy_connect(ctx, c, u->host, u->port, deadline - onshi__now_ms());
+    }
+    if (rc == ONSHI_OK) {
+        st = 3;
+        rc = onshi__tls_ssl_setup(ctx, t, c, u->host);
+    }
+    if (rc == ONSHI_OK) {
+        mbedtls_ssl_set_bio(&c->ssl, c, onshi__bio_send, onshi__bio_recv, NULL);
+        for (;;) {
+            int64_t left = deadline - onshi__now_ms();
+            c->io_timeout_ms = left > 0 ? left : 0;
+            int r = mbedtls_ssl_handshake(&c->ssl);
+            if (r == 0)
+                break;
+            if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
+                continue;
+            rc = onshi__tls_map_error(ctx, t, c, r, u->host);
+            break;
+        }
+    }
+    if (stage != NULL)
+        *stage = st;
+    if (rc != ONSHI_OK)
+        onshi__conn_close(c);
+    return rc;
+}
+
 int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs)
 {
     onshi__url u, pu;
@@ -141,33 +181,9 @@ int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs)
     }
     snprintf(hs->conn_key, sizeof hs->conn_key, "%s", key);
 
-    int64_t timeout = onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS);
-    int64_t deadline = onshi__now_ms() + timeout;
-    if (use_proxy)
-        rc = onshi__tcp_connect(ctx, c, pu.host, pu.port, timeout, ONSHI_E_PROXY);
-    else
-        rc = onshi__tcp_connect(ctx, c, u.host, u.port, timeout, ONSHI_E_DNS);
-    if (rc == ONSHI_OK && use_proxy)
-        rc = onshi__proxy_connect(ctx, c, u.host, u.port, deadline - onshi__now_ms());
-    if (rc == ONSHI_OK)
-        rc = onshi__tls_ssl_setup(ctx, &hs->tls, c, u.host);
-    if (rc != ONSHI_OK) {
-        onshi__conn_close(c);
+    rc = onshi__https_open(ctx, &hs->tls, c, &u, use_proxy ? &pu : NULL, NULL);
+    if (rc != ONSHI_OK)
         return rc;
-    }
-    mbedtls_ssl_set_bio(&c->ssl, c, onshi__bio_send, onshi__bio_recv, NULL);
-    for (;;) {
-        int64_t left = deadline - onshi__now_ms();
-        c->io_timeout_ms = left > 0 ? left : 0;
-        int r = mbedtls_ssl_handshake(&c->ssl);
-        if (r == 0)
-            break;
-        if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
-            continue;
-        rc = onshi__tls_map_error(ctx, &hs->tls, c, r, u.host);
-        onshi__conn_close(c);
-        return rc;
-    }
     c->handshakes++;
     c->established = true;
     save_session(c);

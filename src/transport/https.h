@@ -89,6 +89,9 @@ void onshi__tls_conf_free(onshi__tls_conf *t);
  * PKCS#12, pin. Reports the client certificate's expiry through the callback of hs (may be
  * NULL). Returns ONSHI_OK or an ONSHI_E_* recorded on ctx. */
 int onshi__tls_conf_load(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs);
+/* Build t fresh with the CA and pin only, no client certificate (diagnose checks the
+ * server's certificate independently of the client's). */
+int onshi__tls_conf_server_only(onshi_ctx *ctx, onshi__tls_conf *t);
 /* Prepare conn->ssl for a handshake with `host` (SNI and name check) on t. */
 int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const char *host);
 /* Translate the failed handshake result `ret` into an ONSHI_E_* recorded on ctx, keeping
@@ -149,6 +152,10 @@ int onshi__https_path(onshi_ctx *ctx, onshi__https *hs, int msgtype, const char 
 int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type,
                       const void *body, size_t len, const char *idem_key, int *http_status,
                       onshi_buf *resp);
+/* TCP (to the proxy when pu is not NULL), CONNECT tunnel, TLS handshake on c with t.
+ * *stage (may be NULL) gets the step that ran last: 1 TCP, 2 proxy, 3 TLS. */
+int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const onshi__url *u,
+                      const onshi__url *pu, int *stage);
 /* Open (or reuse) the connection only: TCP, proxy, TLS handshake (used by diagnose). */
 int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs);
 

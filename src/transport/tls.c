@@ -310,11 +310,12 @@ static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
     }
 }
 
-int onshi__tls_conf_load(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
+static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool with_client,
+                      bool cached)
 {
     unsigned char sig[32];
     conf_signature(ctx, sig);
-    if (t->ready && memcmp(sig, t->sig, 32) == 0) {
+    if (cached && t->ready && memcmp(sig, t->sig, 32) == 0) {
         if (t->have_own && onshi__crt_days_left(&t->own) < 0)
             goto expired;
         return ONSHI_OK;
@@ -340,9 +341,11 @@ int onshi__tls_conf_load(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
     int rc = load_ca(ctx, t);
     if (rc != ONSHI_OK)
         return rc;
-    rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->drbg, &t->have_own);
-    if (rc != ONSHI_OK)
-        return rc;
+    if (with_client) {
+        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->drbg, &t->have_own);
+        if (rc != ONSHI_OK)
+            return rc;
+    }
     size_t pl = 0;
     const unsigned char *pin = onshi__opt_bytes(ctx, ONSHI_OPT_TLS_PINNED_KEY, &pl);
     if (pin != NULL && pl > 0) {
@@ -527,4 +530,14 @@ version:
     snprintf(en, sizeof en, "%s offers only TLS older than 1.2 (%s)", host, mb);
     return onshi__err_ja(ctx, ONSHI_E_TLS_VERSION, ONSHI_FOREIGN_MBEDTLS, ret, en,
                          "サーバーが古いTLS（1.2未満）しか使えません");
+}
+
+int onshi__tls_conf_load(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
+{
+    return conf_build(ctx, t, hs, true, true);
+}
+
+int onshi__tls_conf_server_only(onshi_ctx *ctx, onshi__tls_conf *t)
+{
+    return conf_build(ctx, t, NULL, false, false);
 }

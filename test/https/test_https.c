@@ -614,6 +614,142 @@ static void test_path_override(void **state)
     stop(&s);
 }
 
+
+/* ---- diagnose ---- */
+
+static int item_of(const onshi_diag_report *r, int check)
+{
+    for (size_t i = 0; i < onshi_diag_report_count(r); i++)
+        if (onshi_diag_report_check(r, i) == check)
+            return (int)i;
+    return -1;
+}
+
+static void expect_item(const onshi_diag_report *r, int check, int outcome, int status)
+{
+    int i = item_of(r, check);
+    assert_true(i >= 0);
+    if (onshi_diag_report_outcome(r, (size_t)i) != outcome ||
+        onshi_diag_report_status(r, (size_t)i) != status)
+        fprintf(stderr, "check %d: outcome %d status %s: %s\n", check,
+                onshi_diag_report_outcome(r, (size_t)i),
+                onshi_status_name(onshi_diag_report_status(r, (size_t)i)),
+                onshi_diag_report_message(r, (size_t)i, 0));
+    assert_int_equal(onshi_diag_report_outcome(r, (size_t)i), outcome);
+    assert_int_equal(onshi_diag_report_status(r, (size_t)i), status);
+    assert_true(strlen(onshi_diag_report_message(r, (size_t)i, 1)) > 0);
+    assert_true(strlen(onshi_diag_report_message(r, (size_t)i, 0)) > 0);
+}
+
+static onshi_diag_report *diag(onshi_ctx *ctx)
+{
+    onshi_diag_report *r = NULL;
+    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_non_null(r);
+    return r;
+}
+
+static void test_diag_all_ok(void **state)
+{
+    (void)state;
+    srv s = start("server.pem", NULL, with_ca());
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_diag_report *r = diag(ctx);
+    assert_int_equal(onshi_diag_report_first_failure(r), -1);
+    expect_item(r, ONSHI_DIAG_DNS, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_TCP, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_PROXY, ONSHI_DIAG_SKIPPED, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_SERVER_CERT, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_SERVER, ONSHI_DIAG_OK, ONSHI_OK);
+    onshi_diag_report_free(r);
+    /* never an XmlMsg request: only the GET of the health path reached the server */
+    assert_int_equal(log_count(" POST "), 0);
+    assert_int_equal(log_count(" GET /base/oqs/v1/health"), 1);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
+static void diag_server_cert_case(const char *cert, const char *key, int want)
+{
+    srv s = start(cert, key, with_ca());
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_diag_report *r = diag(ctx);
+    expect_item(r, ONSHI_DIAG_SERVER_CERT, ONSHI_DIAG_FAIL, want);
+    assert_int_equal(onshi_diag_report_first_failure(r), item_of(r, ONSHI_DIAG_SERVER_CERT));
+    expect_item(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_SKIPPED, ONSHI_OK);
+    onshi_diag_report_free(r);
+    assert_int_equal(log_count(" req="), 0);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
+static void test_diag_server_certs(void **state)
+{
+    (void)state;
+    diag_server_cert_case("server-otherca.pem", "server-otherca.key", ONSHI_E_TLS_SERVER_CERT);
+    diag_server_cert_case("server-expired.pem", NULL, ONSHI_E_TLS_SERVER_CERT_EXPIRED);
+    diag_server_cert_case("server-wronghost.pem", NULL, ONSHI_E_TLS_HOSTNAME);
+}
+
+static void diag_client_case(const char *p12, const char *pw, int want)
+{
+    srv s = start("server.pem", NULL, with_ca());
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE, p12 != NULL ? P(p12) : "");
+    onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD, pw);
+    onshi_diag_report *r = diag(ctx);
+    expect_item(r, ONSHI_DIAG_SERVER_CERT, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_FAIL, want);
+    expect_item(r, ONSHI_DIAG_SERVER, ONSHI_DIAG_SKIPPED, ONSHI_OK);
+    onshi_diag_report_free(r);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
+static void test_diag_client_certs(void **state)
+{
+    (void)state;
+    diag_client_case(NULL, "", ONSHI_E_CLIENT_CERT);
+    diag_client_case("client.p12", "wrong", ONSHI_E_CLIENT_CERT_PASSWORD);
+    diag_client_case("client-expired.p12", "test-pass", ONSHI_E_CLIENT_CERT_EXPIRED);
+}
+
+static void test_diag_proxy_tcp_server(void **state)
+{
+    (void)state;
+    const char *a[] = {"--ca", P("ca.pem"), "--proxy-deny", NULL};
+    srv s = start("server.pem", NULL, a);
+    onshi_ctx *ctx = mkctx(&s);
+    char px[64];
+    snprintf(px, sizeof px, "127.0.0.1:%d", s.proxy);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_PROXY, px);
+    onshi_diag_report *r = diag(ctx);
+    expect_item(r, ONSHI_DIAG_TCP, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_PROXY, ONSHI_DIAG_FAIL, ONSHI_E_PROXY);
+    onshi_diag_report_free(r);
+    stop(&s);
+
+    r = diag(ctx); /* the proxy is gone: TCP to it fails */
+    expect_item(r, ONSHI_DIAG_TCP, ONSHI_DIAG_FAIL, ONSHI_E_PROXY);
+    onshi_diag_report_free(r);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_PROXY, "");
+    r = diag(ctx);
+    expect_item(r, ONSHI_DIAG_TCP, ONSHI_DIAG_FAIL, ONSHI_E_CONNECT);
+    onshi_diag_report_free(r);
+    onshi_ctx_free(ctx);
+
+    const char *b[] = {"--ca", P("ca.pem"), "--mode", "status:503", NULL};
+    s = start("server.pem", NULL, b);
+    ctx = mkctx(&s);
+    r = diag(ctx);
+    expect_item(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_OK, ONSHI_OK);
+    expect_item(r, ONSHI_DIAG_SERVER, ONSHI_DIAG_FAIL, ONSHI_E_SERVER_BUSY);
+    onshi_diag_report_free(r);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
 int main(void)
 {
     pki = getenv("ONSHI_TEST_PKI");
@@ -654,6 +790,10 @@ int main(void)
         cmocka_unit_test(test_cancel_wakes_read),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_path_override),
+        cmocka_unit_test(test_diag_all_ok),
+        cmocka_unit_test(test_diag_server_certs),
+        cmocka_unit_test(test_diag_client_certs),
+        cmocka_unit_test(test_diag_proxy_tcp_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,7 +163,7 @@ static int answer(mbedtls_ssl_context *ssl, req *r, int n)
     int status = 200;
     if (strncmp(mode, "status:", 7) == 0 && (fail_n < 0 || n <= fail_n))
         status = atoi(mode + 7);
-    if (strcmp(r->url, "/health") == 0 || strstr(r->url, "/oqs/v1/health") != NULL) {
+    if (status == 200 && strstr(r->url, "/oqs/v1/health") != NULL) {
         const char *b = "ok";
         snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                  "Content-Length: %zu\r\n\r\n", strlen(b));
