@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -249,6 +250,10 @@ static int answer(mbedtls_ssl_context *ssl, req *r, int n)
 static void *serve(void *arg)
 {
     int fd = (int)(intptr_t)arg;
+    int one = 1;
+    /* mbedTLS writes each handshake message with its own send(): without NODELAY, Nagle and
+     * the peer's delayed ACK add ~40 ms to every handshake and would hide the client's cost. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     pthread_mutex_lock(&lock);
     int cid = ++conn_count;
     pthread_mutex_unlock(&lock);
