@@ -208,6 +208,26 @@ static void test_body_until_eof(void **state)
     stop(&s);
 }
 
+static void test_idle_close_reconnects_before_sending(void **state)
+{
+    (void)state;
+    const char *a[] = {"--ca", P("ca.pem"), "--mode", "close-after", NULL};
+    srv s = start("server.pem", NULL, a);
+    onshi_ctx *ctx = mkctx(&s);
+    for (int i = 0; i < 3; i++) {
+        onshi_buf *b = NULL;
+        /* no key: this only works because the dead connection is noticed before sending */
+        assert_int_equal(xchg(ctx, NULL, &b, NULL), ONSHI_OK);
+        onshi_buf_free(b);
+        usleep(100 * 1000); /* let the server's close arrive; nothing is timed */
+    }
+    assert_int_equal(log_count(" req="), 3);
+    assert_int_equal(log_count("handshake TLSv1.2"), 3);
+    assert_true(onshi__https_state(ctx)->conn.resumed >= 2);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
 static void test_legacy_pkcs12(void **state)
 {
     (void)state;
@@ -765,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_pkcs12_keepalive_resumption),
         cmocka_unit_test(test_pem_client_and_chunked),
         cmocka_unit_test(test_body_until_eof),
+        cmocka_unit_test(test_idle_close_reconnects_before_sending),
         cmocka_unit_test(test_legacy_pkcs12),
         cmocka_unit_test(test_pkcs12_wrong_password),
         cmocka_unit_test(test_client_cert_missing),

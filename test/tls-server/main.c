@@ -6,7 +6,7 @@
  *   --cert F --key F      server certificate (chain) and key (required)
  *   --ca F                CA for client certificates; a client certificate is then REQUIRED
  *   --tls-max 1.1         offer nothing newer than TLS 1.1 (the client must refuse)
- *   --mode M              ok | chunked | eof | close-mid | truncated | slow | oversize |
+ *   --mode M              ok | chunked | eof | close-mid | close-after | truncated | slow | oversize |
  *                         status:NNN   (default ok)
  *   --fail N              apply a status:NNN mode only to the first N requests, then ok
  *   --slow-ms N           delay of --mode slow (default 3000)
@@ -244,7 +244,8 @@ static int answer(mbedtls_ssl_context *ssl, req *r, int n)
     memcpy(all + hl + pl + r->len, post, strlen(post));
     int rc = ssl_write_all(ssl, all, hl + total);
     free(all);
-    return (rc || eof) ? -1 : 0;
+    /* close-after: a keep-alive answer, then the server drops the idle connection */
+    return (rc || eof || strcmp(mode, "close-after") == 0) ? -1 : 0;
 }
 
 static void *serve(void *arg)
