@@ -5,7 +5,7 @@
 # Writes into DIR:
 #   ca.pem               CA the client trusts (tls_ca_file) and that signs client certs
 #   other-ca.pem         an unrelated CA (its server cert must be refused: unknown CA)
-#   server.pem/.key      server cert for localhost and 127.0.0.1
+#   server.pem/.key      server cert for localhost, 127.0.0.1 and onshi-v6.test (IPv6 test)
 #   server-expired.pem   same key, expired in 2021
 #   server-wronghost.pem same key, only for wrong.example
 #   server-otherca.pem/.key  server cert issued by other-ca
@@ -48,7 +48,7 @@ subjectKeyIdentifier = hash
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectAltName = DNS:localhost, DNS:onshi-v6.test, IP:127.0.0.1
 [wrong]
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment

@@ -20,6 +20,8 @@ https-integration: $(TLS_SERVER) $(HTTPS_TEST)
 	@sh test/https/make-pki.sh $(HTTPS_PKI) >/dev/null
 	@ONSHI_TEST_PKI=$(abspath $(HTTPS_PKI)) ONSHI_TEST_TLS_SERVER=$(abspath $(TLS_SERVER)) \
 	    $(RUN) cmocka $(RESULTS) $(HTTPS_TEST)
+	@ONSHI_TEST_PKI=$(abspath $(HTTPS_PKI)) ONSHI_TEST_TLS_SERVER=$(abspath $(TLS_SERVER)) \
+	    sh test/https/ipv6.sh test/run.sh $(abspath $(RESULTS)) $(abspath $(HTTPS_TEST))
 
 CHECK_TARGETS     += https-integration
 SAN_CHECK_TARGETS += https-integration

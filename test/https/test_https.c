@@ -635,6 +635,31 @@ static void test_path_override(void **state)
 }
 
 
+/* ---- IPv6 (run by ipv6.sh in a private network+mount namespace whose /etc/hosts maps the
+ * name to 127.0.0.1 and ::1 while the server listens on ::1 only) ---- */
+
+static void test_ipv6(void **state)
+{
+    (void)state;
+    const char *host = getenv("ONSHI_TEST_V6_HOST");
+    if (host == NULL) {
+        skip();
+        return;
+    }
+    const char *a[] = {"--ca", P("ca.pem"), "--ipv6", NULL};
+    srv s = start("server.pem", NULL, a);
+    onshi_ctx *ctx = mkctx(&s);
+    char url[128];
+    snprintf(url, sizeof url, "https://%s:%d", host, s.port);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_SERVER_URL, url);
+    onshi_buf *b = NULL;
+    assert_int_equal(xchg(ctx, NULL, &b, NULL), ONSHI_OK);
+    onshi_buf_free(b);
+    assert_int_equal(log_count(" req="), 1);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
 /* ---- diagnose ---- */
 
 static int item_of(const onshi_diag_report *r, int check)
@@ -781,6 +806,10 @@ int main(void)
     snprintf(logpath, sizeof logpath, "%s/server.log", pki);
     (void)REQ_CLIENT;
     (void)NONE;
+    if (getenv("ONSHI_TEST_V6_HOST") != NULL) {
+        const struct CMUnitTest v6[] = {cmocka_unit_test(test_ipv6)};
+        return cmocka_run_group_tests(v6, NULL, NULL);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pkcs12_keepalive_resumption),
         cmocka_unit_test(test_pem_client_and_chunked),

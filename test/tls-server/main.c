@@ -13,6 +13,7 @@
  *   --proxy               also run a CONNECT proxy (to 127.0.0.1 only)
  *   --proxy-deny          the proxy answers 403 to every CONNECT
  *   --log F               append one line per request / handshake / tunnel
+ *   --ipv6                listen on ::1 instead of 127.0.0.1
  * A 200 answer echoes the request body (for the benchmark's payload symmetry) inside
  * <Echo path=".." key=".." n=".."/>...</Echo>.
  * SPDX-License-Identifier: Apache-2.0
@@ -318,10 +319,26 @@ done:
     return NULL;
 }
 
+static int ipv6_only;
+
 static int listen_any(int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
+    if (ipv6_only) { /* ::1 only: a client must reach it over IPv6 */
+        int fd = socket(AF_INET6, SOCK_STREAM, 0);
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in6 a6;
+        memset(&a6, 0, sizeof a6);
+        a6.sin6_family = AF_INET6;
+        a6.sin6_addr = in6addr_loopback;
+        if (bind(fd, (struct sockaddr *)&a6, sizeof a6) != 0 || listen(fd, 64) != 0)
+            return -1;
+        socklen_t l6 = sizeof a6;
+        getsockname(fd, (struct sockaddr *)&a6, &l6);
+        *port = ntohs(a6.sin6_port);
+        return fd;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -431,6 +448,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--slow-ms") && v) slow_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--log") && v) logpath = argv[++i];
         else if (!strcmp(a, "--proxy")) want_proxy = 1;
+        else if (!strcmp(a, "--ipv6")) ipv6_only = 1;
         else if (!strcmp(a, "--proxy-deny")) want_proxy = proxy_deny = 1;
         else die("usage: --cert F --key F [--ca F] [--tls-max 1.1] [--mode M] [--fail N] "
                  "[--slow-ms N] [--proxy|--proxy-deny] [--log F]", 0);
