@@ -445,6 +445,18 @@ static void test_oversize(void **state)
     fault_case("oversize", ONSHI_E_RESULT_TOO_LARGE, 0, 65536);
 }
 
+static void test_oversize_content_length(void **state)
+{
+    (void)state;
+    fault_case("oversize-cl", ONSHI_E_RESULT_TOO_LARGE, 0, 65536);
+}
+
+static void test_malformed_http(void **state)
+{
+    (void)state;
+    fault_case("garbage", ONSHI_E_HTTP_PROTOCOL, 0, 0);
+}
+
 static void test_close_mid_retried_with_key(void **state)
 {
     (void)state;
@@ -829,6 +841,8 @@ int main(void)
         cmocka_unit_test(test_truncated_chunked),
         cmocka_unit_test(test_slow_server_timeout),
         cmocka_unit_test(test_oversize),
+        cmocka_unit_test(test_oversize_content_length),
+        cmocka_unit_test(test_malformed_http),
         cmocka_unit_test(test_close_mid_retried_with_key),
         cmocka_unit_test(test_503_backoff_with_key),
         cmocka_unit_test(test_503_no_key_sent_once),

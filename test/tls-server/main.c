@@ -6,7 +6,8 @@
  *   --cert F --key F      server certificate (chain) and key (required)
  *   --ca F                CA for client certificates; a client certificate is then REQUIRED
  *   --tls-max 1.1         offer nothing newer than TLS 1.1 (the client must refuse)
- *   --mode M              ok | chunked | eof | close-mid | close-after | truncated | slow | oversize |
+ *   --mode M              ok | chunked | eof | close-mid | close-after | truncated | slow |
+ *                         oversize (chunked) | oversize-cl (Content-Length) | garbage |
  *                         status:NNN   (default ok)
  *   --fail N              apply a status:NNN mode only to the first N requests, then ok
  *   --slow-ms N           delay of --mode slow (default 3000)
@@ -191,6 +192,13 @@ static int answer(mbedtls_ssl_context *ssl, req *r, int n)
         ssl_write_all(ssl, head, strlen(head));
         ssl_write_all(ssl, pre, (size_t)pl);
         return -1;
+    }
+    if (strcmp(mode, "oversize-cl") == 0 || strcmp(mode, "garbage") == 0) {
+        const char *h = strcmp(mode, "garbage") == 0
+                            ? "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok"
+                            : "HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n<XmlMsg>";
+        ssl_write_all(ssl, h, strlen(h));
+        return 0;
     }
     if (strcmp(mode, "oversize") == 0) {
         snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
