@@ -300,8 +300,10 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
     int g = getaddrinfo(host, port, &hints, &res);
-    if (g == EAI_BADFLAGS || (g == EAI_NONAME && strcmp(host, "localhost") == 0)) {
-        hints.ai_flags = 0; /* a host without any configured address (test netns) */
+    if (g != 0 && g != EAI_AGAIN && g != EAI_MEMORY) {
+        /* AI_ADDRCONFIG hides every address on a host with loopback only (a closed-network
+         * PC before its IPv6 link is up, a test namespace): ask again without it. */
+        hints.ai_flags = 0;
         g = getaddrinfo(host, port, &hints, &res);
     }
     if (g != 0) {

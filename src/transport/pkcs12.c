@@ -14,7 +14,6 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/cipher.h>
 #include <mbedtls/md.h>
-#include <mbedtls/oid.h>
 #include <mbedtls/pkcs12.h>
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
@@ -38,10 +37,46 @@
 #define OID_AES256_CBC "\x60\x86\x48\x01\x65\x03\x04\x01\x2A"
 #define OID_DES_EDE3_CBC "\x2A\x86\x48\x86\xF7\x0D\x03\x07"
 
+#define OID_HMAC_SHA1 "\x2A\x86\x48\x86\xF7\x0D\x02\x07"
+#define OID_HMAC_SHA224 "\x2A\x86\x48\x86\xF7\x0D\x02\x08"
+#define OID_HMAC_SHA256 "\x2A\x86\x48\x86\xF7\x0D\x02\x09"
+#define OID_HMAC_SHA384 "\x2A\x86\x48\x86\xF7\x0D\x02\x0A"
+#define OID_HMAC_SHA512 "\x2A\x86\x48\x86\xF7\x0D\x02\x0B"
+#define OID_SHA1 "\x2B\x0E\x03\x02\x1A"
+#define OID_SHA224 "\x60\x86\x48\x01\x65\x03\x04\x02\x04"
+#define OID_SHA256 "\x60\x86\x48\x01\x65\x03\x04\x02\x01"
+#define OID_SHA384 "\x60\x86\x48\x01\x65\x03\x04\x02\x02"
+#define OID_SHA512 "\x60\x86\x48\x01\x65\x03\x04\x02\x03"
+
 #define OID_IS(buf, lit) \
     ((buf)->len == sizeof(lit) - 1 && memcmp((buf)->p, (lit), sizeof(lit) - 1) == 0)
 
 #define MAX_CERTS 8
+
+/* Own OID tables: mbedtls_oid_get_md_* lookups are gone in mbedTLS 4. */
+static int md_of(const mbedtls_asn1_buf *oid, bool hmac, mbedtls_md_type_t *md)
+{
+    static const struct {
+        const char *digest, *hmac;
+        size_t dl, hl;
+        mbedtls_md_type_t md;
+    } t[] = {
+        {OID_SHA1, OID_HMAC_SHA1, sizeof OID_SHA1 - 1, sizeof OID_HMAC_SHA1 - 1, MBEDTLS_MD_SHA1},
+        {OID_SHA224, OID_HMAC_SHA224, sizeof OID_SHA224 - 1, sizeof OID_HMAC_SHA224 - 1, MBEDTLS_MD_SHA224},
+        {OID_SHA256, OID_HMAC_SHA256, sizeof OID_SHA256 - 1, sizeof OID_HMAC_SHA256 - 1, MBEDTLS_MD_SHA256},
+        {OID_SHA384, OID_HMAC_SHA384, sizeof OID_SHA384 - 1, sizeof OID_HMAC_SHA384 - 1, MBEDTLS_MD_SHA384},
+        {OID_SHA512, OID_HMAC_SHA512, sizeof OID_SHA512 - 1, sizeof OID_HMAC_SHA512 - 1, MBEDTLS_MD_SHA512},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const char *o = hmac ? t[i].hmac : t[i].digest;
+        size_t l = hmac ? t[i].hl : t[i].dl;
+        if (oid->len == l && memcmp(oid->p, o, l) == 0 && mbedtls_md_info_from_type(t[i].md)) {
+            *md = t[i].md;
+            return 0;
+        }
+    }
+    return -1;
+}
 
 typedef struct p12 {
     onshi_ctx *ctx;
@@ -123,8 +158,8 @@ static int verify_mac(p12 *s, const unsigned char *data, size_t dlen, unsigned c
     if (r != 0)
         return bad(s, "MAC algorithm", r);
     mbedtls_md_type_t md;
-    if (mbedtls_oid_get_md_alg(&alg, &md) != 0)
-        return bad(s, "unsupported MAC digest", MBEDTLS_ERR_OID_NOT_FOUND);
+    if (md_of(&alg, false, &md) != 0)
+        return bad(s, "unsupported MAC digest", 0);
     r = mbedtls_asn1_get_tag(p, dend, &len, MBEDTLS_ASN1_OCTET_STRING);
     if (r != 0)
         return bad(s, "MAC value", r);
@@ -221,7 +256,7 @@ static int pbes2_decrypt(p12 *s, const mbedtls_asn1_buf *params, const unsigned 
     if (q < qend) {
         mbedtls_asn1_buf prf, prfp;
         if ((r = mbedtls_asn1_get_alg(&q, qend, &prf, &prfp)) != 0 ||
-            mbedtls_oid_get_md_hmac(&prf, &md) != 0)
+            md_of(&prf, true, &md) != 0)
             return bad(s, "unsupported PBKDF2 PRF", r);
     }
 
@@ -242,7 +277,7 @@ static int pbes2_decrypt(p12 *s, const mbedtls_asn1_buf *params, const unsigned 
         klen = 24;
         ivlen = 8;
     } else
-        return bad(s, "unsupported PBES2 cipher", MBEDTLS_ERR_OID_NOT_FOUND);
+        return bad(s, "unsupported PBES2 cipher", 0);
     const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(ct);
     if (ci == NULL)
         return bad(s, "cipher not built into mbedTLS", 0);
@@ -324,7 +359,7 @@ static int decrypt(p12 *s, const mbedtls_asn1_buf *alg, mbedtls_asn1_buf *params
                            "PEM (tls_client_cert/tls_client_key)",
                            "この PKCS#12 ファイルは古い暗号（RC2）で保護されています。AES で再出力するか PEM に変換してください");
     } else {
-        rc = bad(s, "unsupported encryption algorithm", MBEDTLS_ERR_OID_NOT_FOUND);
+        rc = bad(s, "unsupported encryption algorithm", 0);
     }
     if (rc != ONSHI_OK) {
         mbedtls_platform_zeroize(o, inlen + 32);

@@ -12,6 +12,9 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -332,6 +335,11 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     onshi__tls_conf_free(t);
     onshi__tls_conf_init(t);
 
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+    /* TLS 1.3 (and PSA-backed crypto) in mbedTLS 3 needs PSA initialised; idempotent. */
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return onshi__err(ctx, ONSHI_E_RANDOM, "psa_crypto_init failed");
+#endif
     static const char pers[] = "libonshi-https";
     int r = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
                                   (const unsigned char *)pers, sizeof pers - 1);
@@ -504,7 +512,7 @@ int onshi__tls_map_error(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, int
         }
         if (!t->have_own && (a == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE ||
                              a == MBEDTLS_SSL_ALERT_MSG_BAD_CERT || a == 116 /* cert required */ ||
-                             a == MBEDTLS_SSL_ALERT_MSG_NO_CERT)) {
+                             a == 41 /* no_certificate (SSL 3) */)) {
             snprintf(en, sizeof en, "%s requires a client certificate and none is configured "
                      "(alert %u)", host, a);
             return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,

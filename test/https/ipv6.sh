@@ -1,7 +1,8 @@
 #!/bin/sh
 # IPv6 test of the HTTPS transport in a private network and mount namespace: /etc/hosts there
 # maps onshi-v6.test to 127.0.0.1 (nobody listens) and ::1 (the server), so the client must try
-# each address and succeed over IPv6. Nothing outside the namespace is touched.
+# each address and succeed over IPv6. A name that does not resolve is tested there too (no
+# DNS server is reachable from the namespace). Nothing outside the namespace is touched.
 #   ipv6.sh RUNNER RESULTS TEST_BIN   (ONSHI_TEST_PKI, ONSHI_TEST_TLS_SERVER set)
 set -u
 run=$1; results=$2; bin=$3

@@ -672,6 +672,28 @@ static void test_ipv6(void **state)
     stop(&s);
 }
 
+/* In the same isolated namespace: a name that does not resolve (no DNS server is reachable
+ * there, so nothing outside is contacted). */
+static void test_dns_failure(void **state)
+{
+    (void)state;
+    if (getenv("ONSHI_TEST_V6_HOST") == NULL) {
+        skip();
+        return;
+    }
+    srv s = {0, 443, 0};
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_SERVER_URL, "https://no-such-host.invalid/");
+    expect_fail(ctx, "key-dns", ONSHI_E_DNS);
+    onshi_diag_report *r = NULL;
+    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_diag_report_check(r, 0), ONSHI_DIAG_DNS);
+    assert_int_equal(onshi_diag_report_status(r, 0), ONSHI_E_DNS);
+    assert_int_equal(onshi_diag_report_outcome(r, 1), ONSHI_DIAG_SKIPPED);
+    onshi_diag_report_free(r);
+    onshi_ctx_free(ctx);
+}
+
 /* ---- diagnose ---- */
 
 static int item_of(const onshi_diag_report *r, int check)
@@ -819,7 +841,8 @@ int main(void)
     (void)REQ_CLIENT;
     (void)NONE;
     if (getenv("ONSHI_TEST_V6_HOST") != NULL) {
-        const struct CMUnitTest v6[] = {cmocka_unit_test(test_ipv6)};
+        const struct CMUnitTest v6[] = {cmocka_unit_test(test_ipv6),
+                                        cmocka_unit_test(test_dns_failure)};
         return cmocka_run_group_tests(v6, NULL, NULL);
     }
     const struct CMUnitTest tests[] = {
