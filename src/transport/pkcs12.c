@@ -207,7 +207,7 @@ static int verify_mac(p12 *s, const unsigned char *data, size_t dlen, unsigned c
 static int pbkdf2(mbedtls_md_type_t md, const char *pw, size_t pwlen, const unsigned char *salt,
                   size_t saltlen, int iter, size_t keylen, unsigned char *key)
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if MBEDTLS_VERSION_NUMBER >= 0x03030000 /* _ext appeared in 3.3; the old form is deprecated */
     return mbedtls_pkcs5_pbkdf2_hmac_ext(md, (const unsigned char *)pw, pwlen, salt, saltlen,
                                          (unsigned)iter, (uint32_t)keylen, key);
 #else
