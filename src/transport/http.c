@@ -115,6 +115,8 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
                       const onshi__url *pu, int *stage)
 {
     int st = 1;
+    c->io_status = ONSHI_OK;
+    c->io_errno = 0;
     int64_t timeout = onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS);
     int64_t deadline = onshi__now_ms() + timeout;
     int rc;
@@ -335,6 +337,8 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
         return rc;
     onshi__conn *c = &hs->conn;
     c->io_timeout_ms = onshi__opt_int(ctx, ONSHI_OPT_READ_TIMEOUT_MS);
+    c->io_status = ONSHI_OK; /* so a failure below is not blamed on an earlier timeout */
+    c->io_errno = 0;
 
     onshi_buf head;
     onshi__buf_init(&head, false);
