@@ -112,6 +112,8 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
 int onshi__pkcs12_parse(onshi_ctx *ctx, const unsigned char *der, size_t len,
                         const char *password, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
                         mbedtls_ctr_drbg_context *drbg);
+/* Does key's public half equal the certificate's SubjectPublicKeyInfo? */
+int onshi__pk_matches_crt(const mbedtls_x509_crt *c, mbedtls_pk_context *key);
 int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *password,
                              mbedtls_x509_crt *crt, mbedtls_pk_context *key,
                              mbedtls_ctr_drbg_context *drbg);

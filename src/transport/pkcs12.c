@@ -526,15 +526,14 @@ static int pk_parse_der(mbedtls_pk_context *key, const unsigned char *der, size_
 #endif
 }
 
-static int pair_matches(mbedtls_x509_crt *c, mbedtls_pk_context *key,
-                        mbedtls_ctr_drbg_context *drbg)
+/* The certificate belongs to the key when its SubjectPublicKeyInfo equals the key's public
+ * half: an exact byte comparison, much cheaper than mbedtls_pk_check_pair's RSA checks. */
+int onshi__pk_matches_crt(const mbedtls_x509_crt *c, mbedtls_pk_context *key)
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_check_pair(&c->pk, key, mbedtls_ctr_drbg_random, drbg) == 0;
-#else
-    (void)drbg;
-    return mbedtls_pk_check_pair(&c->pk, key) == 0;
-#endif
+    unsigned char buf[2600];
+    int n = mbedtls_pk_write_pubkey_der(key, buf, sizeof buf);
+    return n > 0 && (size_t)n == c->pk_raw.len &&
+           memcmp(buf + sizeof buf - (size_t)n, c->pk_raw.p, (size_t)n) == 0;
 }
 
 static int assemble(p12 *s, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
@@ -552,7 +551,7 @@ static int assemble(p12 *s, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
         mbedtls_x509_crt t;
         mbedtls_x509_crt_init(&t);
         if (mbedtls_x509_crt_parse_der(&t, s->cert[i], s->cert_len[i]) == 0 &&
-            pair_matches(&t, key, drbg))
+            onshi__pk_matches_crt(&t, key))
             ee = i;
         mbedtls_x509_crt_free(&t);
     }

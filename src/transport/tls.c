@@ -271,11 +271,7 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
         return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r, en,
                              "クライアント証明書の秘密鍵を読めません");
     }
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    r = mbedtls_pk_check_pair(&own->pk, key, mbedtls_ctr_drbg_random, drbg);
-#else
-    r = mbedtls_pk_check_pair(&own->pk, key);
-#endif
+    r = onshi__pk_matches_crt(own, key) ? 0 : -1;
     if (r != 0)
         return onshi__err_foreign(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r,
                                   "client key %s does not belong to certificate %s", kf, cert);
