@@ -40,7 +40,6 @@ onshi__https *onshi__https_state(onshi_ctx *ctx)
         return NULL;
     onshi__tls_conf_init(&hs->tls);
     onshi__conn_init(&hs->conn);
-    hs->last_days_left = INT32_MIN;
     onshi__slot_set(ctx, ONSHI__SLOT_HTTPS, hs, https_free);
     return hs;
 }
@@ -324,14 +323,12 @@ static int ssl_write_all(onshi_ctx *ctx, onshi__conn *c, const unsigned char *p,
     return ONSHI_OK;
 }
 
-/* Write the request and read one response. *wrote tells whether any byte of the request
- * reached the socket (then the server may have acted on it). */
+/* Write the request and read one response (body NULL: a GET). */
 static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const char *path,
                    const char *content_type, const void *body, size_t len, const char *idem,
-                   int *status, resp *rs, bool *wrote)
+                   int *status, resp *rs)
 {
     *status = 0;
-    *wrote = false;
     int rc = onshi__https_connect(ctx, hs);
     if (rc != ONSHI_OK)
         return rc;
@@ -366,7 +363,6 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
         onshi__buf_clear(&head);
         return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
     }
-    *wrote = true;
     hs->requests_sent++;
     rc = ssl_write_all(ctx, c, head.data, head.len);
     bool body_sent = len <= 16384;
@@ -502,8 +498,7 @@ int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type
         rs.cap = (size_t)onshi__opt_int(ctx, ONSHI_OPT_RESULT_MAX_SIZE);
         rs.retry_after_s = -1;
         int status = 0;
-        bool wrote = false;
-        rc = attempt(ctx, hs, &u, path, content_type, body, len, idem_key, &status, &rs, &wrote);
+        rc = attempt(ctx, hs, &u, path, content_type, body, len, idem_key, &status, &rs);
         if (http_status != NULL && status != 0)
             *http_status = status;
         if (rc == ONSHI_OK && status >= 200 && status < 300)

@@ -75,7 +75,6 @@ typedef struct onshi__https {
     char *paths[64];        /* per message type path overrides (index = ONSHI_MSG_*) */
     onshi__expiry_cb expiry_cb;
     void *expiry_ud;
-    int last_days_left;     /* INT32_MIN when unknown */
     unsigned requests_sent; /* requests written to the wire, retries included */
 } onshi__https;
 

@@ -297,8 +297,6 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
 {
     int days = onshi__crt_days_left(&t->own);
-    if (hs != NULL)
-        hs->last_days_left = days;
     int64_t warn = onshi__opt_int(ctx, ONSHI_OPT_CERT_EXPIRY_WARN_DAYS);
     if (days >= 0 && days < warn) {
         char subj[512] = "";
@@ -395,8 +393,6 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     return ONSHI_OK;
 
 expired:
-    if (hs != NULL)
-        hs->last_days_left = onshi__crt_days_left(&t->own);
     {
         char en[200];
         snprintf(en, sizeof en, "client certificate expired on %04d-%02d-%02d",

@@ -499,6 +499,7 @@ static void test_503_no_key_sent_once(void **state)
     assert_int_equal(xchg(ctx, NULL, &b, &st), ONSHI_E_SERVER_BUSY);
     assert_int_equal(st, 503);
     assert_int_equal(log_count(" req="), 1);
+    assert_int_equal(onshi__https_state(ctx)->requests_sent, 1);
     onshi_ctx_free(ctx);
     stop(&s);
 }
