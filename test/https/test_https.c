@@ -607,6 +607,23 @@ static void test_cancel_wakes_read(void **state)
     stop(&s);
 }
 
+static void test_cancel_wakes_backoff(void **state)
+{
+    (void)state;
+    const char *a[] = {"--ca", P("ca.pem"), "--mode", "status:503", NULL};
+    srv s = start("server.pem", NULL, a);
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_RETRY_MAX, 5);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_RETRY_BASE_MS, 600000); /* a 10-minute back-off... */
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_later, ctx);
+    expect_fail(ctx, "key-backoff", ONSHI_E_CANCELLED); /* ...that the cancel cuts short */
+    pthread_join(t, NULL);
+    assert_int_equal(log_count("key=key-backoff"), 1);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -876,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_proxy_denied),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_cancel_wakes_read),
+        cmocka_unit_test(test_cancel_wakes_backoff),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_path_override),
         cmocka_unit_test(test_diag_all_ok),
