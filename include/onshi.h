@@ -933,7 +933,7 @@ ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
  * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CLIENT_CERT (none configured or
  *         unreadable), ONSHI_E_CLIENT_CERT_PASSWORD. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(onshi_ctx *ctx, int *out_days);
+ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *ctx);
 
 /**
  * Called when the client certificate is loaded (at the first exchange and whenever the TLS

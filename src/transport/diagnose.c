@@ -178,7 +178,7 @@ static void check_client_cert(onshi_diag_report *r, onshi_ctx *ctx, bool *usable
 {
     *usable = false;
     int days = 0;
-    int rc = onshi_client_cert_days_left(ctx, &days);
+    int rc = onshi_client_cert_days_left(&days, ctx);
     if (rc != ONSHI_OK) {
         add_error(r, ctx, ONSHI_DIAG_CLIENT_CERT, rc, NULL);
         return;

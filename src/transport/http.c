@@ -610,7 +610,7 @@ ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx)
         onshi__conn_close(&hs->conn);
 }
 
-ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(onshi_ctx *ctx, int *out_days)
+ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *ctx)
 {
     if (ctx == NULL || out_days == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ctx and out_days are required");

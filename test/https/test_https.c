@@ -251,7 +251,7 @@ static void test_pkcs12_wrong_password(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD, "wrong");
     expect_fail(ctx, NULL, ONSHI_E_CLIENT_CERT_PASSWORD);
     int days = 0;
-    assert_int_equal(onshi_client_cert_days_left(ctx, &days), ONSHI_E_CLIENT_CERT_PASSWORD);
+    assert_int_equal(onshi_client_cert_days_left(&days, ctx), ONSHI_E_CLIENT_CERT_PASSWORD);
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE, P("client-legacy.p12"));
     expect_fail(ctx, NULL, ONSHI_E_CLIENT_CERT_PASSWORD);
     assert_int_equal(log_count(" req="), 0);
@@ -267,7 +267,7 @@ static void test_client_cert_missing(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE, "");
     expect_fail(ctx, NULL, ONSHI_E_CLIENT_CERT);
     int days = 0;
-    assert_int_equal(onshi_client_cert_days_left(ctx, &days), ONSHI_E_CLIENT_CERT);
+    assert_int_equal(onshi_client_cert_days_left(&days, ctx), ONSHI_E_CLIENT_CERT);
     onshi_ctx_free(ctx);
     stop(&s);
 }
@@ -280,7 +280,7 @@ static void test_client_cert_expired(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE, P("client-expired.p12"));
     expect_fail(ctx, NULL, ONSHI_E_CLIENT_CERT_EXPIRED);
     int days = 0;
-    assert_int_equal(onshi_client_cert_days_left(ctx, &days), ONSHI_OK);
+    assert_int_equal(onshi_client_cert_days_left(&days, ctx), ONSHI_OK);
     assert_true(days < -365);
     onshi_ctx_free(ctx);
     stop(&s);
@@ -308,7 +308,7 @@ static void test_expiry_warning(void **state)
     warn_seen w = {0, 0, ""};
     assert_int_equal(onshi_ctx_set_cert_expiry_cb(ctx, on_expiry, &w), ONSHI_OK);
     int days = 0;
-    assert_int_equal(onshi_client_cert_days_left(ctx, &days), ONSHI_OK);
+    assert_int_equal(onshi_client_cert_days_left(&days, ctx), ONSHI_OK);
     assert_true(days > 1000);
     onshi_buf *b = NULL;
     assert_int_equal(xchg(ctx, NULL, &b, NULL), ONSHI_OK);
@@ -318,7 +318,7 @@ static void test_expiry_warning(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE, "");
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CLIENT_CERT, P("client-soon.pem"));
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY, P("client.key"));
-    assert_int_equal(onshi_client_cert_days_left(ctx, &days), ONSHI_OK);
+    assert_int_equal(onshi_client_cert_days_left(&days, ctx), ONSHI_OK);
     assert_true(days >= 9 && days <= 10);
     assert_int_equal(xchg(ctx, NULL, &b, NULL), ONSHI_OK);
     onshi_buf_free(b);
