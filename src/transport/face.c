@@ -98,7 +98,8 @@ static int list_face(onshi_ctx *ctx, const char *dir, flist *l)
         flist_free(l);
         return r;
     }
-    qsort(l->v, l->n, sizeof *l->v, by_stamp);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, by_stamp);
     return ONSHI_OK;
 }
 
@@ -158,6 +159,8 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx 
         goto fail;
     if ((r = baseline(fw, st)) != ONSHI_OK)
         goto fail;
+    if (onshi__file_test_hooks.watching)
+        onshi__file_test_hooks.watching();
     *out = fw;
     return ONSHI_OK;
 fail:

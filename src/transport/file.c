@@ -599,6 +599,8 @@ int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
                             onshi__opt_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS));
     if (r == ONSHI_OK) {
         onshi__dirwait_arm(&w, ctx);
+        if (onshi__file_test_hooks.watching)
+            onshi__file_test_hooks.watching();
         r = wait_loop(ctx, st, &p, &w, deadline, out);
         onshi__dirwait_close(&w);
     }

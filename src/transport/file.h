@@ -32,6 +32,9 @@ typedef struct onshi__file_hooks {
      * and after the rename, before the state becomes "published": crash points for tests. */
     void (*after_record)(const char *id);
     void (*after_publish)(const char *id);
+    /* Called when a wait or a face watcher has its folder watch in place (lets a test's
+     * writer start only then, so the inotify path is exercised deterministically). */
+    void (*watching)(void);
 } onshi__file_hooks;
 extern onshi__file_hooks onshi__file_test_hooks;
 

@@ -17,6 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Opened by the SDK's "watching" hook: see fake_linkage.gated. */
+static atomic_int fl_gate;
+static inline void fl_gate_open(void)
+{
+    atomic_store(&fl_gate, 1);
+}
+
 enum fl_mode {
     FL_ANSWER,       /* result written to a temp name and renamed */
     FL_HALF_GT,      /* result written in place in two steps, first part ends with '>' */
@@ -39,17 +46,18 @@ typedef struct fake_linkage {
     atomic_int stop;
     atomic_int taken;    /* request files taken */
     atomic_int answered;
+    int gated;           /* answer only after fl_gate_open (the SDK is watching) */
     char last_req[128];
     pthread_t th;
 } fake_linkage;
 
-static void fl_sleep_ms(int ms)
+static inline void fl_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static void fl_write_file(const char *path, const void *p, size_t n)
+static inline void fl_write_file(const char *path, const void *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
     if (f) {
@@ -58,7 +66,7 @@ static void fl_write_file(const char *path, const void *p, size_t n)
     }
 }
 
-static void fl_write_renamed(const char *dir, const char *name, const void *p, size_t n)
+static inline void fl_write_renamed(const char *dir, const char *name, const void *p, size_t n)
 {
     char tmp[1024], dst[1024];
     snprintf(tmp, sizeof tmp, "%s/~%s.part", dir, name);
@@ -67,7 +75,7 @@ static void fl_write_renamed(const char *dir, const char *name, const void *p, s
     rename(tmp, dst);
 }
 
-static void fl_answer(fake_linkage *fl, const char *req_name)
+static inline void fl_answer(fake_linkage *fl, const char *req_name)
 {
     char base[128], resbase[128], body[512], path[1024];
     snprintf(base, sizeof base, "%s", req_name);
@@ -135,7 +143,7 @@ static void fl_answer(fake_linkage *fl, const char *req_name)
     atomic_fetch_add(&fl->answered, 1);
 }
 
-static void *fl_main(void *arg)
+static inline void *fl_main(void *arg)
 {
     fake_linkage *fl = arg;
     while (!atomic_load(&fl->stop)) {
@@ -153,6 +161,8 @@ static void *fl_main(void *arg)
                     continue;
                 atomic_fetch_add(&fl->taken, 1);
                 snprintf(fl->last_req, sizeof fl->last_req, "%s", e->d_name);
+                while (fl->gated && !atomic_load(&fl_gate) && !atomic_load(&fl->stop))
+                    fl_sleep_ms(1);
                 fl_sleep_ms(fl->delay_ms);
                 if (fl->mode != FL_TAKE_ONLY)
                     fl_answer(fl, e->d_name);
@@ -165,31 +175,32 @@ static void *fl_main(void *arg)
     return NULL;
 }
 
-static void fl_start(fake_linkage *fl, const char *req, const char *res, int mode)
+static inline void fl_start(fake_linkage *fl, const char *req, const char *res, int mode)
 {
     memset(fl, 0, sizeof *fl);
     snprintf(fl->req, sizeof fl->req, "%s", req);
     snprintf(fl->res, sizeof fl->res, "%s", res);
     fl->mode = mode;
     fl->half_pause_ms = 300;
+    atomic_store(&fl_gate, 0);
     atomic_init(&fl->stop, 0);
     atomic_init(&fl->taken, 0);
     atomic_init(&fl->answered, 0);
 }
 
-static void fl_run(fake_linkage *fl)
+static inline void fl_run(fake_linkage *fl)
 {
     pthread_create(&fl->th, NULL, fl_main, fl);
 }
 
-static void fl_stop(fake_linkage *fl)
+static inline void fl_stop(fake_linkage *fl)
 {
     atomic_store(&fl->stop, 1);
     pthread_join(fl->th, NULL);
 }
 
 /* Number of regular files in a folder (hidden ones included). */
-static int fl_count_files(const char *dir)
+static inline int fl_count_files(const char *dir)
 {
     DIR *d = opendir(dir);
     int n = 0;

@@ -105,6 +105,9 @@ static void roundtrip(env *e, int mode)
 {
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, mode);
+    /* The in-place writer must start while we watch, or inotify cannot see its open. */
+    fl.gated = 1;
+    onshi__file_test_hooks.watching = fl_gate_open;
     fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
     send_req(e, id);
