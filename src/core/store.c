@@ -438,6 +438,18 @@ int onshi__pending_get(onshi_ctx *ctx, onshi__store *st, const char *id, onshi__
     return r;
 }
 
+int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms)
+{
+    sqlite3_stmt *s;
+    int r = prep(ctx, st,
+                 "DELETE FROM pending WHERE state >= ?1 AND consumed_ms < ?2", &s);
+    if (r != ONSHI_OK)
+        return r;
+    sqlite3_bind_int(s, 1, ONSHI__P_CONSUMED);
+    sqlite3_bind_int64(s, 2, before_ms);
+    return step_done(ctx, st, s, "prune pending requests");
+}
+
 int onshi__pending_exists(onshi_ctx *ctx, onshi__store *st, const char *id, int *exists)
 {
     sqlite3_stmt *s;

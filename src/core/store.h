@@ -103,6 +103,10 @@ int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, i
 /* The smallest id > after (NULL: first) whose state is below CONSUMED (still open). */
 int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
                         char id_out[ONSHI__ID_LEN + 1]);
+/* Delete consumed and abandoned rows finished before `before_ms` (Unix ms). Open requests
+ * are never deleted. */
+#define ONSHI__PENDING_KEEP_MS (INT64_C(30) * 24 * 3600 * 1000)
+int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms);
 /* Is an id known at all (any state)? */
 int onshi__pending_exists(onshi_ctx *ctx, onshi__store *st, const char *id, int *exists);
 

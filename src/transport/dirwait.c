@@ -72,13 +72,13 @@ int onshi__dirwait_open(onshi_ctx *ctx, onshi__dirwait *w, const char *dir, cons
     return ONSHI_OK;
 }
 
-static void writing_clear(onshi__dirwait *w)
+static void names_clear(onshi__dirwait *w)
 {
-    for (size_t i = 0; i < w->nwriting; i++)
-        free(w->writing[i]);
-    free(w->writing);
-    w->writing = NULL;
-    w->nwriting = 0;
+    for (size_t i = 0; i < w->nnames; i++)
+        free(w->names[i].name);
+    free(w->names);
+    w->names = NULL;
+    w->nnames = 0;
 }
 
 void onshi__dirwait_close(onshi__dirwait *w)
@@ -90,7 +90,7 @@ void onshi__dirwait_close(onshi__dirwait *w)
         close(w->wake[0]);
         close(w->wake[1]);
     }
-    writing_clear(w);
+    names_clear(w);
     memset(w, 0, sizeof *w);
     w->ifd = w->wake[0] = w->wake[1] = -1;
 }
@@ -109,36 +109,55 @@ void onshi__dirwait_disarm(onshi__dirwait *w)
     }
 }
 
+static long name_find(const onshi__dirwait *w, const char *name)
+{
+    for (size_t i = 0; i < w->nnames; i++)
+        if (strcmp(w->names[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
 int onshi__dirwait_writing(const onshi__dirwait *w, const char *name)
 {
-    for (size_t i = 0; i < w->nwriting; i++)
-        if (strcmp(w->writing[i], name) == 0)
-            return 1;
-    return 0;
+    long i = name_find(w, name);
+    return i >= 0 && w->names[i].state == ONSHI__NAME_WRITING;
+}
+
+int onshi__dirwait_moved_in(const onshi__dirwait *w, const char *name)
+{
+    long i = name_find(w, name);
+    return i >= 0 && w->names[i].state == ONSHI__NAME_MOVED_IN;
+}
+
+/* state 0 forgets the name. */
+static void name_set(onshi__dirwait *w, const char *name, int state)
+{
+    long i = name_find(w, name);
+    if (i >= 0) {
+        if (state != 0) {
+            w->names[i].state = state;
+            return;
+        }
+        free(w->names[i].name);
+        w->names[i] = w->names[--w->nnames];
+        return;
+    }
+    if (state == 0 || w->nnames >= 256) /* a bound: the polling rules decide beyond it */
+        return;
+    void *n = realloc(w->names, (w->nnames + 1) * sizeof *w->names);
+    if (n == NULL)
+        return;
+    w->names = n;
+    if ((w->names[w->nnames].name = onshi__strdup(name)) != NULL)
+        w->names[w->nnames++].state = state;
+}
+
+void onshi__dirwait_forget(onshi__dirwait *w, const char *name)
+{
+    name_set(w, name, 0);
 }
 
 #ifdef HAVE_INOTIFY
-static void writing_set(onshi__dirwait *w, const char *name, int on)
-{
-    for (size_t i = 0; i < w->nwriting; i++) {
-        if (strcmp(w->writing[i], name) != 0)
-            continue;
-        if (!on) {
-            free(w->writing[i]);
-            w->writing[i] = w->writing[--w->nwriting];
-        }
-        return;
-    }
-    if (!on || w->nwriting >= 256) /* a bound: polling rules decide beyond it */
-        return;
-    char **n = realloc(w->writing, (w->nwriting + 1) * sizeof *n);
-    if (n == NULL)
-        return;
-    w->writing = n;
-    if ((n[w->nwriting] = onshi__strdup(name)) != NULL)
-        w->nwriting++;
-}
-
 static void drain_inotify(onshi__dirwait *w)
 {
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -150,13 +169,17 @@ static void drain_inotify(onshi__dirwait *w)
         for (char *p = buf; p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             if (ev->len > 0 && ev->wd == w->wd[0]) {
+                /* A rename brings a complete file; a create or write means a writer holds
+                 * it until its close. */
                 if (ev->mask & (IN_CREATE | IN_MODIFY))
-                    writing_set(w, ev->name, 1);
-                if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE))
-                    writing_set(w, ev->name, 0);
+                    name_set(w, ev->name, ONSHI__NAME_WRITING);
+                if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE))
+                    name_set(w, ev->name, 0);
+                if (ev->mask & IN_MOVED_TO)
+                    name_set(w, ev->name, ONSHI__NAME_MOVED_IN);
             }
             if (ev->mask & IN_Q_OVERFLOW)
-                writing_clear(w);
+                names_clear(w);
             p += sizeof *ev + ev->len;
         }
     }

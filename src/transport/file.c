@@ -222,7 +222,9 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
         return r;
     const char *req_dir = onshi__opt_str(ctx, ONSHI_OPT_REQ_DIR);
     const char *res_dir = onshi__opt_str(ctx, ONSHI_OPT_RES_DIR);
-    if ((r = onshi__dir_check(ctx, req_dir, "req", 1)) != ONSHI_OK ||
+    /* req/ is checked for listing only: a probe file there could be taken for a request;
+     * creating the temp file reports "not writable" with the folder's name. */
+    if ((r = onshi__dir_check(ctx, req_dir, "req", 0)) != ONSHI_OK ||
         (r = onshi__dir_check(ctx, res_dir, "res", 0)) != ONSHI_OK)
         return r;
     onshi__store *st;
@@ -285,6 +287,8 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
         onshi__log(ctx, ONSHI_LOG_WARN, "transport", "request %s published, state not saved",
                    id);
     onshi__log(ctx, ONSHI_LOG_INFO, "transport", "published %s", req_name);
+    /* Housekeeping: finished requests are kept for a while for diagnosis, then dropped. */
+    onshi__pending_prune(NULL, st, onshi__wall_ms() - ONSHI__PENDING_KEEP_MS);
     return ONSHI_OK;
 }
 

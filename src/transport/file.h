@@ -41,6 +41,7 @@ extern onshi__file_hooks onshi__file_test_hooks;
 /* ---- limits ----------------------------------------------------------------------------- */
 #define ONSHI__ERRFILE_MAX (64 * 1024)   /* .err files are short texts */
 #define ONSHI__STABLE_GAP_MS 20          /* second read after this when inotify sees the folder */
+#define ONSHI__STABLE_GAP_MOVED_MS 2     /* ... and when the file arrived by rename */
 /* inotify saw the file opened for writing but no close (a share may not report it): accept
  * it anyway once its content was stable this long. */
 #define ONSHI__WRITER_HOLD_MS 2000
@@ -56,8 +57,11 @@ typedef struct onshi__dirwait {
     int wake[2];       /* pipe written by onshi_ctx_cancel's hook */
     int64_t poll_ms;
     int events_seen;   /* inotify delivered something: the folder is local, events work */
-    char **writing;    /* names modified and not yet closed (still being written) */
-    size_t nwriting;
+    struct onshi__dirname {
+        char *name;
+        int state;     /* ONSHI__NAME_* */
+    } *names;          /* what inotify told about names of the first folder */
+    size_t nnames;
     onshi_ctx *armed;  /* context whose cancel hook points at us, during a wait */
 } onshi__dirwait;
 
@@ -69,8 +73,14 @@ void onshi__dirwait_arm(onshi__dirwait *w, onshi_ctx *ctx);
 void onshi__dirwait_disarm(onshi__dirwait *w);
 /* Sleep until an event, max_ms, or a cancel; returns ONSHI_OK or ONSHI_E_CANCELLED. */
 int onshi__dirwait_wait(onshi_ctx *ctx, onshi__dirwait *w, int64_t max_ms);
+#define ONSHI__NAME_WRITING 1  /* created or modified, not yet closed */
+#define ONSHI__NAME_MOVED_IN 2 /* renamed into the folder and untouched since */
 /* Is `name` open for writing as far as inotify knows? */
 int onshi__dirwait_writing(const onshi__dirwait *w, const char *name);
+/* Did `name` arrive by rename (complete) and stay untouched since? */
+int onshi__dirwait_moved_in(const onshi__dirwait *w, const char *name);
+/* Drop what is known about a name (after it was read). */
+void onshi__dirwait_forget(onshi__dirwait *w, const char *name);
 
 /* ---- file helpers ----------------------------------------------------------------------- */
 /* Check a folder can be listed (and written, when `write`); errors name the folder. `what`

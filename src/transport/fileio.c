@@ -205,7 +205,9 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
     for (;;) {
         /* A short gap is enough when inotify shows the folder is local and tells us whether
          * the writer still holds the file; otherwise one poll interval, as peers do. */
-        int64_t gap = w->events_seen ? ONSHI__STABLE_GAP_MS : w->poll_ms;
+        int64_t gap = onshi__dirwait_moved_in(w, name) ? ONSHI__STABLE_GAP_MOVED_MS
+                      : w->events_seen                ? ONSHI__STABLE_GAP_MS
+                                                      : w->poll_ms;
         int64_t until = onshi__now_ms() + gap;
         while (onshi__now_ms() < until)
             if ((r = onshi__dirwait_wait(ctx, w, until - onshi__now_ms())) != ONSHI_OK)
@@ -246,6 +248,8 @@ out:
     onshi__buf_clear(&prev);
     if (r != ONSHI_OK)
         onshi__buf_clear(out);
+    else
+        onshi__dirwait_forget(w, name);
     free(path);
     return r;
 }

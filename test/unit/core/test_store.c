@@ -168,6 +168,16 @@ static void test_pending_rows(void **state)
     assert_int_equal(onshi__pending_next(NULL, st, id, id), ONSHI_OK);
     assert_string_equal(id, "202501150003"); /* 0002 is consumed */
     assert_int_equal(onshi__pending_next(NULL, st, id, id), ONSHI_E_NOT_FOUND);
+    /* pruning drops only finished rows older than the limit */
+    assert_int_equal(onshi__pending_prune(NULL, st, onshi__wall_ms() - 60000), ONSHI_OK);
+    assert_int_equal(onshi__pending_get(NULL, st, "202501150002", &p), ONSHI_OK);
+    onshi__pending_clear(&p);
+    assert_int_equal(onshi__pending_prune(NULL, st, onshi__wall_ms() + 60000), ONSHI_OK);
+    assert_int_equal(onshi__pending_get(NULL, st, "202501150002", &p), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi__pending_get(NULL, st, "202501150001", &p), ONSHI_OK);
+    onshi__pending_clear(&p);
+    assert_int_equal(onshi__pending_get(NULL, st, "202501150003", &p), ONSHI_OK);
+    onshi__pending_clear(&p);
     onshi__store_close(st);
 }
 
