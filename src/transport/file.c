@@ -308,10 +308,6 @@ static int owner_alive(const onshi__pending *p)
 
 static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
 {
-    if (owner_alive(p))
-        return onshi__err(ctx, ONSHI_E_PENDING,
-                          "request %s is being published by process %lld", p->id,
-                          (long long)p->owner_pid);
     char tmp[64];
     tmp_name(tmp, sizeof tmp, p->id);
     char *path = onshi__path_join(p->req_dir, tmp);
@@ -320,13 +316,19 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
     struct stat sb;
     int have_tmp = stat(path, &sb) == 0;
     int r;
-    if (have_tmp) {
+    if (have_tmp && owner_alive(p)) {
+        /* Between writing and renaming in a live process (or thread): not ours to touch. */
+        r = onshi__err(ctx, ONSHI_E_PENDING, "request %s is being published by process %lld",
+                       p->id, (long long)p->owner_pid);
+    } else if (have_tmp) {
         unlink(path);
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_ABANDONED, NULL, 0);
         p->state = ONSHI__P_ABANDONED;
         onshi__log(ctx, ONSHI_LOG_WARN, "transport",
                    "request %s was never published (crash before rename): abandoned", p->id);
     } else {
+        /* The temp file exists from before the record until the rename: without it the
+         * request was renamed into req/ (and may be taken already). Never write it again. */
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_PUBLISHED, NULL, 0);
         p->state = ONSHI__P_PUBLISHED;
         p->published_ms = onshi__wall_ms();
@@ -343,8 +345,10 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
 static void err_text(char *out, size_t size, const onshi_buf *b)
 {
     out[0] = '\0';
-    if (b->len == 0)
+    if (b->len == 0) {
+        snprintf(out, size, "(empty .err file)");
         return;
+    }
     iconv_t cd = (iconv_t)-1;
     size_t in_left = b->len;
     char *in = (char *)b->data;

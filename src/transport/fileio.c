@@ -230,13 +230,16 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
                         now - stable_since >= ONSHI__WRITER_HOLD_MS;
             int complete = ends_like_xml(name, out) ||
                            now - stable_since >= ONSHI__INCOMPLETE_ACCEPT_MS;
-            if (quiet && complete && out->len > 0)
+            /* An empty file is usually one whose writer has not started; an empty .err
+             * is still an answer once it stayed empty for a poll interval. */
+            if (quiet && complete && (out->len > 0 || now - stable_since >= w->poll_ms))
                 break;
         }
         if (now >= deadline_ms) {
-            char en[1024];
+            char en[1024], ja[1024];
             snprintf(en, sizeof en, "%s kept changing or stayed incomplete", path);
-            r = onshi__err_ja(ctx, ONSHI_E_RESULT_UNSTABLE, ONSHI_FOREIGN_NONE, 0, en, en);
+            snprintf(ja, sizeof ja, "%s が変化し続けているか、不完全なままです", path);
+            r = onshi__err_ja(ctx, ONSHI_E_RESULT_UNSTABLE, ONSHI_FOREIGN_NONE, 0, en, ja);
             goto out;
         }
         onshi__buf_clear(&prev);

@@ -257,6 +257,57 @@ static void test_err_request_named(void **state)
     assert_int_equal(fl_count_files(e->res), 0);
 }
 
+static void test_err_empty_result_named(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_BYTES);
+    fl.answer = "";
+    fl.answer_len = 0;
+    fl.ext = ".err"; /* OQSsiquc01res_<id>.err, empty */
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi_file_result *r = NULL;
+    int rc = onshi_file_wait(e->ctx, &r, id, -1);
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_E_ERR_FILE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "empty .err"));
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(fl_count_files(e->res), 0);
+}
+
+/* While a request is between record and rename in a live process, another context must not
+ * touch it: the pickup says pending and the temp file stays. */
+static env *live_env;
+static int live_rc = 1, live_state, live_files;
+static void check_from_other_ctx(const char *id)
+{
+    onshi_ctx *other = new_ctx(live_env);
+    onshi_file_result *r = NULL;
+    live_rc = onshi_file_wait(other, &r, id, 0);
+    onshi_file_state(other, &live_state, id);
+    live_files = fl_count_files(live_env->req);
+    onshi_ctx_free(other);
+}
+
+static void test_live_publisher_untouched(void **state)
+{
+    env *e = *state;
+    live_env = e;
+    onshi__file_test_hooks.after_record = check_from_other_ctx;
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi__file_test_hooks.after_record = NULL;
+    assert_int_equal(live_rc, ONSHI_E_PENDING);
+    assert_int_equal(live_state, ONSHI_FILE_STATE_RECORDED);
+    assert_int_equal(live_files, 1); /* the temp file, untouched */
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
+    assert_int_equal(fl_count_files(e->req), 1); /* the request itself */
+}
+
 /* Timeout, then the late result is picked up by a later call (after a restart) and the
  * request was written exactly once. */
 static void test_timeout_then_late_result(void **state)
@@ -720,6 +771,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_request_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_empty_result_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_publisher_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_then_late_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linkage_not_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_taken_state, setup, teardown),
