@@ -8,7 +8,6 @@
  */
 #include "file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,51 +50,12 @@ static int is_face_file(const char *name)
            onshi_msgtype_from_filename(name) == ONSHI_MSG_FACE_RES;
 }
 
-typedef struct flist {
-    char **v;
-    size_t n;
-} flist;
-
-static void flist_free(flist *l)
+static int list_face(onshi_ctx *ctx, const char *dir, onshi__names *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static int list_face(onshi_ctx *ctx, const char *dir, flist *l)
-{
-    l->v = NULL;
-    l->n = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return onshi__file_errno(ctx, errno, dir, NULL, "list");
-    size_t cap = 0;
-    struct dirent *e;
-    int r = ONSHI_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (!is_face_file(e->d_name))
-            continue;
-        if (l->n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nv = realloc(l->v, cap * sizeof *nv);
-            if (nv == NULL) {
-                r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
-                break;
-            }
-            l->v = nv;
-        }
-        if ((l->v[l->n] = onshi__strdup(e->d_name)) == NULL) {
-            r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
-            break;
-        }
-        l->n++;
-    }
-    closedir(d);
+    memset(l, 0, sizeof *l);
+    int r = onshi__dir_list(ctx, dir, is_face_file, l);
     if (r != ONSHI_OK) {
-        flist_free(l);
+        onshi__names_free(l);
         return r;
     }
     if (l->n > 1)
@@ -111,7 +71,7 @@ static int baseline(onshi_face_watch *fw, onshi__store *st)
     int known, r;
     if ((r = onshi__face_dir_known(ctx, st, fw->key, &known)) != ONSHI_OK || known)
         return r;
-    flist l = {NULL, 0};
+    onshi__names l = {NULL, 0, 0};
     if (!(fw->flags & ONSHI_FACE_WATCH_DELIVER_EXISTING) &&
         (r = list_face(ctx, fw->dir, &l)) != ONSHI_OK)
         return r;
@@ -126,7 +86,7 @@ static int baseline(onshi_face_watch *fw, onshi__store *st)
         else
             onshi__store_rollback(st);
     }
-    flist_free(&l);
+    onshi__names_free(&l);
     return r;
 }
 
@@ -196,7 +156,7 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
     for (;;) {
         if ((r = onshi__cancel_check(ctx)) != ONSHI_OK)
             return r;
-        flist l;
+        onshi__names l;
         if ((r = list_face(ctx, fw->dir, &l)) != ONSHI_OK)
             return r;
         int64_t now = onshi__now_ms();
@@ -246,7 +206,7 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
             *out = res;
             break;
         }
-        flist_free(&l);
+        onshi__names_free(&l);
         if (r != ONSHI_OK || *out != NULL)
             return r;
         now = onshi__now_ms();

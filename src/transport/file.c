@@ -15,7 +15,6 @@
  */
 #include "file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <iconv.h>
 #include <signal.h>
@@ -136,47 +135,14 @@ static const char *const result_ext[] = {".xml", ".zip", ".pdf"};
 
 /* ---- sequence: skip identifiers whose files may still exist ---------------------------- */
 
-typedef struct listing {
-    char **v;
-    size_t n;
-} listing;
-
-static void listing_free(listing *l)
+static int not_hidden(const char *name)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static int listing_add_dir(onshi_ctx *ctx, listing *l, const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return onshi__file_errno(ctx, errno, dir, NULL, "list");
-    struct dirent *e;
-    int r = ONSHI_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-        if (nv == NULL || (nv[l->n] = onshi__strdup(e->d_name)) == NULL) {
-            if (nv)
-                l->v = nv;
-            r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
-            break;
-        }
-        l->v = nv;
-        l->n++;
-    }
-    closedir(d);
-    return r;
+    return name[0] != '.';
 }
 
 static int id_in_listing(void *arg, const char *id)
 {
-    const listing *l = arg;
+    const onshi__names *l = arg;
     char pat[ONSHI__ID_LEN + 3];
     snprintf(pat, sizeof pat, "_%s.", id);
     for (size_t i = 0; i < l->n; i++)
@@ -231,14 +197,14 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
     if ((r = onshi__store_get(ctx, &st)) != ONSHI_OK)
         return r;
 
-    listing l = {NULL, 0};
-    if ((r = listing_add_dir(ctx, &l, req_dir)) == ONSHI_OK)
-        r = listing_add_dir(ctx, &l, res_dir);
+    onshi__names l = {NULL, 0, 0};
+    if ((r = onshi__dir_list(ctx, req_dir, not_hidden, &l)) == ONSHI_OK)
+        r = onshi__dir_list(ctx, res_dir, not_hidden, &l);
     char day[9], id[ONSHI__ID_LEN + 1];
     today(day);
     if (r == ONSHI_OK)
         r = onshi__store_seq_next(ctx, st, day, id_in_listing, &l, id);
-    listing_free(&l);
+    onshi__names_free(&l);
     if (r != ONSHI_OK)
         return r;
     names_of(ctx, msgtype, id, &n);
@@ -570,19 +536,28 @@ static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi_
     }
 }
 
+/* The store and the pending row of id; messages name the id. The caller clears *p. */
+static int load_pending(onshi_ctx *ctx, const char *id, onshi__store **st, onshi__pending *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!valid_id(id))
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "request id must be 12 digits");
+    int r = onshi__store_get(ctx, st);
+    if (r != ONSHI_OK)
+        return r;
+    if ((r = onshi__pending_get(ctx, *st, id, p)) == ONSHI_E_NOT_FOUND)
+        return onshi__err(ctx, r, "no request with id %s in the state store %s", id,
+                          (*st)->path);
+    return r;
+}
+
 int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
                      onshi_file_result **out)
 {
     *out = NULL;
-    if (!valid_id(id))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "request id must be 12 digits");
     onshi__store *st;
-    int r = onshi__store_get(ctx, &st);
-    if (r != ONSHI_OK)
-        return r;
     onshi__pending p;
-    if ((r = onshi__pending_get(ctx, st, id, &p)) == ONSHI_E_NOT_FOUND)
-        return onshi__err(ctx, r, "no request with id %s in the state store %s", id, st->path);
+    int r = load_pending(ctx, id, &st, &p);
     if (r != ONSHI_OK)
         return r;
     if (p.state == ONSHI__P_RECORDED)
@@ -662,15 +637,9 @@ static int consume_file(onshi_ctx *ctx, const char *dir, const char *name, const
 
 int onshi__file_consume(onshi_ctx *ctx, const char *id)
 {
-    if (!valid_id(id))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "request id must be 12 digits");
     onshi__store *st;
-    int r = onshi__store_get(ctx, &st);
-    if (r != ONSHI_OK)
-        return r;
     onshi__pending p;
-    if ((r = onshi__pending_get(ctx, st, id, &p)) == ONSHI_E_NOT_FOUND)
-        return onshi__err(ctx, r, "no request with id %s", id);
+    int r = load_pending(ctx, id, &st, &p);
     if (r != ONSHI_OK)
         return r;
     if (p.state == ONSHI__P_CONSUMED) {
@@ -759,15 +728,13 @@ ONSHI_API int ONSHI_CALL onshi_file_pending_next(onshi_ctx *ctx, char *id_out, s
 
 ONSHI_API int ONSHI_CALL onshi_file_state(onshi_ctx *ctx, int *state_out, const char *id)
 {
-    if (ctx == NULL || state_out == NULL || id == NULL)
+    if (ctx == NULL || state_out == NULL)
         return ONSHI_E_INVALID_ARG;
     onshi__store *st;
-    int r = onshi__store_get(ctx, &st);
+    onshi__pending p;
+    int r = load_pending(ctx, id, &st, &p);
     if (r != ONSHI_OK)
         return r;
-    onshi__pending p;
-    if ((r = onshi__pending_get(ctx, st, id, &p)) != ONSHI_OK)
-        return r == ONSHI_E_NOT_FOUND ? onshi__err(ctx, r, "no request with id %s", id) : r;
     *state_out = p.state;
     onshi__pending_clear(&p);
     return ONSHI_OK;

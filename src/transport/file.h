@@ -103,6 +103,14 @@ int onshi__file_rename_sync(onshi_ctx *ctx, const char *dir, const char *from, c
 /* Write dir/name atomically: temp file in the same folder, fsync, rename, fsync folder. */
 int onshi__file_write_atomic(onshi_ctx *ctx, const char *dir, const char *name,
                              const void *data, size_t len);
+/* A folder listing: names (no folder) of the entries `keep` accepts, appended to l. */
+typedef struct onshi__names {
+    char **v;
+    size_t n, cap;
+} onshi__names;
+int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *name),
+                    onshi__names *l);
+void onshi__names_free(onshi__names *l);
 /* Join folder and name into a malloc'd path. */
 char *onshi__path_join(const char *dir, const char *name);
 /* errno of a failed operation on a folder or a file in it → status, message naming both. */

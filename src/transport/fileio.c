@@ -28,6 +28,45 @@ char *onshi__path_join(const char *dir, const char *name)
     return p;
 }
 
+void onshi__names_free(onshi__names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *name),
+                    onshi__names *l)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return onshi__file_errno(ctx, errno, dir, NULL, "list");
+    struct dirent *e;
+    int r = ONSHI_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (!keep(e->d_name))
+            continue;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 32;
+            char **nv = realloc(l->v, cap * sizeof *nv);
+            if (nv == NULL) {
+                r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
+                break;
+            }
+            l->v = nv;
+            l->cap = cap;
+        }
+        if ((l->v[l->n] = onshi__strdup(e->d_name)) == NULL) {
+            r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
+            break;
+        }
+        l->n++;
+    }
+    closedir(d);
+    return r;
+}
+
 int onshi__file_errno(onshi_ctx *ctx, int err, const char *dir, const char *name,
                       const char *op)
 {

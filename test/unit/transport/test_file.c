@@ -85,6 +85,18 @@ static void send_req(env *e, char id[ONSHI_FILE_ID_SIZE])
         fail_msg("send: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
 }
 
+/* Run a configured fake, send one request, wait for its answer, stop the fake. */
+static int exchange(env *e, fake_linkage *fl, char id[ONSHI_FILE_ID_SIZE],
+                    onshi_file_result **r)
+{
+    fl_run(fl);
+    send_req(e, id);
+    *r = NULL;
+    int rc = onshi_file_wait(e->ctx, r, id, -1);
+    fl_stop(fl);
+    return rc;
+}
+
 static void expect_answer(const onshi_file_result *r, const char *id)
 {
     char want[64];
@@ -108,12 +120,9 @@ static void roundtrip(env *e, int mode)
     /* The in-place writer must start while we watch, or inotify cannot see its open. */
     fl.gated = 1;
     onshi__file_test_hooks.watching = fl_gate_open;
-    fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    send_req(e, id);
-    onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
-    fl_stop(&fl);
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
     if (rc != ONSHI_OK)
         fail_msg("wait: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
     expect_answer(r, id);
@@ -221,12 +230,9 @@ static void test_err_file(void **state)
     env *e = *state;
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ERR);
-    fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    send_req(e, id);
-    onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
-    fl_stop(&fl);
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
     assert_int_equal(rc, ONSHI_E_ERR_FILE);
     assert_null(r);
     const char *msg = onshi_ctx_last_error_message(e->ctx);
@@ -245,12 +251,9 @@ static void test_err_request_named(void **state)
     env *e = *state;
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ERR_REQNAME);
-    fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    send_req(e, id);
-    onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
-    fl_stop(&fl);
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
     assert_int_equal(rc, ONSHI_E_ERR_FILE);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "no .err text"));
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
@@ -265,12 +268,9 @@ static void test_err_empty_result_named(void **state)
     fl.answer = "";
     fl.answer_len = 0;
     fl.ext = ".err"; /* OQSsiquc01res_<id>.err, empty */
-    fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    send_req(e, id);
-    onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
-    fl_stop(&fl);
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
     assert_int_equal(rc, ONSHI_E_ERR_FILE);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "empty .err"));
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
@@ -719,12 +719,9 @@ static void test_result_too_large(void **state)
     fl_start(&fl, e->req, e->res, FL_BYTES);
     fl.answer = big;
     fl.answer_len = sizeof big;
-    fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    send_req(e, id);
-    onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
-    fl_stop(&fl);
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
     assert_int_equal(rc, ONSHI_E_RESULT_TOO_LARGE);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "result_max_size"));
 }
