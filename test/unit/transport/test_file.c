@@ -394,6 +394,42 @@ static void test_taken_state(void **state)
     fl_stop(&fl);
 }
 
+/* Two contexts on two threads (as two processes would) send at the same time: every request
+ * gets its own number and its own file. */
+typedef struct sender {
+    env *e;
+    char ids[20][ONSHI_FILE_ID_SIZE];
+    int failures;
+} sender;
+
+static void *send_many(void *arg)
+{
+    sender *sd = arg;
+    onshi_ctx *ctx = new_ctx(sd->e);
+    for (int i = 0; i < 20; i++)
+        if (onshi_file_send(ctx, sd->ids[i], ONSHI_FILE_ID_SIZE, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                            sizeof REQ_BODY - 1) != ONSHI_OK)
+            sd->failures++;
+    onshi_ctx_free(ctx);
+    return NULL;
+}
+
+static void test_concurrent_senders(void **state)
+{
+    env *e = *state;
+    sender a = {e, {{0}}, 0}, b = {e, {{0}}, 0};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, send_many, &a);
+    pthread_create(&tb, NULL, send_many, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.failures + b.failures, 0);
+    for (int i = 0; i < 20; i++)
+        for (int j = 0; j < 20; j++)
+            assert_string_not_equal(a.ids[i], b.ids[j]);
+    assert_int_equal(fl_count_files(e->req), 40);
+}
+
 /* ---- crash tests: a child process is killed with SIGKILL at a crash point ---------------- */
 
 static int crash_pipe = -1;
@@ -766,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_half_written_polling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_request_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_empty_result_named, setup, teardown),
