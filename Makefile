@@ -72,7 +72,7 @@ CLEAN_EXTRA     :=
 -include $(wildcard src/*/module.mk tools/*/module.mk test/*/module.mk test/unit/*/module.mk \
                     bindings/*/module.mk bench/module.mk examples/module.mk)
 
-.PHONY: all lib tools examples check check-default check-sanitize deps install uninstall \
+.PHONY: all lib tools examples check check-default check-sanitize deps install uninstall unit-build \
         clean abi-check abi-baseline docs bench unit header-test exports-test install-test \
         status-table-test docs-test demo
 .DEFAULT_GOAL := all
@@ -162,6 +162,9 @@ check-default: all examples unit header-test exports-test status-table-test docs
                abi-check install-test $(CHECK_TARGETS)
 
 check-sanitize: all unit $(SAN_CHECK_TARGETS)
+
+# Build every unit-test program without running it.
+unit-build: $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	@$(RUN) cmocka $(RESULTS) $(UNIT_BINS)

@@ -25,9 +25,9 @@ static void handle(onshi_ctx *ctx, onshi_file_result *res)
 static void pick_up_earlier(onshi_ctx *ctx)
 {
     char id[ONSHI_FILE_ID_SIZE] = "";
-    while (onshi_file_pending_next(ctx, id, sizeof id, id) == ONSHI_OK) {
+    while (onshi_file_pending_next(id, sizeof id, ctx, id) == ONSHI_OK) {
         onshi_file_result *res = NULL;
-        int rc = onshi_file_wait(ctx, &res, id, 0); /* look once */
+        int rc = onshi_file_wait(&res, ctx, id, 0); /* look once */
         if (rc == ONSHI_OK) {
             handle(ctx, res);
             onshi_file_result_free(res);
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 
     char id[ONSHI_FILE_ID_SIZE];
     onshi_file_result *res = NULL;
-    int rc = onshi_file_exchange(ctx, &res, id, sizeof id, ONSHI_MSG_QUAL_REQ, body, len);
+    int rc = onshi_file_exchange(&res, id, sizeof id, ctx, ONSHI_MSG_QUAL_REQ, body, len);
     if (rc == ONSHI_OK) {
         handle(ctx, res);
         onshi_file_result_free(res);

@@ -1048,8 +1048,8 @@ typedef struct onshi_file_result onshi_file_result;
  *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
  * Thread rule: the context's thread. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_file_send(onshi_ctx *ctx, char *id_out, size_t id_size,
-                                         int msgtype, const void *body, size_t len);
+ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
+                                         const void *body, size_t len);
 
 /**
  * Wait for the result of a request sent earlier (by this or a previous process). Results are
@@ -1068,17 +1068,17 @@ ONSHI_API int ONSHI_CALL onshi_file_send(onshi_ctx *ctx, char *id_out, size_t id
  * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_ctx *ctx, onshi_file_result **out,
-                                         const char *id, int64_t timeout_ms);
+ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
+                                         int64_t timeout_ms);
 
 /**
  * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
  * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_ctx *ctx, onshi_file_result **out,
-                                             char *id_out, size_t id_size, int msgtype,
-                                             const void *body, size_t len);
+ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
+                                             onshi_ctx *ctx, int msgtype, const void *body,
+                                             size_t len);
 
 /**
  * Tell the library the caller has the result of id (decoded or stored): the result and any
@@ -1096,14 +1096,14 @@ ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_file_pending_next(onshi_ctx *ctx, char *id_out, size_t id_size,
+ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
                                                  const char *after);
 
 /**
  * The ONSHI_FILE_STATE_* of a request.
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_file_state(onshi_ctx *ctx, int *state_out, const char *id);
+ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
 
 /** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
 ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
@@ -1158,8 +1158,8 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx 
  *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_face_watch *watch,
-                                               onshi_file_result **out, int64_t timeout_ms);
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *watch,
+                                               int64_t timeout_ms);
 
 /**
  * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by

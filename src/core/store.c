@@ -229,13 +229,24 @@ int onshi__store_open(onshi_ctx *ctx, const char *path, onshi__store **out)
      * file system (network shares): then the default rollback journal is kept. FULL sync:
      * a request recorded as pending must survive a power cut before it is published. */
     sqlite3_stmt *s;
-    if ((r = prep(ctx, st, "PRAGMA journal_mode=WAL", &s)) != ONSHI_OK)
-        goto fail;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
-        onshi__log(ctx, ONSHI_LOG_WARN, "core", "state store %s: WAL not available, using %s",
-                   path, (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    /* Two processes opening a new file at once race for the switch to WAL, and SQLite answers
+     * SQLITE_BUSY there without calling the busy handler (deadlock avoidance): retry within
+     * the busy timeout. */
+    int64_t give_up = onshi__now_ms() + ONSHI__STORE_BUSY_MS;
+    for (;;) {
+        if ((r = prep(ctx, st, "PRAGMA journal_mode=WAL", &s)) != ONSHI_OK)
+            goto fail;
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+            onshi__log(ctx, ONSHI_LOG_WARN, "core",
+                       "state store %s: WAL not available, using %s", path,
+                       (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        if ((rc & 0xff) != SQLITE_BUSY || onshi__now_ms() >= give_up)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         r = onshi__store_fail(ctx, st, rc, "journal mode");
         goto fail;

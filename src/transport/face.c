@@ -217,7 +217,7 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
     }
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_face_watch *fw, onshi_file_result **out,
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *fw,
                                                int64_t timeout_ms)
 {
     if (fw == NULL || out == NULL)

@@ -672,8 +672,8 @@ int onshi__file_consume(onshi_ctx *ctx, const char *id)
 
 /* ---- public entry points ---------------------------------------------------------------- */
 
-ONSHI_API int ONSHI_CALL onshi_file_send(onshi_ctx *ctx, char *id_out, size_t id_size,
-                                         int msgtype, const void *body, size_t len)
+ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
+                                         const void *body, size_t len)
 {
     if (ctx == NULL || id_out == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -683,22 +683,22 @@ ONSHI_API int ONSHI_CALL onshi_file_send(onshi_ctx *ctx, char *id_out, size_t id
     return onshi__file_send(ctx, msgtype, body, len, id_out);
 }
 
-ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_ctx *ctx, onshi_file_result **out,
-                                         const char *id, int64_t timeout_ms)
+ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
+                                         int64_t timeout_ms)
 {
     if (ctx == NULL || out == NULL)
         return ONSHI_E_INVALID_ARG;
     return onshi__file_wait(ctx, id, timeout_ms, out);
 }
 
-ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_ctx *ctx, onshi_file_result **out,
-                                             char *id_out, size_t id_size, int msgtype,
-                                             const void *body, size_t len)
+ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
+                                             onshi_ctx *ctx, int msgtype, const void *body,
+                                             size_t len)
 {
     if (ctx == NULL || out == NULL)
         return ONSHI_E_INVALID_ARG;
     *out = NULL;
-    int r = onshi_file_send(ctx, id_out, id_size, msgtype, body, len);
+    int r = onshi_file_send(id_out, id_size, ctx, msgtype, body, len);
     if (r != ONSHI_OK)
         return r;
     return onshi__file_wait(ctx, id_out, -1, out);
@@ -711,7 +711,7 @@ ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id)
     return onshi__file_consume(ctx, id);
 }
 
-ONSHI_API int ONSHI_CALL onshi_file_pending_next(onshi_ctx *ctx, char *id_out, size_t id_size,
+ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
                                                  const char *after)
 {
     if (ctx == NULL || id_out == NULL)
@@ -726,7 +726,7 @@ ONSHI_API int ONSHI_CALL onshi_file_pending_next(onshi_ctx *ctx, char *id_out, s
     return onshi__pending_next(ctx, st, after, id_out);
 }
 
-ONSHI_API int ONSHI_CALL onshi_file_state(onshi_ctx *ctx, int *state_out, const char *id)
+ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id)
 {
     if (ctx == NULL || state_out == NULL)
         return ONSHI_E_INVALID_ARG;

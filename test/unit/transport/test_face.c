@@ -86,7 +86,7 @@ static int seq_of(const onshi_file_result *r)
 static int next_seq(onshi_face_watch *w, int64_t timeout)
 {
     onshi_file_result *r = NULL;
-    int rc = onshi_face_watch_next(w, &r, timeout);
+    int rc = onshi_face_watch_next(&r, w, timeout);
     if (rc != ONSHI_OK)
         return rc;
     assert_int_equal(onshi_file_result_type(r), ONSHI_MSG_FACE_RES);

@@ -79,7 +79,7 @@ static int teardown(void **state)
 
 static void send_req(env *e, char id[ONSHI_FILE_ID_SIZE])
 {
-    int rc = onshi_file_send(e->ctx, id, ONSHI_FILE_ID_SIZE, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+    int rc = onshi_file_send(id, ONSHI_FILE_ID_SIZE, e->ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY,
                              sizeof REQ_BODY - 1);
     if (rc != ONSHI_OK)
         fail_msg("send: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
@@ -92,7 +92,7 @@ static int exchange(env *e, fake_linkage *fl, char id[ONSHI_FILE_ID_SIZE],
     fl_run(fl);
     send_req(e, id);
     *r = NULL;
-    int rc = onshi_file_wait(e->ctx, r, id, -1);
+    int rc = onshi_file_wait(r, e->ctx, id, -1);
     fl_stop(fl);
     return rc;
 }
@@ -128,15 +128,15 @@ static void roundtrip(env *e, int mode)
     expect_answer(r, id);
     onshi_file_result_free(r);
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_ANSWERED);
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_CONSUMED);
     assert_int_equal(atomic_load(&fl.taken), 1);
     assert_int_equal(fl_count_files(e->req), 0);
     assert_int_equal(fl_count_files(e->res), 0);
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_STATE);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_STATE);
 }
 
 static void test_roundtrip_inotify(void **state)
@@ -204,25 +204,25 @@ static void test_ids(void **state)
     assert_string_equal(c + 8, "0004");
     /* the pending list has all three, in order */
     char it[ONSHI_FILE_ID_SIZE] = "";
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_OK);
     assert_string_equal(it, a);
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, it), ONSHI_OK);
     assert_string_equal(it, b);
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, it), ONSHI_OK);
     assert_string_equal(it, c);
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, it), ONSHI_E_NOT_FOUND);
     /* no temp file left behind */
     assert_int_equal(fl_count_files(e->req), 3);
     /* argument checks */
-    assert_int_equal(onshi_file_send(e->ctx, it, 5, ONSHI_MSG_QUAL_REQ, "x", 1),
+    assert_int_equal(onshi_file_send(it, 5, e->ctx, ONSHI_MSG_QUAL_REQ, "x", 1),
                      ONSHI_E_BUFFER_TOO_SMALL);
-    assert_int_equal(onshi_file_send(e->ctx, it, sizeof it, ONSHI_MSG_QUAL_RES, "x", 1),
+    assert_int_equal(onshi_file_send(it, sizeof it, e->ctx, ONSHI_MSG_QUAL_RES, "x", 1),
                      ONSHI_E_UNKNOWN_MESSAGE);
-    assert_int_equal(onshi_file_send(e->ctx, it, sizeof it, ONSHI_MSG_CARDAUTH_REQ, "x", 1),
+    assert_int_equal(onshi_file_send(it, sizeof it, e->ctx, ONSHI_MSG_CARDAUTH_REQ, "x", 1),
                      ONSHI_E_UNKNOWN_MESSAGE);
     onshi_file_result *r;
-    assert_int_equal(onshi_file_wait(e->ctx, &r, "2025", 0), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_file_wait(e->ctx, &r, "209901010001", 0), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "2025", 0), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "209901010001", 0), ONSHI_E_NOT_FOUND);
 }
 
 static void test_err_file(void **state)
@@ -240,7 +240,7 @@ static void test_err_file(void **state)
     assert_non_null(strstr(msg, "エラー E001"));
     assert_non_null(strstr(msg, id));
     /* the same answer again until consumed, then both files are gone */
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_ERR_FILE);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_ERR_FILE);
     assert_int_equal(fl_count_files(e->res), 2);
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
     assert_int_equal(fl_count_files(e->res), 0);
@@ -285,8 +285,8 @@ static void check_from_other_ctx(const char *id)
 {
     onshi_ctx *other = new_ctx(live_env);
     onshi_file_result *r = NULL;
-    live_rc = onshi_file_wait(other, &r, id, 0);
-    onshi_file_state(other, &live_state, id);
+    live_rc = onshi_file_wait(&r, other, id, 0);
+    onshi_file_state(&live_state, other, id);
     live_files = fl_count_files(live_env->req);
     onshi_ctx_free(other);
 }
@@ -303,7 +303,7 @@ static void test_live_publisher_untouched(void **state)
     assert_int_equal(live_state, ONSHI_FILE_STATE_RECORDED);
     assert_int_equal(live_files, 1); /* the temp file, untouched */
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
     assert_int_equal(fl_count_files(e->req), 1); /* the request itself */
 }
@@ -320,16 +320,16 @@ static void test_timeout_then_late_result(void **state)
     char id[ONSHI_FILE_ID_SIZE];
     send_req(e, id);
     onshi_file_result *r = NULL;
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 100), ONSHI_E_PENDING);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 100), ONSHI_E_PENDING);
     assert_null(r);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), id));
     /* restart: a new context finds the request in the store */
     onshi_ctx_free(e->ctx);
     e->ctx = new_ctx(e);
     char it[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, ""), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, ""), ONSHI_OK);
     assert_string_equal(it, id);
-    int rc = onshi_file_wait(e->ctx, &r, it, -1);
+    int rc = onshi_file_wait(&r, e->ctx, it, -1);
     fl_stop(&fl);
     if (rc != ONSHI_OK)
         fail_msg("late pickup: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
@@ -338,7 +338,7 @@ static void test_timeout_then_late_result(void **state)
     assert_int_equal(atomic_load(&fl.taken), 1); /* never resent */
     assert_int_equal(fl_count_files(e->req), 0);
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, ""), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, ""), ONSHI_E_NOT_FOUND);
 }
 
 static void test_linkage_not_running(void **state)
@@ -351,10 +351,10 @@ static void test_linkage_not_running(void **state)
     char id[ONSHI_FILE_ID_SIZE];
     send_req(e, id);
     onshi_file_result *r = NULL;
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, -1), ONSHI_E_LINKAGE_NOT_RUNNING);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, -1), ONSHI_E_LINKAGE_NOT_RUNNING);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "OQSComApp"));
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
     assert_int_equal(fl_count_files(e->req), 1);
     fl_stop(&fl);
@@ -363,7 +363,7 @@ static void test_linkage_not_running(void **state)
     fl_run(&fl);
     int rc;
     for (;;) { /* the caller's retry loop: pick up, never send */
-        rc = onshi_file_wait(e->ctx, &r, id, 5000);
+        rc = onshi_file_wait(&r, e->ctx, id, 5000);
         if (rc != ONSHI_E_LINKAGE_NOT_RUNNING)
             break;
         fl_sleep_ms(20);
@@ -386,9 +386,9 @@ static void test_taken_state(void **state)
     while (atomic_load(&fl.taken) == 0)
         fl_sleep_ms(5);
     onshi_file_result *r = NULL;
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_PENDING);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_PENDING);
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_TAKEN);
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_E_STATE);
     fl_stop(&fl);
@@ -407,9 +407,11 @@ static void *send_many(void *arg)
     sender *sd = arg;
     onshi_ctx *ctx = new_ctx(sd->e);
     for (int i = 0; i < 20; i++)
-        if (onshi_file_send(ctx, sd->ids[i], ONSHI_FILE_ID_SIZE, ONSHI_MSG_QUAL_REQ, REQ_BODY,
-                            sizeof REQ_BODY - 1) != ONSHI_OK)
+        if (onshi_file_send(sd->ids[i], ONSHI_FILE_ID_SIZE, ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+            sizeof REQ_BODY - 1) != ONSHI_OK) {
+            fprintf(stderr, "send failed: %s\n", onshi_ctx_last_error_message(ctx));
             sd->failures++;
+        }
     onshi_ctx_free(ctx);
     return NULL;
 }
@@ -457,7 +459,7 @@ static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE
         else
             onshi__file_test_hooks.after_record = hang_here;
         char cid[ONSHI_FILE_ID_SIZE];
-        onshi_file_send(ctx, cid, sizeof cid, ONSHI_MSG_QUAL_REQ, REQ_BODY, sizeof REQ_BODY - 1);
+        onshi_file_send(cid, sizeof cid, ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY, sizeof REQ_BODY - 1);
         _exit(3); /* the hook never returns */
     }
     close(p[1]);
@@ -479,19 +481,19 @@ static void test_crash_between_record_and_publish(void **state)
     /* on disk: the temp file only; in the store: RECORDED */
     assert_int_equal(fl_count_files(e->req), 1);
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_RECORDED);
     char it[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_OK);
     assert_string_equal(it, id);
     /* restart: the pickup sees the request never became visible */
     onshi_file_result *r = NULL;
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_STATE);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_STATE);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "never published"));
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_ABANDONED);
     assert_int_equal(fl_count_files(e->req), 0);
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_E_NOT_FOUND);
     /* the next request gets a new number and goes through exactly once */
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
@@ -499,7 +501,7 @@ static void test_crash_between_record_and_publish(void **state)
     char id2[ONSHI_FILE_ID_SIZE];
     send_req(e, id2);
     assert_string_not_equal(id2, id);
-    assert_int_equal(onshi_file_wait(e->ctx, &r, id2, -1), ONSHI_OK);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, id2, -1), ONSHI_OK);
     fl_stop(&fl);
     onshi_file_result_free(r);
     assert_int_equal(atomic_load(&fl.taken), 1);
@@ -511,14 +513,14 @@ static void test_crash_after_publish(void **state)
     char id[ONSHI_FILE_ID_SIZE];
     crash_child_at(e, 1, id);
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_int_equal(st, ONSHI_FILE_STATE_RECORDED);
     assert_int_equal(fl_count_files(e->req), 1); /* the real request file */
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
     onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, -1);
+    int rc = onshi_file_wait(&r, e->ctx, id, -1);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_OK);
     expect_answer(r, id);
@@ -544,8 +546,8 @@ static void test_disk_full_simulated(void **state)
     short_writes = 2;
     onshi__file_test_hooks.write = enospc_write;
     char id[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, REQ_BODY,
-                                     sizeof REQ_BODY - 1),
+    assert_int_equal(onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                     sizeof REQ_BODY - 1),
                      ONSHI_E_DISK_FULL);
     int kind;
     int64_t val;
@@ -555,7 +557,7 @@ static void test_disk_full_simulated(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), e->req));
     assert_int_equal(fl_count_files(e->req), 0); /* nothing half-published */
     char it[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_E_NOT_FOUND);
 }
 
 /* A real full file system: a 16 KiB tmpfs in a private mount namespace of a child. */
@@ -573,10 +575,10 @@ static void test_disk_full_tmpfs(void **state)
         char *body = malloc(big);
         memset(body, 'x', big);
         char id[ONSHI_FILE_ID_SIZE];
-        int rc = onshi_file_send(ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, body, big);
+        int rc = onshi_file_send(id, sizeof id, ctx, ONSHI_MSG_QUAL_REQ, body, big);
         int files = fl_count_files(e->req);
         char it[ONSHI_FILE_ID_SIZE];
-        int pend = onshi_file_pending_next(ctx, it, sizeof it, NULL);
+        int pend = onshi_file_pending_next(it, sizeof it, ctx, NULL);
         _exit(rc == ONSHI_E_DISK_FULL && files == 0 && pend == ONSHI_E_NOT_FOUND ? 0 : 1);
     }
     int status;
@@ -596,11 +598,11 @@ static void test_missing_folder(void **state)
     snprintf(missing, sizeof missing, "%s/nonexistent", e->base);
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_REQ_DIR, missing), ONSHI_OK);
     char id[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1),
+    assert_int_equal(onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_QUAL_REQ, "x", 1),
                      ONSHI_E_FOLDER);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), missing));
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_REQ_DIR, NULL), ONSHI_OK);
-    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1),
+    assert_int_equal(onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_QUAL_REQ, "x", 1),
                      ONSHI_E_FOLDER);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "req_dir"));
 }
@@ -615,7 +617,7 @@ static int as_nobody(env *e, const char *req_mode_dir, int want)
             _exit(77);
         onshi_ctx *ctx = new_ctx(e);
         char id[ONSHI_FILE_ID_SIZE];
-        int rc = onshi_file_send(ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1);
+        int rc = onshi_file_send(id, sizeof id, ctx, ONSHI_MSG_QUAL_REQ, "x", 1);
         const char *msg = onshi_ctx_last_error_message(ctx);
         _exit(rc == want && strstr(msg, req_mode_dir) != NULL ? 0 : 1);
     }
@@ -688,10 +690,10 @@ static int zip_case(env *e, void *zipdata, size_t len, onshi_file_result **r)
     fl.ext = ".zip";
     fl_run(&fl);
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_BULK_QUAL_DOWN_REQ, REQ_BODY,
+    int rc = onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_BULK_QUAL_DOWN_REQ, REQ_BODY,
                              sizeof REQ_BODY - 1);
     assert_int_equal(rc, ONSHI_OK);
-    rc = onshi_file_wait(e->ctx, r, id, -1);
+    rc = onshi_file_wait(r, e->ctx, id, -1);
     fl_stop(&fl);
     /* even a bad ZIP is the answer: it can be consumed */
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
@@ -784,12 +786,12 @@ static void test_cancel_wakes_wait(void **state)
     pthread_t th;
     pthread_create(&th, NULL, cancel_later, e->ctx);
     onshi_file_result *r = NULL;
-    int rc = onshi_file_wait(e->ctx, &r, id, 3600000);
+    int rc = onshi_file_wait(&r, e->ctx, id, 3600000);
     pthread_join(th, NULL);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     int st;
-    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
     assert_true(st == ONSHI_FILE_STATE_PUBLISHED || st == ONSHI_FILE_STATE_TAKEN);
 }
 
