@@ -929,7 +929,7 @@ ONSHI_API int ONSHI_CALL onshi_group_add(onshi_group *g, int kind, onshi_group *
  * Validate and write a message as XML in the documented element order, in the encoding of
  * ONSHI_OPT_REQUEST_ENCODING (UTF-8, or CP932 declared "Shift_JIS"). Insurer numbers are
  * written as 8 characters, right-aligned and space-padded.
- * @param out  receives the file's bytes; free with onshi_buf_free()
+ * @param out  receives the file's bytes (a NUL follows them, not counted); free with onshi_buf_free()
  * @return ONSHI_OK; ONSHI_E_FIELD_MISSING, ONSHI_E_FIELD_FORMAT, ONSHI_E_FIELD_LENGTH,
  *         ONSHI_E_CHECK_DIGIT, ONSHI_E_CODE_VALUE (the detail names the field),
  *         ONSHI_E_UNENCODABLE (names the field and the character), ONSHI_E_NOMEM.
@@ -947,7 +947,8 @@ ONSHI_API int ONSHI_CALL onshi_msg_validate(onshi_ctx *ctx, const onshi_msg *msg
 /**
  * Export as JSON (UTF-8): {"_type": prefix, "_warnings": [...], "XmlMsg": {...}} with the
  * XML element names as keys, nesting as in XML, repeatable groups as arrays, unknown elements
- * kept. @param out  free with onshi_buf_free(). @return ONSHI_OK, ONSHI_E_NOMEM. @since 0.1.0
+ * kept. @param out  UTF-8 text, NUL-terminated (the NUL is not counted in its length); free
+ * with onshi_buf_free(). @return ONSHI_OK, ONSHI_E_NOMEM. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out);
 

@@ -97,6 +97,8 @@ char *onshi__arena_strndup(onshi__arena *a, const char *s, size_t n);
 /* Free every chunk but the first (kept for reuse). */
 void onshi__arena_reset(onshi__arena *a);
 void onshi__arena_free(onshi__arena *a);
+/* Number of chunks held (tests prove streaming stays at one). */
+size_t onshi__arena_chunks(const onshi__arena *a);
 
 typedef struct onshi__warning {
     int kind;

@@ -115,8 +115,11 @@ ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg,
     cJSON_Delete(o);
     if (s == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "JSON export");
-    int rc = onshi__buf_new_copy(s, strlen(s), out);
+    /* The NUL is kept behind len so callers may use the bytes as a C string. */
+    int rc = onshi__buf_new_copy(s, strlen(s) + 1, out);
     cJSON_free(s);
+    if (rc == ONSHI_OK)
+        (*out)->len--;
     return rc == ONSHI_OK ? rc : onshi__err(ctx, rc, "JSON export");
 }
 

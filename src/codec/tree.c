@@ -77,6 +77,14 @@ void onshi__arena_reset(onshi__arena *a)
     a->used_total = 0;
 }
 
+size_t onshi__arena_chunks(const onshi__arena *a)
+{
+    size_t n = 0;
+    for (const onshi__chunk *c = a->head; c != NULL; c = c->next)
+        n++;
+    return n;
+}
+
 void onshi__arena_free(onshi__arena *a)
 {
     for (onshi__chunk *c = a->head, *n; c != NULL; c = n) {

@@ -314,8 +314,13 @@ static int run(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out, bool write
     }
     if (w.to932 != (iconv_t)-1)
         iconv_close(w.to932);
-    if (rc == ONSHI_OK && write)
-        rc = onshi__buf_detach(&w.out, out);
+    if (rc == ONSHI_OK && write) {
+        rc = onshi__buf_append(&w.out, "", 1); /* a NUL behind len: usable as a C string */
+        if (rc == ONSHI_OK) {
+            w.out.len--;
+            rc = onshi__buf_detach(&w.out, out);
+        }
+    }
     onshi__buf_clear(&w.out);
     return rc;
 }
