@@ -49,6 +49,16 @@ size_t onshi__utf8_invalid_at(const unsigned char *p, size_t n, bool partial_ok)
 {
     size_t i = 0;
     while (i < n) {
+        /* Markup is ASCII: skip it eight bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = p[i];
         if (c < 0x80) {
             i++;
@@ -235,6 +245,7 @@ int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp)
 
 void onshi__charcheck_init(onshi__charcheck *c)
 {
+    memset(c->known, 0, sizeof c->known);
     c->eucjp = iconv_open("EUC-JP", "UTF-8");
 }
 
@@ -300,6 +311,22 @@ static bool in_jis0208(iconv_t cd, uint32_t c)
     return (op - out) == 2 && (unsigned char)out[0] >= 0xA1;
 }
 
+static bool cached_jis0208(onshi__charcheck *cc, uint32_t c)
+{
+    if (c > 0xFFFF)
+        return false; /* JIS X 0208 lies in the BMP */
+    uint8_t bit = (uint8_t)(1u << (c & 7));
+    if (cc->known[c >> 3] & bit)
+        return (cc->ok[c >> 3] & bit) != 0;
+    bool ok = in_jis0208(cc->eucjp, c);
+    cc->known[c >> 3] |= bit;
+    if (ok)
+        cc->ok[c >> 3] |= bit;
+    else
+        cc->ok[c >> 3] &= (uint8_t)~bit;
+    return ok;
+}
+
 void onshi__charcheck_text(onshi__charcheck *cc, onshi_group *node, const char *s)
 {
     const char *p = s;
@@ -319,7 +346,7 @@ void onshi__charcheck_text(onshi__charcheck *cc, onshi_group *node, const char *
             onshi__warn(node, ONSHI_WARN_REPLACEMENT_CHAR,
                         "replacement mark U+%04X %s: the system could not show a character",
                         (unsigned)c, ch);
-        else if (cc->eucjp != (iconv_t)-1 && !in_jis0208(cc->eucjp, c))
+        else if (cc->eucjp != (iconv_t)-1 && !cached_jis0208(cc, c))
             onshi__warn(node, ONSHI_WARN_NOT_JIS_X0208,
                         "character U+%04X %s is outside JIS X 0208 levels 1-2", (unsigned)c, ch);
     }

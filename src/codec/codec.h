@@ -55,6 +55,17 @@ const onshi__field *onshi__field_by_elem(int group, int variant, const char *ele
 const onshi__child *onshi__child_by_elem(int parent, const char *elem, const char *wrapper);
 /* Is `elem` a wrapper element of some child row of parent? */
 bool onshi__is_wrapper(int parent, const char *elem);
+/* Everything the schema knows about one element name under one parent kind. */
+struct onshi__sent {
+    int group;
+    const char *elem; /* static spelling */
+    const onshi__field *field[4]; /* per variant 0..3 (0: fits all) */
+    const onshi__child *child;
+    bool wrapper;
+};
+typedef struct onshi__sent onshi__sent;
+const onshi__sent *onshi__schema_lookup(int parent, const char *elem);
+
 /* The static schema spelling of an element name known under parent (field, child or
  * wrapper), or NULL: lets nodes share names instead of copying them. */
 const char *onshi__schema_name(int parent, const char *elem);
@@ -129,6 +140,7 @@ struct onshi_group {
     unsigned line;
     bool wrapper;
     bool had_child;   /* an element child started (even a streamed, unlinked unit) */
+    const struct onshi__sent *sent; /* schema entry of the name (reading only), or NULL */
 };
 
 struct onshi_msg {
@@ -162,6 +174,8 @@ const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const cha
 /* Per-decode character checker (JIS X 0208 membership through EUC-JP). */
 typedef struct onshi__charcheck {
     iconv_t eucjp; /* (iconv_t)-1 when unavailable: the check is skipped */
+    /* BMP answers already known: names repeat the same characters unit after unit. */
+    uint8_t known[8192], ok[8192];
 } onshi__charcheck;
 void onshi__charcheck_init(onshi__charcheck *c);
 void onshi__charcheck_free(onshi__charcheck *c);

@@ -47,6 +47,13 @@ struct onshi__reader {
     onshi_group *unit;
     onshi__doc *unit_doc;
     unsigned units;
+    /* libxml2 interns element names: the same pointer means the same name, so schema
+     * answers are cached by (parent kind, pointer) and skip hashing and strcmp. */
+    struct {
+        const void *name;
+        int group;
+        const onshi__sent *ent;
+    } ncache[512];
     bool have_node;
     bool streaming;
 };
@@ -383,12 +390,26 @@ static void normalise_insurer(onshi_group *leaf)
     leaf->text = s;
 }
 
-static void finish_leaf(onshi__reader *r, onshi_group *n)
+static const onshi__sent *lookup(onshi__reader *r, int group, const char *name)
+{
+    size_t h = (((uintptr_t)name >> 4) ^ (size_t)group * 31u) & 511u;
+    if (r->ncache[h].name == name && r->ncache[h].group == group)
+        return r->ncache[h].ent;
+    const onshi__sent *e = onshi__schema_lookup(group, name);
+    r->ncache[h].name = name;
+    r->ncache[h].group = group;
+    r->ncache[h].ent = e;
+    return e;
+}
+
+static void finish_leaf(onshi__reader *r, onshi_group *n, const onshi__sent *e)
 {
     if (n->text == NULL)
         n->text = empty_text;
     const onshi_group *g = onshi__group_of(n);
-    const onshi__field *f = g && g->kind ? onshi__field_by_elem(g->kind, g->variant, n->name) : NULL;
+    const onshi__field *f = NULL;
+    if (e != NULL && g != NULL && g->kind != 0)
+        f = e->field[0] ? e->field[0] : (g->variant > 0 && g->variant < 4 ? e->field[g->variant] : NULL);
     if (f == NULL) {
         onshi__charcheck_text(&r->cc, n, n->text);
         return;
@@ -421,6 +442,7 @@ static int start_element(onshi__reader *r, bool *is_unit)
         return fail_here(r, ONSHI_E_XML_TOO_DEEP, what);
     }
     onshi_group *parent = r->cur, *n;
+    const onshi__sent *ent = NULL;
     if (parent == NULL) {
         if (r->msg->root != NULL)
             return fail_here(r, ONSHI_E_XML_MALFORMED, "second root element");
@@ -446,13 +468,20 @@ static int start_element(onshi__reader *r, bool *is_unit)
             else if (strcmp(name, "MessageBody") == 0 && r->msg->body == NULL)
                 kind = ONSHI_G_BODY, stat = "MessageBody";
         } else if (pk != 0) {
-            c = onshi__child_by_elem(pk, name, parent->wrapper ? parent->name : NULL);
-            if (c != NULL)
-                kind = c->kind, stat = c->elem;
-            else if (!parent->wrapper && onshi__is_wrapper(pk, name))
-                wrapper = true;
-            if (stat == NULL)
-                stat = onshi__schema_name(pk, name);
+            ent = lookup(r, pk, name);
+            if (ent != NULL) {
+                c = ent->child;
+                /* a wrapped row is also accepted directly (tolerant reading), but inside a
+                 * wrapper only its own rows count */
+                if (c != NULL && parent->wrapper &&
+                    (c->wrapper == NULL || strcmp(c->wrapper, parent->name) != 0))
+                    c = NULL;
+                if (c != NULL)
+                    kind = c->kind;
+                else if (!parent->wrapper && ent->wrapper)
+                    wrapper = true;
+                stat = ent->elem;
+            }
         }
         parent->had_child = true;
         if (r->streaming && kind == ONSHI_G_BULK_UNIT && owner == r->msg->body) {
@@ -487,9 +516,10 @@ static int start_element(onshi__reader *r, bool *is_unit)
             r->msg->body = n;
     }
     n->line = (unsigned)xmlTextReaderGetParserLineNumber(r->xr);
+    n->sent = ent;
     if (xmlTextReaderIsEmptyElement(r->xr)) {
         if (n->kind == 0 && !n->wrapper)
-            finish_leaf(r, n);
+            finish_leaf(r, n, ent);
         return ONSHI_OK;
     }
     r->cur = n;
@@ -561,7 +591,7 @@ static int pump(onshi__reader *r, int *what)
             if (n == NULL)
                 break;
             if (n->kind == 0 && !n->wrapper && !n->had_child)
-                finish_leaf(r, n);
+                finish_leaf(r, n, n->sent);
             r->cur = n->parent;
             if (n == r->unit && r->unit != NULL) {
                 r->have_node = false;

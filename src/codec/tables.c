@@ -46,13 +46,7 @@ static size_t group_start[NGROUPS + 1], group_len[NGROUPS + 1];
  * linear scan per element would dominate decoding of a 10,000-unit bulk file. */
 #define HBITS 11
 #define HSIZE (1u << HBITS)
-typedef struct hent {
-    int group;
-    const char *elem;
-    const onshi__field *field[4]; /* per variant 0..3 */
-    const onshi__child *child;
-    bool wrapper;
-} hent;
+typedef onshi__sent hent;
 static hent htab[HSIZE];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -159,6 +153,12 @@ bool onshi__is_wrapper(int parent, const char *elem)
     ensure();
     hent *e = hfind(parent, elem, false);
     return e != NULL && e->wrapper;
+}
+
+const onshi__sent *onshi__schema_lookup(int parent, const char *elem)
+{
+    ensure();
+    return hfind(parent, elem, false);
 }
 
 const char *onshi__schema_name(int parent, const char *elem)

@@ -136,9 +136,23 @@ char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit)
     for (size_t i = n; i-- > 0;) {
         const onshi_group *p = chain[i];
         unsigned idx = p->idx;
+        bool linked = false;
+        if (p->parent != NULL) {
+            unsigned k = 0;
+            for (const onshi_group *s = p->parent->first; s != NULL; s = s->next) {
+                if (s == p) {
+                    linked = true;
+                    break;
+                }
+                if (strcmp(s->name, p->name) == 0)
+                    k++;
+            }
+            if (linked)
+                idx = k;
+        }
         if (in_unit && p->kind == ONSHI_G_BULK_UNIT)
             idx = unit_index;
-        bool indexed = idx > 0 || (p->next != NULL && p->next->name == p->name) ||
+        bool indexed = idx > 0 || (p->next != NULL && strcmp(p->next->name, p->name) == 0) ||
                        (in_unit && p->kind == ONSHI_G_BULK_UNIT);
         if (p->kind != 0) {
             const onshi__child *c = p->parent ? onshi__child_by_kind(
@@ -222,19 +236,12 @@ onshi_group *onshi__node_new(onshi__doc *d, onshi_group *parent, const char *nam
         }
     }
     if (parent != NULL) {
-        onshi_group *last = parent->last;
-        if (last != NULL) {
-            if (last->name == g->name || strcmp(last->name, g->name) == 0) {
-                g->idx = last->idx + 1;
-            } else {
-                for (onshi_group *s = parent->first; s != NULL; s = s->next)
-                    if (strcmp(s->name, g->name) == 0)
-                        g->idx = s->idx + 1;
-            }
-            last->next = g;
-        } else {
+        /* idx (for warning paths) is worked out when a path is built, not here: counting
+         * same-named siblings per element would cost O(n^2) in large groups. */
+        if (parent->last != NULL)
+            parent->last->next = g;
+        else
             parent->first = g;
-        }
         parent->last = g;
     }
     return g;
