@@ -158,8 +158,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
     else
         return cli_fail("check", "unknown kind %s (insurer, public-expense, institution)", kind);
     if (rc == ONSHI_OK) {
-        printf("%s %s: OK%s\n", kind, num,
-               strcmp(kind, "institution") == 0 ? " (structure; check digit not verified)" : "");
+        printf("%s %s: OK\n", kind, num);
         return 0;
     }
     return cli_fail("check", "%s %s: %s", kind, num,
