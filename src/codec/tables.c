@@ -48,6 +48,9 @@ static size_t group_start[NGROUPS + 1], group_len[NGROUPS + 1];
 #define HSIZE (1u << HBITS)
 typedef onshi__sent hent;
 static hent htab[HSIZE];
+/* Field rows by id and variant: getters run once per value read. */
+#define MAXID 1000
+static const onshi__field *by_id[MAXID][4];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static unsigned hash(int group, const char *s)
@@ -96,6 +99,8 @@ static void build(void)
     for (size_t i = 0; i < NFIELDS; i++) {
         hent *e = hfind(fields[i].group, fields[i].elem, true);
         e->field[fields[i].variant] = &fields[i];
+        if (fields[i].id > 0 && fields[i].id < MAXID)
+            by_id[fields[i].id][fields[i].variant] = &fields[i];
     }
     for (size_t i = 0; i < NCHILDS; i++) {
         hent *e = hfind(childs[i].parent, childs[i].elem, true);
@@ -113,6 +118,12 @@ static void ensure(void)
 
 const onshi__field *onshi__field_by_id(int id, int variant)
 {
+    ensure();
+    if (id > 0 && id < MAXID && variant >= 0 && variant < 4) {
+        if (by_id[id][0] != NULL)
+            return by_id[id][0];
+        return by_id[id][variant];
+    }
     const onshi__field *any = NULL;
     for (size_t i = 0; i < NFIELDS; i++)
         if (fields[i].id == id) {

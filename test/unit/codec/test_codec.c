@@ -497,6 +497,9 @@ static void test_encode(void **state)
     const char *e = onshi_ctx_last_error_message(ctx);
     assert_non_null(strstr(e, "InsuredCardSymbol"));
     assert_non_null(strstr(e, "U+20BB7"));
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja");
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "送信できない文字"));
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
     onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_UTF8);
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK); /* fine in UTF-8 */
     onshi_buf_free(out);
@@ -505,6 +508,11 @@ static void test_encode(void **state)
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "InsurerNumber"));
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138016"), ONSHI_OK);
+    /* an empty optional element is written as such */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, ""), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK);
+    assert_non_null(strstr((const char *)onshi_buf_data(out), "<InsuredBranchNumber></InsuredBranchNumber>"));
+    onshi_buf_free(out);
     /* missing mandatory field */
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, NULL), ONSHI_OK);
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_FIELD_MISSING);
