@@ -953,6 +953,14 @@ ONSHI_API int ONSHI_CALL onshi_msg_validate(onshi_ctx *ctx, const onshi_msg *msg
 ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out);
 
 /**
+ * Export one group (a person, a bulk unit...) as a JSON object, in the same form as inside
+ * onshi_msg_to_json() (its child elements as keys). Used with the streaming bulk reader.
+ * @param out  UTF-8 text, NUL-terminated (not counted); free with onshi_buf_free().
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_to_json(onshi_ctx *ctx, const onshi_group *g, onshi_buf **out);
+
+/**
  * Build a message of `type` from JSON in the form onshi_msg_to_json() writes ("XmlMsg" may be
  * omitted; "_" keys are ignored). Unknown element names are refused.
  * @return ONSHI_OK, ONSHI_E_JSON (detail names the key), ONSHI_E_FIELD_*, ONSHI_E_NOMEM.
@@ -1012,6 +1020,12 @@ ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_header(onshi_bulk_reader *r)
  * @return ONSHI_OK (also at the end) or a decode error as onshi_msg_decode(). @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_bulk_reader_next(onshi_bulk_reader *r, onshi_group **out);
+
+/**
+ * The MessageBody without its units (elements other than BulkConfirmUnit, complete once
+ * onshi_bulk_reader_next() has returned the end); borrowed for the reader's life. @since 0.1.0
+ */
+ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_body(onshi_bulk_reader *r);
 
 /** Warnings of the current unit (or of the header before the first unit). @since 0.1.0 */
 ONSHI_API size_t ONSHI_CALL onshi_bulk_reader_warning_count(const onshi_bulk_reader *r);

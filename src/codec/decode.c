@@ -251,6 +251,11 @@ ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_header(onshi_bulk_reader *br
     return br ? br->msg->header : NULL;
 }
 
+ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_body(onshi_bulk_reader *br)
+{
+    return br ? br->msg->body : NULL;
+}
+
 ONSHI_API int ONSHI_CALL onshi_bulk_reader_next(onshi_bulk_reader *br, onshi_group **out)
 {
     if (br == NULL || out == NULL)

@@ -80,6 +80,22 @@ static const char *warn_kind_name(int k)
     }
 }
 
+/* Print `print` (NULL: a failure while building) into a new buffer, free `owned`. */
+static int emit(onshi_ctx *ctx, const cJSON *print, cJSON *owned, onshi_buf **out)
+{
+    char *s = print ? cJSON_Print(print) : NULL;
+    cJSON_Delete(owned);
+    if (s == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "JSON export");
+    /* The NUL is kept behind len so callers may use the bytes as a C string. */
+    int rc = onshi__buf_new_copy(s, strlen(s) + 1, out);
+    cJSON_free(s);
+    if (rc != ONSHI_OK)
+        return onshi__err(ctx, rc, "JSON export");
+    (*out)->len--;
+    return ONSHI_OK;
+}
+
 ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out)
 {
     if (msg == NULL || out == NULL)
@@ -111,16 +127,21 @@ ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg,
         if (!ok)
             cJSON_Delete(x);
     }
-    char *s = ok ? cJSON_Print(o) : NULL;
-    cJSON_Delete(o);
-    if (s == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "JSON export");
-    /* The NUL is kept behind len so callers may use the bytes as a C string. */
-    int rc = onshi__buf_new_copy(s, strlen(s) + 1, out);
-    cJSON_free(s);
-    if (rc == ONSHI_OK)
-        (*out)->len--;
-    return rc == ONSHI_OK ? rc : onshi__err(ctx, rc, "JSON export");
+    return emit(ctx, ok ? o : NULL, o, out);
+}
+
+ONSHI_API int ONSHI_CALL onshi_group_to_json(onshi_ctx *ctx, const onshi_group *g, onshi_buf **out)
+{
+    if (g == NULL || out == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "group or out is NULL");
+    *out = NULL;
+    cJSON *o = node_json(g);
+    if (o != NULL && cJSON_IsString(o)) {
+        /* a group read from an empty element: still an object */
+        cJSON_Delete(o);
+        o = cJSON_CreateObject();
+    }
+    return emit(ctx, o, o, out);
 }
 
 /* ---- import ------------------------------------------------------------------------------- */

@@ -27,6 +27,121 @@ static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
     return bad ? cli_fail(cmd, "writing %s failed", path ? path : "stdout") : 0;
 }
 
+static bool is_bulk_result(const char *file)
+{
+    const char *p = onshi_msgtype_prefix(onshi_msgtype_from_filename(file));
+    size_t n = strlen(file);
+    return p != NULL && strncmp(p, "OQSmu", 5) == 0 && strcmp(p + strlen(p) - 5, "02res") == 0 &&
+           n > 4 && strcasecmp(file + n - 4, ".xml") == 0;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* Bulk results can hold 100,000 people: stream them unit by unit (constant memory) and print
+ * the same JSON shape as a whole-message decode. */
+static int decode_bulk(onshi_ctx *ctx, const char *file)
+{
+    onshi_bulk_reader *br;
+    int rc = onshi_bulk_reader_open(ctx, &br, file, 0);
+    if (rc != ONSHI_OK)
+        return cli_fail_ctx("decode", ctx, rc, file);
+    onshi_buf *j = NULL;
+    /* warnings are collected as text; they are few */
+    size_t nw = 0, capw = 0;
+    char **warns = NULL;
+    FILE *out = stdout;
+    printf("{\n\t\"_type\":\t\"%s\",\n\t\"XmlMsg\":\t{\n\t\t\"MessageHeader\":\t",
+           onshi_msgtype_prefix(onshi_msgtype_from_filename(file)));
+    for (int pass = 0;; pass++) {
+        for (size_t i = 0; i < onshi_bulk_reader_warning_count(br); i++) {
+            int kind;
+            const char *path, *text;
+            onshi_bulk_reader_warning_at(br, i, &kind, &path, &text);
+            if (nw == capw) {
+                capw = capw ? capw * 2 : 16;
+                char **nwp = realloc(warns, capw * sizeof *warns);
+                if (nwp == NULL)
+                    break;
+                warns = nwp;
+            }
+            size_t len = strlen(path) + strlen(text) + 8;
+            char *w = malloc(len);
+            if (w == NULL)
+                break;
+            snprintf(w, len, "%d\t%s\t%s", kind, path, text);
+            warns[nw++] = w;
+        }
+        if (pass == 0) {
+            rc = onshi_group_to_json(ctx, onshi_bulk_reader_header(br), &j);
+            if (rc != ONSHI_OK)
+                break;
+            fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), out);
+            onshi_buf_free(j);
+            printf(",\n\t\t\"MessageBody\":\t{\n\t\t\t\"BulkConfirmUnit\":\t[");
+        }
+        onshi_group *u;
+        rc = onshi_bulk_reader_next(br, &u);
+        if (rc != ONSHI_OK || u == NULL)
+            break;
+        rc = onshi_group_to_json(ctx, u, &j);
+        if (rc != ONSHI_OK)
+            break;
+        fputs(pass ? ", " : "", out);
+        fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), out);
+        onshi_buf_free(j);
+    }
+    if (rc == ONSHI_OK) {
+        /* other elements of the body (none in documented files), merged into the object */
+        rc = onshi_group_to_json(ctx, onshi_bulk_reader_body(br), &j);
+        if (rc == ONSHI_OK) {
+            const char *b = (const char *)onshi_buf_data(j), *l = strchr(b, '{'), *r = strrchr(b, '}');
+            const char *p = l ? l + 1 : b;
+            while (p < r && (*p == '\n' || *p == '\t' || *p == ' '))
+                p++;
+            printf("]%s%.*s\n\t\t}\n\t},\n\t\"_warnings\":\t[", p < r ? ",\n" : "",
+                   p < r ? (int)(r - p) : 0, p);
+            onshi_buf_free(j);
+        }
+    }
+    for (size_t i = 0; i < nw; i++) {
+        if (rc == ONSHI_OK) {
+            char *path = strchr(warns[i], '\t') + 1, *text = strchr(path, '\t');
+            *text++ = '\0';
+            static const char *const kinds[] = {"other", "replacement_char", "not_jis_x0208",
+                                                "unknown_code", "format", "encoding_hint"};
+            int k = atoi(warns[i]);
+            printf("%s{\"path\": ", i ? ", " : "");
+            json_string(out, path);
+            printf(", \"kind\": \"%s\", \"message\": ", kinds[k >= 1 && k <= 5 ? k : 0]);
+            json_string(out, text);
+            printf("}");
+        }
+        free(warns[i]);
+    }
+    free(warns);
+    onshi_bulk_reader_free(br);
+    if (rc != ONSHI_OK) {
+        printf("\n");
+        fflush(out);
+        return cli_fail_ctx("decode", ctx, rc, file);
+    }
+    printf("]\n}\n");
+    return fflush(out) != 0 ? cli_fail("decode", "writing to stdout failed") : 0;
+}
+
 int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL;
@@ -41,6 +156,8 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
     }
     if (file == NULL)
         return cli_fail("decode", "usage: onshi decode FILE [--json]");
+    if (is_bulk_result(file))
+        return decode_bulk(ctx, file);
     onshi_msg *msg = NULL;
     int rc = onshi_msg_decode_file(ctx, &msg, file);
     if (rc != ONSHI_OK)

@@ -673,7 +673,29 @@ static void test_bulk_stream(void **state)
     assert_int_equal(n, 3);
     assert_int_equal(onshi_bulk_reader_next(br, &u), ONSHI_OK);
     assert_null(u);
+    assert_non_null(onshi_bulk_reader_body(br));
     onshi_bulk_reader_free(br);
+
+    /* a streamed unit exports the same JSON as the same unit of a whole decode */
+    {
+        onshi_msg *m;
+        assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSmuquc02res_202501150003.xml"), ONSHI_OK);
+        assert_int_equal(onshi_bulk_reader_open(ctx, &br, DATA "OQSmuquc02res_202501150003.xml", 0), ONSHI_OK);
+        for (size_t i = 0; i < 3; i++) {
+            onshi_group *whole;
+            onshi_buf *a, *b2;
+            assert_int_equal(onshi_bulk_reader_next(br, &u), ONSHI_OK);
+            assert_int_equal(onshi_group_at(onshi_msg_body(m), ONSHI_G_BULK_UNIT, i, &whole), ONSHI_OK);
+            assert_int_equal(onshi_group_to_json(ctx, u, &a), ONSHI_OK);
+            assert_int_equal(onshi_group_to_json(ctx, whole, &b2), ONSHI_OK);
+            assert_string_equal(onshi_buf_data(a), onshi_buf_data(b2));
+            assert_non_null(strstr((const char *)onshi_buf_data(a), "\"ProcessingResultStatus\""));
+            onshi_buf_free(a);
+            onshi_buf_free(b2);
+        }
+        onshi_bulk_reader_free(br);
+        onshi_msg_free(m);
+    }
 
     /* a large generated file: the unit arena stays one chunk (constant memory), warnings are
      * per unit with the unit's index in the path */
