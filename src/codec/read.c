@@ -117,6 +117,50 @@ static void enc_fail(onshi__reader *r, size_t off)
                          : "");
 }
 
+/* XML forbids U+0000; refusing it also keeps libxml2 from guessing UCS-4 from the first
+ * bytes (which it would report on stderr before our error handler is in place). */
+static int nul_fail(onshi__reader *r, size_t off)
+{
+    r->fail = ONSHI_E_ENCODING;
+    snprintf(r->fail_msg, sizeof r->fail_msg, "NUL byte at byte %zu (not allowed in XML)", off);
+    return -1;
+}
+
+/* libxml2 reports some errors (encoding sniffing while the reader is created) through the
+ * thread's global handlers, which print to stderr by default. The library never prints, so
+ * ours is installed around every libxml2 call and the caller's handler restored after. */
+typedef struct xml_guard {
+#if LIBXML_VERSION < 21200
+    xmlStructuredErrorFunc fn;
+    void *ctx;
+#else
+    int unused;
+#endif
+} xml_guard;
+
+static void xml_error(void *arg, xmlErrorPtr err);
+
+static void guard_enter(xml_guard *g, onshi__reader *r)
+{
+#if LIBXML_VERSION < 21200
+    g->fn = xmlStructuredError;
+    g->ctx = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(r, xml_error);
+#else
+    (void)g;
+    (void)r;
+#endif
+}
+
+static void guard_leave(xml_guard *g)
+{
+#if LIBXML_VERSION < 21200
+    xmlSetStructuredErrorFunc(g->ctx, g->fn);
+#else
+    (void)g;
+#endif
+}
+
 /* Convert or validate the next stretch of input into buf (len >= 16). */
 static int produce(onshi__reader *r, char *buf, int len)
 {
@@ -134,6 +178,9 @@ static int produce(onshi__reader *r, char *buf, int len)
         if (r->enc == ONSHI__ENC_UTF8) {
             size_t n = avail < (size_t)len ? avail : (size_t)len;
             size_t bad = onshi__utf8_invalid_at(p, n, true);
+            const unsigned char *nul = memchr(p, 0, bad);
+            if (nul != NULL)
+                return nul_fail(r, off0 + (size_t)(nul - p));
             if (bad < n) {
                 enc_fail(r, off0 + bad);
                 return -1;
@@ -168,6 +215,9 @@ static int produce(onshi__reader *r, char *buf, int len)
         int e = errno;
         size_t used = avail - il, made = (size_t)len - ol;
         r->pend_off += used;
+        const unsigned char *nul = memchr(p, 0, used); /* 0x00 is one byte in CP932 too */
+        if (nul != NULL)
+            return nul_fail(r, off0 + (size_t)(nul - p));
         if (rc == (size_t)-1 && e == EILSEQ) {
             if (made > 0)
                 return (int)made; /* hand on what converted; fail on the next call */
@@ -344,7 +394,10 @@ int onshi__reader_open(onshi_ctx *ctx, onshi__reader **out, onshi__src src)
 #if LIBXML_VERSION >= 21300
     opts |= XML_PARSE_NO_XXE;
 #endif
+    xml_guard guard;
+    guard_enter(&guard, r);
     r->xr = xmlReaderForIO(read_cb, close_cb, r, NULL, "UTF-8", opts);
+    guard_leave(&guard);
     if (r->xr == NULL) {
         rc = onshi__err(ctx, ONSHI_E_NOMEM, "xmlReaderForIO failed");
         goto fail;
@@ -547,8 +600,19 @@ static int text(onshi__reader *r)
 
 enum { STEP_MORE, STEP_EOF, STEP_AT_UNIT, STEP_UNIT_DONE };
 
+static int pump_nodes(onshi__reader *r, int *what);
+
 /* Process reader nodes until end of document, or (streaming) the start or end of a unit. */
 static int pump(onshi__reader *r, int *what)
+{
+    xml_guard guard;
+    guard_enter(&guard, r);
+    int rc = pump_nodes(r, what);
+    guard_leave(&guard);
+    return rc;
+}
+
+static int pump_nodes(onshi__reader *r, int *what)
 {
     for (;;) {
         if (!r->have_node) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DATA "test/data/codec/"
 
@@ -377,6 +378,24 @@ static void test_bad_input(void **state)
                                      "<MessageBody><ErrorMessage>\x85\x40</ErrorMessage></MessageBody></XmlMsg>", NULL),
                      ONSHI_E_ENCODING);
     assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\" encoding=\"EUC-JP\"?><XmlMsg/>", NULL), ONSHI_E_ENCODING);
+    /* NUL bytes (UCS-4 look-alike): refused, and libxml2 prints nothing on stderr */
+    {
+        fflush(stderr);
+        int saved = dup(2);
+        FILE *tmp = tmpfile();
+        dup2(fileno(tmp), 2);
+        static const char ucs4[] = "\0\0\0<\0\0\0X";
+        onshi_msg *m = NULL;
+        assert_int_equal(onshi_msg_decode(ctx, &m, 0, ucs4, sizeof ucs4 - 1), ONSHI_E_ENCODING);
+        assert_int_equal(decode_str(ctx, "<XmlMsg>" HDR "<MessageBody><a></b></MessageBody></XmlMsg>", NULL),
+                         ONSHI_E_XML_MALFORMED);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        assert_int_equal(ftell(tmp), 0);
+        fclose(tmp);
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "line 1"));
+    }
     /* oversize */
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_XML_MAX_SIZE, 1024), ONSHI_OK);
     {
