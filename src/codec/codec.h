@@ -224,4 +224,8 @@ int onshi__guess_type(const onshi_msg *msg);
 /* After a decode: CharacterCodeIdentifier vs the bytes' encoding. */
 void onshi__check_cci(onshi_msg *msg, int enc);
 
+/* A message that is only bytes (a PDF result received over HTTPS): copied. */
+int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const void *data,
+                               size_t len, const char *filename);
+
 #endif /* ONSHI_CODEC_H */

@@ -138,6 +138,27 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
     return ONSHI_OK;
 }
 
+int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const void *data,
+                               size_t len, const char *filename)
+{
+    onshi_msg *m;
+    int rc = onshi__msg_alloc(&m, type, true);
+    if (rc != ONSHI_OK)
+        return onshi__err(ctx, rc, "message");
+    m->attach = malloc(len + 1);
+    m->attach_name = onshi__strdup(filename ? filename : "");
+    if (m->attach == NULL || m->attach_name == NULL) {
+        onshi_msg_free(m);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "attachment of %zu bytes", len);
+    }
+    if (len)
+        memcpy(m->attach, data, len);
+    m->attach[len] = '\0';
+    m->attach_len = len;
+    *out = m;
+    return ONSHI_OK;
+}
+
 ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, const char *path)
 {
     if (out == NULL || path == NULL)
