@@ -389,6 +389,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
+#define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
 
 /* Values of enumerated options. */
 #define ONSHI_LOG_DEBUG 10
@@ -543,6 +544,80 @@ typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *c
  * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
+
+/* ==== service: callbacks of the workflows (progress, consent, audit) ==== */
+
+/* Stages reported to the progress callback. */
+#define ONSHI_STAGE_WAIT_CARD        1  /**< waiting for a card on the reader */
+#define ONSHI_STAGE_READ_CERT        2  /**< reading the card's certificate */
+#define ONSHI_STAGE_VERIFY_IDENTITY  3  /**< PIN, face verdict or visual confirmation */
+#define ONSHI_STAGE_CONSENT          4  /**< asking the patient's consent */
+#define ONSHI_STAGE_SIGN             5  /**< the card signs the server's challenge */
+#define ONSHI_STAGE_SEND             6  /**< the request is being sent */
+#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result */
+#define ONSHI_STAGE_BATCH_UPLOAD     8  /**< bulk: uploading the list */
+#define ONSHI_STAGE_BATCH_POLL       9  /**< bulk: the system is still processing */
+#define ONSHI_STAGE_BATCH_RESULTS   10  /**< bulk: results per patient (done/total) */
+#define ONSHI_STAGE_DONE            11  /**< finished */
+
+/**
+ * Progress callback: `stage` ONSHI_STAGE_*, `done`/`total` counts where they mean something
+ * (bulk results), else 0/0. Return non-zero to cancel (the call returns ONSHI_E_CANCELLED;
+ * a request already handed to the system is picked up later, never resent).
+ * Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t done,
+                                            int64_t total);
+
+/** Install (cb NULL: remove) the progress callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
+                                                   void *userdata);
+
+/* Consent items (bit mask) asked at the window, each of which the patient may refuse. */
+#define ONSHI_CONSENT_LIMIT      0x01 /**< 限度額適用認定証等情報の提供 */
+#define ONSHI_CONSENT_CHECKUP    0x02 /**< 特定健診等情報の閲覧 */
+#define ONSHI_CONSENT_DRUG       0x04 /**< 薬剤情報の閲覧 */
+#define ONSHI_CONSENT_DIAGNOSIS  0x08 /**< 診療情報の閲覧 */
+#define ONSHI_CONSENT_SURGERY    0x10 /**< 手術情報の閲覧 */
+
+/**
+ * Consent callback: the UI shows the items of `offered` (ONSHI_CONSENT_* bits) and writes
+ * the ones the patient accepted into *granted (a subset; 0 = all refused). Return non-zero to
+ * cancel the whole verification. Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *granted);
+
+/** Install (cb NULL: remove) the consent callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
+                                                  void *userdata);
+
+/* Audited actions. */
+#define ONSHI_AUDIT_DRUG_INFO        1 /**< 薬剤情報 requested */
+#define ONSHI_AUDIT_CHECKUP_INFO     2 /**< 特定健診情報 requested */
+#define ONSHI_AUDIT_DIAGNOSIS_INFO   3 /**< 診療情報 requested */
+#define ONSHI_AUDIT_SURGERY_INFO     4 /**< 手術情報 requested */
+#define ONSHI_AUDIT_DISASTER_SEARCH  5 /**< 災害時 search without a card */
+#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (card or insurance card) */
+
+#define ONSHI_AUDIT_BEFORE 1 /**< about to access: a non-zero return refuses the access */
+#define ONSHI_AUDIT_AFTER  2 /**< done: `outcome` is the call's status */
+
+/**
+ * Audit callback, called before and after every access to medical information and every
+ * disaster-mode search (the MHLW security guideline asks for access logs). The strings are
+ * UTF-8, valid during the call: `operator_id` (ONSHI_OPT_OPERATOR_ID, "" if unset),
+ * `patient` (a stable reference: insurer/symbol/number/branch, or the card certificate's
+ * serial; NOT redacted — the audit trail must identify the record), `detail` (what was asked),
+ * `timestamp` (local time, YYYYMMDDHHMMSS). Returning non-zero at ONSHI_AUDIT_BEFORE refuses
+ * the access (ONSHI_E_CANCELLED): an access that cannot be logged does not happen.
+ */
+typedef int (ONSHI_CALL *onshi_audit_cb)(void *userdata, int action, int phase, int outcome,
+                                         const char *operator_id, const char *patient,
+                                         const char *detail, const char *timestamp);
+
+/** Install (cb NULL: remove) the audit callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb,
+                                                void *userdata);
 
 /* ==== service: limit amount (高額療養費 自己負担限度額) ==== */
 

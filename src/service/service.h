@@ -42,4 +42,30 @@ int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_i
  */
 int onshi__service_check(onshi_ctx *ctx, const onshi_msg *res);
 
+/* The per-context state of the workflow layer (slot ONSHI__SLOT_SERVICE): the UI callbacks. */
+typedef struct onshi__service {
+    onshi_progress_cb progress;
+    void *progress_ud;
+    onshi_consent_cb consent;
+    void *consent_ud;
+    onshi_audit_cb audit;
+    void *audit_ud;
+} onshi__service;
+
+/* Get (creating on first use) the service state; NULL only without memory. */
+onshi__service *onshi__service_state(onshi_ctx *ctx);
+
+/* Report a stage; ONSHI_E_CANCELLED (recorded) when the callback or onshi_ctx_cancel asks. */
+int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total);
+
+/* Ask the consent callback about `offered`; ONSHI_E_NO_CALLBACK when none is installed,
+ * ONSHI_E_CANCELLED when it cancels. *granted is masked to `offered`. */
+int onshi__consent(onshi_ctx *ctx, int offered, int *granted);
+
+/* Audit an access. BEFORE: a non-zero callback answer refuses it (ONSHI_E_CANCELLED, with
+ * a message). AFTER: always ONSHI_OK. No callback installed: ONSHI_OK (the vendor chose not
+ * to log; documented). */
+int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char *patient,
+                 const char *detail);
+
 #endif

@@ -1,0 +1,112 @@
+/*
+ * The workflow layer's UI callbacks: progress, consent, audit.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "service/service.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+static void service_free(void *p)
+{
+    free(p);
+}
+
+onshi__service *onshi__service_state(onshi_ctx *ctx)
+{
+    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (s == NULL && ctx != NULL) {
+        s = onshi__calloc(1, sizeof *s);
+        if (s != NULL)
+            onshi__slot_set(ctx, ONSHI__SLOT_SERVICE, s, service_free);
+    }
+    return s;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
+                                                   void *userdata)
+{
+    if (ctx == NULL)
+        return ONSHI_E_INVALID_ARG;
+    onshi__service *s = onshi__service_state(ctx);
+    if (s == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
+    s->progress = cb;
+    s->progress_ud = cb ? userdata : NULL;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
+                                                  void *userdata)
+{
+    if (ctx == NULL)
+        return ONSHI_E_INVALID_ARG;
+    onshi__service *s = onshi__service_state(ctx);
+    if (s == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
+    s->consent = cb;
+    s->consent_ud = cb ? userdata : NULL;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb, void *userdata)
+{
+    if (ctx == NULL)
+        return ONSHI_E_INVALID_ARG;
+    onshi__service *s = onshi__service_state(ctx);
+    if (s == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
+    s->audit = cb;
+    s->audit_ud = cb ? userdata : NULL;
+    return ONSHI_OK;
+}
+
+int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total)
+{
+    int rc = onshi__cancel_check(ctx);
+    if (rc != ONSHI_OK)
+        return rc;
+    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (s != NULL && s->progress != NULL && s->progress(s->progress_ud, stage, done, total) != 0)
+        return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
+                             "cancelled by the progress callback",
+                             "進捗コールバックにより中止しました");
+    return ONSHI_OK;
+}
+
+int onshi__consent(onshi_ctx *ctx, int offered, int *granted)
+{
+    *granted = 0;
+    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (s == NULL || s->consent == NULL)
+        return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
+                             "no consent callback (onshi_ctx_set_consent_cb)",
+                             "同意確認のコールバックが設定されていません");
+    int g = 0;
+    if (s->consent(s->consent_ud, offered, &g) != 0)
+        return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
+                             "cancelled at the consent screen", "同意確認の画面で中止しました");
+    *granted = g & offered;
+    return ONSHI_OK;
+}
+
+int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char *patient,
+                 const char *detail)
+{
+    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (s == NULL || s->audit == NULL)
+        return ONSHI_OK;
+    char ts[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%d%H%M%S", &tm);
+    const char *op = onshi__opt_str(ctx, ONSHI_OPT_OPERATOR_ID);
+    int r = s->audit(s->audit_ud, action, phase, outcome, op ? op : "", patient ? patient : "",
+                     detail ? detail : "", ts);
+    if (phase == ONSHI_AUDIT_BEFORE && r != 0)
+        return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
+                             "the audit callback refused the access (it could not be logged)",
+                             "監査ログに記録できないため、アクセスを中止しました");
+    return ONSHI_OK;
+}
