@@ -70,7 +70,7 @@ INSTALL_TOOLS   :=            # tools installed into BINDIR by `make install`
 CLEAN_EXTRA     :=
 
 -include $(wildcard src/*/module.mk tools/*/module.mk test/*/module.mk test/unit/*/module.mk \
-                    bench/module.mk examples/module.mk)
+                    bindings/*/module.mk bench/module.mk examples/module.mk)
 
 .PHONY: all lib tools examples check check-default check-sanitize deps install uninstall \
         clean abi-check abi-baseline docs bench unit header-test exports-test install-test \

@@ -542,6 +542,43 @@ typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *c
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
 
+/* ==== service: limit amount (高額療養費 自己負担限度額) ==== */
+
+#define ONSHI_LIMIT_SCOPE_OUTPATIENT 1 /**< 外来（個人ごと）: 70+ classes have a lower cap */
+#define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
+#define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
+#define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
+
+/**
+ * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
+ * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
+ * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
+ * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
+ * SpecificDiseasesSelfPay).
+ * @param ctx            for the error message; may be NULL
+ * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
+ * @param total_cost     the month's total medical cost in yen (10割), >= 0
+ * @param scope          ONSHI_LIMIT_SCOPE_*
+ * @param flags          ONSHI_LIMIT_F_* or 0
+ * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
+ * @param out            receives the ceiling in yen
+ * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
+ *         ONSHI_E_UNSUPPORTED (month before 201808).
+ * Thread rule: any thread (ctx: its own thread). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_code,
+                                             int64_t total_cost, int scope, int flags,
+                                             int service_month, int64_t *out);
+
+/**
+ * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
+ * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
+ * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_code,
+                                           int64_t total_cost, int ratio_percent, int scope,
+                                           int flags, int service_month, int64_t *out);
+
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
  * ------------------------------------------------------------------------------------- */
@@ -563,6 +600,276 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
  * binding copied out of the library). Thread rule: any thread. @since 0.1.0
  */
 ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len);
+
+/* ==== card and JPKI: readers, My Number Card auth certificate, PIN, signature ==== */
+/*
+ * The card layer reads the JPKI user-authentication certificate (利用者証明用電子証明書) of a
+ * My Number Card and signs with its key after the 4-digit PIN. By construction it selects only
+ * the JPKI application and its files 0006/000A/000B/0017/0018: the My Number is never read.
+ * docs/card.md has the long form (drivers, PIN rules, allowlist, certificate checks).
+ *
+ * Drivers (ONSHI_OPT_CARD_DRIVER): PC/SC (PCSC-Lite or WinSCard) or a vendor transmit
+ * callback for readers that expose only their own API.
+ */
+
+/** An open card session (one reader, one card). Not shared between threads. */
+typedef struct onshi_card onshi_card;
+/** A parsed X.509 certificate (JPKI auth certificate, its CA, or any DER certificate). */
+typedef struct onshi_cert onshi_cert;
+
+/**
+ * Vendor transmit callback (ONSHI_CARD_DRIVER_CALLBACK): send one command APDU to the card
+ * and return its answer (data followed by SW1 SW2).
+ * @param userdata  the pointer given to onshi_ctx_set_card_transmit_cb
+ * @param cmd       the command APDU, cmd_len bytes (valid during the call only)
+ * @param resp      where to write the answer, at most resp_cap bytes (resp_cap >= 258)
+ * @param resp_len  out: bytes written (>= 2)
+ * @return 0 on success; a negative ONSHI_E_CARD_* status (for example ONSHI_E_CARD_REMOVED,
+ *         ONSHI_E_CARD_NO_CARD) which the SDK call then returns; any other non-zero value
+ *         becomes ONSHI_E_CARD_DRIVER.
+ * Runs on the thread of the SDK call. Must not call back into the same context.
+ */
+typedef int (ONSHI_CALL *onshi_card_transmit_cb)(void *userdata, const unsigned char *cmd,
+                                                  size_t cmd_len, unsigned char *resp,
+                                                  size_t resp_cap, size_t *resp_len);
+
+/**
+ * Vendor reset callback: reset (or power-cycle) the card so that no verified PIN state
+ * lingers. Called after every use of the private key. Returns 0 or as the transmit callback.
+ */
+typedef int (ONSHI_CALL *onshi_card_reset_cb)(void *userdata);
+
+/**
+ * Install the vendor transmit callback used when ONSHI_OPT_CARD_DRIVER is
+ * ONSHI_CARD_DRIVER_CALLBACK (cb NULL removes it). userdata is passed back unchanged.
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG (ctx NULL).
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
+                                                        onshi_card_transmit_cb cb,
+                                                        void *userdata);
+
+/**
+ * Install the vendor reset callback (optional; cb NULL removes it). Without it the callback
+ * driver cannot reset the card after signing, and the SDK logs a warning once per signature.
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_reset_cb cb,
+                                                     void *userdata);
+
+/* Card events (onshi_card_event_cb, onshi_card_wait). */
+#define ONSHI_CARD_EVENT_ANY      0 /**< (onshi_card_wait only) any change */
+#define ONSHI_CARD_EVENT_INSERTED 1 /**< a card is present in the reader */
+#define ONSHI_CARD_EVENT_REMOVED  2 /**< the reader is empty */
+
+/**
+ * Card event callback: a card was placed in or removed from a reader.
+ * @param event   ONSHI_CARD_EVENT_INSERTED or ONSHI_CARD_EVENT_REMOVED
+ * @param reader  UTF-8 reader name, valid during the call only
+ * @return 0 to go on; non-zero cancels the waiting call (ONSHI_E_CANCELLED).
+ */
+typedef int (ONSHI_CALL *onshi_card_event_cb)(void *userdata, int event, const char *reader);
+
+/**
+ * Install (cb NULL: remove) the card event callback. It is called from onshi_card_wait()
+ * and onshi_card_open() while they wait, on the caller's thread.
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_event_cb cb,
+                                                     void *userdata);
+
+/** Largest PIN buffer the library hands to the PIN callback (bytes, including the NUL). */
+#define ONSHI_PIN_BUF_SIZE 32
+
+/**
+ * PIN callback: ask the person at the window for the user-authentication PIN (4 digits).
+ * The PIN never passes through argv, environment or logs: the callback writes it,
+ * NUL-terminated, into pin_buf, a buffer the library owns and wipes after use.
+ * @param tries_left    tries left before the PIN locks (from the card), -1 if unknown
+ * @param is_last_try   1 when this is the last try: the attempt is made only if the
+ *                      callback also sets *confirm_last to 1 (otherwise the call returns
+ *                      ONSHI_E_JPKI_PIN_LAST_TRY without trying)
+ * @param pin_buf       where to write the PIN (pin_buf_size bytes, ONSHI_PIN_BUF_SIZE)
+ * @param confirm_last  out: set to 1 to confirm the last try; starts at 0
+ * @return 0 to go on; non-zero cancels (ONSHI_E_CANCELLED), nothing is sent to the card.
+ * The SDK never retries a PIN on its own: a wrong PIN ends the call.
+ */
+typedef int (ONSHI_CALL *onshi_pin_cb)(void *userdata, int tries_left, int is_last_try,
+                                       char *pin_buf, size_t pin_buf_size, int *confirm_last);
+
+/**
+ * Install (cb NULL: remove) the PIN callback used by onshi_card_sign().
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_pin_cb(onshi_ctx *ctx, onshi_pin_cb cb, void *userdata);
+
+/**
+ * List the readers of the selected driver.
+ * @param out    receives the names, each UTF-8 and NUL-terminated, one after the other (the
+ *               PC/SC multi-string form, ending with an extra NUL); freed with onshi_buf_free.
+ * @param count  out: number of readers; may be NULL
+ * @return ONSHI_OK, ONSHI_E_CARD_NO_SERVICE, ONSHI_E_CARD_NO_READER (none connected),
+ *         ONSHI_E_CARD_PCSC, ONSHI_E_NOMEM. The callback driver lists one reader, "callback".
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_readers(onshi_buf **out, size_t *count, onshi_ctx *ctx);
+
+/**
+ * Wait until the chosen reader (ONSHI_OPT_CARD_READER, or any reader when empty) holds a card
+ * (ONSHI_CARD_EVENT_INSERTED), is empty (ONSHI_CARD_EVENT_REMOVED), or changes
+ * (ONSHI_CARD_EVENT_ANY). Blocks in the driver (SCardGetStatusChange), never by polling;
+ * onshi_ctx_cancel() from another thread wakes it. Events seen go to the event callback.
+ * @param event       out: the event that ended the wait; may be NULL
+ * @param want        ONSHI_CARD_EVENT_*; returns at once when the state already matches
+ * @param timeout_ms  how long to wait; negative: ONSHI_OPT_CARD_WAIT_TIMEOUT_MS
+ * @return ONSHI_OK, ONSHI_E_CARD_TIMEOUT, ONSHI_E_CANCELLED, ONSHI_E_CARD_NO_SERVICE,
+ *         ONSHI_E_CARD_NO_READER, ONSHI_E_CARD_READER_NOT_FOUND, ONSHI_E_CARD_PCSC,
+ *         ONSHI_E_UNSUPPORTED (the callback driver cannot see removals).
+ * Thread rule: the context's thread (cancel from any). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_wait(int *event, onshi_ctx *ctx, int want,
+                                         int timeout_ms);
+
+/**
+ * Open a session with the My Number Card in the chosen reader: waits for a card up to
+ * ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, connects (ONSHI_OPT_CARD_SHARE_MODE), selects the JPKI
+ * application and checks its token label (EF 0006). The card is recognised by what it
+ * answers, never by its ATR.
+ * @param out  receives the session; close it with onshi_card_close(). It keeps a pointer to
+ *             ctx, which must outlive it.
+ * @return ONSHI_OK, ONSHI_E_JPKI_NOT_JPKI, ONSHI_E_JPKI_UNSUPPORTED_TOKEN, card-band errors,
+ *         ONSHI_E_NO_CALLBACK (callback driver without a transmit callback),
+ *         ONSHI_E_CANCELLED, ONSHI_E_NOMEM.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_open(onshi_card **out, onshi_ctx *ctx);
+
+/**
+ * Close the session and release the reader. A card whose key was used has already been
+ * reset. NULL is accepted. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_card_close(onshi_card *card);
+
+/** Name of the reader in use (UTF-8), valid until onshi_card_close. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_card_reader_name(const onshi_card *card);
+
+/**
+ * The JPKI token label of the card ("JPKIAPICCTOKEN2" for a My Number Card), valid until
+ * onshi_card_close. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_card_token_label(const onshi_card *card);
+
+/**
+ * Read the user-authentication certificate (EF 000A; no PIN needed) and parse it.
+ * @param out  receives the certificate; free it with onshi_cert_free().
+ * @return ONSHI_OK, ONSHI_E_JPKI_FILE_NOT_FOUND, ONSHI_E_JPKI_BAD_RESPONSE (truncated or
+ *         inconsistent answers), ONSHI_E_JPKI_SW, ONSHI_E_JPKI_CERT_PARSE, card-band errors.
+ * Thread rule: the session's context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_read_auth_cert(onshi_cert **out, onshi_card *card);
+
+/** Read the certificate of the auth CA stored on the card (EF 000B). As above. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_card_read_ca_cert(onshi_cert **out, onshi_card *card);
+
+/**
+ * How many PIN tries are left, asked without spending one (empty VERIFY).
+ * @param tries  out: tries left, or -1 when the card does not say (no limit / already verified)
+ * @return ONSHI_OK, ONSHI_E_JPKI_PIN_LOCKED (then *tries is 0), card-band and jpki errors.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_pin_tries_left(int *tries, onshi_card *card);
+
+/* Hash algorithms of onshi_card_sign. */
+#define ONSHI_HASH_SHA256 1
+#define ONSHI_HASH_SHA384 2
+
+/**
+ * Sign a hash with the user-authentication key, after the PIN. In one card transaction:
+ * tries left are read, the PIN callback is asked (see onshi_pin_cb for the last-try rule),
+ * the PIN verified once (never retried), the hash signed (RSA: PKCS#1 v1.5 over the
+ * DigestInfo), and then the card is reset. The signature is verified with the
+ * certificate's public key before it is returned.
+ * @param out       receives the signature; freed with onshi_buf_free
+ * @param hash_alg  ONSHI_HASH_* the card profile accepts (SHA-256 for today's card)
+ * @param hash      the hash, hash_len bytes (32 for SHA-256)
+ * @return ONSHI_OK, ONSHI_E_JPKI_PIN_WRONG (tries left as ONSHI_FOREIGN_TRIES),
+ *         ONSHI_E_JPKI_PIN_LOCKED, ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_FORMAT,
+ *         ONSHI_E_JPKI_PIN_REQUIRED, ONSHI_E_JPKI_SIGNATURE, ONSHI_E_NO_CALLBACK (no PIN
+ *         callback), ONSHI_E_CANCELLED (the PIN callback said so), ONSHI_E_INVALID_ARG
+ *         (hash length or algorithm), card-band and other jpki errors.
+ * Thread rule: the session's context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_card_sign(onshi_buf **out, onshi_card *card, int hash_alg,
+                                         const unsigned char *hash, size_t hash_len);
+
+/**
+ * Parse a DER certificate (JPKI certificatePolicies are accepted).
+ * @param out  receives the certificate; freed with onshi_cert_free
+ * @param ctx  for the error detail; may be NULL
+ * @return ONSHI_OK, ONSHI_E_JPKI_CERT_PARSE (mbedTLS code as foreign detail), ONSHI_E_NOMEM,
+ *         ONSHI_E_INVALID_ARG. Thread rule: any thread with its own ctx. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_cert_from_der(onshi_cert **out, onshi_ctx *ctx,
+                                             const unsigned char *der, size_t len);
+
+/** Free a certificate. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_cert_free(onshi_cert *cert);
+
+/** Serial number, lower-case hex ("0133c349"). Valid until onshi_cert_free. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_cert_serial_hex(const onshi_cert *cert);
+/** Issuer DN ("C=JP, O=JPKI, ..."). Valid until onshi_cert_free. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_cert_issuer(const onshi_cert *cert);
+/** Subject DN. Valid until onshi_cert_free. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_cert_subject(const onshi_cert *cert);
+/** Start of validity, UTC, "YYYYMMDDHHMMSS". Valid until onshi_cert_free. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_cert_not_before(const onshi_cert *cert);
+/** End of validity, UTC, "YYYYMMDDHHMMSS". Valid until onshi_cert_free. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_cert_not_after(const onshi_cert *cert);
+/** End of validity as seconds since 1970 (UTC). @since 0.1.0 */
+ONSHI_API int64_t ONSHI_CALL onshi_cert_not_after_epoch(const onshi_cert *cert);
+/**
+ * Whole days from now until the end of validity (negative once expired).
+ * @since 0.1.0
+ */
+ONSHI_API int64_t ONSHI_CALL onshi_cert_days_left(const onshi_cert *cert);
+
+/* Key types (onshi_cert_key_type). */
+#define ONSHI_KEY_RSA 1
+#define ONSHI_KEY_EC  2
+/** ONSHI_KEY_* of the subject public key, or 0 for another kind. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_cert_key_type(const onshi_cert *cert);
+/** Size of the subject public key in bits (2048, 384...). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_cert_key_bits(const onshi_cert *cert);
+
+/* Key usage bits (X.509 KeyUsage; onshi_cert_key_usage). */
+#define ONSHI_KU_DIGITAL_SIGNATURE 0x80
+#define ONSHI_KU_NON_REPUDIATION   0x40
+#define ONSHI_KU_KEY_ENCIPHERMENT  0x20
+#define ONSHI_KU_DATA_ENCIPHERMENT 0x10
+#define ONSHI_KU_KEY_AGREEMENT     0x08
+#define ONSHI_KU_KEY_CERT_SIGN     0x04
+#define ONSHI_KU_CRL_SIGN          0x02
+/** The ONSHI_KU_* bits of the keyUsage extension, or -1 if the extension is absent. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_cert_key_usage(const onshi_cert *cert);
+
+/**
+ * The certificate as DER.
+ * @param out  receives a copy; freed with onshi_buf_free
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_cert_der(onshi_buf **out, const onshi_cert *cert);
+
+/**
+ * Verify a certificate against the JPKI CA certificates of ONSHI_OPT_JPKI_CA_FILES (files or
+ * folders of PEM/DER certificates) at the current time.
+ * @return ONSHI_OK, ONSHI_E_JPKI_CERT_UNKNOWN_ISSUER, ONSHI_E_JPKI_CERT_EXPIRED,
+ *         ONSHI_E_JPKI_CERT_NOT_YET_VALID, ONSHI_E_JPKI_CERT_REVOKED,
+ *         ONSHI_E_JPKI_CERT_INVALID (each with MBEDTLS_ERR_X509_CERT_VERIFY_FAILED as
+ *         foreign detail and mbedTLS's verify flags named in the message),
+ *         ONSHI_E_CONFIG (no CA configured, or a CA file unreadable), ONSHI_E_INVALID_ARG.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_cert_verify(onshi_ctx *ctx, const onshi_cert *cert);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,330 @@
+/*
+ * PC/SC driver (PCSC-Lite on Linux/macOS, WinSCard on Windows). It uses only calls both
+ * implement, so this file builds on Windows as is. Errors are translated here, at the edge
+ * (pcsc_errors.c), with the SCARD code kept as foreign detail.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "card/card.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <winscard.h>
+
+#if defined(_WIN32)
+/* The ANSI forms: reader names are handled as bytes (UTF-8 on every current system). */
+#define ONSHI_SCardListReaders SCardListReadersA
+#define ONSHI_SCardConnect SCardConnectA
+#define ONSHI_SCardGetStatusChange SCardGetStatusChangeA
+#define ONSHI_READERSTATE SCARD_READERSTATEA
+#else
+#define ONSHI_SCardListReaders SCardListReaders
+#define ONSHI_SCardConnect SCardConnect
+#define ONSHI_SCardGetStatusChange SCardGetStatusChange
+#define ONSHI_READERSTATE SCARD_READERSTATE
+#endif
+
+#define OK(rv) ((rv) == SCARD_S_SUCCESS)
+
+typedef struct pcsc_drv {
+    SCARDCONTEXT hctx;
+    SCARDHANDLE h;
+    DWORD proto;
+    DWORD share;
+} pcsc_drv;
+
+static int establish(onshi_ctx *ctx, SCARDCONTEXT *hctx)
+{
+    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, hctx);
+    return OK(rv) ? ONSHI_OK : onshi__pcsc_err(ctx, (uint32_t)rv, "SCardEstablishContext");
+}
+
+/* Reader names as a multi-string, malloc'ed into *names. */
+static int list_raw(onshi_ctx *ctx, SCARDCONTEXT hctx, char **names)
+{
+    *names = NULL;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        DWORD len = 0;
+        LONG rv = ONSHI_SCardListReaders(hctx, NULL, NULL, &len);
+        if (!OK(rv))
+            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardListReaders");
+        char *buf = malloc(len + 1);
+        if (buf == NULL)
+            return onshi__err(ctx, ONSHI_E_NOMEM, "reader names");
+        rv = ONSHI_SCardListReaders(hctx, NULL, buf, &len);
+        if (rv == (LONG)SCARD_E_INSUFFICIENT_BUFFER) { /* a reader appeared in between */
+            free(buf);
+            continue;
+        }
+        if (!OK(rv)) {
+            free(buf);
+            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardListReaders");
+        }
+        buf[len] = '\0';
+        *names = buf;
+        return ONSHI_OK;
+    }
+    return onshi__pcsc_err(ctx, (uint32_t)SCARD_E_INSUFFICIENT_BUFFER, "SCardListReaders");
+}
+
+static int pcsc_list(onshi_ctx *ctx, onshi_buf *out, size_t *count)
+{
+    SCARDCONTEXT hctx;
+    int rc = establish(ctx, &hctx);
+    if (rc != ONSHI_OK)
+        return rc;
+    char *names = NULL;
+    rc = list_raw(ctx, hctx, &names);
+    *count = 0;
+    for (const char *p = names; rc == ONSHI_OK && p && *p; p += strlen(p) + 1) {
+        rc = onshi__buf_append(out, p, strlen(p) + 1);
+        (*count)++;
+    }
+    if (rc == ONSHI_OK)
+        rc = onshi__buf_append(out, "", 1);
+    free(names);
+    SCardReleaseContext(hctx);
+    return rc;
+}
+
+/* ---- waiting for a card ------------------------------------------------------------- */
+
+static void wake_cancel(void *arg)
+{
+    SCardCancel(*(SCARDCONTEXT *)arg); /* thread-safe by the PC/SC contract */
+}
+
+static int state_event(DWORD st)
+{
+    if (st & SCARD_STATE_PRESENT)
+        return ONSHI_CARD_EVENT_INSERTED;
+    return ONSHI_CARD_EVENT_REMOVED;
+}
+
+/* Is `want` met by the current states? Sets *idx to the reader that meets it. */
+static bool want_met(int want, const ONSHI_READERSTATE *rs, size_t n, size_t *idx)
+{
+    if (want == ONSHI_CARD_EVENT_INSERTED) {
+        for (size_t i = 0; i < n; i++)
+            if ((rs[i].dwEventState & SCARD_STATE_PRESENT) &&
+                !(rs[i].dwEventState & SCARD_STATE_MUTE)) {
+                *idx = i;
+                return true;
+            }
+        return false;
+    }
+    if (want == ONSHI_CARD_EVENT_REMOVED) {
+        for (size_t i = 0; i < n; i++)
+            if (rs[i].dwEventState & SCARD_STATE_PRESENT)
+                return false;
+        *idx = 0;
+        return true;
+    }
+    return false;
+}
+
+static int wait_loop(onshi_ctx *ctx, SCARDCONTEXT *hctx, ONSHI_READERSTATE *rs, size_t n,
+                     int want, int timeout_ms, int *event, size_t *idx)
+{
+    /* The current state first (timeout 0), then block until a change or the deadline. */
+    LONG rv = ONSHI_SCardGetStatusChange(*hctx, 0, rs, (DWORD)n);
+    if (!OK(rv) && rv != (LONG)SCARD_E_TIMEOUT)
+        return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardGetStatusChange");
+    if (want_met(want, rs, n, idx)) {
+        *event = want;
+        return ONSHI_OK;
+    }
+    if (timeout_ms == 0 && want == ONSHI_CARD_EVENT_INSERTED)
+        return onshi__err(ctx, ONSHI_E_CARD_NO_CARD, "no card in %s%s", rs[0].szReader,
+                          n > 1 ? " or the other readers" : "");
+    int64_t deadline = onshi__now_ms() + timeout_ms;
+    for (;;) {
+        for (size_t i = 0; i < n; i++)
+            rs[i].dwCurrentState = rs[i].dwEventState & ~SCARD_STATE_CHANGED;
+        int64_t left = deadline - onshi__now_ms();
+        if (left <= 0)
+            return onshi__err(ctx, ONSHI_E_CARD_TIMEOUT, "no card within %d ms", timeout_ms);
+        onshi__cancel_set_wake(ctx, wake_cancel, hctx);
+        int rc = onshi__cancel_check(ctx); /* a cancel that came before the hook was set */
+        if (rc == ONSHI_OK)
+            rv = ONSHI_SCardGetStatusChange(*hctx, (DWORD)left, rs, (DWORD)n);
+        onshi__cancel_set_wake(ctx, NULL, NULL);
+        if (rc != ONSHI_OK)
+            return rc;
+        if (rv == (LONG)SCARD_E_CANCELLED) {
+            rc = onshi__cancel_check(ctx);
+            return rc != ONSHI_OK ? rc : onshi__pcsc_err(ctx, (uint32_t)rv, "SCardGetStatusChange");
+        }
+        if (rv == (LONG)SCARD_E_TIMEOUT)
+            return onshi__err(ctx, ONSHI_E_CARD_TIMEOUT, "no card event within %d ms",
+                              timeout_ms);
+        if (!OK(rv))
+            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardGetStatusChange");
+        for (size_t i = 0; i < n; i++) {
+            if (!(rs[i].dwEventState & SCARD_STATE_CHANGED))
+                continue;
+            int before = state_event(rs[i].dwCurrentState);
+            int now = state_event(rs[i].dwEventState);
+            if (before == now)
+                continue;
+            rc = onshi__card_event(ctx, now, rs[i].szReader);
+            if (rc != ONSHI_OK)
+                return rc;
+            if (want == ONSHI_CARD_EVENT_ANY) {
+                *event = now;
+                *idx = i;
+                return ONSHI_OK;
+            }
+        }
+        if (want_met(want, rs, n, idx)) {
+            *event = want;
+            return ONSHI_OK;
+        }
+    }
+}
+
+static int pcsc_wait(onshi_ctx *ctx, const char *pattern, int want, int timeout_ms,
+                     int *event, char **reader_out)
+{
+    *reader_out = NULL;
+    /* Heap storage: the cancel hook reads it from another thread while we block. */
+    SCARDCONTEXT *hctx = onshi__calloc(1, sizeof *hctx);
+    if (hctx == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "PC/SC context");
+    int rc = establish(ctx, hctx);
+    if (rc != ONSHI_OK) {
+        free(hctx);
+        return rc;
+    }
+    char *names = NULL;
+    ONSHI_READERSTATE *rs = NULL;
+    size_t n = 0, idx = 0;
+    rc = list_raw(ctx, *hctx, &names);
+    if (rc == ONSHI_OK) {
+        size_t total = 0;
+        for (const char *p = names; *p; p += strlen(p) + 1)
+            total++;
+        rs = onshi__calloc(total ? total : 1, sizeof *rs);
+        if (rs == NULL)
+            rc = onshi__err(ctx, ONSHI_E_NOMEM, "reader states");
+        for (const char *p = names; rc == ONSHI_OK && *p; p += strlen(p) + 1) {
+            if (!onshi__reader_name_matches(pattern, p))
+                continue;
+            rs[n].szReader = p;
+            rs[n].dwCurrentState = SCARD_STATE_UNAWARE;
+            n++;
+        }
+        if (rc == ONSHI_OK && n == 0)
+            rc = onshi__err(ctx, ONSHI_E_CARD_READER_NOT_FOUND,
+                            "no reader named \"%s\" (see onshi_card_readers)",
+                            pattern ? pattern : "");
+    }
+    if (rc == ONSHI_OK)
+        rc = wait_loop(ctx, hctx, rs, n, want, timeout_ms, event, &idx);
+    if (rc == ONSHI_OK) {
+        *reader_out = onshi__strdup(rs[idx].szReader);
+        if (*reader_out == NULL)
+            rc = onshi__err(ctx, ONSHI_E_NOMEM, "reader name");
+    }
+    free(rs);
+    free(names);
+    SCardReleaseContext(*hctx);
+    free(hctx);
+    return rc;
+}
+
+/* ---- a connected card --------------------------------------------------------------- */
+
+static int pcsc_connect(onshi__reader *r, const char *name)
+{
+    pcsc_drv *d = onshi__calloc(1, sizeof *d);
+    if (d == NULL)
+        return onshi__err(r->ctx, ONSHI_E_NOMEM, "PC/SC state");
+    int rc = establish(r->ctx, &d->hctx);
+    if (rc != ONSHI_OK) {
+        free(d);
+        return rc;
+    }
+    d->share = onshi__opt_int(r->ctx, ONSHI_OPT_CARD_SHARE_MODE) == ONSHI_CARD_SHARE_EXCLUSIVE
+                   ? SCARD_SHARE_EXCLUSIVE
+                   : SCARD_SHARE_SHARED;
+    LONG rv = ONSHI_SCardConnect(d->hctx, name, d->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                 &d->h, &d->proto);
+    if (!OK(rv)) {
+        SCardReleaseContext(d->hctx);
+        free(d);
+        return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardConnect");
+    }
+    r->drv = d;
+    return ONSHI_OK;
+}
+
+static int pcsc_begin(onshi__reader *r)
+{
+    pcsc_drv *d = r->drv;
+    LONG rv = SCardBeginTransaction(d->h);
+    if (rv == (LONG)SCARD_W_RESET_CARD) {
+        /* Another program reset the card since our last sequence. Every sequence starts by
+         * selecting the JPKI AP again, so reconnecting is enough. */
+        rv = SCardReconnect(d->h, d->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                            SCARD_LEAVE_CARD, &d->proto);
+        if (OK(rv))
+            rv = SCardBeginTransaction(d->h);
+    }
+    return OK(rv) ? ONSHI_OK : onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardBeginTransaction");
+}
+
+static int pcsc_end(onshi__reader *r, int reset)
+{
+    pcsc_drv *d = r->drv;
+    LONG rv = SCardEndTransaction(d->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
+    return OK(rv) ? ONSHI_OK : onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardEndTransaction");
+}
+
+static int transmit_once(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
+                         unsigned char *resp, size_t resp_cap, size_t *resp_len)
+{
+    pcsc_drv *d = r->drv;
+    DWORD rlen = (DWORD)resp_cap;
+    const SCARD_IO_REQUEST *pci = d->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    LONG rv = SCardTransmit(d->h, pci, cmd, (DWORD)cmd_len, NULL, resp, &rlen);
+    if (!OK(rv))
+        return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardTransmit");
+    *resp_len = rlen;
+    return ONSHI_OK;
+}
+
+static int pcsc_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
+                         unsigned char *resp, size_t resp_cap, size_t *resp_len)
+{
+    int rc = transmit_once(r, cmd, cmd_len, resp, resp_cap, resp_len);
+    /* T=0 transport: 61xx means "xx bytes waiting": fetch them with GET RESPONSE. This is
+     * below the APDU allowlist and cannot select or read any file. */
+    size_t got = 0;
+    while (rc == ONSHI_OK && *resp_len >= 2 && resp[*resp_len - 2] == 0x61) {
+        unsigned char gr[5] = {0x00, 0xC0, 0x00, 0x00, resp[*resp_len - 1]};
+        got += *resp_len - 2;
+        if (resp_cap - got < 258)
+            return onshi__err(r->ctx, ONSHI_E_JPKI_BAD_RESPONSE, "answer too long");
+        rc = transmit_once(r, gr, sizeof gr, resp + got, resp_cap - got, resp_len);
+    }
+    if (rc == ONSHI_OK)
+        *resp_len += got;
+    return rc;
+}
+
+static void pcsc_disconnect(onshi__reader *r, int reset)
+{
+    pcsc_drv *d = r->drv;
+    if (d == NULL)
+        return;
+    SCardDisconnect(d->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
+    SCardReleaseContext(d->hctx);
+    free(d);
+    r->drv = NULL;
+}
+
+const onshi__reader_ops onshi__drv_pcsc = {
+    "pcsc", pcsc_list, pcsc_wait, pcsc_connect, pcsc_begin, pcsc_end, pcsc_transmit,
+    pcsc_disconnect,
+};

@@ -1,0 +1,209 @@
+/*
+ * Reader access common to every driver: choosing the driver, waiting for a card, the
+ * transaction bracket, and the public calls of the card layer that need no JPKI.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "card/card.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void card_state_free(void *p)
+{
+    free(p);
+}
+
+onshi__card_state *onshi__card_state_get(onshi_ctx *ctx, bool create)
+{
+    onshi__card_state *st = onshi__slot_get(ctx, ONSHI__SLOT_CARD);
+    if (st == NULL && create) {
+        st = onshi__calloc(1, sizeof *st);
+        if (st != NULL)
+            onshi__slot_set(ctx, ONSHI__SLOT_CARD, st, card_state_free);
+    }
+    return st;
+}
+
+/* The state a setter writes into, created on first use; NULL (error recorded) if out of
+ * memory. */
+static onshi__card_state *state_for_set(onshi_ctx *ctx)
+{
+    onshi__card_state *st = onshi__card_state_get(ctx, true);
+    if (st == NULL)
+        onshi__err(ctx, ONSHI_E_NOMEM, "card state");
+    return st;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
+                                                        onshi_card_transmit_cb cb,
+                                                        void *userdata)
+{
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
+    if (st == NULL)
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
+    st->transmit_cb = cb;
+    st->transmit_ud = userdata;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_reset_cb cb,
+                                                     void *userdata)
+{
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
+    if (st == NULL)
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
+    st->reset_cb = cb;
+    st->reset_ud = userdata;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_event_cb cb,
+                                                     void *userdata)
+{
+    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
+    if (st == NULL)
+        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
+    st->event_cb = cb;
+    st->event_ud = userdata;
+    return ONSHI_OK;
+}
+
+int onshi__card_event(onshi_ctx *ctx, int event, const char *reader)
+{
+    onshi__log(ctx, ONSHI_LOG_INFO, "card", "%s: card %s", reader,
+               event == ONSHI_CARD_EVENT_INSERTED ? "inserted" : "removed");
+    onshi__card_state *st = onshi__card_state_get(ctx, false);
+    if (st == NULL || st->event_cb == NULL)
+        return ONSHI_OK;
+    if (st->event_cb(st->event_ud, event, reader) != 0)
+        return onshi__err(ctx, ONSHI_E_CANCELLED, "cancelled by the card event callback");
+    return ONSHI_OK;
+}
+
+bool onshi__reader_name_matches(const char *pattern, const char *name)
+{
+    if (pattern == NULL || *pattern == '\0')
+        return true;
+    return strncmp(name, pattern, strlen(pattern)) == 0;
+}
+
+const onshi__reader_ops *onshi__reader_driver(const onshi_ctx *ctx)
+{
+    return onshi__opt_int(ctx, ONSHI_OPT_CARD_DRIVER) == ONSHI_CARD_DRIVER_CALLBACK
+               ? &onshi__drv_callback
+               : &onshi__drv_pcsc;
+}
+
+ONSHI_API int ONSHI_CALL onshi_card_readers(onshi_buf **out, size_t *count, onshi_ctx *ctx)
+{
+    if (out == NULL || ctx == NULL)
+        return ONSHI_E_INVALID_ARG;
+    *out = NULL;
+    if (count)
+        *count = 0;
+    onshi_buf b;
+    onshi__buf_init(&b, false);
+    size_t n = 0;
+    int rc = onshi__reader_driver(ctx)->list(ctx, &b, &n);
+    if (rc == ONSHI_OK)
+        rc = onshi__buf_detach(&b, out);
+    onshi__buf_clear(&b);
+    if (rc == ONSHI_OK && count)
+        *count = n;
+    return rc;
+}
+
+static int wait_timeout(const onshi_ctx *ctx, int timeout_ms)
+{
+    return timeout_ms < 0 ? (int)onshi__opt_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS)
+                          : timeout_ms;
+}
+
+ONSHI_API int ONSHI_CALL onshi_card_wait(int *event, onshi_ctx *ctx, int want,
+                                         int timeout_ms)
+{
+    if (ctx == NULL || want < ONSHI_CARD_EVENT_ANY || want > ONSHI_CARD_EVENT_REMOVED)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "want must be ONSHI_CARD_EVENT_*");
+    int ev = 0;
+    char *name = NULL;
+    int rc = onshi__cancel_check(ctx);
+    if (rc == ONSHI_OK)
+        rc = onshi__reader_driver(ctx)->wait(ctx, onshi__opt_str(ctx, ONSHI_OPT_CARD_READER),
+                                             want, wait_timeout(ctx, timeout_ms), &ev, &name);
+    free(name);
+    if (event)
+        *event = rc == ONSHI_OK ? ev : 0;
+    return rc;
+}
+
+int onshi__reader_open(onshi__reader **out, onshi_ctx *ctx)
+{
+    *out = NULL;
+    const onshi__reader_ops *ops = onshi__reader_driver(ctx);
+    int rc = onshi__cancel_check(ctx);
+    if (rc != ONSHI_OK)
+        return rc;
+    int ev = 0;
+    char *name = NULL;
+    rc = ops->wait(ctx, onshi__opt_str(ctx, ONSHI_OPT_CARD_READER), ONSHI_CARD_EVENT_INSERTED,
+                   wait_timeout(ctx, -1), &ev, &name);
+    if (rc != ONSHI_OK) {
+        free(name);
+        return rc;
+    }
+    onshi__reader *r = onshi__calloc(1, sizeof *r);
+    if (r == NULL) {
+        free(name);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "reader");
+    }
+    r->ops = ops;
+    r->ctx = ctx;
+    r->name = name;
+    rc = ops->connect(r, name);
+    if (rc != ONSHI_OK) {
+        free(r->name);
+        free(r);
+        return rc;
+    }
+    onshi__log(ctx, ONSHI_LOG_DEBUG, "card", "connected to %s (%s driver)", r->name,
+               ops->name);
+    *out = r;
+    return ONSHI_OK;
+}
+
+void onshi__reader_close(onshi__reader *r, bool reset)
+{
+    if (r == NULL)
+        return;
+    if (r->in_tx)
+        r->ops->end(r, reset);
+    r->ops->disconnect(r, reset);
+    free(r->name);
+    free(r);
+}
+
+int onshi__reader_begin(onshi__reader *r)
+{
+    int rc = r->ops->begin(r);
+    r->in_tx = rc == ONSHI_OK;
+    return rc;
+}
+
+int onshi__reader_end(onshi__reader *r, bool reset)
+{
+    if (!r->in_tx)
+        return ONSHI_OK;
+    r->in_tx = false;
+    return r->ops->end(r, reset);
+}
+
+int onshi__reader_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
+                           unsigned char *resp, size_t resp_cap, size_t *resp_len)
+{
+    *resp_len = 0;
+    int rc = r->ops->transmit(r, cmd, cmd_len, resp, resp_cap, resp_len);
+    if (rc == ONSHI_OK && (*resp_len < 2 || *resp_len > resp_cap))
+        return onshi__err(r->ctx, ONSHI_E_JPKI_BAD_RESPONSE,
+                          "the reader returned %zu bytes (need SW1 SW2)", *resp_len);
+    return rc;
+}
