@@ -700,8 +700,14 @@ int vcard_transmit(vcard *c, const unsigned char *cmd, size_t cmd_len, unsigned 
     return 0;
 }
 
-int vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
-                      unsigned char *resp, size_t resp_cap, size_t *resp_len)
+int ONSHI_CALL vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
+                                 unsigned char *resp, size_t resp_cap, size_t *resp_len)
 {
     return vcard_transmit((vcard *)userdata, cmd, cmd_len, resp, resp_cap, resp_len);
+}
+
+int ONSHI_CALL vcard_reset_cb(void *userdata)
+{
+    vcard_power((vcard *)userdata, VCARD_POWER_RESET);
+    return 0;
 }

@@ -11,6 +11,8 @@
 #ifndef ONSHI_VCARD_H
 #define ONSHI_VCARD_H
 
+#include "onshi.h" /* ONSHI_CALL: the callbacks below match onshi_card_transmit_cb/_reset_cb */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,9 +59,14 @@ void vcard_free(vcard *card);
 int vcard_transmit(vcard *card, const unsigned char *cmd, size_t cmd_len, unsigned char *resp,
                    size_t resp_cap, size_t *resp_len);
 
-/* Same with the shape of the library's vendor transmit callback; userdata is the vcard. */
-int vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
-                      unsigned char *resp, size_t resp_cap, size_t *resp_len);
+/* The library's vendor transmit callback (onshi_card_transmit_cb); userdata is the vcard:
+ *   onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+ *   onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, card);
+ *   onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, card); */
+int ONSHI_CALL vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
+                                 unsigned char *resp, size_t resp_cap, size_t *resp_len);
+/* The library's card reset callback (onshi_card_reset_cb): a warm reset of the card. */
+int ONSHI_CALL vcard_reset_cb(void *userdata);
 
 /* Power events, as vpcd's control bytes. All three clear the security state and the
  * current DF/EF (the PIN counter lives on). */

@@ -3,7 +3,7 @@
 # without root the harness says "skipped" and the programs count nothing.
 PCSC_B        := $(B)/test/integration/pcsc
 PCSC_UTIL_OBJ := $(B)/app/test/integration/pcsc/pcsc_util.o
-PCSC_TESTS    := test_raw
+PCSC_TESTS    := test_raw test_lib
 PCSC_VCARD    := $(B)/bin/onshi-vcard
 
 $(PCSC_B)/%: $(B)/app/test/integration/pcsc/%.o $(PCSC_UTIL_OBJ) $(STATICLIB) $(B)/libtestsupport.a
