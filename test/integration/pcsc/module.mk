@@ -21,3 +21,4 @@ pcsc-integration: $(PCSC_TESTS:%=$(PCSC_B)/run-%)
 	@$(RUN) cmocka $(RESULTS) $^
 
 CHECK_TARGETS += pcsc-integration
+SAN_CHECK_TARGETS += pcsc-integration

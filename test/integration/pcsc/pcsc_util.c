@@ -160,6 +160,12 @@ int vc_stop(vc_proc *p, SCARDCONTEXT ctx)
     }
     p->pid = 0;
     unlink(p->pidfile);
+    /* The card exits 0 on SIGTERM; anything else (a sanitizer report, a crash) fails. */
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "onshi-vcard %s ended badly (status 0x%x)\n", p->name, status);
+        pt_wait_card(ctx, p->reader, 0, 15000);
+        return -1;
+    }
     return pt_wait_card(ctx, p->reader, 0, 15000);
 }
 
