@@ -10,7 +10,9 @@
  * Conventions (docs/api-conventions.md has the long form):
  *  - Every type is opaque. Results are read through typed getters by numbered id.
  *  - Functions return an int status: 0 (ONSHI_OK) or a negative ONSHI_E_* code. Codes are
- *    banded per layer (onshi_status_band) and never renumbered. Outputs come first (`out`).
+ *    banded per layer (onshi_status_band) and never renumbered. What a function produces
+ *    through pointers comes FIRST (`out`), then the object or context it works on, then the
+ *    inputs: onshi_card_open(&card, ctx), onshi_ctx_get_int(&value, ctx, option).
  *  - Error detail is kept per context (onshi_ctx_last_error*), never per thread.
  *  - Strings are UTF-8 and NUL-terminated. A returned `const char *` is borrowed; each
  *    function says how long it stays valid. Objects returned through `out` are owned by the
@@ -435,10 +437,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_bytes(onshi_ctx *ctx, int option, const v
  *             is freed. Secret options cannot be read (ONSHI_E_OPTION_TYPE).
  * @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const onshi_ctx *ctx, int option, const char **out);
+ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const char **out, const onshi_ctx *ctx, int option);
 
 /** Read an integer option into out. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_get_int(const onshi_ctx *ctx, int option, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_ctx_get_int(int64_t *out, const onshi_ctx *ctx, int option);
 
 /**
  * The option id for a configuration name ("req_dir"), or ONSHI_E_UNKNOWN_OPTION.
@@ -489,8 +491,8 @@ ONSHI_API const char *ONSHI_CALL onshi_ctx_last_error_message(const onshi_ctx *c
  * @param value  out: the code; may be NULL
  * @return the last error status (as onshi_ctx_last_error). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(const onshi_ctx *ctx, int *kind,
-                                                      int64_t *value);
+ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(int *kind, int64_t *value,
+                                                      const onshi_ctx *ctx);
 
 /**
  * Record an error on the context from outside the library, typically by a language binding
@@ -555,29 +557,30 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, v
  * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
  * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
  * SpecificDiseasesSelfPay).
+ * @param out            receives the ceiling in yen
  * @param ctx            for the error message; may be NULL
  * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
  * @param total_cost     the month's total medical cost in yen (10割), >= 0
  * @param scope          ONSHI_LIMIT_SCOPE_*
  * @param flags          ONSHI_LIMIT_F_* or 0
  * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
- * @param out            receives the ceiling in yen
  * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
  *         ONSHI_E_UNSUPPORTED (month before 201808).
  * Thread rule: any thread (ctx: its own thread). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_code,
-                                             int64_t total_cost, int scope, int flags,
-                                             int service_month, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
+                                             const char *class_code, int64_t total_cost,
+                                             int scope, int flags, int service_month);
 
 /**
  * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
  * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
  * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_code,
-                                           int64_t total_cost, int ratio_percent, int scope,
-                                           int flags, int service_month, int64_t *out);
+ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
+                                           const char *class_code, int64_t total_cost,
+                                           int ratio_percent, int scope, int flags,
+                                           int service_month);
 
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
@@ -870,6 +873,305 @@ ONSHI_API int ONSHI_CALL onshi_cert_der(onshi_buf **out, const onshi_cert *cert)
  * Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_cert_verify(onshi_ctx *ctx, const onshi_cert *cert);
+/* ==== transport (HTTPS): XmlMsg over TLS with a client certificate, diagnose ==== */
+
+/*
+ * The HTTPS binding (docs/protocol.md) carries the same XmlMsg documents as the file
+ * exchange. The server certificate and host name are always verified against
+ * ONSHI_OPT_TLS_CA_FILE; there is no option to turn that off. One keep-alive connection (and
+ * its TLS session, for resumption) is kept per context.
+ */
+
+/**
+ * Send one XmlMsg request body and receive the result body.
+ * POST to the path of msgtype (default "<server_url path>/oqs/v1/<file-name prefix>", see
+ * onshi_https_set_path), with the given idempotency key as the Idempotency-Key header. Only
+ * a request that carries a key is retried (connection failures, timeouts, HTTP 500/502/503/
+ * 504) with exponential back-off (ONSHI_OPT_RETRY_MAX, ONSHI_OPT_RETRY_BASE_MS); without a
+ * key it is sent at most once, so a registration can never happen twice.
+ * @param out_body  receives the 2xx response body (the result XmlMsg); caller frees it with
+ *                  onshi_buf_free(). Left NULL on failure.
+ * @param out_http_status  receives the last HTTP status seen (0 if none); may be NULL.
+ * @param ctx       the context (options ONSHI_OPT_SERVER_URL, TLS_*, PROXY, timeouts)
+ * @param msgtype   an ONSHI_MSG_* request type
+ * @param body      the request document (UTF-8 or Shift_JIS per its XML declaration)
+ * @param len       its length in bytes
+ * @param idempotency_key  printable ASCII, at most 128 characters, unique per logical
+ *                  request; NULL for a request that must never be repeated automatically.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CONFIG, transport codes (ONSHI_E_DNS,
+ *         ONSHI_E_CONNECT, ONSHI_E_TLS*, ONSHI_E_CLIENT_CERT*, ONSHI_E_PROXY,
+ *         ONSHI_E_TIMEOUT, ONSHI_E_CONNECTION_CLOSED, ONSHI_E_HTTP_STATUS (status as foreign
+ *         detail ONSHI_FOREIGN_HTTP), ONSHI_E_HTTP_PROTOCOL, ONSHI_E_SERVER_BUSY,
+ *         ONSHI_E_RESULT_TOO_LARGE), ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context; onshi_ctx_cancel() from another thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
+                                              onshi_ctx *ctx, int msgtype, const void *body,
+                                              size_t len, const char *idempotency_key);
+
+/**
+ * Override the HTTP path of a message type (for a vendor holding the official
+ * specification). path starts with '/', is appended to nothing (the server_url path is not
+ * prefixed) and is copied; NULL restores the default.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown type, path not starting with '/' or with
+ *         spaces or control characters), ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_set_path(onshi_ctx *ctx, int msgtype, const char *path);
+
+/**
+ * Close the kept-alive connection of ctx (the TLS session stays cached for resumption).
+ * Harmless when none is open. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
+
+/**
+ * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
+ * ONSHI_OPT_TLS_CLIENT_CERT and _KEY) expires: 0 on its last day, negative once expired.
+ * Loads the certificate (and checks the password) without connecting.
+ * @param out_days receives the number of days.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CLIENT_CERT (none configured or
+ *         unreadable), ONSHI_E_CLIENT_CERT_PASSWORD. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *ctx);
+
+/**
+ * Called when the client certificate is loaded (at the first exchange and whenever the TLS
+ * options change) and expires in fewer than ONSHI_OPT_CERT_EXPIRY_WARN_DAYS days.
+ * @param days_left  days until expiry (>= 0)
+ * @param subject    the certificate's subject DN; valid during the call
+ * @return ignored (the warning never stops an exchange).
+ */
+typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
+                                               const char *subject);
+
+/**
+ * Install (cb NULL: remove) the client-certificate expiry warning callback.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
+                                                      void *userdata);
+
+/* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
+#define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
+#define ONSHI_DIAG_LINKAGE        2 /**< the linkage app takes requests out of req/ */
+#define ONSHI_DIAG_DNS            3 /**< the server (or proxy) name resolves */
+#define ONSHI_DIAG_TCP            4 /**< a TCP connection opens */
+#define ONSHI_DIAG_PROXY          5 /**< the proxy opens a tunnel (CONNECT) */
+#define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
+#define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
+#define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
+
+/* Outcome of a check (onshi_diag_report_outcome). */
+#define ONSHI_DIAG_OK      0
+#define ONSHI_DIAG_WARN    1 /**< works, but needs attention (certificate expires soon) */
+#define ONSHI_DIAG_FAIL    2
+#define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
+
+/** The report of onshi_diagnose: a list of checks with their outcome and messages. */
+typedef struct onshi_diag_report onshi_diag_report;
+
+/**
+ * Find out what is wrong with the configured transport: folders (file transport), then the
+ * linkage app, DNS, TCP, proxy, server certificate, client certificate, server (HTTPS
+ * transport; ONSHI_OPT_SERVER_URL set). It never sends an XmlMsg request to the central
+ * system: the HTTPS checks stop at the TLS handshake and one GET of the health path.
+ * @param out  receives the report (caller frees with onshi_diag_report_free) even when a
+ *             check failed; the return value says only whether diagnosing itself worked.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
+
+/** Number of checks in the report. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_diag_report_count(const onshi_diag_report *report);
+
+/** The ONSHI_DIAG_* check id of item i (0-based), or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_check(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_DIAG_OK/WARN/FAIL/SKIPPED outcome of item i, or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_outcome(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_E_* status behind a failed item (ONSHI_OK otherwise). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *report, size_t i);
+
+/**
+ * The message of item i for staff: ja non-zero gives Japanese, zero English. Borrowed; valid
+ * until onshi_diag_report_free. NULL for an index out of range. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
+                                                           size_t i, int ja);
+
+/** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
+
+/** Free a report. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
+/* ==== transport (files): exchange with the terminal's linkage app (req/ res/ face/) ==== */
+
+/*
+ * The raw file exchange, for vendors who build their own messages and for the workflows of
+ * the service layer. A request is written to ONSHI_OPT_REQ_DIR under its real name
+ * ("OQSsiquc01req_202501150001.xml"), never visible half-written; before it becomes visible
+ * it is recorded as pending in the state store (ONSHI_OPT_STATE_DB). Its result is read from
+ * ONSHI_OPT_RES_DIR only once two reads agree. A request is NEVER sent twice: when the wait
+ * times out the call returns ONSHI_E_PENDING and a later onshi_file_wait() with the same id
+ * picks up the late result, even after a restart. docs/file-transport.md has the details.
+ */
+
+/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
+#define ONSHI_FILE_ID_SIZE 13
+
+/* States of a request (onshi_file_state). */
+#define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
+#define ONSHI_FILE_STATE_PUBLISHED 2 /**< in req/, not yet taken by the linkage app */
+#define ONSHI_FILE_STATE_TAKEN     3 /**< taken by the linkage app, no result yet */
+#define ONSHI_FILE_STATE_ANSWERED  4 /**< a result (or error file) was read, not yet consumed */
+#define ONSHI_FILE_STATE_CONSUMED  5 /**< the result was consumed (onshi_file_consume) */
+#define ONSHI_FILE_STATE_ABANDONED 6 /**< never became visible (crash before publishing) */
+
+/** A result file read from res/ or face/: its name, message type and bytes. */
+typedef struct onshi_file_result onshi_file_result;
+
+/**
+ * Publish a request file. The message type gives the file-name prefix; the identifier comes
+ * from the per-day sequence of the state store. The bytes are written as given (the codec
+ * produces them in ONSHI_OPT_REQUEST_ENCODING).
+ * @param ctx      context (req_dir, res_dir, state_db)
+ * @param id_out   receives the 12-digit request id, NUL-terminated
+ * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
+ * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
+ * @param body     the file's bytes; @param len their number (> 0)
+ * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
+ *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
+ *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
+ *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
+                                         const void *body, size_t len);
+
+/**
+ * Wait for the result of a request sent earlier (by this or a previous process). Results are
+ * read only when stable; a ZIP result is opened and its XML returned. The result file stays
+ * in res/ until onshi_file_consume(): calling this again returns the same result.
+ * @param out         receives the result; free with onshi_file_result_free()
+ * @param id          the request id from onshi_file_send()
+ * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
+ * @return ONSHI_OK; ONSHI_E_PENDING (no result yet: the request stays pending, call again
+ *         later, never send again); ONSHI_E_LINKAGE_NOT_RUNNING (the request was not taken
+ *         from req/ within ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS; it stays pending);
+ *         ONSHI_E_ERR_FILE (the linkage app answered with an error file; its text is in the
+ *         message); ONSHI_E_RESULT_TOO_LARGE, ONSHI_E_RESULT_UNSTABLE, ONSHI_E_ZIP,
+ *         ONSHI_E_NOT_FOUND (unknown id), ONSHI_E_STATE (already consumed, or abandoned by a
+ *         crash before it was published: it was never sent), ONSHI_E_CANCELLED, ONSHI_E_FOLDER.
+ * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
+                                         int64_t timeout_ms);
+
+/**
+ * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
+ * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
+                                             onshi_ctx *ctx, int msgtype, const void *body,
+                                             size_t len);
+
+/**
+ * Tell the library the caller has the result of id (decoded or stored): the result and any
+ * error files are deleted from res/, or moved to ONSHI_OPT_ARCHIVE_DIR when it is set, and
+ * the request is marked consumed. Consuming an already consumed id is ONSHI_OK.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STATE (no result read yet), ONSHI_E_FOLDER*,
+ *         ONSHI_E_IO, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
+
+/**
+ * Iterate over requests not yet consumed (in id order), e.g. at start-up to pick up results
+ * that arrived while the program was not running.
+ * @param id_out  receives the next id after `after` (NULL or "": the first)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
+                                                 const char *after);
+
+/**
+ * The ONSHI_FILE_STATE_* of a request.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
+
+/** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
+/** The request id a result answers ("" for face results). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_id(const onshi_file_result *result);
+/** ONSHI_MSG_* of the result file. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_file_result_type(const onshi_file_result *result);
+/** The bytes (for a ZIP result: the XML inside). Valid until freed. @since 0.1.0 */
+ONSHI_API const unsigned char *ONSHI_CALL onshi_file_result_data(const onshi_file_result *result);
+/** Number of bytes. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *result);
+/** Free a result. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *result);
+
+/**
+ * Callback receiving a result (face watcher).
+ * @param userdata  as given; @param result borrowed for the duration of the call
+ * @return 0 to go on; non-zero stops and the call returns ONSHI_E_CANCELLED.
+ */
+typedef int (ONSHI_CALL *onshi_file_result_cb)(void *userdata,
+                                               const onshi_file_result *result);
+
+/**
+ * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
+ * appear. It never locks, moves or deletes anything there (other products read the same
+ * folder). Which files were delivered is remembered in the state store per folder, so a
+ * restart neither replays nor misses a result.
+ */
+typedef struct onshi_face_watch onshi_face_watch;
+
+/** Flag of onshi_face_watch_new: on the very first watch of a folder, deliver the files
+ *  already present (default: they are taken as already seen). */
+#define ONSHI_FACE_WATCH_DELIVER_EXISTING 1
+
+/**
+ * Start watching the face folder.
+ * @param out    receives the watcher; free with onshi_face_watch_free()
+ * @param ctx    context (face_dir, state_db, result_max_size); must outlive the watcher and
+ *               is used by the watcher's calls (one thread at a time)
+ * @param flags  0 or ONSHI_FACE_WATCH_DELIVER_EXISTING
+ * @return ONSHI_OK, ONSHI_E_FOLDER, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
+                                              int flags);
+
+/**
+ * The next face result not delivered before (oldest first). It counts as delivered when
+ * this call returns it.
+ * @param out         receives the result (free with onshi_file_result_free)
+ * @param timeout_ms  how long to wait for one; 0: look once; negative: wait until cancelled
+ * @return ONSHI_OK, ONSHI_E_TIMEOUT (nothing new in time), ONSHI_E_CANCELLED, ONSHI_E_FOLDER,
+ *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *watch,
+                                               int64_t timeout_ms);
+
+/**
+ * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by
+ * onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
+ * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
+ *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_file_result_cb cb,
+                                              void *userdata, int64_t timeout_ms);
+
+/** Stop watching and free the watcher. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
 
 #ifdef __cplusplus
 }

@@ -171,11 +171,13 @@ const onshi__msgtype *onshi__msgtype_at(size_t i);
 /* Each upper layer keeps its per-context state (open reader, TLS session, callbacks) in its
  * own slot, so core never needs to know their types. The free function runs at ctx_free. */
 enum onshi__slot {
+    ONSHI__SLOT_STORE, /* the SQLite state store (store.h); first so it is freed last */
     ONSHI__SLOT_CARD,
     ONSHI__SLOT_JPKI,
     ONSHI__SLOT_CODEC,
     ONSHI__SLOT_TRANSPORT,
-    ONSHI__SLOT_SERVICE,
+    ONSHI__SLOT_HTTPS,     /* HTTPS connection, TLS config, session (transport/https.h) */
+    ONSHI__SLOT_SERVICE,   /* last: freed first, it may refer to the layers below */
     ONSHI__SLOT_COUNT
 };
 void *onshi__slot_get(const onshi_ctx *ctx, int slot);

@@ -121,8 +121,8 @@ ONSHI_API const char *ONSHI_CALL onshi_ctx_last_error_message(const onshi_ctx *c
     return mctx->err_message;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(const onshi_ctx *ctx, int *kind,
-                                                      int64_t *value)
+ONSHI_API int ONSHI_CALL onshi_ctx_last_error_foreign(int *kind, int64_t *value,
+                                                      const onshi_ctx *ctx)
 {
     if (ctx == NULL)
         return ONSHI_E_INVALID_ARG;

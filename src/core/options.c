@@ -162,7 +162,7 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_bytes(onshi_ctx *ctx, int option, const v
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const onshi_ctx *ctx, int option, const char **out)
+ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const char **out, const onshi_ctx *ctx, int option)
 {
     if (out == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -176,7 +176,7 @@ ONSHI_API int ONSHI_CALL onshi_ctx_get_str(const onshi_ctx *ctx, int option, con
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_get_int(const onshi_ctx *ctx, int option, int64_t *out)
+ONSHI_API int ONSHI_CALL onshi_ctx_get_int(int64_t *out, const onshi_ctx *ctx, int option)
 {
     if (out == NULL)
         return ONSHI_E_INVALID_ARG;

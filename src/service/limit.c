@@ -52,9 +52,9 @@ static int current_month(void)
     return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
 }
 
-ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_code,
-                                             int64_t total_cost, int scope, int flags,
-                                             int service_month, int64_t *out)
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
+                                             const char *class_code, int64_t total_cost,
+                                             int scope, int flags, int service_month)
 {
     if (out == NULL || class_code == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "class_code and out must not be NULL");
@@ -117,9 +117,10 @@ ONSHI_API int ONSHI_CALL onshi_limit_ceiling(onshi_ctx *ctx, const char *class_c
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_code,
-                                           int64_t total_cost, int ratio_percent, int scope,
-                                           int flags, int service_month, int64_t *out)
+ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
+                                           const char *class_code, int64_t total_cost,
+                                           int ratio_percent, int scope, int flags,
+                                           int service_month)
 {
     if (out == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL");
@@ -128,8 +129,8 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(onshi_ctx *ctx, const char *class_cod
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ratio_percent %d outside 0..100",
                           ratio_percent);
     int64_t ceiling;
-    int rc = onshi_limit_ceiling(ctx, class_code, total_cost, scope, flags, service_month,
-                                 &ceiling);
+    int rc = onshi_limit_ceiling(&ceiling, ctx, class_code, total_cost, scope, flags,
+                                 service_month);
     if (rc != ONSHI_OK)
         return rc;
     int64_t share = percent(total_cost, ratio_percent);

@@ -6,7 +6,7 @@ set -u
 lib=$1; baseline=$2; out=$3
 command -v abidw >/dev/null || { echo "abidw missing (Debian abigail-tools)"; exit 1; }
 [ -f "$baseline" ] || { echo "no baseline $baseline: run make abi-baseline"; exit 1; }
-abidw --no-corpus-path --no-comp-dir-path --out-file "$out" "$lib" || exit 1
+abidw --headers-dir include --drop-private-types --no-corpus-path --no-comp-dir-path --out-file "$out" "$lib" || exit 1
 abidiff "$baseline" "$out"
 rc=$?
 # abidiff exit code is a bit field: 1 error, 2 usage, 4 ABI change, 8 incompatible change.

@@ -69,19 +69,19 @@ def load(path=None):
         "onshi_ctx_set_str": (c_int, [c_void_p, c_int, c_char_p]),
         "onshi_ctx_set_int": (c_int, [c_void_p, c_int, c_int64]),
         "onshi_ctx_set_bytes": (c_int, [c_void_p, c_int, c_char_p, c_size_t]),
-        "onshi_ctx_get_str": (c_int, [c_void_p, c_int, ctypes.POINTER(c_char_p)]),
-        "onshi_ctx_get_int": (c_int, [c_void_p, c_int, ctypes.POINTER(c_int64)]),
+        "onshi_ctx_get_str": (c_int, [ctypes.POINTER(c_char_p), c_void_p, c_int]),
+        "onshi_ctx_get_int": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_int]),
         "onshi_ctx_last_error": (c_int, [c_void_p]),
         "onshi_ctx_last_error_message": (c_char_p, [c_void_p]),
-        "onshi_ctx_last_error_foreign": (c_int, [c_void_p, ctypes.POINTER(c_int),
-                                                 ctypes.POINTER(c_int64)]),
+        "onshi_ctx_last_error_foreign": (c_int, [ctypes.POINTER(c_int), ctypes.POINTER(c_int64),
+                                                 c_void_p]),
         "onshi_ctx_cancel": (None, [c_void_p]),
         "onshi_option_id": (c_int, [c_char_p]),
         "onshi_option_type": (c_int, [c_int]),
-        "onshi_limit_ceiling": (c_int, [c_void_p, c_char_p, c_int64, c_int, c_int, c_int,
-                                        ctypes.POINTER(c_int64)]),
-        "onshi_limit_copay": (c_int, [c_void_p, c_char_p, c_int64, c_int, c_int, c_int, c_int,
-                                      ctypes.POINTER(c_int64)]),
+        "onshi_limit_ceiling": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_char_p, c_int64,
+                                        c_int, c_int, c_int]),
+        "onshi_limit_copay": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_char_p, c_int64,
+                                      c_int, c_int, c_int, c_int]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -134,7 +134,7 @@ def _check(ctx, rc):
         raise OnshiError(rc, status_str(rc))
     kind, value = ctypes.c_int(0), ctypes.c_int64(0)
     lib = load()
-    lib.onshi_ctx_last_error_foreign(ctx, ctypes.byref(kind), ctypes.byref(value))
+    lib.onshi_ctx_last_error_foreign(ctypes.byref(kind), ctypes.byref(value), ctx)
     raise OnshiError(rc, lib.onshi_ctx_last_error_message(ctx).decode(), (kind.value, value.value))
 
 
@@ -186,10 +186,10 @@ class Context:
         lib, oid = load(), self._id(option)
         if lib.onshi_option_type(oid) == _OPTTYPE_INT:
             out = ctypes.c_int64()
-            _check(self._h, lib.onshi_ctx_get_int(self._h, oid, ctypes.byref(out)))
+            _check(self._h, lib.onshi_ctx_get_int(ctypes.byref(out), self._h, oid))
             return out.value
         out = ctypes.c_char_p()
-        _check(self._h, lib.onshi_ctx_get_str(self._h, oid, ctypes.byref(out)))
+        _check(self._h, lib.onshi_ctx_get_str(ctypes.byref(out), self._h, oid))
         return out.value.decode() if out.value is not None else None
 
     def cancel(self):
@@ -204,8 +204,8 @@ def limit_ceiling(class_code, total_cost, scope=SCOPE_ALL, flags=0, service_mont
     """Monthly co-payment ceiling in yen (see docs/limit-amount.md)."""
     out = ctypes.c_int64()
     h = ctx.handle if ctx else None
-    _check(h, load().onshi_limit_ceiling(h, class_code.encode(), total_cost, scope, flags,
-                                         service_month, ctypes.byref(out)))
+    _check(h, load().onshi_limit_ceiling(ctypes.byref(out), h, class_code.encode(), total_cost,
+                                         scope, flags, service_month))
     return out.value
 
 
@@ -213,6 +213,6 @@ def limit_copay(class_code, total_cost, ratio_percent, scope=SCOPE_ALL, flags=0,
                 service_month=0, ctx=None):
     out = ctypes.c_int64()
     h = ctx.handle if ctx else None
-    _check(h, load().onshi_limit_copay(h, class_code.encode(), total_cost, ratio_percent, scope,
-                                       flags, service_month, ctypes.byref(out)))
+    _check(h, load().onshi_limit_copay(ctypes.byref(out), h, class_code.encode(), total_cost,
+                                       ratio_percent, scope, flags, service_month))
     return out.value

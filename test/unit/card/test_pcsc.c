@@ -65,7 +65,7 @@ static void test_error_detail(void **state)
                      ONSHI_E_CARD_READER_BUSY);
     int kind;
     int64_t v;
-    assert_int_equal(onshi_ctx_last_error_foreign(ctx, &kind, &v), ONSHI_E_CARD_READER_BUSY);
+    assert_int_equal(onshi_ctx_last_error_foreign(&kind, &v, ctx), ONSHI_E_CARD_READER_BUSY);
     assert_int_equal(kind, ONSHI_FOREIGN_PCSC);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_E_SHARING_VIOLATION);
     const char *m = onshi_ctx_last_error_message(ctx);
@@ -102,7 +102,7 @@ static void test_no_service(void **state)
     assert_int_equal(n, 0);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_PCSC);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_E_NO_SERVICE);
     int ev = 5;

@@ -395,7 +395,7 @@ static void test_connect_errors(void **state)
     assert_int_equal(F.share, SCARD_SHARE_EXCLUSIVE);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_PCSC);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_E_SHARING_VIOLATION);
     F.connect_rv = SCARD_W_UNRESPONSIVE_CARD;
@@ -511,7 +511,7 @@ static void test_t0_get_response_and_removal(void **state)
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_W_REMOVED_CARD);
     assert_int_equal(F.nend, F.nbegin);
     onshi_card_close(card);

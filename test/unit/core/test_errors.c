@@ -94,7 +94,7 @@ static void test_last_error_message_lang(void **state)
     onshi__err_foreign(ctx, ONSHI_E_CARD_PCSC, ONSHI_FOREIGN_PCSC, 0x80100017, "SCardTransmit");
     int kind = -1;
     int64_t value = 0;
-    assert_int_equal(onshi_ctx_last_error_foreign(ctx, &kind, &value), ONSHI_E_CARD_PCSC);
+    assert_int_equal(onshi_ctx_last_error_foreign(&kind, &value, ctx), ONSHI_E_CARD_PCSC);
     assert_int_equal(kind, ONSHI_FOREIGN_PCSC);
     assert_int_equal(value, 0x80100017);
 

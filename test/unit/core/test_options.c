@@ -63,8 +63,8 @@ static void test_wrong_type(void **state)
     assert_int_equal(onshi_ctx_set_bytes(ctx, ONSHI_OPT_LANG, "en", 2), ONSHI_E_OPTION_TYPE);
     int64_t v;
     const char *s;
-    assert_int_equal(onshi_ctx_get_int(ctx, ONSHI_OPT_LANG, &v), ONSHI_E_OPTION_TYPE);
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_LOG_LEVEL, &s), ONSHI_E_OPTION_TYPE);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_LANG), ONSHI_E_OPTION_TYPE);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_LOG_LEVEL), ONSHI_E_OPTION_TYPE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "log_level"));
 }
 
@@ -77,8 +77,8 @@ static void test_null_ctx(void **state)
     assert_int_equal(onshi_ctx_set_str(NULL, ONSHI_OPT_LANG, "en"), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_ctx_set_bytes(NULL, ONSHI_OPT_TLS_PINNED_KEY, NULL, 0),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_ctx_get_int(NULL, ONSHI_OPT_LOG_LEVEL, &v), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_ctx_get_str(NULL, ONSHI_OPT_LANG, &s), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_ctx_get_int(&v, NULL, ONSHI_OPT_LOG_LEVEL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_ctx_get_str(&s, NULL, ONSHI_OPT_LANG), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_ctx_new(NULL), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_ctx_last_error(NULL), ONSHI_E_INVALID_ARG);
     assert_string_equal(onshi_ctx_last_error_message(NULL), "");
@@ -92,18 +92,18 @@ static void test_defaults_set_reset(void **state)
     onshi_ctx *ctx = *state;
     int64_t v = -1;
     const char *s = NULL;
-    assert_int_equal(onshi_ctx_get_int(ctx, ONSHI_OPT_LOG_REDACT, &v), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_LOG_REDACT), ONSHI_OK);
     assert_int_equal(v, 1); /* redaction on by default */
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_LANG, &s), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_LANG), ONSHI_OK);
     assert_string_equal(s, "ja");
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_REQ_DIR, &s), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_REQ_DIR), ONSHI_OK);
     assert_null(s);
 
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_REQ_DIR, "/tmp/req"), ONSHI_OK);
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_REQ_DIR, &s), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_REQ_DIR), ONSHI_OK);
     assert_string_equal(s, "/tmp/req");
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_REQ_DIR, NULL), ONSHI_OK);
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_REQ_DIR, &s), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_REQ_DIR), ONSHI_OK);
     assert_null(s);
 
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 5000), ONSHI_OK);
@@ -152,7 +152,7 @@ static void test_secret_not_readable(void **state)
     onshi_ctx *ctx = *state;
     const char *s = NULL;
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD, "hunter2"), ONSHI_OK);
-    assert_int_equal(onshi_ctx_get_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD, &s),
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD),
                      ONSHI_E_OPTION_TYPE);
     assert_null(s);
     /* the library itself can read it */

@@ -84,7 +84,7 @@ static void test_open_not_jpki(void **state)
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_NOT_JPKI);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_SW);
     assert_int_equal(v, 0x6A82);
     /* AP present but no token file */
@@ -111,7 +111,7 @@ static void test_open_driver_errors(void **state)
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_CARD_DRIVER);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(v, 42);
     sc_assert_done(&t->sc);
     /* no transmit callback at all */
@@ -297,7 +297,7 @@ static void test_read_errors(void **state)
     expect_read_error(t, ONSHI_E_JPKI_CERT_PARSE, s_garbage_body);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_MBEDTLS);
     assert_true(v < 0);
 }
@@ -319,7 +319,7 @@ static void test_read_file_not_found_and_sw(void **state)
     assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_SW);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_SW);
     assert_int_equal(v, 0x6D00);
     sc_assert_done(&t->sc);

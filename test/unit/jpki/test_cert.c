@@ -94,7 +94,7 @@ static void test_parse_errors(void **state)
     assert_null(c);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_MBEDTLS);
     assert_true(v < 0);
     /* one byte short */

@@ -297,7 +297,7 @@ static void test_wrong_pin_counts_down(void **state)
                      ONSHI_E_JPKI_PIN_WRONG);
     int kind;
     int64_t v;
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_TRIES);
     assert_int_equal(v, 2);
     assert_int_equal(t->calls, 1);
@@ -309,7 +309,7 @@ static void test_wrong_pin_counts_down(void **state)
     assert_int_equal(onshi_card_sign(&sig, t->card, ONSHI_HASH_SHA256, h, 32),
                      ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(t->seen_tries, 2);
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(v, 1);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "1 try left"));
     sc_assert_done(&t->sc);
@@ -337,7 +337,7 @@ static void test_wrong_pin_counts_down(void **state)
     assert_int_equal(onshi_card_sign(&sig, t->card, ONSHI_HASH_SHA256, h, 32),
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_int_equal(t->calls, calls);
-    onshi_ctx_last_error_foreign(t->ctx, &kind, &v);
+    onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_SW);
     assert_int_equal(v, 0x6984);
     sc_assert_done(&t->sc);
