@@ -200,7 +200,7 @@ static void t_lib_pin_tries_lock(void **state)
                      ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(ps.calls, 1);
     assert_int_equal(ps.last_tries, 3);
-    assert_int_equal(onshi_ctx_last_error_foreign(ctx, &kind, &value), ONSHI_E_JPKI_PIN_WRONG);
+    assert_int_equal(onshi_ctx_last_error_foreign(&kind, &value, ctx), ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(kind, ONSHI_FOREIGN_TRIES);
     assert_int_equal(value, 2);
     assert_int_equal(onshi_card_sign(&sig, c, ONSHI_HASH_SHA256, hash, 32),
