@@ -450,13 +450,7 @@ static void bench_overhead_inprocess(void)
 
     if (vcard_material_load(&m, pki.cert, pki.key, pki.ca, &failed) != 0)
         return;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.cert_der = m.cert;
-    cfg.cert_len = m.cert_len;
-    cfg.ca_der = m.ca;
-    cfg.ca_len = m.ca_len;
-    cfg.key = m.key;
-    cfg.key_len = m.key_len;
+    vcard_material_config(&cfg, &m);
     cfg.latency_ms = 20;
     cfg.sign_ms = 300;
     memset(&t, 0, sizeof t);

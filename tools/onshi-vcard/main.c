@@ -305,13 +305,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "onshi-vcard: cannot write into %s\n", o.export_dir);
         goto done;
     }
-    memset(&cfg, 0, sizeof cfg);
-    cfg.cert_der = m.cert;
-    cfg.cert_len = m.cert_len;
-    cfg.ca_der = m.ca;
-    cfg.ca_len = m.ca_len;
-    cfg.key = m.key;
-    cfg.key_len = m.key_len;
+    vcard_material_config(&cfg, &m);
     cfg.pin = o.pin;
     cfg.tries = o.tries;
     cfg.latency_ms = o.latency_ms;

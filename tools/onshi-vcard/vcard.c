@@ -402,7 +402,6 @@ int vcard_apdu_forbidden(const unsigned char *cmd, size_t cmd_len, int jpki_curr
 
 /* ---- commands ---------------------------------------------------------------------------- */
 
-#define SW(x) (x)
 
 typedef struct reply {
     unsigned char *buf;
@@ -422,14 +421,14 @@ static unsigned cmd_select(vcard *c, const apdu *a)
     int i, idx;
     if (a->p1 == 0x00 && (a->p2 == 0x00 || a->p2 == 0x0C)) {
         /* MF: 6A86 right after reset, a no-op 9000 when a DF is current [myna-card card.rs]. */
-        return c->cur_ap == AP_NONE ? SW(0x6A86) : SW(0x9000);
+        return c->cur_ap == AP_NONE ? 0x6A86 : 0x9000;
     }
     if (a->p1 != 0x04 && a->p1 != 0x02)
-        return SW(0x6A86);
+        return 0x6A86;
     if (a->p2 != 0x0C) /* choice: only the no-FCI form, which every client uses */
-        return SW(0x6A86);
+        return 0x6A86;
     if (a->has_le)
-        return SW(0x6700);
+        return 0x6700;
     if (a->p1 == 0x04) {
         for (i = 0; i < AP_COUNT; i++) {
             /* Full AID only (choice: JICSAP allows a prefix; we refuse it so a client that
@@ -439,20 +438,20 @@ static unsigned cmd_select(vcard *c, const apdu *a)
                     clear_security(c); /* selecting another AP clears it [myna-card] */
                 c->cur_ap = i;
                 c->cur_ef = -1;
-                return SW(0x9000);
+                return 0x9000;
             }
         }
-        return SW(0x6A82);
+        return 0x6A82;
     }
     if (a->lc != 2)
-        return SW(0x6700);
+        return 0x6700;
     if (c->cur_ap == AP_NONE)
-        return SW(0x6A82);
+        return 0x6A82;
     ap = &c->aps[c->cur_ap];
     if (find_ef(ap, (unsigned short)(a->data[0] << 8 | a->data[1]), &idx) == NULL)
-        return SW(0x6A82);
+        return 0x6A82;
     c->cur_ef = idx;
-    return SW(0x9000);
+    return 0x9000;
 }
 
 /* Resolve the EF of a command: a short EF id (sfi != 0) selects it, 0 means the current EF. */
@@ -461,19 +460,19 @@ static ef *target_ef(vcard *c, unsigned sfi, unsigned *sw)
     app *ap;
     int idx;
     if (c->cur_ap == AP_NONE) {
-        *sw = SW(0x6986); /* no current EF */
+        *sw = 0x6986; /* no current EF */
         return NULL;
     }
     ap = &c->aps[c->cur_ap];
     if (sfi != 0) {
         if (find_ef(ap, (unsigned short)sfi, &idx) == NULL) {
-            *sw = SW(0x6A82);
+            *sw = 0x6A82;
             return NULL;
         }
         c->cur_ef = idx;
     }
     if (c->cur_ef < 0) {
-        *sw = SW(0x6986);
+        *sw = 0x6986;
         return NULL;
     }
     return &ap->efs[c->cur_ef];
@@ -485,12 +484,12 @@ static unsigned cmd_read_binary(vcard *c, const apdu *a, reply *r, int *mn_read)
     size_t off, n;
     ef *e;
     if (a->extended || a->lc != 0)
-        return SW(0x6700); /* short READ BINARY only (jpki-card.md) */
+        return 0x6700; /* short READ BINARY only (jpki-card.md) */
     if (!a->has_le)
-        return SW(0x6700);
+        return 0x6700;
     if (a->p1 & 0x80) {
         if (a->p1 & 0x60)
-            return SW(0x6A86);
+            return 0x6A86;
         e = target_ef(c, a->p1 & 0x1F, &sw);
         off = a->p2;
     } else {
@@ -500,11 +499,11 @@ static unsigned cmd_read_binary(vcard *c, const apdu *a, reply *r, int *mn_read)
     if (e == NULL)
         return sw;
     if (e->kind != EF_BIN)
-        return SW(0x6981); /* key and PIN EFs are not readable */
+        return 0x6981; /* key and PIN EFs are not readable */
     if (e->pin >= 0 && !c->aps[c->cur_ap].pins[e->pin].verified)
-        return SW(0x6982);
+        return 0x6982;
     if (off >= e->len)
-        return SW(0x6B00);
+        return 0x6B00;
     n = e->len - off;
     if (n > a->le)
         n = a->le;
@@ -513,21 +512,21 @@ static unsigned cmd_read_binary(vcard *c, const apdu *a, reply *r, int *mn_read)
         *mn_read = 1;
     /* choice: fewer bytes than Le → 6282 (ISO 7816-4 end of file), which myna-card treats as
      * EOF. */
-    return n < a->le ? SW(0x6282) : SW(0x9000);
+    return n < a->le ? 0x6282 : 0x9000;
 }
 
 static pin *pin_of(vcard *c, const apdu *a, unsigned *sw)
 {
     ef *e;
     if (a->p1 != 0x00 || (a->p2 & 0x80) == 0 || (a->p2 & 0x60) != 0) {
-        *sw = SW(0x6A86);
+        *sw = 0x6A86;
         return NULL;
     }
     e = target_ef(c, a->p2 & 0x1F, sw);
     if (e == NULL)
         return NULL;
     if (e->kind != EF_PIN) {
-        *sw = SW(0x6A88); /* referenced data (the PIN) not found */
+        *sw = 0x6A88; /* referenced data (the PIN) not found */
         return NULL;
     }
     return &c->aps[c->cur_ap].pins[e->pin];
@@ -549,17 +548,17 @@ static unsigned cmd_verify(vcard *c, const apdu *a)
     if (p == NULL)
         return sw;
     if (a->lc == 0) /* query without spending a try [OpenSC, myna, jpki-rs, myna-card] */
-        return SW(0x63C0) | (unsigned)p->left;
+        return 0x63C0 | (unsigned)p->left;
     if (p->left == 0)
-        return SW(0x6984); /* locked: every later attempt [myna-card README] */
+        return 0x6984; /* locked: every later attempt [myna-card README] */
     if (ct_equal(p->value, p->len, a->data, a->lc)) {
         p->left = p->max;
         p->verified = 1;
-        return SW(0x9000);
+        return 0x9000;
     }
     p->left--;
     p->verified = 0;
-    return SW(0x63C0) | (unsigned)p->left;
+    return 0x63C0 | (unsigned)p->left;
 }
 
 static unsigned cmd_sign(vcard *c, const apdu *a, reply *r)
@@ -573,20 +572,20 @@ static unsigned cmd_sign(vcard *c, const apdu *a, reply *r)
     int rc;
 
     if (a->p1 != 0x00) /* choice: P1 01..05 (myna-card) are not emulated */
-        return SW(0x6A86);
+        return 0x6A86;
     if ((a->p2 & 0x80) == 0 || (a->p2 & 0x60) != 0)
-        return SW(0x6A86);
+        return 0x6A86;
     e = target_ef(c, a->p2 & 0x1F, &sw);
     if (e == NULL)
         return sw;
     if (e->kind != EF_KEY)
-        return SW(0x6981);
+        return 0x6981;
     if (!c->aps[c->cur_ap].pins[e->pin].verified)
-        return SW(0x6982);
+        return 0x6982;
     rsa = mbedtls_pk_rsa(c->key);
     klen = mbedtls_pk_get_len(&c->key);
     if (a->lc == 0 || a->lc + 11 > klen)
-        return SW(0x6700);
+        return 0x6700;
     /* PKCS#1 v1.5 type-1 padding over the DigestInfo as given (hash "none"). */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     rc = mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, mbedtls_ctr_drbg_random, &c->drbg,
@@ -597,12 +596,12 @@ static unsigned cmd_sign(vcard *c, const apdu *a, reply *r)
                                            (unsigned)a->lc, a->data, sig);
 #endif
     if (rc != 0)
-        return SW(0x6F00);
+        return 0x6F00;
     if (c->sign_ms)
         sleep_until(start, c->sign_ms);
     put(r, sig, klen);
     c->stats.signs++;
-    return SW(0x9000);
+    return 0x9000;
 }
 
 static unsigned dispatch(vcard *c, const apdu *a, reply *r, int *mn_read)
@@ -610,10 +609,10 @@ static unsigned dispatch(vcard *c, const apdu *a, reply *r, int *mn_read)
     if (a->cla == 0x80) {
         if (a->ins == 0x2A)
             return cmd_sign(c, a, r);
-        return SW(0x6D00);
+        return 0x6D00;
     }
     if (a->cla != 0x00)
-        return SW(0x6E00);
+        return 0x6E00;
     switch (a->ins) {
     case 0xA4:
         return cmd_select(c, a);
@@ -622,9 +621,9 @@ static unsigned dispatch(vcard *c, const apdu *a, reply *r, int *mn_read)
     case 0x20:
         return cmd_verify(c, a);
     case 0x2A:
-        return SW(0x6E00); /* SIGN needs CLA 80 */
+        return 0x6E00; /* SIGN needs CLA 80 */
     default:
-        return SW(0x6D00);
+        return 0x6D00;
     }
 }
 
@@ -681,7 +680,7 @@ int vcard_transmit(vcard *c, const unsigned char *cmd, size_t cmd_len, unsigned 
     r.len = 0;
     parsed = parse_apdu(cmd, cmd_len, &a) == 0;
     forbidden = vcard_apdu_forbidden(cmd, cmd_len, c->cur_ap == AP_JPKI);
-    sw = parsed ? dispatch(c, &a, &r, &mn_read) : SW(0x6700);
+    sw = parsed ? dispatch(c, &a, &r, &mn_read) : 0x6700;
     if (r.len + 2 > resp_cap) {
         *resp_len = r.len + 2;
         return -1;

@@ -143,3 +143,14 @@ int vcard_material_export(const vcard_material *m, const char *dir)
         return -1;
     return 0;
 }
+
+void vcard_material_config(vcard_config *cfg, const vcard_material *m)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->cert_der = m->cert;
+    cfg->cert_len = m->cert_len;
+    cfg->ca_der = m->ca;
+    cfg->ca_len = m->ca_len;
+    cfg->key = m->key;
+    cfg->key_len = m->key_len;
+}

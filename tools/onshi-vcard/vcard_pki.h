@@ -5,6 +5,8 @@
 #ifndef ONSHI_VCARD_PKI_H
 #define ONSHI_VCARD_PKI_H
 
+#include "vcard.h"
+
 #include <stddef.h>
 
 typedef struct vcard_material {
@@ -22,5 +24,7 @@ int vcard_material_load(vcard_material *m, const char *cert, const char *key, co
 /* Write the public parts (card-auth.der, jpki-ca.der) into dir, for tests that verify. */
 int vcard_material_export(const vcard_material *m, const char *dir);
 void vcard_material_free(vcard_material *m);
+/* A zeroed vcard_config pointing at m (borrowed: m must outlive vcard_new, which copies). */
+void vcard_material_config(vcard_config *cfg, const vcard_material *m);
 
 #endif

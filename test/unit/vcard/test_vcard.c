@@ -47,13 +47,7 @@ static vcard *new_card(const char *pin, int tries)
     vcard_config cfg;
     vcard *c = NULL;
     char err[128];
-    memset(&cfg, 0, sizeof cfg);
-    cfg.cert_der = mat.cert;
-    cfg.cert_len = mat.cert_len;
-    cfg.ca_der = mat.ca;
-    cfg.ca_len = mat.ca_len;
-    cfg.key = mat.key;
-    cfg.key_len = mat.key_len;
+    vcard_material_config(&cfg, &mat);
     cfg.pin = pin;
     cfg.tries = tries;
     assert_int_equal(vcard_new(&c, &cfg, err, sizeof err), 0);
