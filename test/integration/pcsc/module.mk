@@ -22,3 +22,10 @@ pcsc-integration: $(PCSC_TESTS:%=$(PCSC_B)/run-%)
 
 CHECK_TARGETS += pcsc-integration
 SAN_CHECK_TARGETS += pcsc-integration
+
+.PHONY: pcsc-isolation
+pcsc-isolation: $(PCSC_VCARD)
+	@$(RUN) script $(RESULTS) "pcsc harness isolation (host port, socket, leftovers)" \
+	    sh test/integration/pcsc/check-isolation.sh $(abspath $(PCSC_VCARD))
+
+CHECK_TARGETS += pcsc-isolation
