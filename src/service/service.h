@@ -1,0 +1,45 @@
+/*
+ * service/ — internal interface of the workflow layer: one request/result exchange of a
+ * whole XmlMsg over the configured transport, and the check of the system's status fields.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ONSHI_SERVICE_H
+#define ONSHI_SERVICE_H
+
+#include "core/core.h"
+
+/* The result type of a request type (ONSHI_MSG_QUAL_REQ → ONSHI_MSG_QUAL_RES): the table
+ * pairs them as consecutive ids. 0 for a type that is not a request. */
+int onshi__service_result_type(int req_type);
+
+/*
+ * Encode req (validated by the codec), send it over ONSHI_OPT_TRANSPORT and decode the result.
+ *  - file transport: the request is recorded as pending before it is published; on
+ *    ONSHI_E_PENDING / ONSHI_E_LINKAGE_NOT_RUNNING `pending_id` (size ONSHI_FILE_ID_SIZE) holds
+ *    the id for onshi__service_pickup — the request is never sent twice. The result file is
+ *    consumed once decoded.
+ *  - HTTPS: `idempotency_key` (NULL: none) lets the transport retry; without it the request is
+ *    sent at most once.
+ * The result's status fields are NOT checked here (see onshi__service_check): a bulk
+ * "still processing" answer is a normal result for the caller.
+ */
+int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *req,
+                            const char *idempotency_key, char *pending_id, size_t id_size);
+
+/* Pick up the late result of a file-transport request (onshi_file_wait with timeout_ms, 0 =
+ * look once), decode it as res_type and consume it. */
+int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_id, int res_type,
+                          int64_t timeout_ms);
+
+/*
+ * The file-level and body-level status of a result, as the real system reports them
+ * (oqs-interface.md §4, §7.3): SegmentOfResult 1 ok, 2 → ONSHI_E_STILL_PROCESSING,
+ * 9 (or an ErrorCode) → ONSHI_E_SYSTEM_ERROR with ErrorCode/ErrorMessage;
+ * ProcessingResultStatus 2 → ONSHI_E_PROCESSING_ERROR with ProcessingResultCode/Message;
+ * drug/checkup ResultCode ≠ 1 → ONSHI_E_INFO_NOT_AVAILABLE with MessageContents.
+ * The system's own code is kept as foreign detail (ONSHI_FOREIGN_SYSTEM when numeric) and its
+ * message is shown as is (staff read it). A PDF result is OK.
+ */
+int onshi__service_check(onshi_ctx *ctx, const onshi_msg *res);
+
+#endif
