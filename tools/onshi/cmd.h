@@ -29,4 +29,9 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_check(onshi_ctx *ctx, int argc, char **argv);
 
+/* cmd_batch.c */
+int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
+/* `onshi refnum --bulk FILE.csv`; a single registration is another helper's (merge note). */
+int cmd_refnum_bulk(onshi_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -19,6 +19,12 @@ static const onshi_cli_cmd commands[] = {
      "validate and write a message (TYPE = file prefix such as OQSsiquc01req) from JSON"},
     {"check", cmd_check, "check insurer|public-expense|institution NUMBER",
      "check a 保険者番号 / 公費負担者番号 check digit or a 医療機関コード's structure"},
+    {"batch", cmd_batch,
+     "batch FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; progress bar, summary table"},
+    {"refnum", cmd_refnum_bulk,
+     "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "照会番号一括登録: register 照会番号 (診察券 numbers) for a list of patients"},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)
