@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char cli[1200];
+static char cli[1200], example[1200];
 static char dir[256], req[300], res[300], db[300];
 
 /* The onshi tool of this build variant, else the default build's. */
@@ -37,6 +37,18 @@ static void find_cli(void)
     }
     snprintf(cli, sizeof cli, "build/default/bin/onshi");
     assert_int_equal(access(cli, X_OK), 0);
+}
+
+/* The example program of this build variant, else the default build's. */
+static void find_example(void)
+{
+    snprintf(example, sizeof example, "%s", cli);
+    char *p = strstr(example, "/bin/onshi");
+    assert_non_null(p);
+    snprintf(p, sizeof example - (size_t)(p - example), "/examples/batch_reservations");
+    if (access(example, X_OK) != 0)
+        snprintf(example, sizeof example, "build/default/examples/batch_reservations");
+    assert_int_equal(access(example, X_OK), 0);
 }
 
 static int setup(void **state)
@@ -252,9 +264,47 @@ static void test_refnum_bulk(void **state)
     free(fb);
 }
 
+/* examples/batch_reservations.c does its job against the fake linkage app */
+static void test_example(void **state)
+{
+    (void)state;
+    find_example();
+    fake_bulk *fb = calloc(1, sizeof *fb);
+    fb_start(fb, req, res, 1);
+    char o1[400], o2[400], o3[400], out[400], err[400];
+    snprintf(o1, sizeof o1, "state_db=%s", db);
+    snprintf(o2, sizeof o2, "req_dir=%s", req);
+    snprintf(o3, sizeof o3, "res_dir=%s", res);
+    snprintf(out, sizeof out, "%s/stdout", dir);
+    snprintf(err, sizeof err, "%s/stderr", dir);
+    const char *argv[] = {example, o1, o2, o3, "transport=1", "medical_institution_code=1311234569",
+                          "batch_poll_base_ms=1", "poll_interval_ms=10", NULL};
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(out, "wb", stdout) || !freopen(err, "wb", stderr))
+            _exit(126);
+        execv(example, (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    char *o = read_all(out);
+    assert_non_null(strstr(o, "K-0001   valid"));
+    assert_non_null(strstr(o, "見本　一郎"));
+    assert_non_null(strstr(o, "K-0002   invalid"));
+    assert_non_null(strstr(o, "K-0003   not found"));
+    assert_int_equal(atomic_load(&fb->uploads), 1);
+    fb_stop(fb);
+    free(fb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example),
         cmocka_unit_test(test_batch_csv),
         cmocka_unit_test(test_refnum_bulk),
     };
