@@ -260,6 +260,19 @@ static void test_refnum_bulk(void **state)
     assert_non_null(strstr(o, "K1,1,registered,"));
     assert_non_null(strstr(o, "K2,5,error,EBULK009"));
     assert_int_equal(atomic_load(&fb->uploads), 1);
+
+    /* the 同意済 list of a period: the system's persons become the rows */
+    const char *a2[] = {"batch", "--online", "20251001", "20251031", "--examination", NULL};
+    assert_int_equal(run_cli("C", a2), 0);
+    o = read_all(path);
+    assert_non_null(strstr(o, "#1 "));
+    assert_non_null(strstr(o, "#3 "));
+    assert_int_equal(count_of(o, "valid"), 2);
+    assert_int_equal(count_of(o, "invalid"), 1);
+    assert_string_equal(fb->rec[fb->nrec - 1].query, "20251001-20251031-3-");
+    const char *a3[] = {"batch", "--welfare", "2025-11", NULL};
+    assert_int_equal(run_cli("C", a3), 1);
+    assert_int_equal(atomic_load(&fb->uploads), 2);
     fb_stop(fb);
     free(fb);
 }
