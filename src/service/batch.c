@@ -1104,6 +1104,78 @@ static int unit_outcome(onshi_group *u, int kind)
     }
 }
 
+/* The entries' keys sorted (ties by entry order), so that matching 100,000 units stays
+ * n log n: a unit takes the first entry with its key that is not answered yet. */
+typedef struct key_index {
+    char **keys;  /* per entry */
+    size_t *ord;  /* entry indices sorted by key, then index */
+    size_t n;
+} key_index;
+
+static key_index *sort_ix;
+
+static int ord_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(sort_ix->keys[x], sort_ix->keys[y]);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+static void index_free(key_index *ix)
+{
+    for (size_t i = 0; ix->keys && i < ix->n; i++)
+        free(ix->keys[i]);
+    free(ix->keys);
+    free(ix->ord);
+    memset(ix, 0, sizeof *ix);
+}
+
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int index_build(key_index *ix, onshi_batch *b)
+{
+    ix->n = b->n;
+    ix->keys = calloc(b->n ? b->n : 1, sizeof *ix->keys);
+    ix->ord = calloc(b->n ? b->n : 1, sizeof *ix->ord);
+    if (ix->keys == NULL || ix->ord == NULL) {
+        index_free(ix);
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
+    }
+    char k[400];
+    for (size_t i = 0; i < b->n; i++) {
+        entry_key(k, sizeof k, &b->e[i], b->kind);
+        if ((ix->keys[i] = onshi__strdup(k)) == NULL) {
+            index_free(ix);
+            return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
+        }
+        ix->ord[i] = i;
+    }
+    /* qsort has no context argument in C11: the comparator's index is handed over under a
+     * lock (batches of several threads may finish together). */
+    pthread_mutex_lock(&sort_lock);
+    sort_ix = ix;
+    qsort(ix->ord, ix->n, sizeof *ix->ord, ord_cmp);
+    sort_ix = NULL;
+    pthread_mutex_unlock(&sort_lock);
+    return ONSHI_OK;
+}
+
+static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->keys[ix->ord[mid]], key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ix->n && strcmp(ix->keys[ix->ord[lo]], key) == 0; lo++)
+        if (b->e[ix->ord[lo]].unit < 0)
+            return ix->ord[lo];
+    return b->n;
+}
+
 /* Match the units of a final 02res to the entries (streaming), then persist everything in
  * one transaction together with phase DONE. */
 static int take_results(onshi_batch *b, const unsigned char *data, size_t len, int type,
@@ -1113,8 +1185,9 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
     if (r != ONSHI_OK)
         return r;
-    char key[400], ek[400];
+    char key[400];
     size_t units = 0, matched = 0;
+    key_index ix = {NULL, NULL, 0};
     int64_t expected_units = 0;
     onshi_group_get_int(&expected_units, onshi_bulk_reader_header(rd),
                         ONSHI_F_NUMBER_OF_PROCESSING_RESULT);
@@ -1126,6 +1199,10 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
     for (size_t i = 0; i < b->n; i++) {
         b->e[i].unit = -1;
         b->e[i].outcome = ONSHI_BATCH_PENDING;
+    }
+    if (!is_query(b->kind) && (r = index_build(&ix, b)) != ONSHI_OK) {
+        onshi_bulk_reader_free(rd);
+        return r;
     }
     for (;;) {
         onshi_group *u = NULL;
@@ -1143,13 +1220,7 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
             }
             hit = b->n - 1;
         } else if (unit_key(key, sizeof key, u, b->kind)) {
-            for (size_t i = 0; i < b->n && hit == b->n; i++) {
-                if (b->e[i].unit >= 0)
-                    continue;
-                entry_key(ek, sizeof ek, &b->e[i], b->kind);
-                if (strcmp(ek, key) == 0)
-                    hit = i;
-            }
+            hit = find_entry(&ix, b, key);
         } else {
             /* No echo: the system's order is the upload's order. */
             if (units < b->n && b->e[units].unit < 0)
@@ -1178,6 +1249,7 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
         units++;
     }
     onshi_bulk_reader_free(rd);
+    index_free(&ix);
     if (r != ONSHI_OK)
         return r;
     for (size_t i = 0; i < b->n; i++) {
