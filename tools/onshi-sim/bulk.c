@@ -147,7 +147,7 @@ int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out
     char inst[32], recno[32], upfx[16];
     sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
     sim_x(r->root, "MessageBody/ReceptionNumber", recno, sizeof recno);
-    snprintf(upfx, sizeof upfx, "%.9s01req", prefix);
+    snprintf(upfx, sizeof upfx, "%.8s01req", prefix);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(env->db, "SELECT ready_ms, request, institution FROM bulk WHERE "
                                     "reception=?1 AND prefix=?2", -1, &st, NULL) != SQLITE_OK)
@@ -207,7 +207,7 @@ int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out
     if (done && env->zip) {
         char name[64];
         sim_out z = {0};
-        snprintf(name, sizeof name, "%.9s02res_%s.xml", prefix, recno);
+        snprintf(name, sizeof name, "%.8s02res_%s.xml", prefix, recno);
         if (sim_zip_one(name, out->data, out->len, &z) != 0)
             return -1;
         sim_out_free(out);

@@ -321,10 +321,10 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     } else if (strcmp(prefix, "OQSsiimm01req") == 0) {
         rc = single_refnum(env, &r, out);
     } else if (strlen(prefix) == 13 && strncmp(prefix, "OQSmu", 5) == 0 &&
-               strcmp(prefix + 9, "01req") == 0) {
+               strcmp(prefix + 8, "01req") == 0) {
         rc = sim_bulk_upload(env, prefix, &r, out);
     } else if (strlen(prefix) == 13 && strncmp(prefix, "OQSmu", 5) == 0 &&
-               strcmp(prefix + 9, "02req") == 0) {
+               strcmp(prefix + 8, "02req") == 0) {
         rc = sim_bulk_download(env, prefix, &r, out);
     } else if (strcmp(prefix, "YZKsiquc01req") == 0 || strcmp(prefix, "TKKsiquc01req") == 0) {
         rc = sim_info(env, prefix[0] == 'Y', &r, out);

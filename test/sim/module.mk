@@ -1,0 +1,14 @@
+# Integration tests of onshi-sim (tools/onshi-sim): registry, linkage-app mode, HTTPS server
+# driven by curl. Servers listen on 127.0.0.1 port 0 and are stopped by PID.
+SIM_BIN := $(B)/bin/onshi-sim
+.PHONY: sim-test-registry sim-test-linkage sim-test-https
+CHECK_TARGETS += sim-test-registry sim-test-linkage sim-test-https
+sim-test-registry: $(SIM_BIN)
+	@$(RUN) script $(RESULTS) "onshi-sim registry: seed scenarios and check digits" \
+	    sh test/sim/registry.sh $(SIM_BIN)
+sim-test-linkage: $(SIM_BIN)
+	@$(RUN) script $(RESULTS) "onshi-sim linkage mode, face, file faults" \
+	    sh test/sim/linkage.sh $(SIM_BIN)
+sim-test-https: $(SIM_BIN)
+	@$(RUN) script $(RESULTS) "onshi-sim HTTPS with curl: client cert, messages, faults" \
+	    sh test/sim/https.sh $(SIM_BIN)
