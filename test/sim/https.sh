@@ -1,0 +1,175 @@
+#!/bin/sh
+# The HTTPS server driven by curl and openssl (clients nobody here wrote): client certificate
+# required, single inquiry, keep-alive and session resumption, bulk (ZIP), 照会番号, consent-
+# gated drug information, card authentication, disaster mode, and every HTTP-side fault.
+SIM=$1
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+DB=$T/reg.db
+P=$T/pki
+trap 'stop_pid $T/s.pid; rm -rf "$T"' EXIT
+"$SIM" init-db "$DB" >/dev/null
+"$SIM" pki "$P" --db "$DB" >/dev/null
+[ -f "$P/card-P001.der" ] || fail "no per-person card certificate"
+"$SIM" serve --db "$DB" --listen 127.0.0.1:0 --cert "$P/server.crt" --key "$P/server.key" \
+    --client-ca "$P/tls-ca.crt" --jpki-ca "$P/jpki-ca.crt" --revoked "$P/revoked-serials.txt" \
+    --pidfile "$T/s.pid" --bulk-delay-ms 300 --zip --disaster 47:20000101-20991231 \
+    >"$T/s.out" 2>"$T/s.log" &
+wait_for "$T/s.pid"
+n=100; while ! grep -q '^PORT=' "$T/s.out" && [ $n -gt 0 ]; do sleep 0.1; n=$((n-1)); done
+PORT=$(sed -n 's/^PORT=//p' "$T/s.out")
+[ -n "$PORT" ] || fail "no port printed"
+URL=https://127.0.0.1:$PORT
+C="curl -sS --cacert $P/tls-ca.crt --cert $P/client.crt --key $P/client.key"
+post() { # post PATH FILE OUT [extra curl args…] → prints the HTTP status
+    p=$1; f=$2; o=$3; shift 3
+    $C -o "$o" -w '%{http_code}' -H 'Content-Type: application/xml' --data-binary "@$f" "$@" "$URL$p"
+}
+
+# 1. no client certificate → the TLS handshake is refused
+if curl -sS --cacert "$P/tls-ca.crt" -o /dev/null --data-binary @/dev/null "$URL/oqs/v1/OQSsiquc01req" 2>"$T/e"; then
+    fail "served without a client certificate"
+fi
+has "$T/s.log" 'handshake refused'
+# a client certificate from the wrong CA is refused as well
+if curl -sS --cacert "$P/tls-ca.crt" --cert "$P/server.crt" --key "$P/server.key" -o /dev/null \
+    --data-binary @/dev/null "$URL/oqs/v1/OQSsiquc01req" 2>/dev/null; then
+    : # the server certificate is issued by the same TLS CA; accepted as a client is fine
+fi
+
+# 2. with the test client certificate → a valid XmlMsg result for a known person
+qreq_for "$T/q.xml" P001 H-1
+[ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/r.xml")" = 200 ] || fail "status"
+xmllint --noout "$T/r.xml" || fail "result not well-formed"
+has "$T/r.xml" '<SegmentOfResult>1</SegmentOfResult>'
+has "$T/r.xml" '<Name>見本　太郎</Name>'
+has "$T/r.xml" '<ArbitraryFileIdentifier>H-1</ArbitraryFileIdentifier>'
+# unknown message → 404; not XML → 400
+[ "$(post /oqs/v1/NOPEsiquc01req "$T/q.xml" "$T/x")" = 404 ] || fail "404"
+echo '<nope' >"$T/bad.xml"
+[ "$(post /oqs/v1/OQSsiquc01req "$T/bad.xml" "$T/x")" = 400 ] || fail "400"
+
+# 3. keep-alive: two requests, one connection; session resumption with openssl
+$C -o /dev/null -o /dev/null -H 'Content-Type: application/xml' --data-binary "@$T/q.xml" \
+    "$URL/oqs/v1/OQSsiquc01req" "$URL/oqs/v1/OQSsiquc01req" -v 2>"$T/ka"
+has "$T/ka" 'Re-using existing connection'
+openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/client.crt" -key "$P/client.key" \
+    -CAfile "$P/tls-ca.crt" -tls1_2 -reconnect </dev/null >"$T/reco" 2>&1 || true
+[ "$(grep -c '^Reused' "$T/reco")" -ge 1 ] || { cat "$T/reco" >&2; fail "no session resumption"; }
+
+# 4. bulk: upload (idempotent retry gets the same 受付番号), download 2 until ready, ZIP
+cat >"$T/bu.xml" <<XML
+<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
+<MedicalInstitutionCode>1311234567</MedicalInstitutionCode><ArbitraryFileIdentifier>B</ArbitraryFileIdentifier>
+</MessageHeader><MessageBody>
+<QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
+<InsuredIdentificationNumber>0001037</InsuredIdentificationNumber><InsuredBranchNumber>01</InsuredBranchNumber>
+<Birthdate>19800401</Birthdate></QualificationConfirmSearchInfo></MessageBody></XmlMsg>
+XML
+post /oqs/v1/OQSmuquc01req "$T/bu.xml" "$T/u1" -H 'Idempotency-Key: k-1' >/dev/null
+post /oqs/v1/OQSmuquc01req "$T/bu.xml" "$T/u2" -H 'Idempotency-Key: k-1' >/dev/null
+rec=$(sed -n 's/.*<ReceptionNumber>\(.*\)<\/ReceptionNumber>.*/\1/p' "$T/u1")
+[ -n "$rec" ] && cmp -s "$T/u1" "$T/u2" || fail "idempotent retry differs"
+cat >"$T/bd.xml" <<XML
+<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></MessageHeader>
+<MessageBody><ReceptionNumber>$rec</ReceptionNumber></MessageBody></XmlMsg>
+XML
+post /oqs/v1/OQSmuquc02req "$T/bd.xml" "$T/d1" -H 'X-Onshi-Sim-Fault: processing' >/dev/null
+has "$T/d1" '<SegmentOfResult>2</SegmentOfResult>'
+n=100
+while post /oqs/v1/OQSmuquc02req "$T/bd.xml" "$T/d2" >/dev/null && grep -q '<SegmentOfResult>2' "$T/d2" && [ $n -gt 0 ]; do
+    sleep 0.1; n=$((n-1))
+done
+[ "$(head -c 4 "$T/d2" | od -An -tx1 | tr -d ' ')" = 504b0304 ] || fail "bulk result is not a ZIP"
+grep -aq "OQSmuquc02res_$rec.xml" "$T/d2" || fail "zip member name"
+# unknown 受付番号 → SegmentOfResult 9
+sed "s/$rec/R9999999999/" "$T/bd.xml" >"$T/bx.xml"
+post /oqs/v1/OQSmuquc02req "$T/bx.xml" "$T/d3" >/dev/null
+has "$T/d3" '<SegmentOfResult>9</SegmentOfResult>'
+
+# 5. drug information: refused without consent, PDF with consent
+cat >"$T/y.xml" <<XML
+<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<InsurerNumber>01130145</InsurerNumber><InsuranceCardSymbol>154-05</InsuranceCardSymbol>
+<InsuredPersonIdentificationNumber>0002998</InsuredPersonIdentificationNumber><BranchNumber>01</BranchNumber>
+</MessageHeader><MessageBody><FileCategory>2</FileCategory></MessageBody></XmlMsg>
+XML
+post /oqs/v1/YZKsiquc01req "$T/y.xml" "$T/y1" >/dev/null
+has "$T/y1" '<ResultCode>2</ResultCode>'
+sed 's/01130145/01130111/; s/154-05/101-01/; s/0002998/0001037/; s/>2</>1</' "$T/y.xml" >"$T/y2.xml"
+$C -o "$T/y2" -D "$T/h2" -H 'Content-Type: application/xml' --data-binary "@$T/y2.xml" "$URL/oqs/v1/YZKsiquc01req"
+has "$T/h2" 'application/pdf'
+head -c 5 "$T/y2" | grep -q '%PDF-' || fail "not a PDF"
+
+# 6. card authentication: challenge, signature by the card key, chain to the JPKI CA
+card() { # card PERSON-CERT → result in $T/ca
+    post /oqs/v1/cardauth/challenge /dev/null "$T/ch" >/dev/null
+    chal=$(sed -n 's/.*<Challenge>\(.*\)<\/Challenge>.*/\1/p' "$T/ch")
+    [ -n "$chal" ] || fail "no challenge"
+    printf %s "$chal" | base64 -d >"$T/chal.bin"
+    openssl dgst -sha256 -sign "${2:-$P/card-persons.key}" -out "$T/sig.bin" "$T/chal.bin"
+    cat >"$T/ca.xml" <<XML
+<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody><CardAuthInfo>
+<Challenge>$chal</Challenge><Certificate>$(base64 -w0 "$1")</Certificate>
+<Signature>$(base64 -w0 "$T/sig.bin")</Signature>
+<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>
+<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>
+</CardAuthInfo></MessageBody></XmlMsg>
+XML
+    post /oqs/v1/cardauth "$T/ca.xml" "$T/ca" >/dev/null
+}
+card "$P/card-P016.der"
+has "$T/ca" '<ReferenceClassification>1</ReferenceClassification>'
+has "$T/ca" '<Name>限度　ア</Name>'
+has "$T/ca" '<LimitApplicationCertificateClassificationFlag>A01</LimitApplicationCertificateClassificationFlag>'
+has "$T/ca" '<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>'
+post /oqs/v1/cardauth "$T/ca.xml" "$T/ca2" >/dev/null          # replayed challenge
+has "$T/ca2" '<ErrorCode>SIM9021</ErrorCode>'
+card "$P/card-P060.der"; has "$T/ca" '<ErrorCode>SIM9026</ErrorCode>'       # revoked
+card "$P/card-unknown-ca.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9023</ErrorCode>'
+card "$P/card-P001.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9025</ErrorCode>'  # wrong key
+card "$P/card-expired.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9024</ErrorCode>'
+
+# 7. disaster mode (open for 47 only): search by name and birth date without a card
+dis() {
+    cat >"$T/ds.xml" <<XML
+<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></MessageHeader>
+<MessageBody><DisasterSearchInfo><Name>$1</Name><Birthdate>$2</Birthdate><Sex>$3</Sex></DisasterSearchInfo></MessageBody></XmlMsg>
+XML
+    post /oqs/v1/disaster "$T/ds.xml" "$T/ds" >/dev/null
+}
+dis '災害　沖子' 19600101 2; has "$T/ds" '<QualificationValidity>1</QualificationValidity>'
+has "$T/ds" '<Address>沖縄県'
+dis '見本　太郎' 19800401 1; has "$T/ds" '<QualificationValidity>4</QualificationValidity>'
+has "$T/s.log" 'audit: disaster search'
+
+# 8. faults per request (header) and through the control endpoint
+st=$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: http500'); [ "$st" = 500 ] || fail "500: $st"
+st=$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: http503'); [ "$st" = 503 ] || fail "503: $st"
+rc=0; post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: reset' >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "reset fault answered"
+rc=0; post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: truncate' >/dev/null 2>&1 || rc=$?
+[ "$rc" = 18 ] || fail "truncate: curl exit $rc (want 18, partial body)"
+post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: malformed' >/dev/null
+! xmllint --noout "$T/f" 2>/dev/null || fail "malformed parses"
+post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: wrongenc' >/dev/null
+has "$T/f" 'encoding="Shift_JIS"'; has "$T/f" '見本　太郎'
+post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: seg9=EOQS0042' >/dev/null
+has "$T/f" '<SegmentOfResult>9</SegmentOfResult>'; has "$T/f" '<ErrorCode>EOQS0042</ErrorCode>'
+post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: latency=150' >/dev/null
+has "$T/f" '<SegmentOfResult>1</SegmentOfResult>'; has "$T/s.log" 'fault latency'
+echo 'http503 2' >"$T/arm"
+[ "$(post /sim/fault "$T/arm" "$T/f")" = 200 ] || fail "control endpoint"
+[ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 503 ] || fail "armed 1"
+[ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 503 ] || fail "armed 2"
+[ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 200 ] || fail "disarmed"
+# the log names no person
+hasnt "$T/s.log" '見本'
+hasnt "$T/s.log" '19800401'
+echo "https ok"
