@@ -13,7 +13,7 @@ trap 'stop_pid $T/s.pid; rm -rf "$T"' EXIT
 [ -f "$P/card-P001.der" ] || fail "no per-person card certificate"
 "$SIM" serve --db "$DB" --listen 127.0.0.1:0 --cert "$P/server.crt" --key "$P/server.key" \
     --client-ca "$P/tls-ca.crt" --jpki-ca "$P/jpki-ca.crt" --revoked "$P/revoked-serials.txt" \
-    --pidfile "$T/s.pid" --bulk-delay-ms 300 --zip --disaster 47:20000101-20991231 \
+    --pidfile "$T/s.pid" --bulk-delay-ms 300 --zip --disaster 13:20000101-20991231 \
     >"$T/s.out" 2>"$T/s.log" &
 wait_for "$T/s.pid"
 n=100; while ! grep -q '^PORT=' "$T/s.out" && [ $n -gt 0 ]; do sleep 0.1; n=$((n-1)); done
@@ -104,50 +104,92 @@ $C -o "$T/y2" -D "$T/h2" -H 'Content-Type: application/xml' --data-binary "@$T/y
 has "$T/h2" 'application/pdf'
 head -c 5 "$T/y2" | grep -q '%PDF-' || fail "not a PDF"
 
-# 6. card authentication: challenge, signature by the card key, chain to the JPKI CA
-card() { # card PERSON-CERT → result in $T/ca
-    post /oqs/v1/cardauth/challenge /dev/null "$T/ch" >/dev/null
-    chal=$(sed -n 's/.*<Challenge>\(.*\)<\/Challenge>.*/\1/p' "$T/ch")
-    [ -n "$chal" ] || fail "no challenge"
-    printf %s "$chal" | base64 -d >"$T/chal.bin"
-    openssl dgst -sha256 -sign "${2:-$P/card-persons.key}" -out "$T/sig.bin" "$T/chal.bin"
+# 6. card authentication (protocol.md §7): challenge, to-be-signed lines, CA001–CA009
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<OnshiCardAuthChallengeRequest version="1"><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></OnshiCardAuthChallengeRequest>\n' >"$T/chq.xml"
+card() { # card CERT KEY [METHOD] [SIGNING-TIME] → result in $T/ca
+    post /oqs/v1/cardauth/challenge "$T/chq.xml" "$T/ch" >/dev/null
+    cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
+    nonce=$(sed -n 's/.*<Nonce>\(.*\)<\/Nonce>.*/\1/p' "$T/ch")
+    [ -n "$cid" ] && [ -n "$nonce" ] || { cat "$T/ch" >&2; fail "no challenge"; }
+    method=${3:-1}; when=${4:-$(date +%Y%m%d%H%M%S)}
+    hex=$(sha256sum "$1" | cut -c1-64)
+    printf 'libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%s\n%s' "$cid" "$nonce" 1311234567 "$when" \
+        "$method" "$hex" >"$T/tbs"
+    openssl dgst -sha256 -sign "$2" -out "$T/sig.bin" "$T/tbs"
     cat >"$T/ca.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
-<ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody><CardAuthInfo>
-<Challenge>$chal</Challenge><Certificate>$(base64 -w0 "$1")</Certificate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
+<MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody>
+<OnshiCardAuthentication version="1"><ChallengeId>$cid</ChallengeId><Nonce>$nonce</Nonce>
+<SigningTime>$when</SigningTime><IdentityVerificationMethod>$method</IdentityVerificationMethod>
+<AuthCertificate>$(base64 -w0 "$1")</AuthCertificate>
+<SignatureAlgorithm>RSA-PKCS1-v1_5-SHA256</SignatureAlgorithm>
 <Signature>$(base64 -w0 "$T/sig.bin")</Signature>
-<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>
 <LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>
-</CardAuthInfo></MessageBody></XmlMsg>
+<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>
+</OnshiCardAuthentication></MessageBody></XmlMsg>
 XML
-    post /oqs/v1/cardauth "$T/ca.xml" "$T/ca" >/dev/null
+    post /oqs/v1/cardauth "$T/ca.xml" "$T/ca" -H "Idempotency-Key: $cid" >/dev/null
 }
-card "$P/card-P016.der"
+K=$P/card-persons.key
+card "$P/card-P016.der" "$K"
 has "$T/ca" '<ReferenceClassification>1</ReferenceClassification>'
+has "$T/ca" '<SegmentOfResult>1</SegmentOfResult>'
 has "$T/ca" '<Name>限度　ア</Name>'
 has "$T/ca" '<LimitApplicationCertificateClassificationFlag>A01</LimitApplicationCertificateClassificationFlag>'
 has "$T/ca" '<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>'
-post /oqs/v1/cardauth "$T/ca.xml" "$T/ca2" >/dev/null          # replayed challenge
-has "$T/ca2" '<ErrorCode>SIM9021</ErrorCode>'
-card "$P/card-P060.der"; has "$T/ca" '<ErrorCode>SIM9026</ErrorCode>'       # revoked
-card "$P/card-unknown-ca.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9023</ErrorCode>'
-card "$P/card-P001.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9025</ErrorCode>'  # wrong key
-card "$P/card-expired.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>SIM9024</ErrorCode>'
+post /oqs/v1/cardauth "$T/ca.xml" "$T/ca2" -H "Idempotency-Key: $cid" >/dev/null   # keyed replay
+cmp -s "$T/ca" "$T/ca2" || fail "keyed replay differs"
+post /oqs/v1/cardauth "$T/ca.xml" "$T/ca2" >/dev/null                             # unkeyed replay
+has "$T/ca2" '<ErrorCode>CA001</ErrorCode>'
+card "$P/card-P016.der" "$K" 1 20000101000000; has "$T/ca" '<ErrorCode>CA002</ErrorCode>'
+card "$P/card-unknown-ca.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>CA005</ErrorCode>'
+card "$P/card-expired.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>CA006</ErrorCode>'
+card "$P/card-P060.der" "$K"; has "$T/ca" '<ErrorCode>CA007</ErrorCode>'
+card "$P/card-P001.der" "$P/card-auth.key"; has "$T/ca" '<ErrorCode>CA008</ErrorCode>'
+card "$P/card-P001.der" "$K" 7; has "$T/ca" '<ErrorCode>CA009</ErrorCode>'
+card "$P/card-auth.der" "$P/card-auth.key"; has "$T/ca" '<QualificationValidity>4</QualificationValidity>'
+# CA003: a nonce that is not the challenge's
+post /oqs/v1/cardauth/challenge "$T/chq.xml" "$T/ch" >/dev/null
+cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
+sed "s|<ChallengeId>[^<]*</ChallengeId>|<ChallengeId>$cid</ChallengeId>|; s|<Nonce>[^<]*</Nonce>|<Nonce>AAAA</Nonce>|" \
+    "$T/ca.xml" >"$T/ca3.xml"
+post /oqs/v1/cardauth "$T/ca3.xml" "$T/ca" >/dev/null; has "$T/ca" '<ErrorCode>CA003</ErrorCode>'
+# unknown element inside OnshiCardAuthentication version 1 → 400
+sed 's|<PharmacistsInfoConsFlg>|<Extra>1</Extra><PharmacistsInfoConsFlg>|' "$T/ca.xml" >"$T/ca4.xml"
+[ "$(post /oqs/v1/cardauth "$T/ca4.xml" "$T/ca")" = 400 ] || fail "unknown element accepted"
+has "$T/s.log" 'audit: card authentication'
 
-# 7. disaster mode (open for 47 only): search by name and birth date without a card
-dis() {
+# 7. disaster mode (open for prefecture 13 = this institution): search without a card
+dis() { # dis NAME BIRTH SEX KIND CATEGORY
     cat >"$T/ds.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></MessageHeader>
-<MessageBody><DisasterSearchInfo><Name>$1</Name><Birthdate>$2</Birthdate><Sex>$3</Sex></DisasterSearchInfo></MessageBody></XmlMsg>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<ArbitraryFileIdentifier>DS</ArbitraryFileIdentifier></MessageHeader>
+<MessageBody><OnshiDisasterSearch version="1"><Name>$1</Name><Birthdate>$2</Birthdate><Sex1>$3</Sex1>
+<InformationKind>$4</InformationKind><FileCategory>$5</FileCategory><StaffId>desk-1</StaffId>
+</OnshiDisasterSearch></MessageBody></XmlMsg>
 XML
     post /oqs/v1/disaster "$T/ds.xml" "$T/ds" >/dev/null
 }
-dis '災害　沖子' 19600101 2; has "$T/ds" '<QualificationValidity>1</QualificationValidity>'
-has "$T/ds" '<Address>沖縄県'
-dis '見本　太郎' 19800401 1; has "$T/ds" '<QualificationValidity>4</QualificationValidity>'
-has "$T/s.log" 'audit: disaster search'
+dis '同意　無' 19730618 1 1 2           # no consent, yet served in disaster mode
+has "$T/ds" '<ResultCode>1</ResultCode>'; has "$T/ds" '<QuaInf>'
+dis '見本　太郎' 19800401 1 2 1; head -c 5 "$T/ds" | grep -q '%PDF-' || fail "disaster PDF"
+dis '転職　六美' 19920202 2 1 2; has "$T/ds" '<ErrorCode>DS002</ErrorCode>'
+dis '不在　者' 19000101 1 1 2; has "$T/ds" '<ErrorCode>DS003</ErrorCode>'
+"$SIM" process --db "$DB" disaster "$T/ds.xml" >"$T/ds1" 2>/dev/null  # no --disaster: closed
+has "$T/ds1" '<ErrorCode>DS001</ErrorCode>'
+has "$T/s.log" 'audit: disaster search by 1311234567 (staff desk-1)'
+
+# health, certificate binding (403), idempotency conflict (409)
+[ "$($C -s -o "$T/h" -w '%{http_code}' "$URL/oqs/v1/health")" = 200 ] || fail "health"
+has "$T/h" ok
+sed 's/1311234567/2711234561/' "$T/q.xml" >"$T/q27.xml"
+[ "$(post /oqs/v1/OQSsiquc01req "$T/q27.xml" "$T/x")" = 403 ] || fail "403"
+has "$T/x" '<Code>HTTP403</Code>'
+post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/x" -H 'Idempotency-Key: same' >/dev/null
+[ "$(post /oqs/v1/OQSsiquc01req "$T/bu.xml" "$T/x" -H 'Idempotency-Key: same')" = 409 ] || fail "409"
 
 # 8. faults per request (header) and through the control endpoint
 st=$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f" -H 'X-Onshi-Sim-Fault: http500'); [ "$st" = 500 ] || fail "500: $st"

@@ -1,8 +1,8 @@
 /*
- * Card authentication of the HTTPS binding: a single-use challenge, then the card's
- * authentication certificate and its PKCS#1 v1.5 SHA-256 signature over the challenge bytes.
- * The chain is verified against the test JPKI CA, the serial checked against the revocation
- * list, and the serial mapped to a registry person. Also disaster-mode search.
+ * Card authentication of the HTTPS binding (docs/protocol.md §7): a single-use challenge
+ * bound to the client certificate, then the card's JPKI authentication certificate and its
+ * signature over the to-be-signed lines; checks CA001–CA009 in the documented order.
+ * Disaster-mode search (§8) is in disaster.c.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sim.h"
@@ -16,67 +16,60 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define CHALLENGE_LEN 32
+#define NONCE_LEN 32
 #define CHALLENGE_TTL_MS (5 * 60 * 1000)
+#define SIGNING_SKEW_S 300
+
+static const char *inst_of(sim_req *r, char *inst, size_t n)
+{
+    if (!sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, n))
+        sim_x(r->root, "MedicalInstitutionCode", inst, n);
+    return inst;
+}
 
 int sim_card_challenge(sim_env *env, sim_req *r, sim_out *out)
 {
-    unsigned char nonce[CHALLENGE_LEN];
-    char hex[2 * CHALLENGE_LEN + 1], b64[64], inst[32], until[15];
+    unsigned char nonce[NONCE_LEN], rid[8];
+    char id[24], b64[64], inst[32], issued[15], until[15];
     size_t bl = 0;
-    if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
+    if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce ||
+        getrandom(rid, sizeof rid, 0) != (ssize_t)sizeof rid)
         return -1;
-    for (int i = 0; i < CHALLENGE_LEN; i++)
-        sprintf(hex + 2 * i, "%02X", nonce[i]);
+    snprintf(id, sizeof id, "c-");
+    for (int i = 0; i < 8; i++)
+        sprintf(id + 2 + 2 * i, "%02x", rid[i]);
     mbedtls_base64_encode((unsigned char *)b64, sizeof b64, &bl, nonce, sizeof nonce);
     b64[bl] = '\0';
-    int64_t exp = sim_now_ms() + CHALLENGE_TTL_MS;
+    inst_of(r, inst, sizeof inst);
+    int64_t now = sim_now_ms(), exp = now + CHALLENGE_TTL_MS;
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&env->lock);
-    if (sqlite3_prepare_v2(env->db, "INSERT INTO challenges VALUES(?1, ?2)", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, exp);
+    if (sqlite3_prepare_v2(env->db, "INSERT INTO challenges VALUES(?1,?2,?3,?4,?5,?6,0)", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, b64, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, r->client, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, inst, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_int64(st, 6, exp);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&env->lock);
     if (rc != 0)
         return -1;
-    sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
+    sim_stamp(issued, now);
     sim_stamp(until, exp);
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin_root(&w, "OnshiCardAuthChallenge", "1") != 0)
         return -1;
-    sim_w_header(&w, env, NULL, inst, NULL, NULL, "1", NULL, NULL);
-    sim_w_start(&w, "MessageBody");
-    sim_w_el(&w, "Challenge", b64);
-    sim_w_el(&w, "ChallengeExpiryTime", until);
-    sim_w_end(&w);
-    return sim_w_finish(&w, env->cp932, &r->fault, out);
-}
-
-/* Takes (deletes) a challenge; true when it existed and had not expired. */
-static bool challenge_take(sim_env *env, const unsigned char *nonce, size_t n)
-{
-    char hex[2 * CHALLENGE_LEN + 1];
-    if (n != CHALLENGE_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        sprintf(hex + 2 * i, "%02X", nonce[i]);
-    sqlite3_stmt *st = NULL;
-    bool ok = false;
-    pthread_mutex_lock(&env->lock);
-    if (sqlite3_prepare_v2(env->db, "DELETE FROM challenges WHERE nonce=?1 AND expires_ms>=?2",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, sim_now_ms());
-        ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(env->db) == 1;
-        sqlite3_finalize(st);
-    }
-    pthread_mutex_unlock(&env->lock);
-    return ok;
+    sim_w_el(&w, "ChallengeId", id);
+    sim_w_el(&w, "Nonce", b64);
+    sim_w_el(&w, "IssuedAt", issued);
+    sim_w_el(&w, "ExpiresAt", until);
+    /* Extension documents are UTF-8 whatever the terminal setting (protocol.md §7.1). */
+    return sim_w_finish(&w, false, &r->fault, out);
 }
 
 /* JPKI auth certificates carry a critical certificatePolicies that plain mbedTLS refuses. */
@@ -95,6 +88,7 @@ static int policy_cb(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf co
 static unsigned char *b64dec(const char *s, size_t *n)
 {
     size_t need = 0, l = strlen(s);
+    *n = 0;
     mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)s, l);
     unsigned char *d = malloc(need ? need : 1);
     if (d && mbedtls_base64_decode(d, need, n, (const unsigned char *)s, l) != 0) {
@@ -121,96 +115,206 @@ static bool serial_revoked(sim_env *env, const char *serial)
     return hit;
 }
 
-/* Verifies the card; on success id gets the person. Returns an error code or NULL. */
-static const char *verify_card(sim_env *env, xmlNode *info, char *id, size_t idn,
-                               const char **msg)
+static int64_t stamp_ms(const char *s)
 {
-    char chal_b64[128], sig_b64[1024];
-    char *cert_b64 = malloc(16384);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (strlen(s) != 14 || sscanf(s, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+/* The elements of OnshiCardAuthentication version 1, in order; others are refused. */
+static const char *const k_auth_els[] = {
+    "ChallengeId", "Nonce", "SigningTime", "IdentityVerificationMethod", "AuthCertificate",
+    "SignatureAlgorithm", "Signature", "LimitApplicationCertificateRelatedConsFlg",
+    "SpecificDiseasesCertificateRelatedConsFlg", "PharmacistsInfoConsFlg",
+    "SpecificHealthCheckupsInfoConsFlg", "DiagnosisInfoConsFlg", "OperationInfoConsFlg"};
+
+typedef struct auth_in {
+    char id[80], nonce[80], time[16], method[4], alg[40], inst[32];
+    char *cert_b64, *sig_b64;
+} auth_in;
+
+/* Runs the checks; returns the failing CA00x code or NULL, and the person (may be ""). */
+static const char *check(sim_env *env, sim_req *r, const auth_in *a, char *person, size_t pn,
+                         const char **msg)
+{
+    sqlite3_stmt *st = NULL;
+    char nonce[80] = "", client[160] = "", cinst[32] = "";
+    int64_t issued = 0, expires = 0;
+    int used = 1;
+    bool known = false;
+    person[0] = '\0';
+    pthread_mutex_lock(&env->lock);
+    if (sqlite3_prepare_v2(env->db, "SELECT nonce, client, institution, issued_ms, expires_ms,"
+                                    " used FROM challenges WHERE id=?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, a->id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            known = true;
+            snprintf(nonce, sizeof nonce, "%s", (const char *)sqlite3_column_text(st, 0));
+            snprintf(client, sizeof client, "%s", (const char *)sqlite3_column_text(st, 1));
+            snprintf(cinst, sizeof cinst, "%s", (const char *)sqlite3_column_text(st, 2));
+            issued = sqlite3_column_int64(st, 3);
+            expires = sqlite3_column_int64(st, 4);
+            used = sqlite3_column_int(st, 5);
+        }
+        sqlite3_finalize(st);
+    }
+    /* The challenge is consumed whatever the outcome. */
+    if (known && !used &&
+        sqlite3_prepare_v2(env->db, "UPDATE challenges SET used=1 WHERE id=?1", -1, &st, NULL) ==
+            SQLITE_OK) {
+        sqlite3_bind_text(st, 1, a->id, -1, SQLITE_TRANSIENT);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&env->lock);
+    if (!known || used || strcmp(client, r->client) != 0) {
+        *msg = "チャレンジが不明・使用済み又は別の端末向け / unknown, used or foreign challenge";
+        return "CA001";
+    }
+    int64_t now = sim_now_ms(), signing = stamp_ms(a->time);
+    if (now > expires || signing < 0 || signing < now - SIGNING_SKEW_S * 1000 ||
+        signing > now + SIGNING_SKEW_S * 1000 || signing < issued / 1000 * 1000 ||
+        signing > expires) {
+        *msg = "チャレンジ期限切れ又は署名時刻不正 / challenge expired or SigningTime out of range";
+        return "CA002";
+    }
+    if (strcmp(nonce, a->nonce) != 0) {
+        *msg = "Nonce 不一致 / Nonce differs from the challenge";
+        return "CA003";
+    }
+    if (strcmp(cinst, a->inst) != 0 || strlen(a->inst) != 10) {
+        *msg = "医療機関コード不一致 / MedicalInstitutionCode differs from the challenge";
+        return "CA004";
+    }
+    size_t dl = 0, sl = 0;
+    unsigned char *der = b64dec(a->cert_b64, &dl), *sig = b64dec(a->sig_b64, &sl);
     const char *code = NULL;
-    unsigned char *chal = NULL, *sig = NULL, *der = NULL;
-    size_t cl = 0, sl = 0, dl = 0;
     mbedtls_x509_crt card, ca;
     mbedtls_x509_crt_init(&card);
     mbedtls_x509_crt_init(&ca);
-    if (!cert_b64)
-        return "SIM9002";
-    sim_x(info, "Challenge", chal_b64, sizeof chal_b64);
-    sim_x(info, "Certificate", cert_b64, 16384);
-    sim_x(info, "Signature", sig_b64, sizeof sig_b64);
-    chal = b64dec(chal_b64, &cl);
-    der = b64dec(cert_b64, &dl);
-    free(cert_b64);
-    sig = b64dec(sig_b64, &sl);
-    *msg = NULL;
-    if (!chal || !der || !sig || !cl || !dl || !sl) {
-        code = "SIM9002";
-        *msg = "カード認証情報不足 / Challenge, Certificate or Signature missing or not base64";
-    } else if (!challenge_take(env, chal, cl)) {
-        code = "SIM9021";
-        *msg = "チャレンジ不正又は期限切れ / unknown, used or expired challenge";
-    } else if (mbedtls_x509_crt_parse_der_with_ext_cb(&card, der, dl, 1, policy_cb, NULL) != 0) {
-        code = "SIM9022";
-        *msg = "証明書を解析できない / card certificate cannot be parsed";
-    } else if (mbedtls_x509_crt_parse_file(&ca, env->jpki_ca) != 0) {
-        code = "SIM9029";
-        *msg = "JPKI CA が設定されていない / simulator has no JPKI CA (--jpki-ca)";
+    uint32_t flags = 0;
+    char serial[80] = "";
+    if (!der || !dl || mbedtls_x509_crt_parse_der_with_ext_cb(&card, der, dl, 1, policy_cb, NULL) ||
+        !env->jpki_ca[0] || mbedtls_x509_crt_parse_file(&ca, env->jpki_ca) != 0 ||
+        (mbedtls_x509_crt_verify(&card, &ca, NULL, NULL, &flags, NULL, NULL) != 0 &&
+         (flags & ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)))) {
+        code = "CA005";
+        *msg = "JPKI 利用者証明用 CA に連鎖しない / AuthCertificate does not chain to the JPKI CA";
+    } else if (flags) {
+        code = "CA006";
+        *msg = "証明書の有効期間外 / AuthCertificate expired or not yet valid";
     } else {
-        uint32_t flags = 0;
-        unsigned char hash[32];
-        char serial[80] = "";
         for (size_t i = 0; i < card.serial.len && 2 * i + 2 < sizeof serial; i++)
             sprintf(serial + 2 * i, "%02X", card.serial.p[i]);
-        if (mbedtls_x509_crt_verify(&card, &ca, NULL, NULL, &flags, NULL, NULL) != 0) {
-            code = flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)
-                       ? "SIM9024" : "SIM9023";
-            *msg = code[6] == '4' ? "証明書の有効期間外 / card certificate expired or not yet valid"
-                                  : "証明書の検証失敗 / card certificate not issued by the JPKI CA";
-        } else if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), chal, cl, hash) != 0 ||
-                   mbedtls_pk_verify(&card.pk, MBEDTLS_MD_SHA256, hash, sizeof hash, sig, sl) !=
-                       0) {
-            code = "SIM9025";
-            *msg = "署名検証失敗 / signature does not verify with the card certificate";
-        } else {
-            sqlite3_stmt *st = NULL;
-            int revoked = 0;
-            id[0] = '\0';
-            if (sqlite3_prepare_v2(env->db, "SELECT id, card_revoked FROM persons WHERE "
-                                            "card_serial=?1", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, serial, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                    snprintf(id, idn, "%s", (const char *)sqlite3_column_text(st, 0));
-                    revoked = sqlite3_column_int(st, 1);
-                }
-                sqlite3_finalize(st);
+        int revoked = 0;
+        if (sqlite3_prepare_v2(env->db, "SELECT id, card_revoked FROM persons WHERE "
+                                        "card_serial=?1", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, serial, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                snprintf(person, pn, "%s", (const char *)sqlite3_column_text(st, 0));
+                revoked = sqlite3_column_int(st, 1);
             }
-            if (revoked || serial_revoked(env, serial)) {
-                code = "SIM9026";
-                *msg = "証明書失効 / card certificate revoked";
-            } else if (!id[0]) {
-                code = "SIM9027";
-                *msg = "該当者なし / no insured person for this card";
-            }
+            sqlite3_finalize(st);
+        }
+        if (revoked || serial_revoked(env, serial)) {
+            code = "CA007";
+            *msg = "証明書失効 / AuthCertificate revoked";
+        }
+    }
+    if (!code) {
+        /* To-be-signed bytes: seven LF-separated lines, no trailing LF (§7.2). */
+        unsigned char chash[32], hash[32];
+        char tbs[512], chex[65];
+        mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), der, dl, chash);
+        for (int i = 0; i < 32; i++)
+            sprintf(chex + 2 * i, "%02x", chash[i]);
+        int tl = snprintf(tbs, sizeof tbs, "libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%s\n%s", a->id,
+                          a->nonce, a->inst, a->time, a->method, chex);
+        bool alg_ok = (strcmp(a->alg, "RSA-PKCS1-v1_5-SHA256") == 0 &&
+                       mbedtls_pk_can_do(&card.pk, MBEDTLS_PK_RSA)) ||
+                      (strcmp(a->alg, "ECDSA-SHA256") == 0 &&
+                       mbedtls_pk_can_do(&card.pk, MBEDTLS_PK_ECDSA));
+        if (!alg_ok || !sig || !sl ||
+            mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (unsigned char *)tbs,
+                       (size_t)tl, hash) != 0 ||
+            mbedtls_pk_verify(&card.pk, MBEDTLS_MD_SHA256, hash, sizeof hash, sig, sl) != 0) {
+            code = "CA008";
+            *msg = "署名検証失敗 / Signature does not verify over the to-be-signed bytes";
+        } else if (strlen(a->method) != 1 || !strchr(env->methods, a->method[0])) {
+            code = "CA009";
+            *msg = "本人確認方法が許可されていない / IdentityVerificationMethod not allowed";
         }
     }
     mbedtls_x509_crt_free(&card);
     mbedtls_x509_crt_free(&ca);
-    free(chal);
-    free(sig);
     free(der);
+    free(sig);
     return code;
 }
 
 int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
 {
-    char inst[32], afi[64], id[32], flag[4];
-    xmlNode *info = sim_x_node(r->root, "MessageBody/CardAuthInfo");
-    const char *msg = NULL;
-    sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
+    char afi[64], flag[4], person[32];
+    auth_in a;
+    memset(&a, 0, sizeof a);
+    xmlNode *info = sim_x_node(r->root, "MessageBody/OnshiCardAuthentication");
+    if (!info)
+        return sim_seg9(env, r, "CA001", "OnshiCardAuthentication がない / no "
+                                         "OnshiCardAuthentication", out);
+    for (xmlNode *c = info->children; c; c = c->next) {
+        bool ok = c->type != XML_ELEMENT_NODE;
+        for (size_t i = 0; !ok && i < sizeof k_auth_els / sizeof k_auth_els[0]; i++)
+            ok = strcmp((const char *)c->name, k_auth_els[i]) == 0;
+        if (!ok)
+            return 1; /* unknown element in version 1: refused as a bad request */
+    }
+    sim_x(r->root, "MessageHeader/MedicalInstitutionCode", a.inst, sizeof a.inst);
     sim_x(r->root, "MessageHeader/ArbitraryFileIdentifier", afi, sizeof afi);
-    const char *code = info ? verify_card(env, info, id, sizeof id, &msg) : "SIM9002";
+    sim_x(info, "ChallengeId", a.id, sizeof a.id);
+    sim_x(info, "Nonce", a.nonce, sizeof a.nonce);
+    sim_x(info, "SigningTime", a.time, sizeof a.time);
+    sim_x(info, "IdentityVerificationMethod", a.method, sizeof a.method);
+    sim_x(info, "SignatureAlgorithm", a.alg, sizeof a.alg);
+    a.cert_b64 = malloc(16384);
+    a.sig_b64 = malloc(2048);
+    if (!a.cert_b64 || !a.sig_b64) {
+        free(a.cert_b64);
+        free(a.sig_b64);
+        return -1;
+    }
+    sim_x(info, "AuthCertificate", a.cert_b64, 16384);
+    sim_x(info, "Signature", a.sig_b64, 2048);
+    const char *msg = NULL;
+    const char *code = check(env, r, &a, person, sizeof person, &msg);
+    free(a.cert_b64);
+    free(a.sig_b64);
     if (code)
-        return sim_seg9(env, r, code, msg ? msg : "CardAuthInfo がない / no CardAuthInfo", out);
+        return sim_seg9(env, r, code, msg, out);
+    if (!person[0]) {
+        /* A valid card of nobody in the registry: a result without qualification. */
+        char qdate[15];
+        sim_stamp(qdate, sim_now_ms());
+        qdate[8] = '\0';
+        sim_w w;
+        if (sim_w_begin(&w) != 0)
+            return -1;
+        sim_w_header(&w, env, qdate, a.inst, afi, "1", "1", NULL, NULL);
+        sim_w_start(&w, "MessageBody");
+        sim_w_el(&w, "ProcessingResultStatus", "2");
+        sim_w_el(&w, "ProcessingResultCode", "SIM0004");
+        sim_w_el(&w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
+        sim_w_el(&w, "QualificationValidity", "4");
+        sim_w_end(&w);
+        return sim_w_finish(&w, env->cp932, &r->fault, out);
+    }
     static const struct {
         const char *el, *kind;
     } k_cons[] = {{"SpecificHealthCheckupsInfoConsFlg", "checkup"},
@@ -219,105 +323,12 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
                   {"OperationInfoConsFlg", "operation"}};
     for (size_t i = 0; i < sizeof k_cons / sizeof k_cons[0]; i++)
         if (sim_x(info, k_cons[i].el, flag, sizeof flag) && strcmp(flag, "1") == 0)
-            sim_consent_give(env, id, k_cons[i].kind);
+            sim_consent_give(env, person, k_cons[i].kind);
     bool limit = sim_x(info, "LimitApplicationCertificateRelatedConsFlg", flag, sizeof flag) &&
                  strcmp(flag, "1") == 0;
     bool disease = sim_x(info, "SpecificDiseasesCertificateRelatedConsFlg", flag, sizeof flag) &&
                    strcmp(flag, "1") == 0;
-    return sim_card_result(env, id, inst, afi, limit, disease, &r->fault, out);
-}
-
-/* ---- disaster mode ----------------------------------------------------------------------- */
-
-bool sim_disaster_open(sim_env *env, const char *pref, const char *date)
-{
-    for (int i = 0; i < env->n_disaster; i++) {
-        const sim_disaster *d = &env->disaster[i];
-        if ((strcmp(d->pref, "00") == 0 || strcmp(d->pref, pref) == 0) &&
-            strcmp(date, d->from) >= 0 && strcmp(date, d->to) <= 0)
-            return true;
-    }
-    return false;
-}
-
-static void strip_spaces(const char *in, char *out, size_t n)
-{
-    size_t o = 0;
-    for (; *in && o + 1 < n; in++) {
-        if (*in == ' ')
-            continue;
-        if ((unsigned char)in[0] == 0xE3 && (unsigned char)in[1] == 0x80 &&
-            (unsigned char)in[2] == 0x80) { /* full-width space */
-            in += 2;
-            continue;
-        }
-        out[o++] = *in;
-    }
-    out[o] = '\0';
-}
-
-int sim_disaster_search(sim_env *env, sim_req *r, sim_out *out)
-{
-    char inst[32], afi[64], name[128], kana[128], birth[16], sex[4], addr[256], today[15];
-    char ids[32][16];
-    int n = 0;
-    xmlNode *q = sim_x_node(r->root, "MessageBody/DisasterSearchInfo");
-    sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
-    sim_x(r->root, "MessageHeader/ArbitraryFileIdentifier", afi, sizeof afi);
-    sim_stamp(today, sim_now_ms());
-    today[8] = '\0';
-    if (!q)
-        return sim_seg9(env, r, "SIM9002", "検索条件なし / no DisasterSearchInfo", out);
-    sim_x(q, "Name", name, sizeof name);
-    sim_x(q, "NameKana", kana, sizeof kana);
-    sim_x(q, "Birthdate", birth, sizeof birth);
-    sim_x(q, "Sex", sex, sizeof sex);
-    sim_x(q, "Address", addr, sizeof addr);
-    if (!birth[0] || (!name[0] && !kana[0]))
-        return sim_seg9(env, r, "SIM9031", "氏名と生年月日が必要 / name and birth date required",
-                        out);
-    char sname[128], skana[128];
-    strip_spaces(name, sname, sizeof sname);
-    strip_spaces(kana, skana, sizeof skana);
-    bool any_open = false;
-    for (int i = 0; i < env->n_disaster; i++)
-        any_open |= strcmp(today, env->disaster[i].from) >= 0 &&
-                    strcmp(today, env->disaster[i].to) <= 0;
-    if (!any_open)
-        return sim_seg9(env, r, "SIM9030", "災害時モードは開放されていない / disaster mode is not "
-                                           "open", out);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(env->db,
-            "SELECT id, pref FROM persons WHERE birth=?1 AND (?2='' OR sex=CAST(?2 AS INT)) AND"
-            " (?3='' OR replace(replace(name,'　',''),' ','')=?3 OR name_other=?3) AND"
-            " (?4='' OR replace(name_kana,' ','')=?4) AND (?5='' OR address LIKE ?5 || '%')"
-            " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, birth, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, sex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, sname, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, skana, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, addr, -1, SQLITE_TRANSIENT);
-    while (n < 32 && sqlite3_step(st) == SQLITE_ROW)
-        if (sim_disaster_open(env, (const char *)sqlite3_column_text(st, 1), today))
-            snprintf(ids[n++], 16, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sim_log("audit: disaster search by %s: %d person(s)", inst, n);
-    sim_w w;
-    if (sim_w_begin(&w) != 0)
-        return -1;
-    sim_w_header(&w, env, today, inst, afi, "3", "1", NULL, NULL);
-    sim_w_start(&w, "MessageBody");
-    sim_w_el(&w, "ProcessingResultStatus", n ? "1" : "2");
-    if (!n)
-        sim_w_el(&w, "ProcessingResultCode", "SIM0004");
-    sim_w_elf(&w, "QualificationValidity", "%d", n == 0 ? 4 : n > 1 ? 5 : 1);
-    if (n) {
-        sim_w_start(&w, "ResultList");
-        for (int i = 0; i < n; i++)
-            sim_w_person(&w, env, ids[i], false, false, inst);
-        sim_w_end(&w);
-    }
-    sim_w_end(&w);
-    return sim_w_finish(&w, env->cp932, &r->fault, out);
+    sim_log("audit: card authentication (method %s) of person %s at %s", a.method, person,
+            a.inst);
+    return sim_card_result(env, person, a.inst, afi, limit, disease, &r->fault, out);
 }

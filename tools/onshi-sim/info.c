@@ -1,7 +1,7 @@
 /*
  * 薬剤情報 (YZKsiquc01) and 特定健診情報 (TKKsiquc01), consent-gated (oqs-interface.md §5.7):
- * served only while the person's matching consent is 1 and unexpired, or when disaster mode
- * is open for the person's prefecture. FileCategory 1/3 → PDF, 2/4 → XML.
+ * served only while the person's matching consent is 1 and unexpired (disaster mode has its
+ * own endpoint, disaster.c). FileCategory 1/3 → PDF, 2/4 → XML.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sim.h"
@@ -173,44 +173,15 @@ static int checkup_body(sim_w *w, sim_env *env, const char *id, char lines[][128
     return nl;
 }
 
-int sim_info(sim_env *env, bool drug, sim_req *r, sim_out *out)
+int sim_info_person(sim_env *env, bool drug, const char *id, const char *inst, const char *afi,
+                    const char *from, const char *to, const char *cat, const sim_fault *fault,
+                    sim_out *out)
 {
-    char inst[32], afi[64], ins[32], sym[64], num[64], br[8], from[8], to[8], cat[4];
-    char ids[2][16], pref[4] = "", today[15];
-    xmlNode *h = sim_x_node(r->root, "MessageHeader");
-    sim_x(h, "MedicalInstitutionCode", inst, sizeof inst);
-    sim_x(h, "ArbitraryFileIdentifier", afi, sizeof afi);
-    sim_x(h, "InsurerNumber", ins, sizeof ins);
-    sim_x(h, "InsuranceCardSymbol", sym, sizeof sym);
-    sim_x(h, "InsuredPersonIdentificationNumber", num, sizeof num);
-    sim_x(h, "BranchNumber", br, sizeof br);
-    sim_x(r->root, "MessageBody/StartDate", from, sizeof from);
-    sim_x(r->root, "MessageBody/EndDate", to, sizeof to);
-    sim_x(r->root, "MessageBody/FileCategory", cat, sizeof cat);
-    if (sim_find(env, ins, sym, num, br, NULL, ids, 2) != 1)
-        return info_error(env, r, inst, afi, "SIM0004", "該当者なし / no such insured person",
-                          out);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(env->db, "SELECT pref FROM persons WHERE id=?1", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, ids[0], -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(pref, sizeof pref, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    sim_stamp(today, sim_now_ms());
-    today[8] = '\0';
-    if (!consent_valid(env, ids[0], drug ? "drug" : "checkup") &&
-        !sim_disaster_open(env, pref, today))
-        return info_error(env, r, inst, afi, "SIM0020",
-                          "閲覧同意なし又は期限切れ / no valid consent for this information", out);
-    sim_log("audit: %s information of person %s served to %s", drug ? "drug" : "checkup", ids[0],
-            inst);
     if (strcmp(cat, "1") == 0 || strcmp(cat, "3") == 0) {
         char lines[40][128];
         const char *lp[40];
-        int n = drug ? drug_body(NULL, env, ids[0], from, to, lines, 40)
-                     : checkup_body(NULL, env, ids[0], lines, 40);
+        int n = drug ? drug_body(NULL, env, id, from, to, lines, 40)
+                     : checkup_body(NULL, env, id, lines, 40);
         for (int i = 0; i < n; i++)
             lp[i] = lines[i];
         return sim_pdf(drug ? "Drug information (onshi-sim)" : "Health checkup (onshi-sim)", lp,
@@ -227,15 +198,41 @@ int sim_info(sim_env *env, bool drug, sim_req *r, sim_out *out)
     sim_w_el(&w, "ArbitraryFileIdentifier", afi);
     sim_w_el(&w, "ResultCode", "1");
     sim_w_el(&w, "CharacterCodeIdentifier", env->cp932 ? "1" : "0");
-    qua_inf(&w, env, ids[0], drug);
+    qua_inf(&w, env, id, drug);
     sim_w_end(&w);
     sim_w_start(&w, "MessageBody");
     if (drug)
-        drug_body(&w, env, ids[0], from, to, NULL, 0);
+        drug_body(&w, env, id, from, to, NULL, 0);
     else
-        checkup_body(&w, env, ids[0], NULL, 0);
+        checkup_body(&w, env, id, NULL, 0);
     sim_w_end(&w);
-    return sim_w_finish(&w, env->cp932, &r->fault, out);
+    return sim_w_finish(&w, env->cp932, fault, out);
+}
+
+int sim_info(sim_env *env, bool drug, sim_req *r, sim_out *out)
+{
+    char inst[32], afi[64], ins[32], sym[64], num[64], br[8], from[8], to[8], cat[4];
+    char ids[2][16];
+    xmlNode *h = sim_x_node(r->root, "MessageHeader");
+    sim_x(h, "MedicalInstitutionCode", inst, sizeof inst);
+    sim_x(h, "ArbitraryFileIdentifier", afi, sizeof afi);
+    sim_x(h, "InsurerNumber", ins, sizeof ins);
+    sim_x(h, "InsuranceCardSymbol", sym, sizeof sym);
+    sim_x(h, "InsuredPersonIdentificationNumber", num, sizeof num);
+    sim_x(h, "BranchNumber", br, sizeof br);
+    sim_x(r->root, "MessageBody/StartDate", from, sizeof from);
+    sim_x(r->root, "MessageBody/EndDate", to, sizeof to);
+    sim_x(r->root, "MessageBody/FileCategory", cat, sizeof cat);
+    if (sim_find(env, ins, sym, num, br, NULL, ids, 2) != 1)
+        return info_error(env, r, inst, afi, "SIM0004", "該当者なし / no such insured person",
+                          out);
+    /* Disaster mode does not lift the consent here: it has its own endpoint (disaster.c). */
+    if (!consent_valid(env, ids[0], drug ? "drug" : "checkup"))
+        return info_error(env, r, inst, afi, "SIM0020",
+                          "閲覧同意なし又は期限切れ / no valid consent for this information", out);
+    sim_log("audit: %s information of person %s served to %s", drug ? "drug" : "checkup", ids[0],
+            inst);
+    return sim_info_person(env, drug, ids[0], inst, afi, from, to, cat, &r->fault, out);
 }
 
 /* A one-page PDF 1.4 with Helvetica text lines (ASCII): enough for a viewer and for a

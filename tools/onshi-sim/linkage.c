@@ -148,7 +148,7 @@ static void handle(linkage *lk, seen *s)
     sim_fault f = lk->env->fault;
     sim_out o;
     int64_t t0 = sim_now_ms();
-    int rc = sim_process(lk->env, prefix, data, len, &f, &o, err, sizeof err);
+    int rc = sim_process(lk->env, prefix, data, len, &f, "", &o, err, sizeof err);
     if (f.kind == SIM_FAULT_UNTAKEN) {
         s->ignored = true;
         sim_log("linkage: %s left untaken (fault)", name);

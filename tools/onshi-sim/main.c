@@ -16,7 +16,8 @@ static void usage(FILE *f)
     fputs("usage:\n"
           "  onshi-sim init-db FILE [--persons N]\n"
           "  onshi-sim serve --db FILE --listen 127.0.0.1:PORT --cert CRT --key KEY --client-ca CA\n"
-          "                  [--jpki-ca CRT] [--revoked FILE] [--workers N] [--pidfile F] [COMMON]\n"
+          "                  [--jpki-ca CRT] [--revoked FILE] [--methods 123] [--workers N]\n"
+          "                  [--pidfile F] [COMMON]\n"
           "  onshi-sim linkage --db FILE --dir D [--poll-ms N] [--stay-minutes M | --stay-seconds S]\n"
           "                  [--pidfile F] [--once] [COMMON]\n"
           "  onshi-sim face --db FILE --dir D --person ID [--institution CODE]\n"
@@ -90,6 +91,8 @@ static int common_opt(sim_env *env, args *a, int argc, char **argv, int *i)
         a->srv.workers = (int)strtol(TAKE(), NULL, 10);
     else if (strcmp(o, "--jpki-ca") == 0)
         snprintf(env->jpki_ca, sizeof env->jpki_ca, "%s", TAKE());
+    else if (strcmp(o, "--methods") == 0)
+        snprintf(env->methods, sizeof env->methods, "%s", TAKE());
     else if (strcmp(o, "--revoked") == 0)
         snprintf(env->revoked, sizeof env->revoked, "%s", TAKE());
     else if (strcmp(o, "--encoding") == 0) {
@@ -220,7 +223,7 @@ int main(int argc, char **argv)
         sim_fault f = env.fault;
         rc = 1;
         if (open_db(&env, &a) == 0 && sim_read_file(pos[1], &data, &len, 64u << 20) == 0) {
-            if (sim_process(&env, pos[0], data, len, &f, &o, err, sizeof err) == 0) {
+            if (sim_process(&env, pos[0], data, len, &f, "", &o, err, sizeof err) == 0) {
                 fwrite(o.data, 1, o.len, stdout);
                 sim_out_free(&o);
                 rc = 0;

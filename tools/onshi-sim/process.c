@@ -304,7 +304,7 @@ static int take_fault(sim_req *r, const sim_fault *given)
 }
 
 int sim_process(sim_env *env, const char *prefix, const unsigned char *data, size_t len,
-                sim_fault *fault, sim_out *out, char *err, size_t errn)
+                sim_fault *fault, const char *client, sim_out *out, char *err, size_t errn)
 {
     sim_req r;
     static const char empty[] = "<XmlMsg/>";
@@ -319,6 +319,20 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     take_fault(&r, fault);
     if (fault)
         *fault = r.fault;
+    r.client = client ? client : "";
+    /* The binding asks servers to tie 医療機関コード to the client certificate: a CN that
+     * starts with a 10-digit code must match the request's. */
+    char inst[32] = "";
+    sim_x(r.root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
+    if (!inst[0])
+        sim_x(r.root, "MedicalInstitutionCode", inst, sizeof inst);
+    if (inst[0] && strlen(r.client) >= 10 && strspn(r.client, "0123456789") >= 10 &&
+        strncmp(r.client, inst, 10) != 0) {
+        snprintf(err, errn, "MedicalInstitutionCode %s does not match the client certificate",
+                 inst);
+        sim_req_free(&r);
+        return SIM_E_FORBIDDEN;
+    }
     int rc;
     if (r.fault.kind == SIM_FAULT_SEG9) {
         rc = sim_seg9(env, &r, r.fault.code, "障害試験 / injected failure", out);
@@ -345,8 +359,11 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
         sim_req_free(&r);
         return -1;
     }
-    if (rc != 0)
+    if (rc == 1)
+        snprintf(err, errn, "request refused: an element not allowed in %s", prefix);
+    else if (rc != 0)
         snprintf(err, errn, "internal error while answering %s", prefix);
+    rc = rc ? -1 : 0;
     sim_req_free(&r);
     return rc;
 }

@@ -43,7 +43,8 @@ static const char k_schema[] =
     "CREATE INDEX IF NOT EXISTS checkups_person ON checkups(person_id);"
     "CREATE TABLE IF NOT EXISTS bulk(reception TEXT PRIMARY KEY, prefix TEXT,"
     " institution TEXT, created_ms INT, ready_ms INT, request BLOB);"
-    "CREATE TABLE IF NOT EXISTS challenges(nonce TEXT PRIMARY KEY, expires_ms INT);";
+    "CREATE TABLE IF NOT EXISTS challenges(id TEXT PRIMARY KEY, nonce TEXT, client TEXT,"
+    " institution TEXT, issued_ms INT, expires_ms INT, used INT DEFAULT 0);";
 
 int sim_db_open(sqlite3 **db, const char *path, bool create)
 {

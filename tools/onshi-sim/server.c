@@ -12,6 +12,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_cache.h>
@@ -27,7 +28,8 @@
 #include <unistd.h>
 
 #define MAX_BODY (16u * 1024 * 1024)
-#define IDLE_TIMEOUT_MS 30000
+#define IDLE_TIMEOUT_MS 65000 /* protocol.md: keep idle connections at least 60 s */
+#define READ_SLICE_MS 500
 #define QUEUE_LEN 64
 #define IDEM_SLOTS 64
 
@@ -49,8 +51,9 @@ typedef struct server {
     /* Idempotency-Key → stored response, so a retried POST gets the same answer. */
     pthread_mutex_t ilock;
     struct {
-        char key[80];
-        char path[256];
+        char key[600];          /* client CN + path + Idempotency-Key */
+        unsigned char hash[32]; /* SHA-256 of the request body */
+        bool running;
         sim_out out;
     } idem[IDEM_SLOTS];
     int inext;
@@ -165,7 +168,9 @@ static const char *reason(int st)
     case 200: return "OK";
     case 400: return "Bad Request";
     case 404: return "Not Found";
+    case 403: return "Forbidden";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -187,41 +192,73 @@ static int send_response(mbedtls_ssl_context *ssl, int status, const char *ctype
     return send_len ? ssl_write_all(ssl, body, send_len) : 0;
 }
 
-static bool idem_lookup(server *s, const char *key, const char *path, sim_out *copy)
+/* Idempotency (protocol.md §5): (client, key) → (body hash, response). Returns 0 new (slot
+ * reserved as running), 1 stored answer copied to *copy, 409 conflict. */
+static int idem_begin(server *s, const char *key, const unsigned char hash[32], sim_out *copy)
 {
-    bool hit = false;
+    int rc = 0;
     pthread_mutex_lock(&s->ilock);
-    for (int i = 0; i < IDEM_SLOTS && !hit; i++) {
-        if (s->idem[i].key[0] && strcmp(s->idem[i].key, key) == 0 &&
-            strcmp(s->idem[i].path, path) == 0) {
+    for (int i = 0; i < IDEM_SLOTS; i++) {
+        if (!s->idem[i].key[0] || strcmp(s->idem[i].key, key) != 0)
+            continue;
+        if (memcmp(s->idem[i].hash, hash, 32) != 0 || s->idem[i].running) {
+            rc = 409;
+        } else {
             *copy = s->idem[i].out;
             copy->data = malloc(copy->len ? copy->len : 1);
-            if (copy->data) {
+            rc = copy->data ? 1 : 409;
+            if (copy->data)
                 memcpy(copy->data, s->idem[i].out.data, copy->len);
-                hit = true;
-            }
         }
+        pthread_mutex_unlock(&s->ilock);
+        return rc;
     }
-    pthread_mutex_unlock(&s->ilock);
-    return hit;
-}
-
-static void idem_store(server *s, const char *key, const char *path, const sim_out *o)
-{
-    pthread_mutex_lock(&s->ilock);
     int i = s->inext;
     s->inext = (s->inext + 1) % IDEM_SLOTS;
     sim_out_free(&s->idem[i].out);
-    s->idem[i].out = *o;
-    s->idem[i].out.data = malloc(o->len ? o->len : 1);
-    if (s->idem[i].out.data) {
-        memcpy(s->idem[i].out.data, o->data, o->len);
-        snprintf(s->idem[i].key, sizeof s->idem[i].key, "%s", key);
-        snprintf(s->idem[i].path, sizeof s->idem[i].path, "%s", path);
-    } else {
-        s->idem[i].key[0] = '\0';
+    snprintf(s->idem[i].key, sizeof s->idem[i].key, "%s", key);
+    memcpy(s->idem[i].hash, hash, 32);
+    s->idem[i].running = true;
+    pthread_mutex_unlock(&s->ilock);
+    return 0;
+}
+
+/* Stores the answer (o == NULL: forget the key, e.g. after an injected fault). */
+static void idem_end(server *s, const char *key, const sim_out *o)
+{
+    pthread_mutex_lock(&s->ilock);
+    for (int i = 0; i < IDEM_SLOTS; i++) {
+        if (!s->idem[i].key[0] || strcmp(s->idem[i].key, key) != 0 || !s->idem[i].running)
+            continue;
+        s->idem[i].running = false;
+        s->idem[i].out = o ? *o : (sim_out){0};
+        s->idem[i].out.data = o ? malloc(o->len ? o->len : 1) : NULL;
+        if (s->idem[i].out.data)
+            memcpy(s->idem[i].out.data, o->data, o->len);
+        else
+            s->idem[i].key[0] = '\0';
+        break;
     }
     pthread_mutex_unlock(&s->ilock);
+}
+
+/* Non-2xx answers carry <Error><Code/><Message/></Error> (protocol.md §4). */
+static void error_body(sim_out *o, int status, const char *code, const char *msg)
+{
+    char buf[1024];
+    size_t ml = strcspn(msg, "\n");
+    int n = snprintf(buf, sizeof buf,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+                     "<Message>%.*s</Message></Error>\n", code, (int)(ml > 800 ? 800 : ml), msg);
+    sim_out_free(o);
+    o->data = malloc((size_t)n + 1);
+    if (o->data) {
+        memcpy(o->data, buf, (size_t)n + 1);
+        o->len = (size_t)n;
+    }
+    o->status = status;
+    o->ctype = "application/xml; charset=UTF-8";
+    o->ext = "xml";
 }
 
 /* Serves one parsed request. Returns false when the connection must be dropped. */
@@ -231,27 +268,27 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
     int64_t t0 = sim_now_ms();
     sim_fault f = s->env->fault;
     sim_out o = {0};
-    char err[512] = "";
+    char err[512] = "", ikey[600] = "";
     const char *path = r->url;
     bool keep = http_should_keep_alive(p) != 0;
     sim_fault armed;
     if (sim_fault_take_armed(&armed))
         f = armed;
     if (r->fault[0] && sim_fault_parse(&f, r->fault) != 0) {
-        snprintf(err, sizeof err, "unknown fault '%s'\n", r->fault);
-        o.status = 400;
-    }
-    if (o.status) {
-        /* answered below */
-    } else if (p->method == HTTP_GET && strcmp(path, "/sim/health") == 0) {
-        snprintf(err, sizeof err, "ok\n");
+        snprintf(err, sizeof err, "unknown fault '%s'", r->fault);
+        error_body(&o, 400, "SIM-FAULT", err);
+    } else if (p->method == HTTP_GET &&
+               (strcmp(path, "/oqs/v1/health") == 0 || strcmp(path, "/sim/health") == 0)) {
+        o.data = malloc(3);
+        if (o.data)
+            memcpy(o.data, "ok\n", 3);
+        o.len = o.data ? 3 : 0;
         o.status = 200;
+        o.ctype = "text/plain; charset=UTF-8";
     } else if (p->method != HTTP_POST) {
-        snprintf(err, sizeof err, "only POST is served\n");
-        o.status = 405;
+        error_body(&o, 405, "HTTP405", "only POST is served (GET for health)");
     } else if (r->too_big) {
-        snprintf(err, sizeof err, "body larger than %u bytes\n", MAX_BODY);
-        o.status = 413;
+        error_body(&o, 413, "HTTP413", "request body too large");
     } else if (strcmp(path, "/sim/fault") == 0) {
         /* Control endpoint: "name[=arg] [count]" arms a fault for the next requests. */
         char spec[64] = "";
@@ -261,33 +298,45 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
             sim_fault_parse(&nf, spec) == 0) {
             sim_fault_arm(&nf, count);
             snprintf(err, sizeof err, "armed %s for %d request(s)\n", spec, count);
+            o.data = (unsigned char *)strdup(err);
+            o.len = o.data ? strlen(err) : 0;
             o.status = 200;
+            o.ctype = "text/plain; charset=UTF-8";
         } else {
-            snprintf(err, sizeof err, "usage: POST /sim/fault with body 'name[=arg] [count]'\n");
-            o.status = 400;
+            error_body(&o, 400, "SIM-FAULT", "usage: POST /sim/fault, body 'name[=arg] [count]'");
         }
     } else if (strncmp(path, "/oqs/v1/", 8) == 0 && path[8]) {
         const char *prefix = strcmp(path + 8, "cardauth/challenge") == 0 ? "cardauth-challenge"
                                                                            : path + 8;
-        if (!(r->idem[0] && idem_lookup(s, r->idem, path, &o))) {
-            if (sim_process(s->env, prefix, r->body ? r->body : (const unsigned char *)"",
-                            r->blen, &f, &o, err, sizeof err) != 0) {
-                o.status = strstr(err, "unknown message type") ? 404 : 400;
-                strncat(err, "\n", sizeof err - strlen(err) - 1);
-            } else if (r->idem[0] && f.kind == SIM_FAULT_NONE) {
-                idem_store(s, r->idem, path, &o);
-            }
+        int idem = 0;
+        if (r->idem[0]) {
+            unsigned char hash[32];
+            mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                       r->body ? r->body : (const unsigned char *)"", r->blen, hash);
+            snprintf(ikey, sizeof ikey, "%s|%s|%s", peer, path, r->idem);
+            idem = idem_begin(s, ikey, hash, &o);
+            if (idem == 409)
+                error_body(&o, 409, "HTTP409", "Idempotency-Key reused with another body, or "
+                                               "its first request is still running");
+        }
+        if (idem == 0) {
+            int rc = sim_process(s->env, prefix, r->body ? r->body : (const unsigned char *)"",
+                                 r->blen, &f, peer, &o, err, sizeof err);
+            if (rc == SIM_E_FORBIDDEN)
+                error_body(&o, 403, "HTTP403", err);
+            else if (rc != 0)
+                error_body(&o, strstr(err, "unknown message type") ? 404
+                               : strncmp(err, "internal", 8) == 0 ? 500 : 400,
+                           strstr(err, "unknown message type") ? "HTTP404" : "HTTP400", err);
+            if (ikey[0])
+                idem_end(s, ikey, rc == 0 && f.kind == SIM_FAULT_NONE ? &o : NULL);
         }
     } else {
-        snprintf(err, sizeof err, "no such path\n");
-        o.status = 404;
+        error_body(&o, 404, "HTTP404", "no such path");
     }
     if (f.kind == SIM_FAULT_LATENCY)
         sim_sleep_ms(f.arg);
     bool ok = true;
-    const unsigned char *body = o.data ? o.data : (const unsigned char *)err;
-    size_t blen = o.data ? o.len : strlen(err);
-    const char *ctype = o.data ? o.ctype : "text/plain; charset=UTF-8";
     int status = o.status ? o.status : 200;
     if (f.kind == SIM_FAULT_RESET) {
         /* RST instead of an answer: linger 0, no close_notify. */
@@ -296,20 +345,20 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
         ok = false;
         status = 0;
     } else if (f.kind == SIM_FAULT_HTTP500 || f.kind == SIM_FAULT_HTTP503) {
-        static const char m500[] = "simulated internal error\n", m503[] = "simulated overload\n";
         status = f.kind == SIM_FAULT_HTTP500 ? 500 : 503;
-        const char *m = status == 500 ? m500 : m503;
-        ok = send_response(ssl, status, "text/plain; charset=UTF-8", (const unsigned char *)m,
-                           strlen(m), strlen(m), keep) == 0 && keep;
+        error_body(&o, status, status == 500 ? "HTTP500" : "HTTP503",
+                   status == 500 ? "simulated internal error" : "simulated overload");
+        ok = send_response(ssl, status, o.ctype, o.data, o.len, o.len, keep) == 0 && keep;
     } else if (f.kind == SIM_FAULT_TRUNCATE) {
-        send_response(ssl, status, ctype, body, blen, blen / 2, true);
+        send_response(ssl, status, o.ctype, o.data, o.len, o.len / 2, true);
         ok = false;
     } else {
-        ok = send_response(ssl, status, ctype, body, blen, blen, keep) == 0 && keep;
+        ok = send_response(ssl, status, o.ctype ? o.ctype : "text/plain", o.data, o.len, o.len,
+                           keep) == 0 && keep;
     }
     /* One line per request; no personal data (bodies are never logged). */
     sim_log("https: %s %s %s -> %d %zu bytes %lld ms%s%s", peer, http_method_str(p->method),
-            path, status, blen, (long long)(sim_now_ms() - t0), f.kind ? " fault " : "",
+            path, status, o.len, (long long)(sim_now_ms() - t0), f.kind ? " fault " : "",
             f.kind ? sim_fault_name(f.kind) : "");
     sim_out_free(&o);
     return ok;
@@ -327,7 +376,10 @@ static void serve_conn(server *s, int fd)
         goto out;
     mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
     int rc;
+    int hs_wait = 0;
     while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
+        if (rc == MBEDTLS_ERR_SSL_TIMEOUT && !g_stop && (hs_wait += READ_SLICE_MS) < 30000)
+            continue;
         if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
             char msg[128];
             mbedtls_strerror(rc, msg, sizeof msg);
@@ -360,10 +412,15 @@ static void serve_conn(server *s, int fd)
         http_parser_init(&p, HTTP_REQUEST);
         p.data = &r;
         bool bad = false;
+        int idle = 0;
         while (!r.done && !bad) {
             if (have == 0) {
                 int n = mbedtls_ssl_read(&ssl, buf, sizeof buf);
                 if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+                    continue;
+                /* Reads wait in slices so a stopping server does not hang on idle clients. */
+                if (n == MBEDTLS_ERR_SSL_TIMEOUT && !g_stop &&
+                    (idle += READ_SLICE_MS) < IDLE_TIMEOUT_MS)
                     continue;
                 if (n <= 0) {
                     bad = true;
@@ -447,7 +504,7 @@ static int tls_setup(server *s, const sim_serve_opts *o)
     mbedtls_ssl_conf_rng(&s->conf, locked_rng, s);
     mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&s->conf, &s->client_ca, NULL);
-    mbedtls_ssl_conf_read_timeout(&s->conf, IDLE_TIMEOUT_MS);
+    mbedtls_ssl_conf_read_timeout(&s->conf, READ_SLICE_MS);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     mbedtls_ssl_conf_min_tls_version(&s->conf, MBEDTLS_SSL_VERSION_TLS1_2);
 #else

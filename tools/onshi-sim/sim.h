@@ -81,6 +81,7 @@ typedef struct sim_env {
     char jpki_ca[512];         /* card authentication trust anchor */
     char revoked[512];         /* file of revoked card serials (hex, one per line) */
     long consent_hours;        /* validity of consents given at the reader */
+    char methods[8];           /* IdentityVerificationMethod values allowed ("123") */
     long stay_seconds;         /* linkage: result stay time (ResponseFileStayTime) */
 } sim_env;
 
@@ -96,6 +97,7 @@ typedef struct sim_req {
     xmlDoc *doc;
     xmlNode *root;
     sim_fault fault;
+    const char *client;   /* TLS client certificate CN ("1311234567 Test Clinic"), or "" */
 } sim_req;
 
 /* Output of processing one request. */
@@ -123,7 +125,8 @@ xmlNode *sim_x_next(xmlNode *n, const char *name);  /* next sibling element name
  * "cardauth", "cardauth-challenge", "disaster"). Returns 0 (out filled) or -1 for a
  * file-level error (err: the text of a .err file / HTTP 400 body). */
 int sim_process(sim_env *env, const char *prefix, const unsigned char *data, size_t len,
-                sim_fault *fault, sim_out *out, char *err, size_t errn);
+                sim_fault *fault, const char *client, sim_out *out, char *err, size_t errn);
+#define SIM_E_FORBIDDEN (-2) /* MedicalInstitutionCode does not match the client certificate */
 /* fault: in, the fault of the run or the HTTP request; out, the effective fault (a request may
  * name its own with ArbitraryFileIdentifier "SIMFAULT:name[=arg]"). */
 void sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *info);
@@ -140,6 +143,7 @@ int sim_face_result(sim_env *env, const char *person_id, const char *institution
 
 /* ---- writer helpers (xmlio.c) ------------------------------------------------------------- */
 int sim_w_begin(sim_w *w);
+int sim_w_begin_root(sim_w *w, const char *root, const char *version); /* extension roots */
 void sim_w_el(sim_w *w, const char *name, const char *value);     /* skipped when empty */
 void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...);
 void sim_w_start(sim_w *w, const char *name);
@@ -171,6 +175,9 @@ int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out
 
 /* ---- info (info.c): drug / checkup, PDF ------------------------------------------------- */
 int sim_info(sim_env *env, bool drug, sim_req *r, sim_out *out);
+int sim_info_person(sim_env *env, bool drug, const char *id, const char *inst, const char *afi,
+                    const char *from, const char *to, const char *cat, const sim_fault *fault,
+                    sim_out *out);
 int sim_pdf(const char *title, const char *const *lines, int n, sim_out *out);
 
 /* ---- card authentication / disaster (cardauth.c, disaster.c) ----------------------------- */

@@ -42,6 +42,7 @@ void sim_env_init(sim_env *env)
     pthread_mutex_init(&env->lock, NULL);
     env->bulk_delay_ms = 2000;
     env->consent_hours = 24;
+    snprintf(env->methods, sizeof env->methods, "123");
     env->stay_seconds = 1440L * 60;
 }
 

@@ -130,7 +130,9 @@ int sim_req_parse(sim_req *r, const unsigned char *data, size_t len, char *err, 
         return -1;
     }
     r->root = xmlDocGetRootElement(r->doc);
-    if (!r->root || strcmp((const char *)r->root->name, "XmlMsg") != 0) {
+    /* XmlMsg, or a root of libonshi's HTTPS extensions (OnshiCardAuthChallengeRequest). */
+    if (!r->root || (strcmp((const char *)r->root->name, "XmlMsg") != 0 &&
+                     strncmp((const char *)r->root->name, "Onshi", 5) != 0)) {
         snprintf(err, errn, "root element is not XmlMsg");
         sim_req_free(r);
         return -1;
@@ -205,6 +207,11 @@ bool sim_x(xmlNode *base, const char *path, char *out, size_t n)
 
 int sim_w_begin(sim_w *w)
 {
+    return sim_w_begin_root(w, "XmlMsg", NULL);
+}
+
+int sim_w_begin_root(sim_w *w, const char *root, const char *version)
+{
     w->buf = xmlBufferCreate();
     w->w = w->buf ? xmlNewTextWriterMemory(w->buf, 0) : NULL;
     if (!w->w) {
@@ -214,7 +221,9 @@ int sim_w_begin(sim_w *w)
     xmlTextWriterSetIndent(w->w, 1);
     xmlTextWriterSetIndentString(w->w, BAD_CAST "  ");
     xmlTextWriterStartDocument(w->w, "1.0", "UTF-8", "no");
-    xmlTextWriterStartElement(w->w, BAD_CAST "XmlMsg");
+    xmlTextWriterStartElement(w->w, BAD_CAST root);
+    if (version)
+        xmlTextWriterWriteAttribute(w->w, BAD_CAST "version", BAD_CAST version);
     return 0;
 }
 
