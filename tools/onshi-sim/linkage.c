@@ -240,6 +240,7 @@ static void scan(linkage *lk)
             /* First sight: remember the size; answer when it is unchanged at the next scan. */
             if (!free_slot)
                 continue;
+            memset(free_slot, 0, sizeof *free_slot);
             snprintf(free_slot->name, sizeof free_slot->name, "%s", e->d_name);
             free_slot->size = st.st_size;
             free_slot->live = true;
@@ -251,7 +252,8 @@ static void scan(linkage *lk)
             continue;
         }
         handle(lk, s);
-        s->name[0] = '\0';
+        if (!s->ignored)
+            memset(s, 0, sizeof *s); /* answered: the slot is free again */
     }
     closedir(d);
     for (int i = 0; i < MAX_SEEN; i++)
