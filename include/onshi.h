@@ -564,6 +564,466 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
  */
 ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len);
 
+/* ==== codec: message objects, fields, code tables, XML and JSON ==== */
+
+/*
+ * A decoded or built message is an opaque onshi_msg: its type (ONSHI_MSG_*), a header
+ * group (MessageHeader) and a body group (MessageBody). Repeated structures
+ * (ResultOfQualificationConfirmation, BulkConfirmUnit, MedicalTicketInfo, ...) are groups
+ * reached by iteration. Values are read and written by numbered field id (ONSHI_F_*), which
+ * names one XML element inside one kind of group (ONSHI_G_*). Field and group ids are never
+ * reused; docs/codec.md lists every one with its element name, format and code table.
+ * Groups are borrowed views: they live as long as the message (or, for a streaming bulk
+ * reader, until the next unit). One message is used by one thread at a time.
+ */
+
+/** A message: type, header, body. */
+typedef struct onshi_msg onshi_msg;
+/** A group of fields inside a message (MessageHeader, one ResultOfQualificationConfirmation...). */
+typedef struct onshi_group onshi_group;
+/** A streaming reader of bulk results (OQSmu*02res): one BulkConfirmUnit at a time. */
+typedef struct onshi_bulk_reader onshi_bulk_reader;
+
+/* Group kinds (ONSHI_G_*). */
+#define ONSHI_G_HEADER            1  /**< MessageHeader */
+#define ONSHI_G_BODY              2  /**< MessageBody */
+#define ONSHI_G_SEARCH            3  /**< QualificationConfirmSearchInfo (request, echo) */
+#define ONSHI_G_RESULT            4  /**< ResultOfQualificationConfirmation (per person) */
+#define ONSHI_G_ELDERLY           5  /**< ElderlyRecipientCertificateInfo 高齢受給者証 */
+#define ONSHI_G_LIMIT             6  /**< LimitApplicationCertificateRelatedInfo 限度額適用認定証 */
+#define ONSHI_G_DISEASE           7  /**< SpecificDiseasesCertificateInfo 特定疾病療養受療証 */
+#define ONSHI_G_TICKET            8  /**< MedicalTicketInfo 医療券・調剤券 (医療扶助) */
+#define ONSHI_G_BULK_UNIT         9  /**< BulkConfirmUnit (bulk result, one person) */
+#define ONSHI_G_REFNUM            10 /**< ReferenceNumberRegistrationInfo 照会番号登録 */
+#define ONSHI_G_DRUG_PATIENT      11 /**< QuaInf (drug result header) */
+#define ONSHI_G_DRUG_MONTH        12 /**< MeTrMonthInf / CzDiMonthInf / ShPrMonthInf */
+#define ONSHI_G_DRUG_DATE         13 /**< DiDateInf / CzDiDateInf / ShPrDateInf */
+#define ONSHI_G_DRUG              14 /**< DrugInf / CzDrugInf / ShDrugInf */
+#define ONSHI_G_CHECKUP_PATIENT   15 /**< QualificationsInfo (checkup result header) */
+#define ONSHI_G_CHECKUP           16 /**< SpecificHealthCheckupInfo 特定健診 (one check-up) */
+#define ONSHI_G_CHECKUP_ITEM      17 /**< HealthCheckupResultAndQuestionInfo (one item) */
+
+/* Field ids (ONSHI_F_*): the element name follows each; the group is in the id's block. */
+/* MessageHeader */
+#define ONSHI_F_PROCESS_EXECUTION_TIME          100 /**< ProcessExecutionTime (14 digits) */
+#define ONSHI_F_QUALIFICATION_CONFIRMATION_DATE 101 /**< QualificationConfirmationDate */
+#define ONSHI_F_MEDICAL_INSTITUTION_CODE        102 /**< MedicalInstitutionCode (10 digits) */
+#define ONSHI_F_HDR_INSURER_NUMBER              103 /**< InsurerNumber (drug/checkup request) */
+#define ONSHI_F_HDR_INSURANCE_CARD_SYMBOL       104 /**< InsuranceCardSymbol */
+#define ONSHI_F_HDR_INSURED_PERSON_ID_NUMBER    105 /**< InsuredPersonIdentificationNumber */
+#define ONSHI_F_HDR_BRANCH_NUMBER               106 /**< BranchNumber */
+#define ONSHI_F_ARBITRARY_FILE_IDENTIFIER       107 /**< ArbitraryFileIdentifier (<= 50) */
+#define ONSHI_F_REFERENCE_CLASSIFICATION        108 /**< ReferenceClassification OQSCD002 */
+#define ONSHI_F_HDR_RECEPTION_NUMBER            109 /**< ReceptionNumber (bulk 02res) */
+#define ONSHI_F_SEGMENT_OF_RESULT               110 /**< SegmentOfResult OQSCD003 */
+#define ONSHI_F_ERROR_CODE                      111 /**< ErrorCode */
+#define ONSHI_F_ERROR_MESSAGE                   112 /**< ErrorMessage */
+#define ONSHI_F_NUMBER_OF_PROCESSING_RESULT     113 /**< NumberOfProcessingResult */
+#define ONSHI_F_NUMBER_OF_NORMAL_PROCESSING     114 /**< NumberOfNormalProcessing */
+#define ONSHI_F_NUMBER_OF_ERROR                 115 /**< NumberOfError */
+#define ONSHI_F_CHARACTER_CODE_IDENTIFIER       116 /**< CharacterCodeIdentifier OQSCD005 */
+#define ONSHI_F_RESULT_CODE                     117 /**< ResultCode (drug/checkup results) */
+#define ONSHI_F_MESSAGE_CONTENTS                118 /**< MessageContents (drug/checkup results) */
+#define ONSHI_F_QUALIFICATION_CONFIRMATION_KEY  119 /**< QualificationConfirmationKey (face) */
+/* MessageBody */
+#define ONSHI_F_BODY_PRESCRIPTION_ISSUE_SELECT  200 /**< PrescriptionIssueSelect OQSCD017 */
+#define ONSHI_F_PROCESSING_RESULT_STATUS        201 /**< ProcessingResultStatus OQSCD004 */
+#define ONSHI_F_PROCESSING_RESULT_CODE          202 /**< ProcessingResultCode */
+#define ONSHI_F_PROCESSING_RESULT_MESSAGE       203 /**< ProcessingResultMessage */
+#define ONSHI_F_QUALIFICATION_VALIDITY          204 /**< QualificationValidity OQSCD006 */
+#define ONSHI_F_RECEPTION_NUMBER                205 /**< ReceptionNumber */
+#define ONSHI_F_RECEPTION_DATE_TIME             206 /**< ReceptionDateTime (14 digits) */
+#define ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH    207 /**< MedicalTreatmentMonth (YYYYMM, OQSmutic) */
+#define ONSHI_F_START_DATE                      208 /**< StartDate (YYYYMM, drug request) */
+#define ONSHI_F_END_DATE                        209 /**< EndDate (YYYYMM, drug request) */
+#define ONSHI_F_FILE_CATEGORY                   210 /**< FileCategory (1 PDF, 2 XML, ...) */
+#define ONSHI_F_PR_DI_INF_CLASSIFICATION        211 /**< PrDiInfClassification */
+#define ONSHI_F_BODY_MEDICAL_TREATMENT_FLAG     212 /**< MedicalTreatmentFlag OQSCD028 */
+#define ONSHI_F_BODY_REFERENCE_NUMBER           213 /**< ReferenceNumber (OQSsiimm01res) */
+/* QualificationConfirmSearchInfo */
+#define ONSHI_F_SEARCH_INSURER_NUMBER           300 /**< InsurerNumber (8, space-padded) */
+#define ONSHI_F_SEARCH_INSURED_CARD_SYMBOL      301 /**< InsuredCardSymbol (<= 20) */
+#define ONSHI_F_SEARCH_INSURED_ID_NUMBER        302 /**< InsuredIdentificationNumber (<= 20) */
+#define ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER    303 /**< InsuredBranchNumber (2 digits) */
+#define ONSHI_F_SEARCH_BIRTHDATE                304 /**< Birthdate */
+#define ONSHI_F_SEARCH_LIMIT_CONS_FLG           305 /**< LimitApplicationCertificateRelatedConsFlg */
+#define ONSHI_F_SEARCH_ARBITRARY_IDENTIFIER     306 /**< ArbitraryIdentifier */
+#define ONSHI_F_CONSENT_DATE_FROM               307 /**< ConsentDateFrom */
+#define ONSHI_F_CONSENT_DATE_TO                 308 /**< ConsentDateTo */
+#define ONSHI_F_EXAMINATION_DATE_FROM           309 /**< ExaminationDateFrom */
+#define ONSHI_F_EXAMINATION_DATE_TO             310 /**< ExaminationDateTo */
+#define ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG   311 /**< MedicalTreatmentFlag OQSCD028 */
+/* ResultOfQualificationConfirmation */
+#define ONSHI_F_INSURED_CARD_CLASSIFICATION     400 /**< InsuredCardClassification OQSCD010 */
+#define ONSHI_F_INSURER_NUMBER                  401 /**< InsurerNumber */
+#define ONSHI_F_INSURED_CARD_SYMBOL             402 /**< InsuredCardSymbol */
+#define ONSHI_F_INSURED_ID_NUMBER               403 /**< InsuredIdentificationNumber */
+#define ONSHI_F_INSURED_BRANCH_NUMBER           404 /**< InsuredBranchNumber */
+#define ONSHI_F_PUBLIC_EXPENSE_NUMBER           405 /**< PublicExpenseNumber 公費負担者番号 */
+#define ONSHI_F_BENEFICIARY_NUMBER              406 /**< BeneficiaryNumber 受給者番号 */
+#define ONSHI_F_PERSONAL_FAMILY_CLASSIFICATION  407 /**< PersonalFamilyClassification OQSCD009 */
+#define ONSHI_F_INSURED_NAME                    408 /**< InsuredName 被保険者氏名 */
+#define ONSHI_F_NAME                            409 /**< Name 氏名 */
+#define ONSHI_F_NAME_OF_OTHER                   410 /**< NameOfOther 通称 */
+#define ONSHI_F_NAME_KANA                       411 /**< NameKana (half-width kana) */
+#define ONSHI_F_NAME_OF_OTHER_KANA              412 /**< NameOfOtherKana */
+#define ONSHI_F_SEX1                            413 /**< Sex1 OQSCD007 */
+#define ONSHI_F_SEX2                            414 /**< Sex2 OQSCD007 */
+#define ONSHI_F_BIRTHDATE                       415 /**< Birthdate */
+#define ONSHI_F_ADDRESS                         416 /**< Address */
+#define ONSHI_F_POST_NUMBER                     417 /**< PostNumber */
+#define ONSHI_F_QUALIFICATION_DATE              418 /**< QualificationDate */
+#define ONSHI_F_DISQUALIFICATION_DATE           419 /**< DisqualificationDate */
+#define ONSHI_F_INSURED_CERT_ISSUANCE_DATE      420 /**< InsuredCertificateIssuanceDate */
+#define ONSHI_F_INSURED_CARD_VALID_DATE         421 /**< InsuredCardValidDate */
+#define ONSHI_F_INSURED_CARD_EXPIRATION_DATE    422 /**< InsuredCardExpirationDate */
+#define ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO   423 /**< InsuredPartialContributionRatio */
+#define ONSHI_F_PRESCHOOL_CLASSIFICATION        424 /**< PreschoolClassification OQSCD015 */
+#define ONSHI_F_REASON_OF_LOSS                  425 /**< ReasonOfLoss OQSCD008 */
+#define ONSHI_F_INSURER_NAME                    426 /**< InsurerName */
+#define ONSHI_F_WELFARE_OFFICE_NAME             427 /**< WelfareOfficeName 福祉事務所 */
+#define ONSHI_F_LIMIT_CONS_FLG                  428 /**< LimitApplicationCertificateRelatedConsFlg */
+#define ONSHI_F_LIMIT_CONS_TIME                 429 /**< LimitApplicationCertificateRelatedConsTime */
+#define ONSHI_F_SPECIFIC_DISEASES_CONS_FLG      430 /**< SpecificDiseasesCertificateRelatedConsFlg */
+#define ONSHI_F_SPECIFIC_DISEASES_CONS_TIME     431 /**< SpecificDiseasesCertificateRelatedConsTime */
+#define ONSHI_F_CHECKUPS_CONS_FLG               432 /**< SpecificHealthCheckupsInfoConsFlg */
+#define ONSHI_F_CHECKUPS_CONS_TIME              433 /**< SpecificHealthCheckupsInfoConsTime */
+#define ONSHI_F_CHECKUPS_AVAILABLE_TIME         434 /**< SpecificHealthCheckupsInfoAvailableTime */
+#define ONSHI_F_PHARMACISTS_CONS_FLG            435 /**< PharmacistsInfoConsFlg */
+#define ONSHI_F_PHARMACISTS_CONS_TIME           436 /**< PharmacistsInfoConsTime */
+#define ONSHI_F_PHARMACISTS_AVAILABLE_TIME      437 /**< PharmacistsInfoAvailableTime */
+#define ONSHI_F_DIAGNOSIS_CONS_FLG              438 /**< DiagnosisInfoConsFlg */
+#define ONSHI_F_DIAGNOSIS_CONS_TIME             439 /**< DiagnosisInfoConsTime */
+#define ONSHI_F_DIAGNOSIS_AVAILABLE_TIME        440 /**< DiagnosisInfoAvailableTime */
+#define ONSHI_F_OPERATION_CONS_FLG              441 /**< OperationInfoConsFlg */
+#define ONSHI_F_OPERATION_CONS_TIME             442 /**< OperationInfoConsTime */
+#define ONSHI_F_OPERATION_AVAILABLE_TIME        443 /**< OperationInfoAvailableTime */
+#define ONSHI_F_ARBITRARY_IDENTIFIER            444 /**< ArbitraryIdentifier */
+#define ONSHI_F_REFERENCE_NUMBER                445 /**< ReferenceNumber 照会番号 (<= 50) */
+#define ONSHI_F_PRESCRIPTION_ISSUE_SELECT       446 /**< PrescriptionIssueSelect (per person) */
+#define ONSHI_F_LIMIT_CHANGED                   447 /**< LimitApplicationCertificateChanged OQSCD014 */
+/* ElderlyRecipientCertificateInfo */
+#define ONSHI_F_ELDERLY_CERT_DATE               500 /**< ElderlyRecipientCertificateDate */
+#define ONSHI_F_ELDERLY_VALID_START_DATE        501 /**< ElderlyRecipientValidStartDate */
+#define ONSHI_F_ELDERLY_VALID_END_DATE          502 /**< ElderlyRecipientValidEndDate */
+#define ONSHI_F_ELDERLY_CONTRIB_RATIO           503 /**< ElderlyRecipientContributionRatio */
+/* LimitApplicationCertificateRelatedInfo */
+#define ONSHI_F_LIMIT_CLASSIFICATION            550 /**< …Classification OQSCD011 */
+#define ONSHI_F_LIMIT_CLASSIFICATION_FLAG       551 /**< …ClassificationFlag OQSCD012 適用区分 */
+#define ONSHI_F_LIMIT_CERT_DATE                 552 /**< LimitApplicationCertificateDate */
+#define ONSHI_F_LIMIT_VALID_START_DATE          553 /**< …ValidStartDate */
+#define ONSHI_F_LIMIT_VALID_END_DATE            554 /**< …ValidEndDate */
+#define ONSHI_F_LIMIT_LONG_TERM_DATE            555 /**< …LongTermDate 長期入院該当 */
+/* SpecificDiseasesCertificateInfo */
+#define ONSHI_F_DISEASE_CATEGORY                600 /**< SpecificDiseasesDiseaseCategory OQSCD013 */
+#define ONSHI_F_DISEASE_CERT_DATE               601 /**< SpecificDiseasesCertificateDate */
+#define ONSHI_F_DISEASE_VALID_START_DATE        602 /**< SpecificDiseasesValidStartDate */
+#define ONSHI_F_DISEASE_VALID_END_DATE          603 /**< SpecificDiseasesValidEndDate */
+#define ONSHI_F_DISEASE_SELF_PAY                604 /**< SpecificDiseasesSelfPay */
+/* MedicalTicketInfo */
+#define ONSHI_F_TICKET_TYPE                     650 /**< TicketType OQSCD018 */
+#define ONSHI_F_TICKET_VALID_DATE               651 /**< MedicalTicketValidDate */
+#define ONSHI_F_TICKET_EXPIRATION_DATE          652 /**< MedicalTicketExpirationDate */
+#define ONSHI_F_TICKET_ISSUE_NUMBER             653 /**< IssueNumber */
+#define ONSHI_F_TICKET_TREATMENT_MONTH          654 /**< MedicalTreatmentMonth (YYYYMM) */
+#define ONSHI_F_DESIGNATED_INSTITUTION_CODE     655 /**< DesignatedMedicalInstitutionCode */
+#define ONSHI_F_DESIGNATED_INSTITUTION_FLAG     656 /**< DesignatedMedicalInstitutionFlag OQSCD026 */
+#define ONSHI_F_DESIGNATED_INSTITUTION_NAME     657 /**< DesignatedMedicalInstitutionName */
+#define ONSHI_F_PRESCRIPTION_ISSUER_CODE        658 /**< PrescriptionIssuerMedicalInstitutionCode */
+#define ONSHI_F_PRESCRIPTION_ISSUER_NAME        659 /**< PrescriptionIssuerMedicalInstitutionName */
+#define ONSHI_F_INJURY_NAME1                    660 /**< InjuryName1 */
+#define ONSHI_F_INJURY_NAME2                    661 /**< InjuryName2 */
+#define ONSHI_F_INJURY_NAME3                    662 /**< InjuryName3 */
+#define ONSHI_F_MEDICAL_TREATMENT_TYPE          663 /**< MedicalTreatmentType OQSCD019 */
+#define ONSHI_F_SELF_PAY_AMOUNT                 664 /**< SelfPayAmount */
+#define ONSHI_F_DISTRICT_CONTACT_NAME           665 /**< DistrictContactName */
+#define ONSHI_F_HANDLING_CONTACT_NAME           666 /**< HandlingContactName */
+#define ONSHI_F_SINGLE_OR_COMBINED_USE          667 /**< SingleOrCombinedUse OQSCD020 */
+#define ONSHI_F_STATUS_OF_SOCIAL_INSURANCE      668 /**< StatusOfSocialInsurance OQSCD021 */
+#define ONSHI_F_CONSISTENCY_FLAG                669 /**< ConsistencyFlag OQSCD022 */
+#define ONSHI_F_STATUS_OF_INFECTION             670 /**< StatusOfInfecton (sic) OQSCD023 */
+#define ONSHI_F_STATUS_OF_ELDERLY_MEDICAL_CARE  671 /**< StatusOfElderlyMedicalCare OQSCD024 */
+#define ONSHI_F_STATUS_OF_PREFECTURAL_EXPENSES  672 /**< StatusOfPrefecturalExpenses OQSCD025 */
+#define ONSHI_F_REMARKS1                        673 /**< Remarks1 */
+#define ONSHI_F_REMARKS2                        674 /**< Remarks2 */
+#define ONSHI_F_REMARKS3                        675 /**< Remarks3 */
+/* BulkConfirmUnit */
+#define ONSHI_F_UNIT_PROCESSING_RESULT_STATUS   700 /**< ProcessingResultStatus OQSCD004 */
+#define ONSHI_F_UNIT_PROCESSING_RESULT_CODE     701 /**< ProcessingResultCode */
+#define ONSHI_F_UNIT_PROCESSING_RESULT_MESSAGE  702 /**< ProcessingResultMessage */
+#define ONSHI_F_UNIT_QUALIFICATION_VALIDITY     703 /**< QualificationValidity OQSCD006 */
+#define ONSHI_F_UNIT_REFERENCE_NUMBER           704 /**< ReferenceNumber */
+/* ReferenceNumberRegistrationInfo */
+#define ONSHI_F_REG_REFERENCE_NUMBER            750 /**< ReferenceNumber (<= 50) */
+#define ONSHI_F_REG_INSURER_NUMBER              751 /**< InsurerNumber */
+#define ONSHI_F_REG_INSURED_CARD_SYMBOL         752 /**< InsuredCardSymbol */
+#define ONSHI_F_REG_INSURED_ID_NUMBER           753 /**< InsuredIdentificationNumber */
+#define ONSHI_F_REG_INSURED_BRANCH_NUMBER       754 /**< InsuredBranchNumber */
+/* QuaInf (drug result) */
+#define ONSHI_F_DRUG_PATIENT_NAME               800 /**< Name */
+#define ONSHI_F_DRUG_PATIENT_KANA_NAME          801 /**< KanaName */
+#define ONSHI_F_DRUG_PATIENT_BIRTH              802 /**< Birth */
+#define ONSHI_F_DRUG_PATIENT_GENDER             803 /**< AdmGendCode */
+/* drug month (MeTr… receipt / CzDi… dispensing / ShPr… e-prescription: same field ids) */
+#define ONSHI_F_DRUG_MONTH_ORG                  820 /**< DiOrg / CzDiOrg / ShPrOrg */
+#define ONSHI_F_DRUG_MONTH_DI_INSTITUTION_CODE  821 /**< MeTrDiHCd / CzMeTrDiHCd / ShMeTrDiHCd */
+#define ONSHI_F_DRUG_MONTH_PHARMACY_CODE        822 /**< PrlsHCd / CzPrlsHCd / ShPrHCd */
+#define ONSHI_F_DRUG_MONTH_DI_INSTITUTION_NAME  823 /**< MeTrDiHNm / CzMeTrDiHNm / ShMeTrDiHNm */
+#define ONSHI_F_DRUG_MONTH_MONTH                824 /**< MeTrMonth / CzDiMonth / ShPrMonth */
+#define ONSHI_F_DRUG_MONTH_PHARMACY_NAME        825 /**< PrlsHNm / CzPrlsHNm / ShPrHNm */
+#define ONSHI_F_DRUG_MONTH_ISSUER_ORG           826 /**< PrIsOrg / CzPrIsOrg / ShPrIsOrg */
+#define ONSHI_F_DRUG_MONTH_CLASS                827 /**< InOut / CzPrCl / ShPrCl */
+/* drug date */
+#define ONSHI_F_DRUG_DATE_DI_DATE               840 /**< DiDate / CzDiDate / ShPrDate */
+#define ONSHI_F_DRUG_DATE_PR_DATE               841 /**< PrDate / CzPrDate */
+/* drug */
+#define ONSHI_F_DRUG_CODE                       860 /**< DrugC / CzDrugC / ShDrugC */
+#define ONSHI_F_DRUG_NAME                       861 /**< DrugN / CzDrugN / ShDrugN */
+#define ONSHI_F_DRUG_QUANTITY                   862 /**< Qua1 / CzQua1 / ShQua1 */
+#define ONSHI_F_DRUG_UNIT                       863 /**< Unit / CzUnit / ShUnit */
+#define ONSHI_F_DRUG_USAGE                      864 /**< UsageN / CzUsageN / ShUsageN */
+#define ONSHI_F_DRUG_SPECIAL_INSTRUCTION        865 /**< SpInst / CzSpInst / ShSpInst */
+#define ONSHI_F_DRUG_TIMES                      866 /**< Times / CzTimes / ShTimes */
+#define ONSHI_F_DRUG_INGREDIENT                 867 /**< IngreN / CzIngreN / ShIngreN */
+#define ONSHI_F_DRUG_USAGE_CLASS                868 /**< MeTrIdCl / CzUsageCl / ShUsageCl */
+/* QualificationsInfo (checkup result) */
+#define ONSHI_F_CHECKUP_PATIENT_NAME            900 /**< Name */
+#define ONSHI_F_CHECKUP_PATIENT_KANA_NAME       901 /**< KanasName */
+#define ONSHI_F_CHECKUP_PATIENT_BIRTHDAY        902 /**< Birthday */
+#define ONSHI_F_CHECKUP_PATIENT_GENDER          903 /**< AdministrativeGenderCode */
+/* SpecificHealthCheckupInfo / HealthCheckupResultAndQuestionInfo */
+#define ONSHI_F_CHECKUP_EFFECTIVE_TIME          920 /**< EffectiveTime */
+#define ONSHI_F_CHECKUP_ITEM_CODE               940 /**< ItemCode */
+#define ONSHI_F_CHECKUP_ITEM_NAME               941 /**< ItemName */
+#define ONSHI_F_CHECKUP_DATA_TYPE               942 /**< DataType */
+#define ONSHI_F_CHECKUP_DATA_VALUE              943 /**< DataValue */
+#define ONSHI_F_CHECKUP_UNIT                    944 /**< Unit */
+#define ONSHI_F_CHECKUP_OID                     945 /**< Oid */
+#define ONSHI_F_CHECKUP_DATA_VALUE_NAME         946 /**< DataValueName */
+
+/* Kinds of per-field warnings found while decoding (never fatal). */
+#define ONSHI_WARN_REPLACEMENT_CHAR 1 /**< ● or 〓: the system could not show a character */
+#define ONSHI_WARN_NOT_JIS_X0208    2 /**< a character outside JIS X 0208 levels 1-2 (德, 髙, ①) */
+#define ONSHI_WARN_UNKNOWN_CODE     3 /**< a code value not (yet) in its OQSCD table: kept */
+#define ONSHI_WARN_FORMAT           4 /**< a value does not have its documented format: kept */
+#define ONSHI_WARN_ENCODING_HINT    5 /**< CharacterCodeIdentifier disagrees with the bytes */
+
+/**
+ * Decode an XML message from memory.
+ * @param out   receives the message; free it with onshi_msg_free()
+ * @param type  ONSHI_MSG_* if known (from the file name), or 0 to guess from the content
+ * @param data  the file's bytes (UTF-8 or Shift_JIS/CP932 per BOM, declaration or
+ *              CharacterCodeIdentifier); not kept after the call
+ * @return ONSHI_OK; ONSHI_E_XML_MALFORMED, ONSHI_E_XML_DTD, ONSHI_E_XML_TOO_LARGE,
+ *         ONSHI_E_XML_TOO_DEEP, ONSHI_E_ENCODING, ONSHI_E_ENCODING_MISMATCH (detail names
+ *         the line or byte offset), ONSHI_E_UNKNOWN_MESSAGE, ONSHI_E_NOMEM, ONSHI_E_INVALID_ARG.
+ * Unknown code values, unknown elements and suspicious characters are kept and reported as
+ * warnings (onshi_msg_warning_at). Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_decode(onshi_ctx *ctx, onshi_msg **out, int type,
+                                          const void *data, size_t len);
+
+/**
+ * Decode a file; the type comes from the file-name prefix (or the content). A PDF result
+ * (YZK/TKK) is kept as bytes (onshi_msg_attachment); a `.err` file's text likewise.
+ * @return as onshi_msg_decode(), plus ONSHI_E_IO. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_ctx *ctx, onshi_msg **out,
+                                               const char *path);
+
+/**
+ * Create an empty message to build (a request, or a result for a simulator).
+ * @return ONSHI_OK, ONSHI_E_UNKNOWN_MESSAGE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_new(onshi_msg **out, int type);
+
+/** Free a message and its groups. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_msg_free(onshi_msg *msg);
+
+/** The message type (ONSHI_MSG_*). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_msg_type(const onshi_msg *msg);
+
+/** The MessageHeader group (never NULL for a valid msg); borrowed for the message's life. @since 0.1.0 */
+ONSHI_API onshi_group *ONSHI_CALL onshi_msg_header(onshi_msg *msg);
+
+/** The MessageBody group; borrowed for the message's life. @since 0.1.0 */
+ONSHI_API onshi_group *ONSHI_CALL onshi_msg_body(onshi_msg *msg);
+
+/**
+ * Bytes kept as they came: a PDF result or the text of a `.err` file (converted to UTF-8).
+ * @param data,len  out (NULL, 0 when the message has none); borrowed for the message's life
+ * @param filename  out, may be NULL: the base name of the file, or NULL
+ * @return ONSHI_OK or ONSHI_E_NOT_FOUND. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_attachment(const onshi_msg *msg, const unsigned char **data,
+                                              size_t *len, const char **filename);
+
+/** Number of warnings found while decoding. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_msg_warning_count(const onshi_msg *msg);
+
+/**
+ * One warning.
+ * @param kind     out ONSHI_WARN_*; may be NULL
+ * @param path     out: element path ("MessageBody/ResultList/ResultOfQualificationConfirmation[0]/Name"); may be NULL
+ * @param text     out: English description naming the character (U+5FB7 德) or value; may be NULL
+ * Strings are borrowed for the message's life. @return ONSHI_OK or ONSHI_E_NOT_FOUND. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_warning_at(const onshi_msg *msg, size_t i, int *kind,
+                                              const char **path, const char **text);
+
+/** The kind of a group (ONSHI_G_*), or 0 for NULL. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_group_kind(const onshi_group *g);
+
+/**
+ * Number of child groups of a kind (e.g. ONSHI_G_RESULT inside the body, through ResultList).
+ * @return the count (0 when none or not allowed there). @since 0.1.0
+ */
+ONSHI_API size_t ONSHI_CALL onshi_group_count(const onshi_group *g, int kind);
+
+/**
+ * The i-th child group of a kind; borrowed for the life of the message (or bulk unit).
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_at(onshi_group *g, int kind, size_t i, onshi_group **out);
+
+/**
+ * A field's value as a UTF-8 string (insurer numbers without their padding).
+ * @param out  borrowed for the life of the message (or until the field is set again)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (absent), ONSHI_E_FIELD_ID (field not in this group).
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_get_str(const onshi_group *g, int field, const char **out);
+
+/**
+ * A numeric field (code, count, ratio, amount) as an integer.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_FIELD_ID, ONSHI_E_FIELD_FORMAT (not digits).
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_get_int(const onshi_group *g, int field, int64_t *out);
+
+/**
+ * The label of a code field's value: Japanese (ja non-zero) or English.
+ * @param out  static string
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (absent), ONSHI_E_FIELD_ID, ONSHI_E_CODE_VALUE (value not
+ *         in the table: the raw value stays readable with onshi_group_get_str). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_get_label(const onshi_group *g, int field, int ja,
+                                               const char **out);
+
+/**
+ * Set (copying value) or with NULL remove a field. Only the format that can be judged
+ * without context is checked here (kind, length); onshi_msg_encode() validates fully.
+ * @return ONSHI_OK, ONSHI_E_FIELD_ID, ONSHI_E_FIELD_FORMAT, ONSHI_E_FIELD_LENGTH, ONSHI_E_NOMEM.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_set_str(onshi_group *g, int field, const char *value);
+
+/**
+ * Append a child group of a kind (e.g. one QualificationConfirmSearchInfo to the body).
+ * @param out  receives the new group, borrowed for the message's life; may be NULL
+ * @return ONSHI_OK, ONSHI_E_FIELD_ID (kind not allowed there), ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_group_add(onshi_group *g, int kind, onshi_group **out);
+
+/**
+ * Validate and write a message as XML in the documented element order, in the encoding of
+ * ONSHI_OPT_REQUEST_ENCODING (UTF-8, or CP932 declared "Shift_JIS"). Insurer numbers are
+ * written as 8 characters, right-aligned and space-padded.
+ * @param out  receives the file's bytes (a NUL follows them, not counted); free with onshi_buf_free()
+ * @return ONSHI_OK; ONSHI_E_FIELD_MISSING, ONSHI_E_FIELD_FORMAT, ONSHI_E_FIELD_LENGTH,
+ *         ONSHI_E_CHECK_DIGIT, ONSHI_E_CODE_VALUE (the detail names the field),
+ *         ONSHI_E_UNENCODABLE (names the field and the character), ONSHI_E_NOMEM.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_encode(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out);
+
+/**
+ * Validate a message as onshi_msg_encode() would (layout of the request type, mandatory
+ * fields, formats, lengths, code values, check digits) without writing it; a simulator uses it
+ * on decoded requests. @return as onshi_msg_encode(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_validate(onshi_ctx *ctx, const onshi_msg *msg);
+
+/**
+ * Export as JSON (UTF-8): {"_type": prefix, "_warnings": [...], "XmlMsg": {...}} with the
+ * XML element names as keys, nesting as in XML, repeatable groups as arrays, unknown elements
+ * kept. @param out  UTF-8 text, NUL-terminated (the NUL is not counted in its length); free
+ * with onshi_buf_free(). @return ONSHI_OK, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out);
+
+/**
+ * Build a message of `type` from JSON in the form onshi_msg_to_json() writes ("XmlMsg" may be
+ * omitted; "_" keys are ignored). Unknown element names are refused.
+ * @return ONSHI_OK, ONSHI_E_JSON (detail names the key), ONSHI_E_FIELD_*, ONSHI_E_NOMEM.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_msg_from_json(onshi_ctx *ctx, onshi_msg **out, int type,
+                                             const char *json, size_t len);
+
+/** The XML element name of a field ("InsurerNumber"), or NULL. Static. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_field_name(int field);
+
+/** The code table number of a field (1 for OQSCD001 ...), or 0 when it has none. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_field_code_table(int field);
+
+/**
+ * The label of a value in code table OQSCD<table> (Japanese when ja is non-zero), or NULL
+ * when the table or value is unknown. Static string. Thread rule: any. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_code_label(int table, const char *value, int ja);
+
+/**
+ * Check a 保険者番号 (8 digits, or 6-digit 国保; surrounding spaces ignored) by its check digit.
+ * @return ONSHI_OK, ONSHI_E_FIELD_FORMAT (not 6/8 digits), ONSHI_E_CHECK_DIGIT.
+ * Thread rule: any. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number);
+
+/** Check a 公費負担者番号 (8 digits) by its check digit; returns as above. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number);
+
+/**
+ * Check the structure of a 医療機関コード: 10 digits, prefecture 01-47, 点数表 1 (医科),
+ * 3 (歯科) or 4 (調剤). Its check digit is not verified (no authoritative rule was found;
+ * docs/codec.md). @return ONSHI_OK or ONSHI_E_FIELD_FORMAT. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_check_institution_code(const char *code);
+
+/**
+ * Open a streaming reader over a bulk result file (OQSmuquc02res and the other OQSmu*02res):
+ * memory stays constant whatever the number of units. The header is read at open.
+ * @param type  ONSHI_MSG_* or 0 (from the file name)
+ * @return as onshi_msg_decode_file(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_ctx *ctx, onshi_bulk_reader **out,
+                                                const char *path, int type);
+
+/** Same over bytes in memory (not copied: they must outlive the reader). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_open_mem(onshi_ctx *ctx, onshi_bulk_reader **out,
+                                                    const void *data, size_t len, int type);
+
+/** The MessageHeader of the bulk result; borrowed for the reader's life. @since 0.1.0 */
+ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_header(onshi_bulk_reader *r);
+
+/**
+ * The next BulkConfirmUnit.
+ * @param out  receives the unit (ONSHI_G_BULK_UNIT), valid until the next call; NULL at the end
+ * @return ONSHI_OK (also at the end) or a decode error as onshi_msg_decode(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_next(onshi_bulk_reader *r, onshi_group **out);
+
+/** Warnings of the current unit (or of the header before the first unit). @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_bulk_reader_warning_count(const onshi_bulk_reader *r);
+
+/** One warning of the current unit, as onshi_msg_warning_at(). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(const onshi_bulk_reader *r, size_t i,
+                                                      int *kind, const char **path,
+                                                      const char **text);
+
+/** Close the reader. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

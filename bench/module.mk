@@ -1,0 +1,8 @@
+# bench/: benchmarks run by `make bench` (numbers only, nothing asserted).
+BENCH_TARGETS += bench-codec
+.PHONY: bench-codec
+$(B)/bench/codec: $(B)/app/bench/codec.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
+bench-codec: $(B)/bench/codec
+	$(B)/bench/codec

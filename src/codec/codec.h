@@ -1,0 +1,227 @@
+/*
+ * codec/ — internal interface of the message codec. Never installed.
+ * The model is a small element tree (struct onshi_group) typed by one schema table
+ * (schema.def); readers, the writer and JSON all walk that tree.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ONSHI_CODEC_H
+#define ONSHI_CODEC_H
+
+#include "core/core.h"
+
+#include <iconv.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- schema (tables.c) ---------------------------------------------------------------- */
+
+enum onshi__kind {
+    K_STR = 1, /* free text, max characters */
+    K_DATE,    /* YYYYMMDD */
+    K_TS,      /* YYYYMMDDHHmmss */
+    K_YM,      /* YYYYMM */
+    K_CODE,    /* value of an OQSCD table */
+    K_NUM,     /* digits, max digits */
+    K_INSURER, /* 保険者番号: 6 or 8 digits, check digit, written 8 wide space-padded */
+    K_PUBEXP,  /* 公費負担者番号: 8 digits, check digit */
+    K_INST,    /* 医療機関コード: 10 digits, structure */
+    K_BRANCH   /* 枝番: exactly 2 digits, a string */
+};
+
+typedef struct onshi__field {
+    int id, group, variant;
+    const char *elem;
+    int kind, max, table;
+} onshi__field;
+
+typedef struct onshi__child {
+    int parent, kind, variant;
+    const char *elem, *wrapper;
+    int repeat;
+} onshi__child;
+
+/* One row of schema.def in document order: exactly one of field/child is set. */
+typedef struct onshi__item {
+    const onshi__field *field;
+    const onshi__child *child;
+} onshi__item;
+
+const onshi__field *onshi__field_by_id(int id, int variant);
+/* The field named `elem` inside a group of kind/variant, or NULL. */
+const onshi__field *onshi__field_by_elem(int group, int variant, const char *elem);
+/* The child group named `elem` of a parent kind; wrapper: the wrapper element it sat in
+ * (NULL when direct, which is accepted even for wrapped rows: tolerant reading). */
+const onshi__child *onshi__child_by_elem(int parent, const char *elem, const char *wrapper);
+/* Is `elem` a wrapper element of some child row of parent? */
+bool onshi__is_wrapper(int parent, const char *elem);
+/* Everything the schema knows about one element name under one parent kind. */
+struct onshi__sent {
+    int group;
+    const char *elem; /* static spelling */
+    const onshi__field *field[4]; /* per variant 0..3 (0: fits all) */
+    const onshi__child *child;
+    bool wrapper;
+};
+typedef struct onshi__sent onshi__sent;
+const onshi__sent *onshi__schema_lookup(int parent, const char *elem);
+
+/* The static schema spelling of an element name known under parent (field, child or
+ * wrapper), or NULL: lets nodes share names instead of copying them. */
+const char *onshi__schema_name(int parent, const char *elem);
+const onshi__child *onshi__child_by_kind(int parent, int kind, int variant);
+/* The rows of one group kind in document order. */
+size_t onshi__items(int group, const onshi__item **out);
+
+/* Code tables. */
+const char *onshi__code_label(int table, const char *value, bool ja);
+size_t onshi__code_count(void);
+void onshi__code_at(size_t i, int *table, const char **value, const char **ja, const char **en);
+
+/* Format check of a value for a field (not the check digit). NULL = fine, else a static
+ * English reason. */
+const char *onshi__format_problem(const onshi__field *f, const char *v, int *status);
+/* Full check for writing: format, length, code value, check digits. */
+int onshi__value_check(const onshi__field *f, const char *v, const char **why);
+int onshi__check_digit_ok(const char *digits, size_t n);
+
+/* Request layouts (layouts.def). */
+#define ONSHI__L_M 1
+#define ONSHI__L_O 2
+#define ONSHI__L_N 3
+bool onshi__layout_has(int type);
+int onshi__layout_flag(int type, int group, int item); /* 0 = not allowed */
+typedef struct onshi__layout_row {
+    int type, group, item, flag;
+} onshi__layout_row;
+size_t onshi__layout_rows(const onshi__layout_row **out);
+
+/* ---- tree (tree.c) -------------------------------------------------------------------- */
+
+typedef struct onshi__chunk onshi__chunk;
+typedef struct onshi__arena {
+    onshi__chunk *head;
+    size_t used_total;
+} onshi__arena;
+void *onshi__arena_alloc(onshi__arena *a, size_t n);
+char *onshi__arena_strndup(onshi__arena *a, const char *s, size_t n);
+/* Free every chunk but the first (kept for reuse). */
+void onshi__arena_reset(onshi__arena *a);
+void onshi__arena_free(onshi__arena *a);
+/* Number of chunks held (tests prove streaming stays at one). */
+size_t onshi__arena_chunks(const onshi__arena *a);
+
+typedef struct onshi__warning {
+    int kind;
+    char *path;
+    char *text;
+} onshi__warning;
+
+/* The owner of a tree's memory and its warnings (a message, or one streamed unit). */
+typedef struct onshi__doc {
+    onshi__arena arena;
+    onshi__warning *warn;
+    size_t nwarn, capwarn;
+    bool oom; /* an allocation failed while building: the build returns ONSHI_E_NOMEM */
+    bool in_unit;        /* a streamed BulkConfirmUnit: paths use unit_index */
+    unsigned unit_index;
+} onshi__doc;
+void onshi__doc_reset(onshi__doc *d);
+void onshi__doc_free(onshi__doc *d);
+
+struct onshi_group {
+    const char *name; /* static schema string or arena copy */
+    char *text;       /* leaf value (UTF-8), NULL for elements with children */
+    struct onshi_group *parent, *first, *last, *next;
+    onshi__doc *doc;
+    int kind;         /* ONSHI_G_* or 0 (leaf, wrapper, unknown element) */
+    int variant;
+    unsigned idx;     /* index among same-named siblings (for paths) */
+    unsigned line;
+    bool wrapper;
+    bool had_child;   /* an element child started (even a streamed, unlinked unit) */
+    const struct onshi__sent *sent; /* schema entry of the name (reading only), or NULL */
+};
+
+struct onshi_msg {
+    onshi__doc doc;
+    int type;
+    onshi_group *root, *header, *body;
+    unsigned char *attach;
+    size_t attach_len;
+    char *attach_name;
+};
+
+onshi_group *onshi__node_new(onshi__doc *d, onshi_group *parent, const char *name, size_t len);
+/* Append a leaf or set its text (replacing an existing leaf of that name). */
+int onshi__leaf_set(onshi_group *g, const char *name, const char *value, size_t len);
+int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **out);
+onshi_group *onshi__child_find(const onshi_group *g, const char *name);
+/* The kind-effective parent of a node (skipping a wrapper). */
+const onshi_group *onshi__group_of(const onshi_group *node);
+int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);
+/* Record a warning on the node's doc; path is built from the node. */
+void onshi__warn(onshi_group *node, int kind, const char *fmt, ...) ONSHI__PRINTF(3, 4);
+/* Path of a node, "MessageBody/ResultList/ResultOfQualificationConfirmation[0]/Name". */
+char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit);
+const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const char **path);
+
+/* ---- characters (charset.c) ----------------------------------------------------------- */
+
+#define ONSHI__ENC_UTF8 0
+#define ONSHI__ENC_CP932 1
+
+/* Per-decode character checker (JIS X 0208 membership through EUC-JP). */
+typedef struct onshi__charcheck {
+    iconv_t eucjp; /* (iconv_t)-1 when unavailable: the check is skipped */
+    /* BMP answers already known: names repeat the same characters unit after unit. */
+    uint8_t known[8192], ok[8192];
+} onshi__charcheck;
+void onshi__charcheck_init(onshi__charcheck *c);
+void onshi__charcheck_free(onshi__charcheck *c);
+/* Warn on node for replacement marks and characters outside JIS X 0208. */
+void onshi__charcheck_text(onshi__charcheck *c, onshi_group *node, const char *s);
+
+/* Encoding detection from the first bytes: returns ONSHI__ENC_* or a negative status with
+ * *why set. *bom = length of a UTF-8 BOM to skip. */
+int onshi__detect_encoding(const unsigned char *p, size_t n, size_t *bom, char *why,
+                           size_t whylen);
+/* Position of the first invalid UTF-8 byte, or n when valid. `partial_ok`: an incomplete
+ * sequence at the very end is not an error. */
+size_t onshi__utf8_invalid_at(const unsigned char *p, size_t n, bool partial_ok);
+/* Do the bytes at p look like one Shift_JIS character? like a UTF-8 multibyte one? */
+bool onshi__looks_sjis(const unsigned char *p, size_t n);
+bool onshi__looks_utf8_multibyte(const unsigned char *p, size_t n);
+/* Convert CP932 text to UTF-8 (whole buffer). On failure *bad is the offending offset. */
+int onshi__cp932_to_utf8(const unsigned char *p, size_t n, onshi_buf *out, size_t *bad);
+/* Check that value can be written in CP932; on failure returns the code point. */
+int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp);
+/* UTF-8 decode one code point; returns its length (0 at NUL, 1 on bad byte). */
+size_t onshi__utf8_next(const char *s, uint32_t *cp);
+size_t onshi__utf8_chars(const char *s);
+
+/* ---- reading (read.c) ----------------------------------------------------------------- */
+
+/* Source of bytes for the reader: memory or a file descriptor. */
+typedef struct onshi__src {
+    const unsigned char *mem;
+    size_t mem_len;
+    int fd; /* -1 for memory */
+} onshi__src;
+
+typedef struct onshi__reader onshi__reader;
+int onshi__reader_open(onshi_ctx *ctx, onshi__reader **out, onshi__src src);
+void onshi__reader_free(onshi__reader *r);
+/* Read the whole document into msg's tree (msg->doc, root/header/body set). */
+int onshi__reader_all(onshi__reader *r, onshi_msg *msg);
+/* Streaming: read up to the first unit (header complete); then one unit per call. */
+int onshi__reader_until_unit(onshi__reader *r, onshi_msg *msg);
+int onshi__reader_next_unit(onshi__reader *r, onshi__doc *unit_doc, onshi_group **out);
+int onshi__reader_encoding(const onshi__reader *r);
+
+/* Guess the type of a decoded message from its content. */
+int onshi__guess_type(const onshi_msg *msg);
+/* After a decode: CharacterCodeIdentifier vs the bytes' encoding. */
+void onshi__check_cci(onshi_msg *msg, int enc);
+
+#endif /* ONSHI_CODEC_H */

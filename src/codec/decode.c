@@ -1,0 +1,288 @@
+/*
+ * Public decoding entry points: whole messages from memory or files (PDF and .err results
+ * kept as bytes), and the streaming bulk reader.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "codec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int finish(onshi_ctx *ctx, onshi_msg *m, int type)
+{
+    if (type == 0) {
+        type = onshi__guess_type(m);
+        if (type < 0)
+            return onshi__err(ctx, ONSHI_E_UNKNOWN_MESSAGE,
+                              "message type not recognised from the content; name the file "
+                              "with its prefix (OQSsiquc01res_…)");
+    }
+    m->type = type;
+    return ONSHI_OK;
+}
+
+static int decode_src(onshi_ctx *ctx, onshi_msg **out, int type, onshi__src src)
+{
+    *out = NULL;
+    if (type != 0 && onshi__msgtype_find(type) == NULL)
+        return onshi__err(ctx, ONSHI_E_UNKNOWN_MESSAGE, "message type %d", type);
+    onshi_msg *m;
+    int rc = onshi__msg_alloc(&m, type, false);
+    if (rc != ONSHI_OK)
+        return onshi__err(ctx, rc, "message");
+    onshi__reader *r;
+    rc = onshi__reader_open(ctx, &r, src);
+    if (rc == ONSHI_OK) {
+        rc = onshi__reader_all(r, m);
+        onshi__reader_free(r);
+    }
+    if (rc == ONSHI_OK)
+        rc = finish(ctx, m, type);
+    if (rc != ONSHI_OK) {
+        onshi_msg_free(m);
+        return rc;
+    }
+    *out = m;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_msg_decode(onshi_ctx *ctx, onshi_msg **out, int type,
+                                          const void *data, size_t len)
+{
+    if (out == NULL || (data == NULL && len > 0))
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
+    onshi__src src = {data, len, -1};
+    return decode_src(ctx, out, type, src);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            b = p + 1;
+    return b;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* A PDF result or an .err file: kept as bytes, the .err text converted to UTF-8. */
+static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const char *path,
+                       bool is_err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "%s", path);
+    int64_t max = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_SIZE) : INT64_C(256) << 20;
+    if (st.st_size > max)
+        return onshi__err(ctx, ONSHI_E_XML_TOO_LARGE, "%s: %lld bytes is over xml_max_size", path,
+                          (long long)st.st_size);
+    size_t n = (size_t)st.st_size;
+    unsigned char *data = malloc(n + 1);
+    if (data == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "%s", path);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, data + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            free(data);
+            return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, k < 0 ? errno : 0,
+                                      "%s: short read at byte %zu", path, got);
+        }
+        got += (size_t)k;
+    }
+    data[n] = '\0';
+    if (is_err && onshi__utf8_invalid_at(data, n, false) < n) {
+        onshi_buf b;
+        size_t bad = 0;
+        onshi__buf_init(&b, false);
+        int rc = onshi__cp932_to_utf8(data, n, &b, &bad);
+        free(data);
+        if (rc == ONSHI_OK)
+            rc = onshi__buf_append(&b, "", 1);
+        if (rc != ONSHI_OK) {
+            onshi__buf_clear(&b);
+            return onshi__err(ctx, rc, "%s: text is neither UTF-8 nor CP932 (byte %zu)", path, bad);
+        }
+        data = b.data;
+        n = b.len - 1;
+    }
+    onshi_msg *m;
+    int rc = onshi__msg_alloc(&m, type, true);
+    if (rc != ONSHI_OK) {
+        free(data);
+        return onshi__err(ctx, rc, "message");
+    }
+    m->attach = data;
+    m->attach_len = n;
+    m->attach_name = onshi__strdup(base_name(path));
+    if (m->attach_name == NULL) {
+        onshi_msg_free(m);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "file name");
+    }
+    *out = m;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_ctx *ctx, onshi_msg **out, const char *path)
+{
+    if (out == NULL || path == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or path is NULL");
+    *out = NULL;
+    int type = onshi_msgtype_from_filename(path);
+    if (type < 0)
+        type = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
+                                  path, strerror(errno));
+    unsigned char magic[5] = {0};
+    ssize_t k = pread(fd, magic, sizeof magic, 0);
+    int rc;
+    bool pdf = (k == 5 && memcmp(magic, "%PDF-", 5) == 0) || ends_with(path, ".pdf");
+    bool err = ends_with(path, ".err");
+    if (pdf || err) {
+        if (type == 0)
+            rc = onshi__err(ctx, ONSHI_E_UNKNOWN_MESSAGE, "%s: no known prefix", base_name(path));
+        else
+            rc = attach_file(ctx, out, type, fd, path, err);
+    } else {
+        onshi__src src = {NULL, 0, fd};
+        rc = decode_src(ctx, out, type, src);
+    }
+    close(fd);
+    return rc;
+}
+
+/* ---- streaming bulk reader ------------------------------------------------------------------- */
+
+struct onshi_bulk_reader {
+    onshi_ctx *ctx;
+    onshi__reader *r;
+    onshi_msg *msg; /* header and body without units */
+    onshi__doc unit;
+    int fd;
+    bool started, done;
+};
+
+ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *br)
+{
+    if (br == NULL)
+        return;
+    onshi__reader_free(br->r);
+    onshi_msg_free(br->msg);
+    onshi__doc_free(&br->unit);
+    if (br->fd >= 0)
+        close(br->fd);
+    free(br);
+}
+
+static int bulk_open(onshi_ctx *ctx, onshi_bulk_reader **out, onshi__src src, int type, int fd)
+{
+    onshi_bulk_reader *br = onshi__calloc(1, sizeof *br);
+    if (br == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "bulk reader");
+    }
+    br->ctx = ctx;
+    br->fd = fd;
+    if (type == 0)
+        type = ONSHI_MSG_BULK_QUAL_DOWN_RES;
+    int rc = onshi__msg_alloc(&br->msg, type, false);
+    if (rc != ONSHI_OK)
+        rc = onshi__err(ctx, rc, "message");
+    if (rc == ONSHI_OK)
+        rc = onshi__reader_open(ctx, &br->r, src);
+    if (rc == ONSHI_OK)
+        rc = onshi__reader_until_unit(br->r, br->msg);
+    if (rc != ONSHI_OK) {
+        onshi_bulk_reader_free(br);
+        return rc;
+    }
+    *out = br;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_ctx *ctx, onshi_bulk_reader **out,
+                                                const char *path, int type)
+{
+    if (out == NULL || path == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or path is NULL");
+    *out = NULL;
+    if (type == 0) {
+        int t = onshi_msgtype_from_filename(path);
+        type = t > 0 ? t : 0;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
+                                  path, strerror(errno));
+    onshi__src src = {NULL, 0, fd};
+    return bulk_open(ctx, out, src, type, fd);
+}
+
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_open_mem(onshi_ctx *ctx, onshi_bulk_reader **out,
+                                                    const void *data, size_t len, int type)
+{
+    if (out == NULL || (data == NULL && len > 0))
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
+    *out = NULL;
+    onshi__src src = {data, len, -1};
+    return bulk_open(ctx, out, src, type, -1);
+}
+
+ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_header(onshi_bulk_reader *br)
+{
+    return br ? br->msg->header : NULL;
+}
+
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_next(onshi_bulk_reader *br, onshi_group **out)
+{
+    if (br == NULL || out == NULL)
+        return ONSHI_E_INVALID_ARG;
+    *out = NULL;
+    if (br->done)
+        return ONSHI_OK;
+    br->started = true;
+    int rc = onshi__reader_next_unit(br->r, &br->unit, out);
+    if (rc != ONSHI_OK || *out == NULL) {
+        br->done = true;
+        onshi__doc_reset(&br->unit);
+    }
+    return rc;
+}
+
+ONSHI_API size_t ONSHI_CALL onshi_bulk_reader_warning_count(const onshi_bulk_reader *br)
+{
+    if (br == NULL)
+        return 0;
+    return br->started ? br->unit.nwarn : br->msg->doc.nwarn;
+}
+
+ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(const onshi_bulk_reader *br, size_t i,
+                                                      int *kind, const char **path,
+                                                      const char **text)
+{
+    if (br == NULL)
+        return ONSHI_E_INVALID_ARG;
+    const onshi__doc *d = br->started ? &br->unit : &br->msg->doc;
+    const char *t = onshi__warn_text(d, i, kind, path);
+    if (t == NULL)
+        return ONSHI_E_NOT_FOUND;
+    if (text)
+        *text = t;
+    return ONSHI_OK;
+}

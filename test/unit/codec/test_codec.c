@@ -1,0 +1,716 @@
+/* codec: decoding, typed access, encodings, hardening, writing, JSON, bulk streaming. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "codec/codec.h"
+
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATA "test/data/codec/"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* The golden UTF-8 file as CP932 with a Shift_JIS declaration and CharacterCodeIdentifier 1. */
+static char *to_cp932(const char *utf8, size_t len, size_t *outlen)
+{
+    char *tmp = malloc(len + 64);
+    assert_non_null(tmp);
+    const char *d = strstr(utf8, "encoding=\"UTF-8\"");
+    assert_non_null(d);
+    size_t pre = (size_t)(d - utf8);
+    memcpy(tmp, utf8, pre);
+    strcpy(tmp + pre, "encoding=\"Shift_JIS\"");
+    strcat(tmp, d + strlen("encoding=\"UTF-8\""));
+    char *cci = strstr(tmp, "<CharacterCodeIdentifier>0<");
+    if (cci)
+        cci[25] = '1';
+    iconv_t cd = iconv_open("CP932", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t il = strlen(tmp), ol = il + 16;
+    char *out = malloc(ol), *in = tmp, *o = out;
+    assert_int_not_equal(iconv(cd, &in, &il, &o, &ol), (size_t)-1);
+    iconv_close(cd);
+    *outlen = (size_t)(o - out);
+    free(tmp);
+    return out;
+}
+
+static onshi_ctx *ctx_new(void)
+{
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    return ctx;
+}
+
+static const char *get(onshi_group *g, int f)
+{
+    const char *s = NULL;
+    assert_int_equal(onshi_group_get_str(g, f, &s), ONSHI_OK);
+    return s;
+}
+
+/* ---- check digits ---------------------------------------------------------------------- */
+
+static void test_check_digits(void **state)
+{
+    (void)state;
+    /* domain-rules.md worked examples */
+    assert_int_equal(onshi_check_insurer_number("01130012"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("39131156"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("131011"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("  131011"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("00131011"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("01130013"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_check_insurer_number("39131155"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_check_insurer_number("131012"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_check_insurer_number("1311"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_check_insurer_number("0113001X"), ONSHI_E_FIELD_FORMAT);
+    /* every single-digit change of a valid number is caught */
+    char n[9] = "39131156";
+    for (int i = 0; i < 8; i++)
+        for (char c = '0'; c <= '9'; c++) {
+            char save = n[i];
+            if (c == save)
+                continue;
+            n[i] = c;
+            assert_int_equal(onshi_check_insurer_number(n), ONSHI_E_CHECK_DIGIT);
+            n[i] = save;
+        }
+    assert_int_equal(onshi_check_public_expense_number("12130019"), ONSHI_OK);
+    assert_int_equal(onshi_check_public_expense_number("12130018"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_check_public_expense_number("131011"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_check_institution_code("1311234567"), ONSHI_OK);
+    assert_int_equal(onshi_check_institution_code("4741234567"), ONSHI_OK);
+    assert_int_equal(onshi_check_institution_code("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
+    assert_int_equal(onshi_check_institution_code("0011234567"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_check_institution_code("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
+    assert_int_equal(onshi_check_institution_code("131123456"), ONSHI_E_FIELD_FORMAT);
+}
+
+/* ---- code tables -------------------------------------------------------------------------- */
+
+static void test_code_tables(void **state)
+{
+    (void)state;
+    /* Every value of every table has both labels and validates on a field of its table. */
+    for (size_t i = 0; i < onshi__code_count(); i++) {
+        int t;
+        const char *v, *ja, *en;
+        onshi__code_at(i, &t, &v, &ja, &en);
+        assert_string_equal(onshi_code_label(t, v, 1), ja);
+        assert_string_equal(onshi_code_label(t, v, 0), en);
+        assert_true(strlen(ja) > 0 && strlen(en) > 0);
+        for (int f = 100; f < 1000; f++) {
+            const onshi__field *fd = onshi__field_by_id(f, -1);
+            if (fd == NULL || fd->table != t)
+                continue;
+            const char *why;
+            assert_int_equal(onshi__value_check(fd, v, &why), ONSHI_OK);
+            assert_int_equal(onshi__value_check(fd, "ZZ9", &why), ONSHI_E_CODE_VALUE);
+        }
+    }
+    assert_string_equal(onshi_code_label(12, "A03", 1), "ウ");
+    assert_string_equal(onshi_code_label(6, "5", 0), "several matches");
+    assert_null(onshi_code_label(6, "7", 1));
+    assert_null(onshi_code_label(99, "1", 1));
+    assert_int_equal(onshi_field_code_table(ONSHI_F_SEX1), 7);
+    assert_string_equal(onshi_field_name(ONSHI_F_STATUS_OF_INFECTION), "StatusOfInfecton");
+}
+
+/* ---- decoding the golden single result ------------------------------------------------------ */
+
+static void check_single_result(onshi_msg *m)
+{
+    assert_int_equal(onshi_msg_type(m), ONSHI_MSG_QUAL_RES);
+    onshi_group *h = onshi_msg_header(m), *b = onshi_msg_body(m), *r, *g;
+    assert_string_equal(get(h, ONSHI_F_SEGMENT_OF_RESULT), "1");
+    const char *l;
+    assert_int_equal(onshi_group_get_label(h, ONSHI_F_REFERENCE_CLASSIFICATION, 1, &l), ONSHI_OK);
+    assert_string_equal(l, "被保険者証情報");
+    assert_int_equal(onshi_group_count(b, ONSHI_G_RESULT), 3);
+    assert_int_equal(onshi_group_count(b, ONSHI_G_SEARCH), 1);
+    assert_int_equal(onshi_group_at(b, ONSHI_G_SEARCH, 0, &g), ONSHI_OK);
+    assert_string_equal(get(g, ONSHI_F_SEARCH_INSURER_NUMBER), "138016");
+    assert_int_equal(onshi_group_at(b, ONSHI_G_RESULT, 0, &r), ONSHI_OK);
+    assert_string_equal(get(r, ONSHI_F_INSURER_NUMBER), "138016"); /* padding removed */
+    assert_string_equal(get(r, ONSHI_F_INSURED_BRANCH_NUMBER), "01");
+    assert_string_equal(get(r, ONSHI_F_NAME), "見本　花子");
+    assert_string_equal(get(r, ONSHI_F_NAME_KANA), "ﾐﾎﾝ ﾊﾅｺ");
+    assert_string_equal(get(r, ONSHI_F_INSURED_CARD_SYMBOL), "１２－３４");
+    assert_int_equal(onshi_group_get_label(r, ONSHI_F_SEX1, 1, &l), ONSHI_OK);
+    assert_string_equal(l, "女");
+    int64_t v;
+    assert_int_equal(onshi_group_get_int(r, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO, &v), ONSHI_OK);
+    assert_int_equal(v, 30);
+    assert_int_equal(onshi_group_get_str(r, ONSHI_F_DISQUALIFICATION_DATE, &l), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_group_get_str(r, ONSHI_F_SEGMENT_OF_RESULT, &l), ONSHI_E_FIELD_ID);
+    assert_int_equal(onshi_group_count(r, ONSHI_G_DISEASE), 2);
+    assert_int_equal(onshi_group_at(r, ONSHI_G_DISEASE, 1, &g), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(g, ONSHI_F_DISEASE_CATEGORY, 0, &l), ONSHI_OK);
+    assert_string_equal(l, "congenital coagulation factor VIII/IX disorder");
+    assert_int_equal(onshi_group_at(r, ONSHI_G_LIMIT, 0, &g), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(g, ONSHI_F_LIMIT_CLASSIFICATION_FLAG, 1, &l), ONSHI_OK);
+    assert_string_equal(l, "ウ");
+    assert_int_equal(onshi_group_at(r, ONSHI_G_ELDERLY, 0, &g), ONSHI_OK);
+    assert_int_equal(onshi_group_get_int(g, ONSHI_F_ELDERLY_CONTRIB_RATIO, &v), ONSHI_OK);
+    assert_int_equal(v, 20);
+    assert_string_equal(get(r, ONSHI_F_PHARMACISTS_AVAILABLE_TIME), "20250215093004");
+    assert_string_equal(get(r, ONSHI_F_PRESCRIPTION_ISSUE_SELECT), "1");
+    assert_int_equal(onshi_group_at(b, ONSHI_G_RESULT, 1, &r), ONSHI_OK);
+    assert_string_equal(get(r, ONSHI_F_NAME), "髙﨑　①子");
+    /* warnings: 髙 﨑 ① outside JIS X 0208, 德 (JIS X 0212), 〓 replacement mark */
+    assert_int_equal(onshi_msg_warning_count(m), 5);
+    int kind;
+    const char *path, *text;
+    assert_int_equal(onshi_msg_warning_at(m, 3, &kind, &path, &text), ONSHI_OK);
+    assert_int_equal(kind, ONSHI_WARN_NOT_JIS_X0208);
+    assert_string_equal(path, "MessageBody/ResultList/ResultOfQualificationConfirmation[2]/Name");
+    assert_non_null(strstr(text, "U+5FB7"));
+    assert_int_equal(onshi_msg_warning_at(m, 4, &kind, NULL, NULL), ONSHI_OK);
+    assert_int_equal(kind, ONSHI_WARN_REPLACEMENT_CHAR);
+    assert_int_equal(onshi_msg_warning_at(m, 5, &kind, NULL, NULL), ONSHI_E_NOT_FOUND);
+}
+
+static void test_decode_utf8(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    size_t n;
+    char *x = slurp(DATA "OQSsiquc01res_202501150001.xml", &n);
+    onshi_msg *m;
+    assert_int_equal(onshi_msg_decode(ctx, &m, 0, x, n), ONSHI_OK); /* type from content */
+    check_single_result(m);
+    onshi_msg_free(m);
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01res_202501150001.xml"), ONSHI_OK);
+    check_single_result(m);
+    onshi_msg_free(m);
+    free(x);
+    onshi_ctx_free(ctx);
+}
+
+static void test_decode_cp932(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    size_t n, cn;
+    char *x = slurp(DATA "OQSsiquc01res_202501150001.xml", &n);
+    char *c = to_cp932(x, n, &cn);
+    onshi_msg *m;
+    assert_int_equal(onshi_msg_decode(ctx, &m, ONSHI_MSG_QUAL_RES, c, cn), ONSHI_OK);
+    check_single_result(m); /* 髙﨑①－ survive CP932 */
+    onshi_msg_free(m);
+    /* No declaration: CharacterCodeIdentifier 1 selects CP932. */
+    char *body = strstr(c, "<XmlMsg>");
+    assert_int_equal(onshi_msg_decode(ctx, &m, ONSHI_MSG_QUAL_RES, body, cn - (size_t)(body - c)), ONSHI_OK);
+    check_single_result(m);
+    onshi_msg_free(m);
+    free(c);
+    free(x);
+    onshi_ctx_free(ctx);
+}
+
+static void test_decode_face_welfare(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m;
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01res_face_1311234567abcdefghij0123456789_20250115093004.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_type(m), ONSHI_MSG_FACE_RES);
+    onshi_group *b = onshi_msg_body(m), *r, *t;
+    assert_string_equal(get(b, ONSHI_F_BODY_PRESCRIPTION_ISSUE_SELECT), "2");
+    assert_int_equal(onshi_group_at(b, ONSHI_G_RESULT, 0, &r), ONSHI_OK);
+    assert_string_equal(get(r, ONSHI_F_PUBLIC_EXPENSE_NUMBER), "12130019");
+    assert_string_equal(get(r, ONSHI_F_WELFARE_OFFICE_NAME), "見本福祉事務所");
+    assert_int_equal(onshi_group_count(r, ONSHI_G_TICKET), 1);
+    assert_int_equal(onshi_group_at(r, ONSHI_G_TICKET, 0, &t), ONSHI_OK);
+    const char *l;
+    assert_int_equal(onshi_group_get_label(t, ONSHI_F_TICKET_TYPE, 1, &l), ONSHI_OK);
+    assert_string_equal(l, "医療券");
+    assert_int_equal(onshi_group_get_label(t, ONSHI_F_MEDICAL_TREATMENT_TYPE, 1, &l), ONSHI_OK);
+    assert_string_equal(l, "入院外");
+    assert_string_equal(get(t, ONSHI_F_STATUS_OF_INFECTION), "02");
+    assert_string_equal(get(t, ONSHI_F_INJURY_NAME3), "");
+    assert_string_equal(get(t, ONSHI_F_TICKET_TREATMENT_MONTH), "202501");
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+static void test_decode_other_types(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m;
+    onshi_group *b, *g, *d, *x;
+    /* drug information: three sources with their own element names, one set of field ids */
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "YZKsiquc01res_202501150005.xml"), ONSHI_OK);
+    b = onshi_msg_body(m);
+    assert_int_equal(onshi_group_count(b, ONSHI_G_DRUG_MONTH), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(onshi_group_at(b, ONSHI_G_DRUG_MONTH, i, &g), ONSHI_OK);
+        assert_string_equal(get(g, ONSHI_F_DRUG_MONTH_MONTH), "202412");
+        assert_int_equal(onshi_group_at(g, ONSHI_G_DRUG_DATE, 0, &d), ONSHI_OK);
+        assert_string_equal(get(d, ONSHI_F_DRUG_DATE_DI_DATE), "20241210");
+        assert_int_equal(onshi_group_at(d, ONSHI_G_DRUG, 0, &x), ONSHI_OK);
+        assert_string_equal(get(x, ONSHI_F_DRUG_NAME), "見本錠５ｍｇ");
+    }
+    assert_int_equal(onshi_group_at(onshi_msg_header(m), ONSHI_G_DRUG_PATIENT, 0, &g), ONSHI_OK);
+    assert_string_equal(get(g, ONSHI_F_DRUG_PATIENT_KANA_NAME), "ﾐﾎﾝ ﾊﾅｺ");
+    onshi_msg_free(m);
+    /* checkup */
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "TKKsiquc01res_202501150006.xml"), ONSHI_OK);
+    assert_int_equal(onshi_group_at(onshi_msg_body(m), ONSHI_G_CHECKUP, 0, &g), ONSHI_OK);
+    assert_int_equal(onshi_group_count(g, ONSHI_G_CHECKUP_ITEM), 2);
+    assert_int_equal(onshi_group_at(g, ONSHI_G_CHECKUP_ITEM, 1, &x), ONSHI_OK);
+    assert_string_equal(get(x, ONSHI_F_CHECKUP_DATA_VALUE), "55.0");
+    onshi_msg_free(m);
+    /* error result */
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01res_202501150009.xml"), ONSHI_OK);
+    assert_string_equal(get(onshi_msg_header(m), ONSHI_F_SEGMENT_OF_RESULT), "9");
+    assert_string_equal(get(onshi_msg_header(m), ONSHI_F_ERROR_CODE), "EQS0001");
+    onshi_msg_free(m);
+    /* PDF and .err pass through as bytes */
+    const unsigned char *data;
+    size_t len;
+    const char *name;
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "YZKsiquc01res_202501150007.pdf"), ONSHI_OK);
+    assert_int_equal(onshi_msg_type(m), ONSHI_MSG_DRUG_RES);
+    assert_int_equal(onshi_msg_attachment(m, &data, &len, &name), ONSHI_OK);
+    assert_memory_equal(data, "%PDF-", 5);
+    assert_string_equal(name, "YZKsiquc01res_202501150007.pdf");
+    onshi_msg_free(m);
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01req_202501150011.err"), ONSHI_OK);
+    assert_int_equal(onshi_msg_attachment(m, &data, &len, NULL), ONSHI_OK);
+    assert_non_null(strstr((const char *)data, "XMLの形式"));
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+/* ---- bad input ----------------------------------------------------------------------------- */
+
+static int decode_str(onshi_ctx *ctx, const char *s, onshi_msg **out)
+{
+    onshi_msg *m = NULL;
+    int rc = onshi_msg_decode(ctx, &m, ONSHI_MSG_QUAL_RES, s, strlen(s));
+    if (out)
+        *out = m;
+    else
+        onshi_msg_free(m);
+    return rc;
+}
+
+#define HDR "<MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader>"
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    const char *msg;
+    assert_int_equal(decode_str(ctx, "<XmlMsg>" HDR "<MessageBody><a></b></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_XML_MALFORMED);
+    msg = onshi_ctx_last_error_message(ctx);
+    assert_non_null(strstr(msg, "line 1"));
+    int kind;
+    int64_t fv;
+    onshi_ctx_last_error_foreign(ctx, &kind, &fv);
+    assert_int_equal(kind, ONSHI_FOREIGN_LIBXML2);
+    assert_int_equal(decode_str(ctx, "<XmlMsg>" HDR "<MessageBody><ProcessingResultStatus>1</Pro", NULL),
+                     ONSHI_E_XML_MALFORMED); /* truncated */
+    assert_int_equal(decode_str(ctx, "", NULL), ONSHI_E_XML_MALFORMED);
+    assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\"?>\n<!DOCTYPE XmlMsg SYSTEM \"http://example.invalid/x.dtd\">"
+                                     "<XmlMsg>" HDR "<MessageBody/></XmlMsg>", NULL), ONSHI_E_XML_DTD);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "byte 22"));
+    /* billion laughs */
+    assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+                                     "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+                                     "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+                                     "<XmlMsg>" HDR "<MessageBody><ErrorMessage>&lol3;</ErrorMessage></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_XML_DTD);
+    /* a DOCTYPE after a long prolog is still refused by the reader */
+    {
+        size_t pad = 20000;
+        char *s = malloc(pad + 200);
+        strcpy(s, "<?xml version=\"1.0\"?><!--");
+        memset(s + strlen(s), 'x', pad);
+        strcpy(s + 25 + pad, "--><!DOCTYPE XmlMsg><XmlMsg>" HDR "<MessageBody/></XmlMsg>");
+        assert_int_equal(decode_str(ctx, s, NULL), ONSHI_E_XML_DTD);
+        free(s);
+    }
+    /* an entity reference without a DTD */
+    assert_int_equal(decode_str(ctx, "<XmlMsg>" HDR "<MessageBody><ErrorMessage>&xxe;</ErrorMessage></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_XML_MALFORMED);
+    /* declared UTF-8, bytes Shift_JIS: mismatch with the byte offset */
+    const char sj[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg>" HDR
+                      "<MessageBody><ErrorMessage>\x8c\xa9\x96\x7b</ErrorMessage></MessageBody></XmlMsg>";
+    assert_int_equal(decode_str(ctx, sj, NULL), ONSHI_E_ENCODING_MISMATCH);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "byte 140 (0x8C)"));
+    /* declared Shift_JIS, bytes UTF-8 */
+    assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><XmlMsg>" HDR
+                                     "<MessageBody><ErrorMessage>見本です</ErrorMessage></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_ENCODING_MISMATCH);
+    /* invalid bytes */
+    assert_int_equal(decode_str(ctx, "<XmlMsg>" HDR "<MessageBody><ErrorMessage>\xff\xfe</ErrorMessage></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_ENCODING);
+    assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><XmlMsg>" HDR
+                                     "<MessageBody><ErrorMessage>\x85\x40</ErrorMessage></MessageBody></XmlMsg>", NULL),
+                     ONSHI_E_ENCODING);
+    assert_int_equal(decode_str(ctx, "<?xml version=\"1.0\" encoding=\"EUC-JP\"?><XmlMsg/>", NULL), ONSHI_E_ENCODING);
+    /* oversize */
+    assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_XML_MAX_SIZE, 1024), ONSHI_OK);
+    {
+        char big[3000];
+        snprintf(big, sizeof big, "<XmlMsg>" HDR "<MessageBody><ErrorMessage>%02000d</ErrorMessage></MessageBody></XmlMsg>", 0);
+        assert_int_equal(decode_str(ctx, big, NULL), ONSHI_E_XML_TOO_LARGE);
+    }
+    assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_XML_MAX_SIZE, 1 << 20), ONSHI_OK);
+    /* deep nesting */
+    {
+        char deep[2000] = "<XmlMsg>" HDR "<MessageBody>";
+        for (int i = 0; i < 40; i++)
+            strcat(deep, "<a>");
+        for (int i = 0; i < 40; i++)
+            strcat(deep, "</a>");
+        strcat(deep, "</MessageBody></XmlMsg>");
+        assert_int_equal(decode_str(ctx, deep, NULL), ONSHI_E_XML_TOO_DEEP);
+    }
+    /* not an OQS message */
+    assert_int_equal(decode_str(ctx, "<html><body/></html>", NULL), ONSHI_E_UNKNOWN_MESSAGE);
+    assert_int_equal(decode_str(ctx, "<XmlMsg><MessageBody/></XmlMsg>", NULL), ONSHI_E_XML_MALFORMED);
+    onshi_ctx_free(ctx);
+}
+
+static void test_tolerant_reading(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m;
+    /* element order free, unknown element kept, unknown code kept and flagged, zero padding */
+    assert_int_equal(decode_str(ctx, "<XmlMsg><MessageBody><QualificationValidity>7</QualificationValidity>"
+                                     "<ResultList><ResultOfQualificationConfirmation><NewThing>x</NewThing>"
+                                     "<InsurerNumber>00138016</InsurerNumber><Birthdate>20250230</Birthdate>"
+                                     "</ResultOfQualificationConfirmation></ResultList></MessageBody>"
+                                     "<MessageHeader><SegmentOfResult>1</SegmentOfResult></MessageHeader></XmlMsg>", &m),
+                     ONSHI_OK);
+    onshi_group *b = onshi_msg_body(m), *r;
+    assert_string_equal(get(b, ONSHI_F_QUALIFICATION_VALIDITY), "7");
+    const char *l;
+    assert_int_equal(onshi_group_get_label(b, ONSHI_F_QUALIFICATION_VALIDITY, 1, &l), ONSHI_E_CODE_VALUE);
+    assert_int_equal(onshi_group_at(b, ONSHI_G_RESULT, 0, &r), ONSHI_OK);
+    assert_string_equal(get(r, ONSHI_F_INSURER_NUMBER), "138016");
+    assert_int_equal(onshi_msg_warning_count(m), 2);
+    int kind;
+    onshi_msg_warning_at(m, 0, &kind, NULL, NULL);
+    assert_int_equal(kind, ONSHI_WARN_UNKNOWN_CODE);
+    onshi_msg_warning_at(m, 1, &kind, NULL, NULL);
+    assert_int_equal(kind, ONSHI_WARN_FORMAT);
+    onshi_buf *j;
+    assert_int_equal(onshi_msg_to_json(ctx, m, &j), ONSHI_OK);
+    assert_non_null(strstr((const char *)onshi_buf_data(j), "\"NewThing\""));
+    onshi_buf_free(j);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+/* ---- writing ---------------------------------------------------------------------------------- */
+
+static onshi_msg *build_qual_req(void)
+{
+    onshi_msg *m;
+    onshi_group *s;
+    assert_int_equal(onshi_msg_new(&m, ONSHI_MSG_QUAL_REQ), ONSHI_OK);
+    onshi_group *h = onshi_msg_header(m);
+    /* set out of order on purpose: the writer uses the documented order */
+    assert_int_equal(onshi_group_set_str(h, ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234567"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, "20250115"), ONSHI_OK);
+    assert_int_equal(onshi_group_add(onshi_msg_body(m), ONSHI_G_SEARCH, &s), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, "19800401"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138016"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL, "髙﨑①－"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_ID_NUMBER, "567"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, "01"), ONSHI_OK);
+    return m;
+}
+
+static void test_encode(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m = build_qual_req(), *back;
+    onshi_buf *out;
+    onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_UTF8); /* default is CP932 */
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK);
+    const char *x = (const char *)onshi_buf_data(out);
+    assert_non_null(strstr(x, "encoding=\"UTF-8\""));
+    assert_non_null(strstr(x, "<InsurerNumber>  138016</InsurerNumber>"));
+    assert_true(strstr(x, "<QualificationConfirmationDate>") < strstr(x, "<MedicalInstitutionCode>"));
+    assert_true(strstr(x, "<InsurerNumber>") < strstr(x, "<Birthdate>"));
+    assert_int_equal(onshi_msg_decode(ctx, &back, 0, onshi_buf_data(out), onshi_buf_len(out)), ONSHI_OK);
+    assert_int_equal(onshi_msg_type(back), ONSHI_MSG_QUAL_REQ);
+    onshi_msg_free(back);
+    onshi_buf_free(out);
+    /* CP932: the characters survive the round trip */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_CP932);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK);
+    assert_non_null(strstr((const char *)onshi_buf_data(out), "encoding=\"Shift_JIS\""));
+    {
+        const unsigned char *p = onshi_buf_data(out);
+        size_t len = onshi_buf_len(out), k;
+        for (k = 0; k + 8 <= len && memcmp(p + k, "\xfb\xfc\xfa\xb1\x87\x40\x81\x7c", 8) != 0; k++)
+            ;
+        assert_true(k + 8 <= len); /* 髙﨑①－ in CP932 */
+    }
+    assert_int_equal(onshi_msg_decode(ctx, &back, 0, onshi_buf_data(out), onshi_buf_len(out)), ONSHI_OK);
+    onshi_group *s;
+    assert_int_equal(onshi_group_at(onshi_msg_body(back), ONSHI_G_SEARCH, 0, &s), ONSHI_OK);
+    assert_string_equal(get(s, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL), "髙﨑①－");
+    onshi_msg_free(back);
+    onshi_buf_free(out);
+    /* unencodable character: error names the field and the character, nothing written */
+    assert_int_equal(onshi_group_set_str(s = NULL, 0, NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_group_at(onshi_msg_body(m), ONSHI_G_SEARCH, 0, &s), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL, "𠮷田"), ONSHI_OK);
+    out = (onshi_buf *)1;
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_UNENCODABLE);
+    assert_null(out);
+    const char *e = onshi_ctx_last_error_message(ctx);
+    assert_non_null(strstr(e, "InsuredCardSymbol"));
+    assert_non_null(strstr(e, "U+20BB7"));
+    onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_UTF8);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK); /* fine in UTF-8 */
+    onshi_buf_free(out);
+    /* check digit before writing, naming the field */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138017"), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_CHECK_DIGIT);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "InsurerNumber"));
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138016"), ONSHI_OK);
+    /* missing mandatory field */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, NULL), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_FIELD_MISSING);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "Birthdate"));
+    /* formats refused when set */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, "19800231"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, "1"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_ID_NUMBER, "123456789012345678901"), ONSHI_E_FIELD_LENGTH);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_NAME, "x"), ONSHI_E_FIELD_ID);
+    /* a field of another request is refused by the layout */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, "19800401"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_CONSENT_DATE_FROM, "20250101"), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_FIELD_ID);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_CONSENT_DATE_FROM, NULL), ONSHI_OK);
+    /* unknown code value */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, "7"), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_CODE_VALUE);
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, "1"), ONSHI_OK);
+    /* institution structure */
+    assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "9911234567"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+/* Every golden request and result: decode → JSON → build → encode (UTF-8 and CP932) → decode
+ * gives the same JSON. */
+static void test_round_trips(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "OQSsiquc01req_202501150001.xml", "OQSsiquc01res_202501150001.xml",
+        "OQSsiquc01res_face_1311234567abcdefghij0123456789_20250115093004.xml",
+        "OQSsiquc01res_202501150009.xml", "OQSsiquc01res_202501150010.xml",
+        "OQSsiimm01req_202501150002.xml", "OQSsiimm01res_202501150002.xml",
+        "OQSmuquc01req_202501150002.xml", "OQSmuquc01res_202501150002.xml",
+        "OQSmuquc02req_202501150003.xml", "OQSmuquc02res_202501150003.xml",
+        "OQSmuquc02res_202501150004.xml", "OQSmuimm01req_202501150002.xml",
+        "OQSmuimm01res_202501150002.xml", "OQSmuimm02req_202501150003.xml",
+        "OQSmuimm02res_202501150003.xml", "OQSmutic01req_202501150002.xml",
+        "OQSmutic01res_202501150002.xml", "OQSmutic02req_202501150003.xml",
+        "OQSmutic02res_202501150003.xml", "OQSmuhvq01req_202501150002.xml",
+        "OQSmuhvq01res_202501150002.xml", "OQSmuhvq02req_202501150003.xml",
+        "OQSmuhvq02res_202501150003.xml", "OQSmuonq01req_202501150002.xml",
+        "OQSmuonq01res_202501150002.xml", "OQSmuonq02req_202501150003.xml",
+        "OQSmuonq02res_202501150003.xml", "YZKsiquc01req_202501150005.xml",
+        "YZKsiquc01res_202501150005.xml", "TKKsiquc01req_202501150006.xml",
+        "TKKsiquc01res_202501150006.xml",
+    };
+    onshi_ctx *ctx = ctx_new();
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, DATA "%s", files[i]);
+        onshi_msg *m, *j, *back;
+        assert_int_equal(onshi_msg_decode_file(ctx, &m, path), ONSHI_OK);
+        assert_int_equal(onshi_msg_type(m), onshi_msgtype_from_filename(files[i]));
+        /* the content alone leads to the same family of type */
+        size_t n;
+        char *raw = slurp(path, &n);
+        assert_int_equal(onshi_msg_decode(ctx, &back, 0, raw, n), ONSHI_OK);
+        onshi_msg_free(back);
+        onshi_buf *js, *js2, *xml;
+        assert_int_equal(onshi_msg_to_json(ctx, m, &js), ONSHI_OK);
+        assert_int_equal(onshi_msg_from_json(ctx, &j, onshi_msg_type(m), (const char *)onshi_buf_data(js), onshi_buf_len(js)), ONSHI_OK);
+        for (int enc = ONSHI_ENC_UTF8; enc <= ONSHI_ENC_CP932; enc++) {
+            onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, enc);
+            if (onshi_msg_encode(ctx, j, &xml) != ONSHI_OK)
+                fail_msg("%s: %s", files[i], onshi_ctx_last_error_message(ctx));
+            assert_int_equal(onshi_msg_decode(ctx, &back, onshi_msg_type(m), onshi_buf_data(xml), onshi_buf_len(xml)), ONSHI_OK);
+            assert_int_equal(onshi_msg_to_json(ctx, back, &js2), ONSHI_OK);
+            /* Warnings may differ (a CP932 copy of a result that says CharacterCodeIdentifier 0
+             * is flagged); the message itself must not. */
+            if (strcmp(strstr((const char *)onshi_buf_data(js), "\"XmlMsg\""),
+                       strstr((const char *)onshi_buf_data(js2), "\"XmlMsg\"")) != 0) {
+                FILE *f1 = fopen("/tmp/js1", "w"), *f2 = fopen("/tmp/js2", "w");
+                fputs((const char *)onshi_buf_data(js), f1);
+                fputs((const char *)onshi_buf_data(js2), f2);
+                fclose(f1);
+                fclose(f2);
+                fail_msg("%s (enc %d): JSON differs", files[i], enc);
+            }
+            onshi_buf_free(js2);
+            onshi_buf_free(xml);
+            onshi_msg_free(back);
+        }
+        /* and the CP932 form of the golden file decodes to the same objects */
+        size_t cn;
+        char *c = to_cp932(raw, n, &cn);
+        assert_int_equal(onshi_msg_decode(ctx, &back, onshi_msg_type(m), c, cn), ONSHI_OK);
+        assert_int_equal(onshi_msg_to_json(ctx, back, &js2), ONSHI_OK);
+        /* CharacterCodeIdentifier differs (0 → 1) in the converted copy: compare bodies */
+        const char *b1 = strstr((const char *)onshi_buf_data(js), "\"MessageBody\"");
+        const char *b2 = strstr((const char *)onshi_buf_data(js2), "\"MessageBody\"");
+        assert_non_null(b1);
+        assert_non_null(b2);
+        assert_string_equal(b1, b2);
+        onshi_buf_free(js2);
+        onshi_msg_free(back);
+        free(c);
+        free(raw);
+        onshi_buf_free(js);
+        onshi_msg_free(j);
+        onshi_msg_free(m);
+    }
+    onshi_ctx_free(ctx);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m;
+    const char *js = "{\"XmlMsg\":{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234567\"},"
+                     "\"MessageBody\":{\"ReceptionNumber\":\"R1\",\"Bogus\":\"x\"}}}";
+    assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, js, strlen(js)), ONSHI_E_JSON);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "Bogus"));
+    assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, "{\"a\":", 5), ONSHI_E_JSON);
+    js = "{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234567\"},\"MessageBody\":{\"ReceptionNumber\":\"R1\"}}";
+    assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, js, strlen(js)), ONSHI_OK);
+    onshi_buf *out;
+    assert_int_equal(onshi_msg_to_json(ctx, m, &out), ONSHI_OK);
+    assert_non_null(strstr((const char *)onshi_buf_data(out), "\"_type\":\t\"OQSmuquc02req\""));
+    onshi_buf_free(out);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+/* ---- streaming bulk ---------------------------------------------------------------------------- */
+
+static void test_bulk_stream(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_bulk_reader *br;
+    assert_int_equal(onshi_bulk_reader_open(ctx, &br, DATA "OQSmuquc02res_202501150003.xml", 0), ONSHI_OK);
+    onshi_group *h = onshi_bulk_reader_header(br), *u, *r;
+    assert_string_equal(get(h, ONSHI_F_NUMBER_OF_PROCESSING_RESULT), "3");
+    size_t n = 0;
+    for (;;) {
+        assert_int_equal(onshi_bulk_reader_next(br, &u), ONSHI_OK);
+        if (u == NULL)
+            break;
+        assert_int_equal(onshi_group_kind(u), ONSHI_G_BULK_UNIT);
+        if (n < 2) {
+            assert_string_equal(get(u, ONSHI_F_UNIT_PROCESSING_RESULT_STATUS), "1");
+            assert_int_equal(onshi_group_at(u, ONSHI_G_RESULT, 0, &r), ONSHI_OK);
+            assert_string_equal(get(r, ONSHI_F_NAME), "見本　花子");
+        } else {
+            assert_string_equal(get(u, ONSHI_F_UNIT_PROCESSING_RESULT_CODE), "EQS1234");
+        }
+        n++;
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(onshi_bulk_reader_next(br, &u), ONSHI_OK);
+    assert_null(u);
+    onshi_bulk_reader_free(br);
+
+    /* a large generated file: the unit arena stays one chunk (constant memory), warnings are
+     * per unit with the unit's index in the path */
+    onshi_buf b;
+    onshi__buf_init(&b, false);
+    onshi__buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader>"
+                          "<SegmentOfResult>1</SegmentOfResult></MessageHeader><MessageBody>");
+    for (int i = 0; i < 2000; i++)
+        onshi__buf_printf(&b, "<BulkConfirmUnit><ProcessingResultStatus>1</ProcessingResultStatus>"
+                              "<ResultOfQualificationConfirmation><Name>%s</Name></ResultOfQualificationConfirmation>"
+                              "</BulkConfirmUnit>\n", i == 1500 ? "德" : "見本");
+    onshi__buf_printf(&b, "</MessageBody></XmlMsg>");
+    assert_int_equal(onshi_bulk_reader_open_mem(ctx, &br, b.data, b.len, 0), ONSHI_OK);
+    n = 0;
+    size_t warned = 0;
+    for (;;) {
+        assert_int_equal(onshi_bulk_reader_next(br, &u), ONSHI_OK);
+        if (u == NULL)
+            break;
+        assert_int_equal(onshi__arena_chunks(&u->doc->arena), 1);
+        if (onshi_bulk_reader_warning_count(br) > 0) {
+            const char *path;
+            assert_int_equal(onshi_bulk_reader_warning_at(br, 0, NULL, &path, NULL), ONSHI_OK);
+            assert_string_equal(path, "MessageBody/BulkConfirmUnit[1500]/ResultOfQualificationConfirmation[0]/Name");
+            warned++;
+        }
+        n++;
+    }
+    assert_int_equal(n, 2000);
+    assert_int_equal(warned, 1);
+    onshi_bulk_reader_free(br);
+    /* a broken unit stops the iteration with an error */
+    b.len -= 40;
+    assert_int_equal(onshi_bulk_reader_open_mem(ctx, &br, b.data, b.len, 0), ONSHI_OK);
+    int rc;
+    do
+        rc = onshi_bulk_reader_next(br, &u);
+    while (rc == ONSHI_OK && u != NULL);
+    assert_int_equal(rc, ONSHI_E_XML_MALFORMED);
+    onshi_bulk_reader_free(br);
+    onshi__buf_clear(&b);
+    onshi_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_digits),     cmocka_unit_test(test_code_tables),
+        cmocka_unit_test(test_decode_utf8),      cmocka_unit_test(test_decode_cp932),
+        cmocka_unit_test(test_decode_face_welfare), cmocka_unit_test(test_decode_other_types),
+        cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_tolerant_reading),
+        cmocka_unit_test(test_encode),           cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

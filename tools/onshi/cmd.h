@@ -1,0 +1,32 @@
+/*
+ * onshi CLI: the subcommand table. Each group of subcommands lives in its own cmd_*.c and
+ * adds rows to the table in main.c; later workflows (verify, batch, ...) add files and rows.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ONSHI_CLI_CMD_H
+#define ONSHI_CLI_CMD_H
+
+#include "onshi.h"
+
+typedef struct onshi_cli_cmd {
+    const char *name;
+    int (*run)(onshi_ctx *ctx, int argc, char **argv); /* argv[0] is the subcommand */
+    const char *usage;
+    const char *help;
+} onshi_cli_cmd;
+
+/* Print one error line "onshi <cmd>: <what>" on stderr; returns the exit status 1. */
+int cli_fail(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The same for a library failure: the context's last error message. */
+int cli_fail_ctx(const char *cmd, onshi_ctx *ctx, int status, const char *what);
+
+/* cmd_codec.c */
+int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
+int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
+int cmd_check(onshi_ctx *ctx, int argc, char **argv);
+
+#endif
