@@ -153,7 +153,8 @@ card "$P/card-auth.der" "$P/card-auth.key"; has "$T/ca" '<QualificationValidity>
 # CA003: a nonce that is not the challenge's
 post /oqs/v1/cardauth/challenge "$T/chq.xml" "$T/ch" >/dev/null
 cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
-sed "s|<ChallengeId>[^<]*</ChallengeId>|<ChallengeId>$cid</ChallengeId>|; s|<Nonce>[^<]*</Nonce>|<Nonce>AAAA</Nonce>|" \
+now=$(date +%Y%m%d%H%M%S)
+sed "s|<ChallengeId>[^<]*</ChallengeId>|<ChallengeId>$cid</ChallengeId>|; s|<Nonce>[^<]*</Nonce>|<Nonce>AAAA</Nonce>|; s|<SigningTime>[^<]*</SigningTime>|<SigningTime>$now</SigningTime>|" \
     "$T/ca.xml" >"$T/ca3.xml"
 post /oqs/v1/cardauth "$T/ca3.xml" "$T/ca" >/dev/null; has "$T/ca" '<ErrorCode>CA003</ErrorCode>'
 # unknown element inside OnshiCardAuthentication version 1 → 400
@@ -211,6 +212,9 @@ echo 'http503 2' >"$T/arm"
 [ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 503 ] || fail "armed 1"
 [ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 503 ] || fail "armed 2"
 [ "$(post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/f")" = 200 ] || fail "disarmed"
+# every result went through the codec without a dropped element or value
+hasnt "$T/s.log" "sim: codec"
+hasnt "$T/s.log" "sim: the codec"
 # the log names no person
 hasnt "$T/s.log" '見本'
 hasnt "$T/s.log" '19800401'

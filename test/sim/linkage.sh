@@ -187,6 +187,9 @@ wait_for "$D/res/YZKsiquc01res_202611250202.xml"
 has "$D/res/YZKsiquc01res_202611250202.xml" '<ResultCode>2</ResultCode>'
 wait_for "$D/res/TKKsiquc01res_202611250203.pdf"
 head -c 5 "$D/res/TKKsiquc01res_202611250203.pdf" | grep -q '%PDF-' || fail "pdf"
+# every result went through the codec without a dropped element or value
+hasnt "$T/l.log" "sim: codec"
+hasnt "$T/l.log" "sim: the codec"
 stop_pid "$T/l.pid"
 
 # 10. CP932 terminal setting, and purge after the stay time

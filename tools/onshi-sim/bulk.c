@@ -51,7 +51,7 @@ int sim_bulk_upload(sim_env *env, const char *prefix, sim_req *r, sim_out *out)
         return -1;
     sim_stamp(now, t);
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, r->restype) != 0)
         return -1;
     sim_w_header(&w, env, NULL, inst, afi, NULL, "1", NULL, NULL);
     sim_w_start(&w, "MessageBody");
@@ -85,17 +85,11 @@ static int select_units(sim_w *w, sim_env *env, const char *sql, const char *a, 
     return n;
 }
 
-/* The MessageBody of a finished bulk, written into a fragment; counts the units. */
-static int bulk_body(sim_env *env, const char *prefix, xmlNode *root, const char *inst,
-                     xmlBufferPtr frag, int *total, int *ok)
+/* The units of a finished bulk into the open MessageBody; counts them. */
+static void bulk_units(sim_w *w, sim_env *env, const char *prefix, xmlNode *root,
+                       const char *inst, int *total, int *ok)
 {
-    sim_w w = {frag, xmlNewTextWriterMemory(frag, 0)};
     char qdate[16], a[16], b[16];
-    if (!w.w)
-        return -1;
-    xmlTextWriterSetIndent(w.w, 1);
-    xmlTextWriterSetIndentString(w.w, BAD_CAST "  ");
-    sim_w_start(&w, "MessageBody");
     xmlNode *body = sim_x_node(root, "MessageBody");
     const char *func = prefix + 5; /* quc, imm, tic, hvq, onq */
     if (strncmp(func, "quc", 3) == 0) {
@@ -108,38 +102,33 @@ static int bulk_body(sim_env *env, const char *prefix, xmlNode *root, const char
                                      "QualificationConfirmSearchInfo");
              q; q = sim_x_next(q->next, "QualificationConfirmSearchInfo")) {
             (*total)++;
-            *ok += sim_w_qual_unit(&w, env, q, qdate, inst);
+            *ok += sim_w_qual_unit(w, env, q, qdate, inst);
         }
     } else if (strncmp(func, "imm", 3) == 0) {
         for (xmlNode *q = sim_x_next(body ? body->children : NULL,
                                      "ReferenceNumberRegistrationInfo");
              q; q = sim_x_next(q->next, "ReferenceNumberRegistrationInfo")) {
             (*total)++;
-            sim_w_start(&w, "BulkConfirmUnit");
-            sim_w_refnum_outcome(&w, env, inst, q);
-            sim_w_end(&w);
-            (*ok)++;
+            sim_w_start(w, "BulkConfirmUnit");
+            *ok += sim_w_refnum_outcome(w, env, inst, q);
+            sim_w_end(w);
         }
     } else if (strncmp(func, "tic", 3) == 0) {
         sim_x(body, "MedicalTreatmentMonth", a, sizeof a);
-        *total += select_units(&w, env,
+        *total += select_units(w, env,
                                "SELECT DISTINCT person_id FROM tickets WHERE month=?1 AND"
-                               " (?2='' OR ?2=?2) AND inst_code=?3 ORDER BY person_id",
+                               " ?2=?2 AND inst_code=?3 ORDER BY person_id",
                                a, "", inst, ok);
     } else {
         if (!sim_x(body, "QualificationConfirmSearchInfo/ConsentDateFrom", a, sizeof a))
             sim_x(body, "QualificationConfirmSearchInfo/ExaminationDateFrom", a, sizeof a);
         if (!sim_x(body, "QualificationConfirmSearchInfo/ConsentDateTo", b, sizeof b))
             sim_x(body, "QualificationConfirmSearchInfo/ExaminationDateTo", b, sizeof b);
-        *total += select_units(&w, env,
+        *total += select_units(w, env,
                                "SELECT DISTINCT person_id FROM consents WHERE flag='1' AND"
                                " substr(cons_time,1,8) BETWEEN ?1 AND ?2 AND ?3=?3"
                                " ORDER BY person_id", a, b, inst, ok);
     }
-    sim_w_end(&w);
-    xmlTextWriterFlush(w.w);
-    xmlFreeTextWriter(w.w);
-    return 0;
 }
 
 int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out)
@@ -169,17 +158,10 @@ int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out
     sim_x(uroot, "MessageHeader/ArbitraryFileIdentifier", afi, sizeof afi);
     bool done = sim_now_ms() >= ready && r->fault.kind != SIM_FAULT_PROCESSING;
     int total = 0, ok = 0;
-    xmlBufferPtr frag = xmlBufferCreate();
-    if (!frag || (done && bulk_body(env, prefix, uroot, inst, frag, &total, &ok) != 0)) {
-        xmlBufferFree(frag);
-        xmlFreeDoc(up);
-        return -1;
-    }
-    xmlFreeDoc(up);
     sim_stamp(now, sim_now_ms());
     sim_w w;
-    if (sim_w_begin(&w) != 0) {
-        xmlBufferFree(frag);
+    if (sim_w_begin(&w, r->restype) != 0) {
+        xmlFreeDoc(up);
         return -1;
     }
     sim_w_start(&w, "MessageHeader");
@@ -188,20 +170,23 @@ int sim_bulk_download(sim_env *env, const char *prefix, sim_req *r, sim_out *out
     sim_w_el(&w, "ArbitraryFileIdentifier", afi);
     sim_w_el(&w, "ReceptionNumber", recno);
     sim_w_el(&w, "SegmentOfResult", done ? "1" : "2");
-    if (done) {
-        sim_w_elf(&w, "NumberOfProcessingResult", "%d", total);
-        sim_w_elf(&w, "NumberOfNormalProcessing", "%d", ok);
-        sim_w_elf(&w, "NumberOfError", "%d", total - ok);
-    }
     sim_w_el(&w, "CharacterCodeIdentifier", env->cp932 ? "1" : "0");
     sim_w_end(&w);
+    sim_w_start(&w, "MessageBody");
     if (done)
-        xmlTextWriterWriteRaw(w.w, xmlBufferContent(frag));
-    else {
-        sim_w_start(&w, "MessageBody");
-        sim_w_end(&w);
+        bulk_units(&w, env, prefix, uroot, inst, &total, &ok);
+    sim_w_end(&w);
+    xmlFreeDoc(up);
+    if (done) {
+        /* The codec writes header fields in their documented place, counts included. */
+        char n[16];
+        snprintf(n, sizeof n, "%d", total);
+        sim_w_hdr(&w, "NumberOfProcessingResult", n);
+        snprintf(n, sizeof n, "%d", ok);
+        sim_w_hdr(&w, "NumberOfNormalProcessing", n);
+        snprintf(n, sizeof n, "%d", total - ok);
+        sim_w_hdr(&w, "NumberOfError", n);
     }
-    xmlBufferFree(frag);
     if (sim_w_finish(&w, env->cp932, &r->fault, out) != 0)
         return -1;
     if (done && env->zip) {

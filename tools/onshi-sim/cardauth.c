@@ -61,15 +61,32 @@ int sim_card_challenge(sim_env *env, sim_req *r, sim_out *out)
         return -1;
     sim_stamp(issued, now);
     sim_stamp(until, exp);
-    sim_w w;
-    if (sim_w_begin_root(&w, "OnshiCardAuthChallenge", "1") != 0)
+    /* The challenge is not an XmlMsg (protocol.md §7.1), so the codec has no type for it;
+     * libxml2's writer builds this one small UTF-8 document. */
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr xw = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (!xw) {
+        xmlBufferFree(buf);
         return -1;
-    sim_w_el(&w, "ChallengeId", id);
-    sim_w_el(&w, "Nonce", b64);
-    sim_w_el(&w, "IssuedAt", issued);
-    sim_w_el(&w, "ExpiresAt", until);
-    /* Extension documents are UTF-8 whatever the terminal setting (protocol.md §7.1). */
-    return sim_w_finish(&w, false, &r->fault, out);
+    }
+    xmlTextWriterStartDocument(xw, "1.0", "UTF-8", NULL);
+    xmlTextWriterStartElement(xw, BAD_CAST "OnshiCardAuthChallenge");
+    xmlTextWriterWriteAttribute(xw, BAD_CAST "version", BAD_CAST "1");
+    xmlTextWriterWriteElement(xw, BAD_CAST "ChallengeId", BAD_CAST id);
+    xmlTextWriterWriteElement(xw, BAD_CAST "Nonce", BAD_CAST b64);
+    xmlTextWriterWriteElement(xw, BAD_CAST "IssuedAt", BAD_CAST issued);
+    xmlTextWriterWriteElement(xw, BAD_CAST "ExpiresAt", BAD_CAST until);
+    xmlTextWriterEndDocument(xw);
+    xmlFreeTextWriter(xw);
+    out->len = (size_t)xmlBufferLength(buf);
+    out->data = malloc(out->len + 1);
+    if (out->data)
+        memcpy(out->data, xmlBufferContent(buf), out->len + 1);
+    xmlBufferFree(buf);
+    out->ext = "xml";
+    out->ctype = "application/xml; charset=UTF-8";
+    out->status = 200;
+    return out->data ? 0 : -1;
 }
 
 /* JPKI auth certificates carry a critical certificatePolicies that plain mbedTLS refuses. */
@@ -304,7 +321,7 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
         sim_stamp(qdate, sim_now_ms());
         qdate[8] = '\0';
         sim_w w;
-        if (sim_w_begin(&w) != 0)
+        if (sim_w_begin(&w, ONSHI_MSG_CARDAUTH_RES) != 0)
             return -1;
         sim_w_header(&w, env, qdate, a.inst, afi, "1", "1", NULL, NULL);
         sim_w_start(&w, "MessageBody");
@@ -330,5 +347,6 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
                    strcmp(flag, "1") == 0;
     sim_log("audit: card authentication (method %s) of person %s at %s", a.method, person,
             a.inst);
-    return sim_card_result(env, person, a.inst, afi, limit, disease, &r->fault, out);
+    return sim_card_result(env, ONSHI_MSG_CARDAUTH_RES, person, a.inst, afi, limit, disease,
+                           &r->fault, out);
 }

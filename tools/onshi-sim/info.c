@@ -33,7 +33,7 @@ static int info_error(sim_env *env, sim_req *r, const char *inst, const char *af
     char now[15];
     sim_w w;
     sim_stamp(now, sim_now_ms());
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, r->restype) != 0)
         return -1;
     sim_w_start(&w, "MessageHeader");
     sim_w_el(&w, "ProcessExecutionTime", now);
@@ -83,8 +83,6 @@ static int drug_body(sim_w *w, sim_env *env, const char *id, const char *from, c
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
-    if (w)
-        sim_w_start(w, "CzDiInf");
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
         if (lines) {
@@ -100,28 +98,26 @@ static int drug_body(sim_w *w, sim_env *env, const char *id, const char *from, c
             if (month[0])
                 sim_w_end(w);
             snprintf(month, sizeof month, "%s", m);
+            /* 調剤 (dispensing) source: the Cz… element family. */
             sim_w_start(w, "CzDiMonthInf");
-            sim_w_el(w, "MeTrMonth", m);
+            sim_w_el(w, "CzDiMonth", m);
+            sim_w_el(w, "CzPrlsHNm", (const char *)sqlite3_column_text(st, 8));
         }
         sim_w_start(w, "CzDiDateInf");
-        sim_w_el(w, "DiDate", (const char *)sqlite3_column_text(st, 1));
-        sim_w_el(w, "DiOrgN", (const char *)sqlite3_column_text(st, 8));
-        sim_w_start(w, "CzDiDrugInf");
-        sim_w_el(w, "DrugC", (const char *)sqlite3_column_text(st, 2));
-        sim_w_el(w, "DrugN", (const char *)sqlite3_column_text(st, 3));
-        sim_w_el(w, "Qua1", (const char *)sqlite3_column_text(st, 4));
-        sim_w_el(w, "Unit", (const char *)sqlite3_column_text(st, 5));
-        sim_w_el(w, "UsageN", (const char *)sqlite3_column_text(st, 6));
-        sim_w_el(w, "Times", (const char *)sqlite3_column_text(st, 7));
+        sim_w_el(w, "CzDiDate", (const char *)sqlite3_column_text(st, 1));
+        sim_w_start(w, "CzDrugInf");
+        sim_w_el(w, "CzDrugC", (const char *)sqlite3_column_text(st, 2));
+        sim_w_el(w, "CzDrugN", (const char *)sqlite3_column_text(st, 3));
+        sim_w_el(w, "CzQua1", (const char *)sqlite3_column_text(st, 4));
+        sim_w_el(w, "CzUnit", (const char *)sqlite3_column_text(st, 5));
+        sim_w_el(w, "CzUsageN", (const char *)sqlite3_column_text(st, 6));
+        sim_w_el(w, "CzTimes", (const char *)sqlite3_column_text(st, 7));
         sim_w_end(w);
         sim_w_end(w);
         nl++;
     }
-    if (w) {
-        if (month[0])
-            sim_w_end(w);
+    if (w && month[0])
         sim_w_end(w);
-    }
     sqlite3_finalize(st);
     return nl;
 }
@@ -147,14 +143,11 @@ static int checkup_body(sim_w *w, sim_env *env, const char *id, char lines[][128
             continue;
         }
         if (strcmp(d, date) != 0) {
-            if (date[0]) {
+            if (date[0])
                 sim_w_end(w);
-                sim_w_end(w);
-            }
             snprintf(date, sizeof date, "%s", d);
             sim_w_start(w, "SpecificHealthCheckupInfo");
             sim_w_el(w, "EffectiveTime", d);
-            sim_w_start(w, "HealthCheckupResultAndQuestionInfos");
         }
         sim_w_start(w, "HealthCheckupResultAndQuestionInfo");
         sim_w_el(w, "ItemCode", (const char *)sqlite3_column_text(st, 1));
@@ -165,10 +158,8 @@ static int checkup_body(sim_w *w, sim_env *env, const char *id, char lines[][128
         sim_w_end(w);
         nl++;
     }
-    if (!lines && date[0]) {
+    if (!lines && date[0])
         sim_w_end(w);
-        sim_w_end(w);
-    }
     sqlite3_finalize(st);
     return nl;
 }
@@ -190,7 +181,7 @@ int sim_info_person(sim_env *env, bool drug, const char *id, const char *inst, c
     char now[15];
     sim_stamp(now, sim_now_ms());
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, drug ? ONSHI_MSG_DRUG_RES : ONSHI_MSG_CHECKUP_RES) != 0)
         return -1;
     sim_w_start(&w, "MessageHeader");
     sim_w_el(&w, "ProcessExecutionTime", now);

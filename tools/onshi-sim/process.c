@@ -21,7 +21,7 @@ int sim_seg9(sim_env *env, sim_req *r, const char *code, const char *msg, sim_ou
     sim_w w;
     sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
     sim_x(r->root, "MessageHeader/ArbitraryFileIdentifier", afi, sizeof afi);
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, r->restype) != 0)
         return -1;
     sim_w_header(&w, env, NULL, inst, afi, NULL, "9", code, msg);
     sim_w_start(&w, "MessageBody");
@@ -35,11 +35,16 @@ static void echo_node(sim_w *w, xmlNode *n)
         return;
     sim_w_start(w, (const char *)n->name);
     for (xmlNode *c = n->children; c; c = c->next) {
+        char v[256];
         if (c->type != XML_ELEMENT_NODE)
             continue;
         xmlChar *t = xmlNodeGetContent(c);
-        /* Echo exactly, spaces of the insurer number included. */
-        xmlTextWriterWriteElement(w->w, c->name, t ? t : BAD_CAST "");
+        /* The codec pads insurer numbers itself: give it the bare value. */
+        const char *p = t ? (const char *)t : "";
+        while (*p == ' ')
+            p++;
+        snprintf(v, sizeof v, "%s", p);
+        sim_w_el(w, (const char *)c->name, v);
         xmlFree(t);
     }
     sim_w_end(w);
@@ -128,7 +133,7 @@ static int single_inquiry(sim_env *env, sim_req *r, sim_out *out)
     int n = sim_find(env, ins, sym, num, br, birth, ids, MAX_MATCH);
     int v = sim_validity(env, ids, n, qdate);
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, ONSHI_MSG_QUAL_RES) != 0)
         return -1;
     sim_w_header(&w, env, qdate, inst, afi, "2", "1", NULL, NULL);
     sim_w_start(&w, "MessageBody");
@@ -167,7 +172,7 @@ static int refnum_register(sim_env *env, const char *inst, xmlNode *info, char *
 }
 
 /* Body of one registration outcome (single result and bulk units share it). */
-void sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *info)
+int sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *info)
 {
     char refnum[64];
     int rc = refnum_register(env, inst, info, refnum, sizeof refnum);
@@ -180,6 +185,7 @@ void sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *inf
                          : "照会番号の誤り / invalid ReferenceNumber");
     }
     sim_w_el(w, "ReferenceNumber", refnum);
+    return rc == 1 ? 1 : 0;
 }
 
 static int single_refnum(sim_env *env, sim_req *r, sim_out *out)
@@ -192,7 +198,7 @@ static int single_refnum(sim_env *env, sim_req *r, sim_out *out)
         return sim_seg9(env, r, "SIM9002", "必須項目不足 / missing ReferenceNumberRegistrationInfo",
                     out);
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, ONSHI_MSG_REFNUM_RES) != 0)
         return -1;
     sim_w_header(&w, env, NULL, inst, afi, NULL, "1", NULL, NULL);
     sim_w_start(&w, "MessageBody");
@@ -202,7 +208,7 @@ static int single_refnum(sim_env *env, sim_req *r, sim_out *out)
 }
 
 /* Qualification result of a card-identified person (face reader, card authentication). */
-int sim_card_result(sim_env *env, const char *id, const char *inst, const char *afi,
+int sim_card_result(sim_env *env, int type, const char *id, const char *inst, const char *afi,
                     bool limit, bool disease, const sim_fault *fault, sim_out *out)
 {
     char qdate[16], ids[1][16];
@@ -211,7 +217,7 @@ int sim_card_result(sim_env *env, const char *id, const char *inst, const char *
     snprintf(ids[0], sizeof ids[0], "%s", id);
     int v = sim_validity(env, ids, 1, qdate);
     sim_w w;
-    if (sim_w_begin(&w) != 0)
+    if (sim_w_begin(&w, type) != 0)
         return -1;
     sim_w_header(&w, env, qdate, inst, afi, "1", "1", NULL, NULL);
     sim_w_start(&w, "MessageBody");
@@ -287,7 +293,7 @@ int sim_face_result(sim_env *env, const char *id, const char *inst, const char *
     }
     afi[14] = '=';
     afi[15] = '\0';
-    return sim_card_result(env, id, inst, afi, limit, disease, NULL, out);
+    return sim_card_result(env, ONSHI_MSG_FACE_RES, id, inst, afi, limit, disease, NULL, out);
 }
 
 static int take_fault(sim_req *r, const sim_fault *given)
@@ -320,6 +326,7 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     if (fault)
         *fault = r.fault;
     r.client = client ? client : "";
+    r.restype = sim_restype(prefix);
     /* The binding asks servers to tie 医療機関コード to the client certificate: a CN that
      * starts with a 10-digit code must match the request's. */
     char inst[32] = "";

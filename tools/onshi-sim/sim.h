@@ -9,6 +9,7 @@
 
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+#include <onshi.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -88,9 +89,14 @@ typedef struct sim_env {
 void sim_env_init(sim_env *env);
 
 /* ---- messages (xmlio.c, process.c, result.c) ------------------------------------------- */
+/* A result being built: a codec message and the stack of open groups. */
+#define SIM_W_DEPTH 16
 typedef struct sim_w {
-    xmlBufferPtr buf;
-    xmlTextWriterPtr w;
+    onshi_msg *msg;
+    onshi_group *stack[SIM_W_DEPTH];
+    int depth;
+    int skip; /* > 0 inside an element the codec does not know (logged, not written) */
+    int type;
 } sim_w;
 /* A parsed request: the document, its root, the effective fault. */
 typedef struct sim_req {
@@ -98,6 +104,7 @@ typedef struct sim_req {
     xmlNode *root;
     sim_fault fault;
     const char *client;   /* TLS client certificate CN ("1311234567 Test Clinic"), or "" */
+    int restype;          /* ONSHI_MSG_* of the answer */
 } sim_req;
 
 /* Output of processing one request. */
@@ -129,10 +136,10 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
 #define SIM_E_FORBIDDEN (-2) /* MedicalInstitutionCode does not match the client certificate */
 /* fault: in, the fault of the run or the HTTP request; out, the effective fault (a request may
  * name its own with ArbitraryFileIdentifier "SIMFAULT:name[=arg]"). */
-void sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *info);
+int sim_w_refnum_outcome(sim_w *w, sim_env *env, const char *inst, xmlNode *info);
 /* One bulk unit of a qualification inquiry; returns 1 when ProcessingResultStatus is 1. */
 int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const char *inst);
-int sim_card_result(sim_env *env, const char *id, const char *inst, const char *afi,
+int sim_card_result(sim_env *env, int type, const char *id, const char *inst, const char *afi,
                     bool limit, bool disease, const sim_fault *fault, sim_out *out);
 int sim_consent_give(sim_env *env, const char *id, const char *kind);
 int sim_seg9(sim_env *env, sim_req *r, const char *code, const char *msg, sim_out *out);
@@ -142,14 +149,17 @@ int sim_face_result(sim_env *env, const char *person_id, const char *institution
                     const char *consents, sim_out *out, char *err, size_t errn);
 
 /* ---- writer helpers (xmlio.c) ------------------------------------------------------------- */
-int sim_w_begin(sim_w *w);
-int sim_w_begin_root(sim_w *w, const char *root, const char *version); /* extension roots */
+/* The result type (ONSHI_MSG_*_RES) answering a request prefix, 0 for none. */
+int sim_restype(const char *prefix);
+int sim_w_begin(sim_w *w, int type);
+void sim_w_discard(sim_w *w);
+void sim_w_hdr(sim_w *w, const char *name, const char *value); /* a header field, any time */
 void sim_w_el(sim_w *w, const char *name, const char *value);     /* skipped when empty */
 void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...);
 void sim_w_start(sim_w *w, const char *name);
 void sim_w_end(sim_w *w);
-/* Finishes the document and encodes it (UTF-8 or CP932 with the matching declaration);
- * applies the MALFORMED / WRONGENC faults. */
+/* Encodes the message with the codec (UTF-8 or CP932 with the matching declaration), frees
+ * it, and applies the MALFORMED / WRONGENC faults to the bytes. */
 int sim_w_finish(sim_w *w, bool cp932, const sim_fault *fault, sim_out *out);
 /* Replaces characters the central system cannot carry (outside CP932) with ●. */
 char *sim_jis_filter(const char *utf8);

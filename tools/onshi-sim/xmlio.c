@@ -1,10 +1,13 @@
 /*
  * XML in and out for the simulator: hardened request parsing (UTF-8 or CP932 by declaration)
- * and the result writer. This is the ONE file that builds XML with xmlTextWriter; it is
- * replaced by the codec's encoders once the codec branch lands.
+ * and the result builder. Results are built as codec messages (onshi_msg, groups and fields
+ * found by element name in the codec's schema) and written by onshi_msg_encode, so the
+ * simulator writes exactly the layout, order, padding and encodings the SDK reads.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sim.h"
+
+#include "codec/codec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -203,28 +206,32 @@ bool sim_x(xmlNode *base, const char *path, char *out, size_t n)
     return true;
 }
 
-/* ---- writer ------------------------------------------------------------------------------ */
+/* ---- writer (through the codec) ----------------------------------------------------------- */
 
-int sim_w_begin(sim_w *w)
+int sim_restype(const char *prefix)
 {
-    return sim_w_begin_root(w, "XmlMsg", NULL);
+    static const struct {
+        const char *name;
+        int type;
+    } k_ext[] = {{"cardauth", ONSHI_MSG_CARDAUTH_RES}, {"cardauth-challenge", 0},
+                 {"disaster", ONSHI_MSG_DRUG_RES}};
+    for (size_t i = 0; i < sizeof k_ext / sizeof k_ext[0]; i++)
+        if (strcmp(prefix, k_ext[i].name) == 0)
+            return k_ext[i].type;
+    /* The result type follows its request in the one message table (msgtypes.def). */
+    for (size_t i = 0; i + 1 < onshi__msgtype_count(); i++) {
+        const onshi__msgtype *m = onshi__msgtype_at(i);
+        if (m->prefix && m->is_request && strcmp(m->prefix, prefix) == 0)
+            return onshi__msgtype_at(i + 1)->id;
+    }
+    return 0;
 }
 
-int sim_w_begin_root(sim_w *w, const char *root, const char *version)
+int sim_w_begin(sim_w *w, int type)
 {
-    w->buf = xmlBufferCreate();
-    w->w = w->buf ? xmlNewTextWriterMemory(w->buf, 0) : NULL;
-    if (!w->w) {
-        xmlBufferFree(w->buf);
-        return -1;
-    }
-    xmlTextWriterSetIndent(w->w, 1);
-    xmlTextWriterSetIndentString(w->w, BAD_CAST "  ");
-    xmlTextWriterStartDocument(w->w, "1.0", "UTF-8", "no");
-    xmlTextWriterStartElement(w->w, BAD_CAST root);
-    if (version)
-        xmlTextWriterWriteAttribute(w->w, BAD_CAST "version", BAD_CAST version);
-    return 0;
+    memset(w, 0, sizeof *w);
+    w->type = type;
+    return onshi_msg_new(&w->msg, type) == ONSHI_OK ? 0 : -1;
 }
 
 char *sim_jis_filter(const char *s)
@@ -261,13 +268,32 @@ char *sim_jis_filter(const char *s)
     return out;
 }
 
+static void set_field(sim_w *w, onshi_group *g, const char *name, const char *value)
+{
+    const onshi__field *f = onshi__field_by_elem(g->kind, g->variant, name);
+    if (!f) {
+        sim_log("sim: the codec has no element %s in group %d; not written", name, g->kind);
+        return;
+    }
+    char *v = sim_jis_filter(value);
+    int rc = v ? onshi_group_set_str(g, f->id, v) : ONSHI_E_NOMEM;
+    if (rc != ONSHI_OK)
+        sim_log("sim: codec refused %s='%s' (%s)", name, v ? v : "", onshi_status_str(rc));
+    free(v);
+    (void)w;
+}
+
 void sim_w_el(sim_w *w, const char *name, const char *value)
 {
-    if (!value || !value[0])
+    if (!value || !value[0] || w->skip || w->depth == 0)
         return;
-    char *v = sim_jis_filter(value);
-    xmlTextWriterWriteElement(w->w, BAD_CAST name, BAD_CAST(v ? v : ""));
-    free(v);
+    set_field(w, w->stack[w->depth - 1], name, value);
+}
+
+void sim_w_hdr(sim_w *w, const char *name, const char *value)
+{
+    if (value && value[0])
+        set_field(w, onshi_msg_header(w->msg), name, value);
 }
 
 void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...)
@@ -282,12 +308,36 @@ void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...)
 
 void sim_w_start(sim_w *w, const char *name)
 {
-    xmlTextWriterStartElement(w->w, BAD_CAST name);
+    onshi_group *g = NULL;
+    if (w->skip || w->depth >= SIM_W_DEPTH) {
+        w->skip++;
+        return;
+    }
+    if (w->depth == 0) {
+        g = strcmp(name, "MessageHeader") == 0 ? onshi_msg_header(w->msg)
+            : strcmp(name, "MessageBody") == 0 ? onshi_msg_body(w->msg) : NULL;
+    } else {
+        onshi_group *parent = w->stack[w->depth - 1];
+        const onshi__sent *se = onshi__schema_lookup(parent->kind, name);
+        if (se && se->child && onshi__group_add_row(parent, se->child, &g) != ONSHI_OK)
+            g = NULL;
+        else if (se && !se->child && se->wrapper)
+            g = parent; /* wrappers (ResultList, …) are written by the codec itself */
+    }
+    if (!g) {
+        sim_log("sim: the codec has no group %s here; not written", name);
+        w->skip = 1;
+        return;
+    }
+    w->stack[w->depth++] = g;
 }
 
 void sim_w_end(sim_w *w)
 {
-    xmlTextWriterEndElement(w->w);
+    if (w->skip)
+        w->skip--;
+    else if (w->depth > 0)
+        w->depth--;
 }
 
 void sim_w_header(sim_w *w, sim_env *env, const char *qdate, const char *inst, const char *afi,
@@ -308,46 +358,67 @@ void sim_w_header(sim_w *w, sim_env *env, const char *qdate, const char *inst, c
     sim_w_end(w);
 }
 
+void sim_w_discard(sim_w *w)
+{
+    onshi_msg_free(w->msg);
+    w->msg = NULL;
+}
+
+/* Swaps the encoding named in the XML declaration (the WRONGENC fault). */
+static unsigned char *swap_decl(unsigned char *d, size_t *len)
+{
+    static const char u8[] = "encoding=\"UTF-8\"", sj[] = "encoding=\"Shift_JIS\"";
+    char *end = memchr(d, '>', *len < 200 ? *len : 200);
+    char *p = end ? strstr((char *)d, u8) : NULL;
+    const char *from = u8, *to = sj;
+    if (!p || p > end) {
+        p = strstr((char *)d, sj);
+        from = sj;
+        to = u8;
+    }
+    if (!p || !end || p > end)
+        return d;
+    size_t fl = strlen(from), tl = strlen(to), off = (size_t)(p - (char *)d);
+    unsigned char *n = malloc(*len - fl + tl + 1);
+    if (!n)
+        return d;
+    memcpy(n, d, off);
+    memcpy(n + off, to, tl);
+    memcpy(n + off + tl, d + off + fl, *len - off - fl + 1);
+    *len = *len - fl + tl;
+    free(d);
+    return n;
+}
+
 int sim_w_finish(sim_w *w, bool cp932, const sim_fault *fault, sim_out *out)
 {
-    xmlTextWriterEndDocument(w->w);
-    xmlFreeTextWriter(w->w);
-    w->w = NULL;
-    const unsigned char *u = xmlBufferContent(w->buf);
-    size_t ul = (size_t)xmlBufferLength(w->buf);
+    onshi_ctx *ctx = NULL;
+    onshi_buf *buf = NULL;
     int kind = fault ? fault->kind : SIM_FAULT_NONE;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    /* The writer's declaration says UTF-8; a CP932 result says Shift_JIS as the terminal does.
-     * WRONGENC swaps the declaration but not the bytes. */
-    const char *decl_from = "encoding=\"UTF-8\"";
-    bool want_sjis_decl = cp932 != (kind == SIM_FAULT_WRONGENC);
-    unsigned char *tmp = malloc(ul + 32);
-    if (!tmp) {
-        xmlBufferFree(w->buf);
+    int rc = onshi_ctx_new(&ctx);
+    if (rc == ONSHI_OK)
+        rc = onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING,
+                               cp932 ? ONSHI_ENC_CP932 : ONSHI_ENC_UTF8);
+    if (rc == ONSHI_OK)
+        rc = onshi_msg_encode(ctx, w->msg, &buf);
+    if (rc != ONSHI_OK)
+        sim_log("sim: codec could not write the result: %s",
+                ctx ? onshi_ctx_last_error_message(ctx) : onshi_status_str(rc));
+    onshi_ctx_free(ctx);
+    sim_w_discard(w);
+    if (rc != ONSHI_OK)
+        return -1;
+    size_t len = onshi_buf_len(buf);
+    unsigned char *data = malloc(len + 1);
+    if (!data) {
+        onshi_buf_free(buf);
         return -1;
     }
-    const unsigned char *p = (const unsigned char *)strstr((const char *)u, decl_from);
-    size_t pre = p ? (size_t)(p - u) : 0;
-    if (p && want_sjis_decl) {
-        memcpy(tmp, u, pre);
-        len = pre + (size_t)sprintf((char *)tmp + pre, "encoding=\"Shift_JIS\"");
-        memcpy(tmp + len, p + strlen(decl_from), ul - pre - strlen(decl_from));
-        len += ul - pre - strlen(decl_from);
-    } else {
-        memcpy(tmp, u, ul);
-        len = ul;
-    }
-    xmlBufferFree(w->buf);
-    w->buf = NULL;
-    if (cp932) {
-        data = conv("CP932", "UTF-8", tmp, len, &len);
-        free(tmp);
-        if (!data)
-            return -1;
-    } else {
-        data = tmp;
-    }
+    memcpy(data, onshi_buf_data(buf), len);
+    data[len] = '\0';
+    onshi_buf_free(buf);
+    if (kind == SIM_FAULT_WRONGENC)
+        data = swap_decl(data, &len);
     if (kind == SIM_FAULT_MALFORMED && len > 40) {
         /* Cut inside the body, then a stray close tag: not well-formed for any parser. */
         len = len * 2 / 3;
