@@ -29,7 +29,7 @@ static void gen(onshi_buf *b, int units)
 {
     onshi__buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<XmlMsg>\n"
                          "  <MessageHeader>\n    <ProcessExecutionTime>20250115100000</ProcessExecutionTime>\n"
-                         "    <MedicalInstitutionCode>1311234567</MedicalInstitutionCode>\n"
+                         "    <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>\n"
                          "    <ReceptionNumber>R0000000001</ReceptionNumber>\n    <SegmentOfResult>1</SegmentOfResult>\n"
                          "    <NumberOfProcessingResult>%d</NumberOfProcessingResult>\n"
                          "    <CharacterCodeIdentifier>0</CharacterCodeIdentifier>\n  </MessageHeader>\n  <MessageBody>\n",
@@ -198,7 +198,7 @@ static void encode_rate(onshi_ctx *ctx, int enc)
     onshi_group *s;
     onshi_msg_new(&m, ONSHI_MSG_QUAL_REQ);
     onshi_group_set_str(onshi_msg_header(m), ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, "20250115");
-    onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234567");
+    onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234569");
     onshi_group_add(onshi_msg_body(m), ONSHI_G_SEARCH, &s);
     onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138016");
     onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL, "１２－３４");

@@ -984,9 +984,9 @@ ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number);
 ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number);
 
 /**
- * Check the structure of a 医療機関コード: 10 digits, prefecture 01-47, 点数表 1 (医科),
- * 3 (歯科) or 4 (調剤). Its check digit is not verified (no authoritative rule was found;
- * docs/codec.md). @return ONSHI_OK or ONSHI_E_FIELD_FORMAT. @since 0.1.0
+ * Check a 医療機関コード: 10 digits, prefecture 01-47, 点数表 1 (医科), 3 (歯科) or 4 (調剤),
+ * and its check digit (same rule as the insurer number over the first nine digits; source in
+ * docs/codec.md). @return ONSHI_OK, ONSHI_E_FIELD_FORMAT, ONSHI_E_CHECK_DIGIT. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_check_institution_code(const char *code);
 

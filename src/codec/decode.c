@@ -24,6 +24,8 @@ static int finish(onshi_ctx *ctx, onshi_msg *m, int type)
                               "with its prefix (OQSsiquc01res_…)");
     }
     m->type = type;
+    onshi__log(ctx, ONSHI_LOG_DEBUG, "codec", "decoded %s, %zu warning(s)",
+               onshi_msgtype_prefix(type) ? onshi_msgtype_prefix(type) : "?", m->doc.nwarn);
     return ONSHI_OK;
 }
 

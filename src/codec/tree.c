@@ -124,9 +124,9 @@ void onshi__doc_free(onshi__doc *d)
 
 char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit)
 {
-    const onshi_group *chain[64];
+    const onshi_group *chain[300]; /* deeper than the largest xml_max_depth (256) */
     size_t n = 0;
-    for (const onshi_group *p = node; p != NULL && n < 64; p = p->parent) {
+    for (const onshi_group *p = node; p != NULL && n < 300; p = p->parent) {
         if (p->parent == NULL && strcmp(p->name, "XmlMsg") == 0)
             break;
         chain[n++] = p;
@@ -510,7 +510,9 @@ ONSHI_API int ONSHI_CALL onshi_group_set_str(onshi_group *g, int field, const ch
         }
     }
     int st;
-    if (onshi__format_problem(f, value, &st) != NULL)
+    /* An empty element is what some systems send for an absent optional value; it is kept
+     * as such (and counts as missing where the field is mandatory). */
+    if (*value != '\0' && onshi__format_problem(f, value, &st) != NULL)
         return st;
     return onshi__leaf_set(g, f->elem, value, strlen(value));
 }

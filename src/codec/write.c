@@ -18,12 +18,30 @@ typedef struct wr {
     bool strict;   /* the type has a request layout */
 } wr;
 
+/* Staff read these at the window (a name or 記号 that cannot be sent), so the detail is
+ * given in Japanese as well, naming the element. */
+static const char *reason_ja(int status)
+{
+    switch (status) {
+    case ONSHI_E_FIELD_MISSING: return "必須の項目がありません";
+    case ONSHI_E_FIELD_FORMAT: return "形式が正しくありません";
+    case ONSHI_E_FIELD_LENGTH: return "長すぎます";
+    case ONSHI_E_CHECK_DIGIT: return "検証番号（チェックディジット）が正しくありません";
+    case ONSHI_E_CODE_VALUE: return "コード表にない値です";
+    case ONSHI_E_UNENCODABLE: return "Shift_JIS（CP932）で送信できない文字があります";
+    case ONSHI_E_FIELD_ID: return "この電文では使えない項目です";
+    default: return "値が正しくありません";
+    }
+}
+
 static int fail_field(wr *w, const onshi_group *node, int status, const char *what)
 {
     char *path = onshi__path(node, 0, false);
-    int rc = onshi__err(w->ctx, status, "%s: %s", path ? path : node->name, what);
+    char en[512], ja[768];
+    snprintf(en, sizeof en, "%s: %s", path ? path : node->name, what);
+    snprintf(ja, sizeof ja, "%s: %s（%s）", path ? path : node->name, reason_ja(status), what);
     free(path);
-    return rc;
+    return onshi__err_ja(w->ctx, status, ONSHI_FOREIGN_NONE, 0, en, ja);
 }
 
 /* ---- validation -------------------------------------------------------------------------- */

@@ -52,7 +52,7 @@ done
 grep -q 'line 1' "$tmp/err" 2>/dev/null || true
 "$onshi" decode "$tmp/OQSsiquc01res_bad.xml" 2>&1 | grep -q 'line 1 column' || { echo "FAIL: no line/column"; fail=1; }
 "$onshi" decode "$tmp/OQSsiquc01res_dtd.xml" 2>&1 | grep -q 'byte 21' || { echo "FAIL: no byte offset for DOCTYPE"; fail=1; }
-echo '{"MessageHeader":{"MedicalInstitutionCode":"1311234567"},"MessageBody":{}}' >"$tmp/m.json"
+echo '{"MessageHeader":{"MedicalInstitutionCode":"1311234569"},"MessageBody":{}}' >"$tmp/m.json"
 if "$onshi" encode OQSmuquc02req --json "$tmp/m.json" >/dev/null 2>"$tmp/err"; then
     echo "FAIL: encode without ReceptionNumber succeeded"; fail=1
 else
@@ -63,7 +63,8 @@ fi
 "$onshi" check insurer 131011 >/dev/null || { echo "FAIL check 131011"; fail=1; }
 "$onshi" check insurer 01130013 >/dev/null 2>&1 && { echo "FAIL check 01130013 passed"; fail=1; }
 "$onshi" check public-expense 12130019 >/dev/null || { echo "FAIL check public-expense"; fail=1; }
-"$onshi" check institution 1311234567 >/dev/null || { echo "FAIL check institution"; fail=1; }
+"$onshi" check institution 1311234569 >/dev/null || { echo "FAIL check institution"; fail=1; }
+"$onshi" check institution 1311234567 >/dev/null 2>&1 && { echo "FAIL institution check digit passed"; fail=1; }
 "$onshi" check institution 9911234567 >/dev/null 2>&1 && { echo "FAIL institution 99 passed"; fail=1; }
 echo "$n decodes"
 exit $fail

@@ -5,14 +5,26 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static int write_all(FILE *f, const unsigned char *p, size_t n)
+/* Write a buffer the library made to a file (or stdout), free it, report failure once. */
+static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
 {
-    return fwrite(p, 1, n, f) == n ? 0 : -1;
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (f == NULL) {
+        onshi_buf_free(b);
+        return cli_fail(cmd, "cannot write %s: %s", path, strerror(errno));
+    }
+    bool bad = fwrite(onshi_buf_data(b), 1, onshi_buf_len(b), f) != onshi_buf_len(b);
+    if (newline)
+        bad |= fputc('\n', f) == EOF;
+    bad |= (f == stdout ? fflush(f) : fclose(f)) != 0;
+    onshi_buf_free(b);
+    return bad ? cli_fail(cmd, "writing %s failed", path ? path : "stdout") : 0;
 }
 
 int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
@@ -38,10 +50,7 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
     onshi_msg_free(msg);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
-    int bad = write_all(stdout, onshi_buf_data(json), onshi_buf_len(json)) || fputc('\n', stdout) == EOF ||
-              fflush(stdout) != 0;
-    onshi_buf_free(json);
-    return bad ? cli_fail("decode", "writing to stdout failed") : 0;
+    return emit("decode", json, NULL, true);
 }
 
 static int type_of(const char *s)
@@ -131,15 +140,7 @@ int cmd_encode(onshi_ctx *ctx, int argc, char **argv)
     onshi_msg_free(msg);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("encode", ctx, rc, json_path);
-    FILE *f = out_path ? fopen(out_path, "wb") : stdout;
-    if (f == NULL) {
-        onshi_buf_free(xml);
-        return cli_fail("encode", "cannot write %s: %s", out_path, strerror(errno));
-    }
-    int bad = write_all(f, onshi_buf_data(xml), onshi_buf_len(xml));
-    bad |= f == stdout ? fflush(f) : fclose(f);
-    onshi_buf_free(xml);
-    return bad ? cli_fail("encode", "writing %s failed", out_path ? out_path : "stdout") : 0;
+    return emit("encode", xml, out_path, false);
 }
 
 int cmd_check(onshi_ctx *ctx, int argc, char **argv)
@@ -158,8 +159,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
     else
         return cli_fail("check", "unknown kind %s (insurer, public-expense, institution)", kind);
     if (rc == ONSHI_OK) {
-        printf("%s %s: OK%s\n", kind, num,
-               strcmp(kind, "institution") == 0 ? " (structure; check digit not verified)" : "");
+        printf("%s %s: OK\n", kind, num);
         return 0;
     }
     return cli_fail("check", "%s %s: %s", kind, num,

@@ -5,7 +5,7 @@ def cd(body):
         p=int(ch)*w; s+=p//10+p%10; w=3-w
     return body+str((10-s%10)%10)
 INS8=cd("0613001"); INS6=cd("13801"); INS_B=cd("3913115"); PUB=cd("1213001")
-MIC="1311234567"
+MIC="1311234569"
 def xml(header, body, enc="UTF-8"):
     return f'<?xml version="1.0" encoding="{enc}" standalone="no"?>\n<XmlMsg>\n  <MessageHeader>\n{header}  </MessageHeader>\n  <MessageBody>\n{body}  </MessageBody>\n</XmlMsg>\n'
 def el(name, v, ind=4): return " "*ind+f"<{name}>{v}</{name}>\n"
@@ -50,7 +50,7 @@ welfare=(el("InsuredCardClassification","A1",8)+el("PublicExpenseNumber",PUB,8)+
       +el("DistrictContactName","見本地区担当",12)+el("HandlingContactName","見本取扱担当",12)+el("SingleOrCombinedUse","01",12)+el("StatusOfSocialInsurance","02",12)
       +el("ConsistencyFlag","1",12)+el("StatusOfInfecton","02",12)+el("StatusOfElderlyMedicalCare","02",12)+el("StatusOfPrefecturalExpenses","02",12)
       +el("Remarks1","備考１",12)+el("Remarks2","",12)+el("Remarks3","",12),10),8))
-files["OQSsiquc01res_face_1311234567abcdefghij0123456789_20250115093004.xml"]=xml(hdr_res("1").replace("20250115093000123-a1b2c3d4","ArnHCeDfNjMCFzg="),
+files["OQSsiquc01res_face_1311234569abcdefghij0123456789_20250115093004.xml"]=xml(hdr_res("1").replace("20250115093000123-a1b2c3d4","ArnHCeDfNjMCFzg="),
     el("PrescriptionIssueSelect","2")+el("ProcessingResultStatus","1")+el("QualificationValidity","1")+block("ResultList", block("ResultOfQualificationConfirmation",welfare,6)))
 files["OQSsiquc01res_202501150009.xml"]=xml(hdr_res("2","9",el("ErrorCode","EQS0001")+el("ErrorMessage","資格確認に失敗しました。")), "")
 files["OQSsiquc01res_202501150010.xml"]=xml(hdr_res(), block("QualificationConfirmSearchInfo",search(1))+el("ProcessingResultStatus","2")+el("ProcessingResultCode","EQS1234")+el("ProcessingResultMessage","該当する資格がありません。")+el("QualificationValidity","4"))

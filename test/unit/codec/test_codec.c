@@ -99,8 +99,11 @@ static void test_check_digits(void **state)
     assert_int_equal(onshi_check_public_expense_number("12130019"), ONSHI_OK);
     assert_int_equal(onshi_check_public_expense_number("12130018"), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(onshi_check_public_expense_number("131011"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_institution_code("1311234567"), ONSHI_OK);
-    assert_int_equal(onshi_check_institution_code("4741234567"), ONSHI_OK);
+    assert_int_equal(onshi_check_institution_code("1311234569"), ONSHI_OK);
+    assert_int_equal(onshi_check_institution_code("0110113719"), ONSHI_OK); /* cited example */
+    assert_int_equal(onshi_check_institution_code("4741234563"), ONSHI_OK);
+    assert_int_equal(onshi_check_institution_code("0110113718"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_check_institution_code("1311234567"), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(onshi_check_institution_code("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
     assert_int_equal(onshi_check_institution_code("0011234567"), ONSHI_E_FIELD_FORMAT);
     assert_int_equal(onshi_check_institution_code("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
@@ -234,7 +237,7 @@ static void test_decode_face_welfare(void **state)
     (void)state;
     onshi_ctx *ctx = ctx_new();
     onshi_msg *m;
-    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01res_face_1311234567abcdefghij0123456789_20250115093004.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_decode_file(ctx, &m, DATA "OQSsiquc01res_face_1311234569abcdefghij0123456789_20250115093004.xml"), ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_FACE_RES);
     onshi_group *b = onshi_msg_body(m), *r, *t;
     assert_string_equal(get(b, ONSHI_F_BODY_PRESCRIPTION_ISSUE_SELECT), "2");
@@ -439,7 +442,7 @@ static onshi_msg *build_qual_req(void)
     assert_int_equal(onshi_msg_new(&m, ONSHI_MSG_QUAL_REQ), ONSHI_OK);
     onshi_group *h = onshi_msg_header(m);
     /* set out of order on purpose: the writer uses the documented order */
-    assert_int_equal(onshi_group_set_str(h, ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234567"), ONSHI_OK);
+    assert_int_equal(onshi_group_set_str(h, ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234569"), ONSHI_OK);
     assert_int_equal(onshi_group_set_str(h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, "20250115"), ONSHI_OK);
     assert_int_equal(onshi_group_add(onshi_msg_body(m), ONSHI_G_SEARCH, &s), ONSHI_OK);
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, "19800401"), ONSHI_OK);
@@ -494,6 +497,9 @@ static void test_encode(void **state)
     const char *e = onshi_ctx_last_error_message(ctx);
     assert_non_null(strstr(e, "InsuredCardSymbol"));
     assert_non_null(strstr(e, "U+20BB7"));
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja");
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "送信できない文字"));
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
     onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_UTF8);
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK); /* fine in UTF-8 */
     onshi_buf_free(out);
@@ -502,6 +508,11 @@ static void test_encode(void **state)
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "InsurerNumber"));
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURER_NUMBER, "138016"), ONSHI_OK);
+    /* an empty optional element is written as such */
+    assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, ""), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_OK);
+    assert_non_null(strstr((const char *)onshi_buf_data(out), "<InsuredBranchNumber></InsuredBranchNumber>"));
+    onshi_buf_free(out);
     /* missing mandatory field */
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_BIRTHDATE, NULL), ONSHI_OK);
     assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_FIELD_MISSING);
@@ -522,6 +533,11 @@ static void test_encode(void **state)
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, "1"), ONSHI_OK);
     /* institution structure */
     assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "9911234567"), ONSHI_E_FIELD_FORMAT);
+    /* institution check digit before writing */
+    assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234567"), ONSHI_OK);
+    assert_int_equal(onshi_msg_encode(ctx, m, &out), ONSHI_E_CHECK_DIGIT);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "MedicalInstitutionCode"));
+    assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234569"), ONSHI_OK);
     assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
     onshi_msg_free(m);
     onshi_ctx_free(ctx);
@@ -534,7 +550,7 @@ static void test_round_trips(void **state)
     (void)state;
     static const char *const files[] = {
         "OQSsiquc01req_202501150001.xml", "OQSsiquc01res_202501150001.xml",
-        "OQSsiquc01res_face_1311234567abcdefghij0123456789_20250115093004.xml",
+        "OQSsiquc01res_face_1311234569abcdefghij0123456789_20250115093004.xml",
         "OQSsiquc01res_202501150009.xml", "OQSsiquc01res_202501150010.xml",
         "OQSsiimm01req_202501150002.xml", "OQSsiimm01res_202501150002.xml",
         "OQSmuquc01req_202501150002.xml", "OQSmuquc01res_202501150002.xml",
@@ -614,12 +630,12 @@ static void test_json(void **state)
     (void)state;
     onshi_ctx *ctx = ctx_new();
     onshi_msg *m;
-    const char *js = "{\"XmlMsg\":{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234567\"},"
+    const char *js = "{\"XmlMsg\":{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234569\"},"
                      "\"MessageBody\":{\"ReceptionNumber\":\"R1\",\"Bogus\":\"x\"}}}";
     assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, js, strlen(js)), ONSHI_E_JSON);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "Bogus"));
     assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, "{\"a\":", 5), ONSHI_E_JSON);
-    js = "{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234567\"},\"MessageBody\":{\"ReceptionNumber\":\"R1\"}}";
+    js = "{\"MessageHeader\":{\"MedicalInstitutionCode\":\"1311234569\"},\"MessageBody\":{\"ReceptionNumber\":\"R1\"}}";
     assert_int_equal(onshi_msg_from_json(ctx, &m, ONSHI_MSG_BULK_QUAL_DOWN_REQ, js, strlen(js)), ONSHI_OK);
     onshi_buf *out;
     assert_int_equal(onshi_msg_to_json(ctx, m, &out), ONSHI_OK);
