@@ -20,7 +20,7 @@ n=100; while ! grep -q '^PORT=' "$T/s.out" && [ $n -gt 0 ]; do sleep 0.1; n=$((n
 PORT=$(sed -n 's/^PORT=//p' "$T/s.out")
 [ -n "$PORT" ] || fail "no port printed"
 URL=https://127.0.0.1:$PORT
-C="curl -sS --cacert $P/tls-ca.crt --cert $P/client.crt --key $P/client.key"
+C="curl -sS --cacert $P/tls-ca.crt --cert $P/client-1311234569.crt --key $P/client-1311234569.key"
 post() { # post PATH FILE OUT [extra curl args…] → prints the HTTP status
     p=$1; f=$2; o=$3; shift 3
     $C -o "$o" -w '%{http_code}' -H 'Content-Type: application/xml' --data-binary "@$f" "$@" "$URL$p"
@@ -44,6 +44,9 @@ xmllint --noout "$T/r.xml" || fail "result not well-formed"
 has "$T/r.xml" '<SegmentOfResult>1</SegmentOfResult>'
 has "$T/r.xml" '<Name>見本　太郎</Name>'
 has "$T/r.xml" '<ArbitraryFileIdentifier>H-1</ArbitraryFileIdentifier>'
+# the standard client.crt (CN code without a valid check digit) is not bound to a code
+[ "$(curl -sS --cacert "$P/tls-ca.crt" --cert "$P/client.crt" --key "$P/client.key" -o "$T/r2.xml" \
+    -w '%{http_code}' --data-binary "@$T/q.xml" "$URL/oqs/v1/OQSsiquc01req")" = 200 ] || fail "client.crt"
 # unknown message → 404; not XML → 400
 [ "$(post /oqs/v1/NOPEsiquc01req "$T/q.xml" "$T/x")" = 404 ] || fail "404"
 echo '<nope' >"$T/bad.xml"
@@ -53,7 +56,7 @@ echo '<nope' >"$T/bad.xml"
 $C -o /dev/null -o /dev/null -H 'Content-Type: application/xml' --data-binary "@$T/q.xml" \
     "$URL/oqs/v1/OQSsiquc01req" "$URL/oqs/v1/OQSsiquc01req" -v 2>"$T/ka"
 has "$T/ka" 'Re-using existing connection'
-openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/client.crt" -key "$P/client.key" \
+openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/client-1311234569.crt" -key "$P/client-1311234569.key" \
     -CAfile "$P/tls-ca.crt" -tls1_2 -reconnect </dev/null >"$T/reco" 2>&1 || true
 [ "$(grep -c '^Reused' "$T/reco")" -ge 1 ] || { cat "$T/reco" >&2; fail "no session resumption"; }
 
@@ -61,7 +64,7 @@ openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/client.crt" -key "$P/clien
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
-<MedicalInstitutionCode>1311234567</MedicalInstitutionCode><ArbitraryFileIdentifier>B</ArbitraryFileIdentifier>
+<MedicalInstitutionCode>1311234569</MedicalInstitutionCode><ArbitraryFileIdentifier>B</ArbitraryFileIdentifier>
 </MessageHeader><MessageBody>
 <QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
 <InsuredIdentificationNumber>0001037</InsuredIdentificationNumber><InsuredBranchNumber>01</InsuredBranchNumber>
@@ -73,7 +76,7 @@ rec=$(sed -n 's/.*<ReceptionNumber>\(.*\)<\/ReceptionNumber>.*/\1/p' "$T/u1")
 [ -n "$rec" ] && cmp -s "$T/u1" "$T/u2" || fail "idempotent retry differs"
 cat >"$T/bd.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></MessageHeader>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode></MessageHeader>
 <MessageBody><ReceptionNumber>$rec</ReceptionNumber></MessageBody></XmlMsg>
 XML
 post /oqs/v1/OQSmuquc02req "$T/bd.xml" "$T/d1" -H 'X-Onshi-Sim-Fault: processing' >/dev/null
@@ -92,7 +95,7 @@ has "$T/d3" '<SegmentOfResult>9</SegmentOfResult>'
 # 5. drug information: refused without consent, PDF with consent
 cat >"$T/y.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <InsurerNumber>01130145</InsurerNumber><InsuranceCardSymbol>154-05</InsuranceCardSymbol>
 <InsuredPersonIdentificationNumber>0002998</InsuredPersonIdentificationNumber><BranchNumber>01</BranchNumber>
 </MessageHeader><MessageBody><FileCategory>2</FileCategory></MessageBody></XmlMsg>
@@ -105,7 +108,7 @@ has "$T/h2" 'application/pdf'
 head -c 5 "$T/y2" | grep -q '%PDF-' || fail "not a PDF"
 
 # 6. card authentication (protocol.md §7): challenge, to-be-signed lines, CA001–CA009
-printf '<?xml version="1.0" encoding="UTF-8"?>\n<OnshiCardAuthChallengeRequest version="1"><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></OnshiCardAuthChallengeRequest>\n' >"$T/chq.xml"
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<OnshiCardAuthChallengeRequest version="1"><MedicalInstitutionCode>1311234569</MedicalInstitutionCode></OnshiCardAuthChallengeRequest>\n' >"$T/chq.xml"
 card() { # card CERT KEY [METHOD] [SIGNING-TIME] → result in $T/ca
     post /oqs/v1/cardauth/challenge "$T/chq.xml" "$T/ch" >/dev/null
     cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
@@ -113,13 +116,13 @@ card() { # card CERT KEY [METHOD] [SIGNING-TIME] → result in $T/ca
     [ -n "$cid" ] && [ -n "$nonce" ] || { cat "$T/ch" >&2; fail "no challenge"; }
     method=${3:-1}; when=${4:-$(date +%Y%m%d%H%M%S)}
     hex=$(sha256sum "$1" | cut -c1-64)
-    printf 'libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%s\n%s' "$cid" "$nonce" 1311234567 "$when" \
+    printf 'libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%s\n%s' "$cid" "$nonce" 1311234569 "$when" \
         "$method" "$hex" >"$T/tbs"
     openssl dgst -sha256 -sign "$2" -out "$T/sig.bin" "$T/tbs"
     cat >"$T/ca.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
-<MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody>
 <OnshiCardAuthentication version="1"><ChallengeId>$cid</ChallengeId><Nonce>$nonce</Nonce>
 <SigningTime>$when</SigningTime><IdentityVerificationMethod>$method</IdentityVerificationMethod>
@@ -166,7 +169,7 @@ has "$T/s.log" 'audit: card authentication'
 dis() { # dis NAME BIRTH SEX KIND CATEGORY
     cat >"$T/ds.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>DS</ArbitraryFileIdentifier></MessageHeader>
 <MessageBody><OnshiDisasterSearch version="1"><Name>$1</Name><Birthdate>$2</Birthdate><Sex1>$3</Sex1>
 <InformationKind>$4</InformationKind><FileCategory>$5</FileCategory><StaffId>desk-1</StaffId>
@@ -181,12 +184,12 @@ dis '転職　六美' 19920202 2 1 2; has "$T/ds" '<ErrorCode>DS002</ErrorCode>'
 dis '不在　者' 19000101 1 1 2; has "$T/ds" '<ErrorCode>DS003</ErrorCode>'
 "$SIM" process --db "$DB" disaster "$T/ds.xml" >"$T/ds1" 2>/dev/null  # no --disaster: closed
 has "$T/ds1" '<ErrorCode>DS001</ErrorCode>'
-has "$T/s.log" 'audit: disaster search by 1311234567 (staff desk-1)'
+has "$T/s.log" 'audit: disaster search by 1311234569 (staff desk-1)'
 
 # health, certificate binding (403), idempotency conflict (409)
 [ "$($C -s -o "$T/h" -w '%{http_code}' "$URL/oqs/v1/health")" = 200 ] || fail "health"
 has "$T/h" ok
-sed 's/1311234567/2711234561/' "$T/q.xml" >"$T/q27.xml"
+sed 's/1311234569/2711234563/' "$T/q.xml" >"$T/q27.xml"
 [ "$(post /oqs/v1/OQSsiquc01req "$T/q27.xml" "$T/x")" = 403 ] || fail "403"
 has "$T/x" '<Code>HTTP403</Code>'
 post /oqs/v1/OQSsiquc01req "$T/q.xml" "$T/x" -H 'Idempotency-Key: same' >/dev/null

@@ -35,7 +35,7 @@ qreq() {
 <XmlMsg>
   <MessageHeader>
     <QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
-    <MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+    <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
     <ArbitraryFileIdentifier>${7:-T}</ArbitraryFileIdentifier>
   </MessageHeader>
   <MessageBody>

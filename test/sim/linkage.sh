@@ -63,7 +63,7 @@ has "$D/res/OQSsiquc01req_202611250010.err" 'well-formed'
 # 6. 照会番号 registration, then the inquiry carries it
 cat >"$T/rn.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>RN</ArbitraryFileIdentifier></MessageHeader><MessageBody>
 <ReferenceNumberRegistrationInfo><ReferenceNumber>KARTE-777</ReferenceNumber>
 <InsurerNumber>01130129</InsurerNumber><InsuredCardSymbol>102-02</InsuredCardSymbol>
@@ -82,7 +82,7 @@ has "$D/res/OQSsiquc01res_202611250012.xml" '<ReferenceNumber>KARTE-777</Referen
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
-<MedicalInstitutionCode>1311234567</MedicalInstitutionCode><ArbitraryFileIdentifier>BULK1</ArbitraryFileIdentifier>
+<MedicalInstitutionCode>1311234569</MedicalInstitutionCode><ArbitraryFileIdentifier>BULK1</ArbitraryFileIdentifier>
 </MessageHeader><MessageBody>
 <QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
 <InsuredIdentificationNumber>0001037</InsuredIdentificationNumber><InsuredBranchNumber>01</InsuredBranchNumber>
@@ -98,7 +98,7 @@ rec=$(sed -n 's/.*<ReceptionNumber>\(.*\)<\/ReceptionNumber>.*/\1/p' "$D/res/OQS
 dl() {
     cat >"$T/bd.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode></MessageHeader>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode></MessageHeader>
 <MessageBody><ReceptionNumber>$rec</ReceptionNumber></MessageBody></XmlMsg>
 XML
     put "$D" "OQSmuquc02req_$1.xml" "$T/bd.xml"
@@ -152,7 +152,7 @@ has "$T/l.log" 'fault latency'
 # endless processing on a bulk download
 cat >"$T/bd.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>SIMFAULT:processing</ArbitraryFileIdentifier></MessageHeader>
 <MessageBody><ReceptionNumber>$rec</ReceptionNumber></MessageBody></XmlMsg>
 XML
@@ -162,14 +162,14 @@ has "$D/res/OQSmuquc02res_202611250110.xml" '<SegmentOfResult>2</SegmentOfResult
 
 # 9. face-reader result with consents, then drug info through YZK (consent-gated) as PDF
 out=$("$SIM" face --db "$DB" --dir "$D" --person P054 --consent drug,limit)
-case "$out" in "$D"/face/OQSsiquc01res_face_1311234567*_[0-9]*.xml) ;; *) fail "face name $out";; esac
+case "$out" in "$D"/face/OQSsiquc01res_face_1311234569*_[0-9]*.xml) ;; *) fail "face name $out";; esac
 has "$out" '<ReferenceClassification>1</ReferenceClassification>'
 has "$out" '<PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg>'
-echo "$out" | grep -Eq '_face_1311234567[0-9a-f]{20}_[0-9]{14}\.xml$' || fail "face id/timestamp $out"
+echo "$out" | grep -Eq '_face_1311234569[0-9a-f]{20}_[0-9]{14}\.xml$' || fail "face id/timestamp $out"
 yzk() {
     cat >"$T/y.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234567</MedicalInstitutionCode>
+<XmlMsg><MessageHeader><MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <InsurerNumber>$2</InsurerNumber><InsuranceCardSymbol>$3</InsuranceCardSymbol>
 <InsuredPersonIdentificationNumber>$4</InsuredPersonIdentificationNumber><BranchNumber>01</BranchNumber>
 <ArbitraryFileIdentifier>Y</ArbitraryFileIdentifier></MessageHeader>

@@ -164,7 +164,7 @@ int main(int argc, char **argv)
     }
     sim_env_init(&env);
     memset(&a, 0, sizeof a);
-    a.institution = "1311234567";
+    a.institution = "1311234569";
     a.poll_ms = 200;
     const char *cmd = argv[1];
     int np = parse(&env, &a, argc, argv, 2, pos, 3);

@@ -36,6 +36,38 @@ int sim_pki(const char *dir, sim_env *env)
         snprintf(path, sizeof path, "%s/card-persons.key", dir);
         rc = pki_key_write(card_key, path);
     }
+    /* A TLS client certificate whose CN starts with a VALID institution code (the standard
+     * client.crt's 1311234567 fails the check digit), so the server binds requests to it. */
+    pki_key *tls_key = NULL, *cli_key = NULL;
+    unsigned char *tls_der = NULL, *cli_der = NULL;
+    size_t tls_len = 0, cli_len = 0;
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/tls-ca.key", dir);
+        rc = pki_key_read(&tls_key, path);
+    }
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/tls-ca.crt", dir);
+        rc = pki_cert_read_der(path, &tls_der, &tls_len);
+    }
+    if (rc == 0)
+        rc = pki_key_gen(&cli_key, PKI_KEY_EC_P256);
+    if (rc == 0) {
+        pki_cert_spec cs = {PKI_PROFILE_TLS_CLIENT, "C=JP,O=ONSHI-TEST,CN=1311234569 Sim Clinic",
+                            NULL, 0, 0, NULL};
+        rc = pki_cert_issue(&cs, cli_key, tls_key, tls_der, tls_len, &cli_der, &cli_len);
+    }
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/client-1311234569.crt", dir);
+        rc = pki_cert_write(path, cli_der, cli_len, 1);
+    }
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/client-1311234569.key", dir);
+        rc = pki_key_write(cli_key, path);
+    }
+    pki_key_free(tls_key);
+    pki_key_free(cli_key);
+    free(tls_der);
+    free(cli_der);
     sqlite3_stmt *st = NULL;
     FILE *rev = NULL;
     if (rc == 0) {

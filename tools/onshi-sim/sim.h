@@ -103,7 +103,7 @@ typedef struct sim_req {
     xmlDoc *doc;
     xmlNode *root;
     sim_fault fault;
-    const char *client;   /* TLS client certificate CN ("1311234567 Test Clinic"), or "" */
+    const char *client;   /* TLS client certificate CN ("1311234569 Test Clinic"), or "" */
     int restype;          /* ONSHI_MSG_* of the answer */
 } sim_req;
 

@@ -73,7 +73,7 @@ def consent(p, kind, flag="1", t="20260101090000", avail="20991231235959"):
 
 # 社保 本人 / 家族
 a = person("社保 本人 (協会けんぽ), 照会番号, 全同意", name="見本　太郎", kana="ﾐﾎﾝ ﾀﾛｳ")
-refnums.append((a["id"], "1311234567", "24434"))
+refnums.append((a["id"], "1311234569", "24434"))
 for k in ("drug", "checkup", "diagnosis", "operation"):
     consent(a, k)
 person("社保 家族 (協会けんぽ, 配偶者)", family=2, sex=2, birth="19820715", name="見本　花子", kana="ﾐﾎﾝ ﾊﾅｺ")
@@ -132,7 +132,7 @@ for i, (tt, mt) in enumerate((("01", "02"), ("01", "01"), ("02", "04"))):
                number="", branch="", pub_number=cd("12" + ("13" if i < 2 else "27") + "%03d" % (30 + i)),
                beneficiary="%07d" % (2000 + i * 11), welfare_office="見本市福祉事務所")
     tickets.append((p["id"], tt, "20260101", "20261231", "%010d" % (99000 + i), "202601",
-                    "1311234567", "0", "見本クリニック", "高血圧症", mt, "0", "01", "02"))
+                    "1311234569", "0", "見本クリニック", "高血圧症", mt, "0", "01", "02"))
 # lost qualification (validity 2) and new after change (validity 3)
 person("資格喪失 (後継なし, 有効性2)", kind="kyokai", birth="19881010", name="喪失　五郎", kana="ｿｳｼﾂ ｺﾞﾛｳ",
        disqual_date="20250331", reason_loss="99")
@@ -171,8 +171,8 @@ p = person("同意なし", birth="19730618", name="同意　無", kana="ﾄﾞ�
 for i in range(3):
     p = person("照会番号登録済 %d" % (i + 1), kind="kyokai" if i else "kokuho", pref="27",
                birth="1986%02d%02d" % (i + 1, i + 5), name="照会　%s" % "甲乙丙"[i], kana="ｼｮｳｶｲ %d" % i)
-    refnums.append((p["id"], "1311234567", "PT%05d" % (100 + i)))
-    refnums.append((p["id"], "2711234561", "K-%04d" % (7 + i)))
+    refnums.append((p["id"], "1311234569", "PT%05d" % (100 + i)))
+    refnums.append((p["id"], "2711234563", "K-%04d" % (7 + i)))
 # disaster-mode prefectures and revoked card
 person("災害時 検索対象 (沖縄)", kind="kokuho", pref="47", birth="19600101", name="災害　沖子",
        kana="ｻｲｶﾞｲ ｵｷｺ", sex=2)
