@@ -1024,6 +1024,141 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(const onshi_bulk_reader *r
 /** Close the reader. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
+/* ==== transport (HTTPS): XmlMsg over TLS with a client certificate, diagnose ==== */
+
+/*
+ * The HTTPS binding (docs/protocol.md) carries the same XmlMsg documents as the file
+ * exchange. The server certificate and host name are always verified against
+ * ONSHI_OPT_TLS_CA_FILE; there is no option to turn that off. One keep-alive connection (and
+ * its TLS session, for resumption) is kept per context.
+ */
+
+/**
+ * Send one XmlMsg request body and receive the result body.
+ * POST to the path of msgtype (default "<server_url path>/oqs/v1/<file-name prefix>", see
+ * onshi_https_set_path), with the given idempotency key as the Idempotency-Key header. Only
+ * a request that carries a key is retried (connection failures, timeouts, HTTP 500/502/503/
+ * 504) with exponential back-off (ONSHI_OPT_RETRY_MAX, ONSHI_OPT_RETRY_BASE_MS); without a
+ * key it is sent at most once, so a registration can never happen twice.
+ * @param out_body  receives the 2xx response body (the result XmlMsg); caller frees it with
+ *                  onshi_buf_free(). Left NULL on failure.
+ * @param out_http_status  receives the last HTTP status seen (0 if none); may be NULL.
+ * @param ctx       the context (options ONSHI_OPT_SERVER_URL, TLS_*, PROXY, timeouts)
+ * @param msgtype   an ONSHI_MSG_* request type
+ * @param body      the request document (UTF-8 or Shift_JIS per its XML declaration)
+ * @param len       its length in bytes
+ * @param idempotency_key  printable ASCII, at most 128 characters, unique per logical
+ *                  request; NULL for a request that must never be repeated automatically.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CONFIG, transport codes (ONSHI_E_DNS,
+ *         ONSHI_E_CONNECT, ONSHI_E_TLS*, ONSHI_E_CLIENT_CERT*, ONSHI_E_PROXY,
+ *         ONSHI_E_TIMEOUT, ONSHI_E_CONNECTION_CLOSED, ONSHI_E_HTTP_STATUS (status as foreign
+ *         detail ONSHI_FOREIGN_HTTP), ONSHI_E_HTTP_PROTOCOL, ONSHI_E_SERVER_BUSY,
+ *         ONSHI_E_RESULT_TOO_LARGE), ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context; onshi_ctx_cancel() from another thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
+                                              onshi_ctx *ctx, int msgtype, const void *body,
+                                              size_t len, const char *idempotency_key);
+
+/**
+ * Override the HTTP path of a message type (for a vendor holding the official
+ * specification). path starts with '/', is appended to nothing (the server_url path is not
+ * prefixed) and is copied; NULL restores the default.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown type, path not starting with '/' or with
+ *         spaces or control characters), ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_set_path(onshi_ctx *ctx, int msgtype, const char *path);
+
+/**
+ * Close the kept-alive connection of ctx (the TLS session stays cached for resumption).
+ * Harmless when none is open. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
+
+/**
+ * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
+ * ONSHI_OPT_TLS_CLIENT_CERT and _KEY) expires: 0 on its last day, negative once expired.
+ * Loads the certificate (and checks the password) without connecting.
+ * @param out_days receives the number of days.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CLIENT_CERT (none configured or
+ *         unreadable), ONSHI_E_CLIENT_CERT_PASSWORD. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(onshi_ctx *ctx, int *out_days);
+
+/**
+ * Called when the client certificate is loaded (at the first exchange and whenever the TLS
+ * options change) and expires in fewer than ONSHI_OPT_CERT_EXPIRY_WARN_DAYS days.
+ * @param days_left  days until expiry (>= 0)
+ * @param subject    the certificate's subject DN; valid during the call
+ * @return ignored (the warning never stops an exchange).
+ */
+typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
+                                               const char *subject);
+
+/**
+ * Install (cb NULL: remove) the client-certificate expiry warning callback.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
+                                                      void *userdata);
+
+/* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
+#define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
+#define ONSHI_DIAG_LINKAGE        2 /**< the linkage app takes requests out of req/ */
+#define ONSHI_DIAG_DNS            3 /**< the server (or proxy) name resolves */
+#define ONSHI_DIAG_TCP            4 /**< a TCP connection opens */
+#define ONSHI_DIAG_PROXY          5 /**< the proxy opens a tunnel (CONNECT) */
+#define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
+#define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
+#define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
+
+/* Outcome of a check (onshi_diag_report_outcome). */
+#define ONSHI_DIAG_OK      0
+#define ONSHI_DIAG_WARN    1 /**< works, but needs attention (certificate expires soon) */
+#define ONSHI_DIAG_FAIL    2
+#define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
+
+/** The report of onshi_diagnose: a list of checks with their outcome and messages. */
+typedef struct onshi_diag_report onshi_diag_report;
+
+/**
+ * Find out what is wrong with the configured transport: folders (file transport), then the
+ * linkage app, DNS, TCP, proxy, server certificate, client certificate, server (HTTPS
+ * transport; ONSHI_OPT_SERVER_URL set). It never sends an XmlMsg request to the central
+ * system: the HTTPS checks stop at the TLS handshake and one GET of the health path.
+ * @param out  receives the report (caller frees with onshi_diag_report_free) even when a
+ *             check failed; the return value says only whether diagnosing itself worked.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
+
+/** Number of checks in the report. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_diag_report_count(const onshi_diag_report *report);
+
+/** The ONSHI_DIAG_* check id of item i (0-based), or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_check(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_DIAG_OK/WARN/FAIL/SKIPPED outcome of item i, or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_outcome(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_E_* status behind a failed item (ONSHI_OK otherwise). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *report, size_t i);
+
+/**
+ * The message of item i for staff: ja non-zero gives Japanese, zero English. Borrowed; valid
+ * until onshi_diag_report_free. NULL for an index out of range. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
+                                                           size_t i, int ja);
+
+/** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
+
+/** Free a report. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -176,6 +176,7 @@ enum onshi__slot {
     ONSHI__SLOT_CODEC,
     ONSHI__SLOT_TRANSPORT,
     ONSHI__SLOT_SERVICE,
+    ONSHI__SLOT_HTTPS,     /* HTTPS connection, TLS config, session (transport/https.h) */
     ONSHI__SLOT_COUNT
 };
 void *onshi__slot_get(const onshi_ctx *ctx, int slot);

@@ -12,3 +12,12 @@ sim-test-linkage: $(SIM_BIN)
 sim-test-https: $(SIM_BIN)
 	@$(RUN) script $(RESULTS) "onshi-sim HTTPS with curl: client cert, messages, faults" \
 	    sh test/sim/https.sh $(SIM_BIN)
+# libonshi's own HTTPS transport against the simulator
+CHECK_TARGETS += sim-test-lib-https
+.PHONY: sim-test-lib-https
+$(B)/test/sim/lib_https: $(B)/app/test/sim/lib_https.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
+sim-test-lib-https: $(SIM_BIN) $(B)/test/sim/lib_https
+	@$(RUN) script $(RESULTS) "onshi-sim with libonshi's HTTPS transport and codec" \
+	    sh test/sim/lib-https.sh $(SIM_BIN) $(B)/test/sim/lib_https

@@ -1,0 +1,543 @@
+/*
+ * TLS configuration of the HTTPS transport (mbedTLS 2.28 and 3.6): TLS 1.2 minimum, the
+ * server certificate and host name always verified against the configured CA files (there
+ * is deliberately no switch to turn this off), optional pinning of the server key, client
+ * certificate from PEM/DER or PKCS#12, and a precise translation of handshake failures.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "transport/https.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---- URL ---- */
+
+static int split_hostport(onshi_ctx *ctx, const char *s, size_t n, onshi__url *out,
+                          const char *defport)
+{
+    const char *colon = NULL;
+    if (n > 0 && s[0] == '[') { /* [IPv6]:port */
+        const char *rb = memchr(s, ']', n);
+        if (rb == NULL)
+            return onshi__err(ctx, ONSHI_E_CONFIG, "unterminated '[' in host");
+        size_t hl = (size_t)(rb - s - 1);
+        if (hl == 0 || hl >= sizeof out->host)
+            return onshi__err(ctx, ONSHI_E_CONFIG, "bad IPv6 host");
+        memcpy(out->host, s + 1, hl);
+        out->host[hl] = '\0';
+        if ((size_t)(rb + 1 - s) < n && rb[1] == ':')
+            colon = rb + 1;
+    } else {
+        colon = memchr(s, ':', n);
+        size_t hl = colon ? (size_t)(colon - s) : n;
+        if (hl == 0 || hl >= sizeof out->host)
+            return onshi__err(ctx, ONSHI_E_CONFIG, "missing or too long host name");
+        memcpy(out->host, s, hl);
+        out->host[hl] = '\0';
+    }
+    if (colon != NULL) {
+        size_t pl = n - (size_t)(colon + 1 - s);
+        if (pl == 0 || pl >= sizeof out->port || strspn(colon + 1, "0123456789") < pl)
+            return onshi__err(ctx, ONSHI_E_CONFIG, "bad port in \"%.*s\"", (int)n, s);
+        memcpy(out->port, colon + 1, pl);
+        out->port[pl] = '\0';
+    } else {
+        snprintf(out->port, sizeof out->port, "%s", defport);
+    }
+    return ONSHI_OK;
+}
+
+int onshi__url_parse(onshi_ctx *ctx, const char *url, onshi__url *out)
+{
+    memset(out, 0, sizeof *out);
+    if (url == NULL || url[0] == '\0')
+        return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
+                             "server_url is not set", "接続先URL（server_url）が設定されていません");
+    if (strncmp(url, "https://", 8) != 0)
+        return onshi__err(ctx, ONSHI_E_CONFIG,
+                          "server_url must start with https:// (plain HTTP is not offered)");
+    const char *h = url + 8;
+    size_t hl = strcspn(h, "/?#");
+    int rc = split_hostport(ctx, h, hl, out, "443");
+    if (rc != ONSHI_OK)
+        return rc;
+    const char *path = h + hl;
+    size_t pl = strcspn(path, "?#");
+    while (pl > 0 && path[pl - 1] == '/')
+        pl--;
+    if (pl >= sizeof out->base)
+        return onshi__err(ctx, ONSHI_E_CONFIG, "server_url path too long");
+    memcpy(out->base, path, pl);
+    out->base[pl] = '\0';
+    return ONSHI_OK;
+}
+
+int onshi__hostport_parse(onshi_ctx *ctx, const char *s, onshi__url *out)
+{
+    memset(out, 0, sizeof *out);
+    if (strncmp(s, "http://", 7) == 0)
+        s += 7;
+    size_t n = strcspn(s, "/");
+    return split_hostport(ctx, s, n, out, "8080");
+}
+
+/* ---- configuration ---- */
+
+void onshi__tls_conf_init(onshi__tls_conf *t)
+{
+    memset(t, 0, sizeof *t);
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_x509_crt_init(&t->ca);
+    mbedtls_x509_crt_init(&t->own);
+    mbedtls_pk_init(&t->key);
+    mbedtls_entropy_init(&t->entropy);
+    mbedtls_ctr_drbg_init(&t->drbg);
+}
+
+void onshi__tls_conf_free(onshi__tls_conf *t)
+{
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_x509_crt_free(&t->ca);
+    mbedtls_x509_crt_free(&t->own);
+    mbedtls_pk_free(&t->key);
+    mbedtls_ctr_drbg_free(&t->drbg);
+    mbedtls_entropy_free(&t->entropy);
+    mbedtls_platform_zeroize(t, sizeof *t);
+}
+
+static void sha256(const unsigned char *p, size_t n, unsigned char out[32])
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_sha256(p, n, out, 0);
+#else
+    mbedtls_sha256_ret(p, n, out, 0);
+#endif
+}
+
+/* Hash every option the TLS material depends on, secrets included, so a change of any of
+ * them rebuilds the configuration without keeping a password in clear outside the options. */
+static void conf_signature(const onshi_ctx *ctx, unsigned char out[32])
+{
+    static const int ids[] = {ONSHI_OPT_TLS_CA_FILE,          ONSHI_OPT_TLS_CLIENT_CERT,
+                              ONSHI_OPT_TLS_CLIENT_KEY,       ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD,
+                              ONSHI_OPT_TLS_PKCS12_FILE,      ONSHI_OPT_TLS_PKCS12_PASSWORD};
+    mbedtls_sha256_context h;
+    mbedtls_sha256_init(&h);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_sha256_starts(&h, 0);
+#define SHA_UPDATE mbedtls_sha256_update
+#define SHA_FINISH mbedtls_sha256_finish
+#else
+    mbedtls_sha256_starts_ret(&h, 0);
+#define SHA_UPDATE mbedtls_sha256_update_ret
+#define SHA_FINISH mbedtls_sha256_finish_ret
+#endif
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const char *s = onshi__opt_str(ctx, ids[i]);
+        unsigned char sep = (unsigned char)(0x80 + i);
+        if (s != NULL)
+            SHA_UPDATE(&h, (const unsigned char *)s, strlen(s) + 1);
+        SHA_UPDATE(&h, &sep, 1);
+    }
+    size_t pl = 0;
+    const unsigned char *pin = onshi__opt_bytes(ctx, ONSHI_OPT_TLS_PINNED_KEY, &pl);
+    if (pin != NULL)
+        SHA_UPDATE(&h, pin, pl);
+    SHA_FINISH(&h, out);
+#undef SHA_UPDATE
+#undef SHA_FINISH
+    mbedtls_sha256_free(&h);
+}
+
+int onshi__crt_days_left(const mbedtls_x509_crt *crt)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = crt->valid_to.year - 1900;
+    tm.tm_mon = crt->valid_to.mon - 1;
+    tm.tm_mday = crt->valid_to.day;
+    tm.tm_hour = crt->valid_to.hour;
+    tm.tm_min = crt->valid_to.min;
+    tm.tm_sec = crt->valid_to.sec;
+    time_t to = timegm(&tm);
+    double secs = difftime(to, time(NULL));
+    /* Floor: a certificate expiring in 10 hours has 0 days left; expired one day ago -1. */
+    long d = (long)(secs / 86400.0);
+    if (secs < 0 && (double)d * 86400.0 != secs)
+        d -= 1;
+    return (int)d;
+}
+
+static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
+{
+    const char *list = onshi__opt_str(ctx, ONSHI_OPT_TLS_CA_FILE);
+    if (list == NULL || list[0] == '\0')
+        return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
+                             "tls_ca_file is not set: the server certificate cannot be verified "
+                             "(verification cannot be turned off)",
+                             "サーバー証明書を検証するCA証明書（tls_ca_file）が設定されていません");
+    const char *p = list;
+    int loaded = 0;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ";");
+        char path[1024];
+        if (n >= sizeof path)
+            return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file entry too long");
+        memcpy(path, p, n);
+        path[n] = '\0';
+        p += n;
+        if (*p == ';')
+            p++;
+        if (n == 0)
+            continue;
+        struct stat st;
+        int r;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            r = mbedtls_x509_crt_parse_path(&t->ca, path);
+        else
+            r = mbedtls_x509_crt_parse_file(&t->ca, path);
+        if (r < 0 || (r > 0 && t->ca.version == 0)) {
+            char en[1200];
+            snprintf(en, sizeof en, "cannot read CA certificate file %s", path);
+            return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_MBEDTLS, r < 0 ? r : -1, en,
+                                 "CA証明書ファイルを読めません");
+        }
+        loaded++;
+    }
+    if (loaded == 0 || t->ca.version == 0)
+        return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file lists no readable certificate");
+    return ONSHI_OK;
+}
+
+static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw,
+                            mbedtls_ctr_drbg_context *drbg)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_pk_parse_keyfile(key, path, pw, mbedtls_ctr_drbg_random, drbg);
+#else
+    (void)drbg;
+    return mbedtls_pk_parse_keyfile(key, path, pw);
+#endif
+}
+
+int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_context *key,
+                           mbedtls_ctr_drbg_context *drbg, bool *have_own)
+{
+    const char *p12 = onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE);
+    const char *cert = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_CERT);
+    const char *keyf = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY);
+    *have_own = false;
+    if (p12 != NULL && p12[0] != '\0') {
+        int rc = onshi__pkcs12_parse_file(ctx, p12,
+                                          onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD),
+                                          own, key, drbg);
+        if (rc != ONSHI_OK)
+            return rc;
+        *have_own = true;
+        return ONSHI_OK;
+    }
+    if (cert == NULL || cert[0] == '\0')
+        return ONSHI_OK; /* none configured: the handshake will tell whether one is needed */
+    int r = mbedtls_x509_crt_parse_file(own, cert);
+    if (r != 0) {
+        char en[1200];
+        snprintf(en, sizeof en, "cannot read client certificate %s", cert);
+        return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r, en,
+                             "クライアント証明書ファイルを読めません");
+    }
+    const char *kf = (keyf != NULL && keyf[0] != '\0') ? keyf : cert;
+    const char *pw = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD);
+    r = pk_parse_keyfile(key, kf, (pw != NULL && pw[0] != '\0') ? pw : NULL, drbg);
+    if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH || r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
+        return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT_PASSWORD, ONSHI_FOREIGN_MBEDTLS, r,
+                             r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED
+                                 ? "the client key is encrypted and no password is set"
+                                 : "wrong password for the client key",
+                             "クライアント証明書のパスワードが違います");
+    if (r != 0) {
+        char en[1200];
+        snprintf(en, sizeof en, "cannot read client key %s", kf);
+        return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r, en,
+                             "クライアント証明書の秘密鍵を読めません");
+    }
+    r = onshi__pk_matches_crt(own, key) ? 0 : -1;
+    if (r != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r,
+                                  "client key %s does not belong to certificate %s", kf, cert);
+    *have_own = true;
+    return ONSHI_OK;
+}
+
+/* Pinning: compare SHA-256(SubjectPublicKeyInfo) of the server's own certificate. */
+static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    onshi__tls_conf *t = arg;
+    if (depth == 0 && t->have_pin) {
+        unsigned char h[32];
+        sha256(crt->pk_raw.p, crt->pk_raw.len, h);
+        if (memcmp(h, t->pin, 32) != 0) {
+            t->pin_failed = true;
+            *flags |= MBEDTLS_X509_BADCERT_OTHER;
+        }
+    }
+    return 0;
+}
+
+static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
+{
+    int days = onshi__crt_days_left(&t->own);
+    int64_t warn = onshi__opt_int(ctx, ONSHI_OPT_CERT_EXPIRY_WARN_DAYS);
+    if (days >= 0 && days < warn) {
+        char subj[512] = "";
+        mbedtls_x509_dn_gets(subj, sizeof subj, &t->own.subject);
+        onshi__log(ctx, ONSHI_LOG_WARN, "https", "client certificate expires in %d day(s)", days);
+        if (hs != NULL && hs->expiry_cb != NULL)
+            (void)hs->expiry_cb(hs->expiry_ud, days, subj);
+    }
+}
+
+static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool with_client,
+                      bool cached)
+{
+    unsigned char sig[32];
+    conf_signature(ctx, sig);
+    if (cached && t->ready && memcmp(sig, t->sig, 32) == 0) {
+        if (t->have_own && onshi__crt_days_left(&t->own) < 0)
+            goto expired;
+        return ONSHI_OK;
+    }
+    /* The open connection's TLS context points into t: drop it before rebuilding. */
+    if (hs != NULL) {
+        onshi__conn_close(&hs->conn);
+        /* A resumed session skips certificate checks: never carry one across a change of
+         * CA, pin or client certificate. */
+        mbedtls_ssl_session_free(&hs->conn.session);
+        mbedtls_ssl_session_init(&hs->conn.session);
+        hs->conn.have_session = false;
+    }
+    onshi__tls_conf_free(t);
+    onshi__tls_conf_init(t);
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+    /* TLS 1.3 (and PSA-backed crypto) in mbedTLS 3 needs PSA initialised; idempotent. */
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return onshi__err(ctx, ONSHI_E_RANDOM, "psa_crypto_init failed");
+#endif
+    static const char pers[] = "libonshi-https";
+    int r = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+                                  (const unsigned char *)pers, sizeof pers - 1);
+    if (r != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_MBEDTLS, r,
+                                  "cannot seed the TLS random generator");
+    int rc = load_ca(ctx, t);
+    if (rc != ONSHI_OK)
+        return rc;
+    if (with_client) {
+        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->drbg, &t->have_own);
+        if (rc != ONSHI_OK)
+            return rc;
+    }
+    size_t pl = 0;
+    const unsigned char *pin = onshi__opt_bytes(ctx, ONSHI_OPT_TLS_PINNED_KEY, &pl);
+    if (pin != NULL && pl > 0) {
+        if (pl != 32)
+            return onshi__err(ctx, ONSHI_E_CONFIG,
+                              "tls_pinned_key must be the 32-byte SHA-256 of the server's "
+                              "SubjectPublicKeyInfo (got %zu bytes)", pl);
+        memcpy(t->pin, pin, 32);
+        t->have_pin = true;
+    }
+
+    r = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT);
+    if (r != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_TLS, ONSHI_FOREIGN_MBEDTLS, r,
+                                  "mbedtls_ssl_config_defaults failed");
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+    mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+    /* Always REQUIRED: the one public client of the HTTPS side once turned this off. */
+    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
+    if (t->have_own) {
+        r = mbedtls_ssl_conf_own_cert(&t->conf, &t->own, &t->key);
+        if (r != 0)
+            return onshi__err_foreign(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, r,
+                                      "client certificate not usable for TLS");
+    }
+    memcpy(t->sig, sig, 32);
+    t->ready = true;
+    if (t->have_own) {
+        if (onshi__crt_days_left(&t->own) < 0)
+            goto expired;
+        report_expiry(ctx, t, hs);
+    }
+    return ONSHI_OK;
+
+expired:
+    {
+        char en[200];
+        snprintf(en, sizeof en, "client certificate expired on %04d-%02d-%02d",
+                 t->own.valid_to.year, t->own.valid_to.mon, t->own.valid_to.day);
+        return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT_EXPIRED, ONSHI_FOREIGN_NONE, 0, en,
+                             "クライアント証明書の有効期限が切れています（証明書を更新してください）");
+    }
+}
+
+int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const char *host)
+{
+    mbedtls_ssl_init(&c->ssl);
+    c->ssl_ready = true;
+    int r = mbedtls_ssl_setup(&c->ssl, &t->conf);
+    if (r == 0)
+        r = mbedtls_ssl_set_hostname(&c->ssl, host);
+    if (r == 0 && c->have_session)
+        r = mbedtls_ssl_set_session(&c->ssl, &c->session);
+    if (r != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_TLS, ONSHI_FOREIGN_MBEDTLS, r,
+                                  "cannot set up the TLS session");
+    t->pin_failed = false;
+    return ONSHI_OK;
+}
+
+static unsigned char last_alert(const onshi__conn *c)
+{
+    const unsigned char *m = c->ssl.ONSHI__MBP(in_msg);
+    return m != NULL ? m[1] : 0;
+}
+
+int onshi__tls_map_error(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, int ret,
+                         const char *host)
+{
+    char mb[200];
+    mbedtls_strerror(ret, mb, sizeof mb);
+    char en[900];
+
+    if (ret == MBEDTLS_ERR_SSL_TIMEOUT || ret == MBEDTLS_ERR_NET_RECV_FAILED ||
+        ret == MBEDTLS_ERR_NET_SEND_FAILED || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+        if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
+            return onshi__conn_io_error(ctx, c, "TLS handshake timed out");
+        /* A server that wants a client certificate often just resets the connection after
+         * our (empty) Certificate message, before its alert can be read. */
+        if (!t->have_own && c->ssl.ONSHI__MBP(state) > MBEDTLS_SSL_SERVER_HELLO_DONE) {
+            snprintf(en, sizeof en, "%s closed the TLS handshake after the client's "
+                     "certificate step and no client certificate is configured", host);
+            return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "クライアント証明書が設定されていません（tls_pkcs12_file を設定してください）");
+        }
+        return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, ret,
+                                  "connection failed during the TLS handshake with %s", host);
+    }
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+    if (ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+        goto version;
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+    if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+        goto version;
+#endif
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
+        char info[400] = "";
+        mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+        for (char *q = info; *q; q++)
+            if (*q == '\n')
+                *q = ';';
+        if (t->pin_failed && flags == MBEDTLS_X509_BADCERT_OTHER) {
+            snprintf(en, sizeof en, "the key of %s does not match tls_pinned_key", host);
+            return onshi__err_ja(ctx, ONSHI_E_TLS_PIN_MISMATCH, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "サーバーの公開鍵が固定（ピン留め）された鍵と一致しません");
+        }
+        if (flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING |
+                     MBEDTLS_X509_BADCERT_SKIP_VERIFY)) {
+            snprintf(en, sizeof en,
+                     "server certificate of %s is not issued by a CA in tls_ca_file (flags "
+                     "0x%08x:%s)", host, (unsigned)flags, info);
+            return onshi__err_ja(ctx, ONSHI_E_TLS_SERVER_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "サーバー証明書が信頼できる認証局のものではありません（CA証明書の設定・接続先を確認してください）");
+        }
+        if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) {
+            snprintf(en, sizeof en, "server certificate of %s is %s (flags 0x%08x:%s)", host,
+                     (flags & MBEDTLS_X509_BADCERT_EXPIRED) ? "expired" : "not yet valid",
+                     (unsigned)flags, info);
+            return onshi__err_ja(ctx, ONSHI_E_TLS_SERVER_CERT_EXPIRED, ONSHI_FOREIGN_MBEDTLS, ret,
+                                 en, "サーバー証明書の有効期限が切れています（端末の日時も確認してください）");
+        }
+        if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+            snprintf(en, sizeof en, "server certificate is not valid for host name %s "
+                     "(flags 0x%08x)", host, (unsigned)flags);
+            return onshi__err_ja(ctx, ONSHI_E_TLS_HOSTNAME, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "サーバー証明書が接続先のホスト名と一致しません（接続先URLを確認してください）");
+        }
+        snprintf(en, sizeof en, "server certificate of %s rejected (flags 0x%08x:%s)", host,
+                 (unsigned)flags, info);
+        return onshi__err_ja(ctx, ONSHI_E_TLS_SERVER_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                             "サーバー証明書を検証できません");
+    }
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        unsigned char a = last_alert(c);
+        if (a == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION)
+            goto version;
+        if (a == MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED && t->have_own) {
+            snprintf(en, sizeof en, "%s rejected the client certificate as expired (alert %u)",
+                     host, a);
+            return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT_EXPIRED, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "クライアント証明書の有効期限が切れています");
+        }
+        if (!t->have_own && (a == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE ||
+                             a == MBEDTLS_SSL_ALERT_MSG_BAD_CERT || a == 116 /* cert required */ ||
+                             a == 41 /* no_certificate (SSL 3) */)) {
+            snprintf(en, sizeof en, "%s requires a client certificate and none is configured "
+                     "(alert %u)", host, a);
+            return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "クライアント証明書が設定されていません（tls_pkcs12_file を設定してください）");
+        }
+        if (t->have_own && (a == MBEDTLS_SSL_ALERT_MSG_BAD_CERT ||
+                            a == MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA ||
+                            a == MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN ||
+                            a == MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED ||
+                            a == MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT)) {
+            snprintf(en, sizeof en, "%s rejected the client certificate (alert %u)", host, a);
+            return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "サーバーがクライアント証明書を受け付けませんでした");
+        }
+        snprintf(en, sizeof en, "%s aborted the TLS handshake (alert %u)", host, a);
+        return onshi__err_ja(ctx, ONSHI_E_TLS, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                             "TLS接続がサーバーにより中断されました");
+    }
+    snprintf(en, sizeof en, "TLS handshake with %s failed: %s", host, mb);
+    return onshi__err_ja(ctx, ONSHI_E_TLS, ONSHI_FOREIGN_MBEDTLS, ret, en, "TLS接続に失敗しました");
+
+version:
+    snprintf(en, sizeof en, "%s offers only TLS older than 1.2 (%s)", host, mb);
+    return onshi__err_ja(ctx, ONSHI_E_TLS_VERSION, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                         "サーバーが古いTLS（1.2未満）しか使えません");
+}
+
+int onshi__tls_conf_load(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
+{
+    return conf_build(ctx, t, hs, true, true);
+}
+
+int onshi__tls_conf_server_only(onshi_ctx *ctx, onshi__tls_conf *t)
+{
+    return conf_build(ctx, t, NULL, false, false);
+}
