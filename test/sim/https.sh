@@ -221,4 +221,5 @@ hasnt "$T/s.log" "sim: the codec"
 # the log names no person
 hasnt "$T/s.log" '見本'
 hasnt "$T/s.log" '19800401'
+stop_pid "$T/s.pid"; sanitizer_clean "$T/s.log"
 echo "https ok"

@@ -58,3 +58,7 @@ qreq_for() {
     qreq "$1" "$(person "$2" "substr('        '||insurer, -8, 8)")" "$(person "$2" symbol)" \
         "$(person "$2" number)" "$(person "$2" branch)" "$(person "$2" birth)" "${3:-T}"
 }
+# sanitizer_clean LOG: the stopped program reported no ASan/UBSan/LeakSanitizer finding
+sanitizer_clean() {
+    ! grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error:' "$1" || { cat "$1" >&2; fail "sanitizer report in $1"; }
+}

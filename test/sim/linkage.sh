@@ -206,4 +206,5 @@ has "$T/sj8.xml" '<Name>山﨑　花</Name>'
 has "$T/sj8.xml" '<CharacterCodeIdentifier>1</CharacterCodeIdentifier>'
 wait_gone "$D2/res/OQSsiquc01res_202611250301.xml"
 has "$T/l2.log" 'purged OQSsiquc01res_202611250301.xml'
+stop_pid "$T/l2.pid"; sanitizer_clean "$T/l.log"; sanitizer_clean "$T/l2.log"
 echo "linkage ok"

@@ -3,6 +3,8 @@
 SIM_BIN := $(B)/bin/onshi-sim
 .PHONY: sim-test-registry sim-test-linkage sim-test-https
 CHECK_TARGETS += sim-test-registry sim-test-linkage sim-test-https
+# The simulator itself also runs under ASan+UBSan (servers must stop clean, no leaks).
+SAN_CHECK_TARGETS += sim-test-linkage sim-test-https sim-test-lib-https
 sim-test-registry: $(SIM_BIN)
 	@$(RUN) script $(RESULTS) "onshi-sim registry: seed scenarios and check digits" \
 	    sh test/sim/registry.sh $(SIM_BIN)

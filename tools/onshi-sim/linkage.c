@@ -163,6 +163,8 @@ static void handle(linkage *lk, seen *s)
     if (rc != 0 || f.kind == SIM_FAULT_ERR) {
         write_err(lk, name, data, len, rc != 0 ? err : "E9999 障害試験 / injected .err");
         sim_log("linkage: %s -> .err (%s)", name, rc != 0 ? err : "fault");
+        if (rc == 0)
+            sim_out_free(&o);
     } else {
         /* OQSsiquc01req_ID.xml → OQSsiquc01res_ID.<ext> */
         const char *id = name + pl;
