@@ -1159,6 +1159,172 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report
 /** Free a report. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
 
+/* ==== transport (files): exchange with the terminal's linkage app (req/ res/ face/) ==== */
+
+/*
+ * The raw file exchange, for vendors who build their own messages and for the workflows of
+ * the service layer. A request is written to ONSHI_OPT_REQ_DIR under its real name
+ * ("OQSsiquc01req_202501150001.xml"), never visible half-written; before it becomes visible
+ * it is recorded as pending in the state store (ONSHI_OPT_STATE_DB). Its result is read from
+ * ONSHI_OPT_RES_DIR only once two reads agree. A request is NEVER sent twice: when the wait
+ * times out the call returns ONSHI_E_PENDING and a later onshi_file_wait() with the same id
+ * picks up the late result, even after a restart. docs/file-transport.md has the details.
+ */
+
+/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
+#define ONSHI_FILE_ID_SIZE 13
+
+/* States of a request (onshi_file_state). */
+#define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
+#define ONSHI_FILE_STATE_PUBLISHED 2 /**< in req/, not yet taken by the linkage app */
+#define ONSHI_FILE_STATE_TAKEN     3 /**< taken by the linkage app, no result yet */
+#define ONSHI_FILE_STATE_ANSWERED  4 /**< a result (or error file) was read, not yet consumed */
+#define ONSHI_FILE_STATE_CONSUMED  5 /**< the result was consumed (onshi_file_consume) */
+#define ONSHI_FILE_STATE_ABANDONED 6 /**< never became visible (crash before publishing) */
+
+/** A result file read from res/ or face/: its name, message type and bytes. */
+typedef struct onshi_file_result onshi_file_result;
+
+/**
+ * Publish a request file. The message type gives the file-name prefix; the identifier comes
+ * from the per-day sequence of the state store. The bytes are written as given (the codec
+ * produces them in ONSHI_OPT_REQUEST_ENCODING).
+ * @param ctx      context (req_dir, res_dir, state_db)
+ * @param id_out   receives the 12-digit request id, NUL-terminated
+ * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
+ * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
+ * @param body     the file's bytes; @param len their number (> 0)
+ * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
+ *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
+ *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
+ *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_send(onshi_ctx *ctx, char *id_out, size_t id_size,
+                                         int msgtype, const void *body, size_t len);
+
+/**
+ * Wait for the result of a request sent earlier (by this or a previous process). Results are
+ * read only when stable; a ZIP result is opened and its XML returned. The result file stays
+ * in res/ until onshi_file_consume(): calling this again returns the same result.
+ * @param out         receives the result; free with onshi_file_result_free()
+ * @param id          the request id from onshi_file_send()
+ * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
+ * @return ONSHI_OK; ONSHI_E_PENDING (no result yet: the request stays pending, call again
+ *         later, never send again); ONSHI_E_LINKAGE_NOT_RUNNING (the request was not taken
+ *         from req/ within ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS; it stays pending);
+ *         ONSHI_E_ERR_FILE (the linkage app answered with an error file; its text is in the
+ *         message); ONSHI_E_RESULT_TOO_LARGE, ONSHI_E_RESULT_UNSTABLE, ONSHI_E_ZIP,
+ *         ONSHI_E_NOT_FOUND (unknown id), ONSHI_E_STATE (already consumed, or abandoned by a
+ *         crash before it was published: it was never sent), ONSHI_E_CANCELLED, ONSHI_E_FOLDER.
+ * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_ctx *ctx, onshi_file_result **out,
+                                         const char *id, int64_t timeout_ms);
+
+/**
+ * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
+ * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_ctx *ctx, onshi_file_result **out,
+                                             char *id_out, size_t id_size, int msgtype,
+                                             const void *body, size_t len);
+
+/**
+ * Tell the library the caller has the result of id (decoded or stored): the result and any
+ * error files are deleted from res/, or moved to ONSHI_OPT_ARCHIVE_DIR when it is set, and
+ * the request is marked consumed. Consuming an already consumed id is ONSHI_OK.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STATE (no result read yet), ONSHI_E_FOLDER*,
+ *         ONSHI_E_IO, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
+
+/**
+ * Iterate over requests not yet consumed (in id order), e.g. at start-up to pick up results
+ * that arrived while the program was not running.
+ * @param id_out  receives the next id after `after` (NULL or "": the first)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_pending_next(onshi_ctx *ctx, char *id_out, size_t id_size,
+                                                 const char *after);
+
+/**
+ * The ONSHI_FILE_STATE_* of a request.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_state(onshi_ctx *ctx, int *state_out, const char *id);
+
+/** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
+/** The request id a result answers ("" for face results). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_id(const onshi_file_result *result);
+/** ONSHI_MSG_* of the result file. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_file_result_type(const onshi_file_result *result);
+/** The bytes (for a ZIP result: the XML inside). Valid until freed. @since 0.1.0 */
+ONSHI_API const unsigned char *ONSHI_CALL onshi_file_result_data(const onshi_file_result *result);
+/** Number of bytes. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *result);
+/** Free a result. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *result);
+
+/**
+ * Callback receiving a result (face watcher).
+ * @param userdata  as given; @param result borrowed for the duration of the call
+ * @return 0 to go on; non-zero stops and the call returns ONSHI_E_CANCELLED.
+ */
+typedef int (ONSHI_CALL *onshi_file_result_cb)(void *userdata,
+                                               const onshi_file_result *result);
+
+/**
+ * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
+ * appear. It never locks, moves or deletes anything there (other products read the same
+ * folder). Which files were delivered is remembered in the state store per folder, so a
+ * restart neither replays nor misses a result.
+ */
+typedef struct onshi_face_watch onshi_face_watch;
+
+/** Flag of onshi_face_watch_new: on the very first watch of a folder, deliver the files
+ *  already present (default: they are taken as already seen). */
+#define ONSHI_FACE_WATCH_DELIVER_EXISTING 1
+
+/**
+ * Start watching the face folder.
+ * @param out    receives the watcher; free with onshi_face_watch_free()
+ * @param ctx    context (face_dir, state_db, result_max_size); must outlive the watcher and
+ *               is used by the watcher's calls (one thread at a time)
+ * @param flags  0 or ONSHI_FACE_WATCH_DELIVER_EXISTING
+ * @return ONSHI_OK, ONSHI_E_FOLDER, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
+                                              int flags);
+
+/**
+ * The next face result not delivered before (oldest first). It counts as delivered when
+ * this call returns it.
+ * @param out         receives the result (free with onshi_file_result_free)
+ * @param timeout_ms  how long to wait for one; 0: look once; negative: wait until cancelled
+ * @return ONSHI_OK, ONSHI_E_TIMEOUT (nothing new in time), ONSHI_E_CANCELLED, ONSHI_E_FOLDER,
+ *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_face_watch *watch,
+                                               onshi_file_result **out, int64_t timeout_ms);
+
+/**
+ * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by
+ * onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
+ * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
+ *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_file_result_cb cb,
+                                              void *userdata, int64_t timeout_ms);
+
+/** Stop watching and free the watcher. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
+
 #ifdef __cplusplus
 }
 #endif

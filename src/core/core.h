@@ -171,6 +171,7 @@ const onshi__msgtype *onshi__msgtype_at(size_t i);
 /* Each upper layer keeps its per-context state (open reader, TLS session, callbacks) in its
  * own slot, so core never needs to know their types. The free function runs at ctx_free. */
 enum onshi__slot {
+    ONSHI__SLOT_STORE, /* the SQLite state store (store.h); first so it is freed last */
     ONSHI__SLOT_CARD,
     ONSHI__SLOT_JPKI,
     ONSHI__SLOT_CODEC,

@@ -23,3 +23,13 @@ $(B)/test/sim/lib_https: $(B)/app/test/sim/lib_https.o $(STATICLIB)
 sim-test-lib-https: $(SIM_BIN) $(B)/test/sim/lib_https
 	@$(RUN) script $(RESULTS) "onshi-sim with libonshi's HTTPS transport and codec" \
 	    sh test/sim/lib-https.sh $(SIM_BIN) $(B)/test/sim/lib_https
+# libonshi's own file transport against the linkage mode
+CHECK_TARGETS += sim-test-lib-files
+SAN_CHECK_TARGETS += sim-test-lib-files
+.PHONY: sim-test-lib-files
+$(B)/test/sim/lib_files: $(B)/app/test/sim/lib_files.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
+sim-test-lib-files: $(SIM_BIN) $(B)/test/sim/lib_files
+	@$(RUN) script $(RESULTS) "onshi-sim linkage with libonshi's file transport and codec" \
+	    sh test/sim/lib-files.sh $(SIM_BIN) $(B)/test/sim/lib_files

@@ -1,0 +1,825 @@
+/* transport: file exchange with the linkage app (req/ res/), against a fake linkage app. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "transport/file.h"
+#include "fake_linkage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <zip.h>
+
+typedef struct env {
+    char base[256], req[300], res[300], archive[300], db[300];
+    onshi_ctx *ctx;
+} env;
+
+static const char REQ_BODY[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg>"
+                               "<MessageHeader/></XmlMsg>\n";
+
+static void rm_rf(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", path, path);
+    int rc = system(cmd);
+    (void)rc;
+}
+
+static onshi_ctx *new_ctx(env *e)
+{
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_REQ_DIR, e->req), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_RES_DIR, e->res), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_STATE_DB, e->db), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS, 50), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 20000), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 20000), ONSHI_OK);
+    return ctx;
+}
+
+static int setup(void **state)
+{
+    env *e = calloc(1, sizeof *e);
+    snprintf(e->base, sizeof e->base, "/tmp/onshi-ft-XXXXXX");
+    if (mkdtemp(e->base) == NULL)
+        return -1;
+    chmod(e->base, 0755);
+    snprintf(e->req, sizeof e->req, "%s/req", e->base);
+    snprintf(e->res, sizeof e->res, "%s/res", e->base);
+    snprintf(e->archive, sizeof e->archive, "%s/archive", e->base);
+    snprintf(e->db, sizeof e->db, "%s/state.db", e->base);
+    mkdir(e->req, 0755);
+    mkdir(e->res, 0755);
+    mkdir(e->archive, 0755);
+    e->ctx = new_ctx(e);
+    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env *e = *state;
+    onshi_ctx_free(e->ctx);
+    rm_rf(e->base);
+    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
+    free(e);
+    return 0;
+}
+
+static void send_req(env *e, char id[ONSHI_FILE_ID_SIZE])
+{
+    int rc = onshi_file_send(e->ctx, id, ONSHI_FILE_ID_SIZE, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                             sizeof REQ_BODY - 1);
+    if (rc != ONSHI_OK)
+        fail_msg("send: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
+}
+
+/* Run a configured fake, send one request, wait for its answer, stop the fake. */
+static int exchange(env *e, fake_linkage *fl, char id[ONSHI_FILE_ID_SIZE],
+                    onshi_file_result **r)
+{
+    fl_run(fl);
+    send_req(e, id);
+    *r = NULL;
+    int rc = onshi_file_wait(e->ctx, r, id, -1);
+    fl_stop(fl);
+    return rc;
+}
+
+static void expect_answer(const onshi_file_result *r, const char *id)
+{
+    char want[64];
+    snprintf(want, sizeof want, "OQSsiquc01res_%s.xml", id);
+    assert_string_equal(onshi_file_result_name(r), want);
+    assert_string_equal(onshi_file_result_id(r), id);
+    assert_int_equal(onshi_file_result_type(r), ONSHI_MSG_QUAL_RES);
+    /* the whole document: the fake writes the request's base name inside */
+    char inside[64];
+    snprintf(inside, sizeof inside, "<Answer>OQSsiquc01req_%s</Answer>", id);
+    const char *d = (const char *)onshi_file_result_data(r);
+    assert_non_null(d);
+    assert_non_null(memmem(d, onshi_file_result_len(r), inside, strlen(inside)));
+    assert_non_null(memmem(d, onshi_file_result_len(r), "</XmlMsg>", 9));
+}
+
+static void roundtrip(env *e, int mode)
+{
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, mode);
+    /* The in-place writer must start while we watch, or inotify cannot see its open. */
+    fl.gated = 1;
+    onshi__file_test_hooks.watching = fl_gate_open;
+    char id[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
+    if (rc != ONSHI_OK)
+        fail_msg("wait: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
+    expect_answer(r, id);
+    onshi_file_result_free(r);
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_ANSWERED);
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_CONSUMED);
+    assert_int_equal(atomic_load(&fl.taken), 1);
+    assert_int_equal(fl_count_files(e->req), 0);
+    assert_int_equal(fl_count_files(e->res), 0);
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_STATE);
+}
+
+static void test_roundtrip_inotify(void **state)
+{
+    roundtrip(*state, FL_ANSWER);
+}
+
+static void test_roundtrip_polling(void **state)
+{
+    onshi__file_test_hooks.force_poll = 1;
+    roundtrip(*state, FL_ANSWER);
+}
+
+static void test_half_written_inotify(void **state)
+{
+    /* the first half ends with '>' and the writer keeps the file open: only the close tells */
+    roundtrip(*state, FL_HALF_GT);
+}
+
+static void test_half_written_polling(void **state)
+{
+    onshi__file_test_hooks.force_poll = 1;
+    roundtrip(*state, FL_HALF_CUT);
+}
+
+static void test_archive(void **state)
+{
+    env *e = *state;
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_ARCHIVE_DIR, e->archive), ONSHI_OK);
+    roundtrip(e, FL_ANSWER);
+    assert_int_equal(fl_count_files(e->archive), 1);
+}
+
+static void test_ids(void **state)
+{
+    env *e = *state;
+    char day[9];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    /* A result named like the next number is still in res/ (a store that was reset): that
+     * number is skipped. */
+    char planted[400];
+    snprintf(planted, sizeof planted, "%s/OQSsiquc01res_%s0001.xml", e->res, day);
+    fl_write_file(planted, "<x/>", 4);
+    char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE];
+    send_req(e, a);
+    send_req(e, b);
+    assert_int_equal(strlen(a), 12);
+    assert_memory_equal(a, day, 8);
+    assert_string_equal(a + 8, "0002");
+    assert_string_equal(b + 8, "0003");
+    char path[400];
+    snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", e->req, a);
+    onshi_buf got;
+    assert_int_equal(onshi__file_read_all(NULL, path, 1 << 20, &got), ONSHI_OK);
+    assert_int_equal(got.len, sizeof REQ_BODY - 1);
+    assert_memory_equal(got.data, REQ_BODY, got.len);
+    onshi__buf_clear(&got);
+    /* a restart continues the day's sequence */
+    onshi_ctx_free(e->ctx);
+    e->ctx = new_ctx(e);
+    send_req(e, c);
+    assert_string_equal(c + 8, "0004");
+    /* the pending list has all three, in order */
+    char it[ONSHI_FILE_ID_SIZE] = "";
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_OK);
+    assert_string_equal(it, a);
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_OK);
+    assert_string_equal(it, b);
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_OK);
+    assert_string_equal(it, c);
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, it), ONSHI_E_NOT_FOUND);
+    /* no temp file left behind */
+    assert_int_equal(fl_count_files(e->req), 3);
+    /* argument checks */
+    assert_int_equal(onshi_file_send(e->ctx, it, 5, ONSHI_MSG_QUAL_REQ, "x", 1),
+                     ONSHI_E_BUFFER_TOO_SMALL);
+    assert_int_equal(onshi_file_send(e->ctx, it, sizeof it, ONSHI_MSG_QUAL_RES, "x", 1),
+                     ONSHI_E_UNKNOWN_MESSAGE);
+    assert_int_equal(onshi_file_send(e->ctx, it, sizeof it, ONSHI_MSG_CARDAUTH_REQ, "x", 1),
+                     ONSHI_E_UNKNOWN_MESSAGE);
+    onshi_file_result *r;
+    assert_int_equal(onshi_file_wait(e->ctx, &r, "2025", 0), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_file_wait(e->ctx, &r, "209901010001", 0), ONSHI_E_NOT_FOUND);
+}
+
+static void test_err_file(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ERR);
+    char id[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
+    assert_int_equal(rc, ONSHI_E_ERR_FILE);
+    assert_null(r);
+    const char *msg = onshi_ctx_last_error_message(e->ctx);
+    /* the .err text, decoded from CP932 */
+    assert_non_null(strstr(msg, "エラー E001"));
+    assert_non_null(strstr(msg, id));
+    /* the same answer again until consumed, then both files are gone */
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_ERR_FILE);
+    assert_int_equal(fl_count_files(e->res), 2);
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(fl_count_files(e->res), 0);
+}
+
+static void test_err_request_named(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ERR_REQNAME);
+    char id[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
+    assert_int_equal(rc, ONSHI_E_ERR_FILE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "no .err text"));
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(fl_count_files(e->res), 0);
+}
+
+static void test_err_empty_result_named(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_BYTES);
+    fl.answer = "";
+    fl.answer_len = 0;
+    fl.ext = ".err"; /* OQSsiquc01res_<id>.err, empty */
+    char id[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
+    assert_int_equal(rc, ONSHI_E_ERR_FILE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "empty .err"));
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(fl_count_files(e->res), 0);
+}
+
+/* While a request is between record and rename in a live process, another context must not
+ * touch it: the pickup says pending and the temp file stays. */
+static env *live_env;
+static int live_rc = 1, live_state, live_files;
+static void check_from_other_ctx(const char *id)
+{
+    onshi_ctx *other = new_ctx(live_env);
+    onshi_file_result *r = NULL;
+    live_rc = onshi_file_wait(other, &r, id, 0);
+    onshi_file_state(other, &live_state, id);
+    live_files = fl_count_files(live_env->req);
+    onshi_ctx_free(other);
+}
+
+static void test_live_publisher_untouched(void **state)
+{
+    env *e = *state;
+    live_env = e;
+    onshi__file_test_hooks.after_record = check_from_other_ctx;
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi__file_test_hooks.after_record = NULL;
+    assert_int_equal(live_rc, ONSHI_E_PENDING);
+    assert_int_equal(live_state, ONSHI_FILE_STATE_RECORDED);
+    assert_int_equal(live_files, 1); /* the temp file, untouched */
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
+    assert_int_equal(fl_count_files(e->req), 1); /* the request itself */
+}
+
+/* Timeout, then the late result is picked up by a later call (after a restart) and the
+ * request was written exactly once. */
+static void test_timeout_then_late_result(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl.delay_ms = 1500;
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi_file_result *r = NULL;
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 100), ONSHI_E_PENDING);
+    assert_null(r);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), id));
+    /* restart: a new context finds the request in the store */
+    onshi_ctx_free(e->ctx);
+    e->ctx = new_ctx(e);
+    char it[ONSHI_FILE_ID_SIZE];
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, ""), ONSHI_OK);
+    assert_string_equal(it, id);
+    int rc = onshi_file_wait(e->ctx, &r, it, -1);
+    fl_stop(&fl);
+    if (rc != ONSHI_OK)
+        fail_msg("late pickup: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
+    expect_answer(r, id);
+    onshi_file_result_free(r);
+    assert_int_equal(atomic_load(&fl.taken), 1); /* never resent */
+    assert_int_equal(fl_count_files(e->req), 0);
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, ""), ONSHI_E_NOT_FOUND);
+}
+
+static void test_linkage_not_running(void **state)
+{
+    env *e = *state;
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 200), ONSHI_OK);
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_NO_TAKE);
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi_file_result *r = NULL;
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, -1), ONSHI_E_LINKAGE_NOT_RUNNING);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "OQSComApp"));
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
+    assert_int_equal(fl_count_files(e->req), 1);
+    fl_stop(&fl);
+    /* the linkage app comes back: the same file is taken and answered */
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl_run(&fl);
+    int rc;
+    for (;;) { /* the caller's retry loop: pick up, never send */
+        rc = onshi_file_wait(e->ctx, &r, id, 5000);
+        if (rc != ONSHI_E_LINKAGE_NOT_RUNNING)
+            break;
+        fl_sleep_ms(20);
+    }
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_OK);
+    expect_answer(r, id);
+    onshi_file_result_free(r);
+    assert_int_equal(atomic_load(&fl.taken), 1);
+}
+
+static void test_taken_state(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_TAKE_ONLY);
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    while (atomic_load(&fl.taken) == 0)
+        fl_sleep_ms(5);
+    onshi_file_result *r = NULL;
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_PENDING);
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_TAKEN);
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_E_STATE);
+    fl_stop(&fl);
+}
+
+/* Two contexts on two threads (as two processes would) send at the same time: every request
+ * gets its own number and its own file. */
+typedef struct sender {
+    env *e;
+    char ids[20][ONSHI_FILE_ID_SIZE];
+    int failures;
+} sender;
+
+static void *send_many(void *arg)
+{
+    sender *sd = arg;
+    onshi_ctx *ctx = new_ctx(sd->e);
+    for (int i = 0; i < 20; i++)
+        if (onshi_file_send(ctx, sd->ids[i], ONSHI_FILE_ID_SIZE, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                            sizeof REQ_BODY - 1) != ONSHI_OK)
+            sd->failures++;
+    onshi_ctx_free(ctx);
+    return NULL;
+}
+
+static void test_concurrent_senders(void **state)
+{
+    env *e = *state;
+    sender a = {e, {{0}}, 0}, b = {e, {{0}}, 0};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, send_many, &a);
+    pthread_create(&tb, NULL, send_many, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.failures + b.failures, 0);
+    for (int i = 0; i < 20; i++)
+        for (int j = 0; j < 20; j++)
+            assert_string_not_equal(a.ids[i], b.ids[j]);
+    assert_int_equal(fl_count_files(e->req), 40);
+}
+
+/* ---- crash tests: a child process is killed with SIGKILL at a crash point ---------------- */
+
+static int crash_pipe = -1;
+
+static void hang_here(const char *id)
+{
+    ssize_t n = write(crash_pipe, id, strlen(id));
+    (void)n;
+    for (;;)
+        pause();
+}
+
+static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE])
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        crash_pipe = p[1];
+        onshi_ctx *ctx = new_ctx(e);
+        if (after_publish)
+            onshi__file_test_hooks.after_publish = hang_here;
+        else
+            onshi__file_test_hooks.after_record = hang_here;
+        char cid[ONSHI_FILE_ID_SIZE];
+        onshi_file_send(ctx, cid, sizeof cid, ONSHI_MSG_QUAL_REQ, REQ_BODY, sizeof REQ_BODY - 1);
+        _exit(3); /* the hook never returns */
+    }
+    close(p[1]);
+    memset(id, 0, ONSHI_FILE_ID_SIZE);
+    ssize_t n = read(p[0], id, ONSHI_FILE_ID_SIZE - 1);
+    close(p[0]);
+    assert_int_equal(n, 12);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static void test_crash_between_record_and_publish(void **state)
+{
+    env *e = *state;
+    char id[ONSHI_FILE_ID_SIZE];
+    crash_child_at(e, 0, id);
+    /* on disk: the temp file only; in the store: RECORDED */
+    assert_int_equal(fl_count_files(e->req), 1);
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_RECORDED);
+    char it[ONSHI_FILE_ID_SIZE];
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_OK);
+    assert_string_equal(it, id);
+    /* restart: the pickup sees the request never became visible */
+    onshi_file_result *r = NULL;
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id, 0), ONSHI_E_STATE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "never published"));
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_ABANDONED);
+    assert_int_equal(fl_count_files(e->req), 0);
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_E_NOT_FOUND);
+    /* the next request gets a new number and goes through exactly once */
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl_run(&fl);
+    char id2[ONSHI_FILE_ID_SIZE];
+    send_req(e, id2);
+    assert_string_not_equal(id2, id);
+    assert_int_equal(onshi_file_wait(e->ctx, &r, id2, -1), ONSHI_OK);
+    fl_stop(&fl);
+    onshi_file_result_free(r);
+    assert_int_equal(atomic_load(&fl.taken), 1);
+}
+
+static void test_crash_after_publish(void **state)
+{
+    env *e = *state;
+    char id[ONSHI_FILE_ID_SIZE];
+    crash_child_at(e, 1, id);
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_RECORDED);
+    assert_int_equal(fl_count_files(e->req), 1); /* the real request file */
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl_run(&fl);
+    onshi_file_result *r = NULL;
+    int rc = onshi_file_wait(e->ctx, &r, id, -1);
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_OK);
+    expect_answer(r, id);
+    onshi_file_result_free(r);
+    assert_int_equal(atomic_load(&fl.taken), 1);
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+}
+
+/* ---- disk full --------------------------------------------------------------------------- */
+
+static int short_writes;
+static ssize_t enospc_write(int fd, const void *p, size_t n)
+{
+    if (short_writes-- > 0)
+        return write(fd, p, n > 7 ? 7 : n); /* some bytes land, then the disk is full */
+    errno = ENOSPC;
+    return -1;
+}
+
+static void test_disk_full_simulated(void **state)
+{
+    env *e = *state;
+    short_writes = 2;
+    onshi__file_test_hooks.write = enospc_write;
+    char id[ONSHI_FILE_ID_SIZE];
+    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                                     sizeof REQ_BODY - 1),
+                     ONSHI_E_DISK_FULL);
+    int kind;
+    int64_t val;
+    onshi_ctx_last_error_foreign(e->ctx, &kind, &val);
+    assert_int_equal(kind, ONSHI_FOREIGN_ERRNO);
+    assert_int_equal(val, ENOSPC);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), e->req));
+    assert_int_equal(fl_count_files(e->req), 0); /* nothing half-published */
+    char it[ONSHI_FILE_ID_SIZE];
+    assert_int_equal(onshi_file_pending_next(e->ctx, it, sizeof it, NULL), ONSHI_E_NOT_FOUND);
+}
+
+/* A real full file system: a 16 KiB tmpfs in a private mount namespace of a child. */
+static void test_disk_full_tmpfs(void **state)
+{
+    env *e = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount("tmpfs", e->req, "tmpfs", 0, "size=16k") != 0)
+            _exit(77);
+        onshi_ctx *ctx = new_ctx(e);
+        size_t big = 256 * 1024;
+        char *body = malloc(big);
+        memset(body, 'x', big);
+        char id[ONSHI_FILE_ID_SIZE];
+        int rc = onshi_file_send(ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, body, big);
+        int files = fl_count_files(e->req);
+        char it[ONSHI_FILE_ID_SIZE];
+        int pend = onshi_file_pending_next(ctx, it, sizeof it, NULL);
+        _exit(rc == ONSHI_E_DISK_FULL && files == 0 && pend == ONSHI_E_NOT_FOUND ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no permission to mount here; the simulated test covers the logic */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- folders ----------------------------------------------------------------------------- */
+
+static void test_missing_folder(void **state)
+{
+    env *e = *state;
+    char missing[400];
+    snprintf(missing, sizeof missing, "%s/nonexistent", e->base);
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_REQ_DIR, missing), ONSHI_OK);
+    char id[ONSHI_FILE_ID_SIZE];
+    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1),
+                     ONSHI_E_FOLDER);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), missing));
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_REQ_DIR, NULL), ONSHI_OK);
+    assert_int_equal(onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1),
+                     ONSHI_E_FOLDER);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "req_dir"));
+}
+
+/* Permissions: root passes every mode check, so the checks run as `nobody` in a child. */
+static int as_nobody(env *e, const char *req_mode_dir, int want)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (getuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+                              setuid(65534) != 0))
+            _exit(77);
+        onshi_ctx *ctx = new_ctx(e);
+        char id[ONSHI_FILE_ID_SIZE];
+        int rc = onshi_file_send(ctx, id, sizeof id, ONSHI_MSG_QUAL_REQ, "x", 1);
+        const char *msg = onshi_ctx_last_error_message(ctx);
+        _exit(rc == want && strstr(msg, req_mode_dir) != NULL ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
+
+static void test_unreadable_folder(void **state)
+{
+    env *e = *state;
+    /* nobody needs the store too */
+    chmod(e->base, 0777);
+    chmod(e->res, 0777);
+    chmod(e->req, 0000);
+    int rc = as_nobody(e, e->req, ONSHI_E_FOLDER);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0);
+    chmod(e->req, 0555); /* listable, not writable */
+    assert_int_equal(as_nobody(e, e->req, ONSHI_E_FOLDER_NOT_WRITABLE), 0);
+    chmod(e->req, 0777);
+    chmod(e->res, 0000); /* results could never be read */
+    assert_int_equal(as_nobody(e, e->res, ONSHI_E_FOLDER), 0);
+    chmod(e->res, 0755);
+}
+
+/* ---- limits and ZIP ---------------------------------------------------------------------- */
+
+static void *make_zip(size_t *len, int entries, size_t entry_size, int fill_random)
+{
+    char path[] = "/tmp/onshi-zip-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    int err;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    assert_non_null(z);
+    for (int i = 0; i < entries; i++) {
+        char *data = malloc(entry_size);
+        if (fill_random) {
+            const char *head = "<?xml version=\"1.0\"?><XmlMsg>";
+            memcpy(data, head, strlen(head));
+            for (size_t k = strlen(head); k < entry_size; k++)
+                data[k] = (char)('a' + (rand() % 26));
+            memcpy(data + entry_size - 9, "</XmlMsg>", 9);
+        } else {
+            memset(data, ' ', entry_size);
+            memcpy(data, "<XmlMsg>", 8);
+            memcpy(data + entry_size - 9, "</XmlMsg>", 9);
+        }
+        zip_source_t *s = zip_source_buffer(z, data, entry_size, 1);
+        char name[32];
+        snprintf(name, sizeof name, i == 0 ? "result.xml" : "extra%d.txt", i);
+        assert_true(zip_file_add(z, name, s, ZIP_FL_OVERWRITE) >= 0);
+    }
+    assert_int_equal(zip_close(z), 0);
+    onshi_buf b;
+    assert_int_equal(onshi__file_read_all(NULL, path, 1 << 30, &b), ONSHI_OK);
+    unlink(path);
+    *len = b.len;
+    return b.data;
+}
+
+static int zip_case(env *e, void *zipdata, size_t len, onshi_file_result **r)
+{
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_BYTES);
+    fl.answer = zipdata;
+    fl.answer_len = len;
+    fl.ext = ".zip";
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    int rc = onshi_file_send(e->ctx, id, sizeof id, ONSHI_MSG_BULK_QUAL_DOWN_REQ, REQ_BODY,
+                             sizeof REQ_BODY - 1);
+    assert_int_equal(rc, ONSHI_OK);
+    rc = onshi_file_wait(e->ctx, r, id, -1);
+    fl_stop(&fl);
+    /* even a bad ZIP is the answer: it can be consumed */
+    assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
+    assert_int_equal(fl_count_files(e->res), 0);
+    return rc;
+}
+
+static void test_zip_result(void **state)
+{
+    env *e = *state;
+    size_t len;
+    void *z = make_zip(&len, 1, 20000, 1);
+    onshi_file_result *r = NULL;
+    int rc = zip_case(e, z, len, &r);
+    free(z);
+    if (rc != ONSHI_OK)
+        fail_msg("zip: %s", onshi_ctx_last_error_message(e->ctx));
+    assert_int_equal(onshi_file_result_len(r), 20000);
+    assert_memory_equal(onshi_file_result_data(r), "<?xml", 5);
+    assert_int_equal(onshi_file_result_type(r), ONSHI_MSG_BULK_QUAL_DOWN_RES);
+    assert_non_null(strstr(onshi_file_result_name(r), ".zip"));
+    onshi_file_result_free(r);
+}
+
+static void test_zip_bomb(void **state)
+{
+    env *e = *state;
+    size_t len;
+    /* 16 MiB of spaces deflate about 1000:1 */
+    void *z = make_zip(&len, 1, 16u << 20, 0);
+    onshi_file_result *r = NULL;
+    assert_int_equal(zip_case(e, z, len, &r), ONSHI_E_ZIP);
+    free(z);
+    assert_null(r);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "zip bomb"));
+    /* too many entries */
+    z = make_zip(&len, ONSHI__ZIP_MAX_ENTRIES + 1, 100, 1);
+    assert_int_equal(zip_case(e, z, len, &r), ONSHI_E_ZIP);
+    free(z);
+    /* over the size cap at a normal ratio */
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_MAX_SIZE, 8192), ONSHI_OK);
+    void *big = make_zip(&len, 1, 30000, 1); /* the archive fits, its content does not */
+    assert_true(len < 30000);
+    int rc = zip_case(e, big, len, &r);
+    free(big);
+    assert_true(rc == ONSHI_E_ZIP || rc == ONSHI_E_RESULT_TOO_LARGE);
+    /* not a ZIP at all */
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_MAX_SIZE, 1 << 20), ONSHI_OK);
+    assert_int_equal(zip_case(e, "PK\3\4garbage", 11, &r), ONSHI_E_ZIP);
+}
+
+static void test_result_too_large(void **state)
+{
+    env *e = *state;
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_MAX_SIZE, 1024), ONSHI_OK);
+    char big[4096];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "<XmlMsg>", 8);
+    memcpy(big + sizeof big - 9, "</XmlMsg>", 9);
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_BYTES);
+    fl.answer = big;
+    fl.answer_len = sizeof big;
+    char id[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r;
+    int rc = exchange(e, &fl, id, &r);
+    assert_int_equal(rc, ONSHI_E_RESULT_TOO_LARGE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "result_max_size"));
+}
+
+/* ---- cancellation ------------------------------------------------------------------------ */
+
+static void *cancel_later(void *arg)
+{
+    fl_sleep_ms(100);
+    onshi_ctx_cancel(arg);
+    return NULL;
+}
+
+static void test_cancel_wakes_wait(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_TAKE_ONLY);
+    fl_run(&fl);
+    /* long poll interval: only the wake-up pipe can end the wait early */
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_POLL_INTERVAL_MS, 60000), ONSHI_OK);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    pthread_t th;
+    pthread_create(&th, NULL, cancel_later, e->ctx);
+    onshi_file_result *r = NULL;
+    int rc = onshi_file_wait(e->ctx, &r, id, 3600000);
+    pthread_join(th, NULL);
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_E_CANCELLED);
+    int st;
+    assert_int_equal(onshi_file_state(e->ctx, &st, id), ONSHI_OK);
+    assert_true(st == ONSHI_FILE_STATE_PUBLISHED || st == ONSHI_FILE_STATE_TAKEN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roundtrip_inotify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip_polling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_inotify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_polling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_request_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_err_empty_result_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_publisher_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_then_late_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_linkage_not_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_taken_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_between_record_and_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_after_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_simulated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_tmpfs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zip_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zip_bomb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_wakes_wait, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("transport/file", tests, NULL, NULL);
+}
