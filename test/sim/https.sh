@@ -60,6 +60,22 @@ openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/client-1311234569.crt" -ke
     -CAfile "$P/tls-ca.crt" -tls1_2 -reconnect </dev/null >"$T/reco" 2>&1 || true
 [ "$(grep -c '^Reused' "$T/reco")" -ge 1 ] || { cat "$T/reco" >&2; fail "no session resumption"; }
 
+# 3b. concurrent clients: more than the worker pool (4) at once, each gets its own answer
+i=0
+while [ $i -lt 10 ]; do
+    qreq_for "$T/c$i.xml" P001 "C-$i"
+    post /oqs/v1/OQSsiquc01req "$T/c$i.xml" "$T/c$i.out" >"$T/c$i.st" &
+    pids="${pids:-} $!"
+    i=$((i + 1))
+done
+for p in $pids; do wait "$p"; done   # not a bare wait: the server is a child too
+i=0
+while [ $i -lt 10 ]; do
+    [ "$(cat "$T/c$i.st")" = 200 ] || fail "concurrent $i"
+    has "$T/c$i.out" "<ArbitraryFileIdentifier>C-$i</ArbitraryFileIdentifier>"
+    i=$((i + 1))
+done
+
 # 4. bulk: upload (idempotent retry gets the same 受付番号), download 2 until ready, ZIP
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
