@@ -273,7 +273,9 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
     const char *path = r->url;
     bool keep = http_should_keep_alive(p) != 0;
     sim_fault armed;
-    if (sim_fault_take_armed(&armed))
+    /* Armed faults are for message requests, not for health checks or the control itself. */
+    if (strncmp(path, "/oqs/v1/", 8) == 0 && strcmp(path, "/oqs/v1/health") != 0 &&
+        sim_fault_take_armed(&armed))
         f = armed;
     if (r->fault[0] && sim_fault_parse(&f, r->fault) != 0) {
         snprintf(err, sizeof err, "unknown fault '%s'", r->fault);
