@@ -71,20 +71,33 @@ static void qual_body(sim_w *w, sim_env *env, xmlNode *echo, char ids[][16], int
     }
 }
 
+/* The search key of a QualificationConfirmSearchInfo (single inquiry and bulk unit). */
+typedef struct search_key {
+    char ins[32], sym[64], num[64], br[8], birth[16], lim[4];
+    bool valid; /* insurer number with a right check digit, and a birth date */
+} search_key;
+
+static void read_key(xmlNode *q, search_key *k)
+{
+    char norm[16];
+    sim_x(q, "InsurerNumber", k->ins, sizeof k->ins);
+    sim_x(q, "InsuredCardSymbol", k->sym, sizeof k->sym);
+    sim_x(q, "InsuredIdentificationNumber", k->num, sizeof k->num);
+    sim_x(q, "InsuredBranchNumber", k->br, sizeof k->br);
+    sim_x(q, "Birthdate", k->birth, sizeof k->birth);
+    sim_x(q, "LimitApplicationCertificateRelatedConsFlg", k->lim, sizeof k->lim);
+    sim_insurer_norm(k->ins, norm, sizeof norm);
+    k->valid = norm[0] && sim_checkdigit_ok(norm) && k->birth[0];
+}
+
 int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const char *inst)
 {
-    char ins[32], sym[64], num[64], br[8], birth[16], lim[4], norm[16];
+    search_key k;
     char ids[MAX_MATCH][16];
-    sim_x(q, "InsurerNumber", ins, sizeof ins);
-    sim_x(q, "InsuredCardSymbol", sym, sizeof sym);
-    sim_x(q, "InsuredIdentificationNumber", num, sizeof num);
-    sim_x(q, "InsuredBranchNumber", br, sizeof br);
-    sim_x(q, "Birthdate", birth, sizeof birth);
-    sim_x(q, "LimitApplicationCertificateRelatedConsFlg", lim, sizeof lim);
-    sim_insurer_norm(ins, norm, sizeof norm);
+    read_key(q, &k);
     sim_w_start(w, "BulkConfirmUnit");
     echo_node(w, q);
-    if (!norm[0] || !sim_checkdigit_ok(norm) || !birth[0]) {
+    if (!k.valid) {
         sim_w_el(w, "ProcessingResultStatus", "2");
         sim_w_el(w, "ProcessingResultCode", "SIM0003");
         sim_w_el(w, "ProcessingResultMessage",
@@ -92,7 +105,7 @@ int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const
         sim_w_end(w);
         return 0;
     }
-    int n = sim_find(env, ins, sym, num, br, birth, ids, MAX_MATCH);
+    int n = sim_find(env, k.ins, k.sym, k.num, k.br, k.birth, ids, MAX_MATCH);
     int v = sim_validity(env, ids, n, qdate);
     sim_w_el(w, "ProcessingResultStatus", v == 4 ? "2" : "1");
     if (v == 4) {
@@ -101,15 +114,16 @@ int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const
     }
     sim_w_elf(w, "QualificationValidity", "%d", v);
     for (int i = 0; i < n; i++)
-        sim_w_person(w, env, ids[i], strcmp(lim, "1") == 0, false, inst);
+        sim_w_person(w, env, ids[i], strcmp(k.lim, "1") == 0, false, inst);
     sim_w_end(w);
     return v == 4 ? 0 : 1;
 }
 
 static int single_inquiry(sim_env *env, sim_req *r, sim_out *out)
 {
-    char qdate[16], inst[32], afi[64], ins[32], sym[64], num[64], br[8], birth[16], lim[4];
+    char qdate[16], inst[32], afi[64];
     char ids[MAX_MATCH][16];
+    search_key k;
     xmlNode *q = sim_x_node(r->root, "MessageBody/QualificationConfirmSearchInfo");
     sim_x(r->root, "MessageHeader/QualificationConfirmationDate", qdate, sizeof qdate);
     sim_x(r->root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
@@ -117,27 +131,20 @@ static int single_inquiry(sim_env *env, sim_req *r, sim_out *out)
     if (!q || !inst[0])
         return sim_seg9(env, r, "SIM9002", "必須項目不足 / missing QualificationConfirmSearchInfo or "
                                        "MedicalInstitutionCode", out);
-    sim_x(q, "InsurerNumber", ins, sizeof ins);
-    sim_x(q, "InsuredCardSymbol", sym, sizeof sym);
-    sim_x(q, "InsuredIdentificationNumber", num, sizeof num);
-    sim_x(q, "InsuredBranchNumber", br, sizeof br);
-    sim_x(q, "Birthdate", birth, sizeof birth);
-    sim_x(q, "LimitApplicationCertificateRelatedConsFlg", lim, sizeof lim);
-    char norm[16];
-    sim_insurer_norm(ins, norm, sizeof norm);
-    if (!norm[0] || !sim_checkdigit_ok(norm) || !birth[0])
+    read_key(q, &k);
+    if (!k.valid)
         return sim_seg9(env, r, "SIM9003",
                     "保険者番号又は生年月日の誤り / invalid InsurerNumber or Birthdate", out);
     if (!qdate[0])
         sim_stamp(qdate, sim_now_ms()), qdate[8] = '\0';
-    int n = sim_find(env, ins, sym, num, br, birth, ids, MAX_MATCH);
+    int n = sim_find(env, k.ins, k.sym, k.num, k.br, k.birth, ids, MAX_MATCH);
     int v = sim_validity(env, ids, n, qdate);
     sim_w w;
     if (sim_w_begin(&w, ONSHI_MSG_QUAL_RES) != 0)
         return -1;
     sim_w_header(&w, env, qdate, inst, afi, "2", "1", NULL, NULL);
     sim_w_start(&w, "MessageBody");
-    qual_body(&w, env, q, ids, n, v, strcmp(lim, "1") == 0, false, inst);
+    qual_body(&w, env, q, ids, n, v, strcmp(k.lim, "1") == 0, false, inst);
     sim_w_end(&w);
     return sim_w_finish(&w, env->cp932, &r->fault, out);
 }
