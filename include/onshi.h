@@ -560,6 +560,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, v
 typedef struct onshi_batch onshi_batch;
 struct onshi_group; /* the codec's group (typedef onshi_group below) */
 
+/** Size of a buffer for a batch id (onshi_batch_next_unfinished). */
+#define ONSHI_BATCH_ID_SIZE 48
+
 /* Kinds of batch. */
 #define ONSHI_BATCH_QUALIFICATION 1 /**< 資格確認一括照会 (OQSmuquc) */
 #define ONSHI_BATCH_REFNUM        2 /**< 照会番号一括登録 (OQSmuimm) */
@@ -683,6 +686,17 @@ ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *batch);
  */
 ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx,
                                           const char *batch_id);
+
+/**
+ * Iterate over the saved batches that are neither DONE nor FAILED (in id order), e.g. at
+ * start-up to resume the ones a crash interrupted even when the product did not keep the id.
+ * @param id_out   receives the next id after `after` (NULL or "": the first)
+ * @param id_size  at least ONSHI_BATCH_ID_SIZE
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_BUFFER_TOO_SMALL,
+ *         ONSHI_E_STORE. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size,
+                                                     onshi_ctx *ctx, const char *after);
 
 /** Free a batch (its persisted state stays). NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *batch);

@@ -75,7 +75,7 @@ struct onshi_batch {
     int kind;
     int phase;
     int transport;
-    char id[48];
+    char id[ONSHI_BATCH_ID_SIZE];
     char *institution;
     entry *e;
     size_t n, cap;
@@ -447,8 +447,12 @@ static int check_institution(onshi_batch *b)
         return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "option medical_institution_code is not a valid 医療機関コード",
                              "医療機関コード（medical_institution_code）が正しくありません");
-    if (b->institution == NULL && (b->institution = onshi__strdup(inst)) == NULL)
+    /* Taken when validated; persisted by save, so a resumed batch keeps its institution. */
+    char *copy = onshi__strdup(inst);
+    if (copy == NULL)
         return onshi__err(b->ctx, ONSHI_E_NOMEM, "institution");
+    free(b->institution);
+    b->institution = copy;
     return ONSHI_OK;
 }
 
@@ -493,6 +497,8 @@ ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *b)
         *bad_index = 0;
     if (b == NULL)
         return ONSHI_E_INVALID_ARG;
+    if (b->phase != ONSHI_BATCH_PHASE_NEW)
+        return ONSHI_OK; /* validated when saved; the saved institution stays */
     if (is_query(b->kind))
         return validate_query(b);
     if (b->n == 0)
@@ -507,19 +513,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *b)
         }
     }
     /* The codec's own rules (lengths, characters CP932 can carry) on the real document. */
-    const char *inst = onshi__opt_str(b->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
-    int had = b->institution != NULL;
-    if (!had && (b->institution = onshi__strdup(inst ? inst : "")) == NULL)
-        return onshi__err(b->ctx, ONSHI_E_NOMEM, "institution");
-    if (onshi_check_institution_code(b->institution) != ONSHI_OK) {
-        if (!had) {
-            free(b->institution);
-            b->institution = NULL;
-        }
-        return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
-                             "option medical_institution_code is not a valid 医療機関コード",
-                             "医療機関コード（medical_institution_code）が正しくありません");
-    }
+    int rc0 = check_institution(b);
+    if (rc0 != ONSHI_OK)
+        return rc0;
     for (size_t i = 0; i < b->n; i++) {
         /* One entry at a time so that the error can name it. */
         onshi_msg *m = NULL;
@@ -1696,6 +1692,42 @@ ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx, con
     }
     *out = b;
     return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size, onshi_ctx *ctx,
+                                                     const char *after)
+{
+    if (id_out == NULL || ctx == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "id_out and ctx must not be NULL");
+    if (id_size < ONSHI_BATCH_ID_SIZE)
+        return onshi__err(ctx, ONSHI_E_BUFFER_TOO_SMALL, "id buffer smaller than %d",
+                          ONSHI_BATCH_ID_SIZE);
+    id_out[0] = '\0';
+    onshi__store *st;
+    int r = batch_store(ctx, &st);
+    if (r != ONSHI_OK)
+        return r;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id FROM batch_run WHERE phase IN (?, ?) AND id > ?"
+                                " ORDER BY id LIMIT 1",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return step_fail(ctx, st, rc, "batch list");
+    sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_UPLOAD);
+    sqlite3_bind_int(s, 2, ONSHI_BATCH_PHASE_POLL);
+    sqlite3_bind_text(s, 3, after ? after : "", -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(id_out, id_size, "%s", (const char *)sqlite3_column_text(s, 0));
+        r = ONSHI_OK;
+    } else if (rc == SQLITE_DONE) {
+        r = ONSHI_E_NOT_FOUND; /* the normal end: not recorded as an error */
+    } else {
+        r = step_fail(ctx, st, rc, "batch list");
+    }
+    sqlite3_finalize(s);
+    return r;
 }
 
 /* ---- accessors -------------------------------------------------------------------------- */

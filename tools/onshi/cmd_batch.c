@@ -493,7 +493,7 @@ static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
 static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int kind)
 {
     const char *file = NULL, *out = NULL, *resume = NULL, *from = NULL, *to = NULL;
-    int json = 0, csv = 0, quiet = 0, exam = 0;
+    int json = 0, csv = 0, quiet = 0, exam = 0, list = 0;
     for (int i = 1; i < argc; i++) {
         if (kind == ONSHI_BATCH_QUALIFICATION && file == NULL && from == NULL &&
             (strcmp(argv[i], "--homecare") == 0 || strcmp(argv[i], "--online") == 0) &&
@@ -507,6 +507,8 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             from = argv[++i];
         } else if (strcmp(argv[i], "--examination") == 0)
             exam = 1;
+        else if (strcmp(argv[i], "--list") == 0)
+            list = 1;
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--csv") == 0)
@@ -528,6 +530,22 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             fprintf(stderr, "onshi %s: unexpected argument \"%s\"\n", cmd, argv[i]);
             return 2;
         }
+    }
+    if (list) {
+        /* the batches a crash or an interruption left unfinished, to --resume */
+        char id[ONSHI_BATCH_ID_SIZE], after[ONSHI_BATCH_ID_SIZE] = "";
+        int r;
+        while ((r = onshi_batch_next_unfinished(id, sizeof id, ctx, after)) == ONSHI_OK) {
+            onshi_batch *b = NULL;
+            if (onshi_batch_open(&b, ctx, id) == ONSHI_OK) {
+                printf("%s %s %zu %s\n", id,
+                       onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll",
+                       onshi_batch_count(b), onshi_batch_reception_number(b));
+                onshi_batch_free(b);
+            }
+            snprintf(after, sizeof after, "%s", id);
+        }
+        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, "list");
     }
     int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
                 kind == ONSHI_BATCH_WELFARE;

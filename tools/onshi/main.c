@@ -20,7 +20,7 @@ static const onshi_cli_cmd commands[] = {
     {"check", cmd_check, "check insurer|public-expense|institution NUMBER",
      "check a 保険者番号 / 公費負担者番号 check digit or a 医療機関コード's structure"},
     {"batch", cmd_batch,
-     "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
      "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; or fetch the 同意済 (訪問/オンライン) or 医療扶助 list; progress bar, summary table"},
     {"refnum", cmd_refnum_bulk,
      "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",

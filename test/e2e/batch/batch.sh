@@ -71,12 +71,18 @@ if "$ONSHI" batch "$T/list.csv" $FILES --set batch_poll_limit=2 --csv >"$T/f2.cs
 fi
 has "$T/f2.err" 'still processing'
 ID=$(batch_id "$T/f2.err"); [ -n "$ID" ] || fail "no batch id in $T/f2.err"
+# shellcheck disable=SC2086
+"$ONSHI" batch --list $FILES >"$T/list.out" || fail "batch --list"
+has "$T/list.out" "^$ID poll 7 R"
 stop_pid "$T/l.pid"
 start_linkage
 # shellcheck disable=SC2086
 "$ONSHI" batch --resume "$ID" $FILES --csv >"$T/f3.csv" 2>"$T/f3.err" \
     || { cat "$T/f3.err" "$T/l.log" >&2; fail "file resume"; }
 expect_results "$T/f3.csv"
+# shellcheck disable=SC2086
+"$ONSHI" batch --list $FILES >"$T/list.out" || fail "batch --list"
+[ ! -s "$T/list.out" ] || fail "a finished batch is still listed"
 [ "$(grep -c 'OQSmuquc01req' "$T/l.log")" -eq 1 ] || { cat "$T/l.log" >&2; fail "upload not exactly once"; }
 stop_pid "$T/l.pid"
 

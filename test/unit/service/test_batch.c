@@ -343,6 +343,13 @@ static void test_poll_limit_and_resume(void **state)
     /* later, in a new context: the reception number is reused, the list is not re-sent */
     onshi_ctx_free(ctx);
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    /* found again without knowing its id */
+    char found[ONSHI_BATCH_ID_SIZE], small[8];
+    assert_int_equal(onshi_batch_next_unfinished(small, sizeof small, ctx, NULL),
+                     ONSHI_E_BUFFER_TOO_SMALL);
+    assert_int_equal(onshi_batch_next_unfinished(found, sizeof found, ctx, NULL), ONSHI_OK);
+    assert_string_equal(found, id);
+    assert_int_equal(onshi_batch_next_unfinished(found, sizeof found, ctx, id), ONSHI_E_NOT_FOUND);
     assert_int_equal(onshi_batch_open(&b, ctx, id), ONSHI_OK);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
     assert_string_equal(onshi_batch_reception_number(b), "R000001");
@@ -352,6 +359,9 @@ static void test_poll_limit_and_resume(void **state)
     assert_int_equal(atomic_load(&fb->downloads), 6);
     assert_int_equal(atomic_load(&fb->dup_names), 0);
     onshi_batch_free(b);
+    /* nothing unfinished any more */
+    char next[ONSHI_BATCH_ID_SIZE];
+    assert_int_equal(onshi_batch_next_unfinished(next, sizeof next, ctx, NULL), ONSHI_E_NOT_FOUND);
     onshi_ctx_free(ctx);
     fb_stop(fb);
     free(fb);
