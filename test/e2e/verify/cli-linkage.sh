@@ -1,9 +1,10 @@
 #!/bin/bash
 # The onshi CLI's reception workflows against a scripted linkage app: a background loop that
 # takes each request from req/ and answers in res/ with the golden result of its type.
-# Usage: cli-linkage.sh path/to/onshi
+# Usage: cli-linkage.sh path/to/onshi path/to/examples-dir
 set -u
 ONSHI=$(readlink -f "$1")
+EX=$(readlink -f "$2")
 G=$(readlink -f test/data/codec)
 T=$(mktemp -d /tmp/onshi-e2e-verify-XXXXXX)
 FAKE=
@@ -128,5 +129,23 @@ printf 'transport = pigeon\n' >"$T/bad.conf"
 out=$(LANG=C "$ONSHI" verify --config "$T/bad.conf" --insurer 138016 --number 561 --birth 19800401 2>&1)
 [ $? -eq 1 ] || fail "bad config accepted"
 echo "$out" | grep -q "bad.conf:1" || fail "config message: $out"
+
+# 8. the examples, as a vendor would run them
+out=$("$EX/verify_insurance_card" "$T/onshi.conf" 138016 "１２－３４" 561 01 19800401 2>&1) ||
+    fail "example verify_insurance_card: $out"
+echo "$out" | grep -q "qualification: several matches" || fail "example verify: $out"
+echo "$out" | grep -q "drug information: consented" || fail "example verify consent: $out"
+out=$("$EX/verify_insurance_card" "$T/onshi.conf" 06130018 "" 561 01 19800401 2>&1)
+[ $? -eq 1 ] || fail "example verify: bad check digit accepted"
+echo "$out" | grep -q "ONSHI_E_CHECK_DIGIT" || fail "example verify check digit: $out"
+out=$("$EX/drug_info" "$T/onshi.conf" "$T/qual-future.xml" 2>"$T/audit.log") ||
+    fail "example drug_info: $out"
+echo "$out" | grep -q "202412" || fail "example drug_info output: $out"
+grep -q "before" "$T/audit.log" && grep -q "after outcome=0" "$T/audit.log" ||
+    fail "example drug_info audit: $(cat "$T/audit.log")"
+n=$(taken)
+"$EX/drug_info" "$T/onshi.conf" "$G/OQSsiquc01res_202501150001.xml" >/dev/null 2>&1
+[ $? -eq 4 ] || fail "example drug_info: expired consent not refused"
+[ "$(taken)" -eq "$n" ] || fail "example drug_info sent without consent"
 
 [ $fails -eq 0 ] && echo "ok" || { echo "$fails failure(s)"; exit 1; }
