@@ -1,3 +1,2 @@
-# test/e2e/*/: end-to-end suites of the workflows, each with its own module.mk (the top-level
-# Makefile includes test/*/module.mk only).
+# test/e2e: end-to-end tests of the workflows; each area plugs in test/e2e/<area>/module.mk.
 -include $(wildcard test/e2e/*/module.mk)

@@ -29,9 +29,21 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_check(onshi_ctx *ctx, int argc, char **argv);
 
+/* cmd_verify.c: verify (insurance card), refnum, face-watch, info drug|checkup */
+int cmd_verify(onshi_ctx *ctx, int argc, char **argv);
+int cmd_refnum(onshi_ctx *ctx, int argc, char **argv);
+int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv);
+int cmd_info(onshi_ctx *ctx, int argc, char **argv);
+/* Japanese output when LC_ALL / LC_MESSAGES / LANG starts with "ja". */
+int cli_lang_ja(void);
+/* onshi_ctx_load_config with path, else $ONSHI_CONF, else ./onshi.conf if present (then the
+ * ONSHI_* variables); prints the error and returns 1 on failure, 0 on success. */
+int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path);
+
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
-/* `onshi refnum --bulk FILE.csv`; a single registration is another helper's (merge note). */
+/* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */
 int cmd_refnum_bulk(onshi_ctx *ctx, int argc, char **argv);
+int cmd_refnum_any(onshi_ctx *ctx, int argc, char **argv);
 
 #endif

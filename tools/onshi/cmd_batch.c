@@ -493,7 +493,8 @@ static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
 static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int kind)
 {
     const char *file = NULL, *out = NULL, *resume = NULL, *from = NULL, *to = NULL;
-    int json = 0, csv = 0, quiet = 0, exam = 0, list = 0;
+    int json = 0, csv = 0, quiet = 0, exam = 0, list = 0, nsets = 0;
+    const char *config = NULL, *sets[64];
     for (int i = 1; i < argc; i++) {
         if (kind == ONSHI_BATCH_QUALIFICATION && file == NULL && from == NULL &&
             (strcmp(argv[i], "--homecare") == 0 || strcmp(argv[i], "--online") == 0) &&
@@ -521,9 +522,13 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             out = argv[++i];
         else if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc)
             resume = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[++i];
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
-            if (set_option(cmd, ctx, argv[++i]) != 0)
-                return 1;
+            if (nsets < (int)(sizeof sets / sizeof sets[0]))
+                sets[nsets++] = argv[++i];
+            else
+                return cli_fail(cmd, "too many --set");
         } else if (argv[i][0] != '-' && file == NULL && kind == ONSHI_BATCH_QUALIFICATION)
             file = argv[i];
         else {
@@ -531,6 +536,12 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             return 2;
         }
     }
+    /* onshi.conf (or --config) and the ONSHI_* variables, then --set on top */
+    if (cli_load_config(ctx, cmd, config))
+        return 1;
+    for (int i = 0; i < nsets; i++)
+        if (set_option(cmd, ctx, sets[i]) != 0)
+            return 1;
     if (list) {
         /* the batches a crash or an interruption left unfinished, to --resume */
         char id[ONSHI_BATCH_ID_SIZE], after[ONSHI_BATCH_ID_SIZE] = "";
@@ -654,4 +665,13 @@ int cmd_batch(onshi_ctx *ctx, int argc, char **argv)
 int cmd_refnum_bulk(onshi_ctx *ctx, int argc, char **argv)
 {
     return run_bulk("refnum", ctx, argc, argv, ONSHI_BATCH_REFNUM);
+}
+
+int cmd_refnum_any(onshi_ctx *ctx, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--bulk") == 0 ||
+            (strcmp(argv[i], "--resume") == 0 && i + 1 < argc && argv[i + 1][0] == 'B'))
+            return cmd_refnum_bulk(ctx, argc, argv);
+    return cmd_refnum(ctx, argc, argv);
 }

@@ -19,12 +19,21 @@ static const onshi_cli_cmd commands[] = {
      "validate and write a message (TYPE = file prefix such as OQSsiquc01req) from JSON"},
     {"check", cmd_check, "check insurer|public-expense|institution NUMBER",
      "check a 保険者番号 / 公費負担者番号 check digit or a 医療機関コード's structure"},
+    {"verify", cmd_verify,
+     "verify --insurer N [--symbol S] --number N [--branch BB] --birth YYYYMMDD [--limit-consent] [--id ARB] [--previous FILE] [--pickup ID [--wait-ms MS]] [--json|--csv] [--config FILE]",
+     "資格確認 by the insurance card's numbers (checked locally first); --previous shows what changed since a saved result"},
+    {"face-watch", cmd_face_watch, "face-watch [--existing] [--count N] [--timeout-ms MS] [--json|--csv] [--config FILE]",
+     "print each new face-reader result from face/ (never moved or deleted)"},
+    {"refnum", cmd_refnum_any,
+     "refnum --ref R --insurer N [--symbol S] --number N [--branch BB] [--pickup ID] [--json|--csv] [--config FILE]\n"
+     "        onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--config FILE] [--set OPTION=VALUE]...",
+     "register a 照会番号 for one insured person, or (--bulk) for a list of patients (照会番号一括登録)"},
+    {"info", cmd_info,
+     "info drug|checkup (--result FILE [--person I] | --insurer N --number N --birth YYYYMMDD ...) [--from YYYYMM --to YYYYMM] [--pdf -o FILE] [--pickup ID] [--json|--csv] [--config FILE]",
+     "薬剤情報 / 特定健診情報 of a person whose consent is valid now (refused locally otherwise)"},
     {"batch", cmd_batch,
-     "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--config FILE] [--set OPTION=VALUE]...",
      "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; or fetch the 同意済 (訪問/オンライン) or 医療扶助 list; progress bar, summary table"},
-    {"refnum", cmd_refnum_bulk,
-     "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
-     "照会番号一括登録: register 照会番号 (診察券 numbers) for a list of patients"},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)
