@@ -237,6 +237,15 @@ static int ends_like_xml(const char *name, const onshi_buf *b)
     return i > 0 && b->data[i - 1] == '>';
 }
 
+int onshi__file_kind(const char *dir, const char *name)
+{
+    char *p = onshi__path_join(dir, name);
+    struct stat sb;
+    int k = p == NULL || lstat(p, &sb) != 0 ? -1 : S_ISREG(sb.st_mode) ? 1 : 0;
+    free(p);
+    return k;
+}
+
 static int stat_of(const char *path, struct stat *sb)
 {
     return lstat(path, sb) == 0 ? 0 : -1;
