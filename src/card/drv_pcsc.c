@@ -28,6 +28,9 @@
 
 #define OK(rv) ((rv) == SCARD_S_SUCCESS)
 
+/* JPKI answers are at most a few 256-byte chunks; far more rounds mean a broken card. */
+#define ONSHI__GET_RESPONSE_MAX 16
+
 typedef struct pcsc_drv {
     SCARDCONTEXT hctx;
     SCARDHANDLE h;
@@ -315,11 +318,15 @@ static int pcsc_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_
     /* T=0 transport: 61xx means "xx bytes waiting": fetch them with GET RESPONSE. This is
      * below the APDU allowlist and cannot select or read any file. */
     size_t got = 0;
+    int rounds = 0;
     while (rc == ONSHI_OK && *resp_len >= 2 && resp[*resp_len - 2] == 0x61) {
         unsigned char gr[5] = {0x00, 0xC0, 0x00, 0x00, resp[*resp_len - 1]};
         got += *resp_len - 2;
-        if (resp_cap - got < 258)
-            return onshi__err(r->ctx, ONSHI_E_JPKI_BAD_RESPONSE, "answer too long");
+        /* A card answering 61xx without data would otherwise keep us here for ever: no
+         * timeout or cancellation applies inside SCardTransmit's loop. */
+        if (resp_cap - got < 258 || ++rounds > ONSHI__GET_RESPONSE_MAX)
+            return onshi__err(r->ctx, ONSHI_E_JPKI_BAD_RESPONSE,
+                              "answer too long (%d GET RESPONSE rounds, %zu bytes)", rounds, got);
         rc = transmit_once(r, gr, sizeof gr, resp + got, resp_cap - got, resp_len);
     }
     if (rc == ONSHI_OK)

@@ -170,6 +170,17 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
                 break;
             if (seen)
                 continue;
+            if (onshi__file_kind(fw->dir, l.v[i]) == 0) {
+                /* A link (to /etc/shadow, to another folder) or a FIFO is never read; marked,
+                 * so it neither comes back nor holds up the files after it. */
+                onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                           "face file %s is a symbolic link or not a regular file: skipped",
+                           l.v[i]);
+                int claimed;
+                if ((r = onshi__face_mark(ctx, st, fw->key, l.v[i], &claimed)) != ONSHI_OK)
+                    break;
+                continue;
+            }
             onshi_buf b;
             int64_t sd = onshi__now_ms() + 4 * fw->w.poll_ms + ONSHI__INCOMPLETE_ACCEPT_MS;
             r = onshi__file_read_stable(ctx, &fw->w, fw->dir, l.v[i], cap, sd, &b);

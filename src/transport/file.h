@@ -89,6 +89,9 @@ int onshi__dir_check(onshi_ctx *ctx, const char *dir, const char *what, int writ
 /* Read a whole file of at most `cap` bytes. ONSHI_E_NOT_FOUND (not recorded) when it does
  * not exist; ONSHI_E_RESULT_TOO_LARGE when larger than cap. */
 int onshi__file_read_all(onshi_ctx *ctx, const char *path, size_t cap, onshi_buf *out);
+/* dir/name without following a link: 1 regular file, 0 anything else (link, FIFO, folder),
+ * -1 missing. */
+int onshi__file_kind(const char *dir, const char *name);
 /* The stable-read rule: read until two reads `gap` apart agree in size, time and content,
  * the writer has closed the file (inotify) and an .xml ends with '>'; ONSHI_E_RESULT_UNSTABLE
  * at deadline_ms (monotonic). */

@@ -156,19 +156,37 @@ static int too_large(onshi_ctx *ctx, const char *path, size_t cap)
     return onshi__err_ja(ctx, ONSHI_E_RESULT_TOO_LARGE, ONSHI_FOREIGN_NONE, 0, en, ja);
 }
 
+/* The exchange folders are shared with other programs: a result that is a symbolic link (to
+ * /etc/shadow, to another patient's file) or a FIFO (which would block open() for ever) is
+ * refused, never followed. */
+static int not_regular(onshi_ctx *ctx, const char *path)
+{
+    char en[1024], ja[1024];
+    snprintf(en, sizeof en, "%s is a symbolic link or not a regular file: not read", path);
+    snprintf(ja, sizeof ja, "%s はシンボリックリンクまたは通常のファイルではないため読みません",
+             path);
+    return onshi__err_ja(ctx, ONSHI_E_IO, ONSHI_FOREIGN_NONE, 0, en, ja);
+}
+
 int onshi__file_read_all(onshi_ctx *ctx, const char *path, size_t cap, onshi_buf *out)
 {
     onshi__buf_init(out, false);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT)
             return ONSHI_E_NOT_FOUND;
+        if (errno == ELOOP)
+            return not_regular(ctx, path);
         return onshi__file_errno(ctx, errno, path, NULL, "read");
     }
     struct stat sb;
     int r = ONSHI_OK;
     if (fstat(fd, &sb) != 0) {
         r = onshi__file_errno(ctx, errno, path, NULL, "read");
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        r = not_regular(ctx, path);
         goto out;
     }
     if ((uint64_t)sb.st_size > cap) {
@@ -219,9 +237,18 @@ static int ends_like_xml(const char *name, const onshi_buf *b)
     return i > 0 && b->data[i - 1] == '>';
 }
 
+int onshi__file_kind(const char *dir, const char *name)
+{
+    char *p = onshi__path_join(dir, name);
+    struct stat sb;
+    int k = p == NULL || lstat(p, &sb) != 0 ? -1 : S_ISREG(sb.st_mode) ? 1 : 0;
+    free(p);
+    return k;
+}
+
 static int stat_of(const char *path, struct stat *sb)
 {
-    return stat(path, sb) == 0 ? 0 : -1;
+    return lstat(path, sb) == 0 ? 0 : -1;
 }
 
 int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,

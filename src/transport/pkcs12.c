@@ -642,40 +642,31 @@ int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *passw
                              mbedtls_x509_crt *crt, mbedtls_pk_context *key,
                              mbedtls_ctr_drbg_context *drbg)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe"); /* e: O_CLOEXEC where the C library knows it */
     if (f == NULL) {
         char en[1200];
         snprintf(en, sizeof en, "cannot open PKCS#12 file %s", path);
         return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_NONE, 0, en,
                              "クライアント証明書ファイル（PKCS#12）を開けません");
     }
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= (size_t)1 << 20) {
-                fclose(f);
-                free(buf);
-                return onshi__err(ctx, ONSHI_E_CLIENT_CERT, "PKCS#12 file %s is over 1 MiB",
-                                  path);
-            }
-            cap = cap ? cap * 2 : 8192;
-            unsigned char *nb = realloc(buf, cap);
-            if (nb == NULL) {
-                fclose(f);
-                free(buf);
-                return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        if (r == 0)
-            break;
-        n += r;
+    /* A secret buffer: the file may hold an unencrypted KeyBag, and realloc would leave
+     * copies of it in freed memory; unbuffered, so stdio keeps no copy of its own either. */
+    setvbuf(f, NULL, _IONBF, 0);
+    onshi_buf b;
+    onshi__buf_init(&b, true);
+    unsigned char tmp[4096];
+    size_t got;
+    int rc = ONSHI_OK;
+    while (rc == ONSHI_OK && (got = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        if (b.len + got > (size_t)1 << 20)
+            rc = onshi__err(ctx, ONSHI_E_CLIENT_CERT, "PKCS#12 file %s is over 1 MiB", path);
+        else if (onshi__buf_append(&b, tmp, got) != ONSHI_OK)
+            rc = onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
     }
+    mbedtls_platform_zeroize(tmp, sizeof tmp);
     fclose(f);
-    int rc = onshi__pkcs12_parse(ctx, buf, n, password, crt, key, drbg);
-    mbedtls_platform_zeroize(buf, cap);
-    free(buf);
+    if (rc == ONSHI_OK)
+        rc = onshi__pkcs12_parse(ctx, b.data, b.len, password, crt, key, drbg);
+    onshi__buf_clear(&b);
     return rc;
 }

@@ -49,6 +49,8 @@ static struct {
     int contexts; /* established minus released */
     LONG status_rv;      /* SCardStatus answer */
     int empty_answer;    /* SCardTransmit succeeds with 0 bytes */
+    int endless_61;      /* every answer is 61 00 ("more bytes"), without data */
+    int nget;            /* GET RESPONSE commands seen in endless_61 mode */
 } F;
 
 LONG SCardEstablishContext(DWORD scope, LPCVOID r1, LPCVOID r2, LPSCARDCONTEXT h)
@@ -232,6 +234,14 @@ LONG SCardTransmit(SCARDHANDLE card, const SCARD_IO_REQUEST *spci, LPCBYTE cmd, 
         return F.transmit_rv;
     if (F.empty_answer) {
         *rlen = 0;
+        return SCARD_S_SUCCESS;
+    }
+    if (F.endless_61) { /* a broken or hostile card; gives up by itself only very late */
+        if (len == 5 && cmd[1] == 0xC0)
+            F.nget++;
+        resp[0] = F.nget > 100000 ? 0x90 : 0x61;
+        resp[1] = 0x00;
+        *rlen = 2;
         return SCARD_S_SUCCESS;
     }
     size_t n = 0;
@@ -547,6 +557,24 @@ static void test_t0_get_response_and_removal(void **state)
     sc_assert_done(&t->sc);
 }
 
+/* A card that answers "61 00" for ever, with no data, must not keep the library in the
+ * GET RESPONSE loop (no timeout and no cancellation apply there). */
+static void test_endless_get_response(void **state)
+{
+    T *t = *state;
+    F.present[0] = 1;
+    F.t0 = 1;
+    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    onshi_card *card;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    F.endless_61 = 1;
+    int tries;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_JPKI_BAD_RESPONSE);
+    assert_true(F.nget < 1000);
+    F.endless_61 = 0;
+    onshi_card_close(card);
+}
+
 int main(void)
 {
     pthread_mutex_init(&F.m, NULL);
@@ -559,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transactions_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_pin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_t0_get_response_and_removal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endless_get_response, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -326,6 +326,28 @@ static void test_missing_face_folder(void **state)
     onshi_face_watch_free(NULL);
 }
 
+/* A face file that is a symbolic link is never read through, and does not block the files
+ * after it: it is skipped for good. */
+static void test_symlink_face_file_skipped(void **state)
+{
+    env *e = *state;
+    onshi_face_watch *w;
+    assert_int_equal(onshi_face_watch_new(&w, e->ctx, 0), ONSHI_OK);
+    char secret[400], link[600], name[128];
+    snprintf(secret, sizeof secret, "%s/secret.xml", e->base);
+    static const char body[] = "<XmlMsg><MessageHeader><Seq>99</Seq></MessageHeader></XmlMsg>\n";
+    fl_write_file(secret, body, sizeof body - 1);
+    face_name(name, sizeof name, 1);
+    snprintf(link, sizeof link, "%s/%s", e->face, name);
+    assert_int_equal(symlink(secret, link), 0);
+    put_face(e, 2);
+    assert_int_equal(next_seq(w, 10000), 2);
+    assert_int_equal(next_seq(w, 300), ONSHI_E_TIMEOUT);
+    onshi_face_watch_free(w);
+    assert_int_equal(access(secret, F_OK), 0);
+    assert_int_equal(fl_count_files(e->face), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +358,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_callback_form, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_polling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_face_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_face_file_skipped, setup, teardown),
     };
     return cmocka_run_group_tests_name("transport/face", tests, NULL, NULL);
 }

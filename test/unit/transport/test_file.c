@@ -567,7 +567,8 @@ static void test_disk_full_tmpfs(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        /* "none", not NULL: valgrind checks the strings even where the kernel ignores them */
+        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
             mount("tmpfs", e->req, "tmpfs", 0, "size=16k") != 0)
             _exit(77);
         onshi_ctx *ctx = new_ctx(e);
@@ -579,6 +580,8 @@ static void test_disk_full_tmpfs(void **state)
         int files = fl_count_files(e->req);
         char it[ONSHI_FILE_ID_SIZE];
         int pend = onshi_file_pending_next(it, sizeof it, ctx, NULL);
+        free(body);
+        onshi_ctx_free(ctx); /* leak-free child: the tests also run under valgrind */
         _exit(rc == ONSHI_E_DISK_FULL && files == 0 && pend == ONSHI_E_NOT_FOUND ? 0 : 1);
     }
     int status;
@@ -764,6 +767,43 @@ static void test_result_too_large(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "result_max_size"));
 }
 
+/* ---- hostile res/ --------------------------------------------------------------------- */
+
+/* A result file that is a symbolic link (here to a secret outside the exchange folders) is
+ * neither read nor followed on consume: the target stays, its bytes never reach the caller. */
+static void test_symlink_result_refused(void **state)
+{
+    env *e = *state;
+    char secret[400], link[400];
+    snprintf(secret, sizeof secret, "%s/secret.xml", e->base);
+    FILE *f = fopen(secret, "w");
+    assert_non_null(f);
+    fputs("<XmlMsg>SECRET-SHADOW</XmlMsg>\n", f);
+    fclose(f);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    snprintf(link, sizeof link, "%s/OQSsiquc01res_%s.xml", e->res, id);
+    assert_int_equal(symlink(secret, link), 0);
+    onshi_file_result *r = NULL;
+    int rc = onshi_file_wait(&r, e->ctx, id, 2000);
+    if (rc == ONSHI_OK) {
+        fail_msg("symlinked result was read: %.*s", (int)onshi_file_result_len(r),
+                 (const char *)onshi_file_result_data(r));
+    }
+    assert_int_equal(rc, ONSHI_E_IO);
+    assert_null(r);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "symbolic link"));
+    struct stat sb;
+    assert_int_equal(stat(secret, &sb), 0);
+    /* a FIFO in its place must not block the wait either */
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(mkfifo(link, 0644), 0);
+    rc = onshi_file_wait(&r, e->ctx, id, 300);
+    assert_int_not_equal(rc, ONSHI_OK);
+    assert_null(r);
+    assert_int_equal(stat(secret, &sb), 0);
+}
+
 /* ---- cancellation ------------------------------------------------------------------------ */
 
 static void *cancel_later(void *arg)
@@ -822,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_zip_bomb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_wakes_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_result_refused, setup, teardown),
     };
     return cmocka_run_group_tests_name("transport/file", tests, NULL, NULL);
 }
