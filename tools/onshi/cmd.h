@@ -29,4 +29,19 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_check(onshi_ctx *ctx, int argc, char **argv);
 
+/* cmd_card.c: verify-card, disaster-search, limit, diagnose, cert-info */
+int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv);
+int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv);
+int cmd_limit(onshi_ctx *ctx, int argc, char **argv);
+int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv);
+int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv);
+/* Terminal columns of a UTF-8 string (wide CJK characters count two). */
+int cli_display_width(const char *s);
+/* 1 when LC_ALL / LC_MESSAGES / LANG asks for Japanese. */
+int cli_lang_ja(void);
+/* Apply one "name=value" library option (--set). Returns 0 or the exit status. */
+int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
+/* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
+int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
+
 #endif

@@ -19,6 +19,17 @@ static const onshi_cli_cmd commands[] = {
      "validate and write a message (TYPE = file prefix such as OQSsiquc01req) from JSON"},
     {"check", cmd_check, "check insurer|public-expense|institution NUMBER",
      "check a 保険者番号 / 公費負担者番号 check digit or a 医療機関コード's structure"},
+    {"verify-card", cmd_verify_card, "verify-card [--face-verified|--visual] [--consent ask|all|none|skip] [--json]",
+     "verify with the My Number Card in the reader (HTTPS); the PIN is asked on the terminal"},
+    {"disaster-search", cmd_disaster_search,
+     "disaster-search --name N|--kana K --birth YYYYMMDD [--sex 1|2] [--address A] [--kind drug|checkup]",
+     "災害時 search for drug/checkup information (only while the system has it open; audited)"},
+    {"limit", cmd_limit, "limit CLASS TOTAL_COST [--ratio 30] [--outpatient] [--many] [--json]",
+     "monthly co-payment ceiling (高額療養費) for an 適用区分 and a total cost"},
+    {"diagnose", cmd_diagnose, "diagnose [--json]",
+     "check folders, linkage app, DNS, TCP, proxy, certificates and the server"},
+    {"cert-info", cmd_cert_info, "cert-info [--card-cert FILE] [--json]",
+     "days until the client certificate expires; details of a card certificate file"},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)
