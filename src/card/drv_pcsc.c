@@ -16,11 +16,13 @@
 #define ONSHI_SCardListReaders SCardListReadersA
 #define ONSHI_SCardConnect SCardConnectA
 #define ONSHI_SCardGetStatusChange SCardGetStatusChangeA
+#define ONSHI_SCardStatus SCardStatusA
 #define ONSHI_READERSTATE SCARD_READERSTATEA
 #else
 #define ONSHI_SCardListReaders SCardListReaders
 #define ONSHI_SCardConnect SCardConnect
 #define ONSHI_SCardGetStatusChange SCardGetStatusChange
+#define ONSHI_SCardStatus SCardStatus
 #define ONSHI_READERSTATE SCARD_READERSTATE
 #endif
 
@@ -290,6 +292,18 @@ static int transmit_once(onshi__reader *r, const unsigned char *cmd, size_t cmd_
     LONG rv = SCardTransmit(d->h, pci, cmd, (DWORD)cmd_len, NULL, resp, &rlen);
     if (!OK(rv))
         return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardTransmit");
+    if (rlen < 2) {
+        /* No status word at all: some readers (Debian's vpcd 3.3) report a card pulled out
+         * mid-command this way. Ask the reader, so the caller hears "card removed" now and not
+         * "malformed answer" followed by "removed" on the next call. */
+        DWORD state = 0, proto = 0, namelen = 0, atrlen = 0;
+        LONG st = ONSHI_SCardStatus(d->h, NULL, &namelen, &state, &proto, NULL, &atrlen);
+        if (!OK(st))
+            return onshi__pcsc_err(r->ctx, (uint32_t)st, "SCardStatus after an empty answer");
+        if (state & SCARD_ABSENT)
+            return onshi__pcsc_err(r->ctx, (uint32_t)SCARD_W_REMOVED_CARD,
+                                   "SCardStatus after an empty answer");
+    }
     *resp_len = rlen;
     return ONSHI_OK;
 }

@@ -43,34 +43,31 @@ static void error_store(onshi_ctx *ctx, int status, int kind, int64_t value, cha
                onshi_status_name(status) ? onshi_status_name(status) : "?", status);
 }
 
-int onshi__err(onshi_ctx *ctx, int status, const char *fmt, ...)
+static int err_v(onshi_ctx *ctx, int status, int kind, int64_t value, const char *fmt,
+                 va_list ap)
 {
     if (ctx == NULL)
         return status;
-    char *en = NULL;
-    if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        en = vformat(fmt, ap);
-        va_end(ap);
-    }
-    error_store(ctx, status, ONSHI_FOREIGN_NONE, 0, en, NULL);
+    error_store(ctx, status, kind, value, fmt ? vformat(fmt, ap) : NULL, NULL);
+    return status;
+}
+
+int onshi__err(onshi_ctx *ctx, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_v(ctx, status, ONSHI_FOREIGN_NONE, 0, fmt, ap);
+    va_end(ap);
     return status;
 }
 
 int onshi__err_foreign(onshi_ctx *ctx, int status, int kind, int64_t value, const char *fmt,
                        ...)
 {
-    if (ctx == NULL)
-        return status;
-    char *en = NULL;
-    if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        en = vformat(fmt, ap);
-        va_end(ap);
-    }
-    error_store(ctx, status, kind, value, en, NULL);
+    va_list ap;
+    va_start(ap, fmt);
+    err_v(ctx, status, kind, value, fmt, ap);
+    va_end(ap);
     return status;
 }
 

@@ -23,43 +23,23 @@ onshi__service *onshi__service_state(onshi_ctx *ctx)
     return s;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
-                                                   void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__service *s = onshi__service_state(ctx);
-    if (s == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
-    s->progress = cb;
-    s->progress_ud = cb ? userdata : NULL;
-    return ONSHI_OK;
-}
+/* The three setters differ only in the field they set. */
+#define CB_SETTER(fn, type, field)                                                         \
+    ONSHI_API int ONSHI_CALL fn(onshi_ctx *ctx, type cb, void *userdata)                   \
+    {                                                                                      \
+        if (ctx == NULL)                                                                   \
+            return ONSHI_E_INVALID_ARG;                                                    \
+        onshi__service *s = onshi__service_state(ctx);                                     \
+        if (s == NULL)                                                                     \
+            return onshi__err(ctx, ONSHI_E_NOMEM, "service state");                        \
+        s->field = cb;                                                                     \
+        s->field##_ud = cb ? userdata : NULL;                                              \
+        return ONSHI_OK;                                                                   \
+    }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
-                                                  void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__service *s = onshi__service_state(ctx);
-    if (s == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
-    s->consent = cb;
-    s->consent_ud = cb ? userdata : NULL;
-    return ONSHI_OK;
-}
-
-ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb, void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__service *s = onshi__service_state(ctx);
-    if (s == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "service state");
-    s->audit = cb;
-    s->audit_ud = cb ? userdata : NULL;
-    return ONSHI_OK;
-}
+CB_SETTER(onshi_ctx_set_progress_cb, onshi_progress_cb, progress)
+CB_SETTER(onshi_ctx_set_consent_cb, onshi_consent_cb, consent)
+CB_SETTER(onshi_ctx_set_audit_cb, onshi_audit_cb, audit)
 
 int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total)
 {

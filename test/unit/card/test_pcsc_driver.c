@@ -47,6 +47,8 @@ static struct {
     LONG transmit_rv;
     int gsc_calls;
     int contexts; /* established minus released */
+    LONG status_rv;      /* SCardStatus answer */
+    int empty_answer;    /* SCardTransmit succeeds with 0 bytes */
 } F;
 
 LONG SCardEstablishContext(DWORD scope, LPCVOID r1, LPCVOID r2, LPSCARDCONTEXT h)
@@ -203,6 +205,23 @@ LONG SCardEndTransaction(SCARDHANDLE card, DWORD disp)
     return SCARD_S_SUCCESS;
 }
 
+LONG SCardStatus(SCARDHANDLE card, LPSTR name, LPDWORD namelen, LPDWORD state, LPDWORD proto,
+                 LPBYTE atr, LPDWORD atrlen)
+{
+    (void)card;
+    (void)name;
+    (void)atr;
+    if (namelen)
+        *namelen = 0;
+    if (atrlen)
+        *atrlen = 0;
+    if (proto)
+        *proto = F.t0 ? SCARD_PROTOCOL_T0 : SCARD_PROTOCOL_T1;
+    if (state)
+        *state = SCARD_SPECIFIC;
+    return F.status_rv;
+}
+
 LONG SCardTransmit(SCARDHANDLE card, const SCARD_IO_REQUEST *spci, LPCBYTE cmd, DWORD len,
                    SCARD_IO_REQUEST *rpci, LPBYTE resp, LPDWORD rlen)
 {
@@ -211,6 +230,10 @@ LONG SCardTransmit(SCARDHANDLE card, const SCARD_IO_REQUEST *spci, LPCBYTE cmd, 
     assert_ptr_equal(spci, F.t0 ? SCARD_PCI_T0 : SCARD_PCI_T1);
     if (F.transmit_rv)
         return F.transmit_rv;
+    if (F.empty_answer) {
+        *rlen = 0;
+        return SCARD_S_SUCCESS;
+    }
     size_t n = 0;
     if (F.t0 && len == 5 && cmd[0] == 0x00 && cmd[1] == 0xC0) { /* GET RESPONSE */
         assert_int_equal(cmd[4], F.npending - 2);
@@ -506,8 +529,14 @@ static void test_t0_get_response_and_removal(void **state)
     onshi_card *card;
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK); /* label via 61 20 + C0 */
     assert_string_equal(onshi_card_token_label(card), "JPKIAPICCTOKEN2");
-    F.transmit_rv = SCARD_W_REMOVED_CARD;
+    /* an empty answer while the reader says the card is gone: removed, at once */
+    F.empty_answer = 1;
+    F.status_rv = SCARD_W_REMOVED_CARD;
     int tries;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
+    F.empty_answer = 0;
+    F.status_rv = SCARD_S_SUCCESS;
+    F.transmit_rv = SCARD_W_REMOVED_CARD;
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
     int kind;
     int64_t v;

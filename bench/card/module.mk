@@ -1,0 +1,16 @@
+# bench/card: libonshi vs OpenSC vs raw PC/SC on the same virtual card and the same private
+# pcscd (test/integration/pcsc/harness.sh). `make bench`; not a test: it prints ratios.
+BENCH_CARD := $(B)/bench/card/bench_card
+
+$(BENCH_CARD): $(B)/app/bench/card/bench_card.o $(B)/app/test/integration/pcsc/pcsc_util.o \
+               $(STATICLIB) $(B)/libtestsupport.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(B)/app/test/integration/pcsc/pcsc_util.o $(B)/libtestsupport.a \
+	    $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
+
+.PHONY: bench-card
+bench-card: $(BENCH_CARD) $(B)/bin/onshi-vcard
+	@ONSHI_VCARD=$(abspath $(B)/bin/onshi-vcard) sh test/integration/pcsc/harness.sh \
+	    $(abspath $(BENCH_CARD))
+
+BENCH_TARGETS += bench-card
