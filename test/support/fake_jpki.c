@@ -6,7 +6,8 @@
 #define _GNU_SOURCE /* memmem, strcasestr */
 #include "fake_jpki.h"
 
-#include "jpki_fixture.h"
+#include "../../tools/onshi-pki/pki.h"
+#include <mbedtls/pk.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -32,26 +33,34 @@
 
 /* ================================ the card ================================ */
 
-static const unsigned char k_aid[10] = {0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
-
-void fake_card_init(fake_card *c)
+void fake_card_init(fake_card *c, const vcard_material *m)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->pin, sizeof c->pin, "1234");
-    c->tries = c->max_tries = 3;
+    vcard_config cfg;
+    vcard_material_config(&cfg, m);
+    if (vcard_new(&c->card, &cfg, NULL, 0) != 0)
+        abort();
 }
 
-static int put(unsigned char *resp, size_t cap, size_t *rlen, const unsigned char *d, size_t n,
-               unsigned sw)
+void fake_card_free(fake_card *c)
 {
-    if (n + 2 > cap)
-        return -1;
-    if (n)
-        memcpy(resp, d, n);
-    resp[n] = (unsigned char)(sw >> 8);
-    resp[n + 1] = (unsigned char)sw;
-    *rlen = n + 2;
-    return 0;
+    vcard_free(c->card);
+    memset(c, 0, sizeof *c);
+}
+
+void fake_card_spend_tries(fake_card *c, int n)
+{
+    static const unsigned char sel_ap[] = {0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
+                                           0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01};
+    static const unsigned char sel_pin[] = {0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18};
+    static const unsigned char wrong[] = {0x00, 0x20, 0x00, 0x80, 0x04, '0', '0', '0', '0'};
+    unsigned char r[300];
+    size_t rl = 0;
+    vcard_transmit(c->card, sel_ap, sizeof sel_ap, r, sizeof r, &rl);
+    vcard_transmit(c->card, sel_pin, sizeof sel_pin, r, sizeof r, &rl);
+    for (int i = 0; i < n; i++)
+        vcard_transmit(c->card, wrong, sizeof wrong, r, sizeof r, &rl);
+    vcard_power(c->card, VCARD_POWER_RESET);
 }
 
 static int ONSHI_CALL card_transmit(void *ud, const unsigned char *cmd, size_t len,
@@ -61,101 +70,18 @@ static int ONSHI_CALL card_transmit(void *ud, const unsigned char *cmd, size_t l
     c->apdus++;
     if (c->remove_at > 0 && c->apdus >= (unsigned long)c->remove_at)
         return ONSHI_E_CARD_REMOVED;
-    if (len < 4)
-        return put(resp, cap, rlen, NULL, 0, 0x6700);
-    unsigned char cla = cmd[0], ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
-    if (cla == 0x00 && ins == 0xA4 && p1 == 0x04) { /* SELECT by AID */
-        c->verified = false;
-        c->ef = 0;
-        c->ap = len >= 15 && cmd[4] == 10 && memcmp(cmd + 5, k_aid, 10) == 0;
-        if (!c->ap) {
-            c->forbidden++;
-            return put(resp, cap, rlen, NULL, 0, 0x6A82);
-        }
-        return put(resp, cap, rlen, NULL, 0, 0x9000);
-    }
-    if (cla == 0x00 && ins == 0xA4 && p1 == 0x02) { /* SELECT EF */
-        int ef = len >= 7 ? (cmd[5] << 8 | cmd[6]) : -1;
-        if (!c->ap || (ef != 0x0006 && ef != 0x000A && ef != 0x000B && ef != 0x0017 &&
-                       ef != 0x0018)) {
-            c->forbidden++;
-            return put(resp, cap, rlen, NULL, 0, 0x6A82);
-        }
-        c->ef = ef;
-        return put(resp, cap, rlen, NULL, 0, 0x9000);
-    }
-    if (cla == 0x00 && ins == 0xB0) { /* READ BINARY */
-        const jpki_fixture *fx = jf_get();
-        unsigned char token[160];
-        const unsigned char *d = NULL;
-        size_t n = 0;
-        if (c->ef == 0x0006) {
-            memset(token, ' ', 32);
-            memcpy(token, "JPKIAPICCTOKEN2", 15);
-            memset(token + 32, 0, sizeof token - 32);
-            d = token;
-            n = sizeof token;
-        } else if (c->ef == 0x000A) {
-            d = fx->card.p;
-            n = fx->card.n;
-        } else if (c->ef == 0x000B) {
-            d = fx->ca.p;
-            n = fx->ca.n;
-        } else {
-            return put(resp, cap, rlen, NULL, 0, 0x6986);
-        }
-        size_t off = (size_t)(p1 << 8 | p2), le = len >= 5 ? cmd[4] : 0;
-        if (le == 0)
-            le = 256;
-        if (off >= n)
-            return put(resp, cap, rlen, NULL, 0, 0x6B00);
-        size_t k = n - off < le ? n - off : le;
-        return put(resp, cap, rlen, d + off, k, 0x9000);
-    }
-    if (cla == 0x00 && ins == 0x20 && p2 == 0x80) { /* VERIFY */
-        if (c->ef != 0x0018)
-            return put(resp, cap, rlen, NULL, 0, 0x6982);
-        if (c->tries == 0)
-            return put(resp, cap, rlen, NULL, 0, 0x6984);
-        if (len == 4)
-            return put(resp, cap, rlen, NULL, 0, 0x63C0 | (unsigned)c->tries);
+    if (c->remove_on_sign && len > 2 && cmd[1] == 0x2A)
+        return ONSHI_E_CARD_REMOVED;
+    if (len > 5 && cmd[0] == 0x00 && cmd[1] == 0x20)
         c->verifies++;
-        if (len == 9 && cmd[4] == 4 && memcmp(cmd + 5, c->pin, 4) == 0) {
-            c->verified = true;
-            c->tries = c->max_tries;
-            return put(resp, cap, rlen, NULL, 0, 0x9000);
-        }
-        c->tries--;
-        return put(resp, cap, rlen, NULL, 0, 0x63C0 | (unsigned)c->tries);
-    }
-    if (cla == 0x80 && ins == 0x2A) { /* COMPUTE DIGITAL SIGNATURE */
-        if (!c->verified || c->ef != 0x0017 || len < 6)
-            return put(resp, cap, rlen, NULL, 0, 0x6982);
-        unsigned char sig[512];
-        size_t sl = 0;
-        if (jf_card_sign(cmd + 5, cmd[4], sig, &sl) != 0)
-            return put(resp, cap, rlen, NULL, 0, 0x6F00);
-        c->signs++;
-        return put(resp, cap, rlen, sig, sl, 0x9000);
-    }
-    return put(resp, cap, rlen, NULL, 0, 0x6D00);
-}
-
-static int ONSHI_CALL card_reset(void *ud)
-{
-    fake_card *c = ud;
-    c->resets++;
-    c->verified = false;
-    c->ap = false;
-    c->ef = 0;
-    return 0;
+    return vcard_transmit_cb(c->card, cmd, len, resp, cap, rlen);
 }
 
 void fake_card_attach(onshi_ctx *ctx, fake_card *c)
 {
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
     onshi_ctx_set_card_transmit_cb(ctx, card_transmit, c);
-    onshi_ctx_set_card_reset_cb(ctx, card_reset, c);
+    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c->card);
 }
 
 /* ================================ the server ================================ */
@@ -180,6 +106,9 @@ struct fake_server {
     pki_key *key;
     mbedtls_entropy_context ent;
     mbedtls_ctr_drbg_context drbg;
+    unsigned char card_der[8192];
+    size_t card_len;
+    mbedtls_pk_context card_pk;
     chal chals[64];
     int nchal;
     fake_server_stats st;
@@ -330,7 +259,7 @@ static const char *check_auth(fake_server *s, xmlNode *root, const char **msg)
     size_t dl = 0, sl = 0;
     const char *code = NULL;
     if (mbedtls_base64_decode(der, sizeof der, &dl, (unsigned char *)cert, strlen(cert)) != 0 ||
-        dl != jf_get()->card.n || memcmp(der, jf_get()->card.p, dl) != 0) {
+        dl != s->card_len || memcmp(der, s->card_der, dl) != 0) {
         *msg = "AuthCertificate is not the test card's";
         code = "CA005";
     } else if (strcmp(method, "1") == 0 || has_sig) {
@@ -356,8 +285,7 @@ static const char *check_auth(fake_server *s, xmlNode *root, const char **msg)
             mbedtls_base64_decode(sig, sizeof sig, &sl, (unsigned char *)sigtxt,
                                   strlen(sigtxt)) != 0 ||
             /* the certificate is the fixture's (checked above), so its key verifies */
-            mbedtls_pk_verify(pki_key_pk(jf_get()->card_key), MBEDTLS_MD_SHA256, h, 32, sig,
-                              sl) != 0) {
+            mbedtls_pk_verify(&s->card_pk, MBEDTLS_MD_SHA256, h, 32, sig, sl) != 0) {
             *msg = "Signature does not verify";
             code = "CA008";
         }
@@ -558,7 +486,7 @@ static void die(const char *what)
     abort();
 }
 
-fake_server *fake_server_start(const fake_server_cfg *cfg)
+fake_server *fake_server_start(const fake_server_cfg *cfg, const vcard_material *card)
 {
     fake_server *s = calloc(1, sizeof *s);
     if (!s)
@@ -571,11 +499,23 @@ fake_server *fake_server_start(const fake_server_cfg *cfg)
     char p[128];
     mbedtls_x509_crt_init(&s->srv);
     mbedtls_x509_crt_init(&s->ca);
+    mbedtls_pk_init(&s->card_pk);
+    if (card->cert_len > sizeof s->card_der)
+        die("card certificate size");
+    memcpy(s->card_der, card->cert, card->cert_len);
+    s->card_len = card->cert_len;
     mbedtls_ssl_config_init(&s->conf);
     mbedtls_entropy_init(&s->ent);
     mbedtls_ctr_drbg_init(&s->drbg);
     if (mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->ent, NULL, 0) != 0)
         die("drbg");
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    if (mbedtls_pk_parse_key(&s->card_pk, card->key, card->key_len, NULL, 0,
+                             mbedtls_ctr_drbg_random, &s->drbg) != 0)
+#else
+    if (mbedtls_pk_parse_key(&s->card_pk, card->key, card->key_len, NULL, 0) != 0)
+#endif
+        die("card key");
     snprintf(p, sizeof p, "%s/server.crt", s->dir);
     if (mbedtls_x509_crt_parse_file(&s->srv, p) != 0)
         die("server.crt");
@@ -636,6 +576,7 @@ void fake_server_stop(fake_server *s)
     mbedtls_x509_crt_free(&s->srv);
     mbedtls_x509_crt_free(&s->ca);
     pki_key_free(s->key);
+    mbedtls_pk_free(&s->card_pk);
     mbedtls_ctr_drbg_free(&s->drbg);
     mbedtls_entropy_free(&s->ent);
     pthread_mutex_destroy(&s->mu);

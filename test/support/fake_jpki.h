@@ -1,8 +1,6 @@
 /*
- * Test doubles for the card-verification workflow (until the vcard core and onshi-sim are on
- * main): a behavioural JPKI card behind the vendor transmit callback (PIN counter, security
- * state, allowlist bookkeeping, removal at a chosen APDU) with the jpki_fixture certificate
- * and key, and an in-process HTTPS server (mbedTLS, client certificate required) that speaks
+ * Test doubles for the card-verification workflow (until onshi-sim is on main): the virtual card core (tools/onshi-vcard) behind the vendor transmit callback with
+ * a removal at a chosen APDU, and an in-process HTTPS server (mbedTLS, client certificate required) that speaks
  * the card-authentication and disaster-search extensions of docs/protocol.md §7-§8 with
  * independent checks (its own to-be-signed bytes, real signature verification).
  * SPDX-License-Identifier: Apache-2.0
@@ -11,21 +9,26 @@
 #define ONSHI_TEST_FAKE_JPKI_H
 
 #include "onshi.h"
+#include "../../tools/onshi-vcard/vcard_pki.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The virtual card of tools/onshi-vcard, plugged in through the vendor transmit callback,
+ * with a removal injected at a chosen APDU and a count of PIN verifications. */
 typedef struct fake_card {
-    char pin[8];            /* default "1234" */
-    int tries, max_tries;   /* default 3/3 */
+    vcard *card;
     int remove_at;          /* answer ONSHI_E_CARD_REMOVED from this APDU number on (0: never) */
-    /* state */
-    bool ap, verified;
-    int ef;
-    unsigned long apdus, verifies, signs, resets, forbidden;
+    int remove_on_sign;     /* pulled out when the signature command arrives */
+    unsigned long apdus, verifies;
 } fake_card;
 
-void fake_card_init(fake_card *c);
+/* A fresh card (PIN "1234", 3 tries) holding the certificates and key of m (borrowed;
+ * vcard_material_generate makes one). */
+void fake_card_init(fake_card *c, const vcard_material *m);
+void fake_card_free(fake_card *c);
+/* Spend n tries with a wrong PIN (0 left = locked). */
+void fake_card_spend_tries(fake_card *c, int n);
 /* Driver CALLBACK, transmit and reset callbacks on ctx. */
 void fake_card_attach(onshi_ctx *ctx, fake_card *c);
 
@@ -38,8 +41,9 @@ typedef struct fake_server_cfg {
     int tbs_version;        /* the to-be-signed header the server expects (1; 2 → CA008) */
 } fake_server_cfg;
 
-/* Start on 127.0.0.1, kernel-chosen port; writes a test PKI into a temporary folder. */
-fake_server *fake_server_start(const fake_server_cfg *cfg);
+/* Start on 127.0.0.1, kernel-chosen port; writes a TLS test PKI into a temporary folder.
+ * The server accepts the card certificate of `card` and verifies with its key. */
+fake_server *fake_server_start(const fake_server_cfg *cfg, const vcard_material *card);
 void fake_server_stop(fake_server *s);
 /* Configure ctx for the server: HTTPS transport, URL, CA, client certificate, institution. */
 void fake_server_setup_ctx(fake_server *s, onshi_ctx *ctx);
