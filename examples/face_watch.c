@@ -3,7 +3,7 @@
  *
  *   face_watch FACE_DIR STATE_DB
  *
- * Prints each new result file of FACE_DIR until Ctrl-C. The folder is shared with other
+ * Prints the patient of each new result of FACE_DIR until Ctrl-C. The folder is shared with other
  * products: nothing there is locked, moved or deleted. Restarting the program neither
  * repeats nor misses a file (the cursor lives in STATE_DB).
  */
@@ -22,11 +22,24 @@ static void on_sigint(int sig)
     g_stop = 1;
 }
 
-static int ONSHI_CALL on_face(void *userdata, const onshi_file_result *res)
+/* Each result arrives decoded: the patient (ONSHI_G_RESULT) and the validity of the card. */
+static int ONSHI_CALL on_face(void *userdata, int status, const onshi_msg *msg,
+                              const char *filename)
 {
-    (void)userdata;
-    printf("%s (%lu bytes)\n", onshi_file_result_name(res),
-           (unsigned long)onshi_file_result_len(res));
+    onshi_ctx *ctx = userdata;
+    onshi_group *person = NULL;
+    const char *name = NULL, *validity = NULL;
+    if (status != ONSHI_OK) {
+        printf("%s: cannot be read: %s\n", filename, onshi_ctx_last_error_message(ctx));
+        return 0;
+    }
+    /* the accessors take non-const groups; the message stays borrowed */
+    onshi_msg *m = (onshi_msg *)msg;
+    onshi_group_get_label(&validity, onshi_msg_body(m), ONSHI_F_QUALIFICATION_VALIDITY, 0);
+    if (onshi_group_at(&person, onshi_msg_body(m), ONSHI_G_RESULT, 0) == ONSHI_OK)
+        onshi_group_get_str(&name, person, ONSHI_F_NAME);
+    printf("%s: %s (%s)%s\n", filename, name ? name : "?", validity ? validity : "?",
+           onshi_result_check(ctx, msg) == ONSHI_OK ? "" : " - see the system's message");
     fflush(stdout);
     return 0; /* go on */
 }
@@ -51,7 +64,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_sigint);
     int rc = ONSHI_OK;
     while (!g_stop && rc == ONSHI_OK)
-        rc = onshi_face_watch_run(w, on_face, NULL, 1000);
+        rc = onshi_face_result_run(w, ctx, on_face, ctx, 1000);
     if (rc != ONSHI_OK)
         fprintf(stderr, "%s\n", onshi_ctx_last_error_message(ctx));
     onshi_face_watch_free(w);

@@ -1814,6 +1814,251 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(int *kind, const char **pa
 /** Close the reader. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
+/* ==== service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ==== */
+
+/*
+ * Workflows on top of the codec's messages: every call validates its inputs locally first (no
+ * request is written for an invalid number or a missing consent), sends one request over
+ * ONSHI_OPT_TRANSPORT, and checks the system's status fields before returning the result.
+ * With the file transport a request whose result has not come in time returns
+ * ONSHI_E_PENDING and its id: pick the result up later with onshi_result_pickup() (the
+ * request is never sent twice). docs/workflow-verify.md describes them.
+ */
+
+/**
+ * Load configuration: the file at `path` (lines `name = value`, names as onshi_option_name(),
+ * `#` starts a comment; NULL: no file), then every environment variable ONSHI_<NAME> whose
+ * NAME is an option name in upper case (ONSHI_REQ_DIR...), which wins over the file. Integer
+ * options take a number or, for enumerated ones, a name (transport = file|https,
+ * request_encoding = utf-8|cp932, log_level = debug|info|warn|error|none, card_driver =
+ * pcsc|callback); byte options take hex. docs/configuration.md lists the keys.
+ * @return ONSHI_OK; ONSHI_E_IO (file unreadable), ONSHI_E_CONFIG (the message names the file,
+ *         line and key: unknown key, missing '=', bad value), ONSHI_E_OPTION_RANGE. Options set
+ *         before the failing line stay set. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path);
+
+/**
+ * The status of a result as the system reports it: SegmentOfResult, ErrorCode,
+ * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK.
+ * @return ONSHI_OK, ONSHI_E_SYSTEM_ERROR, ONSHI_E_PROCESSING_ERROR, ONSHI_E_STILL_PROCESSING,
+ *         ONSHI_E_INFO_NOT_AVAILABLE (the system's code as foreign detail ONSHI_FOREIGN_SYSTEM
+ *         when numeric, its message in onshi_ctx_last_error_message), ONSHI_E_INVALID_ARG.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result);
+
+/**
+ * 資格確認 by the numbers on the insurance card (OQSsiquc01req, ReferenceClassification 2).
+ * The inputs are checked before anything is sent: the insurer number's check digit, lengths,
+ * the 2-digit branch, the birth date (a real date, not in the future); the error names the
+ * field (in the context's language). The request carries ONSHI_OPT_MEDICAL_INSTITUTION_CODE
+ * and today's date. Progress: ONSHI_STAGE_SEND, ONSHI_STAGE_DONE; audit
+ * ONSHI_AUDIT_QUALIFICATION before and after.
+ * @param out            receives the result (ONSHI_MSG_QUAL_RES; persons are ONSHI_G_RESULT
+ *                       groups of the body); free with onshi_msg_free(). NULL on error.
+ * @param pending_id     may be NULL; receives the request id (file transport) — on
+ *                       ONSHI_E_PENDING the id for onshi_result_pickup()
+ * @param id_size        size of pending_id (ONSHI_FILE_ID_SIZE)
+ * @param insurer_number 保険者番号, 6 or 8 digits
+ * @param symbol         記号 (<= 20 characters) or NULL/"" when the card has none
+ * @param number         番号 (<= 20 characters), required
+ * @param branch         枝番, 2 digits, or NULL/"" (後期高齢者)
+ * @param birthdate      生年月日 YYYYMMDD
+ * @param limit_consent  1: the patient agrees to the provision of 限度額 information, else 0
+ * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
+ * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
+ *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
+ *         or invalid); ONSHI_E_PENDING; the transport's errors; the statuses of
+ *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
+                                                     size_t id_size, onshi_ctx *ctx,
+                                                     const char *insurer_number,
+                                                     const char *symbol, const char *number,
+                                                     const char *branch, const char *birthdate,
+                                                     int limit_consent,
+                                                     const char *arbitrary_id);
+
+/**
+ * Pick up the late result of a request that returned ONSHI_E_PENDING (file transport) and
+ * check it as onshi_result_check(). Never sends anything.
+ * @param out         receives the result; free with onshi_msg_free()
+ * @param pending_id  the id returned with ONSHI_E_PENDING
+ * @param req_type    the request's type (ONSHI_MSG_QUAL_REQ, ONSHI_MSG_REFNUM_REQ,
+ *                    ONSHI_MSG_DRUG_REQ, ONSHI_MSG_CHECKUP_REQ)
+ * @param timeout_ms  how long to wait; 0: look once; negative: ONSHI_OPT_RESULT_TIMEOUT_MS
+ * @return ONSHI_OK, ONSHI_E_PENDING (still nothing), ONSHI_E_STATE (already picked up),
+ *         ONSHI_E_NOT_FOUND, the errors of onshi_file_wait() and onshi_result_check().
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
+                                             const char *pending_id, int req_type,
+                                             int64_t timeout_ms);
+
+/**
+ * QualificationValidity of a qualification result (資格有効性, OQSCD006: 1 有効, 2 無効,
+ * 3 無効（新しい資格あり）, 4 該当資格なし, 5 複数該当) and its label.
+ * @param validity  out: the code (0 when absent)
+ * @param label     out, may be NULL: static label (Japanese when ja is non-zero), or NULL
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no QualificationValidity), ONSHI_E_INVALID_ARG.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label,
+                                               onshi_msg *result, int ja);
+
+/**
+ * Whether a person (an ONSHI_G_RESULT group of a qualification or face result) has a valid
+ * consent for one item now: the item's ConsFlg is 1 and its AvailableTime (if the item has
+ * one) has not passed. ONSHI_CONSENT_LIMIT looks at the 限度額 ConsFlg only.
+ * @param ctx     for the message (names the item); may be NULL
+ * @param item    one ONSHI_CONSENT_* bit
+ * @param now     "YYYYMMDDHHMMSS" to compare AvailableTime with; NULL: the current local time
+ * @return ONSHI_OK; ONSHI_E_NO_CONSENT (ConsFlg absent, 0 or 3); ONSHI_E_CONSENT_EXPIRED
+ *         (ConsFlg 2, or AvailableTime passed); ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group *person,
+                                              int item, const char *now);
+
+/**
+ * The person's effective sex: Sex2 when present (性別表記の配慮), else Sex1.
+ * @param code   out: "1" 男, "2" 女, "3" 未設定; borrowed from the message
+ * @param label  out, may be NULL: static label (Japanese when ja is non-zero)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (neither present), ONSHI_E_INVALID_ARG. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
+                                          const onshi_group *person, int ja);
+
+/** What changed between two results of one patient (onshi_person_compare). */
+typedef struct onshi_changes onshi_changes;
+
+/**
+ * Compare a person's previous result with the current one, field by field, on what the
+ * patient record holds: card classification, insurer number, symbol, number, branch,
+ * insurer name, name, kana, effective sex (reported as ONSHI_F_SEX2), birth date, address,
+ * post number, qualification/disqualification dates, card validity dates, partial
+ * contribution ratio, 高齢受給者 ratio and end date, 限度額 区分 and validity dates,
+ * 照会番号. A field present on one side only counts as changed (its other value is "").
+ * @param out   receives the change list (possibly empty); free with onshi_changes_free()
+ * @param prev  the previous person (ONSHI_G_RESULT); @param cur the current one
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. The list copies what it needs.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_person_compare(onshi_changes **out, onshi_ctx *ctx,
+                                              const onshi_group *prev, const onshi_group *cur);
+
+/** Number of changed fields. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_changes_count(const onshi_changes *changes);
+
+/**
+ * One change.
+ * @param field      out ONSHI_F_* (may be NULL)
+ * @param old_value  out: the previous value, "" when absent (may be NULL)
+ * @param new_value  out: the current value, "" when absent (may be NULL)
+ * Strings are borrowed for the list's life. @return ONSHI_OK or ONSHI_E_NOT_FOUND. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_changes_at(int *field, const char **old_value,
+                                          const char **new_value, const onshi_changes *changes,
+                                          size_t i);
+
+/**
+ * Labels of one change: the field's name for staff (「保険者番号」 / "insurer number"), and
+ * the labels of the old and new values when the field has a code table (else the values).
+ * Static or list-owned strings; any out may be NULL. @return ONSHI_OK or ONSHI_E_NOT_FOUND.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_changes_labels(const char **field_label, const char **old_label,
+                                              const char **new_label,
+                                              const onshi_changes *changes, size_t i, int ja);
+
+/**
+ * The list as JSON: [{"field":401,"name":"InsurerNumber","label":"保険者番号",
+ * "label_en":"insurer number","old":"…","new":"…","old_label":"…","new_label":"…"}, …].
+ * @param out  UTF-8, NUL-terminated; free with onshi_buf_free(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_changes_to_json(onshi_buf **out, onshi_ctx *ctx,
+                                               const onshi_changes *changes);
+
+/** Free a change list. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_changes_free(onshi_changes *changes);
+
+/**
+ * The next face-reader result as a decoded message (ONSHI_MSG_FACE_RES), through
+ * onshi_face_watch_next(): face/ is never locked, moved or changed. Check it with
+ * onshi_result_check() (a card that is not valid is a normal result with
+ * ProcessingResultStatus 2).
+ * @param out         receives the message; free with onshi_msg_free()
+ * @param watch       the watcher; @param ctx the context it was created with
+ * @param timeout_ms  as onshi_face_watch_next()
+ * @return ONSHI_OK, the errors of onshi_face_watch_next(), or a decode error (the file counts
+ *         as delivered; the message names it). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watch *watch,
+                                                onshi_ctx *ctx, int64_t timeout_ms);
+
+/**
+ * Callback of onshi_face_result_run: `status` is ONSHI_OK with the decoded `msg`, or the
+ * decode error with msg NULL; `filename` is the face file's name. Both are borrowed for the
+ * call. Return non-zero to stop (the run returns ONSHI_E_CANCELLED).
+ */
+typedef int (ONSHI_CALL *onshi_face_result_cb)(void *userdata, int status, const onshi_msg *msg,
+                                               const char *filename);
+
+/**
+ * Deliver face results to cb as decoded messages, for timeout_ms (negative: until cancelled).
+ * @return as onshi_face_watch_run(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_result_run(onshi_face_watch *watch, onshi_ctx *ctx,
+                                               onshi_face_result_cb cb, void *userdata,
+                                               int64_t timeout_ms);
+
+/**
+ * Register a 照会番号 (the institution's patient number, returned in later results of this
+ * patient here) for one insured person (OQSsiimm01req). Inputs are checked first as in
+ * onshi_verify_insurance_card().
+ * @param out               receives the result (ONSHI_MSG_REFNUM_RES); free with onshi_msg_free()
+ * @param reference_number  1 to 50 characters
+ * @return as onshi_verify_insurance_card(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
+                                               onshi_ctx *ctx, const char *reference_number,
+                                               const char *insurer_number, const char *symbol,
+                                               const char *number, const char *branch);
+
+/* Kinds of onshi_info_request. */
+#define ONSHI_INFO_DRUG    1 /**< 薬剤情報 (YZKsiquc01req) */
+#define ONSHI_INFO_CHECKUP 2 /**< 特定健診情報 (TKKsiquc01req) */
+
+/* FileCategory values (oqs-interface.md §5.7). */
+#define ONSHI_INFO_PDF                1 /**< PDF (drug or checkup) */
+#define ONSHI_INFO_XML                2 /**< XML (drug or checkup) */
+#define ONSHI_INFO_DRUG_DIAGNOSIS_PDF 3 /**< 薬剤＋診療 PDF (drug only; needs 診療 consent too) */
+#define ONSHI_INFO_DRUG_DIAGNOSIS_XML 4 /**< 薬剤＋診療 XML (drug only; needs 診療 consent too) */
+
+/**
+ * Request 薬剤情報 or 特定健診情報 of a person of a qualification/face result. Refused
+ * LOCALLY (nothing is written or sent) unless onshi_person_consent() is ONSHI_OK now for the
+ * kind (薬剤 / 特定健診; FileCategory 3/4 also 診療). Audited before (a refusal of the audit
+ * callback stops it) and after (ONSHI_AUDIT_DRUG_INFO / ONSHI_AUDIT_CHECKUP_INFO).
+ * An XML result is decoded into the codec's groups (ONSHI_G_DRUG_MONTH → ONSHI_G_DRUG_DATE →
+ * ONSHI_G_DRUG; ONSHI_G_CHECKUP → ONSHI_G_CHECKUP_ITEM); a PDF is read with
+ * onshi_msg_attachment().
+ * @param out            receives the result (ONSHI_MSG_DRUG_RES / ONSHI_MSG_CHECKUP_RES)
+ * @param person         ONSHI_G_RESULT group (insurer, symbol, number, branch and consents)
+ * @param kind           ONSHI_INFO_DRUG or ONSHI_INFO_CHECKUP
+ * @param file_category  ONSHI_INFO_PDF, ONSHI_INFO_XML, ONSHI_INFO_DRUG_DIAGNOSIS_* (drug)
+ * @param start_month    drug only: first month YYYYMM; NULL: 5 months before end_month
+ * @param end_month      drug only: last month YYYYMM; NULL: the current month
+ * @return ONSHI_OK; ONSHI_E_NO_CONSENT, ONSHI_E_CONSENT_EXPIRED (nothing sent);
+ *         ONSHI_E_CANCELLED (audit refused); ONSHI_E_INFO_NOT_AVAILABLE (ResultCode ≠ 1,
+ *         MessageContents in the message); as onshi_verify_insurance_card() otherwise.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
+                                            onshi_ctx *ctx, const onshi_group *person, int kind,
+                                            int file_category, const char *start_month,
+                                            const char *end_month);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,2 +1,2 @@
-# test/e2e: end-to-end tests per workflow area, each in test/e2e/<area>/module.mk.
+# test/e2e: end-to-end tests of the workflows; each area plugs in test/e2e/<area>/module.mk.
 -include $(wildcard test/e2e/*/module.mk)

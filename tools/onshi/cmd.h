@@ -29,6 +29,16 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_check(onshi_ctx *ctx, int argc, char **argv);
 
+/* cmd_verify.c: verify (insurance card), refnum, face-watch, info drug|checkup */
+int cmd_verify(onshi_ctx *ctx, int argc, char **argv);
+int cmd_refnum(onshi_ctx *ctx, int argc, char **argv);
+int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv);
+int cmd_info(onshi_ctx *ctx, int argc, char **argv);
+/* Japanese output when LC_ALL / LC_MESSAGES / LANG starts with "ja". */
+int cli_lang_ja(void);
+/* onshi_ctx_load_config with path, else $ONSHI_CONF, else ./onshi.conf if present (then the
+ * ONSHI_* variables); prints the error and returns 1 on failure, 0 on success. */
+int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path);
 /* cmd_card.c: verify-card, disaster-search, limit, diagnose, cert-info */
 int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv);
 int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv);
@@ -37,8 +47,6 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv);
 int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv);
 /* Terminal columns of a UTF-8 string (wide CJK characters count two). */
 int cli_display_width(const char *s);
-/* 1 when LC_ALL / LC_MESSAGES / LANG asks for Japanese. */
-int cli_lang_ja(void);
 /* Apply one "name=value" library option (--set). Returns 0 or the exit status. */
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */

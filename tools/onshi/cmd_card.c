@@ -2,8 +2,8 @@
  * onshi CLI: verify-card, disaster-search, limit, diagnose, cert-info.
  * Readable tables in Japanese or English (LANG), --json for scripts. The card PIN is read
  * from the terminal without echo — never from argv or the environment.
- * Options of the library come from `--set name=value` (any onshi.conf name, docs/options.md);
- * the onshi.conf file itself is read by the commands of the configuration helper.
+ * Options come from onshi.conf (--config FILE, $ONSHI_CONF or ./onshi.conf; docs/configuration.md)
+ * and the ONSHI_* variables, then `--set name=value` (any option name, docs/options.md).
  * SPDX-License-Identifier: Apache-2.0
  */
 #define _GNU_SOURCE /* memmem */
@@ -20,17 +20,23 @@
 
 /* ---- shared bits ---- */
 
-int cli_lang_ja(void)
-{
-    const char *v = getenv("LC_ALL");
-    if (v == NULL || *v == '\0')
-        v = getenv("LC_MESSAGES");
-    if (v == NULL || *v == '\0')
-        v = getenv("LANG");
-    return v != NULL && strncmp(v, "ja", 2) == 0;
-}
-
 #define TR(en, ja) (cli_lang_ja() ? (ja) : (en))
+
+/* onshi.conf (--config FILE, $ONSHI_CONF or ./onshi.conf) and ONSHI_* variables first, so
+ * that --set overrides them. Removes --config FILE from argv; returns 0 or the exit status. */
+static int card_config(onshi_ctx *ctx, const char *cmd, int *argc, char **argv)
+{
+    const char *path = NULL;
+    int o = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
+            path = argv[++i];
+        else
+            argv[o++] = argv[i];
+    }
+    *argc = o;
+    return cli_load_config(ctx, cmd, path);
+}
 
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
 {
@@ -313,6 +319,8 @@ int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json)
 int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "verify-card";
+    if (card_config(ctx, cmd, &argc, argv) != 0)
+        return 1;
     int method = ONSHI_IDV_PIN, json = 0, offered = 0x1F;
     vc_ui ui = {0, 0};
     for (int i = 1; i < argc; i++) {
@@ -356,6 +364,8 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
 int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "disaster-search";
+    if (card_config(ctx, cmd, &argc, argv) != 0)
+        return 1;
     const char *name = NULL, *kana = NULL, *birth = NULL, *addr = NULL, *pdf = NULL;
     int sex = 0, kind = ONSHI_DISASTER_DRUG, json = 0;
     for (int i = 1; i < argc; i++) {
@@ -504,6 +514,8 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
 int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "diagnose";
+    if (card_config(ctx, cmd, &argc, argv) != 0)
+        return 1;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
@@ -607,6 +619,8 @@ static size_t pem_to_der(unsigned char *p, size_t n)
 int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "cert-info";
+    if (card_config(ctx, cmd, &argc, argv) != 0)
+        return 1;
     const char *card_file = NULL;
     int json = 0;
     for (int i = 1; i < argc; i++) {
