@@ -390,6 +390,9 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
 #define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
+#define ONSHI_OPT_BATCH_POLL_LIMIT     620 /**< int bulk: "still processing" answers per run */
+#define ONSHI_OPT_BATCH_POLL_BASE_MS   621 /**< int bulk: first back-off, doubled each time */
+#define ONSHI_OPT_BATCH_POLL_MAX_MS    622 /**< int bulk: longest back-off */
 
 /* Values of enumerated options. */
 #define ONSHI_LOG_DEBUG 10
@@ -637,6 +640,162 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(struct onshi_msg **out, onshi_ctx
                                                const char *birthdate, int sex,
                                                const char *address, int kind,
                                                int file_category);
+
+/* ==== service: batch before the visit (一括照会) and bulk 照会番号 registration ==== */
+
+/*
+ * A list of reserved patients checked in one two-phase bulk exchange (OQSmuquc01/02), or a
+ * list of 照会番号 registered in one (OQSmuimm01/02). Every step is persisted in the state
+ * store (ONSHI_OPT_STATE_DB) before it is taken: a batch reopened by its id after a crash or
+ * restart continues where it stopped, never uploads its list twice and reuses its reception
+ * number. docs/workflow-batch.md describes states, back-off and the CSV format of the CLI.
+ */
+typedef struct onshi_batch onshi_batch;
+struct onshi_group; /* the codec's group (typedef onshi_group below) */
+
+/* Kinds of batch. */
+#define ONSHI_BATCH_QUALIFICATION 1 /**< 資格確認一括照会 (OQSmuquc) */
+#define ONSHI_BATCH_REFNUM        2 /**< 照会番号一括登録 (OQSmuimm) */
+
+/* Phases (onshi_batch_phase). */
+#define ONSHI_BATCH_PHASE_NEW    1 /**< being filled; nothing persisted or sent */
+#define ONSHI_BATCH_PHASE_UPLOAD 2 /**< persisted; the list is being uploaded */
+#define ONSHI_BATCH_PHASE_POLL   3 /**< reception number received; downloading the results */
+#define ONSHI_BATCH_PHASE_DONE   4 /**< results stored for every entry */
+#define ONSHI_BATCH_PHASE_FAILED 5 /**< the system refused the list (message kept) */
+
+/* Outcome of one entry (onshi_batch_outcome). */
+#define ONSHI_BATCH_PENDING   0 /**< no result yet */
+#define ONSHI_BATCH_VALID     1 /**< 有効 (registration batch: registered) */
+#define ONSHI_BATCH_INVALID   2 /**< 無効, or 無効（新しい資格あり） */
+#define ONSHI_BATCH_NOT_FOUND 3 /**< 該当資格なし */
+#define ONSHI_BATCH_SEVERAL   4 /**< 複数該当 */
+#define ONSHI_BATCH_ERROR     5 /**< processing error: the system's code and message */
+
+/**
+ * Start an empty batch.
+ * @param out   receives the batch; free with onshi_batch_free()
+ * @param ctx   the context (transport, folders or server, state store, 医療機関コード); it
+ *              must outlive the batch
+ * @param kind  ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int kind);
+
+/**
+ * Add a reserved patient to a qualification batch. Strings are copied; nothing is checked
+ * until onshi_batch_validate() / onshi_batch_save().
+ * @param patient_id      the vendor's own patient id (unique in the batch): results are
+ *                        matched back to it; it is stored locally and never sent
+ * @param insurer_number  保険者番号 (8 digits, or 6 for 国保)
+ * @param symbol          記号 (may be "" or NULL); @param number 番号
+ * @param branch          枝番 (2 digits, or "" / NULL)
+ * @param birthdate       生年月日 YYYYMMDD
+ * @param limit_consent   1 when the patient agreed to the 限度額 information, else 0
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (wrong kind), ONSHI_E_BATCH_STATE (already saved),
+ *         ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *batch, const char *patient_id,
+                                         const char *insurer_number, const char *symbol,
+                                         const char *number, const char *branch,
+                                         const char *birthdate, int limit_consent);
+
+/**
+ * Add a 照会番号 registration to a ONSHI_BATCH_REFNUM batch (same rules as onshi_batch_add).
+ * @param reference_number  the 照会番号 (typically the 診察券 number), at most 50 characters
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *batch, const char *patient_id,
+                                                const char *reference_number,
+                                                const char *insurer_number, const char *symbol,
+                                                const char *number, const char *branch);
+
+/**
+ * Check every entry locally (check digits, formats, characters the request encoding can
+ * carry, duplicate patient ids) and the ONSHI_OPT_MEDICAL_INSTITUTION_CODE option.
+ * @param bad_index  receives the index of the first bad entry (may be NULL)
+ * @return ONSHI_OK; ONSHI_E_CHECK_DIGIT, ONSHI_E_FIELD_FORMAT or a codec status, with a
+ *         message naming the entry (index and patient id) and the field; ONSHI_E_CONFIG (the
+ *         institution code); ONSHI_E_INVALID_ARG (empty batch). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *batch);
+
+/**
+ * Validate and persist the batch without sending anything: from now on it has an id
+ * (onshi_batch_id) under which it can be reopened. Saving a saved batch is ONSHI_OK.
+ * @return as onshi_batch_validate(), and ONSHI_E_STORE, ONSHI_E_DISK_FULL. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *batch);
+
+/**
+ * Run the batch from its persisted phase until its results are stored: save (if new),
+ * upload the list, store the reception number, then download the results, asking again with
+ * exponential back-off (ONSHI_OPT_BATCH_POLL_BASE_MS doubled up to ONSHI_OPT_BATCH_POLL_MAX_MS)
+ * while the system answers "still processing". Progress: ONSHI_STAGE_BATCH_UPLOAD (0/total),
+ * ONSHI_STAGE_BATCH_POLL (repeat/limit), ONSHI_STAGE_BATCH_RESULTS (done/total),
+ * ONSHI_STAGE_DONE. Over HTTPS every request carries an Idempotency-Key derived from the batch
+ * id and phase; over files a request is never written twice.
+ * Any error below leaves the batch resumable (call again, or onshi_batch_open + run later),
+ * except ONSHI_E_SYSTEM_ERROR / ONSHI_E_ERR_FILE / ONSHI_E_PROCESSING_ERROR, after which it is
+ * ONSHI_BATCH_PHASE_FAILED (the system refused the list; start a new batch).
+ * @return ONSHI_OK (phase DONE: read the outcomes); ONSHI_E_STILL_PROCESSING (more than
+ *         ONSHI_OPT_BATCH_POLL_LIMIT "still processing" answers in this run); ONSHI_E_PENDING
+ *         / ONSHI_E_LINKAGE_NOT_RUNNING (file transport: no answer in time); transport
+ *         errors; ONSHI_E_CANCELLED (progress callback or onshi_ctx_cancel); ONSHI_E_BATCH_STATE
+ *         (resumed over another transport than it started on); the codes of
+ *         onshi_batch_save(). Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *batch);
+
+/**
+ * Reopen a saved batch by id (after a restart, to resume it with onshi_batch_run or to read
+ * its results).
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx,
+                                          const char *batch_id);
+
+/** Free a batch (its persisted state stays). NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *batch);
+
+/** The batch id ("" before it is saved); valid while the batch lives. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_id(const onshi_batch *batch);
+/** ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_kind(const onshi_batch *batch);
+/** ONSHI_BATCH_PHASE_*. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_phase(const onshi_batch *batch);
+/** The system's 受付番号 ("" before the upload was answered). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_reception_number(const onshi_batch *batch);
+/** Number of download requests sent so far. @since 0.1.0 */
+ONSHI_API int64_t ONSHI_CALL onshi_batch_download_count(const onshi_batch *batch);
+/** Why the batch failed (phase FAILED), else "". @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *batch);
+/** Number of entries, in the order they were added. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_batch_count(const onshi_batch *batch);
+/** The vendor's patient id of entry i, NULL out of range. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_patient_id(const onshi_batch *batch, size_t i);
+/** ONSHI_BATCH_PENDING .. ONSHI_BATCH_ERROR for entry i (ONSHI_E_INVALID_ARG out of range). */
+ONSHI_API int ONSHI_CALL onshi_batch_outcome(const onshi_batch *batch, size_t i);
+/** The system's ProcessingResultCode for entry i ("" if none). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_result_code(const onshi_batch *batch, size_t i);
+/** The system's ProcessingResultMessage for entry i, shown as is ("" if none). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_result_message(const onshi_batch *batch, size_t i);
+
+/**
+ * The BulkConfirmUnit answering entry i (its echo, status fields and persons).
+ * @param out  receives the group, borrowed until the batch is freed
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no result for this entry), ONSHI_E_INVALID_ARG, or a
+ *         decode status. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_unit(struct onshi_group **out, onshi_batch *batch, size_t i);
+/** Number of persons (ONSHI_G_RESULT) in the result of entry i; 0 if none. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_batch_person_count(onshi_batch *batch, size_t i);
+/** Person k of entry i (ONSHI_G_RESULT), borrowed as onshi_batch_unit. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_person(struct onshi_group **out, onshi_batch *batch, size_t i,
+                                            size_t k);
+/** Label of an outcome in Japanese (ja non-zero) or English; NULL if unknown. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja);
 
 /* ==== service: callbacks of the workflows (progress, consent, audit) ==== */
 

@@ -68,4 +68,9 @@ int onshi__consent(onshi_ctx *ctx, int offered, int *granted);
 int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char *patient,
                  const char *detail);
 
+/* Test hook of the batch engine: called at each persisted step ("saved", "marked", "sent",
+ * "reception", "still", "results") so a test can kill the process exactly there. Never set by
+ * the library itself. */
+extern void (*onshi__batch_test_hook)(const char *point);
+
 #endif

@@ -51,5 +51,9 @@ int cli_display_width(const char *s);
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
 int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
+/* cmd_batch.c */
+int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
+/* `onshi refnum --bulk FILE.csv`; a single registration is another helper's (merge note). */
+int cmd_refnum_bulk(onshi_ctx *ctx, int argc, char **argv);
 
 #endif

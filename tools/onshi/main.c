@@ -40,6 +40,12 @@ static const onshi_cli_cmd commands[] = {
      "check folders, linkage app, DNS, TCP, proxy, certificates and the server"},
     {"cert-info", cmd_cert_info, "cert-info [--card-cert FILE] [--json]",
      "days until the client certificate expires; details of a card certificate file"},
+    {"batch", cmd_batch,
+     "batch FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; progress bar, summary table"},
+    {"refnum", cmd_refnum_bulk,
+     "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "照会番号一括登録: register 照会番号 (診察券 numbers) for a list of patients"},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)
