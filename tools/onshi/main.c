@@ -12,6 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "refnum" is one subcommand for people: a single registration (cmd_verify.c) or, with --bulk
+ * or --resume, the bulk registration (batch). */
+static int cmd_refnum_any(onshi_ctx *ctx, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--bulk") == 0 || strcmp(argv[i], "--resume") == 0)
+            return cmd_refnum_bulk(ctx, argc, argv);
+    return cmd_refnum(ctx, argc, argv);
+}
+
 static const onshi_cli_cmd commands[] = {
     {"decode", cmd_decode, "decode FILE [--json]",
      "decode a request or result file (type from the file-name prefix or the content) and print it as JSON"},
@@ -24,7 +34,7 @@ static const onshi_cli_cmd commands[] = {
      "資格確認 by the insurance card's numbers (checked locally first); --previous shows what changed since a saved result"},
     {"face-watch", cmd_face_watch, "face-watch [--existing] [--count N] [--timeout-ms MS] [--json|--csv] [--config FILE]",
      "print each new face-reader result from face/ (never moved or deleted)"},
-    {"refnum", cmd_refnum, "refnum --ref R --insurer N [--symbol S] --number N [--branch BB] [--pickup ID] [--json|--csv] [--config FILE]",
+    {"refnum", cmd_refnum_any, "refnum --ref R --insurer N [--symbol S] --number N [--branch BB] [--pickup ID] [--json|--csv] [--config FILE]",
      "register a 照会番号 for one insured person"},
     {"info", cmd_info,
      "info drug|checkup (--result FILE [--person I] | --insurer N --number N --birth YYYYMMDD ...) [--from YYYYMM --to YYYYMM] [--pdf -o FILE] [--pickup ID] [--json|--csv] [--config FILE]",
@@ -43,7 +53,7 @@ static const onshi_cli_cmd commands[] = {
     {"batch", cmd_batch,
      "batch FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
      "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; progress bar, summary table"},
-    {"refnum", cmd_refnum_bulk,
+    {"refnum", cmd_refnum_bulk, /* reached through the single "refnum" row: --bulk / --resume */
      "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
      "照会番号一括登録: register 照会番号 (診察券 numbers) for a list of patients"},
 };
