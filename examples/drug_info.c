@@ -1,7 +1,7 @@
 /*
  * Example (CC0-1.0): the drug history (薬剤情報) of a patient who consented.
  *
- *   drug_info ONSHI_CONF RESULT.xml
+ *   drug_info ONSHI_CONF RESULT.xml [FROM_YYYYMM TO_YYYYMM]
  *
  * RESULT.xml is the patient's qualification or face-reader result of today: it carries the
  * consent (PharmacistsInfoConsFlg and its AvailableTime). The library refuses locally —
@@ -24,8 +24,8 @@ static int ONSHI_CALL audit(void *ud, int action, int phase, int outcome, const 
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s ONSHI_CONF RESULT.xml\n", argv[0]);
+    if (argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: %s ONSHI_CONF RESULT.xml [FROM_YYYYMM TO_YYYYMM]\n", argv[0]);
         return 2;
     }
     onshi_ctx *ctx;
@@ -40,9 +40,9 @@ int main(int argc, char **argv)
         rc = onshi_msg_decode_file(&qual, ctx, argv[2]);
     if (rc == ONSHI_OK)
         rc = onshi_group_at(&person, onshi_msg_body(qual), ONSHI_G_RESULT, 0);
-    if (rc == ONSHI_OK) /* NULL, NULL: the last six months */
+    if (rc == ONSHI_OK) /* without FROM/TO (NULL, NULL): the last six months */
         rc = onshi_info_request(&drug, NULL, 0, ctx, person, ONSHI_INFO_DRUG, ONSHI_INFO_XML,
-                                NULL, NULL);
+                                argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
     if (rc != ONSHI_OK) {
         fprintf(stderr, "%s: %s\n", onshi_status_name(rc), onshi_ctx_last_error_message(ctx));
         onshi_msg_free(qual);

@@ -143,6 +143,14 @@ static int ONSHI_CALL progress_cb(void *ud, int stage, int64_t done, int64_t tot
     return 0;
 }
 
+static int ONSHI_CALL cancel_cb(void *ud, int stage, int64_t done, int64_t total)
+{
+    (void)ud;
+    (void)done;
+    (void)total;
+    return stage == ONSHI_STAGE_SEND;
+}
+
 /* A golden qualification result whose drug/checkup consents run until 2999. */
 static onshi_msg *person_msg(env *e, const char *file, int future)
 {
@@ -364,6 +372,29 @@ static void test_system_error(void **state)
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     assert_int_equal(atomic_load(&fl.taken), 0);
     onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+
+    /* ProcessingResultStatus 2: the system's processing code reaches staff */
+    ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
+    fake_bytes(&fl, e, ans, n, ".xml");
+    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+                                     "19800401", 0, NULL);
+    fl_stop(&fl);
+    free(ans);
+    assert_int_equal(rc, ONSHI_E_PROCESSING_ERROR);
+    assert_null(m);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "EQS1234"));
+
+    /* the progress callback cancelling at SEND: nothing is sent */
+    onshi_ctx_set_progress_cb(e->ctx, cancel_cb, NULL);
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl_run(&fl);
+    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+                                     "19800401", 0, NULL);
+    fl_sleep_ms(50);
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_E_CANCELLED);
+    assert_int_equal(atomic_load(&fl.taken), 0);
+    onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
 }
 
 static void test_pending_then_pickup(void **state)
