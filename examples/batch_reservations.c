@@ -18,14 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The reception list as a product would take it from its appointment book (fictional). */
+/* The reception list as a product would take it from its appointment book (fictional
+ * persons of onshi-sim's seed registry: P001, P038, P042). */
 static const struct {
     const char *patient_id, *insurer, *symbol, *number, *branch, *birthdate;
     int limit_consent;
 } reserved[] = {
-    {"K-0001", "01130012", "", "1001", "01", "19800401", 1},
-    {"K-0002", "138016", "", "1002", "", "19700101", 0},
-    {"K-0003", "39131016", "", "1004", "", "19520315", 1},
+    {"K-0001", "01130111", "101-01", "0001037", "01", "19800401", 1},
+    {"K-0002", "01130483", "138-03", "0002406", "01", "19881010", 0},
+    {"K-0003", "01130525", "142-00", "0002554", "", "20150707", 0},
 };
 
 static int ONSHI_CALL on_progress(void *userdata, int stage, int64_t done, int64_t total)

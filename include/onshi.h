@@ -653,9 +653,15 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(struct onshi_msg **out, onshi_ctx
 typedef struct onshi_batch onshi_batch;
 struct onshi_group; /* the codec's group (typedef onshi_group below) */
 
+/** Size of a buffer for a batch id (onshi_batch_next_unfinished). */
+#define ONSHI_BATCH_ID_SIZE 48
+
 /* Kinds of batch. */
 #define ONSHI_BATCH_QUALIFICATION 1 /**< 資格確認一括照会 (OQSmuquc) */
 #define ONSHI_BATCH_REFNUM        2 /**< 照会番号一括登録 (OQSmuimm) */
+#define ONSHI_BATCH_HOMECARE      3 /**< 同意済資格情報一括取得・訪問診療等 (OQSmuhvq): a query */
+#define ONSHI_BATCH_ONLINE        4 /**< 同意済資格情報一括取得・オンライン診療等 (OQSmuonq): a query */
+#define ONSHI_BATCH_WELFARE       5 /**< 医療扶助 一括 (OQSmutic): a query */
 
 /* Phases (onshi_batch_phase). */
 #define ONSHI_BATCH_PHASE_NEW    1 /**< being filled; nothing persisted or sent */
@@ -712,6 +718,24 @@ ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *batch, const char *
                                                 const char *number, const char *branch);
 
 /**
+ * The period of a consent query batch (ONSHI_BATCH_HOMECARE / _ONLINE): the system answers
+ * with the patients who consented in it (examination non-zero, ONLINE only: who were examined
+ * in it). Such a batch has no entries of its own: after the run it has one entry per person
+ * the system listed (patient id ""), in the system's order.
+ * @param from, to  YYYYMMDD, from <= to (checked by onshi_batch_validate)
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (other kind), ONSHI_E_BATCH_STATE, ONSHI_E_NOMEM.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *batch, int examination,
+                                                const char *from, const char *to);
+
+/**
+ * The treatment month (YYYYMM) of a 医療扶助 query batch (ONSHI_BATCH_WELFARE); results as
+ * onshi_batch_set_period. @return as onshi_batch_set_period. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_set_month(onshi_batch *batch, const char *month);
+
+/**
  * Check every entry locally (check digits, formats, characters the request encoding can
  * carry, duplicate patient ids) and the ONSHI_OPT_MEDICAL_INSTITUTION_CODE option.
  * @param bad_index  receives the index of the first bad entry (may be NULL)
@@ -755,6 +779,17 @@ ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *batch);
  */
 ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx,
                                           const char *batch_id);
+
+/**
+ * Iterate over the saved batches that are neither DONE nor FAILED (in id order), e.g. at
+ * start-up to resume the ones a crash interrupted even when the product did not keep the id.
+ * @param id_out   receives the next id after `after` (NULL or "": the first)
+ * @param id_size  at least ONSHI_BATCH_ID_SIZE
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_BUFFER_TOO_SMALL,
+ *         ONSHI_E_STORE. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size,
+                                                     onshi_ctx *ctx, const char *after);
 
 /** Free a batch (its persisted state stays). NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *batch);

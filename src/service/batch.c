@@ -44,6 +44,10 @@ static const onshi__store_step batch_steps[] = {
         " limit_consent INTEGER NOT NULL DEFAULT 0, refnum TEXT,"
         " outcome INTEGER NOT NULL DEFAULT 0, unit_index INTEGER, code TEXT, message TEXT,"
         " PRIMARY KEY (batch_id, idx));"},
+    /* query batches (同意済資格情報 / 医療扶助): the period or month asked for */
+    {2, "ALTER TABLE batch_run ADD COLUMN q_from TEXT;"
+        "ALTER TABLE batch_run ADD COLUMN q_to TEXT;"
+        "ALTER TABLE batch_run ADD COLUMN q_exam INTEGER NOT NULL DEFAULT 0;"},
 };
 
 static int batch_store(onshi_ctx *ctx, onshi__store **out)
@@ -71,7 +75,7 @@ struct onshi_batch {
     int kind;
     int phase;
     int transport;
-    char id[48];
+    char id[ONSHI_BATCH_ID_SIZE];
     char *institution;
     entry *e;
     size_t n, cap;
@@ -82,7 +86,16 @@ struct onshi_batch {
     unsigned char *raw; /* stored 02res bytes (DONE) */
     size_t raw_len;
     onshi_msg *res;     /* raw decoded on first access to a unit */
+    char *q_from, *q_to; /* query batches: period (YYYYMMDD) or month (YYYYMM, q_to NULL) */
+    int q_exam;          /* ONLINE: the period is of examinations, not of consents */
 };
+
+/* A batch that asks the system for a list (no entries of ours): consent bulk, 医療扶助. */
+static int is_query(int kind)
+{
+    return kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
+           kind == ONSHI_BATCH_WELFARE;
+}
 
 static void entry_clear(entry *x)
 {
@@ -109,19 +122,32 @@ ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *b)
     free(b->reception);
     free(b->fail_message);
     free(b->raw);
+    free(b->q_from);
+    free(b->q_to);
     onshi_msg_free(b->res);
     free(b);
 }
 
 static int up_type(int kind)
 {
-    return kind == ONSHI_BATCH_REFNUM ? ONSHI_MSG_BULK_REFNUM_UP_REQ : ONSHI_MSG_BULK_QUAL_UP_REQ;
+    switch (kind) {
+    case ONSHI_BATCH_REFNUM:
+        return ONSHI_MSG_BULK_REFNUM_UP_REQ;
+    case ONSHI_BATCH_HOMECARE:
+        return ONSHI_MSG_BULK_HOMECARE_UP_REQ;
+    case ONSHI_BATCH_ONLINE:
+        return ONSHI_MSG_BULK_ONLINE_UP_REQ;
+    case ONSHI_BATCH_WELFARE:
+        return ONSHI_MSG_BULK_WELFARE_UP_REQ;
+    default:
+        return ONSHI_MSG_BULK_QUAL_UP_REQ;
+    }
 }
 
+/* Every family numbers its download request two after its upload request. */
 static int down_type(int kind)
 {
-    return kind == ONSHI_BATCH_REFNUM ? ONSHI_MSG_BULK_REFNUM_DOWN_REQ
-                                      : ONSHI_MSG_BULK_QUAL_DOWN_REQ;
+    return up_type(kind) + 2;
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int kind)
@@ -129,7 +155,7 @@ ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int 
     if (out == NULL || ctx == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out and ctx must not be NULL");
     *out = NULL;
-    if (kind != ONSHI_BATCH_QUALIFICATION && kind != ONSHI_BATCH_REFNUM)
+    if (kind < ONSHI_BATCH_QUALIFICATION || kind > ONSHI_BATCH_WELFARE)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown batch kind %d", kind);
     onshi_batch *b = onshi__calloc(1, sizeof *b);
     if (b == NULL)
@@ -223,6 +249,43 @@ ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *pati
         entry_clear(&x);
         return onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
     }
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *b, int examination,
+                                                const char *from, const char *to)
+{
+    int r = check_open(b);
+    if (r != ONSHI_OK)
+        return r;
+    if (b->kind != ONSHI_BATCH_HOMECARE && b->kind != ONSHI_BATCH_ONLINE)
+        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                          "a period is asked only by the consent batches (訪問 / オンライン)");
+    if (examination && b->kind != ONSHI_BATCH_ONLINE)
+        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                          "an examination period exists only for オンライン診療等");
+    free(b->q_from);
+    free(b->q_to);
+    b->q_from = dup_opt(from);
+    b->q_to = dup_opt(to);
+    b->q_exam = examination ? 1 : 0;
+    if (b->q_from == NULL || b->q_to == NULL)
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "period");
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_batch_set_month(onshi_batch *b, const char *month)
+{
+    int r = check_open(b);
+    if (r != ONSHI_OK)
+        return r;
+    if (b->kind != ONSHI_BATCH_WELFARE)
+        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG, "a month is asked only by 医療扶助 batches");
+    free(b->q_from);
+    free(b->q_to);
+    b->q_to = NULL;
+    if ((b->q_from = dup_opt(month)) == NULL)
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "month");
     return ONSHI_OK;
 }
 
@@ -348,6 +411,21 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
     onshi_group_set_str(h, ONSHI_F_MEDICAL_INSTITUTION_CODE, b->institution);
     /* The batch id identifies the file in the system's logs; it carries no personal data. */
     onshi_group_set_str(h, ONSHI_F_ARBITRARY_FILE_IDENTIFIER, b->id);
+    if (b->kind == ONSHI_BATCH_WELFARE) {
+        onshi_group_set_str(body, ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH, b->q_from);
+    } else if (is_query(b->kind)) {
+        onshi_group *g = NULL;
+        if ((r = onshi_group_add(&g, body, ONSHI_G_SEARCH)) != ONSHI_OK) {
+            onshi_msg_free(m);
+            return onshi__err(b->ctx, r, "upload period");
+        }
+        onshi_group_set_str(g, b->q_exam ? ONSHI_F_EXAMINATION_DATE_FROM : ONSHI_F_CONSENT_DATE_FROM,
+                            b->q_from);
+        onshi_group_set_str(g, b->q_exam ? ONSHI_F_EXAMINATION_DATE_TO : ONSHI_F_CONSENT_DATE_TO,
+                            b->q_to);
+        onshi_group_set_str(g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG,
+                            b->kind == ONSHI_BATCH_HOMECARE ? "2" : "3");
+    }
     for (size_t i = 0; i < b->n; i++) {
         onshi_group *g = NULL;
         r = onshi_group_add(&g, body, b->kind == ONSHI_BATCH_REFNUM ? ONSHI_G_REFNUM
@@ -362,12 +440,67 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
     return ONSHI_OK;
 }
 
+static int check_institution(onshi_batch *b)
+{
+    const char *inst = onshi__opt_str(b->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
+    if (onshi_check_institution_code(inst ? inst : "") != ONSHI_OK)
+        return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
+                             "option medical_institution_code is not a valid 医療機関コード",
+                             "医療機関コード（medical_institution_code）が正しくありません");
+    /* Taken when validated; persisted by save, so a resumed batch keeps its institution. */
+    char *copy = onshi__strdup(inst);
+    if (copy == NULL)
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "institution");
+    free(b->institution);
+    b->institution = copy;
+    return ONSHI_OK;
+}
+
+static int query_bad(onshi_batch *b, const char *field, const char *en, const char *ja)
+{
+    char den[200], dja[200];
+    snprintf(den, sizeof den, "%s: %s", field, en);
+    snprintf(dja, sizeof dja, "%s：%s", field, ja);
+    return onshi__err_ja(b->ctx, ONSHI_E_FIELD_FORMAT, ONSHI_FOREIGN_NONE, 0, den, dja);
+}
+
+static int validate_query(onshi_batch *b)
+{
+    if (b->kind == ONSHI_BATCH_WELFARE) {
+        char d[9];
+        snprintf(d, sizeof d, "%.6s01", b->q_from ? b->q_from : "");
+        if (b->q_from == NULL || !all_digits(b->q_from, 6) || !valid_date(d))
+            return query_bad(b, "month", "not a month YYYYMM", "対象月がYYYYMM形式ではありません");
+    } else {
+        if (b->q_from == NULL || !valid_date(b->q_from))
+            return query_bad(b, "from", "not a date YYYYMMDD", "開始日がYYYYMMDD形式の日付ではありません");
+        if (!valid_date(b->q_to))
+            return query_bad(b, "to", "not a date YYYYMMDD", "終了日がYYYYMMDD形式の日付ではありません");
+        if (strcmp(b->q_from, b->q_to) > 0)
+            return query_bad(b, "to", "before the start of the period", "開始日より前です");
+    }
+    int r = check_institution(b);
+    if (r != ONSHI_OK)
+        return r;
+    onshi_msg *m = NULL;
+    onshi_buf *enc = NULL;
+    if ((r = build_upload(&m, b)) == ONSHI_OK)
+        r = onshi_msg_encode(&enc, b->ctx, m);
+    onshi_buf_free(enc);
+    onshi_msg_free(m);
+    return r;
+}
+
 ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *b)
 {
     if (bad_index)
         *bad_index = 0;
     if (b == NULL)
         return ONSHI_E_INVALID_ARG;
+    if (b->phase != ONSHI_BATCH_PHASE_NEW)
+        return ONSHI_OK; /* validated when saved; the saved institution stays */
+    if (is_query(b->kind))
+        return validate_query(b);
     if (b->n == 0)
         return onshi__err_ja(b->ctx, ONSHI_E_INVALID_ARG, ONSHI_FOREIGN_NONE, 0,
                              "the batch has no entries", "一括の対象がありません");
@@ -380,19 +513,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *b)
         }
     }
     /* The codec's own rules (lengths, characters CP932 can carry) on the real document. */
-    const char *inst = onshi__opt_str(b->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
-    int had = b->institution != NULL;
-    if (!had && (b->institution = onshi__strdup(inst ? inst : "")) == NULL)
-        return onshi__err(b->ctx, ONSHI_E_NOMEM, "institution");
-    if (onshi_check_institution_code(b->institution) != ONSHI_OK) {
-        if (!had) {
-            free(b->institution);
-            b->institution = NULL;
-        }
-        return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
-                             "option medical_institution_code is not a valid 医療機関コード",
-                             "医療機関コード（medical_institution_code）が正しくありません");
-    }
+    int rc0 = check_institution(b);
+    if (rc0 != ONSHI_OK)
+        return rc0;
     for (size_t i = 0; i < b->n; i++) {
         /* One entry at a time so that the error can name it. */
         onshi_msg *m = NULL;
@@ -505,7 +628,8 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
     int64_t now = onshi__wall_ms();
     int rc = sqlite3_prepare_v2(st->db,
                                 "INSERT INTO batch_run (id, kind, phase, transport, institution,"
-                                " created_ms, updated_ms) VALUES (?,?,?,?,?,?,?)",
+                                " created_ms, updated_ms, q_from, q_to, q_exam)"
+                                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                                 -1, &s, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, b->id, -1, SQLITE_TRANSIENT);
@@ -515,6 +639,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
         sqlite3_bind_text(s, 5, b->institution, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 6, now);
         sqlite3_bind_int64(s, 7, now);
+        bind_text_or_null(s, 8, b->q_from);
+        bind_text_or_null(s, 9, b->q_to);
+        sqlite3_bind_int(s, 10, b->q_exam);
         rc = sqlite3_step(s);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
@@ -953,24 +1080,100 @@ static int unit_outcome(onshi_group *u, int kind)
     const char *st = NULL, *val = NULL;
     onshi_group_get_str(&st, u, ONSHI_F_UNIT_PROCESSING_RESULT_STATUS);
     onshi_group_get_str(&val, u, ONSHI_F_UNIT_QUALIFICATION_VALIDITY);
-    if (st != NULL && strcmp(st, "1") != 0)
-        return ONSHI_BATCH_ERROR;
-    if (val == NULL || *val == '\0')
-        return kind == ONSHI_BATCH_REFNUM && st != NULL ? ONSHI_BATCH_VALID : ONSHI_BATCH_ERROR;
-    switch (val[0]) {
-    case '1':
-    case '6':
-        return ONSHI_BATCH_VALID;
-    case '2':
-    case '3':
-        return ONSHI_BATCH_INVALID;
-    case '4':
-        return ONSHI_BATCH_NOT_FOUND;
-    case '5':
-        return ONSHI_BATCH_SEVERAL;
-    default:
-        return ONSHI_BATCH_ERROR;
+    int ok = st == NULL || strcmp(st, "1") == 0;
+    /* The validity speaks first: "not found" and "several" may come with either status
+     * (oqs-interface.md §7 gotcha 4); "valid" only with a normal status. */
+    if (val != NULL && val[1] == '\0') {
+        switch (val[0]) {
+        case '4':
+            return ONSHI_BATCH_NOT_FOUND;
+        case '5':
+            return ONSHI_BATCH_SEVERAL;
+        case '2':
+        case '3':
+            return ONSHI_BATCH_INVALID;
+        case '1':
+        case '6':
+            return ok ? ONSHI_BATCH_VALID : ONSHI_BATCH_ERROR;
+        default:
+            break;
+        }
     }
+    if (ok && st != NULL && (val == NULL || *val == '\0') && kind == ONSHI_BATCH_REFNUM)
+        return ONSHI_BATCH_VALID; /* a registration has no validity */
+    return ONSHI_BATCH_ERROR;
+}
+
+/* The entries' keys sorted (ties by entry order), so that matching 100,000 units stays
+ * n log n: a unit takes the first entry with its key that is not answered yet. */
+typedef struct key_index {
+    char **keys;  /* per entry */
+    size_t *ord;  /* entry indices sorted by key, then index */
+    size_t n;
+} key_index;
+
+static key_index *sort_ix;
+
+static int ord_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(sort_ix->keys[x], sort_ix->keys[y]);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+static void index_free(key_index *ix)
+{
+    for (size_t i = 0; ix->keys && i < ix->n; i++)
+        free(ix->keys[i]);
+    free(ix->keys);
+    free(ix->ord);
+    memset(ix, 0, sizeof *ix);
+}
+
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int index_build(key_index *ix, onshi_batch *b)
+{
+    ix->n = b->n;
+    ix->keys = calloc(b->n ? b->n : 1, sizeof *ix->keys);
+    ix->ord = calloc(b->n ? b->n : 1, sizeof *ix->ord);
+    if (ix->keys == NULL || ix->ord == NULL) {
+        index_free(ix);
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
+    }
+    char k[400];
+    for (size_t i = 0; i < b->n; i++) {
+        entry_key(k, sizeof k, &b->e[i], b->kind);
+        if ((ix->keys[i] = onshi__strdup(k)) == NULL) {
+            index_free(ix);
+            return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
+        }
+        ix->ord[i] = i;
+    }
+    /* qsort has no context argument in C11: the comparator's index is handed over under a
+     * lock (batches of several threads may finish together). */
+    pthread_mutex_lock(&sort_lock);
+    sort_ix = ix;
+    qsort(ix->ord, ix->n, sizeof *ix->ord, ord_cmp);
+    sort_ix = NULL;
+    pthread_mutex_unlock(&sort_lock);
+    return ONSHI_OK;
+}
+
+static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->keys[ix->ord[mid]], key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ix->n && strcmp(ix->keys[ix->ord[lo]], key) == 0; lo++)
+        if (b->e[ix->ord[lo]].unit < 0)
+            return ix->ord[lo];
+    return b->n;
 }
 
 /* Match the units of a final 02res to the entries (streaming), then persist everything in
@@ -982,25 +1185,42 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
     if (r != ONSHI_OK)
         return r;
-    char key[400], ek[400];
+    char key[400];
     size_t units = 0, matched = 0;
+    key_index ix = {NULL, NULL, 0};
+    int64_t expected_units = 0;
+    onshi_group_get_int(&expected_units, onshi_bulk_reader_header(rd),
+                        ONSHI_F_NUMBER_OF_PROCESSING_RESULT);
+    if (is_query(b->kind)) {
+        for (size_t i = 0; i < b->n; i++)
+            entry_clear(&b->e[i]);
+        b->n = 0;
+    }
     for (size_t i = 0; i < b->n; i++) {
         b->e[i].unit = -1;
         b->e[i].outcome = ONSHI_BATCH_PENDING;
+    }
+    if (!is_query(b->kind) && (r = index_build(&ix, b)) != ONSHI_OK) {
+        onshi_bulk_reader_free(rd);
+        return r;
     }
     for (;;) {
         onshi_group *u = NULL;
         if ((r = onshi_bulk_reader_next(&u, rd)) != ONSHI_OK || u == NULL)
             break;
         size_t hit = b->n;
-        if (unit_key(key, sizeof key, u, b->kind)) {
-            for (size_t i = 0; i < b->n && hit == b->n; i++) {
-                if (b->e[i].unit >= 0)
-                    continue;
-                entry_key(ek, sizeof ek, &b->e[i], b->kind);
-                if (strcmp(ek, key) == 0)
-                    hit = i;
+        if (is_query(b->kind)) {
+            /* The system's list: one entry per unit, in its order. */
+            entry x;
+            memset(&x, 0, sizeof x);
+            if ((x.pid = onshi__strdup("")) == NULL || add_entry(b, &x) != ONSHI_OK) {
+                entry_clear(&x);
+                r = onshi__err(b->ctx, ONSHI_E_NOMEM, "result entry");
+                break;
             }
+            hit = b->n - 1;
+        } else if (unit_key(key, sizeof key, u, b->kind)) {
+            hit = find_entry(&ix, b, key);
         } else {
             /* No echo: the system's order is the upload's order. */
             if (units < b->n && b->e[units].unit < 0)
@@ -1022,12 +1242,14 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
             x->message = msg ? onshi__strdup(msg) : NULL;
             matched++;
             if ((r = onshi__progress(b->ctx, ONSHI_STAGE_BATCH_RESULTS, (int64_t)matched,
-                                     (int64_t)b->n)) != ONSHI_OK)
+                                     is_query(b->kind) ? expected_units : (int64_t)b->n)) !=
+                ONSHI_OK)
                 break;
         }
         units++;
     }
     onshi_bulk_reader_free(rd);
+    index_free(&ix);
     if (r != ONSHI_OK)
         return r;
     for (size_t i = 0; i < b->n; i++) {
@@ -1047,8 +1269,11 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
         return r;
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
-                                "UPDATE batch_patient SET outcome = ?, unit_index = ?, code = ?,"
-                                " message = ? WHERE batch_id = ? AND idx = ?",
+                                is_query(b->kind)
+                                    ? "INSERT INTO batch_patient (outcome, unit_index, code,"
+                                      " message, batch_id, idx, patient_id) VALUES (?,?,?,?,?,?,'')"
+                                    : "UPDATE batch_patient SET outcome = ?, unit_index = ?,"
+                                      " code = ?, message = ? WHERE batch_id = ? AND idx = ?",
                                 -1, &s, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < b->n; i++) {
         sqlite3_reset(s);
@@ -1340,7 +1565,17 @@ ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *b)
                 /* Results were stored by an earlier run: load them. */
                 if ((r = onshi_batch_open(&o, b->ctx, b->id)) != ONSHI_OK)
                     return r;
-                for (size_t i = 0; i < b->n && i < o->n; i++) {
+                if (is_query(b->kind)) {
+                    entry *te = b->e;
+                    size_t tn = b->n, tc = b->cap;
+                    b->e = o->e;
+                    b->n = o->n;
+                    b->cap = o->cap;
+                    o->e = te;
+                    o->n = tn;
+                    o->cap = tc;
+                }
+                for (size_t i = 0; !is_query(b->kind) && i < b->n && i < o->n; i++) {
                     b->e[i].outcome = o->e[i].outcome;
                     b->e[i].unit = o->e[i].unit;
                     free(b->e[i].code);
@@ -1375,7 +1610,8 @@ ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx, con
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT kind, phase, transport, institution, reception, polls,"
-                                " result, fail_status, fail_message FROM batch_run WHERE id = ?",
+                                " result, fail_status, fail_message, q_from, q_to, q_exam"
+                                " FROM batch_run WHERE id = ?",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
         return step_fail(ctx, st, rc, "batch open");
@@ -1412,6 +1648,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx, con
     }
     b->fail_status = sqlite3_column_int(s, 7);
     b->fail_message = col_dup(s, 8);
+    b->q_from = col_dup(s, 9);
+    b->q_to = col_dup(s, 10);
+    b->q_exam = sqlite3_column_int(s, 11);
     sqlite3_finalize(s);
     s = NULL;
     rc = sqlite3_prepare_v2(st->db,
@@ -1453,6 +1692,42 @@ ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx, con
     }
     *out = b;
     return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size, onshi_ctx *ctx,
+                                                     const char *after)
+{
+    if (id_out == NULL || ctx == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "id_out and ctx must not be NULL");
+    if (id_size < ONSHI_BATCH_ID_SIZE)
+        return onshi__err(ctx, ONSHI_E_BUFFER_TOO_SMALL, "id buffer smaller than %d",
+                          ONSHI_BATCH_ID_SIZE);
+    id_out[0] = '\0';
+    onshi__store *st;
+    int r = batch_store(ctx, &st);
+    if (r != ONSHI_OK)
+        return r;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id FROM batch_run WHERE phase IN (?, ?) AND id > ?"
+                                " ORDER BY id LIMIT 1",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return step_fail(ctx, st, rc, "batch list");
+    sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_UPLOAD);
+    sqlite3_bind_int(s, 2, ONSHI_BATCH_PHASE_POLL);
+    sqlite3_bind_text(s, 3, after ? after : "", -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(id_out, id_size, "%s", (const char *)sqlite3_column_text(s, 0));
+        r = ONSHI_OK;
+    } else if (rc == SQLITE_DONE) {
+        r = ONSHI_E_NOT_FOUND; /* the normal end: not recorded as an error */
+    } else {
+        r = step_fail(ctx, st, rc, "batch list");
+    }
+    sqlite3_finalize(s);
+    return r;
 }
 
 /* ---- accessors -------------------------------------------------------------------------- */

@@ -15,6 +15,12 @@
  *   --proxy-deny          the proxy answers 403 to every CONNECT
  *   --log F               append one line per request / handshake / tunnel
  *   --ipv6                listen on ::1 instead of 127.0.0.1
+ *   --mode bulk           the two-phase bulk protocol (OQSmu*01req → reception number,
+ *                         OQSmu*02req → SegmentOfResult 2 `--fail N` times, then one
+ *                         BulkConfirmUnit per uploaded QualificationConfirmSearchInfo, valid),
+ *                         remembering answers by Idempotency-Key (docs/protocol.md §5);
+ *   --mode bulk-drop      the same, but the first upload is processed and its connection
+ *                         closed without an answer (the client must retry with the same key)
  * A 200 answer echoes the request body (for the benchmark's payload symmetry) inside
  * <Echo path=".." key=".." n=".."/>...</Echo>.
  * SPDX-License-Identifier: Apache-2.0
@@ -159,11 +165,123 @@ static int ssl_write_all(mbedtls_ssl_context *ssl, const void *p, size_t n)
     return 0;
 }
 
+
+/* ---- bulk mode: a minimal two-phase server with idempotency keys ------------------------ */
+#define BULK_MAX 64
+static struct {
+    char key[160];
+    char *body; /* stored answer */
+} bulk_keys[4 * BULK_MAX];
+static int bulk_nkeys;
+static struct {
+    char *upload; /* the upload document */
+    int polls;
+} bulk_rec[BULK_MAX];
+static int bulk_nrec, bulk_dropped;
+static pthread_mutex_t bulk_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *bulk_doc(const char *seg, const char *body)
+{
+    const char *h = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg><MessageHeader>"
+                    "<ProcessExecutionTime>20251125093000</ProcessExecutionTime>"
+                    "<MedicalInstitutionCode>1311234569</MedicalInstitutionCode>"
+                    "<SegmentOfResult>";
+    const char *m = "</SegmentOfResult><CharacterCodeIdentifier>0</CharacterCodeIdentifier>"
+                    "</MessageHeader><MessageBody>";
+    const char *t = "</MessageBody></XmlMsg>\n";
+    size_t n = strlen(h) + strlen(seg) + strlen(m) + strlen(body) + strlen(t) + 1;
+    char *d = malloc(n);
+    if (d)
+        snprintf(d, n, "%s%s%s%s%s", h, seg, m, body, t);
+    return d;
+}
+
+/* The answer to a bulk request (malloc'd), computed once per Idempotency-Key. */
+static char *bulk_answer(req *r, int *drop)
+{
+    *drop = 0;
+    for (int i = 0; r->key[0] && i < bulk_nkeys; i++)
+        if (strcmp(bulk_keys[i].key, r->key) == 0) {
+            logline("bulk replay key=%s", r->key);
+            return strdup(bulk_keys[i].body);
+        }
+    char *body = NULL, *doc = malloc(r->len + 1);
+    if (doc == NULL)
+        return NULL;
+    memcpy(doc, r->body, r->len);
+    doc[r->len] = '\0';
+    if (strstr(r->url, "01req") && bulk_nrec < BULK_MAX) {
+        int k = bulk_nrec++;
+        bulk_rec[k].upload = doc;
+        doc = NULL;
+        char b[200];
+        snprintf(b, sizeof b, "<ReceptionNumber>R%06d</ReceptionNumber>"
+                 "<ReceptionDateTime>20251125093000</ReceptionDateTime>", k + 1);
+        body = bulk_doc("1", b);
+        logline("bulk upload reception=R%06d key=%s", k + 1, r->key[0] ? r->key : "-");
+        if (strcmp(mode, "bulk-drop") == 0 && !bulk_dropped) {
+            bulk_dropped = 1;
+            *drop = 1;
+        }
+    } else if (strstr(r->url, "02req")) {
+        const char *p = strstr(doc, "<ReceptionNumber>R");
+        int k = p ? atoi(p + 18) - 1 : -1;
+        if (k < 0 || k >= bulk_nrec) {
+            body = bulk_doc("9", "");
+        } else if (bulk_rec[k].polls++ < (fail_n < 0 ? 0 : fail_n)) {
+            body = bulk_doc("2", "");
+            logline("bulk still reception=R%06d key=%s", k + 1, r->key[0] ? r->key : "-");
+        } else {
+            size_t cap = strlen(bulk_rec[k].upload) * 2 + 256, len = 0;
+            char *units = malloc(cap);
+            const char *open = "<QualificationConfirmSearchInfo>";
+            const char *close = "</QualificationConfirmSearchInfo>";
+            units[0] = '\0';
+            for (const char *q = strstr(bulk_rec[k].upload, open); q; q = strstr(q, open)) {
+                const char *e = strstr(q, close);
+                if (e == NULL)
+                    break;
+                e += strlen(close);
+                len += (size_t)snprintf(units + len, cap - len,
+                                        "<BulkConfirmUnit>%.*s<ProcessingResultStatus>1"
+                                        "</ProcessingResultStatus><QualificationValidity>1"
+                                        "</QualificationValidity></BulkConfirmUnit>",
+                                        (int)(e - q), q);
+                q = e;
+            }
+            body = bulk_doc("1", units);
+            free(units);
+            logline("bulk final reception=R%06d key=%s", k + 1, r->key[0] ? r->key : "-");
+        }
+    }
+    free(doc);
+    if (body && r->key[0] && bulk_nkeys < 4 * BULK_MAX) {
+        snprintf(bulk_keys[bulk_nkeys].key, sizeof bulk_keys[0].key, "%s", r->key);
+        bulk_keys[bulk_nkeys++].body = strdup(body);
+    }
+    return body;
+}
+
 /* Answer one request; returns 0 to keep the connection, -1 to close it. */
 static int answer(mbedtls_ssl_context *ssl, req *r, int n)
 {
     char head[512];
     int status = 200;
+    if (strncmp(mode, "bulk", 4) == 0) {
+        int drop;
+        pthread_mutex_lock(&bulk_lock);
+        char *b = bulk_answer(r, &drop);
+        pthread_mutex_unlock(&bulk_lock);
+        if (b == NULL || drop) {
+            free(b);
+            return -1;
+        }
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/xml; "
+                 "charset=UTF-8\r\nContent-Length: %zu\r\n\r\n", strlen(b));
+        int rc = ssl_write_all(ssl, head, strlen(head)) || ssl_write_all(ssl, b, strlen(b));
+        free(b);
+        return rc ? -1 : 0;
+    }
     if (strncmp(mode, "status:", 7) == 0 && (fail_n < 0 || n <= fail_n))
         status = atoi(mode + 7);
     if (status == 200 && strstr(r->url, "/oqs/v1/health") != NULL) {

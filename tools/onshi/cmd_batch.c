@@ -363,7 +363,9 @@ static void write_json(FILE *f, onshi_ctx *ctx, onshi_batch *b)
     fputs("{\"batch_id\":", f);
     json_str(f, onshi_batch_id(b));
     fputs(",\"kind\":", f);
-    json_str(f, kind == ONSHI_BATCH_REFNUM ? "refnum" : "qualification");
+    static const char *const kinds[] = {"", "qualification", "refnum", "homecare", "online",
+                                        "welfare"};
+    json_str(f, kind >= 1 && kind <= 5 ? kinds[kind] : "");
     fputs(",\"reception_number\":", f);
     json_str(f, onshi_batch_reception_number(b));
     fputs(",\"results\":[", f);
@@ -426,7 +428,14 @@ static void print_table(FILE *f, onshi_batch *b)
         const char *name = person_str(b, i, ONSHI_F_NAME);
         const char *msg = onshi_batch_result_message(b, i);
         const char *code = onshi_batch_result_code(b, i);
-        pad(f, onshi_batch_patient_id(b, i), 16);
+        char num[24];
+        const char *pid = onshi_batch_patient_id(b, i);
+        if (pid == NULL || *pid == '\0') {
+            /* a query batch: the system's list has no ids of ours */
+            snprintf(num, sizeof num, "#%zu", i + 1);
+            pid = num;
+        }
+        pad(f, pid, 16);
         pad(f, onshi_batch_outcome_label(o, kind, ja), 16);
         fprintf(f, "%s%s%s%s%s\n", name, *name && (*msg || *code) ? " " : "", code,
                 *code && *msg ? " " : "", msg);
@@ -483,10 +492,24 @@ static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
 
 static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int kind)
 {
-    const char *file = NULL, *out = NULL, *resume = NULL;
-    int json = 0, csv = 0, quiet = 0;
+    const char *file = NULL, *out = NULL, *resume = NULL, *from = NULL, *to = NULL;
+    int json = 0, csv = 0, quiet = 0, exam = 0, list = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        if (kind == ONSHI_BATCH_QUALIFICATION && file == NULL && from == NULL &&
+            (strcmp(argv[i], "--homecare") == 0 || strcmp(argv[i], "--online") == 0) &&
+            i + 2 < argc) {
+            kind = argv[i][2] == 'h' ? ONSHI_BATCH_HOMECARE : ONSHI_BATCH_ONLINE;
+            from = argv[++i];
+            to = argv[++i];
+        } else if (kind == ONSHI_BATCH_QUALIFICATION && file == NULL && from == NULL &&
+                   strcmp(argv[i], "--welfare") == 0 && i + 1 < argc) {
+            kind = ONSHI_BATCH_WELFARE;
+            from = argv[++i];
+        } else if (strcmp(argv[i], "--examination") == 0)
+            exam = 1;
+        else if (strcmp(argv[i], "--list") == 0)
+            list = 1;
+        else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--csv") == 0)
             csv = 1;
@@ -508,10 +531,30 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             return 2;
         }
     }
-    if ((file == NULL) == (resume == NULL)) {
+    if (list) {
+        /* the batches a crash or an interruption left unfinished, to --resume */
+        char id[ONSHI_BATCH_ID_SIZE], after[ONSHI_BATCH_ID_SIZE] = "";
+        int r;
+        while ((r = onshi_batch_next_unfinished(id, sizeof id, ctx, after)) == ONSHI_OK) {
+            onshi_batch *b = NULL;
+            if (onshi_batch_open(&b, ctx, id) == ONSHI_OK) {
+                printf("%s %s %zu %s\n", id,
+                       onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll",
+                       onshi_batch_count(b), onshi_batch_reception_number(b));
+                onshi_batch_free(b);
+            }
+            snprintf(after, sizeof after, "%s", id);
+        }
+        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, "list");
+    }
+    int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
+                kind == ONSHI_BATCH_WELFARE;
+    if (query + (file != NULL) + (resume != NULL) != 1) {
         fprintf(stderr, kind == ONSHI_BATCH_REFNUM
                             ? "usage: onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv]\n"
-                            : "usage: onshi batch FILE.csv | --resume ID [--out FILE] [--json|--csv]\n");
+                            : "usage: onshi batch FILE.csv | --homecare FROM TO | --online FROM TO"
+                              " [--examination] | --welfare YYYYMM | --resume ID [--out FILE]"
+                              " [--json|--csv]\n");
         return 2;
     }
     onshi_batch *b = NULL;
@@ -520,7 +563,8 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         r = onshi_batch_open(&b, ctx, resume);
         if (r != ONSHI_OK)
             return cli_fail_ctx(cmd, ctx, r, resume);
-        if (onshi_batch_kind(b) != kind) {
+        int k = onshi_batch_kind(b);
+        if ((kind == ONSHI_BATCH_REFNUM) != (k == ONSHI_BATCH_REFNUM)) {
             onshi_batch_free(b);
             return cli_fail(cmd, "%s: %s", resume,
                             T("is a batch of the other kind (batch / refnum --bulk)",
@@ -529,13 +573,20 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     } else {
         if ((r = onshi_batch_new(&b, ctx, kind)) != ONSHI_OK)
             return cli_fail_ctx(cmd, ctx, r, "batch");
-        if (load_csv(cmd, ctx, b, file, kind) != 0) {
+        if (query) {
+            r = kind == ONSHI_BATCH_WELFARE ? onshi_batch_set_month(b, from)
+                                            : onshi_batch_set_period(b, exam, from, to);
+            if (r != ONSHI_OK) {
+                onshi_batch_free(b);
+                return cli_fail_ctx(cmd, ctx, r, "period");
+            }
+        } else if (load_csv(cmd, ctx, b, file, kind) != 0) {
             onshi_batch_free(b);
             return 1;
         }
         if ((r = onshi_batch_save(b)) != ONSHI_OK) {
             onshi_batch_free(b);
-            return cli_fail_ctx(cmd, ctx, r, file);
+            return cli_fail_ctx(cmd, ctx, r, file ? file : from);
         }
     }
     if (!quiet)

@@ -51,8 +51,8 @@ static const onshi_cli_cmd commands[] = {
     {"cert-info", cmd_cert_info, "cert-info [--card-cert FILE] [--json]",
      "days until the client certificate expires; details of a card certificate file"},
     {"batch", cmd_batch,
-     "batch FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
-     "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; progress bar, summary table"},
+     "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
+     "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; or fetch the 同意済 (訪問/オンライン) or 医療扶助 list; progress bar, summary table"},
     {"refnum", cmd_refnum_bulk, /* reached through the single "refnum" row: --bulk / --resume */
      "refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv] [--set OPTION=VALUE]...",
      "照会番号一括登録: register 照会番号 (診察券 numbers) for a list of patients"},

@@ -32,7 +32,8 @@ typedef struct fb_entry {
 } fb_entry;
 
 typedef struct fb_reception {
-    int kind; /* 1 qualification, 2 refnum */
+    int kind; /* 1 qualification, 2 refnum, 3 a query (consent / 医療扶助) */
+    char query[128]; /* query: the period or month and flag asked for */
     int n;
     fb_entry e[FB_MAX_ENTRIES];
     int polls;
@@ -104,7 +105,28 @@ static inline void fb_upload(fake_bulk *fb, onshi_ctx *ctx, const char *name, co
     rc->kind = kind;
     onshi_group *body = onshi_msg_body(m);
     int gk = kind == 2 ? ONSHI_G_REFNUM : ONSHI_G_SEARCH;
-    size_t n = onshi_group_count(body, gk);
+    size_t n = kind == 3 ? 0 : onshi_group_count(body, gk);
+    if (kind == 3) {
+        /* record what was asked; the system's answer is three fabricated persons */
+        const char *a = NULL, *z = NULL, *flag = NULL, *month = NULL;
+        onshi_group *g = NULL;
+        if (onshi_group_at(&g, body, ONSHI_G_SEARCH, 0) == ONSHI_OK && g) {
+            if (onshi_group_get_str(&a, g, ONSHI_F_CONSENT_DATE_FROM) != ONSHI_OK)
+                onshi_group_get_str(&a, g, ONSHI_F_EXAMINATION_DATE_FROM);
+            if (onshi_group_get_str(&z, g, ONSHI_F_CONSENT_DATE_TO) != ONSHI_OK)
+                onshi_group_get_str(&z, g, ONSHI_F_EXAMINATION_DATE_TO);
+            onshi_group_get_str(&flag, g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG);
+        }
+        onshi_group_get_str(&month, body, ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH);
+        snprintf(rc->query, sizeof rc->query, "%s-%s-%s-%s", a ? a : "", z ? z : "",
+                 flag ? flag : "", month ? month : "");
+        for (int i = 0; i < 3; i++) {
+            snprintf(rc->e[i].f[0], sizeof rc->e[i].f[0], "01130012");
+            snprintf(rc->e[i].f[2], sizeof rc->e[i].f[2], "900%d", i == 2 ? 2 : 1);
+            snprintf(rc->e[i].f[4], sizeof rc->e[i].f[4], "19500101");
+        }
+        rc->n = 3;
+    }
     static const int qf[6] = {ONSHI_F_SEARCH_INSURER_NUMBER, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL,
                               ONSHI_F_SEARCH_INSURED_ID_NUMBER,
                               ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, ONSHI_F_SEARCH_BIRTHDATE,
@@ -176,12 +198,15 @@ static inline void fb_download(fake_bulk *fb, onshi_ctx *ctx, const char *name, 
         fb_reception *rc = &fb->rec[r];
         fb_hdr(hdr, sizeof hdr, "1", "");
         size_t len = (size_t)snprintf(doc, cap, "%s<MessageBody>", hdr);
-        for (int i = rc->n - 1; i >= 0; i--) {
+        for (int i = rc->kind == 3 ? 0 : rc->n - 1; rc->kind == 3 ? i < rc->n : i >= 0;
+             rc->kind == 3 ? i++ : i--) {
             const fb_entry *x = &rc->e[i];
             char echo[1024], unit[4096], p1[1024] = "", p2[1024] = "";
             const char *num = rc->kind == 2 ? x->f[3] : x->f[2];
             char last = num[0] ? num[strlen(num) - 1] : '1';
-            if (rc->kind == 2)
+            if (rc->kind == 3)
+                echo[0] = '\0';
+            else if (rc->kind == 2)
                 snprintf(echo, sizeof echo,
                          "<ReferenceNumberRegistrationInfo><ReferenceNumber>%s</ReferenceNumber>"
                          "<InsurerNumber>%s</InsurerNumber>%s%s%s<InsuredIdentificationNumber>%s"
@@ -200,7 +225,7 @@ static inline void fb_download(fake_bulk *fb, onshi_ctx *ctx, const char *name, 
                          x->f[3][0] ? "<InsuredBranchNumber>" : "", x->f[3],
                          x->f[3][0] ? "</InsuredBranchNumber>" : "", x->f[4]);
             const char *status = "1", *validity = "1", *code = "", *msg = "";
-            if (rc->kind == 1 && (last == '1' || last == '5'))
+            if (rc->kind != 2 && (last == '1' || last == '5'))
                 fb_person(p1, sizeof p1, x, "見本　一郎");
             if (rc->kind == 1 && last == '5')
                 fb_person(p2, sizeof p2, x, "見本　二郎");
@@ -222,7 +247,7 @@ static inline void fb_download(fake_bulk *fb, onshi_ctx *ctx, const char *name, 
                          "<ProcessingResultMessage>%s</ProcessingResultMessage>",
                          code, msg);
             char val[80] = "";
-            if (rc->kind == 1 && *code == '\0')
+            if (rc->kind != 2 && *code == '\0')
                 snprintf(val, sizeof val, "<QualificationValidity>%s</QualificationValidity>",
                          validity);
             snprintf(unit, sizeof unit,
@@ -275,11 +300,13 @@ static inline void *fb_main(void *arg)
             if (rename(path, copy) != 0)
                 continue;
             fb_note_name(fb, name);
-            if (strncmp(name, "OQSmuquc01", 10) == 0 || strncmp(name, "OQSmuimm01", 10) == 0) {
+            if (strncmp(name, "OQSmu", 5) == 0 && strncmp(name + 8, "01", 2) == 0) {
                 atomic_fetch_add(&fb->uploads, 1);
-                fb_upload(fb, ctx, name, copy, name[5] == 'i' ? 2 : 1);
-            } else if (strncmp(name, "OQSmuquc02", 10) == 0 ||
-                       strncmp(name, "OQSmuimm02", 10) == 0) {
+                fb_upload(fb, ctx, name, copy,
+                          strncmp(name, "OQSmuimm", 8) == 0   ? 2
+                          : strncmp(name, "OQSmuquc", 8) == 0 ? 1
+                                                              : 3);
+            } else if (strncmp(name, "OQSmu", 5) == 0 && strncmp(name + 8, "02", 2) == 0) {
                 atomic_fetch_add(&fb->downloads, 1);
                 fb_download(fb, ctx, name, copy);
             }

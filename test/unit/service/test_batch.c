@@ -343,6 +343,13 @@ static void test_poll_limit_and_resume(void **state)
     /* later, in a new context: the reception number is reused, the list is not re-sent */
     onshi_ctx_free(ctx);
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    /* found again without knowing its id */
+    char found[ONSHI_BATCH_ID_SIZE], small[8];
+    assert_int_equal(onshi_batch_next_unfinished(small, sizeof small, ctx, NULL),
+                     ONSHI_E_BUFFER_TOO_SMALL);
+    assert_int_equal(onshi_batch_next_unfinished(found, sizeof found, ctx, NULL), ONSHI_OK);
+    assert_string_equal(found, id);
+    assert_int_equal(onshi_batch_next_unfinished(found, sizeof found, ctx, id), ONSHI_E_NOT_FOUND);
     assert_int_equal(onshi_batch_open(&b, ctx, id), ONSHI_OK);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
     assert_string_equal(onshi_batch_reception_number(b), "R000001");
@@ -352,6 +359,9 @@ static void test_poll_limit_and_resume(void **state)
     assert_int_equal(atomic_load(&fb->downloads), 6);
     assert_int_equal(atomic_load(&fb->dup_names), 0);
     onshi_batch_free(b);
+    /* nothing unfinished any more */
+    char next[ONSHI_BATCH_ID_SIZE];
+    assert_int_equal(onshi_batch_next_unfinished(next, sizeof next, ctx, NULL), ONSHI_E_NOT_FOUND);
     onshi_ctx_free(ctx);
     fb_stop(fb);
     free(fb);
@@ -440,6 +450,70 @@ static void test_refnum(void **state)
     assert_int_equal(atomic_load(&fb->uploads), 1);
     assert_int_equal(atomic_load(&fb->downloads), 2);
     onshi_batch_free(b);
+    onshi_ctx_free(ctx);
+    fb_stop(fb);
+    free(fb);
+    env_remove(&e);
+}
+
+/* 同意済資格情報 and 医療扶助: the system's list becomes the entries */
+static void test_query_batches(void **state)
+{
+    (void)state;
+    env e;
+    env_make(&e);
+    fake_bulk *fb = calloc(1, sizeof *fb);
+    fb_start(fb, e.req, e.res, 1);
+    onshi_ctx *ctx;
+    assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    static const struct {
+        int kind, exam;
+        const char *from, *to, *asked;
+    } q[] = {
+        {ONSHI_BATCH_HOMECARE, 0, "20251101", "20251130", "20251101-20251130-2-"},
+        {ONSHI_BATCH_ONLINE, 1, "20251001", "20251031", "20251001-20251031-3-"},
+        {ONSHI_BATCH_WELFARE, 0, "202511", NULL, "---202511"},
+    };
+    for (int k = 0; k < 3; k++) {
+        onshi_batch *b = NULL;
+        assert_int_equal(onshi_batch_new(&b, ctx, q[k].kind), ONSHI_OK);
+        assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
+                         ONSHI_E_INVALID_ARG);
+        if (q[k].kind == ONSHI_BATCH_WELFARE) {
+            assert_int_equal(onshi_batch_set_period(b, 0, "20251101", "20251130"),
+                             ONSHI_E_INVALID_ARG);
+            assert_int_equal(onshi_batch_set_month(b, "202513"), ONSHI_OK);
+            assert_int_equal(onshi_batch_validate(NULL, b), ONSHI_E_FIELD_FORMAT);
+            assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "month"));
+            assert_int_equal(onshi_batch_set_month(b, q[k].from), ONSHI_OK);
+        } else {
+            assert_int_equal(onshi_batch_set_month(b, "202511"), ONSHI_E_INVALID_ARG);
+            assert_int_equal(onshi_batch_set_period(b, q[k].exam, q[k].to, q[k].from), ONSHI_OK);
+            assert_int_equal(onshi_batch_validate(NULL, b), ONSHI_E_FIELD_FORMAT); /* reversed */
+            assert_int_equal(onshi_batch_set_period(b, q[k].exam, q[k].from, q[k].to), ONSHI_OK);
+        }
+        assert_int_equal(onshi_batch_run(b), ONSHI_OK);
+        assert_int_equal(onshi_batch_count(b), 3);
+        assert_int_equal(onshi_batch_outcome(b, 0), ONSHI_BATCH_VALID);
+        assert_int_equal(onshi_batch_outcome(b, 2), ONSHI_BATCH_INVALID);
+        assert_int_equal(onshi_batch_person_count(b, 0), 1);
+        assert_string_equal(onshi_batch_patient_id(b, 0), "");
+        assert_string_equal(fb->rec[fb->nrec - 1].query, q[k].asked);
+        /* reopened: the list is in the store */
+        char id[64];
+        snprintf(id, sizeof id, "%s", onshi_batch_id(b));
+        onshi_batch_free(b);
+        assert_int_equal(onshi_batch_open(&b, ctx, id), ONSHI_OK);
+        assert_int_equal(onshi_batch_count(b), 3);
+        assert_int_equal(onshi_batch_outcome(b, 2), ONSHI_BATCH_INVALID);
+        onshi_group *p = NULL;
+        assert_int_equal(onshi_batch_person(&p, b, 1, 0), ONSHI_OK);
+        assert_int_equal(onshi_batch_run(b), ONSHI_OK);
+        assert_int_equal(onshi_batch_count(b), 3);
+        onshi_batch_free(b);
+    }
+    assert_int_equal(atomic_load(&fb->uploads), 3);
+    assert_int_equal(atomic_load(&fb->dup_names), 0);
     onshi_ctx_free(ctx);
     fb_stop(fb);
     free(fb);
@@ -585,6 +659,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_poll_limit_and_resume),
         cmocka_unit_test(test_cancel_and_upload_refused),
         cmocka_unit_test(test_refnum),
+        cmocka_unit_test(test_query_batches),
         cmocka_unit_test(test_crash_resume),
     };
     return cmocka_run_group_tests_name("service/batch", tests, NULL, NULL);
