@@ -89,7 +89,10 @@ static void show_person(onshi_msg *m)
     row(TR("birth date", "生年月日"), gs(p, ONSHI_F_BIRTHDATE));
     row(TR("insurer", "保険者"), gs(p, ONSHI_F_INSURER_NAME));
     row(TR("insurer number", "保険者番号"), gs(p, ONSHI_F_INSURER_NUMBER));
-    row(TR("symbol / number", "記号・番号"), gs(p, ONSHI_F_INSURED_ID_NUMBER));
+    char sn[96];
+    snprintf(sn, sizeof sn, "%s / %s", gs(p, ONSHI_F_INSURED_CARD_SYMBOL) ? gs(p, ONSHI_F_INSURED_CARD_SYMBOL) : "-",
+             gs(p, ONSHI_F_INSURED_ID_NUMBER) ? gs(p, ONSHI_F_INSURED_ID_NUMBER) : "-");
+    row(TR("symbol / number", "記号・番号"), sn);
     row(TR("limit class (適用区分)", "限度額適用区分"), limit_class(p, 1));
 }
 
@@ -100,7 +103,10 @@ static int ONSHI_CALL on_pin(void *ud, int tries, int last, char *buf, size_t si
     (void)ud;
     (void)last;
     (void)confirm;
-    printf("   %s %d) → ****\n", TR("PIN asked (tries left", "暗証番号の入力（残り"), tries);
+    if (ja)
+        printf("   暗証番号の入力（残り %d 回）→ ****\n", tries);
+    else
+        printf("   PIN asked (%d tries left) → ****\n", tries);
     snprintf(buf, size, "1234"); /* the virtual card's PIN; a product asks the patient */
     return 0;
 }
