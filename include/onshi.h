@@ -548,6 +548,99 @@ typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *c
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
 
+/* ==== service: verification by My Number Card (direct mode) and disaster-mode search ==== */
+/*
+ * The window workflow of the HTTPS binding's card authentication (docs/protocol.md §7,
+ * docs/workflow-card.md): wait for a card, read its user-authentication certificate (the My
+ * Number is never read), verify the person's identity, ask the consent items, and send the
+ * card-authentication request. With the file transport the terminal's face-recognition reader
+ * does all of this itself (onshi_face_watch_*).
+ */
+
+/* Declared with their sections further down (onshi_cert: card, onshi_msg: codec). */
+struct onshi_cert;
+struct onshi_msg;
+
+/* Identity verification methods (IdentityVerificationMethod, recorded in request and result). */
+#define ONSHI_IDV_PIN    1 /**< 暗証番号: the card verifies its 4-digit PIN and signs */
+#define ONSHI_IDV_FACE   2 /**< 顔認証: the verdict of a face-recognition device */
+#define ONSHI_IDV_VISUAL 3 /**< 目視確認: staff compared the person with the card's photo */
+
+/**
+ * Identity callback for ONSHI_IDV_FACE and ONSHI_IDV_VISUAL: the product asks its
+ * face-recognition device for its verdict, or asks the member of staff to confirm, and writes
+ * 1 into *verified only when the person was positively identified (anything else refuses the
+ * verification: ONSHI_E_VERIFICATION_METHOD).
+ * @param method    ONSHI_IDV_FACE or ONSHI_IDV_VISUAL
+ * @param cert      the card's user-authentication certificate (valid during the call)
+ * @param verified  out: 1 = identified; starts at 0
+ * @return 0 to go on; non-zero cancels (ONSHI_E_CANCELLED). Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
+                                            const struct onshi_cert *cert, int *verified);
+
+/**
+ * Verify a patient's qualification with the My Number Card in the reader (direct mode,
+ * ONSHI_OPT_TRANSPORT = ONSHI_TRANSPORT_HTTPS). Stages, each reported to the progress
+ * callback: ONSHI_STAGE_WAIT_CARD (up to ONSHI_OPT_CARD_WAIT_TIMEOUT_MS), _READ_CERT,
+ * _VERIFY_IDENTITY (PIN: tries left checked, a locked PIN stops here; face/visual: the
+ * identity callback), _CONSENT (the consent callback with `consent_offered`; only the items
+ * granted are requested), _SIGN (PIN method: the card layer's PIN callback is asked once,
+ * never retried; the last try only when confirmed; the card signs the server's challenge),
+ * _SEND, _DONE. The qualification inquiry is reported to the audit callback
+ * (ONSHI_AUDIT_QUALIFICATION, BEFORE/AFTER, patient = the certificate's serial number).
+ * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
+ *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
+ *                         records the method); free with onshi_msg_free. NULL on failure.
+ * @param method           ONSHI_IDV_*
+ * @param consent_offered  ONSHI_CONSENT_* items to ask (0: ask nothing, request nothing)
+ * @param identity_cb      required for ONSHI_IDV_FACE/VISUAL, ignored for ONSHI_IDV_PIN
+ * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
+ *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
+ *         (ONSHI_E_CARD_TIMEOUT, ONSHI_E_CARD_REMOVED, ...), ONSHI_E_JPKI_PIN_LOCKED,
+ *         ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_WRONG, ONSHI_E_JPKI_CERT_EXPIRED,
+ *         ONSHI_E_VERIFICATION_METHOD (not identified, or CA009 from the system),
+ *         ONSHI_E_AUTH_FAILED (CA001-CA008: the code and the system's message in the detail),
+ *         transport errors, ONSHI_E_SYSTEM_ERROR / _PROCESSING_ERROR (see onshi__service_check),
+ *         ONSHI_E_CANCELLED.
+ * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_verify_by_card(struct onshi_msg **out, onshi_ctx *ctx, int method,
+                                              int consent_offered, onshi_identity_cb identity_cb,
+                                              void *userdata);
+
+/* What a disaster-mode search asks for (InformationKind). */
+#define ONSHI_DISASTER_DRUG    1 /**< 薬剤情報 */
+#define ONSHI_DISASTER_CHECKUP 2 /**< 特定健診等情報 */
+
+/**
+ * Disaster-mode search (災害時医療情報閲覧, docs/protocol.md §8): drug or checkup information of
+ * one person found by name, birth date, sex and address, without a card, only while the
+ * system says disaster mode is open for the institution's region. Every search is reported to
+ * the audit callback (ONSHI_AUDIT_DISASTER_SEARCH, BEFORE — a non-zero answer refuses it — and
+ * AFTER); ONSHI_OPT_OPERATOR_ID must name the member of staff (sent as StaffId).
+ * @param out            receives the result (ONSHI_MSG_DRUG_RES or ONSHI_MSG_CHECKUP_RES; a
+ *                       PDF as the message's attachment when file_category is 1)
+ * @param name           kanji name (full-width space), or NULL
+ * @param name_kana      kana name (half-width katakana), or NULL; at least one name
+ * @param birthdate      YYYYMMDD
+ * @param sex            1 male, 2 female, 0 not given
+ * @param address        address prefix, or NULL
+ * @param kind           ONSHI_DISASTER_DRUG or ONSHI_DISASTER_CHECKUP
+ * @param file_category  1 PDF, 2 XML
+ * @return ONSHI_OK; ONSHI_E_DISASTER_CLOSED (DS001), ONSHI_E_INFO_NOT_AVAILABLE (DS003 nobody
+ *         found, or ResultCode), ONSHI_E_SYSTEM_ERROR (DS002 several candidates: narrow the
+ *         search; other codes), ONSHI_E_FIELD_FORMAT / _MISSING (the argument named),
+ *         ONSHI_E_CONFIG (no operator id / institution code), ONSHI_E_UNSUPPORTED (file
+ *         transport), transport errors, ONSHI_E_CANCELLED.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_disaster_search(struct onshi_msg **out, onshi_ctx *ctx,
+                                               const char *name, const char *name_kana,
+                                               const char *birthdate, int sex,
+                                               const char *address, int kind,
+                                               int file_category);
+
 /* ==== service: batch before the visit (一括照会) and bulk 照会番号 registration ==== */
 
 /*
@@ -1517,6 +1610,7 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_PR_DI_INF_CLASSIFICATION        211 /**< PrDiInfClassification */
 #define ONSHI_F_BODY_MEDICAL_TREATMENT_FLAG     212 /**< MedicalTreatmentFlag OQSCD028 */
 #define ONSHI_F_BODY_REFERENCE_NUMBER           213 /**< ReferenceNumber (OQSsiimm01res) */
+#define ONSHI_F_IDENTITY_VERIFICATION_METHOD    214 /**< IdentityVerificationMethod (card auth, HTTPS extension) */
 /* QualificationConfirmSearchInfo */
 #define ONSHI_F_SEARCH_INSURER_NUMBER           300 /**< InsurerNumber (8, space-padded) */
 #define ONSHI_F_SEARCH_INSURED_CARD_SYMBOL      301 /**< InsuredCardSymbol (<= 20) */

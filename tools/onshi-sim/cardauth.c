@@ -259,13 +259,21 @@ static const char *check(sim_env *env, sim_req *r, const auth_in *a, char *perso
                        mbedtls_pk_can_do(&card.pk, MBEDTLS_PK_RSA)) ||
                       (strcmp(a->alg, "ECDSA-SHA256") == 0 &&
                        mbedtls_pk_can_do(&card.pk, MBEDTLS_PK_ECDSA));
-        if (!alg_ok || !sig || !sl ||
+        /* Face (2) and visual (3) verification enter no PIN, so the card cannot sign: such a
+         * request carries no signature and is a certificate-only authentication
+         * (protocol.md 7.3 amendment). A PIN request must be signed. */
+        bool unsigned_ok = !a->sig_b64[0] && !a->alg[0] &&
+                           (strcmp(a->method, "2") == 0 || strcmp(a->method, "3") == 0);
+        if (unsigned_ok) {
+            /* nothing to verify: go on to CA009 */
+        } else if (!alg_ok || !sig || !sl ||
             mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (unsigned char *)tbs,
                        (size_t)tl, hash) != 0 ||
             mbedtls_pk_verify(&card.pk, MBEDTLS_MD_SHA256, hash, sizeof hash, sig, sl) != 0) {
             code = "CA008";
             *msg = "署名検証失敗 / Signature does not verify over the to-be-signed bytes";
-        } else if (strlen(a->method) != 1 || !strchr(env->methods, a->method[0])) {
+        }
+        if (!code && (strlen(a->method) != 1 || !strchr(env->methods, a->method[0]))) {
             code = "CA009";
             *msg = "本人確認方法が許可されていない / IdentityVerificationMethod not allowed";
         }

@@ -39,7 +39,18 @@ int cli_lang_ja(void);
 /* onshi_ctx_load_config with path, else $ONSHI_CONF, else ./onshi.conf if present (then the
  * ONSHI_* variables); prints the error and returns 1 on failure, 0 on success. */
 int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path);
-
+/* cmd_card.c: verify-card, disaster-search, limit, diagnose, cert-info */
+int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv);
+int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv);
+int cmd_limit(onshi_ctx *ctx, int argc, char **argv);
+int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv);
+int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv);
+/* Terminal columns of a UTF-8 string (wide CJK characters count two). */
+int cli_display_width(const char *s);
+/* Apply one "name=value" library option (--set). Returns 0 or the exit status. */
+int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
+/* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
+int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

@@ -1,0 +1,46 @@
+/*
+ * service/ — the HTTPS extension documents (card authentication, disaster search) of
+ * docs/protocol.md §7-§8: shared helpers of cardauth.c and disaster.c.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ONSHI_SERVICE_CARDX_H
+#define ONSHI_SERVICE_CARDX_H
+
+#include "service/service.h"
+
+#include <stdbool.h>
+
+/* A document under construction with libxml2's writer; the first failure sticks. */
+typedef struct onshi__cardx_doc {
+    void *buf; /* xmlBufferPtr */
+    void *w;   /* xmlTextWriterPtr */
+    bool failed;
+} onshi__cardx_doc;
+
+int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no);
+void onshi__cardx_start(onshi__cardx_doc *d, const char *name);
+void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value);
+void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value);
+void onshi__cardx_end(onshi__cardx_doc *d);
+/* End the document and copy it into *out (freed with onshi_buf_free). */
+int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out);
+
+/* nbytes (<= 32) random bytes as lower-case hex into out (2 * nbytes + 1). */
+int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
+/* YYYYMMDDHHmmss in Japan Standard Time. */
+void onshi__cardx_jst(char out[15], int64_t epoch_s);
+/* The configured 10-digit 医療機関コード, or ONSHI_E_CONFIG. */
+int onshi__cardx_institution(onshi_ctx *ctx, const char **out);
+/* ONSHI_E_UNSUPPORTED unless ONSHI_OPT_TRANSPORT is HTTPS. */
+int onshi__cardx_require_https(onshi_ctx *ctx, const char *what);
+/* The seven to-be-signed lines of §7.2 into out; returns their length or -1. */
+int onshi__cardx_tbs(char *out, size_t cap, const char *challenge_id, const char *nonce,
+                     const char *inst, const char *signing_time, int method,
+                     const unsigned char *cert_der, size_t cert_len);
+/* Decode a result body (XML, or a PDF kept as the attachment) as `type`. */
+int onshi__cardx_decode(onshi_msg **out, onshi_ctx *ctx, int type, const onshi_buf *body);
+/* The extension codes (CA001-CA009, DS001-DS003) mapped to their statuses, then
+ * onshi__service_check for everything else. */
+int onshi__cardx_check(onshi_ctx *ctx, const onshi_msg *res);
+
+#endif
