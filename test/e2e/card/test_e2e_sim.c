@@ -265,8 +265,10 @@ static void test_method_refused(void **state)
     insert("P002");
     onshi_ctx *ctx = new_ctx(other, &grant); /* this server allows only the PIN method */
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0, identity_cb, NULL),
-                     ONSHI_E_VERIFICATION_METHOD);
+    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0, identity_cb, NULL);
+    if (rc != ONSHI_E_VERIFICATION_METHOD)
+        fprintf(stderr, "method refused: %s\n", onshi_ctx_last_error_message(ctx));
+    assert_int_equal(rc, ONSHI_E_VERIFICATION_METHOD);
     assert_null(m);
     onshi_ctx_free(ctx);
     assert_clean_log(&card);
