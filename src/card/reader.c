@@ -34,39 +34,21 @@ static onshi__card_state *state_for_set(onshi_ctx *ctx)
     return st;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
-                                                        onshi_card_transmit_cb cb,
-                                                        void *userdata)
-{
-    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
-    if (st == NULL)
-        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
-    st->transmit_cb = cb;
-    st->transmit_ud = userdata;
-    return ONSHI_OK;
-}
+/* The three callback setters differ only in the fields they set. */
+#define CARD_CB_SETTER(fn, type, field)                                                    \
+    ONSHI_API int ONSHI_CALL fn(onshi_ctx *ctx, type cb, void *userdata)                   \
+    {                                                                                      \
+        onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;                          \
+        if (st == NULL)                                                                    \
+            return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;                              \
+        st->field##_cb = cb;                                                               \
+        st->field##_ud = userdata;                                                         \
+        return ONSHI_OK;                                                                   \
+    }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_reset_cb cb,
-                                                     void *userdata)
-{
-    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
-    if (st == NULL)
-        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
-    st->reset_cb = cb;
-    st->reset_ud = userdata;
-    return ONSHI_OK;
-}
-
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_event_cb cb,
-                                                     void *userdata)
-{
-    onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;
-    if (st == NULL)
-        return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;
-    st->event_cb = cb;
-    st->event_ud = userdata;
-    return ONSHI_OK;
-}
+CARD_CB_SETTER(onshi_ctx_set_card_transmit_cb, onshi_card_transmit_cb, transmit)
+CARD_CB_SETTER(onshi_ctx_set_card_reset_cb, onshi_card_reset_cb, reset)
+CARD_CB_SETTER(onshi_ctx_set_card_event_cb, onshi_card_event_cb, event)
 
 int onshi__card_event(onshi_ctx *ctx, int event, const char *reader)
 {

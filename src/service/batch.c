@@ -203,17 +203,27 @@ static int check_open(onshi_batch *b)
     return ONSHI_OK;
 }
 
+/* The common part of the two adders: the batch must be open and of `kind`; the entry's
+ * strings were copied by the caller (NULL = out of memory). */
+static int add_copied(onshi_batch *b, int kind, const char *wrong_kind, entry *x, bool copied)
+{
+    int r = check_open(b);
+    if (r == ONSHI_OK && b->kind != kind)
+        r = onshi__err(b->ctx, ONSHI_E_INVALID_ARG, "%s", wrong_kind);
+    if (r == ONSHI_OK && (!copied || add_entry(b, x) != ONSHI_OK))
+        r = onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
+    if (r != ONSHI_OK)
+        entry_clear(x);
+    return r;
+}
+
 ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const char *patient_id,
                                          const char *insurer_number, const char *symbol,
                                          const char *number, const char *branch,
                                          const char *birthdate, int limit_consent)
 {
-    int r = check_open(b);
-    if (r != ONSHI_OK)
-        return r;
-    if (b->kind != ONSHI_BATCH_QUALIFICATION)
-        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
-                          "onshi_batch_add is for a qualification batch (use _add_refnum)");
+    if (b == NULL)
+        return ONSHI_E_INVALID_ARG;
     entry x;
     memset(&x, 0, sizeof x);
     x.pid = dup_opt(patient_id);
@@ -223,12 +233,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const char *patient_id,
     x.branch = dup_opt(branch);
     x.birth = dup_opt(birthdate);
     x.limit = limit_consent;
-    if (!x.pid || !x.insurer || !x.symbol || !x.number || !x.branch || !x.birth ||
-        add_entry(b, &x) != ONSHI_OK) {
-        entry_clear(&x);
-        return onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
-    }
-    return ONSHI_OK;
+    return add_copied(b, ONSHI_BATCH_QUALIFICATION,
+                      "onshi_batch_add is for a qualification batch (use _add_refnum)", &x,
+                      x.pid && x.insurer && x.symbol && x.number && x.branch && x.birth);
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *patient_id,
@@ -236,12 +243,8 @@ ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *pati
                                                 const char *insurer_number, const char *symbol,
                                                 const char *number, const char *branch)
 {
-    int r = check_open(b);
-    if (r != ONSHI_OK)
-        return r;
-    if (b->kind != ONSHI_BATCH_REFNUM)
-        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
-                          "onshi_batch_add_refnum is for a 照会番号 registration batch");
+    if (b == NULL)
+        return ONSHI_E_INVALID_ARG;
     entry x;
     memset(&x, 0, sizeof x);
     x.pid = dup_opt(patient_id);
@@ -250,12 +253,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *pati
     x.symbol = dup_opt(symbol);
     x.number = dup_opt(number);
     x.branch = dup_opt(branch);
-    if (!x.pid || !x.refnum || !x.insurer || !x.symbol || !x.number || !x.branch ||
-        add_entry(b, &x) != ONSHI_OK) {
-        entry_clear(&x);
-        return onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
-    }
-    return ONSHI_OK;
+    return add_copied(b, ONSHI_BATCH_REFNUM,
+                      "onshi_batch_add_refnum is for a 照会番号 registration batch", &x,
+                      x.pid && x.refnum && x.insurer && x.symbol && x.number && x.branch);
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *b, int examination,
