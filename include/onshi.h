@@ -810,7 +810,8 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *bat
 ONSHI_API size_t ONSHI_CALL onshi_batch_count(const onshi_batch *batch);
 /** The vendor's patient id of entry i, NULL out of range. @since 0.1.0 */
 ONSHI_API const char *ONSHI_CALL onshi_batch_patient_id(const onshi_batch *batch, size_t i);
-/** ONSHI_BATCH_PENDING .. ONSHI_BATCH_ERROR for entry i (ONSHI_E_INVALID_ARG out of range). */
+/** ONSHI_BATCH_PENDING .. ONSHI_BATCH_ERROR for entry i (ONSHI_E_INVALID_ARG out of range).
+ *  @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_batch_outcome(const onshi_batch *batch, size_t i);
 /** The system's ProcessingResultCode for entry i ("" if none). @since 0.1.0 */
 ONSHI_API const char *ONSHI_CALL onshi_batch_result_code(const onshi_batch *batch, size_t i);
