@@ -138,7 +138,14 @@ typedef struct xml_guard {
 #endif
 } xml_guard;
 
-static void xml_error(void *arg, xmlErrorPtr err);
+/* libxml2 2.12 made the structured handler's error argument const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *onshi__xml_error_arg;
+#else
+typedef xmlErrorPtr onshi__xml_error_arg;
+#endif
+
+static void xml_error(void *arg, onshi__xml_error_arg err);
 
 static void guard_enter(xml_guard *g, onshi__xmlreader *r)
 {
@@ -267,7 +274,7 @@ static int close_cb(void *arg)
     return 0;
 }
 
-static void xml_error(void *arg, xmlErrorPtr err)
+static void xml_error(void *arg, onshi__xml_error_arg err)
 {
     onshi__xmlreader *r = arg;
     if (err == NULL || err->level == XML_ERR_WARNING || r->xcode != 0)

@@ -120,7 +120,7 @@ int sim_req_parse(sim_req *r, const unsigned char *data, size_t len, char *err, 
                            "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     free(utf8);
     if (!r->doc) {
-        xmlError *e = xmlGetLastError();
+        const xmlError *e = xmlGetLastError();
         snprintf(err, errn, "request is not well-formed XML (line %d: %s)", e ? e->line : 0,
                  e && e->message ? e->message : "?");
         if (strlen(err) && err[strlen(err) - 1] == '\n')
