@@ -41,7 +41,8 @@ endif
 PC_PKGS   := libxml-2.0 libpcsclite sqlite3 libcjson libzip
 PC_CFLAGS := $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
-DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
+# LDLIBS: more libraries after these (the compatibility job's static libxml2 needs -lm).
+DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread $(LDLIBS)
 
 # Warnings are always on; -Werror only when asked (WERROR=1: CI and developers), never forced
 # on a user's build, where a newer compiler or library may add a warning we have not seen.
@@ -79,7 +80,7 @@ CLEAN_EXTRA     :=
 
 .PHONY: all lib tools examples check check-default check-sanitize deps install uninstall unit-build \
         clean abi-check abi-baseline docs bench unit header-test exports-test install-test \
-        status-table-test docs-test demo
+        status-table-test docs-test demo check-compat compat-build
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests are built from them through pattern rules).
 .SECONDARY:
@@ -196,6 +197,46 @@ status-table-test:
 install-test: lib
 	@$(RUN) script $(RESULTS) "install + pkg-config" \
 	    sh test/scripts/check-install.sh "$(MAKE)" "$(CC)"
+
+# ---- compatibility job (docs/build.md): mbedTLS 3.6 LTS + the newest libxml2 ----------------
+# tools/compat-deps.sh builds both from Debian's newer source packages into a cache outside
+# the repository (reused); then libonshi is built against them in build/compat and its unit,
+# HTTPS and codec end-to-end tests run there; then a clang build and a -std=c2x build (of the
+# library, tools and tests) against the same libraries. .ci/run runs it after `make check`.
+COMPAT_TESTS := unit https-integration https-batch-integration cli-codec-test e2e-verify-cli \
+                e2e-verify-sim sim-test-https compat-versions
+COMPAT_RESULTS := build/compat/results.txt
+check-compat: deps
+	@mkdir -p build/compat && rm -f $(COMPAT_RESULTS)
+	@sh tools/compat-deps.sh >build/compat/deps.env
+	@. ./build/compat/deps.env && \
+	 set -- B=build/compat/gcc OUTLIB=build/compat/gcc/lib RESULTS=$(COMPAT_RESULTS) \
+	     CPPFLAGS="-I$$MBEDTLS_PREFIX/include $(CPPFLAGS)" \
+	     LDFLAGS="-L$$MBEDTLS_PREFIX/lib $(LDFLAGS)" LDLIBS="-lm $(LDLIBS)" \
+	     COMPAT_MBEDTLS="$$MBEDTLS_PREFIX" COMPAT_LIBXML2="$$LIBXML2_PREFIX" && \
+	 export PKG_CONFIG_PATH="$$LIBXML2_PREFIX/lib/pkgconfig" && \
+	 $(MAKE) --no-print-directory "$$@" all examples $(COMPAT_TESTS) && \
+	 $(MAKE) --no-print-directory "$$@" CC=clang CXX=clang++ B=build/compat/clang \
+	     OUTLIB=build/compat/clang/lib compat-build && \
+	 $(MAKE) --no-print-directory "$$@" CSTD=c2x B=build/compat/c2x OUTLIB=build/compat/c2x/lib \
+	     compat-build
+	@$(RUN) summary $(COMPAT_RESULTS)
+
+# One more compiler or standard: library, tools, examples and every test program build
+# warning-free (-Werror with WERROR=1), and the unit tests pass.
+compat-build: all examples unit-build
+	@$(RUN) script $(RESULTS) "compat: $(notdir $(CC)) -std=$(CSTD) builds (library, tools, tests)" true
+	@$(RUN) cmocka $(RESULTS) $(UNIT_BINS)
+
+# The compat build really uses the libraries it was pointed at (not the system's).
+compat-versions: $(B)/bin/compat-versions
+	@$(RUN) script $(RESULTS) "compat: built and running against $(notdir $(COMPAT_MBEDTLS)), $(notdir $(COMPAT_LIBXML2))" \
+	    sh -c 'out=$$($(B)/bin/compat-versions) && echo "$$out" && \
+	           echo "$$out" | grep -qx "mbedtls $(subst mbedtls-,,$(notdir $(COMPAT_MBEDTLS))) $(subst mbedtls-,,$(notdir $(COMPAT_MBEDTLS)))" && \
+	           echo "$$out" | grep -q "^libxml2 $(subst libxml2-,,$(notdir $(COMPAT_LIBXML2))) "'
+$(B)/bin/compat-versions: $(B)/app/test/compat/versions.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(APP_LDFLAGS) $(DEP_LIBS)
 
 # ---- ABI (libabigail) ---------------------------------------------------------------------
 ABI_BASELINE := lib/onshi.abi

@@ -92,24 +92,6 @@ static bool conn_stale(onshi__conn *c)
     return poll(&p, 1, 0) != 0;
 }
 
-static void save_session(onshi__conn *c)
-{
-    unsigned char old_id[32];
-    size_t old_len = 0;
-    if (c->have_session) {
-        old_len = c->session.ONSHI__MBP(id_len);
-        if (old_len > sizeof old_id)
-            old_len = sizeof old_id;
-        memcpy(old_id, c->session.ONSHI__MBP(id), old_len);
-    }
-    mbedtls_ssl_session_free(&c->session);
-    mbedtls_ssl_session_init(&c->session);
-    c->have_session = mbedtls_ssl_get_session(&c->ssl, &c->session) == 0;
-    if (c->have_session && old_len > 0 && c->session.ONSHI__MBP(id_len) == old_len &&
-        memcmp(c->session.ONSHI__MBP(id), old_id, old_len) == 0)
-        c->resumed++;
-}
-
 int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const onshi__url *u,
                       const onshi__url *pu, int *stage)
 {
@@ -187,7 +169,7 @@ int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs)
         return rc;
     c->handshakes++;
     c->established = true;
-    save_session(c);
+    onshi__tls_save_session(c, true);
     onshi__log(ctx, ONSHI_LOG_DEBUG, "https", "connected to %s:%s (%s, %s%s)", u.host, u.port,
                mbedtls_ssl_get_version(&c->ssl), mbedtls_ssl_get_ciphersuite(&c->ssl),
                use_proxy ? ", via proxy" : "");
@@ -312,6 +294,9 @@ static int ssl_write_all(onshi_ctx *ctx, onshi__conn *c, const unsigned char *p,
         if (w == MBEDTLS_ERR_SSL_WANT_READ || w == MBEDTLS_ERR_SSL_WANT_WRITE)
             continue;
         if (w < 0) {
+            int v = onshi__tls_io_error(ctx, c, w, true); /* a TLS 1.3 refusal, read late */
+            if (v != ONSHI_OK)
+                return v;
             if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
                 return onshi__conn_io_error(ctx, c, "sending the request timed out");
             return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, w,
@@ -391,8 +376,10 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
         if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
             continue;
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            onshi__tls_save_session(c, false); /* TLS 1.3: resume from it next time */
             continue;
+        }
 #endif
         if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == MBEDTLS_ERR_SSL_CONN_EOF) {
             http_parser_execute(&p, &st, NULL, 0); /* EOF ends a body without length */
@@ -406,7 +393,10 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
                                  "応答の途中でサーバーとの接続が切れました");
         }
         if (n < 0) {
+            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
             onshi__conn_close(c);
+            if (v != ONSHI_OK)
+                return v;
             if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
                 return onshi__conn_io_error(ctx, c, "no answer from the server within read_timeout_ms");
             return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, n,

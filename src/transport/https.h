@@ -45,6 +45,9 @@ typedef struct onshi__tls_conf {
     unsigned char pin[32];
     bool have_pin;
     bool pin_failed;        /* set by the verify callback of the last handshake */
+    unsigned char want_ip[16]; /* server given as an IP literal: its 4 or 16 bytes... */
+    size_t want_ip_len;     /* ...checked against the certificate's iPAddress SANs (0: a name) */
+    unsigned verify_calls;  /* certificate checks in the last handshake (0: resumed) */
     unsigned char sig[32];  /* SHA-256 over the options this was built from */
 } onshi__tls_conf;
 
@@ -62,6 +65,8 @@ typedef struct onshi__conn {
     mbedtls_ssl_session session;
     bool have_session;
     unsigned handshakes, resumed; /* counters for tests and benchmarks */
+    struct onshi__tls_conf *tls; /* set by onshi__tls_ssl_setup: the conf ssl runs on... */
+    char peer[256];         /* ...and the host name it was checked against */
 } onshi__conn;
 
 /* Expiry-warning callback (public type). */
@@ -97,6 +102,19 @@ int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, con
  * the MBEDTLS_ERR_* as foreign detail and the verify flags in the English text. */
 int onshi__tls_map_error(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, int ret,
                          const char *host);
+/* A read or write on an established connection failed with `ret`. Under TLS 1.3 the server
+ * judges the client certificate after the client's side of the handshake has ended, so its
+ * refusal (an alert) arrives on the first read, or sits unread when a write fails on the
+ * reset that follows it. When ret (or the alert waiting on c) is such a TLS verdict, record
+ * the same ONSHI_E_* as the handshake under TLS 1.2 would and return it; otherwise return
+ * ONSHI_OK and leave c's I/O status as it was (the caller reports its own error). */
+int onshi__tls_io_error(onshi_ctx *ctx, onshi__conn *c, int ret, bool was_write);
+/* After a completed handshake (handshake true) or a NewSessionTicket read from c: count a
+ * resumption (no certificate was checked) and keep what a later handshake can resume from
+ * (TLS 1.3: the ticket, which arrives after the handshake). */
+void onshi__tls_save_session(onshi__conn *c, bool handshake);
+/* Did c negotiate TLS 1.3? */
+bool onshi__tls13(const onshi__conn *c);
 /* Days until the certificate expires (negative: expired that many days ago). */
 int onshi__crt_days_left(const mbedtls_x509_crt *crt);
 /* Load the client certificate only (cert+key or PKCS#12) into own/key. */

@@ -16,6 +16,7 @@
 #include <psa/crypto.h>
 #endif
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -279,10 +280,26 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
     return ONSHI_OK;
 }
 
-/* Pinning: compare SHA-256(SubjectPublicKeyInfo) of the server's own certificate. */
+/* Does the certificate name this IP address (4 or 16 bytes) in an iPAddress SAN ([7],
+ * RFC 5280 4.2.1.6)? Both mbedTLS 2.28 and 3.x keep every SAN entry with its raw tag. */
+static bool san_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t len)
+{
+    for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s != NULL; s = s->next)
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && s->buf.len == len &&
+            memcmp(s->buf.p, ip, len) == 0)
+            return true;
+    return false;
+}
+
+/* Pinning: compare SHA-256(SubjectPublicKeyInfo) of the server's own certificate. A server
+ * given as an IP address must be named by an iPAddress SAN (mbedTLS 2.28 only compares DNS
+ * names, so this check is ours; 3.5+ also makes it). */
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     onshi__tls_conf *t = arg;
+    t->verify_calls++;
+    if (depth == 0 && t->want_ip_len > 0 && !san_has_ip(crt, t->want_ip, t->want_ip_len))
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     if (depth == 0 && t->have_pin) {
         unsigned char h[32];
         sha256(crt->pk_raw.p, crt->pk_raw.len, h);
@@ -376,7 +393,15 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && MBEDTLS_VERSION_NUMBER >= 0x03060100
+    /* TLS 1.3 tickets arrive after the handshake; 3.6.1+ drops them unless asked to hand
+     * them over (mbedtls_ssl_read then returns MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET). */
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        &t->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
 #endif
+#endif
+    /* The highest version both sides offer is negotiated: TLS 1.3 when mbedTLS is built with
+     * it (3.6 is by default) and the server offers it, else TLS 1.2. */
     if (t->have_own) {
         r = mbedtls_ssl_conf_own_cert(&t->conf, &t->own, &t->key);
         if (r != 0)
@@ -406,16 +431,94 @@ int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, con
 {
     mbedtls_ssl_init(&c->ssl);
     c->ssl_ready = true;
+    c->tls = t;
+    snprintf(c->peer, sizeof c->peer, "%s", host);
+    /* An IP literal is checked against iPAddress SANs by verify_cb, never skipped. */
+    struct in6_addr a6;
+    struct in_addr a4;
+    t->want_ip_len = 0;
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        memcpy(t->want_ip, &a4, 4);
+        t->want_ip_len = 4;
+    } else if (inet_pton(AF_INET6, host, &a6) == 1) {
+        memcpy(t->want_ip, &a6, 16);
+        t->want_ip_len = 16;
+    }
     int r = mbedtls_ssl_setup(&c->ssl, &t->conf);
+#if MBEDTLS_VERSION_NUMBER >= 0x03050000
+    /* 3.5+ matches an IP hostname against iPAddress SANs itself (and 3.6.3+ refuses to verify
+     * without a hostname); verify_cb checks it as well. */
     if (r == 0)
         r = mbedtls_ssl_set_hostname(&c->ssl, host);
+#else
+    /* Older versions compare the hostname with DNS names only, so an IP literal would never
+     * match: no hostname (and so no SNI, which must not carry an address, RFC 6066 3) and
+     * verify_cb's iPAddress check is the host check. */
+    if (r == 0)
+        r = mbedtls_ssl_set_hostname(&c->ssl, t->want_ip_len > 0 ? NULL : host);
+#endif
     if (r == 0 && c->have_session)
         r = mbedtls_ssl_set_session(&c->ssl, &c->session);
     if (r != 0)
         return onshi__err_foreign(ctx, ONSHI_E_TLS, ONSHI_FOREIGN_MBEDTLS, r,
                                   "cannot set up the TLS session");
     t->pin_failed = false;
+    t->verify_calls = 0;
     return ONSHI_OK;
+}
+
+bool onshi__tls13(const onshi__conn *c)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    return mbedtls_ssl_get_version_number(&c->ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void)c;
+    return false;
+#endif
+}
+
+void onshi__tls_save_session(onshi__conn *c, bool handshake)
+{
+    /* A resumed handshake (session ID or ticket, TLS 1.2 or 1.3) checks no certificate. */
+    if (handshake && c->have_session && c->tls != NULL && c->tls->verify_calls == 0)
+        c->resumed++;
+    if (handshake && onshi__tls13(c))
+        return; /* the session to resume from is the ticket that follows; keep the last one */
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    if (mbedtls_ssl_get_session(&c->ssl, &s) != 0) {
+        mbedtls_ssl_session_free(&s);
+        return;
+    }
+    mbedtls_ssl_session_free(&c->session);
+    c->session = s; /* ownership of what s points to moves to c->session */
+    c->have_session = true;
+}
+
+int onshi__tls_io_error(onshi_ctx *ctx, onshi__conn *c, int ret, bool was_write)
+{
+    if (c == NULL || !c->ssl_ready || c->tls == NULL)
+        return ONSHI_OK;
+    if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && was_write) {
+        /* The write failed on the reset that follows the server's alert: the alert may be
+         * waiting unread. Look without waiting; the I/O status of the failure is kept. */
+        int st = c->io_status, en = c->io_errno;
+        int64_t to = c->io_timeout_ms;
+        c->io_timeout_ms = 0;
+        unsigned char b[64];
+        int r;
+        do
+            r = mbedtls_ssl_read(&c->ssl, b, sizeof b);
+        while (r > 0);
+        c->io_timeout_ms = to;
+        c->io_status = st;
+        c->io_errno = en;
+        if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+            ret = r;
+    }
+    if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return ONSHI_OK;
+    return onshi__tls_map_error(ctx, c->tls, c, ret, c->peer);
 }
 
 static unsigned char last_alert(const onshi__conn *c)

@@ -9,8 +9,13 @@
 #include "transport/https.h"
 
 #include <mbedtls/ecp.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,20 @@ typedef struct keycert {
     unsigned char pem[4096];
 } keycert;
 
-static keycert ca, other_ca, srv_ok, srv_expired, srv_wronghost, srv_other, client;
+static keycert ca, other_ca, srv_ok, srv_expired, srv_wronghost, srv_other, client, client_other,
+    srv_ip4, srv_ip6, srv_ip_other, srv_cn_ip;
+
+/* subjectAltName values (DER GeneralNames): iPAddress [7] 127.0.0.1, ::1, 127.0.0.2. */
+static const unsigned char SAN_IP4[] = {0x30, 0x06, 0x87, 0x04, 127, 0, 0, 1};
+static const unsigned char SAN_IP6[] = {0x30, 0x12, 0x87, 0x10, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0,    0,    0,    0,    0, 0, 0, 1};
+static const unsigned char SAN_IP_OTHER[] = {0x30, 0x06, 0x87, 0x04, 127, 0, 0, 2};
+
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_TICKET_C)
+static mbedtls_ssl_ticket_context tickets; /* the server's ticket keys, across runs */
+#define HAVE_TICKETS 1
+#endif
+
 
 static void genkey(mbedtls_pk_context *pk)
 {
@@ -36,8 +54,9 @@ static void genkey(mbedtls_pk_context *pk)
                                          mbedtls_ctr_drbg_random, &rng), 0);
 }
 
-static void mkcert(keycert *kc, const char *subject, const keycert *issuer, const char *iname,
-                   const char *from, const char *to, int is_ca)
+static void mkcert_san(keycert *kc, const char *subject, const keycert *issuer, const char *iname,
+                       const char *from, const char *to, int is_ca, const unsigned char *san,
+                       size_t san_len)
 {
     static int serialno = 1;
     genkey(&kc->key);
@@ -61,9 +80,20 @@ static void mkcert(keycert *kc, const char *subject, const keycert *issuer, cons
 #endif
     assert_int_equal(mbedtls_x509write_crt_set_validity(&w, from, to), 0);
     assert_int_equal(mbedtls_x509write_crt_set_basic_constraints(&w, is_ca, -1), 0);
+    if (san != NULL)
+        assert_int_equal(mbedtls_x509write_crt_set_extension(
+                             &w, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                             MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, san, san_len),
+                         0);
     assert_int_equal(mbedtls_x509write_crt_pem(&w, kc->pem, sizeof kc->pem,
                                                mbedtls_ctr_drbg_random, &rng), 0);
     mbedtls_x509write_crt_free(&w);
+}
+
+static void mkcert(keycert *kc, const char *subject, const keycert *issuer, const char *iname,
+                   const char *from, const char *to, int is_ca)
+{
+    mkcert_san(kc, subject, issuer, iname, from, to, is_ca, NULL, 0);
 }
 
 static const char *write_tmp(const char *name, const void *data, size_t len)
@@ -86,6 +116,16 @@ static int group_setup(void **state)
     mbedtls_ctr_drbg_init(&rng);
     if (mbedtls_ctr_drbg_seed(&rng, mbedtls_entropy_func, &ent, NULL, 0) != 0)
         return -1;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    if (psa_crypto_init() != PSA_SUCCESS) /* the memory server's TLS 1.3 needs PSA */
+        return -1;
+#endif
+#ifdef HAVE_TICKETS
+    mbedtls_ssl_ticket_init(&tickets);
+    if (mbedtls_ssl_ticket_setup(&tickets, mbedtls_ctr_drbg_random, &rng, MBEDTLS_CIPHER_AES_256_GCM,
+                                 86400) != 0)
+        return -1;
+#endif
     snprintf(tmpdir, sizeof tmpdir, "/tmp/onshi-tlsmem-XXXXXX");
     if (mkdtemp(tmpdir) == NULL)
         return -1;
@@ -97,6 +137,17 @@ static int group_setup(void **state)
     mkcert(&srv_wronghost, "CN=wrong.example", &ca, "CN=mem CA", from, to, 0);
     mkcert(&srv_other, "CN=localhost", &other_ca, "CN=other CA", from, to, 0);
     mkcert(&client, "CN=mem client", &ca, "CN=mem CA", from, to, 0);
+    mkcert(&client_other, "CN=stranger", &other_ca, "CN=other CA", from, to, 0);
+    mkcert_san(&srv_ip4, "CN=ip server", &ca, "CN=mem CA", from, to, 0, SAN_IP4, sizeof SAN_IP4);
+    mkcert_san(&srv_ip6, "CN=ip server", &ca, "CN=mem CA", from, to, 0, SAN_IP6, sizeof SAN_IP6);
+    mkcert_san(&srv_ip_other, "CN=ip server", &ca, "CN=mem CA", from, to, 0, SAN_IP_OTHER,
+               sizeof SAN_IP_OTHER);
+    /* the address as the common name but no iPAddress SAN: not a match (RFC 6125 6.2.1) */
+    mkcert(&srv_cn_ip, "CN=127.0.0.1", &ca, "CN=mem CA", from, to, 0);
+    write_tmp("client-other.pem", client_other.pem, strlen((char *)client_other.pem));
+    unsigned char kpo[2048];
+    assert_int_equal(mbedtls_pk_write_key_pem(&client_other.key, kpo, sizeof kpo), 0);
+    write_tmp("client-other.key", kpo, strlen((char *)kpo));
     write_tmp("ca.pem", ca.pem, strlen((char *)ca.pem));
     write_tmp("client.pem", client.pem, strlen((char *)client.pem));
     unsigned char kp[2048];
@@ -108,7 +159,11 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    keycert *all[] = {&ca, &other_ca, &srv_ok, &srv_expired, &srv_wronghost, &srv_other, &client};
+    keycert *all[] = {&ca,     &other_ca, &srv_ok,  &srv_expired,  &srv_wronghost, &srv_other,
+                      &client, &client_other, &srv_ip4, &srv_ip6, &srv_ip_other, &srv_cn_ip};
+#ifdef HAVE_TICKETS
+    mbedtls_ssl_ticket_free(&tickets);
+#endif
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         mbedtls_pk_free(&all[i]->key);
     char cmd[128];
@@ -161,15 +216,27 @@ typedef struct server_opts {
     keycert *cert;
     bool require_client;
     bool tls11_only;
+    const char *host; /* the name the client connects to (NULL: localhost) */
+    bool tls12_max;   /* the server offers nothing newer than TLS 1.2 */
 } server_opts;
 
-/* Run a handshake between the library's client (configured from ctx) and a memory server.
- * Returns the ONSHI status the library maps the client's result to. */
+static char last_version[32]; /* version the last successful run negotiated */
+
+static bool waiting(int r)
+{
+    return r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE;
+}
+
+/* Run a handshake between the library's client (configured from ctx) and a memory server,
+ * then one request and answer the way the transport does (its TLS error mapping, its
+ * session saving). Returns the ONSHI status the library maps the client's result to. */
 static int run(onshi_ctx *ctx, const server_opts *so, bool with_client, unsigned *resumed)
 {
     static pipe_ c2s, s2c;
     c2s.len = s2c.len = 0;
     end ce = {&s2c, &c2s}, se = {&c2s, &s2c};
+    const char *host = so->host != NULL ? so->host : "localhost";
+    last_version[0] = '\0';
 
     mbedtls_ssl_config sconf;
     mbedtls_x509_crt scrt, sca;
@@ -186,11 +253,20 @@ static int run(onshi_ctx *ctx, const server_opts *so, bool with_client, unsigned
     mbedtls_ssl_conf_ca_chain(&sconf, &sca, NULL);
     mbedtls_ssl_conf_authmode(&sconf, so->require_client ? MBEDTLS_SSL_VERIFY_REQUIRED
                                                          : MBEDTLS_SSL_VERIFY_NONE);
+#ifdef HAVE_TICKETS
+    mbedtls_ssl_conf_session_tickets_cb(&sconf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
+                                        &tickets);
+#endif
 #if MBEDTLS_VERSION_NUMBER < 0x03000000
     if (so->tls11_only) {
         mbedtls_ssl_conf_min_version(&sconf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_2);
         mbedtls_ssl_conf_max_version(&sconf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_2);
     }
+    if (so->tls12_max)
+        mbedtls_ssl_conf_max_version(&sconf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#else
+    if (so->tls12_max)
+        mbedtls_ssl_conf_max_tls_version(&sconf, MBEDTLS_SSL_VERSION_TLS1_2);
 #endif
     mbedtls_ssl_context sssl;
     mbedtls_ssl_init(&sssl);
@@ -203,36 +279,69 @@ static int run(onshi_ctx *ctx, const server_opts *so, bool with_client, unsigned
     int rc = with_client ? onshi__tls_conf_load(ctx, t, hs) : onshi__tls_conf_server_only(ctx, t);
     assert_int_equal(rc, ONSHI_OK);
     onshi__conn *c = &hs->conn;
+    if (!with_client) { /* a fresh configuration: no session of another one (as diagnose) */
+        mbedtls_ssl_session_free(&c->session);
+        mbedtls_ssl_session_init(&c->session);
+        c->have_session = false;
+    }
     onshi__conn_close(c);
-    assert_int_equal(onshi__tls_ssl_setup(ctx, t, c, "localhost"), ONSHI_OK);
+    assert_int_equal(onshi__tls_ssl_setup(ctx, t, c, host), ONSHI_OK);
     mbedtls_ssl_set_bio(&c->ssl, &ce, mem_send, mem_recv, NULL);
 
     int cr = MBEDTLS_ERR_SSL_WANT_READ, sr = MBEDTLS_ERR_SSL_WANT_READ;
     for (int i = 0; i < 200 && (cr != 0 || sr != 0); i++) {
-        if (cr == MBEDTLS_ERR_SSL_WANT_READ || cr == MBEDTLS_ERR_SSL_WANT_WRITE)
+        if (waiting(cr))
             cr = mbedtls_ssl_handshake(&c->ssl);
-        if (sr == MBEDTLS_ERR_SSL_WANT_READ || sr == MBEDTLS_ERR_SSL_WANT_WRITE)
+        if (waiting(sr))
             sr = mbedtls_ssl_handshake(&sssl);
-        bool cwait = cr == MBEDTLS_ERR_SSL_WANT_READ || cr == MBEDTLS_ERR_SSL_WANT_WRITE;
-        bool swait = sr == MBEDTLS_ERR_SSL_WANT_READ || sr == MBEDTLS_ERR_SSL_WANT_WRITE;
-        if (!cwait && (sr == 0 || !swait))
+        if (!waiting(cr) && (sr == 0 || !waiting(sr)))
             break; /* client finished or failed, server done or failed */
-        if (cr == 0 && !swait)
+        if (cr == 0 && !waiting(sr))
             break;
     }
     if (cr == MBEDTLS_ERR_SSL_WANT_READ) /* the server gave up without an alert */
         cr = MBEDTLS_ERR_SSL_CONN_EOF;
     c->io_status = ONSHI_E_CONNECTION_CLOSED;
-    rc = cr == 0 ? ONSHI_OK : onshi__tls_map_error(ctx, t, c, cr, "localhost");
+    rc = cr == 0 ? ONSHI_OK : onshi__tls_map_error(ctx, t, c, cr, host);
+    if (rc != ONSHI_OK && getenv("ONSHI_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "handshake: %s\n", onshi_ctx_last_error_message(ctx));
     if (cr == 0) {
-        c->established = true;
         unsigned before = c->resumed;
-        /* save for resumption as the transport does */
-        mbedtls_ssl_session_free(&c->session);
-        mbedtls_ssl_session_init(&c->session);
-        c->have_session = mbedtls_ssl_get_session(&c->ssl, &c->session) == 0;
+        c->established = true;
+        onshi__tls_save_session(c, true);
         if (resumed != NULL)
             *resumed = c->resumed - before;
+        snprintf(last_version, sizeof last_version, "%s", mbedtls_ssl_get_version(&c->ssl));
+        /* One request and answer. Under TLS 1.3 the server judges the client's certificate
+         * only now (after the client's handshake ended): a refusal arrives on this read. */
+        static const unsigned char ping[] = "GET / HTTP/1.1\r\n\r\n";
+        assert_int_equal(mbedtls_ssl_write(&c->ssl, ping, sizeof ping - 1), (int)sizeof ping - 1);
+        unsigned char buf[256];
+        int got = MBEDTLS_ERR_SSL_WANT_READ;
+        for (int i = 0; i < 200 && waiting(got); i++) {
+            if (waiting(sr))
+                sr = mbedtls_ssl_handshake(&sssl);
+            if (sr == 0) {
+                int n = mbedtls_ssl_read(&sssl, buf, sizeof buf);
+                if (n == (int)sizeof ping - 1)
+                    assert_int_equal(mbedtls_ssl_write(&sssl, (const unsigned char *)"pong", 4), 4);
+            }
+            got = mbedtls_ssl_read(&c->ssl, buf, sizeof buf);
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            if (got == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+                onshi__tls_save_session(c, false);
+                got = MBEDTLS_ERR_SSL_WANT_READ;
+            }
+#endif
+        }
+        if (got == 4)
+            assert_memory_equal(buf, "pong", 4);
+        else if (got < 0 && !waiting(got))
+            rc = onshi__tls_io_error(ctx, c, got, false);
+        if (rc == ONSHI_OK && got != 4) {
+            fprintf(stderr, "no answer: client read %d, server %d\n", got, sr);
+            rc = ONSHI_E_CONNECTION_CLOSED;
+        }
     }
     onshi__conn_close(c);
     mbedtls_ssl_free(&sssl);
@@ -256,7 +365,7 @@ static void test_ok_and_pin(void **state)
 {
     (void)state;
     onshi_ctx *ctx = mkctx();
-    server_opts so = {&srv_ok, false, false};
+    server_opts so = {&srv_ok, false, false, NULL, false};
     assert_int_equal(run(ctx, &so, false, NULL), ONSHI_OK);
 
     mbedtls_x509_crt crt;
@@ -282,7 +391,7 @@ static void test_ok_and_pin(void **state)
 static void expect_server(keycert *kc, int want)
 {
     onshi_ctx *ctx = mkctx();
-    server_opts so = {kc, false, false};
+    server_opts so = {kc, false, false, NULL, false};
     assert_int_equal(run(ctx, &so, false, NULL), want);
     int kind = 0;
     int64_t v = 0;
@@ -310,22 +419,136 @@ static void test_wrong_host(void **state)
     expect_server(&srv_wronghost, ONSHI_E_TLS_HOSTNAME);
 }
 
+/* A server that answers the ClientHello with a TLS 1.1 ServerHello is refused with
+ * ONSHI_E_TLS_VERSION. mbedTLS 3 cannot act as such a server, so the ServerHello is written
+ * by hand here (RFC 4346 7.4.1.3: version 3.2, random, empty session id,
+ * TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, no compression); with 2.28 a real TLS 1.1 server
+ * is tried as well. */
 static void test_tls11_server(void **state)
 {
     (void)state;
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
     onshi_ctx *ctx = mkctx();
-    server_opts so = {&srv_ok, false, true};
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+    server_opts so = {&srv_ok, false, true, NULL, false};
     assert_int_equal(run(ctx, &so, false, NULL), ONSHI_E_TLS_VERSION);
-    onshi_ctx_free(ctx);
 #endif
+    static pipe_ c2s, s2c;
+    c2s.len = s2c.len = 0;
+    end ce = {&s2c, &c2s};
+    onshi__https *hs = onshi__https_state(ctx);
+    onshi__tls_conf *t = &hs->tls;
+    assert_int_equal(onshi__tls_conf_server_only(ctx, t), ONSHI_OK);
+    onshi__conn *c = &hs->conn;
+    onshi__conn_close(c);
+    assert_int_equal(onshi__tls_ssl_setup(ctx, t, c, "localhost"), ONSHI_OK);
+    mbedtls_ssl_set_bio(&c->ssl, &ce, mem_send, mem_recv, NULL);
+    int r = mbedtls_ssl_handshake(&c->ssl);
+    assert_true(waiting(r));
+    assert_true(c2s.len > 0 && c2s.buf[0] == 22); /* the ClientHello went out */
+    unsigned char sh[47] = {22, 3, 2, 0, 42, 2, 0, 0, 38, 3, 2};
+    for (int i = 0; i < 32; i++)
+        sh[11 + i] = (unsigned char)(i * 7 + 1);
+    sh[43] = 0;    /* session id length */
+    sh[44] = 0xC0; /* cipher suite C0 2B */
+    sh[45] = 0x2B;
+    sh[46] = 0;    /* compression: null */
+    memcpy(s2c.buf, sh, sizeof sh);
+    s2c.len = sizeof sh;
+    for (int i = 0; i < 10 && waiting(r); i++)
+        r = mbedtls_ssl_handshake(&c->ssl);
+    assert_true(r < 0 && !waiting(r));
+    c->io_status = ONSHI_E_CONNECTION_CLOSED;
+    int rc = onshi__tls_map_error(ctx, t, c, r, "localhost");
+    if (rc != ONSHI_E_TLS_VERSION)
+        fprintf(stderr, "got %s: %s\n", onshi_status_name(rc), onshi_ctx_last_error_message(ctx));
+    assert_int_equal(rc, ONSHI_E_TLS_VERSION);
+    onshi__conn_close(c);
+    onshi_ctx_free(ctx);
+}
+
+static void set_client(onshi_ctx *ctx, const char *name)
+{
+    char p[128], k[128];
+    snprintf(p, sizeof p, "%s/%s.pem", tmpdir, name);
+    snprintf(k, sizeof k, "%s/%s.key", tmpdir, name);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CLIENT_CERT, p), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY, k), ONSHI_OK);
+}
+
+/* Mutual authentication at the highest version both offer: TLS 1.3 with mbedTLS 3.6 (where
+ * the server's verdict on the client certificate arrives after the client's handshake), TLS
+ * 1.2 with 2.28. Refusals map to the same statuses as under 1.2; tickets resume; a TLS 1.2
+ * server is still accepted. */
+static void test_tls13_mutual_auth(void **state)
+{
+    (void)state;
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    const char *top = "TLSv1.3";
+#else
+    const char *top = "TLSv1.2";
+#endif
+    onshi_ctx *ctx = mkctx();
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    server_opts so = {&srv_ok, true, false, NULL, false};
+    /* no client certificate: the server's refusal (alert 116 under 1.3) */
+    assert_int_equal(run(ctx, &so, false, NULL), ONSHI_E_CLIENT_CERT);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "client certificate"));
+    set_client(ctx, "client");
+    unsigned resumed = 99;
+    assert_int_equal(run(ctx, &so, true, &resumed), ONSHI_OK);
+    assert_string_equal(last_version, top);
+    assert_int_equal(resumed, 0);
+#ifdef HAVE_TICKETS
+    /* the next handshake resumes from the saved session (the ticket, under 1.3) */
+    assert_int_equal(run(ctx, &so, true, &resumed), ONSHI_OK);
+    assert_string_equal(last_version, top);
+    assert_int_equal(resumed, 1);
+#endif
+    /* a certificate the server does not trust: its alert maps to ONSHI_E_CLIENT_CERT */
+    set_client(ctx, "client-other");
+    assert_int_equal(run(ctx, &so, true, NULL), ONSHI_E_CLIENT_CERT);
+    /* a server offering at most TLS 1.2 is still accepted, with the same refusals */
+    so.tls12_max = true;
+    assert_int_equal(run(ctx, &so, true, NULL), ONSHI_E_CLIENT_CERT);
+    set_client(ctx, "client");
+    assert_int_equal(run(ctx, &so, true, NULL), ONSHI_OK);
+    assert_string_equal(last_version, "TLSv1.2");
+    assert_int_equal(run(ctx, &so, false, NULL), ONSHI_E_CLIENT_CERT);
+    onshi_ctx_free(ctx);
+}
+
+static int ip_case(keycert *kc, const char *host)
+{
+    onshi_ctx *ctx = mkctx();
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    server_opts so = {kc, false, false, host, false};
+    int rc = run(ctx, &so, false, NULL);
+    if (rc == ONSHI_E_TLS_HOSTNAME)
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), host));
+    onshi_ctx_free(ctx);
+    return rc;
+}
+
+/* A server given as an IP address is checked against the certificate's iPAddress SANs,
+ * IPv4 and IPv6, on 2.28 (which matches DNS names only) as on 3.6; never skipped. */
+static void test_ip_san(void **state)
+{
+    (void)state;
+    assert_int_equal(ip_case(&srv_ip4, "127.0.0.1"), ONSHI_OK);
+    assert_int_equal(ip_case(&srv_ip6, "::1"), ONSHI_OK);
+    assert_int_equal(ip_case(&srv_ip_other, "127.0.0.1"), ONSHI_E_TLS_HOSTNAME);
+    assert_int_equal(ip_case(&srv_ip4, "::1"), ONSHI_E_TLS_HOSTNAME);
+    assert_int_equal(ip_case(&srv_ip6, "127.0.0.1"), ONSHI_E_TLS_HOSTNAME);
+    assert_int_equal(ip_case(&srv_ok, "127.0.0.1"), ONSHI_E_TLS_HOSTNAME);    /* DNS name only */
+    assert_int_equal(ip_case(&srv_cn_ip, "127.0.0.1"), ONSHI_E_TLS_HOSTNAME); /* CN is no SAN */
+    assert_int_equal(ip_case(&srv_ip4, "localhost"), ONSHI_E_TLS_HOSTNAME);   /* name ≠ address */
 }
 
 static void test_client_cert_required(void **state)
 {
     (void)state;
     onshi_ctx *ctx = mkctx();
-    server_opts so = {&srv_ok, true, false};
+    server_opts so = {&srv_ok, true, false, NULL, false};
     assert_int_equal(run(ctx, &so, false, NULL), ONSHI_E_CLIENT_CERT);
     char p[128], k[128];
     snprintf(p, sizeof p, "%s/client.pem", tmpdir);
@@ -392,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_wrong_host),
         cmocka_unit_test(test_tls11_server),
         cmocka_unit_test(test_client_cert_required),
+        cmocka_unit_test(test_tls13_mutual_auth),
+        cmocka_unit_test(test_ip_san),
         cmocka_unit_test(test_pkcs12_garbage),
         cmocka_unit_test(test_url_parse),
     };
