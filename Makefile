@@ -141,7 +141,7 @@ $(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
 
 # Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
 EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
-$(B)/examples/%: examples/%.c $(SHLIB) include/onshi.h
+$(B)/examples/%: examples/%.c $(SHLIB) $(OUTLIB)/libonshi.so include/onshi.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=$(CSTD) $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \
 	    -Wl,-rpath,$(abspath $(OUTLIB)) $(APP_LDFLAGS)

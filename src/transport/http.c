@@ -118,7 +118,7 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
         for (;;) {
             int64_t left = deadline - onshi__now_ms();
             c->io_timeout_ms = left > 0 ? left : 0;
-            int r = mbedtls_ssl_handshake(&c->ssl);
+            int r = onshi__tls_handshake(c);
             if (r == 0)
                 break;
             if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -385,7 +385,10 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
             http_parser_execute(&p, &st, NULL, 0); /* EOF ends a body without length */
             if (rs->complete)
                 break;
+            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
             onshi__conn_close(c);
+            if (v != ONSHI_OK)
+                return v;
             char en[200];
             snprintf(en, sizeof en, "server closed the connection %s (%zu bytes received)",
                      got == 0 ? "before answering" : "in the middle of the response", got);
@@ -403,6 +406,7 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
                                       "connection lost while reading the response");
         }
         got += (size_t)n;
+        c->verdict_pending = false; /* the server answered: it accepted the certificate */
         size_t used = http_parser_execute(&p, &st, (const char *)buf, (size_t)n);
         enum http_errno he = HTTP_PARSER_ERRNO(&p);
         if (rs->too_large) {

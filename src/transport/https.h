@@ -67,6 +67,9 @@ typedef struct onshi__conn {
     unsigned handshakes, resumed; /* counters for tests and benchmarks */
     struct onshi__tls_conf *tls; /* set by onshi__tls_ssl_setup: the conf ssl runs on... */
     char peer[256];         /* ...and the host name it was checked against */
+    bool cert_requested;    /* the server sent a CertificateRequest in the last handshake */
+    bool verdict_pending;   /* TLS 1.3 with a CertificateRequest and nothing read yet: the
+                             * server's verdict on the client certificate may still come */
 } onshi__conn;
 
 /* Expiry-warning callback (public type). */
@@ -102,6 +105,9 @@ int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, con
  * the MBEDTLS_ERR_* as foreign detail and the verify flags in the English text. */
 int onshi__tls_map_error(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, int ret,
                          const char *host);
+/* Run the handshake of c (like mbedtls_ssl_handshake, step by step so that a server's
+ * CertificateRequest is noticed). Returns 0 or an MBEDTLS_ERR_* (WANT_READ/WRITE included). */
+int onshi__tls_handshake(onshi__conn *c);
 /* A read or write on an established connection failed with `ret`. Under TLS 1.3 the server
  * judges the client certificate after the client's side of the handshake has ended, so its
  * refusal (an alert) arrives on the first read, or sits unread when a write fails on the

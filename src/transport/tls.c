@@ -495,10 +495,65 @@ void onshi__tls_save_session(onshi__conn *c, bool handshake)
     c->have_session = true;
 }
 
+int onshi__tls_handshake(onshi__conn *c)
+{
+    mbedtls_ssl_context *s = &c->ssl;
+    if (s->ONSHI__MBP(state) == MBEDTLS_SSL_HELLO_REQUEST ||
+        s->ONSHI__MBP(state) == MBEDTLS_SSL_CLIENT_HELLO) {
+        c->cert_requested = false;
+        c->verdict_pending = false;
+    }
+    int r = 0;
+    while (s->ONSHI__MBP(state) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        r = mbedtls_ssl_handshake_step(s);
+        /* After the step that parsed it, the current handshake message is the
+         * CertificateRequest (type 13, RFC 8446 4.3.2 / RFC 5246 7.4.4). */
+        const unsigned char *m = s->ONSHI__MBP(in_msg);
+        if (m != NULL && s->ONSHI__MBP(in_msgtype) == MBEDTLS_SSL_MSG_HANDSHAKE &&
+            s->ONSHI__MBP(in_hslen) > 0 && m[0] == MBEDTLS_SSL_HS_CERTIFICATE_REQUEST)
+            c->cert_requested = true;
+        if (r != 0)
+            return r;
+    }
+    c->verdict_pending = c->cert_requested && onshi__tls13(c);
+    return 0;
+}
+
+/* The server's verdict on the client certificate, under TLS 1.3, when no alert could be read:
+ * it asked for a certificate, and before it answered anything it closed the connection, or
+ * sent a record the client cannot decrypt (an alert still under the handshake keys, as
+ * mbedTLS servers send it). */
+static int late_refusal(onshi_ctx *ctx, onshi__conn *c, int ret)
+{
+    onshi__tls_conf *t = c->tls;
+    char en[600];
+    if (!t->have_own) {
+        snprintf(en, sizeof en, "%s requires a client certificate and none is configured "
+                 "(it closed the TLS 1.3 connection after the handshake)", c->peer);
+        return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                             "クライアント証明書が設定されていません（tls_pkcs12_file を設定してください）");
+    }
+    snprintf(en, sizeof en, "%s rejected the client certificate (TLS 1.3 alert after the "
+             "handshake)", c->peer);
+    return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                         "サーバーがクライアント証明書を受け付けませんでした");
+}
+
+static bool closed(int ret)
+{
+    return ret == MBEDTLS_ERR_SSL_CONN_EOF || ret == MBEDTLS_ERR_NET_CONN_RESET ||
+           ret == MBEDTLS_ERR_NET_RECV_FAILED || ret == MBEDTLS_ERR_NET_SEND_FAILED ||
+           ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == 0;
+}
+
 int onshi__tls_io_error(onshi_ctx *ctx, onshi__conn *c, int ret, bool was_write)
 {
     if (c == NULL || !c->ssl_ready || c->tls == NULL)
         return ONSHI_OK;
+    bool pending = c->verdict_pending;
+    c->verdict_pending = false;
+    if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
+        return ONSHI_OK; /* ours, not the server's */
     if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && was_write) {
         /* The write failed on the reset that follows the server's alert: the alert may be
          * waiting unread. Look without waiting; the I/O status of the failure is kept. */
@@ -513,12 +568,17 @@ int onshi__tls_io_error(onshi_ctx *ctx, onshi__conn *c, int ret, bool was_write)
         c->io_timeout_ms = to;
         c->io_status = st;
         c->io_errno = en;
-        if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || r == MBEDTLS_ERR_SSL_INVALID_MAC ||
+            (pending && !c->tls->have_own && closed(r)))
             ret = r;
+        else if (pending && !c->tls->have_own)
+            return late_refusal(ctx, c, ret); /* asked for one, got none, dropped us */
     }
-    if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
-        return ONSHI_OK;
-    return onshi__tls_map_error(ctx, c->tls, c, ret, c->peer);
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return onshi__tls_map_error(ctx, c->tls, c, ret, c->peer);
+    if (pending && (ret == MBEDTLS_ERR_SSL_INVALID_MAC || (!c->tls->have_own && closed(ret))))
+        return late_refusal(ctx, c, ret);
+    return ONSHI_OK;
 }
 
 static unsigned char last_alert(const onshi__conn *c)

@@ -5,7 +5,9 @@
 # Writes into DIR:
 #   ca.pem               CA the client trusts (tls_ca_file) and that signs client certs
 #   other-ca.pem         an unrelated CA (its server cert must be refused: unknown CA)
-#   server.pem/.key      server cert for localhost, 127.0.0.1 and onshi-v6.test (IPv6 test)
+#   server.pem/.key      server cert for localhost, onshi-v6.test (IPv6 test) and the
+#                        addresses 127.0.0.1 and ::1 (iPAddress SANs)
+#   server-ipother.pem   same key, for localhost and the address 127.0.0.2 only
 #   server-expired.pem   same key, expired in 2021
 #   server-wronghost.pem same key, only for wrong.example
 #   server-otherca.pem/.key  server cert issued by other-ca
@@ -48,7 +50,12 @@ subjectKeyIdentifier = hash
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, DNS:onshi-v6.test, IP:127.0.0.1
+subjectAltName = DNS:localhost, DNS:onshi-v6.test, IP:127.0.0.1, IP:::1
+[ipother]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.2
 [wrong]
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -83,6 +90,7 @@ soon=$(date -u -d '+10 days' +%Y%m%d%H%M%SZ)
 sign ca server.csr server.pem srv "$past" "$future"
 sign ca server.csr server-expired.pem srv 20200101000000Z 20210101000000Z
 sign ca server.csr server-wronghost.pem wrong "$past" "$future"
+sign ca server.csr server-ipother.pem ipother "$past" "$future"
 ec server-otherca.key
 q openssl req -new -config ca.cnf -key server-otherca.key -subj "/CN=localhost" -out so.csr
 sign other-ca so.csr server-otherca.pem srv "$past" "$future"

@@ -6,6 +6,8 @@
  *   --cert F --key F      server certificate (chain) and key (required)
  *   --ca F                CA for client certificates; a client certificate is then REQUIRED
  *   --tls-max 1.1         offer nothing newer than TLS 1.1 (the client must refuse)
+ *   --tls-max 1.2         offer nothing newer than TLS 1.2 (by default the highest version
+ *                         the mbedTLS build has: TLS 1.3 with 3.6)
  *   --mode M              ok | chunked | eof | close-mid | close-after | truncated | slow |
  *                         oversize (chunked) | oversize-cl (Content-Length) | garbage |
  *                         status:NNN   (default ok)
@@ -33,8 +35,12 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -58,6 +64,9 @@ static mbedtls_pk_context pkey;
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static mbedtls_ssl_cache_context cache;
+#if defined(MBEDTLS_SSL_TICKET_C)
+static mbedtls_ssl_ticket_context tickets; /* TLS 1.3 resumes by ticket only */
+#endif
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *logf_;
 static const char *mode = "ok";
@@ -592,6 +601,10 @@ int main(int argc, char **argv)
     mbedtls_ctr_drbg_init(&drbg);
     mbedtls_ssl_cache_init(&cache);
     int r;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    if (psa_crypto_init() != PSA_SUCCESS) /* TLS 1.3 needs PSA */
+        die("psa_crypto_init", 0);
+#endif
     if ((r = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0)))
         die("seed", r);
     if ((r = mbedtls_x509_crt_parse_file(&srvcert, cert)))
@@ -608,6 +621,14 @@ int main(int argc, char **argv)
         die("config", r);
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
     mbedtls_ssl_conf_session_cache(&conf, &cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+#if defined(MBEDTLS_SSL_TICKET_C)
+    mbedtls_ssl_ticket_init(&tickets);
+    if ((r = mbedtls_ssl_ticket_setup(&tickets, mbedtls_ctr_drbg_random, &drbg,
+                                      MBEDTLS_CIPHER_AES_256_GCM, 86400)))
+        die("ticket setup", r);
+    mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
+                                        &tickets);
+#endif
     if ((r = mbedtls_ssl_conf_own_cert(&conf, &srvcert, &pkey)))
         die("own cert", r);
     if (ca) {
@@ -618,7 +639,13 @@ int main(int argc, char **argv)
     } else {
         mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
     }
-    if (tlsmax && !strcmp(tlsmax, "1.1")) {
+    if (tlsmax && !strcmp(tlsmax, "1.2")) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        mbedtls_ssl_conf_max_tls_version(&conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+        mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+    } else if (tlsmax && !strcmp(tlsmax, "1.1")) {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
         die("TLS 1.1 is not built into mbedTLS 3", 0);
 #else

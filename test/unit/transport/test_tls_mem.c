@@ -291,7 +291,7 @@ static int run(onshi_ctx *ctx, const server_opts *so, bool with_client, unsigned
     int cr = MBEDTLS_ERR_SSL_WANT_READ, sr = MBEDTLS_ERR_SSL_WANT_READ;
     for (int i = 0; i < 200 && (cr != 0 || sr != 0); i++) {
         if (waiting(cr))
-            cr = mbedtls_ssl_handshake(&c->ssl);
+            cr = onshi__tls_handshake(c);
         if (waiting(sr))
             sr = mbedtls_ssl_handshake(&sssl);
         if (!waiting(cr) && (sr == 0 || !waiting(sr)))
