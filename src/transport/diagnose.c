@@ -346,7 +346,10 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
         rc = ONSHI_OK;
         goto out;
     }
-    if (r->n == before) /* no expiry warning was added */
+    /* Under TLS 1.3 the server judges the client certificate after the handshake: its
+     * verdict is the answer to the first request (the health GET below). */
+    bool verdict_later = hs->conn.verdict_pending;
+    if (r->n == before && !verdict_later) /* no expiry warning was added */
         add(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_OK, ONSHI_OK,
             "the server accepts the client certificate",
             "クライアント証明書は正常です");
@@ -363,6 +366,18 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     onshi__buf_clear(&body);
     if (rc == ONSHI_E_CANCELLED)
         goto out;
+    if (verdict_later && (rc == ONSHI_E_CLIENT_CERT || rc == ONSHI_E_CLIENT_CERT_EXPIRED)) {
+        add_error(r, ctx, ONSHI_DIAG_CLIENT_CERT, rc,
+                  "証明書が正しいか（失効・別の医療機関のものでないか）確認してください");
+        skip_rest(r, after_dns + 4, 1, "not checked: the server refused the client certificate",
+                  "クライアント証明書が受け付けられなかったため未確認");
+        rc = ONSHI_OK;
+        goto out;
+    }
+    if (verdict_later && r->n == before)
+        add(r, ONSHI_DIAG_CLIENT_CERT, ONSHI_DIAG_OK, ONSHI_OK,
+            "the server accepts the client certificate",
+            "クライアント証明書は正常です");
     if (rc != ONSHI_OK) {
         add_error(r, ctx, ONSHI_DIAG_SERVER, rc,
                   status >= 500 ? "サーバー側の障害です。時間をおいて再度確認してください" : NULL);

@@ -606,6 +606,15 @@ int onshi__tls_map_error(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, int
             return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
                                  "クライアント証明書が設定されていません（tls_pkcs12_file を設定してください）");
         }
+        /* Likewise a server that asked for the certificate, got it and then dropped the
+         * handshake (its alert lost to the reset) did not accept it. */
+        if (t->have_own && c->cert_requested &&
+            c->ssl.ONSHI__MBP(state) > MBEDTLS_SSL_SERVER_HELLO_DONE) {
+            snprintf(en, sizeof en, "%s closed the TLS handshake after receiving the client "
+                     "certificate: it does not accept it", host);
+            return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_MBEDTLS, ret, en,
+                                 "サーバーがクライアント証明書を受け付けませんでした");
+        }
         return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, ret,
                                   "connection failed during the TLS handshake with %s", host);
     }

@@ -16,6 +16,7 @@
 #   client.p12           OpenSSL 3 default PKCS#12 (PBES2 AES-256-CBC, PBKDF2-SHA256, MAC SHA-256)
 #   client-legacy.p12    pbeWithSHAAnd3-KeyTripleDES-CBC for key and certificate, MAC SHA-1
 #   client-expired.p12   PKCS#12 of the expired client certificate
+#   client-otherca.p12   PKCS#12 of a valid client certificate issued by other-ca
 #   Passwords of the .p12 files: "test-pass" (written to p12.pass)
 set -eu
 d=$1
@@ -109,6 +110,11 @@ q openssl pkcs12 -export -in client.pem -inkey client.key -name client \
     -passout pass:test-pass -out client-legacy.p12
 q openssl pkcs12 -export -in client-expired.pem -inkey client.key -name client \
     -passout pass:test-pass -out client-expired.p12
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client-otherca.key
+q openssl req -new -config ca.cnf -key client-otherca.key -subj "/CN=stranger clinic" -out co.csr
+sign other-ca co.csr client-otherca.pem cli "$past" "$future"
+q openssl pkcs12 -export -in client-otherca.pem -inkey client-otherca.key -name client \
+    -passout pass:test-pass -out client-otherca.p12
 rm -f ./*.csr
 : "$now"
 echo "PKI ready in $d"
