@@ -1324,6 +1324,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert
 #define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
 #define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
 #define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
+/** The configured medical_institution_code: set, 10 digits, and whether it passes the local
+ *  check-digit rule (WARN, never FAIL, when it does not: the central system decides; also WARN
+ *  when unset). Runs last. @since 0.2 */
+#define ONSHI_DIAG_INSTITUTION    9
 
 /* Outcome of a check (onshi_diag_report_outcome). */
 #define ONSHI_DIAG_OK      0

@@ -83,7 +83,6 @@ void onshi__code_at(size_t i, int *table, const char **value, const char **ja, c
 const char *onshi__format_problem(const onshi__field *f, const char *v, int *status);
 /* Full check for writing: format, length, code value, check digits. */
 int onshi__value_check(const onshi__field *f, const char *v, const char **why);
-int onshi__check_digit_ok(const char *digits, size_t n);
 
 /* Request layouts (layouts.def). */
 #define ONSHI__L_M 1
