@@ -2039,7 +2039,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path)
 
 /**
  * The status of a result as the system reports it: SegmentOfResult, ErrorCode,
- * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK.
+ * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK. A result
+ * whose QualificationValidity is 4 (該当資格なし) or 5 (複数該当) is ONSHI_OK whatever its
+ * ProcessingResultStatus: that is an outcome, read it with onshi_result_validity() (since 0.2).
  * @return ONSHI_OK, ONSHI_E_SYSTEM_ERROR, ONSHI_E_PROCESSING_ERROR, ONSHI_E_STILL_PROCESSING,
  *         ONSHI_E_INFO_NOT_AVAILABLE (the system's code as foreign detail ONSHI_FOREIGN_SYSTEM
  *         when numeric, its message in onshi_ctx_last_error_message), ONSHI_E_INVALID_ARG.
@@ -2048,7 +2050,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path)
 ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result);
 
 /**
- * 資格確認 by the numbers on the insurance card (OQSsiquc01req, ReferenceClassification 2).
+ * 資格確認 by the insurer number, symbol and number (OQSsiquc01req, ReferenceClassification 2),
+ * as printed on the patient's 資格確認書 or 資格情報のお知らせ (or an old 健康保険証; their
+ * issuance stopped on 2024-12-02). "No such qualification" is not an error: the call returns
+ * ONSHI_OK and onshi_result_validity() gives 4 (該当資格なし) — several matches give 5.
  * The inputs are checked before anything is sent: the insurer number's check digit, lengths,
  * the 2-digit branch, the birth date (a real date, not in the future); the error names the
  * field (in the context's language). The request carries ONSHI_OPT_MEDICAL_INSTITUTION_CODE
@@ -2068,7 +2073,8 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
  * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
  *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
- *         or invalid); ONSHI_E_PENDING; the transport's errors; the statuses of
+ *         or not 10 digits; a code failing only the local check digit is sent, with a logged
+ *         warning); ONSHI_E_PENDING; the transport's errors; the statuses of
  *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,

@@ -55,13 +55,9 @@ static void qual_body(sim_w *w, sim_env *env, xmlNode *echo, char ids[][16], int
                       bool limit, bool disease, const char *inst)
 {
     echo_node(w, echo);
-    if (validity == 4) {
-        sim_w_el(w, "ProcessingResultStatus", "2");
-        sim_w_el(w, "ProcessingResultCode", "SIM0004");
-        sim_w_el(w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
-    } else {
-        sim_w_el(w, "ProcessingResultStatus", "1");
-    }
+    /* No match is an outcome: a normal processing status and QualificationValidity 4
+     * (OQSCD006 「該当資格なし」), not a processing error. */
+    sim_w_el(w, "ProcessingResultStatus", "1");
     sim_w_elf(w, "QualificationValidity", "%d", validity);
     if (n > 0) {
         sim_w_start(w, "ResultList");
@@ -107,11 +103,7 @@ int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const
     }
     int n = sim_find(env, k.ins, k.sym, k.num, k.br, k.birth, ids, MAX_MATCH);
     int v = sim_validity(env, ids, n, qdate);
-    sim_w_el(w, "ProcessingResultStatus", v == 4 ? "2" : "1");
-    if (v == 4) {
-        sim_w_el(w, "ProcessingResultCode", "SIM0004");
-        sim_w_el(w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
-    }
+    sim_w_el(w, "ProcessingResultStatus", "1"); /* validity 4 is an outcome (OQSCD006) */
     sim_w_elf(w, "QualificationValidity", "%d", v);
     for (int i = 0; i < n; i++)
         sim_w_person(w, env, ids[i], strcmp(k.lim, "1") == 0, false, inst);
