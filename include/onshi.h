@@ -195,6 +195,9 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_AUTH_FAILED         -507 /**< card authentication rejected by the system */
 #define ONSHI_E_VERIFICATION_METHOD -508 /**< identity verification missing or not allowed */
 #define ONSHI_E_INFO_NOT_AVAILABLE  -509 /**< requested information is not available */
+/** No confirmed 高額療養費 ceiling table for the service month (past the last known table, or
+ *  the table's figures are unconfirmed and ONSHI_LIMIT_F_PROVISIONAL was not given). @since 0.2 */
+#define ONSHI_E_LIMIT_NO_TABLE      -510
 
 /* callback / cancel */
 #define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
@@ -913,13 +916,21 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb c
 #define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
 #define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
 #define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
+/** Use a table whose figures are published but not confirmed against MHLW or the amended 政令
+ *  (the August 2026 revision, docs/limit-amount.md); without it such months are
+ *  ONSHI_E_LIMIT_NO_TABLE. @since 0.2 */
+#define ONSHI_LIMIT_F_PROVISIONAL    4
 
 /**
  * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
- * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
- * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
- * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
- * SpecificDiseasesSelfPay).
+ * (10割), from the table valid for the service month (src/service/limit.def; each table
+ * carries the months it is valid for, docs/limit-amount.md cites the sources): August 2018 to
+ * July 2026 (confirmed), August 2026 to July 2027 (the revision: published figures, not yet
+ * confirmed against MHLW or the amended 政令, used only with ONSHI_LIMIT_F_PROVISIONAL). A
+ * month past the last known table is ONSHI_E_LIMIT_NO_TABLE, never the old numbers.
+ * Not covered: yearly caps (onshi_limit_yearly_cap gives them; applying them needs the
+ * year's history), the under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the
+ * result's SpecificDiseasesSelfPay).
  * @param out            receives the ceiling in yen
  * @param ctx            for the error message; may be NULL
  * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
@@ -928,7 +939,8 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb c
  * @param flags          ONSHI_LIMIT_F_* or 0
  * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
  * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
- *         ONSHI_E_UNSUPPORTED (month before 201808).
+ *         ONSHI_E_UNSUPPORTED (month before 201808), ONSHI_E_LIMIT_NO_TABLE (since 0.2: no
+ *         confirmed table for the month; the message says why).
  * Thread rule: any thread (ctx: its own thread). @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
@@ -944,6 +956,18 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const char *class_code, int64_t total_cost,
                                            int ratio_percent, int scope, int flags,
                                            int service_month);
+
+/**
+ * The yearly cap (August–July) of a 適用区分 in force for the service month: scope
+ * ONSHI_LIMIT_SCOPE_ALL gives the cap on what the patient paid after the monthly ceilings (new
+ * with the August 2026 revision), ONSHI_LIMIT_SCOPE_OUTPATIENT the 70+ 外来 yearly cap
+ * (144,000 for 一般 until July 2026). flags: 0 or ONSHI_LIMIT_F_PROVISIONAL.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no such cap for that class and month), and the
+ *         statuses of onshi_limit_ceiling(). @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
+                                                const char *class_code, int scope, int flags,
+                                                int service_month);
 
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
