@@ -121,6 +121,36 @@ static void test_check_digits(void **state)
 static void test_code_tables(void **state)
 {
     (void)state;
+    /* Wording as the public sources give it (codes.def header, docs/codec.md) */
+    assert_string_equal(onshi_code_label(13, "1", 1), "人工透析を必要とする慢性腎不全");
+    assert_string_equal(onshi_code_label(13, "3", 1), "血液凝固因子製剤の投与に起因するHIV感染症");
+    assert_string_equal(onshi_code_label(23, "01", 1), "あり");
+    assert_string_equal(onshi_code_label(27, "1", 1), "同一個人あり");
+    /* OQSCD030-044 (RW OqsFunc) */
+    assert_string_equal(onshi_code_label(30, "1", 1), "表示する");
+    assert_string_equal(onshi_code_label(31, "2", 1), "患者による同意取り消し");
+    assert_string_equal(onshi_code_label(33, "3", 1), "オンライン診療等");
+    assert_non_null(strstr(onshi_code_label(36, "SRJ", 1), "診療情報"));
+    assert_string_equal(onshi_code_label(38, "2", 0), "electronic and paper prescriptions");
+    assert_string_equal(onshi_code_label(39, "2", 1), "資格確認時に確認する");
+    assert_string_equal(onshi_code_label(40, "1", 1), "救急用サマリー");
+    assert_string_equal(onshi_code_label(41, "3", 1), "物理媒体");
+    assert_non_null(strstr(onshi_code_label(42, "02", 1), "顔認証"));
+    assert_string_equal(onshi_code_label(43, "0", 1), "権限なし");
+    assert_string_equal(onshi_code_label(44, "8", 1), "介護保険");
+    assert_null(onshi_code_label(44, "3", 1));
+    for (int t = 1; t <= 44; t++) {
+        bool seen = false;
+        for (size_t i = 0; i < onshi__code_count() && !seen; i++) {
+            int tt;
+            const char *v, *ja, *en;
+            onshi__code_at(i, &tt, &v, &ja, &en);
+            seen = tt == t;
+        }
+        if (!seen)
+            print_error("OQSCD%03d has no values\n", t);
+        assert_true(seen);
+    }
     /* Every value of every table has both labels and validates on a field of its table. */
     for (size_t i = 0; i < onshi__code_count(); i++) {
         int t;
