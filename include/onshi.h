@@ -1601,6 +1601,9 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_G_CHECKUP_PATIENT   15 /**< QualificationsInfo (checkup result header) */
 #define ONSHI_G_CHECKUP           16 /**< SpecificHealthCheckupInfo 特定健診 (one check-up) */
 #define ONSHI_G_CHECKUP_ITEM      17 /**< HealthCheckupResultAndQuestionInfo (one item) */
+/** MeTrInf 診療情報 inside DiDateInf (wrapper MeTrInfs; receipt-based drug information).
+ *  @since 0.2 */
+#define ONSHI_G_DRUG_CARE         18
 
 /* Field ids (ONSHI_F_*): the element name follows each; the group is in the id's block. */
 /* MessageHeader */
@@ -1653,6 +1656,9 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_EXAMINATION_DATE_FROM           309 /**< ExaminationDateFrom */
 #define ONSHI_F_EXAMINATION_DATE_TO             310 /**< ExaminationDateTo */
 #define ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG   311 /**< MedicalTreatmentFlag OQSCD028 */
+/** MedicalTreatmentMonth (YYYYMM) inside QualificationConfirmSearchInfo: where OQSmutic01req
+ *  carries the month (as the production tool OQSDrug2 writes it). @since 0.2 */
+#define ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH  312
 /* ResultOfQualificationConfirmation */
 #define ONSHI_F_INSURED_CARD_CLASSIFICATION     400 /**< InsuredCardClassification OQSCD010 */
 #define ONSHI_F_INSURER_NUMBER                  401 /**< InsurerNumber */
@@ -1702,6 +1708,25 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_REFERENCE_NUMBER                445 /**< ReferenceNumber 照会番号 (<= 50) */
 #define ONSHI_F_PRESCRIPTION_ISSUE_SELECT       446 /**< PrescriptionIssueSelect (per person) */
 #define ONSHI_F_LIMIT_CHANGED                   447 /**< LimitApplicationCertificateChanged OQSCD014 */
+/* Consent items added in 2025 (閲覧同意フラグ OQSCD016 / 同意日時 / 閲覧有効期限). @since 0.2 */
+#define ONSHI_F_DIAGNOSIS_NAME_CONS_FLG         448 /**< DiagnosisNameConsFlg 傷病名閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_DIAGNOSIS_NAME_CONS_TIME        449 /**< DiagnosisNameConsTime 傷病名閲覧同意日時 */
+#define ONSHI_F_DIAGNOSIS_NAME_AVAILABLE_TIME   450 /**< DiagnosisNameAvailableTime 傷病名閲覧有効期限 */
+#define ONSHI_F_INFECTIOUS_CONS_FLG             451 /**< InfectiousInfoConsFlg 感染症情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_INFECTIOUS_CONS_TIME            452 /**< InfectiousInfoConsTime 感染症情報閲覧同意日時 */
+#define ONSHI_F_INFECTIOUS_AVAILABLE_TIME       453 /**< InfectiousInfoAvailableTime 感染症情報閲覧有効期限 */
+#define ONSHI_F_ALLERGY_CONS_FLG                454 /**< AllergyInfoConsFlg その他アレルギー等情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_ALLERGY_CONS_TIME               455 /**< AllergyInfoConsTime その他アレルギー等情報閲覧同意日時 */
+#define ONSHI_F_ALLERGY_AVAILABLE_TIME          456 /**< AllergyInfoAvailableTime その他アレルギー等情報閲覧有効期限 */
+#define ONSHI_F_CONTRAINDICATION_CONS_FLG       457 /**< ContraindicationInfoConsFlg 薬剤アレルギー等情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_CONTRAINDICATION_CONS_TIME      458 /**< ContraindicationInfoConsTime 薬剤アレルギー等情報閲覧同意日時 */
+#define ONSHI_F_CONTRAINDICATION_AVAILABLE_TIME 459 /**< ContraindicationInfoAvailableTime 薬剤アレルギー等情報閲覧有効期限 */
+#define ONSHI_F_TEST_CONS_FLG                   460 /**< TestInfoConsFlg 検査情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_TEST_CONS_TIME                  461 /**< TestInfoConsTime 検査情報閲覧同意日時 */
+#define ONSHI_F_TEST_AVAILABLE_TIME             462 /**< TestInfoAvailableTime 検査情報閲覧有効期限 */
+#define ONSHI_F_PRESCRIPTION_INFO_CONS_FLG      463 /**< PrescriptionInfoConsFlg 処方情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_PRESCRIPTION_INFO_CONS_TIME     464 /**< PrescriptionInfoConsTime 処方情報閲覧同意日時 */
+#define ONSHI_F_PRESCRIPTION_INFO_AVAILABLE_TIME 465 /**< PrescriptionInfoAvailableTime 処方情報閲覧有効期限 */
 /* ElderlyRecipientCertificateInfo */
 #define ONSHI_F_ELDERLY_CERT_DATE               500 /**< ElderlyRecipientCertificateDate */
 #define ONSHI_F_ELDERLY_VALID_START_DATE        501 /**< ElderlyRecipientValidStartDate */
@@ -1786,6 +1811,13 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_DRUG_TIMES                      866 /**< Times / CzTimes / ShTimes */
 #define ONSHI_F_DRUG_INGREDIENT                 867 /**< IngreN / CzIngreN / ShIngreN */
 #define ONSHI_F_DRUG_USAGE_CLASS                868 /**< MeTrIdCl / CzUsageCl / ShUsageCl */
+/* MeTrInf 診療情報 (receipt-based only; ONSHI_G_DRUG_CARE). @since 0.2 */
+#define ONSHI_F_DRUG_CARE_NAME                  880 /**< SinInfN 診療行為名 */
+#define ONSHI_F_DRUG_CARE_CODE                  881 /**< SinInfCd 診療行為コード */
+#define ONSHI_F_DRUG_CARE_CLASS                 882 /**< MeTrIdCl */
+#define ONSHI_F_DRUG_CARE_QUANTITY              883 /**< Qua1 */
+#define ONSHI_F_DRUG_CARE_TIMES                 884 /**< Times */
+#define ONSHI_F_DRUG_CARE_UNIT                  885 /**< Unit */
 /* QualificationsInfo (checkup result) */
 #define ONSHI_F_CHECKUP_PATIENT_NAME            900 /**< Name */
 #define ONSHI_F_CHECKUP_PATIENT_KANA_NAME       901 /**< KanasName */
@@ -1892,6 +1924,21 @@ ONSHI_API int ONSHI_CALL onshi_group_at(onshi_group **out, onshi_group *g, int k
  * @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_group_get_str(const char **out, const onshi_group *g, int field);
+
+/**
+ * How many times a field's element occurs in the group (a few elements repeat in real files,
+ * e.g. several ReferenceNumber in one BulkConfirmUnit). 0 for an unknown field or NULL.
+ * @since 0.2
+ */
+ONSHI_API size_t ONSHI_CALL onshi_group_count_str(const onshi_group *g, int field);
+
+/**
+ * The i-th (0-based) occurrence of a field, valid while the message lives.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (fewer occurrences), ONSHI_E_FIELD_ID,
+ *         ONSHI_E_INVALID_ARG. @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_group_get_str_at(const char **out, const onshi_group *g, int field,
+                                                size_t i);
 
 /**
  * A numeric field (code, count, ratio, amount) as an integer.

@@ -37,7 +37,7 @@ static const unsigned char row_is_child[] = {
 #undef C
 };
 #define NROWS (sizeof row_is_child)
-#define NGROUPS 18
+#define NGROUPS 19
 
 static onshi__item items[NROWS];
 static size_t group_start[NGROUPS + 1], group_len[NGROUPS + 1];

@@ -420,7 +420,13 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
     /* The batch id identifies the file in the system's logs; it carries no personal data. */
     onshi_group_set_str(h, ONSHI_F_ARBITRARY_FILE_IDENTIFIER, b->id);
     if (b->kind == ONSHI_BATCH_WELFARE) {
-        onshi_group_set_str(body, ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH, b->q_from);
+        /* inside QualificationConfirmSearchInfo, as the production tool OQSDrug2 writes it */
+        onshi_group *g = NULL;
+        if ((r = onshi_group_add(&g, body, ONSHI_G_SEARCH)) != ONSHI_OK) {
+            onshi_msg_free(m);
+            return onshi__err(b->ctx, r, "upload month");
+        }
+        onshi_group_set_str(g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH, b->q_from);
     } else if (is_query(b->kind)) {
         onshi_group *g = NULL;
         if ((r = onshi_group_add(&g, body, ONSHI_G_SEARCH)) != ONSHI_OK) {

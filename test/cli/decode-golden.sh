@@ -30,7 +30,9 @@ for f in "$data"/*.xml "$data"/*.pdf "$data"/*.err; do
         echo "FAIL $b: CP932 decode differs"; fail=1
     fi
     n=$((n + 1))
-    case $b in *req_*)
+    case $b in
+    OQSmutic01req_202501150012.xml) ;; # the 0.1 body-level month: read, no longer written
+    *req_*)
         t=${b%%_*}
         for enc in utf-8 cp932; do
             if ! "$onshi" encode "$t" --json "$tmp/out.json" --encoding $enc -o "$tmp/re_$b" 2>"$tmp/err"; then

@@ -631,7 +631,8 @@ static void test_round_trips(void **state)
         "OQSmuonq01res_202501150002.xml", "OQSmuonq02req_202501150003.xml",
         "OQSmuonq02res_202501150003.xml", "YZKsiquc01req_202501150005.xml",
         "YZKsiquc01res_202501150005.xml", "TKKsiquc01req_202501150006.xml",
-        "TKKsiquc01res_202501150006.xml",
+        "TKKsiquc01res_202501150006.xml", "YZKsiquc01res_202501150013.xml",
+        "OQSsiquc01res_202501150014.xml", "OQSmuquc02res_202501150015.xml",
     };
     onshi_ctx *ctx = ctx_new();
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -690,6 +691,83 @@ static void test_round_trips(void **state)
         onshi_msg_free(j);
         onshi_msg_free(m);
     }
+    onshi_ctx_free(ctx);
+}
+
+/* Layouts public production tools read or write (issue 11): the 診療情報 block of drug
+ * information, several ReferenceNumber per BulkConfirmUnit, the 2025 consent items, and the
+ * OQSmutic01req month inside QualificationConfirmSearchInfo (both forms read). */
+static void test_production_layouts(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m = NULL;
+    const char *v = NULL;
+    onshi_group *g = NULL, *d = NULL, *c = NULL;
+    /* drug: DiDateInf/MeTrInfs/MeTrInf */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "YZKsiquc01res_202501150013.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_DRUG_MONTH, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&d, g, ONSHI_G_DRUG_DATE, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_count(d, ONSHI_G_DRUG_CARE), 2);
+    assert_int_equal(onshi_group_count(d, ONSHI_G_DRUG), 1);
+    assert_int_equal(onshi_group_at(&c, d, ONSHI_G_DRUG_CARE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_NAME), ONSHI_OK);
+    assert_string_equal(v, "処方箋料");
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_CODE), ONSHI_OK);
+    assert_string_equal(v, "120002910");
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_CLASS), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_QUANTITY), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_TIMES), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_UNIT), ONSHI_OK);
+    assert_string_equal(v, "回");
+    onshi_msg_free(m);
+    /* 2025 consent items */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSsiquc01res_202501150014.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_RESULT, 0), ONSHI_OK);
+    static const int cons[] = {ONSHI_F_DIAGNOSIS_NAME_CONS_FLG, ONSHI_F_INFECTIOUS_CONS_FLG,
+                               ONSHI_F_ALLERGY_CONS_FLG, ONSHI_F_CONTRAINDICATION_CONS_FLG,
+                               ONSHI_F_PRESCRIPTION_INFO_CONS_FLG};
+    for (size_t i = 0; i < sizeof cons / sizeof cons[0]; i++) {
+        assert_int_equal(onshi_group_get_label(&v, g, cons[i], 1), ONSHI_OK);
+        assert_string_equal(v, "同意あり");
+    }
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_TEST_CONS_FLG), ONSHI_OK);
+    assert_string_equal(v, "0");
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_PRESCRIPTION_INFO_AVAILABLE_TIME), ONSHI_OK);
+    assert_string_equal(v, "20250215093004");
+    onshi_msg_free(m);
+    /* several ReferenceNumber in one unit */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmuquc02res_202501150015.xml"), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_BULK_UNIT, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_UNIT_REFERENCE_NUMBER), 2);
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 0), ONSHI_OK);
+    assert_string_equal(v, "24432");
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 1), ONSHI_OK);
+    assert_string_equal(v, "24435");
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 2),
+                     ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_NAME, 0), ONSHI_E_FIELD_ID);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_NAME), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_BULK_UNIT, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_UNIT_REFERENCE_NUMBER), 1);
+    onshi_msg_free(m);
+    /* OQSmutic01req: written inside QualificationConfirmSearchInfo ... */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmutic01req_202501150002.xml"), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_SEARCH, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH), ONSHI_OK);
+    assert_string_equal(v, "202501");
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
+    onshi_msg_free(m);
+    /* ... and the body-level form of 0.1 is still read (not written: the layout refuses it) */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmutic01req_202501150012.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_get_str(&v, onshi_msg_body(m), ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH),
+                     ONSHI_OK);
+    assert_string_equal(v, "202501");
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_E_FIELD_ID);
+    onshi_msg_free(m);
     onshi_ctx_free(ctx);
 }
 
@@ -823,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_decode_face_welfare), cmocka_unit_test(test_decode_other_types),
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_tolerant_reading),
         cmocka_unit_test(test_encode),           cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_production_layouts),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
