@@ -155,6 +155,9 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_CODE_VALUE          -312 /**< a code value is not in its code table */
 #define ONSHI_E_FIELD_ID            -313 /**< no such field id for this object */
 #define ONSHI_E_JSON                -314 /**< JSON input invalid */
+/** A message type the central system defines (public sources show its file-name prefix) but
+ *  whose layout libonshi has not been able to source: recognised, not guessed. @since 0.2 */
+#define ONSHI_E_MESSAGE_UNSUPPORTED -315
 
 /* transport: file exchange and HTTPS */
 #define ONSHI_E_FOLDER              -400 /**< exchange folder missing or not accessible */
@@ -288,7 +291,9 @@ ONSHI_API const char *ONSHI_CALL onshi_msgtype_prefix(int type);
  * The message type of a file name (with or without folder), from its prefix: for example
  * "OQSsiquc01res_202501150001.xml" gives ONSHI_MSG_QUAL_RES and
  * "OQSsiquc01res_face_…_20260929160112.xml" gives ONSHI_MSG_FACE_RES.
- * @return the type (> 0) or ONSHI_E_UNKNOWN_MESSAGE. Thread rule: any. @since 0.1.0
+ * @return the type (> 0), ONSHI_E_MESSAGE_UNSUPPORTED (since 0.2: a known family such as
+ *         OQSsihvq, OQSsionq, OQSsihvd whose layout is not sourced; docs/codec.md lists them)
+ *         or ONSHI_E_UNKNOWN_MESSAGE. Thread rule: any. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename);
 

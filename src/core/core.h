@@ -166,6 +166,9 @@ int onshi__buf_new_copy(const void *p, size_t n, onshi_buf **out);
 void onshi__hex(char *out, const unsigned char *p, size_t n);
 
 /* ---- message types (msgtypes.def) ---------------------------------------------------- */
+/* The label of a known-but-unsupported message family the file name belongs to (KNOWN rows
+ * of msgtypes.def), or NULL. */
+const char *onshi__msgtype_unsupported(const char *filename, bool ja);
 
 typedef struct onshi__msgtype {
     int id;             /* ONSHI_MSG_* */
