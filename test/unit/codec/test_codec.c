@@ -771,6 +771,55 @@ static void test_production_layouts(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* Every element name public implementers read or write (test/data/element-names.txt, with
+ * its sources) is known to the schema. */
+static bool schema_knows(const char *name)
+{
+    if (strcmp(name, "XmlMsg") == 0 || strcmp(name, "MessageHeader") == 0 ||
+        strcmp(name, "MessageBody") == 0)
+        return true;
+    for (int g = 1; g < 64; g++) {
+        const onshi__item *items = NULL;
+        size_t n = onshi__items(g, &items);
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].field != NULL && strcmp(items[i].field->elem, name) == 0)
+                return true;
+            if (items[i].child != NULL &&
+                (strcmp(items[i].child->elem, name) == 0 ||
+                 (items[i].child->wrapper != NULL && strcmp(items[i].child->wrapper, name) == 0)))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void test_element_names(void **state)
+{
+    (void)state;
+    FILE *f = fopen("test/data/element-names.txt", "r");
+    assert_non_null(f);
+    char line[512];
+    int names = 0, unknown = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab); /* every name carries its sources */
+        *tab = '\0';
+        assert_true(strlen(tab + 1) > 3);
+        names++;
+        if (!schema_knows(line)) {
+            print_error("element %s (%s) is not in schema.def\n", line, tab + 1);
+            unknown++;
+        }
+    }
+    fclose(f);
+    assert_true(names >= 200);
+    assert_int_equal(unknown, 0);
+    /* and the check can fail */
+    assert_false(schema_knows("PharmaceuticalInfoAcquisitionTime"));
+}
+
 static void test_json(void **state)
 {
     (void)state;
@@ -902,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_tolerant_reading),
         cmocka_unit_test(test_encode),           cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_production_layouts),
+        cmocka_unit_test(test_element_names),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
