@@ -893,7 +893,7 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_
 #define ONSHI_AUDIT_DIAGNOSIS_INFO   3 /**< 診療情報 requested */
 #define ONSHI_AUDIT_SURGERY_INFO     4 /**< 手術情報 requested */
 #define ONSHI_AUDIT_DISASTER_SEARCH  5 /**< 災害時 search without a card */
-#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (card or insurance card) */
+#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (My Number Card, or insurer/symbol/number) */
 
 #define ONSHI_AUDIT_BEFORE 1 /**< about to access: a non-zero return refuses the access */
 #define ONSHI_AUDIT_AFTER  2 /**< done: `outcome` is the call's status */
@@ -2089,7 +2089,8 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(int *kind, const char **pa
 /** Close the reader. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
-/* ==== service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ==== */
+/* ==== service: verify by insurer/symbol/number (資格確認書 etc.), result helpers, face results,
+ * 照会番号, drug/checkup ==== */
 
 /*
  * Workflows on top of the codec's messages: every call validates its inputs locally first (no

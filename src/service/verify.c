@@ -1,5 +1,6 @@
 /*
- * Verify by insurance card, 照会番号 registration, drug/checkup information, late pickup.
+ * Verify by insurer/symbol/number (資格確認書, 資格情報のお知らせ), 照会番号 registration,
+ * drug/checkup information, late pickup.
  * Every input is checked here before a request exists, so an invalid number or a missing
  * consent never reaches the linkage app or the server (nothing to take back there).
  * SPDX-License-Identifier: Apache-2.0
@@ -245,7 +246,7 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
     char patient[200];
     patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
     rc = onshi__verify_run(out, pending_id, id_size, ctx, req, ONSHI_AUDIT_QUALIFICATION,
-                           patient, "qualification by insurance card (OQSsiquc01req)");
+                           patient, "qualification by insurer/symbol/number (OQSsiquc01req)");
     onshi_msg_free(req);
     return rc;
 }
