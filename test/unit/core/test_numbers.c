@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "service/verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,37 @@ static void test_own_code_warns_not_refuses(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* The one validator every workflow calls: a code failing only the local rule passes (with a
+ * warning); unset or not 10 digits is ONSHI_E_CONFIG. */
+static void test_workflow_validator(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = NULL;
+    const char *code = NULL;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_log_cb(ctx, log_cb, NULL), ONSHI_OK);
+    assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_E_CONFIG); /* unset */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "131011004");
+    assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_E_CONFIG);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1310110049");
+    warns = 0;
+    assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_OK);
+    assert_int_equal(warns, 0);
+    assert_string_equal(code, "1310110049");
+    /* the rule of libonshi 0.1 refused this real-looking code; now it is sent, with a warning */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1310110048");
+    warns = 0;
+    assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_OK);
+    assert_int_equal(warns, 1);
+    /* an unknown 点数表 class or prefecture: warned, sent (the central system decides) */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1320110048");
+    warns = 0;
+    assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_OK);
+    assert_int_equal(warns, 1);
+    assert_non_null(strstr(last, "点数表"));
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_single_digit_errors),
         cmocka_unit_test(test_classes_and_format),
         cmocka_unit_test(test_own_code_warns_not_refuses),
+        cmocka_unit_test(test_workflow_validator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
