@@ -57,8 +57,9 @@ static void test_real_codes_pass(void **state)
     real_code *v = NULL;
     size_t n = load(&v);
     assert_true(n >= 1000);
-    int per[48] = {0};
+    int per[48] = {0}, cls[10] = {0};
     for (size_t i = 0; i < n; i++) {
+        cls[v[i].code[2] - '0']++;
         const char *en, *ja;
         int rc = onshi__institution_code_check(v[i].code, &en, &ja);
         if (rc != ONSHI_OK)
@@ -68,6 +69,9 @@ static void test_real_codes_pass(void **state)
         assert_int_equal(onshi_check_institution_code(v[i].code), ONSHI_OK);
         per[v[i].pref]++;
     }
+    assert_true(cls[1] >= 1000); /* 医科 */
+    assert_true(cls[3] >= 20);   /* 歯科 */
+    assert_true(cls[4] >= 50);   /* 調剤 */
     for (int p = 1; p <= 47; p++) {
         if (per[p] < 25)
             print_error("prefecture %02d has %d codes\n", p, per[p]);
