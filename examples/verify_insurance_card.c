@@ -1,5 +1,7 @@
 /*
- * Example (CC0-1.0): 資格確認 by the numbers printed on an insurance card.
+ * Example (CC0-1.0): 資格確認 by the insurer number, symbol and number printed on the
+ * patient's 資格確認書 or 資格情報のお知らせ (new 健康保険証 cards stopped on 2024-12-02; the
+ * function keeps its historical name).
  *
  *   verify_insurance_card ONSHI_CONF INSURER SYMBOL NUMBER BRANCH BIRTHDATE
  *

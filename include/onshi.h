@@ -155,6 +155,9 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_CODE_VALUE          -312 /**< a code value is not in its code table */
 #define ONSHI_E_FIELD_ID            -313 /**< no such field id for this object */
 #define ONSHI_E_JSON                -314 /**< JSON input invalid */
+/** A message type the central system defines (public sources show its file-name prefix) but
+ *  whose layout libonshi has not been able to source: recognised, not guessed. @since 0.2 */
+#define ONSHI_E_MESSAGE_UNSUPPORTED -315
 
 /* transport: file exchange and HTTPS */
 #define ONSHI_E_FOLDER              -400 /**< exchange folder missing or not accessible */
@@ -195,6 +198,9 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_AUTH_FAILED         -507 /**< card authentication rejected by the system */
 #define ONSHI_E_VERIFICATION_METHOD -508 /**< identity verification missing or not allowed */
 #define ONSHI_E_INFO_NOT_AVAILABLE  -509 /**< requested information is not available */
+/** No confirmed 高額療養費 ceiling table for the service month (past the last known table, or
+ *  the table's figures are unconfirmed and ONSHI_LIMIT_F_PROVISIONAL was not given). @since 0.2 */
+#define ONSHI_E_LIMIT_NO_TABLE      -510
 
 /* callback / cancel */
 #define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
@@ -285,7 +291,9 @@ ONSHI_API const char *ONSHI_CALL onshi_msgtype_prefix(int type);
  * The message type of a file name (with or without folder), from its prefix: for example
  * "OQSsiquc01res_202501150001.xml" gives ONSHI_MSG_QUAL_RES and
  * "OQSsiquc01res_face_…_20260929160112.xml" gives ONSHI_MSG_FACE_RES.
- * @return the type (> 0) or ONSHI_E_UNKNOWN_MESSAGE. Thread rule: any. @since 0.1.0
+ * @return the type (> 0), ONSHI_E_MESSAGE_UNSUPPORTED (since 0.2: a known family such as
+ *         OQSsihvq, OQSsionq, OQSsihvd whose layout is not sourced; docs/codec.md lists them)
+ *         or ONSHI_E_UNKNOWN_MESSAGE. Thread rule: any. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename);
 
@@ -885,7 +893,7 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_
 #define ONSHI_AUDIT_DIAGNOSIS_INFO   3 /**< 診療情報 requested */
 #define ONSHI_AUDIT_SURGERY_INFO     4 /**< 手術情報 requested */
 #define ONSHI_AUDIT_DISASTER_SEARCH  5 /**< 災害時 search without a card */
-#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (card or insurance card) */
+#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (My Number Card, or insurer/symbol/number) */
 
 #define ONSHI_AUDIT_BEFORE 1 /**< about to access: a non-zero return refuses the access */
 #define ONSHI_AUDIT_AFTER  2 /**< done: `outcome` is the call's status */
@@ -913,13 +921,21 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb c
 #define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
 #define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
 #define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
+/** Use a table whose figures are published but not confirmed against MHLW or the amended 政令
+ *  (the August 2026 revision, docs/limit-amount.md); without it such months are
+ *  ONSHI_E_LIMIT_NO_TABLE. @since 0.2 */
+#define ONSHI_LIMIT_F_PROVISIONAL    4
 
 /**
  * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
- * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
- * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
- * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
- * SpecificDiseasesSelfPay).
+ * (10割), from the table valid for the service month (src/service/limit.def; each table
+ * carries the months it is valid for, docs/limit-amount.md cites the sources): August 2018 to
+ * July 2026 (confirmed), August 2026 to July 2027 (the revision: published figures, not yet
+ * confirmed against MHLW or the amended 政令, used only with ONSHI_LIMIT_F_PROVISIONAL). A
+ * month past the last known table is ONSHI_E_LIMIT_NO_TABLE, never the old numbers.
+ * Not covered: yearly caps (onshi_limit_yearly_cap gives them; applying them needs the
+ * year's history), the under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the
+ * result's SpecificDiseasesSelfPay).
  * @param out            receives the ceiling in yen
  * @param ctx            for the error message; may be NULL
  * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
@@ -928,7 +944,8 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb c
  * @param flags          ONSHI_LIMIT_F_* or 0
  * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
  * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
- *         ONSHI_E_UNSUPPORTED (month before 201808).
+ *         ONSHI_E_UNSUPPORTED (month before 201808), ONSHI_E_LIMIT_NO_TABLE (since 0.2: no
+ *         confirmed table for the month; the message says why).
  * Thread rule: any thread (ctx: its own thread). @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
@@ -944,6 +961,18 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const char *class_code, int64_t total_cost,
                                            int ratio_percent, int scope, int flags,
                                            int service_month);
+
+/**
+ * The yearly cap (August–July) of a 適用区分 in force for the service month: scope
+ * ONSHI_LIMIT_SCOPE_ALL gives the cap on what the patient paid after the monthly ceilings (new
+ * with the August 2026 revision), ONSHI_LIMIT_SCOPE_OUTPATIENT the 70+ 外来 yearly cap
+ * (144,000 for 一般 until July 2026). flags: 0 or ONSHI_LIMIT_F_PROVISIONAL.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no such cap for that class and month), and the
+ *         statuses of onshi_limit_ceiling(). @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
+                                                const char *class_code, int scope, int flags,
+                                                int service_month);
 
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
@@ -1324,6 +1353,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert
 #define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
 #define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
 #define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
+/** The configured medical_institution_code: set, 10 digits, and whether it passes the local
+ *  check-digit rule (WARN, never FAIL, when it does not: the central system decides; also WARN
+ *  when unset). Runs last. @since 0.2 */
+#define ONSHI_DIAG_INSTITUTION    9
 
 /* Outcome of a check (onshi_diag_report_outcome). */
 #define ONSHI_DIAG_OK      0
@@ -1573,6 +1606,9 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_G_CHECKUP_PATIENT   15 /**< QualificationsInfo (checkup result header) */
 #define ONSHI_G_CHECKUP           16 /**< SpecificHealthCheckupInfo 特定健診 (one check-up) */
 #define ONSHI_G_CHECKUP_ITEM      17 /**< HealthCheckupResultAndQuestionInfo (one item) */
+/** MeTrInf 診療情報 inside DiDateInf (wrapper MeTrInfs; receipt-based drug information).
+ *  @since 0.2 */
+#define ONSHI_G_DRUG_CARE         18
 
 /* Field ids (ONSHI_F_*): the element name follows each; the group is in the id's block. */
 /* MessageHeader */
@@ -1625,6 +1661,9 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_EXAMINATION_DATE_FROM           309 /**< ExaminationDateFrom */
 #define ONSHI_F_EXAMINATION_DATE_TO             310 /**< ExaminationDateTo */
 #define ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG   311 /**< MedicalTreatmentFlag OQSCD028 */
+/** MedicalTreatmentMonth (YYYYMM) inside QualificationConfirmSearchInfo: where OQSmutic01req
+ *  carries the month (as the production tool OQSDrug2 writes it). @since 0.2 */
+#define ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH  312
 /* ResultOfQualificationConfirmation */
 #define ONSHI_F_INSURED_CARD_CLASSIFICATION     400 /**< InsuredCardClassification OQSCD010 */
 #define ONSHI_F_INSURER_NUMBER                  401 /**< InsurerNumber */
@@ -1674,6 +1713,25 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_REFERENCE_NUMBER                445 /**< ReferenceNumber 照会番号 (<= 50) */
 #define ONSHI_F_PRESCRIPTION_ISSUE_SELECT       446 /**< PrescriptionIssueSelect (per person) */
 #define ONSHI_F_LIMIT_CHANGED                   447 /**< LimitApplicationCertificateChanged OQSCD014 */
+/* Consent items added in 2025 (閲覧同意フラグ OQSCD016 / 同意日時 / 閲覧有効期限). @since 0.2 */
+#define ONSHI_F_DIAGNOSIS_NAME_CONS_FLG         448 /**< DiagnosisNameConsFlg 傷病名閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_DIAGNOSIS_NAME_CONS_TIME        449 /**< DiagnosisNameConsTime 傷病名閲覧同意日時 */
+#define ONSHI_F_DIAGNOSIS_NAME_AVAILABLE_TIME   450 /**< DiagnosisNameAvailableTime 傷病名閲覧有効期限 */
+#define ONSHI_F_INFECTIOUS_CONS_FLG             451 /**< InfectiousInfoConsFlg 感染症情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_INFECTIOUS_CONS_TIME            452 /**< InfectiousInfoConsTime 感染症情報閲覧同意日時 */
+#define ONSHI_F_INFECTIOUS_AVAILABLE_TIME       453 /**< InfectiousInfoAvailableTime 感染症情報閲覧有効期限 */
+#define ONSHI_F_ALLERGY_CONS_FLG                454 /**< AllergyInfoConsFlg その他アレルギー等情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_ALLERGY_CONS_TIME               455 /**< AllergyInfoConsTime その他アレルギー等情報閲覧同意日時 */
+#define ONSHI_F_ALLERGY_AVAILABLE_TIME          456 /**< AllergyInfoAvailableTime その他アレルギー等情報閲覧有効期限 */
+#define ONSHI_F_CONTRAINDICATION_CONS_FLG       457 /**< ContraindicationInfoConsFlg 薬剤アレルギー等情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_CONTRAINDICATION_CONS_TIME      458 /**< ContraindicationInfoConsTime 薬剤アレルギー等情報閲覧同意日時 */
+#define ONSHI_F_CONTRAINDICATION_AVAILABLE_TIME 459 /**< ContraindicationInfoAvailableTime 薬剤アレルギー等情報閲覧有効期限 */
+#define ONSHI_F_TEST_CONS_FLG                   460 /**< TestInfoConsFlg 検査情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_TEST_CONS_TIME                  461 /**< TestInfoConsTime 検査情報閲覧同意日時 */
+#define ONSHI_F_TEST_AVAILABLE_TIME             462 /**< TestInfoAvailableTime 検査情報閲覧有効期限 */
+#define ONSHI_F_PRESCRIPTION_INFO_CONS_FLG      463 /**< PrescriptionInfoConsFlg 処方情報閲覧同意フラグ OQSCD016 */
+#define ONSHI_F_PRESCRIPTION_INFO_CONS_TIME     464 /**< PrescriptionInfoConsTime 処方情報閲覧同意日時 */
+#define ONSHI_F_PRESCRIPTION_INFO_AVAILABLE_TIME 465 /**< PrescriptionInfoAvailableTime 処方情報閲覧有効期限 */
 /* ElderlyRecipientCertificateInfo */
 #define ONSHI_F_ELDERLY_CERT_DATE               500 /**< ElderlyRecipientCertificateDate */
 #define ONSHI_F_ELDERLY_VALID_START_DATE        501 /**< ElderlyRecipientValidStartDate */
@@ -1758,6 +1816,13 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_F_DRUG_TIMES                      866 /**< Times / CzTimes / ShTimes */
 #define ONSHI_F_DRUG_INGREDIENT                 867 /**< IngreN / CzIngreN / ShIngreN */
 #define ONSHI_F_DRUG_USAGE_CLASS                868 /**< MeTrIdCl / CzUsageCl / ShUsageCl */
+/* MeTrInf 診療情報 (receipt-based only; ONSHI_G_DRUG_CARE). @since 0.2 */
+#define ONSHI_F_DRUG_CARE_NAME                  880 /**< SinInfN 診療行為名 */
+#define ONSHI_F_DRUG_CARE_CODE                  881 /**< SinInfCd 診療行為コード */
+#define ONSHI_F_DRUG_CARE_CLASS                 882 /**< MeTrIdCl */
+#define ONSHI_F_DRUG_CARE_QUANTITY              883 /**< Qua1 */
+#define ONSHI_F_DRUG_CARE_TIMES                 884 /**< Times */
+#define ONSHI_F_DRUG_CARE_UNIT                  885 /**< Unit */
 /* QualificationsInfo (checkup result) */
 #define ONSHI_F_CHECKUP_PATIENT_NAME            900 /**< Name */
 #define ONSHI_F_CHECKUP_PATIENT_KANA_NAME       901 /**< KanasName */
@@ -1864,6 +1929,21 @@ ONSHI_API int ONSHI_CALL onshi_group_at(onshi_group **out, onshi_group *g, int k
  * @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_group_get_str(const char **out, const onshi_group *g, int field);
+
+/**
+ * How many times a field's element occurs in the group (a few elements repeat in real files,
+ * e.g. several ReferenceNumber in one BulkConfirmUnit). 0 for an unknown field or NULL.
+ * @since 0.2
+ */
+ONSHI_API size_t ONSHI_CALL onshi_group_count_str(const onshi_group *g, int field);
+
+/**
+ * The i-th (0-based) occurrence of a field, valid while the message lives.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (fewer occurrences), ONSHI_E_FIELD_ID,
+ *         ONSHI_E_INVALID_ARG. @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_group_get_str_at(const char **out, const onshi_group *g, int field,
+                                                size_t i);
 
 /**
  * A numeric field (code, count, ratio, amount) as an integer.
@@ -2009,7 +2089,8 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(int *kind, const char **pa
 /** Close the reader. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
-/* ==== service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ==== */
+/* ==== service: verify by insurer/symbol/number (資格確認書 etc.), result helpers, face results,
+ * 照会番号, drug/checkup ==== */
 
 /*
  * Workflows on top of the codec's messages: every call validates its inputs locally first (no
@@ -2035,7 +2116,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path)
 
 /**
  * The status of a result as the system reports it: SegmentOfResult, ErrorCode,
- * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK.
+ * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK. A result
+ * whose QualificationValidity is 4 (該当資格なし) or 5 (複数該当) is ONSHI_OK whatever its
+ * ProcessingResultStatus: that is an outcome, read it with onshi_result_validity() (since 0.2).
  * @return ONSHI_OK, ONSHI_E_SYSTEM_ERROR, ONSHI_E_PROCESSING_ERROR, ONSHI_E_STILL_PROCESSING,
  *         ONSHI_E_INFO_NOT_AVAILABLE (the system's code as foreign detail ONSHI_FOREIGN_SYSTEM
  *         when numeric, its message in onshi_ctx_last_error_message), ONSHI_E_INVALID_ARG.
@@ -2044,7 +2127,10 @@ ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path)
 ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result);
 
 /**
- * 資格確認 by the numbers on the insurance card (OQSsiquc01req, ReferenceClassification 2).
+ * 資格確認 by the insurer number, symbol and number (OQSsiquc01req, ReferenceClassification 2),
+ * as printed on the patient's 資格確認書 or 資格情報のお知らせ (or an old 健康保険証; their
+ * issuance stopped on 2024-12-02). "No such qualification" is not an error: the call returns
+ * ONSHI_OK and onshi_result_validity() gives 4 (該当資格なし) — several matches give 5.
  * The inputs are checked before anything is sent: the insurer number's check digit, lengths,
  * the 2-digit branch, the birth date (a real date, not in the future); the error names the
  * field (in the context's language). The request carries ONSHI_OPT_MEDICAL_INSTITUTION_CODE
@@ -2064,7 +2150,8 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
  * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
  *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
- *         or invalid); ONSHI_E_PENDING; the transport's errors; the statuses of
+ *         or not 10 digits; a code failing only the local check digit is sent, with a logged
+ *         warning); ONSHI_E_PENDING; the transport's errors; the statuses of
  *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,

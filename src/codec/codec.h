@@ -83,7 +83,6 @@ void onshi__code_at(size_t i, int *table, const char **value, const char **ja, c
 const char *onshi__format_problem(const onshi__field *f, const char *v, int *status);
 /* Full check for writing: format, length, code value, check digits. */
 int onshi__value_check(const onshi__field *f, const char *v, const char **why);
-int onshi__check_digit_ok(const char *digits, size_t n);
 
 /* Request layouts (layouts.def). */
 #define ONSHI__L_M 1
@@ -157,6 +156,10 @@ onshi_group *onshi__node_new(onshi__doc *d, onshi_group *parent, const char *nam
 int onshi__leaf_set(onshi_group *g, const char *name, const char *value, size_t len);
 int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **out);
 onshi_group *onshi__child_find(const onshi_group *g, const char *name);
+/* Append one more leaf `name` (a repeated field), after the existing children. */
+int onshi__leaf_append(onshi_group *g, const char *name, const char *value, size_t len);
+/* The same for field f, with its format check. */
+int onshi__field_append(onshi_group *g, const onshi__field *f, const char *value);
 /* The kind-effective parent of a node (skipping a wrapper). */
 const onshi_group *onshi__group_of(const onshi_group *node);
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);

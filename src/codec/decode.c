@@ -165,6 +165,15 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or path is NULL");
     *out = NULL;
     int type = onshi_msgtype_from_filename(path);
+    if (type == ONSHI_E_MESSAGE_UNSUPPORTED) {
+        char en[300], ja[400];
+        snprintf(en, sizeof en, "%s: a known message family (%s) whose layout libonshi does "
+                 "not have; it is not decoded by guesswork", base_name(path),
+                 onshi__msgtype_unsupported(path, false));
+        snprintf(ja, sizeof ja, "%s：既知の電文種別（%s）ですが、レイアウトが未収録のため読み取り"
+                 "ません（推測では扱いません）", base_name(path), onshi__msgtype_unsupported(path, true));
+        return onshi__err_ja(ctx, ONSHI_E_MESSAGE_UNSUPPORTED, ONSHI_FOREIGN_NONE, 0, en, ja);
+    }
     if (type < 0)
         type = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -180,6 +180,21 @@ static int from_obj(onshi_ctx *ctx, onshi_group *g, const cJSON *obj, const char
         if (k == NULL || k[0] == '_')
             continue;
         const onshi__field *f = onshi__field_by_elem(g->kind, g->variant, k);
+        if (f != NULL && cJSON_IsArray(it)) {
+            /* a repeated field (ReferenceNumber in a BulkConfirmUnit): strings, in order */
+            size_t idx = 0;
+            for (const cJSON *e = it->child; e != NULL; e = e->next, idx++) {
+                if (!cJSON_IsString(e))
+                    return onshi__err(ctx, ONSHI_E_JSON, "%s/%s[%zu]: expected a string", where,
+                                      k, idx);
+                int rc = idx == 0 ? onshi_group_set_str(g, f->id, e->valuestring)
+                                  : onshi__field_append(g, f, e->valuestring);
+                if (rc != ONSHI_OK)
+                    return onshi__err(ctx, rc, "%s/%s[%zu]: %s", where, k, idx,
+                                      rc == ONSHI_E_FIELD_LENGTH ? "too long" : "wrong format");
+            }
+            continue;
+        }
         if (f != NULL) {
             char num[32];
             const char *v;

@@ -275,6 +275,15 @@ int onshi__leaf_set(onshi_group *g, const char *name, const char *value, size_t 
     return leaf->text ? ONSHI_OK : ONSHI_E_NOMEM;
 }
 
+int onshi__leaf_append(onshi_group *g, const char *name, const char *value, size_t len)
+{
+    onshi_group *leaf = onshi__node_new(g->doc, g, name, (size_t)-1);
+    if (leaf == NULL)
+        return ONSHI_E_NOMEM;
+    leaf->text = onshi__arena_strndup(&g->doc->arena, value, len);
+    return leaf->text ? ONSHI_OK : ONSHI_E_NOMEM;
+}
+
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton)
 {
     onshi_msg *m = onshi__calloc(1, sizeof *m);
@@ -438,6 +447,33 @@ ONSHI_API int ONSHI_CALL onshi_group_get_str(const char **out, const onshi_group
     return ONSHI_OK;
 }
 
+ONSHI_API size_t ONSHI_CALL onshi_group_count_str(const onshi_group *g, int field)
+{
+    const onshi__field *f;
+    if (field_of(g, field, &f) != ONSHI_OK)
+        return 0;
+    size_t n = 0;
+    for (const onshi_group *c = g->first; c != NULL; c = c->next)
+        if (c->first == NULL && strcmp(c->name, f->elem) == 0)
+            n++;
+    return n;
+}
+
+ONSHI_API int ONSHI_CALL onshi_group_get_str_at(const char **out, const onshi_group *g, int field,
+                                                size_t i)
+{
+    const onshi__field *f;
+    int rc = field_of(g, field, &f);
+    if (rc != ONSHI_OK || out == NULL)
+        return rc != ONSHI_OK ? rc : ONSHI_E_INVALID_ARG;
+    for (const onshi_group *c = g->first; c != NULL; c = c->next)
+        if (c->first == NULL && strcmp(c->name, f->elem) == 0 && i-- == 0) {
+            *out = c->text ? c->text : "";
+            return ONSHI_OK;
+        }
+    return ONSHI_E_NOT_FOUND;
+}
+
 ONSHI_API int ONSHI_CALL onshi_group_get_int(int64_t *out, const onshi_group *g, int field)
 {
     const char *s;
@@ -515,6 +551,14 @@ ONSHI_API int ONSHI_CALL onshi_group_set_str(onshi_group *g, int field, const ch
     if (*value != '\0' && onshi__format_problem(f, value, &st) != NULL)
         return st;
     return onshi__leaf_set(g, f->elem, value, strlen(value));
+}
+
+int onshi__field_append(onshi_group *g, const onshi__field *f, const char *value)
+{
+    int st;
+    if (*value != '\0' && onshi__format_problem(f, value, &st) != NULL)
+        return st;
+    return onshi__leaf_append(g, f->elem, value, strlen(value));
 }
 
 int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **out)

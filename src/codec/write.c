@@ -261,9 +261,13 @@ static int write_group(wr *w, const onshi_group *g, int depth)
             const onshi__field *f = items[i].field;
             if (f->variant != 0 && f->variant != g->variant)
                 continue;
-            const onshi_group *leaf = onshi__child_find(g, f->elem);
-            if (leaf != NULL && leaf->first == NULL)
-                rc = write_leaf(w, f, leaf, depth + 1);
+            /* every occurrence (a few elements repeat in real files, e.g. ReferenceNumber in
+             * a BulkConfirmUnit) */
+            for (const onshi_group *leaf = g->first; leaf != NULL && rc == ONSHI_OK;
+                 leaf = leaf->next)
+                if (leaf->first == NULL && !leaf->wrapper && leaf->kind == 0 &&
+                    strcmp(leaf->name, f->elem) == 0)
+                    rc = write_leaf(w, f, leaf, depth + 1);
         } else {
             const onshi__child *c = items[i].child;
             if (c->variant != 0 && c->variant != g->variant && g->variant != 0)

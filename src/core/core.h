@@ -27,6 +27,18 @@ int onshi__global_ensure(void);
 #define ONSHI__MAX_ATEXIT 16
 int onshi__global_atexit(void (*fn)(void));
 
+/* ---- numbers with a check digit (numbers.c) ------------------------------------------ */
+
+/* The 検証番号 the mod-10 rule (weights 2,1 from the right) gives for d[0..n-2]. */
+int onshi__check_digit_expected(const char *digits, size_t n);
+/* Whether d[n-1] is that digit. */
+int onshi__check_digit_ok(const char *digits, size_t n);
+/* The 医療機関コード rule (instcode.def): ONSHI_OK, ONSHI_E_FIELD_FORMAT (with en, ja naming
+ * the digits), ONSHI_E_CHECK_DIGIT, ONSHI_E_INVALID_ARG. The messages are static. */
+int onshi__institution_code_check(const char *code, const char **en, const char **ja);
+/* The same check; on a failure a WARN log line saying that the code is still sent. */
+int onshi__institution_code_warn(const onshi_ctx *ctx, const char *code);
+
 /* ---- options ------------------------------------------------------------------------ */
 
 #define ONSHI__OPT_F_SECRET 1u /* wiped on free, never readable, never logged */
@@ -154,6 +166,9 @@ int onshi__buf_new_copy(const void *p, size_t n, onshi_buf **out);
 void onshi__hex(char *out, const unsigned char *p, size_t n);
 
 /* ---- message types (msgtypes.def) ---------------------------------------------------- */
+/* The label of a known-but-unsupported message family the file name belongs to (KNOWN rows
+ * of msgtypes.def), or NULL. */
+const char *onshi__msgtype_unsupported(const char *filename, bool ja);
 
 typedef struct onshi__msgtype {
     int id;             /* ONSHI_MSG_* */

@@ -8,9 +8,37 @@
 
 static const onshi__msgtype msgtypes[] = {
 #define MSG(id, prefix, req, phase, ja, en) {id, prefix, req, phase, ja, en},
+#define KNOWN(prefix, ja, en)
 #include "msgtypes.def"
+#undef KNOWN
 #undef MSG
 };
+
+/* Families the system defines whose layouts are not sourced (msgtypes.def, KNOWN rows). */
+static const struct {
+    const char *prefix, *ja, *en;
+} known_unsupported[] = {
+#define MSG(id, prefix, req, phase, ja, en)
+#define KNOWN(prefix, ja, en) {prefix, ja, en},
+#include "msgtypes.def"
+#undef KNOWN
+#undef MSG
+};
+
+const char *onshi__msgtype_unsupported(const char *filename, bool ja)
+{
+    if (filename == NULL)
+        return NULL;
+    const char *base = filename;
+    for (const char *p = filename; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    for (size_t i = 0; i < sizeof known_unsupported / sizeof known_unsupported[0]; i++)
+        if (strncmp(base, known_unsupported[i].prefix, strlen(known_unsupported[i].prefix)) == 0)
+            return ja ? known_unsupported[i].ja : known_unsupported[i].en;
+    return NULL;
+}
+
 
 const onshi__msgtype *onshi__msgtype_find(int type)
 {
@@ -58,7 +86,10 @@ ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename)
             best_len = n;
         }
     }
-    return best ? best->id : ONSHI_E_UNKNOWN_MESSAGE;
+    if (best != NULL)
+        return best->id;
+    return onshi__msgtype_unsupported(base, false) ? ONSHI_E_MESSAGE_UNSUPPORTED
+                                                   : ONSHI_E_UNKNOWN_MESSAGE;
 }
 
 ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(int type, int ja)

@@ -97,6 +97,9 @@ static int opt_validate_str(onshi_ctx *ctx, const onshi__optdef *d, const char *
 {
     if (d->id == ONSHI_OPT_LANG && strcmp(value, "ja") != 0 && strcmp(value, "en") != 0)
         return onshi__err(ctx, ONSHI_E_OPTION_RANGE, "option lang must be \"ja\" or \"en\"");
+    /* Never refused: the central system is the authority on the institution's own code. */
+    if (d->id == ONSHI_OPT_MEDICAL_INSTITUTION_CODE)
+        (void)onshi__institution_code_warn(ctx, value);
     return ONSHI_OK;
 }
 

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "service/service.h"
+#include "service/verify.h"
 
 #include "codec/codec.h"
 #include "core/store.h"
@@ -342,8 +343,9 @@ static int validate_entry(onshi_batch *b, size_t i)
                        "一括の中で重複しています");
     int r = onshi_check_insurer_number(x->insurer);
     if (r == ONSHI_E_CHECK_DIGIT)
-        return bad(b, i, r, "insurer_number", "check digit does not match",
-                   "保険者番号の検証番号が一致しません");
+        return bad(b, i, r, "insurer_number",
+                   "the last digit (検証番号) does not match the digits before it",
+                   "保険者番号の最後の桁（検証番号）がその前の桁と一致しません");
     if (r != ONSHI_OK)
         return bad(b, i, ONSHI_E_FIELD_FORMAT, "insurer_number", "not 6 or 8 digits",
                    "保険者番号は6桁または8桁の数字です");
@@ -418,7 +420,13 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
     /* The batch id identifies the file in the system's logs; it carries no personal data. */
     onshi_group_set_str(h, ONSHI_F_ARBITRARY_FILE_IDENTIFIER, b->id);
     if (b->kind == ONSHI_BATCH_WELFARE) {
-        onshi_group_set_str(body, ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH, b->q_from);
+        /* inside QualificationConfirmSearchInfo, as the production tool OQSDrug2 writes it */
+        onshi_group *g = NULL;
+        if ((r = onshi_group_add(&g, body, ONSHI_G_SEARCH)) != ONSHI_OK) {
+            onshi_msg_free(m);
+            return onshi__err(b->ctx, r, "upload month");
+        }
+        onshi_group_set_str(g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH, b->q_from);
     } else if (is_query(b->kind)) {
         onshi_group *g = NULL;
         if ((r = onshi_group_add(&g, body, ONSHI_G_SEARCH)) != ONSHI_OK) {
@@ -448,11 +456,10 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
 
 static int check_institution(onshi_batch *b)
 {
-    const char *inst = onshi__opt_str(b->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
-    if (onshi_check_institution_code(inst ? inst : "") != ONSHI_OK)
-        return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
-                             "option medical_institution_code is not a valid 医療機関コード",
-                             "医療機関コード（medical_institution_code）が正しくありません");
+    const char *inst = NULL;
+    int rc = onshi__verify_institution(b->ctx, &inst); /* one check for every workflow */
+    if (rc != ONSHI_OK)
+        return rc;
     /* Taken when validated; persisted by save, so a resumed batch keeps its institution. */
     char *copy = onshi__strdup(inst);
     if (copy == NULL)

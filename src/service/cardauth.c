@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "service/cardx.h"
+#include "service/verify.h"
 
 #include "codec/codec.h"
 #include "transport/https.h"
@@ -66,17 +67,7 @@ void onshi__cardx_jst(char out[15], int64_t epoch_s)
 
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out)
 {
-    const char *inst = onshi__opt_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
-    size_t n = inst ? strlen(inst) : 0;
-    bool ok = n == 10;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = isdigit((unsigned char)inst[i]) != 0;
-    if (!ok)
-        return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
-                             "medical_institution_code must be the 10-digit 医療機関コード",
-                             "medical_institution_code（10桁の医療機関コード）が設定されていません");
-    *out = inst;
-    return ONSHI_OK;
+    return onshi__verify_institution(ctx, out); /* one check for every workflow */
 }
 
 int onshi__cardx_require_https(onshi_ctx *ctx, const char *what)

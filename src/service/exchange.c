@@ -161,8 +161,20 @@ int onshi__service_check(onshi_ctx *ctx, const onshi_msg *res)
     onshi_group_get_str(&pst, b, ONSHI_F_PROCESSING_RESULT_STATUS);
     onshi_group_get_str(&pcode, b, ONSHI_F_PROCESSING_RESULT_CODE);
     onshi_group_get_str(&pmsg, b, ONSHI_F_PROCESSING_RESULT_MESSAGE);
-    if (pst != NULL && strcmp(pst, "1") != 0)
+    if (pst != NULL && strcmp(pst, "1") != 0) {
+        /* "No such qualification" (4) and "several" (5) are outcomes, not errors: the
+         * validity speaks first, whatever the processing status (oqs-interface.md §7 gotcha 4;
+         * OQSCD006), exactly as the batch reads its units. The caller reads the validity. */
+        const char *val = NULL;
+        onshi_group_get_str(&val, b, ONSHI_F_QUALIFICATION_VALIDITY);
+        if (val != NULL && (strcmp(val, "4") == 0 || strcmp(val, "5") == 0)) {
+            onshi__log(ctx, ONSHI_LOG_INFO, "service",
+                       "QualificationValidity %s with ProcessingResultStatus %s (%s): an outcome",
+                       val, pst, pcode ? pcode : "no code");
+            return ONSHI_OK;
+        }
         return system_error(ctx, ONSHI_E_PROCESSING_ERROR, "ProcessingResultCode", pcode, pmsg);
+    }
 
     int t = onshi_msg_type(res);
     if (t == ONSHI_MSG_DRUG_RES || t == ONSHI_MSG_CHECKUP_RES) {

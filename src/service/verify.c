@@ -1,5 +1,6 @@
 /*
- * Verify by insurance card, 照会番号 registration, drug/checkup information, late pickup.
+ * Verify by insurer/symbol/number (資格確認書, 資格情報のお知らせ), 照会番号 registration,
+ * drug/checkup information, late pickup.
  * Every input is checked here before a request exists, so an invalid number or a missing
  * consent never reaches the linkage app or the server (nothing to take back there).
  * SPDX-License-Identifier: Apache-2.0
@@ -78,10 +79,18 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_MISSING, "保険者番号", "insurer number",
                                          "required", "入力してください");
     int rc = onshi_check_insurer_number(insurer);
-    if (rc == ONSHI_E_CHECK_DIGIT)
-        return onshi__verify_field_error(ctx, rc, "保険者番号", "insurer number",
-                                         "the check digit is wrong (typing error?)",
-                                         "検証番号が一致しません（入力誤りの可能性）");
+    if (rc == ONSHI_E_CHECK_DIGIT) {
+        /* Name the digit: the last one (検証番号) disagrees with the ones before it. */
+        bool six = strspn(insurer + strspn(insurer, " "), "0123456789") == 6;
+        return onshi__verify_field_error(
+            ctx, rc, "保険者番号", "insurer number",
+            six ? "digit 6 (the check digit) does not match digits 1-5: one of them is "
+                  "probably mistyped"
+                : "digit 8 (the check digit) does not match digits 1-7: one of them is "
+                  "probably mistyped",
+            six ? "6桁目（検証番号）が1〜5桁目と一致しません（入力誤りの可能性）"
+                : "8桁目（検証番号）が1〜7桁目と一致しません（入力誤りの可能性）");
+    }
     if (rc != ONSHI_OK)
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "保険者番号", "insurer number",
                                          "6 or 8 digits expected", "6桁または8桁の数字です");
@@ -100,6 +109,12 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
     return ONSHI_OK;
 }
 
+/*
+ * The one check of the institution's own code, used by every workflow. Unset or not 10 digits
+ * cannot be written into a request: ONSHI_E_CONFIG. A code whose prefecture, 点数表 or check
+ * digit fails the local rule is only warned about (log), and sent: the central system is the
+ * authority, and a wrong local rule must never stop a clinic (docs/codec.md).
+ */
 int onshi__verify_institution(onshi_ctx *ctx, const char **code)
 {
     const char *c = onshi__opt_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
@@ -108,10 +123,12 @@ int onshi__verify_institution(onshi_ctx *ctx, const char **code)
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "medical_institution_code is not set",
                              "医療機関コード（medical_institution_code）が設定されていません");
-    if (onshi_check_institution_code(c) != ONSHI_OK)
+    size_t n = strlen(c);
+    if (n != 10 || !all_digits(c, n))
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
-                             "medical_institution_code is not a valid 10-digit code",
-                             "医療機関コード（medical_institution_code）が正しくありません");
+                             "medical_institution_code must be the 10-digit 医療機関コード",
+                             "医療機関コード（medical_institution_code）は10桁の数字です");
+    (void)onshi__institution_code_warn(ctx, c);
     return ONSHI_OK;
 }
 
@@ -229,7 +246,7 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
     char patient[200];
     patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
     rc = onshi__verify_run(out, pending_id, id_size, ctx, req, ONSHI_AUDIT_QUALIFICATION,
-                           patient, "qualification by insurance card (OQSsiquc01req)");
+                           patient, "qualification by insurer/symbol/number (OQSsiquc01req)");
     onshi_msg_free(req);
     return rc;
 }

@@ -16,7 +16,8 @@ int onshi__verify_field_error(onshi_ctx *ctx, int status, const char *ja_name,
 int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char *symbol,
                                 const char *number, const char *branch);
 
-/* ONSHI_OPT_MEDICAL_INSTITUTION_CODE, set and valid, or ONSHI_E_CONFIG. */
+/* ONSHI_OPT_MEDICAL_INSTITUTION_CODE: unset or not 10 digits is ONSHI_E_CONFIG; a failed
+ * local rule only logs a warning (the central system decides). Every workflow calls it. */
 int onshi__verify_institution(onshi_ctx *ctx, const char **code);
 
 /* Local time as YYYYMMDDHHMMSS. */

@@ -392,6 +392,39 @@ out:
     return rc;
 }
 
+/* The institution's own code: a failed local rule is a loud WARN, never a FAIL (the central
+ * system is the authority); only a code that cannot be written (not 10 digits) FAILs. */
+static void check_institution(onshi_diag_report *r, const onshi_ctx *ctx)
+{
+    const char *c = onshi__opt_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
+    char en[400], ja[600];
+    if (c == NULL || *c == '\0') {
+        add(r, ONSHI_DIAG_INSTITUTION, ONSHI_DIAG_WARN, ONSHI_E_CONFIG,
+            "medical_institution_code is not set: verification requests cannot be sent",
+            "医療機関コード（medical_institution_code）が未設定です。資格確認の要求を送れません");
+        return;
+    }
+    const char *why_en, *why_ja;
+    int rc = onshi__institution_code_check(c, &why_en, &why_ja);
+    if (rc == ONSHI_OK) {
+        snprintf(en, sizeof en, "medical_institution_code %s passes the local check", c);
+        snprintf(ja, sizeof ja, "医療機関コード %s は検証番号の確認に合格しています", c);
+        add(r, ONSHI_DIAG_INSTITUTION, ONSHI_DIAG_OK, ONSHI_OK, en, ja);
+        return;
+    }
+    bool sendable = strlen(c) == 10 && strspn(c, "0123456789") == 10;
+    snprintf(en, sizeof en,
+             "medical_institution_code %s: %s. %s", c, why_en ? why_en : "invalid",
+             sendable ? "It is still sent (the central system decides); compare it with the "
+                        "保険医療機関指定通知書"
+                      : "It cannot be written into a request");
+    snprintf(ja, sizeof ja, "医療機関コード %s：%s。%s", c, why_ja ? why_ja : "正しくありません",
+             sendable ? "送信は行います（判定は中央システム）。保険医療機関指定通知書の番号と照合"
+                        "してください"
+                      : "要求に書き込めません");
+    add(r, ONSHI_DIAG_INSTITUTION, sendable ? ONSHI_DIAG_WARN : ONSHI_DIAG_FAIL, rc, en, ja);
+}
+
 ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
 {
     if (out != NULL)
@@ -432,6 +465,7 @@ ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
         add(r, ONSHI_DIAG_FOLDERS, ONSHI_DIAG_FAIL, ONSHI_E_CONFIG,
             "no transport configured: set req_dir/res_dir (file exchange) or server_url (HTTPS)",
             "接続方法が設定されていません（req_dir/res_dir または server_url を設定してください）");
+    check_institution(r, ctx);
     if (r->nomem)
         rc = ONSHI_E_NOMEM;
     if (rc != ONSHI_OK) {

@@ -44,7 +44,7 @@ xmllint --noout "$T/r.xml" || fail "result not well-formed"
 has "$T/r.xml" '<SegmentOfResult>1</SegmentOfResult>'
 has "$T/r.xml" '<Name>見本　太郎</Name>'
 has "$T/r.xml" '<ArbitraryFileIdentifier>H-1</ArbitraryFileIdentifier>'
-# the standard client.crt (CN code without a valid check digit) is not bound to a code
+# the standard client.crt (its CN does not start with an institution code) is not bound
 [ "$(curl -sS --cacert "$P/tls-ca.crt" --cert "$P/client.crt" --key "$P/client.key" -o "$T/r2.xml" \
     -w '%{http_code}' --data-binary "@$T/q.xml" "$URL/oqs/v1/OQSsiquc01req")" = 200 ] || fail "client.crt"
 # unknown message → 404; not XML → 400

@@ -35,6 +35,9 @@ for i in 2 3 4 5 6; do wait_for "$D/res/OQSsiquc01res_20261125000$i.xml"; done
 has "$D/res/OQSsiquc01res_202611250002.xml" '<QualificationValidity>3</QualificationValidity>'
 has "$D/res/OQSsiquc01res_202611250003.xml" '<QualificationValidity>2</QualificationValidity>'
 has "$D/res/OQSsiquc01res_202611250004.xml" '<QualificationValidity>4</QualificationValidity>'
+# no match is an outcome (OQSCD006 4), not a processing error
+has "$D/res/OQSsiquc01res_202611250004.xml" '<ProcessingResultStatus>1</ProcessingResultStatus>'
+grep -q 'ProcessingResultCode' "$D/res/OQSsiquc01res_202611250004.xml" && fail "validity 4 carries an error code"
 has "$D/res/OQSsiquc01res_202611250005.xml" '<QualificationValidity>5</QualificationValidity>'
 [ "$(grep -c '<ResultOfQualificationConfirmation>' "$D/res/OQSsiquc01res_202611250005.xml")" = 2 ] || fail "twins"
 has "$D/res/OQSsiquc01res_202611250006.xml" '<InsurerNumber>  130179</InsurerNumber>'

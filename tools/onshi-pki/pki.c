@@ -686,7 +686,7 @@ int pki_make_standard(const char *dir)
     server_wrong.subject = "C=JP,O=ONSHI-TEST,CN=wrong.invalid";
     server_wrong.san = "DNS:wrong.invalid";
     pki_cert_spec client = {PKI_PROFILE_TLS_CLIENT,
-                            "C=JP,O=ONSHI-TEST,CN=1311234567 Test Clinic", NULL, now - day,
+                            "C=JP,O=ONSHI-TEST,CN=Test Clinic (no institution code)", NULL, now - day,
                             now + 3 * year, NULL};
     pki_cert_spec client_expired = client;
     client_expired.not_before = now - 4 * year;

@@ -114,7 +114,9 @@ static void bulk_units(sim_w *w, sim_env *env, const char *prefix, xmlNode *root
             sim_w_end(w);
         }
     } else if (strncmp(func, "tic", 3) == 0) {
-        sim_x(body, "MedicalTreatmentMonth", a, sizeof a);
+        /* inside QualificationConfirmSearchInfo (as OQSDrug2 writes it) or in the body */
+        if (!sim_x(body, "QualificationConfirmSearchInfo/MedicalTreatmentMonth", a, sizeof a))
+            sim_x(body, "MedicalTreatmentMonth", a, sizeof a);
         *total += select_units(w, env,
                                "SELECT DISTINCT person_id FROM tickets WHERE month=?1 AND"
                                " ?2=?2 AND inst_code=?3 ORDER BY person_id",

@@ -333,9 +333,7 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
             return -1;
         sim_w_header(&w, env, qdate, a.inst, afi, "1", "1", NULL, NULL);
         sim_w_start(&w, "MessageBody");
-        sim_w_el(&w, "ProcessingResultStatus", "2");
-        sim_w_el(&w, "ProcessingResultCode", "SIM0004");
-        sim_w_el(&w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
+        sim_w_el(&w, "ProcessingResultStatus", "1"); /* an outcome, OQSCD006 4 */
         sim_w_el(&w, "QualificationValidity", "4");
         sim_w_end(&w);
         return sim_w_finish(&w, env->cp932, &r->fault, out);

@@ -55,13 +55,9 @@ static void qual_body(sim_w *w, sim_env *env, xmlNode *echo, char ids[][16], int
                       bool limit, bool disease, const char *inst)
 {
     echo_node(w, echo);
-    if (validity == 4) {
-        sim_w_el(w, "ProcessingResultStatus", "2");
-        sim_w_el(w, "ProcessingResultCode", "SIM0004");
-        sim_w_el(w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
-    } else {
-        sim_w_el(w, "ProcessingResultStatus", "1");
-    }
+    /* No match is an outcome: a normal processing status and QualificationValidity 4
+     * (OQSCD006 「該当資格なし」), not a processing error. */
+    sim_w_el(w, "ProcessingResultStatus", "1");
     sim_w_elf(w, "QualificationValidity", "%d", validity);
     if (n > 0) {
         sim_w_start(w, "ResultList");
@@ -107,11 +103,7 @@ int sim_w_qual_unit(sim_w *w, sim_env *env, xmlNode *q, const char *qdate, const
     }
     int n = sim_find(env, k.ins, k.sym, k.num, k.br, k.birth, ids, MAX_MATCH);
     int v = sim_validity(env, ids, n, qdate);
-    sim_w_el(w, "ProcessingResultStatus", v == 4 ? "2" : "1");
-    if (v == 4) {
-        sim_w_el(w, "ProcessingResultCode", "SIM0004");
-        sim_w_el(w, "ProcessingResultMessage", "該当資格なし / no matching qualification");
-    }
+    sim_w_el(w, "ProcessingResultStatus", "1"); /* validity 4 is an outcome (OQSCD006) */
     sim_w_elf(w, "QualificationValidity", "%d", v);
     for (int i = 0; i < n; i++)
         sim_w_person(w, env, ids[i], strcmp(k.lim, "1") == 0, false, inst);
@@ -335,7 +327,7 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     r.client = client ? client : "";
     r.restype = sim_restype(prefix);
     /* The binding asks servers to tie 医療機関コード to the client certificate: a CN that
-     * starts with a valid 10-digit institution code must match the request's. */
+     * starts with 10 digits (an institution code) must match the request's. */
     char inst[32] = "";
     sim_x(r.root, "MessageHeader/MedicalInstitutionCode", inst, sizeof inst);
     if (!inst[0])
@@ -343,7 +335,7 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     char cn_code[11] = "";
     if (strlen(r.client) >= 10 && strspn(r.client, "0123456789") >= 10)
         snprintf(cn_code, sizeof cn_code, "%.10s", r.client);
-    if (inst[0] && cn_code[0] && onshi_check_institution_code(cn_code) == ONSHI_OK &&
+    if (inst[0] && cn_code[0] &&
         strncmp(cn_code, inst, 10) != 0) {
         snprintf(err, errn, "MedicalInstitutionCode %s does not match the client certificate",
                  inst);

@@ -29,7 +29,7 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv);
 int cmd_check(onshi_ctx *ctx, int argc, char **argv);
 
-/* cmd_verify.c: verify (insurance card), refnum, face-watch, info drug|checkup */
+/* cmd_verify.c: verify (insurer/symbol/number), refnum, face-watch, info drug|checkup */
 int cmd_verify(onshi_ctx *ctx, int argc, char **argv);
 int cmd_refnum(onshi_ctx *ctx, int argc, char **argv);
 int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv);

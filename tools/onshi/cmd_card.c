@@ -455,6 +455,8 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
             flags |= ONSHI_LIMIT_F_MANY_TIMES;
         else if (strcmp(a, "--birth-month-75") == 0)
             flags |= ONSHI_LIMIT_F_BIRTH_MONTH_75;
+        else if (strcmp(a, "--provisional") == 0)
+            flags |= ONSHI_LIMIT_F_PROVISIONAL;
         else if (strcmp(a, "--ratio") == 0 && i + 1 < argc)
             ratio = atoi(argv[++i]);
         else if (strcmp(a, "--month") == 0 && i + 1 < argc)
@@ -470,8 +472,10 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
     }
     if (cls == NULL || total < 0) {
         fprintf(stderr, "usage: onshi limit CLASS TOTAL_COST [--ratio 10|20|30] [--outpatient] "
-                        "[--many] [--birth-month-75] [--month YYYYMM] [--json]\n"
-                        "  CLASS: 適用区分 A01..A06, B01..B10\n");
+                        "[--many] [--birth-month-75] [--month YYYYMM] [--provisional] [--json]\n"
+                        "  CLASS: 適用区分 A01..A06, B01..B10\n"
+                        "  --provisional: use the August 2026 revision's published figures, not yet\n"
+                        "    confirmed against MHLW / the amended 政令 (docs/limit-amount.md)\n");
         return 2;
     }
     int64_t ceiling = 0, copay = 0;
@@ -484,10 +488,10 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         printf("{\"class\":");
         jstr(cls);
         printf(",\"total_cost\":%lld,\"ratio_percent\":%d,\"scope\":\"%s\",\"many_times\":%s,"
-               "\"ceiling\":%lld,\"copay\":%lld}\n",
+               "\"ceiling\":%lld,\"copay\":%lld,\"provisional\":%s}\n",
                (long long)total, ratio, scope == ONSHI_LIMIT_SCOPE_ALL ? "all" : "outpatient",
                flags & ONSHI_LIMIT_F_MANY_TIMES ? "true" : "false", (long long)ceiling,
-               (long long)copay);
+               (long long)copay, flags & ONSHI_LIMIT_F_PROVISIONAL ? "true" : "false");
         return 0;
     }
     const char *label = onshi_code_label(12, cls, cli_lang_ja());

@@ -279,9 +279,23 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
         printf("%s %s: OK\n", kind, num);
         return 0;
     }
+    if (strcmp(kind, "institution") == 0)
+        return cli_fail("check", "%s %s: %s (%s). %s", kind, num,
+                        rc == ONSHI_E_CHECK_DIGIT
+                            ? "digit 10 (検証番号) does not match its prefecture's rule"
+                            : "not 10 digits with prefecture 01-47 and 点数表 1, 3, 4 or 6",
+                        rc == ONSHI_E_CHECK_DIGIT ? "10桁目（検証番号）が一致しません"
+                                                  : "10桁・都道府県01〜47・点数表1/3/4/6ではありません",
+                        "A local check only: the library still sends it and the central system "
+                        "decides / 送信は行われ、判定は中央システムです");
+    size_t len = strlen(num);
+    while (len > 0 && num[len - 1] == ' ')
+        len--;
     return cli_fail("check", "%s %s: %s", kind, num,
-                    rc == ONSHI_E_CHECK_DIGIT ? "wrong check digit (検証番号)"
-                    : strcmp(kind, "institution") == 0
-                        ? "not 10 digits with prefecture 01-47 and 点数表 1, 3 or 4"
-                        : strcmp(kind, "insurer") == 0 ? "not 6 or 8 digits" : "not 8 digits");
+                    rc == ONSHI_E_CHECK_DIGIT
+                        ? (len == 6 ? "digit 6 (検証番号) does not match digits 1-5: one of them "
+                                      "is probably mistyped / 6桁目（検証番号）が1〜5桁目と一致しません"
+                                    : "digit 8 (検証番号) does not match digits 1-7: one of them "
+                                      "is probably mistyped / 8桁目（検証番号）が1〜7桁目と一致しません")
+                    : strcmp(kind, "insurer") == 0 ? "not 6 or 8 digits" : "not 8 digits");
 }

@@ -21,7 +21,7 @@ static const onshi_cli_cmd commands[] = {
      "check a 保険者番号 / 公費負担者番号 check digit or a 医療機関コード's structure"},
     {"verify", cmd_verify,
      "verify --insurer N [--symbol S] --number N [--branch BB] --birth YYYYMMDD [--limit-consent] [--id ARB] [--previous FILE] [--pickup ID [--wait-ms MS]] [--json|--csv] [--config FILE]",
-     "資格確認 by the insurance card's numbers (checked locally first); --previous shows what changed since a saved result"},
+     "資格確認 by insurer number, symbol and number as printed on a 資格確認書 or 資格情報のお知らせ (checked locally first); --previous shows what changed since a saved result"},
     {"face-watch", cmd_face_watch, "face-watch [--existing] [--count N] [--timeout-ms MS] [--json|--csv] [--config FILE]",
      "print each new face-reader result from face/ (never moved or deleted)"},
     {"refnum", cmd_refnum_any,

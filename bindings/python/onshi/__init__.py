@@ -7,7 +7,7 @@ library adds codes or options.
     import onshi
     with onshi.Context(lang="en") as ctx:
         ctx.set("req_dir", "/mnt/oqs/req")
-        print(onshi.limit_ceiling("A03", 1_000_000))   # 87430
+        print(onshi.limit_ceiling("A03", 1_000_000, service_month=202607))   # 87430
 
 SPDX-License-Identifier: Apache-2.0
 """
@@ -17,12 +17,14 @@ import os
 
 __all__ = ["OnshiError", "Context", "version", "status_name", "status_str", "status_band",
            "option_id", "limit_ceiling", "limit_copay", "SCOPE_OUTPATIENT", "SCOPE_ALL",
-           "F_MANY_TIMES", "F_BIRTH_MONTH_75", "load"]
+           "F_MANY_TIMES", "F_BIRTH_MONTH_75", "F_PROVISIONAL", "load"]
 
 SCOPE_OUTPATIENT = 1
 SCOPE_ALL = 2
 F_MANY_TIMES = 1
 F_BIRTH_MONTH_75 = 2
+# August 2026 revision: published but unconfirmed figures (docs/limit-amount.md)
+F_PROVISIONAL = 4
 
 _OPTTYPE_STR, _OPTTYPE_INT, _OPTTYPE_BYTES = 1, 2, 3
 

@@ -47,10 +47,16 @@ class CoreTest(unittest.TestCase):
             self.assertTrue(cm.exception.message.startswith("オプションの値が範囲外です"))
 
     def test_limit(self):
-        self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, service_month=202611), 87430)
+        self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, service_month=202607), 87430)
         self.assertEqual(onshi.limit_ceiling("B04", 300000, onshi.SCOPE_OUTPATIENT,
-                                             service_month=202611), 18000)
-        self.assertEqual(onshi.limit_copay("A03", 100000, 30, service_month=202611), 30000)
+                                             service_month=202607), 18000)
+        self.assertEqual(onshi.limit_copay("A03", 100000, 30, service_month=202607), 30000)
+        # the August 2026 revision is unconfirmed: an explicit status, or provisional on request
+        with self.assertRaises(onshi.OnshiError) as cm:
+            onshi.limit_ceiling("A03", 1_000_000, service_month=202611)
+        self.assertEqual(cm.exception.code, -510)
+        self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, flags=onshi.F_PROVISIONAL,
+                                             service_month=202611), 92940)
         with onshi.Context(lang="en") as ctx:
             with self.assertRaises(onshi.OnshiError) as cm:
                 onshi.limit_ceiling("Z99", 1, ctx=ctx)

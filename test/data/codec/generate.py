@@ -71,7 +71,7 @@ unit_err=block("BulkConfirmUnit", ind(block("QualificationConfirmSearchInfo",sea
 unit_tic=block("BulkConfirmUnit", el("ProcessingResultStatus","1",6)+el("QualificationValidity","6",6)+block("ResultOfQualificationConfirmation",ind(welfare,-0),6))
 for pre,body in [("OQSmuquc", "".join(block("QualificationConfirmSearchInfo",search(i)) for i in range(1,4))),
                  ("OQSmuimm", reg(1)+reg(2)+reg(3)),
-                 ("OQSmutic", el("MedicalTreatmentMonth","202501")),
+                 ("OQSmutic", block("QualificationConfirmSearchInfo", el("MedicalTreatmentMonth","202501",6))),
                  ("OQSmuhvq", block("QualificationConfirmSearchInfo", el("ConsentDateFrom","20250101",6)+el("ConsentDateTo","20250115",6)+el("MedicalTreatmentFlag","2",6))),
                  ("OQSmuonq", block("QualificationConfirmSearchInfo", el("ExaminationDateFrom","20250101",6)+el("ExaminationDateTo","20250115",6)+el("MedicalTreatmentFlag","3",6)))]:
     h = hdr_req if pre=="OQSmuquc" else hdr_up
@@ -103,6 +103,22 @@ item=lambda c,n,v,u: block("HealthCheckupResultAndQuestionInfo", el("ItemCode",c
 files["TKKsiquc01res_202501150006.xml"]=xml(el("MedicalInstitutionCode",MIC)+el("ArbitraryFileIdentifier","TKK-20250115-0001")+el("ResultCode","1")
       +block("QualificationsInfo", el("Name","見本　花子",6)+el("KanasName","ﾐﾎﾝ ﾊﾅｺ",6)+el("Birthday","19800401",6)+el("AdministrativeGenderCode","2",6)),
     block("SpecificHealthCheckupInfo", el("EffectiveTime","20240601",6)+block("HealthCheckupResultAndQuestionInfos", item("9N001000000000001","身長","160.0","cm")+item("9N006000000000001","体重","55.0","kg"),6)))
+# 2026-12 (issue 11): forms that public production tools read or write
+# the body-level month of libonshi 0.1 (still read; written inside QualificationConfirmSearchInfo)
+files["OQSmutic01req_202501150012.xml"]=xml(hdr_up, el("MedicalTreatmentMonth","202501"))
+# drug information with the 診療情報 block of a date (OQSDrug2 reads DiDateInf/MeTrInfs/MeTrInf)
+care=lambda n,c,cl,q,t,u: block("MeTrInf", el("SinInfN",n,14)+el("SinInfCd",c,14)+el("MeTrIdCl",cl,14)+el("Qua1",q,14)+el("Times",t,14)+el("Unit",u,14),12)
+files["YZKsiquc01res_202501150013.xml"]=xml(el("MedicalInstitutionCode",MIC)+el("ArbitraryFileIdentifier","YZK-20250115-0013")+el("ResultCode","1")
+      +block("QuaInf", el("Name","見本　花子",6)+el("KanaName","ﾐﾎﾝ ﾊﾅｺ",6)+el("Birth","19800401",6)+el("AdmGendCode","2",6)),
+    drug("MeTr","MeTrMonthInf", block("DiDateInfs", block("DiDateInf", el("DiDate","20241210",10)+block("DrugInfs", dr(""),10)
+      +block("MeTrInfs", care("再診料","112007410","1","1","1","回")+care("処方箋料","120002910","1","1","1","回"),10),8),6)))
+# the consent items added in 2025 (names as the ORCA API documents them)
+cons2025="".join(el(e+"ConsFlg",f,8)+el(e+"ConsTime","20250115093004",8)+el(e+"AvailableTime","20250215093004",8)
+    for e,f in (("DiagnosisName","1"),("InfectiousInfo","1"),("AllergyInfo","1"),("ContraindicationInfo","1"),("TestInfo","0"),("PrescriptionInfo","1")))
+files["OQSsiquc01res_202501150014.xml"]=xml(hdr_res(), block("QualificationConfirmSearchInfo",search(1))+el("ProcessingResultStatus","1")+el("QualificationValidity","1")
+    +block("ResultList", person(1).replace(el("ReferenceNumber","24434",8), cons2025+el("ReferenceNumber","24434",8))))
+# several ReferenceNumber in one BulkConfirmUnit (OQSDrug2 reads them all)
+files["OQSmuquc02res_202501150015.xml"]=down_res([unit_ok(1)+"", unit_ok(2).replace(el("ReferenceNumber","24432",6), el("ReferenceNumber","24432",6)+el("ReferenceNumber","24435",6)), unit_err])
 for k,v in files.items():
     open(k,"w",encoding="utf-8").write(v)
 open("OQSsiquc01req_202501150011.err","w",encoding="utf-8").write("E001 XMLの形式に誤りがあります。\n")

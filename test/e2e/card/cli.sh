@@ -12,17 +12,23 @@ fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
-# 高額療養費: ウ (A03) 80,100 + (1,000,000 - 267,000) x 1% = 87,430; 多数回 44,400
-out=$(LANG=C "$onshi" limit A03 1000000 --json) || bad "limit exit"
+# 高額療養費 (July 2026 care, the 2018 table): ウ (A03) 80,100 + (1,000,000 - 267,000) x 1% =
+# 87,430; 多数回 44,400
+out=$(LANG=C "$onshi" limit A03 1000000 --month 202607 --json) || bad "limit exit"
 echo "$out" | grep -q '"ceiling":87430' && ok "limit A03" || bad "limit A03: $out"
-out=$(LANG=C "$onshi" limit A03 1000000 --many --json)
+out=$(LANG=C "$onshi" limit A03 1000000 --many --month 202607 --json)
 echo "$out" | grep -q '"ceiling":44400' && ok "limit A03 many" || bad "limit many: $out"
-out=$(LANG=C "$onshi" limit B04 300000 --outpatient --ratio 10 --json)
+out=$(LANG=C "$onshi" limit B04 300000 --outpatient --ratio 10 --month 202607 --json)
 echo "$out" | grep -q '"ceiling":18000,"copay":18000' && ok "limit B04 outpatient" || bad "B04: $out"
-out=$(LANG=ja_JP.UTF-8 "$onshi" limit A03 1000000)
+out=$(LANG=ja_JP.UTF-8 "$onshi" limit A03 1000000 --month 202607)
 echo "$out" | grep -q '限度額（円）.*87430' && ok "limit table ja" || bad "limit ja: $out"
-out=$(LANG=C "$onshi" limit A03 1000000)
+out=$(LANG=C "$onshi" limit A03 1000000 --month 202607)
 echo "$out" | grep -q 'ceiling (yen) .*87430' && ok "limit table en" || bad "limit en: $out"
+# August 2026 on: the revision's figures are unconfirmed → explicit status unless --provisional
+LANG=C "$onshi" limit A03 1000000 --month 202608 >/dev/null 2>"$tmp/err" && bad "202608 answered" ||
+    { grep -q "ONSHI_E_LIMIT_NO_TABLE" "$tmp/err" && ok "limit 202608 no table" || bad "202608: $(cat "$tmp/err")"; }
+out=$(LANG=C "$onshi" limit A03 1000000 --month 202608 --provisional --json)
+echo "$out" | grep -q '"ceiling":92940,.*"provisional":true' && ok "limit provisional" || bad "provisional: $out"
 LANG=C "$onshi" limit Z99 1000 >/dev/null 2>"$tmp/err" && bad "limit Z99 accepted" ||
     { grep -q "ONSHI_E_CODE_VALUE" "$tmp/err" && ok "limit unknown class" || bad "Z99: $(cat "$tmp/err")"; }
 

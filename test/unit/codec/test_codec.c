@@ -77,6 +77,9 @@ static void test_check_digits(void **state)
     (void)state;
     /* domain-rules.md worked examples */
     assert_int_equal(onshi_check_insurer_number("01130012"), ONSHI_OK);
+    /* the worked example of MHLW's 保険者番号設定要領 as quoted publicly (docs/codec.md) */
+    assert_int_equal(onshi_check_insurer_number("33120015"), ONSHI_OK);
+    assert_int_equal(onshi_check_insurer_number("33120014"), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(onshi_check_insurer_number("39131156"), ONSHI_OK);
     assert_int_equal(onshi_check_insurer_number("131011"), ONSHI_OK);
     assert_int_equal(onshi_check_insurer_number("  131011"), ONSHI_OK);
@@ -100,7 +103,9 @@ static void test_check_digits(void **state)
     assert_int_equal(onshi_check_public_expense_number("12130019"), ONSHI_OK);
     assert_int_equal(onshi_check_public_expense_number("12130018"), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(onshi_check_public_expense_number("131011"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_institution_code("1311234569"), ONSHI_OK);
+    /* real codes and the rule table: test/unit/core/test_numbers.c */
+    assert_int_equal(onshi_check_institution_code("1311234566"), ONSHI_OK); /* 東京: 6 digits */
+    assert_int_equal(onshi_check_institution_code("1311234569"), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(onshi_check_institution_code("0110113719"), ONSHI_OK); /* cited example */
     assert_int_equal(onshi_check_institution_code("4741234563"), ONSHI_OK);
     assert_int_equal(onshi_check_institution_code("0110113718"), ONSHI_E_CHECK_DIGIT);
@@ -116,6 +121,36 @@ static void test_check_digits(void **state)
 static void test_code_tables(void **state)
 {
     (void)state;
+    /* Wording as the public sources give it (codes.def header, docs/codec.md) */
+    assert_string_equal(onshi_code_label(13, "1", 1), "人工透析を必要とする慢性腎不全");
+    assert_string_equal(onshi_code_label(13, "3", 1), "血液凝固因子製剤の投与に起因するHIV感染症");
+    assert_string_equal(onshi_code_label(23, "01", 1), "あり");
+    assert_string_equal(onshi_code_label(27, "1", 1), "同一個人あり");
+    /* OQSCD030-044 (RW OqsFunc) */
+    assert_string_equal(onshi_code_label(30, "1", 1), "表示する");
+    assert_string_equal(onshi_code_label(31, "2", 1), "患者による同意取り消し");
+    assert_string_equal(onshi_code_label(33, "3", 1), "オンライン診療等");
+    assert_non_null(strstr(onshi_code_label(36, "SRJ", 1), "診療情報"));
+    assert_string_equal(onshi_code_label(38, "2", 0), "electronic and paper prescriptions");
+    assert_string_equal(onshi_code_label(39, "2", 1), "資格確認時に確認する");
+    assert_string_equal(onshi_code_label(40, "1", 1), "救急用サマリー");
+    assert_string_equal(onshi_code_label(41, "3", 1), "物理媒体");
+    assert_non_null(strstr(onshi_code_label(42, "02", 1), "顔認証"));
+    assert_string_equal(onshi_code_label(43, "0", 1), "権限なし");
+    assert_string_equal(onshi_code_label(44, "8", 1), "介護保険");
+    assert_null(onshi_code_label(44, "3", 1));
+    for (int t = 1; t <= 44; t++) {
+        bool seen = false;
+        for (size_t i = 0; i < onshi__code_count() && !seen; i++) {
+            int tt;
+            const char *v, *ja, *en;
+            onshi__code_at(i, &tt, &v, &ja, &en);
+            seen = tt == t;
+        }
+        if (!seen)
+            print_error("OQSCD%03d has no values\n", t);
+        assert_true(seen);
+    }
     /* Every value of every table has both labels and validates on a field of its table. */
     for (size_t i = 0; i < onshi__code_count(); i++) {
         int t;
@@ -562,12 +597,12 @@ static void test_encode(void **state)
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, "7"), ONSHI_OK);
     assert_int_equal(onshi_msg_encode(&out, ctx, m), ONSHI_E_CODE_VALUE);
     assert_int_equal(onshi_group_set_str(s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, "1"), ONSHI_OK);
-    /* institution structure */
-    assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "9911234567"), ONSHI_E_FIELD_FORMAT);
-    /* institution check digit before writing */
+    /* institution: the shape (10 digits) is the codec's; its check digit, prefecture and
+     * 点数表 are the central system's to judge, so the codec writes them (a local warning
+     * comes from the option and the workflows, test_numbers.c) */
+    assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "131123456"), ONSHI_E_FIELD_FORMAT);
     assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234567"), ONSHI_OK);
-    assert_int_equal(onshi_msg_encode(&out, ctx, m), ONSHI_E_CHECK_DIGIT);
-    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "MedicalInstitutionCode"));
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
     assert_int_equal(onshi_group_set_str(onshi_msg_header(m), ONSHI_F_MEDICAL_INSTITUTION_CODE, "1311234569"), ONSHI_OK);
     assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
     onshi_msg_free(m);
@@ -596,7 +631,8 @@ static void test_round_trips(void **state)
         "OQSmuonq01res_202501150002.xml", "OQSmuonq02req_202501150003.xml",
         "OQSmuonq02res_202501150003.xml", "YZKsiquc01req_202501150005.xml",
         "YZKsiquc01res_202501150005.xml", "TKKsiquc01req_202501150006.xml",
-        "TKKsiquc01res_202501150006.xml",
+        "TKKsiquc01res_202501150006.xml", "YZKsiquc01res_202501150013.xml",
+        "OQSsiquc01res_202501150014.xml", "OQSmuquc02res_202501150015.xml",
     };
     onshi_ctx *ctx = ctx_new();
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -656,6 +692,132 @@ static void test_round_trips(void **state)
         onshi_msg_free(m);
     }
     onshi_ctx_free(ctx);
+}
+
+/* Layouts public production tools read or write (issue 11): the 診療情報 block of drug
+ * information, several ReferenceNumber per BulkConfirmUnit, the 2025 consent items, and the
+ * OQSmutic01req month inside QualificationConfirmSearchInfo (both forms read). */
+static void test_production_layouts(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    onshi_msg *m = NULL;
+    const char *v = NULL;
+    onshi_group *g = NULL, *d = NULL, *c = NULL;
+    /* drug: DiDateInf/MeTrInfs/MeTrInf */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "YZKsiquc01res_202501150013.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_DRUG_MONTH, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&d, g, ONSHI_G_DRUG_DATE, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_count(d, ONSHI_G_DRUG_CARE), 2);
+    assert_int_equal(onshi_group_count(d, ONSHI_G_DRUG), 1);
+    assert_int_equal(onshi_group_at(&c, d, ONSHI_G_DRUG_CARE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_NAME), ONSHI_OK);
+    assert_string_equal(v, "処方箋料");
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_CODE), ONSHI_OK);
+    assert_string_equal(v, "120002910");
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_CLASS), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_QUANTITY), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_TIMES), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, c, ONSHI_F_DRUG_CARE_UNIT), ONSHI_OK);
+    assert_string_equal(v, "回");
+    onshi_msg_free(m);
+    /* 2025 consent items */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSsiquc01res_202501150014.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_RESULT, 0), ONSHI_OK);
+    static const int cons[] = {ONSHI_F_DIAGNOSIS_NAME_CONS_FLG, ONSHI_F_INFECTIOUS_CONS_FLG,
+                               ONSHI_F_ALLERGY_CONS_FLG, ONSHI_F_CONTRAINDICATION_CONS_FLG,
+                               ONSHI_F_PRESCRIPTION_INFO_CONS_FLG};
+    for (size_t i = 0; i < sizeof cons / sizeof cons[0]; i++) {
+        assert_int_equal(onshi_group_get_label(&v, g, cons[i], 1), ONSHI_OK);
+        assert_string_equal(v, "同意あり");
+    }
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_TEST_CONS_FLG), ONSHI_OK);
+    assert_string_equal(v, "0");
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_PRESCRIPTION_INFO_AVAILABLE_TIME), ONSHI_OK);
+    assert_string_equal(v, "20250215093004");
+    onshi_msg_free(m);
+    /* several ReferenceNumber in one unit */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmuquc02res_202501150015.xml"), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_BULK_UNIT, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_UNIT_REFERENCE_NUMBER), 2);
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 0), ONSHI_OK);
+    assert_string_equal(v, "24432");
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 1), ONSHI_OK);
+    assert_string_equal(v, "24435");
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_UNIT_REFERENCE_NUMBER, 2),
+                     ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_group_get_str_at(&v, g, ONSHI_F_NAME, 0), ONSHI_E_FIELD_ID);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_NAME), 0);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_BULK_UNIT, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_count_str(g, ONSHI_F_UNIT_REFERENCE_NUMBER), 1);
+    onshi_msg_free(m);
+    /* OQSmutic01req: written inside QualificationConfirmSearchInfo ... */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmutic01req_202501150002.xml"), ONSHI_OK);
+    assert_int_equal(onshi_group_at(&g, onshi_msg_body(m), ONSHI_G_SEARCH, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH), ONSHI_OK);
+    assert_string_equal(v, "202501");
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_OK);
+    onshi_msg_free(m);
+    /* ... and the body-level form of 0.1 is still read (not written: the layout refuses it) */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, DATA "OQSmutic01req_202501150012.xml"), ONSHI_OK);
+    assert_int_equal(onshi_msg_warning_count(m), 0);
+    assert_int_equal(onshi_group_get_str(&v, onshi_msg_body(m), ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH),
+                     ONSHI_OK);
+    assert_string_equal(v, "202501");
+    assert_int_equal(onshi_msg_validate(ctx, m), ONSHI_E_FIELD_ID);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+}
+
+/* Every element name public implementers read or write (test/data/element-names.txt, with
+ * its sources) is known to the schema. */
+static bool schema_knows(const char *name)
+{
+    if (strcmp(name, "XmlMsg") == 0 || strcmp(name, "MessageHeader") == 0 ||
+        strcmp(name, "MessageBody") == 0)
+        return true;
+    for (int g = 1; g < 64; g++) {
+        const onshi__item *items = NULL;
+        size_t n = onshi__items(g, &items);
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].field != NULL && strcmp(items[i].field->elem, name) == 0)
+                return true;
+            if (items[i].child != NULL &&
+                (strcmp(items[i].child->elem, name) == 0 ||
+                 (items[i].child->wrapper != NULL && strcmp(items[i].child->wrapper, name) == 0)))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void test_element_names(void **state)
+{
+    (void)state;
+    FILE *f = fopen("test/data/element-names.txt", "r");
+    assert_non_null(f);
+    char line[512];
+    int names = 0, unknown = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab); /* every name carries its sources */
+        *tab = '\0';
+        assert_true(strlen(tab + 1) > 3);
+        names++;
+        if (!schema_knows(line)) {
+            print_error("element %s (%s) is not in schema.def\n", line, tab + 1);
+            unknown++;
+        }
+    }
+    fclose(f);
+    assert_true(names >= 200);
+    assert_int_equal(unknown, 0);
+    /* and the check can fail */
+    assert_false(schema_knows("PharmaceuticalInfoAcquisitionTime"));
 }
 
 static void test_json(void **state)
@@ -788,6 +950,8 @@ int main(void)
         cmocka_unit_test(test_decode_face_welfare), cmocka_unit_test(test_decode_other_types),
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_tolerant_reading),
         cmocka_unit_test(test_encode),           cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_production_layouts),
+        cmocka_unit_test(test_element_names),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

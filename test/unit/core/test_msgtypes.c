@@ -5,6 +5,9 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include <unistd.h>
+#include <stdlib.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -24,6 +27,38 @@ static void test_from_filename(void **state)
     assert_int_equal(onshi_msgtype_from_filename("OQSsiquc01reqX.xml"), ONSHI_E_UNKNOWN_MESSAGE);
     assert_int_equal(onshi_msgtype_from_filename("del20250115.txt"), ONSHI_E_UNKNOWN_MESSAGE);
     assert_int_equal(onshi_msgtype_from_filename(NULL), ONSHI_E_UNKNOWN_MESSAGE);
+    /* families public sources show whose layouts are not sourced: recognised, not guessed */
+    assert_int_equal(onshi_msgtype_from_filename("OQSsihvq01req_202612010001.xml"),
+                     ONSHI_E_MESSAGE_UNSUPPORTED);
+    assert_int_equal(onshi_msgtype_from_filename("res/OQSsionq01res_202612010001.xml"),
+                     ONSHI_E_MESSAGE_UNSUPPORTED);
+    assert_int_equal(onshi_msgtype_from_filename("OQSsihvd01req_1.xml"), ONSHI_E_MESSAGE_UNSUPPORTED);
+    assert_int_equal(onshi_msgtype_from_filename("PMHsimsm01res_1.xml"), ONSHI_E_MESSAGE_UNSUPPORTED);
+    assert_non_null(onshi__msgtype_unsupported("OQSsiurl01req_1.xml", true));
+    assert_null(onshi__msgtype_unsupported("OQSsiquc01req_1.xml", false));
+    /* a supported family of the same list is still itself */
+    assert_int_equal(onshi_msgtype_from_filename("OQSmutic01req_1.xml"), ONSHI_MSG_BULK_WELFARE_UP_REQ);
+    /* decode_file says so instead of guessing from the content */
+    {
+        char path[] = "/tmp/onshi-msgtypes-XXXXXX";
+        assert_non_null(mkdtemp(path));
+        char file[128];
+        snprintf(file, sizeof file, "%s/OQSsihvq01res_202612010001.xml", path);
+        FILE *f = fopen(file, "w");
+        assert_non_null(f);
+        fputs("<?xml version=\"1.0\"?><XmlMsg><MessageHeader/><MessageBody/></XmlMsg>", f);
+        fclose(f);
+        onshi_ctx *ctx = NULL;
+        assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+        assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
+        onshi_msg *m = NULL;
+        assert_int_equal(onshi_msg_decode_file(&m, ctx, file), ONSHI_E_MESSAGE_UNSUPPORTED);
+        assert_null(m);
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "home visits"));
+        onshi_ctx_free(ctx);
+        unlink(file);
+        rmdir(path);
+    }
 }
 
 static void test_table_consistent(void **state)

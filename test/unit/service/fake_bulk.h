@@ -116,8 +116,10 @@ static inline void fb_upload(fake_bulk *fb, onshi_ctx *ctx, const char *name, co
             if (onshi_group_get_str(&z, g, ONSHI_F_CONSENT_DATE_TO) != ONSHI_OK)
                 onshi_group_get_str(&z, g, ONSHI_F_EXAMINATION_DATE_TO);
             onshi_group_get_str(&flag, g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_FLAG);
+            /* 医療扶助: the month inside QualificationConfirmSearchInfo, where the production
+             * tool OQSDrug2 writes it */
+            onshi_group_get_str(&month, g, ONSHI_F_SEARCH_MEDICAL_TREATMENT_MONTH);
         }
-        onshi_group_get_str(&month, body, ONSHI_F_BODY_MEDICAL_TREATMENT_MONTH);
         snprintf(rc->query, sizeof rc->query, "%s-%s-%s-%s", a ? a : "", z ? z : "",
                  flag ? flag : "", month ? month : "");
         for (int i = 0; i < 3; i++) {

@@ -221,11 +221,18 @@ static void test_validate(void **state)
         onshi_batch_free(b);
     }
 
-    /* the institution code is checked too */
-    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1311234560");
+    /* the institution code is checked too: one that cannot be written (not 10 digits) stops
+     * the batch; one that only fails the local check-digit rule is sent (a warning): the
+     * central system is the authority on it */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "131123456");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
     assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CONFIG);
+    onshi_batch_free(b);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1311234560");
+    assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
+    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_OK);
     onshi_batch_free(b);
 
     /* Japanese message names the entry the way staff count (1-based) */

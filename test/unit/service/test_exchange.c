@@ -6,6 +6,7 @@
 
 #include "service/service.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define GOLDEN "test/data/codec/"
@@ -31,10 +32,36 @@ static void test_status_fields(void **state)
     /* SegmentOfResult 9 + ErrorCode: the system's code and message reach the caller */
     assert_int_equal(check_file(ctx, GOLDEN "OQSsiquc01res_202501150009.xml"), ONSHI_E_SYSTEM_ERROR);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "EQS0001"));
-    /* ProcessingResultStatus 2 */
-    assert_int_equal(check_file(ctx, GOLDEN "OQSsiquc01res_202501150010.xml"),
-                     ONSHI_E_PROCESSING_ERROR);
-    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "EQS1234"));
+    /* ProcessingResultStatus 2 with QualificationValidity 4: an outcome (該当資格なし) */
+    assert_int_equal(check_file(ctx, GOLDEN "OQSsiquc01res_202501150010.xml"), ONSHI_OK);
+    /* ProcessingResultStatus 2 without a validity: the system's processing code */
+    {
+        static const char x[] =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader>"
+            "<ProcessExecutionTime>20250115093004</ProcessExecutionTime>"
+            "<QualificationConfirmationDate>20250115</QualificationConfirmationDate>"
+            "<MedicalInstitutionCode>1311234566</MedicalInstitutionCode>"
+            "<ReferenceClassification>2</ReferenceClassification>"
+            "<SegmentOfResult>1</SegmentOfResult>"
+            "<CharacterCodeIdentifier>0</CharacterCodeIdentifier></MessageHeader><MessageBody>"
+            "<ProcessingResultStatus>2</ProcessingResultStatus>"
+            "<ProcessingResultCode>EQS1234</ProcessingResultCode>"
+            "<ProcessingResultMessage>x</ProcessingResultMessage>%s</MessageBody></XmlMsg>";
+        static const char *const tail[] = {"", "<QualificationValidity>1</QualificationValidity>",
+                                           "<QualificationValidity>5</QualificationValidity>"};
+        static const int want[] = {ONSHI_E_PROCESSING_ERROR, ONSHI_E_PROCESSING_ERROR, ONSHI_OK};
+        for (size_t i = 0; i < 3; i++) {
+            char doc[1200];
+            snprintf(doc, sizeof doc, x, tail[i]);
+            onshi_msg *m = NULL;
+            assert_int_equal(onshi_msg_decode(&m, ctx, ONSHI_MSG_QUAL_RES, doc, strlen(doc)),
+                             ONSHI_OK);
+            assert_int_equal(onshi__service_check(ctx, m), want[i]);
+            if (want[i] != ONSHI_OK)
+                assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "EQS1234"));
+            onshi_msg_free(m);
+        }
+    }
     /* a bulk download that is still being processed */
     assert_int_equal(check_file(ctx, GOLDEN "OQSmuquc02res_202501150004.xml"),
                      ONSHI_E_STILL_PROCESSING);

@@ -373,8 +373,32 @@ static void test_system_error(void **state)
     assert_int_equal(atomic_load(&fl.taken), 0);
     onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
 
-    /* ProcessingResultStatus 2: the system's processing code reaches staff */
+    /* "No such qualification" is an outcome, not an error, even when the system says so
+     * with ProcessingResultStatus 2 (as batch units are read): ONSHI_OK, validity 4 */
     ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
+    fake_bytes(&fl, e, ans, n, ".xml");
+    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+                                     "19800401", 0, NULL);
+    fl_stop(&fl);
+    assert_int_equal(rc, ONSHI_OK);
+    assert_non_null(m);
+    {
+        int v = 0;
+        const char *vl = NULL;
+        assert_int_equal(onshi_result_validity(&v, &vl, m, 1), ONSHI_OK);
+        assert_int_equal(v, 4);
+        assert_string_equal(vl, "該当資格なし");
+    }
+    onshi_msg_free(m);
+    m = NULL;
+    /* ProcessingResultStatus 2 without a validity: the system's processing code reaches staff */
+    {
+        char *cut = strstr(ans, "    <QualificationValidity>4</QualificationValidity>\n");
+        assert_non_null(cut);
+        size_t tail = strlen(cut + 53);
+        memmove(cut, cut + 53, tail + 1);
+        n = strlen(ans);
+    }
     fake_bytes(&fl, e, ans, n, ".xml");
     rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);

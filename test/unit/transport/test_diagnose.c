@@ -67,7 +67,7 @@ static void test_folders_ok(void **state)
     onshi_ctx *ctx = mkctx();
     onshi_diag_report *r = NULL;
     assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
-    assert_int_equal(onshi_diag_report_count(r), 4); /* req, res, face, linkage */
+    assert_int_equal(onshi_diag_report_count(r), 5); /* req, res, face, linkage, institution */
     assert_int_equal(onshi_diag_report_first_failure(r), -1);
     assert_true(find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_OK) >= 0);
     /* nothing was written into req/ by the check */
