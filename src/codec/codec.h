@@ -122,6 +122,7 @@ typedef struct onshi__doc {
     onshi__arena arena;
     onshi__warning *warn;
     size_t nwarn, capwarn;
+    size_t warn_dropped; /* warnings over the per-doc cap, reported by onshi__warn_flush */
     bool oom; /* an allocation failed while building: the build returns ONSHI_E_NOMEM */
     bool in_unit;        /* a streamed BulkConfirmUnit: paths use unit_index */
     unsigned unit_index;
@@ -162,6 +163,10 @@ const onshi_group *onshi__group_of(const onshi_group *node);
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);
 /* Record a warning on the node's doc; path is built from the node. */
 void onshi__warn(onshi_group *node, int kind, const char *fmt, ...) ONSHI__PRINTF(3, 4);
+/* The same, past the per-doc cap of warnings (for the summary lines). */
+void onshi__warn_forced(onshi_group *node, int kind, const char *fmt, ...) ONSHI__PRINTF(3, 4);
+/* Add one warning counting those dropped over the cap, if any. */
+void onshi__warn_flush(onshi_group *node);
 /* Path of a node, "MessageBody/ResultList/ResultOfQualificationConfirmation[0]/Name". */
 char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit);
 const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const char **path);
@@ -207,6 +212,7 @@ typedef struct onshi__src {
     const unsigned char *mem;
     size_t mem_len;
     int fd; /* -1 for memory */
+    bool streaming; /* bulk reader: size cap and memory budget per unit, not per file */
 } onshi__src;
 
 typedef struct onshi__xmlreader onshi__xmlreader;
