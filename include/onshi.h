@@ -389,6 +389,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_RETRY_MAX            521 /**< int retries of idempotent requests */
 #define ONSHI_OPT_RETRY_BASE_MS        522 /**< int first back-off delay, doubled each retry */
 #define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
+#define ONSHI_OPT_HTTP_DEADLINE_MS     524 /**< int ms for a whole HTTPS call (connect, TLS, send, receive, retries) (@since 0.2) */
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
 #define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
