@@ -27,7 +27,19 @@ CXX      ?= c++
 CFLAGS   ?= -O2 -g
 SANITIZE ?= 0
 
-ifeq ($(SANITIZE),1)
+FUZZ ?= 0
+TSAN ?= 0
+ifeq ($(FUZZ),1)
+  # libFuzzer build (clang): coverage-instrumented library and targets (test/fuzz/module.mk)
+  B      := build/fuzz
+  OUTLIB := build/fuzz/lib
+  SAN    := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+  # ThreadSanitizer build of what the thread test needs (test/threads/module.mk)
+  B      := build/tsan
+  OUTLIB := build/tsan/lib
+  SAN    := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
   B      := build/asan
   OUTLIB := build/asan/lib
   SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -43,7 +55,7 @@ PC_CFLAGS := $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
 DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
 
-WARN      := -Wall -Wextra -Werror
+WARN      := -Wall -Wextra $(if $(filter 1,$(FUZZ)),,-Werror)
 BASE_CFLAGS := -std=c11 $(WARN) -fvisibility=hidden -fPIC -Iinclude -Isrc \
                -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN)
 LIB_CFLAGS  := $(BASE_CFLAGS) -DONSHI_BUILDING $(CFLAGS) $(CPPFLAGS)
