@@ -110,7 +110,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         onshi_buf b;
         size_t bad = 0;
         onshi__buf_init(&b, false);
-        int rc = onshi__cp932_to_utf8(data, n, &b, &bad);
+        int rc = onshi__cp932_to_utf8(ctx, data, n, &b, &bad);
         free(data);
         if (rc == ONSHI_OK)
             rc = onshi__buf_append(&b, "", 1);

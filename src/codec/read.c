@@ -404,8 +404,7 @@ void onshi__xmlreader_free(onshi__xmlreader *r)
         return;
     if (r->xr)
         xmlFreeTextReader(r->xr);
-    if (r->cd != (iconv_t)-1)
-        iconv_close(r->cd);
+    onshi__iconv_give(r->ctx, ONSHI__CD_CP932_UTF8, r->cd);
     onshi__charcheck_free(&r->cc);
     free(r->tbuf);
     free(r->pend);
@@ -498,7 +497,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
                             "declared Shift_JIS but the bytes are UTF-8 (byte 0 onwards)");
             goto fail;
         }
-        r->cd = iconv_open("UTF-8", "CP932");
+        r->cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
         if (r->cd == (iconv_t)-1) {
             rc = onshi__err(ctx, ONSHI_E_UNSUPPORTED, "iconv has no CP932 converter");
             goto fail;
@@ -507,7 +506,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
     rc = refuse_dtd(r);
     if (rc != ONSHI_OK)
         goto fail;
-    onshi__charcheck_init(&r->cc);
+    onshi__charcheck_init(&r->cc, ctx);
     int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT;
 #if LIBXML_VERSION >= 21300
     opts |= XML_PARSE_NO_XXE;
