@@ -23,6 +23,9 @@
 #define MAX_ATTRS 16
 /* Unknown elements kept per message (per streamed unit); the rest are skipped and counted. */
 #define MAX_UNKNOWN 1000
+/* Comments and processing instructions per message (per streamed unit; those between units
+ * count for the whole file): libxml2 2.9's reader keeps them until their parent closes. */
+#define MAX_MISC 1000
 /* Budget floor (bytes) added to xml_memory_factor × input. */
 #define BUDGET_FLOOR (1u << 20)
 
@@ -47,6 +50,7 @@ struct onshi__xmlreader {
     /* attribute pre-scan of the UTF-8 text handed to libxml2 */
     int scan;           /* SCAN_* */
     unsigned scan_attrs;
+    unsigned scan_misc; /* comments and PIs seen by the pre-scan (per unit when streaming) */
     unsigned char scan_prev[2];
     size_t scan_line, scan_tag_line;
     /* text of the current leaf, gathered here and copied once at its end */
@@ -55,6 +59,7 @@ struct onshi__xmlreader {
     bool tnonspace;
     /* unknown elements kept in the current doc; skipped ones (whole subtrees) */
     unsigned unknown_kept, unit_unknown_kept;
+    unsigned misc, unit_misc;
     size_t unknown_skipped, unit_unknown_skipped;
     /* failure noticed in the input callback or the error handler */
     int fail;
@@ -105,6 +110,8 @@ static int scan_attrs(onshi__xmlreader *r, const char *buf, size_t n)
         case SCAN_LT:
             st = c == '!' ? SCAN_BANG : c == '?' ? SCAN_PI : c == '/' ? SCAN_END : SCAN_TAG;
             r->scan_attrs = 0;
+            if (st == SCAN_PI && ++r->scan_misc > MAX_MISC)
+                goto too_many_misc;
             break;
         case SCAN_BANG:
             st = c == '-' ? SCAN_BANG_DASH : c == '[' ? SCAN_CDATA : c == '>' ? SCAN_TEXT : SCAN_DECL;
@@ -112,6 +119,8 @@ static int scan_attrs(onshi__xmlreader *r, const char *buf, size_t n)
         case SCAN_BANG_DASH:
             st = c == '-' ? SCAN_COMMENT : c == '>' ? SCAN_TEXT : SCAN_DECL;
             c = 0; /* "<!--" does not end a comment with its own dashes */
+            if (st == SCAN_COMMENT && ++r->scan_misc > MAX_MISC)
+                goto too_many_misc;
             break;
         case SCAN_COMMENT:
             if (c == '>' && p1 == '-' && p2 == '-')
@@ -162,6 +171,13 @@ static int scan_attrs(onshi__xmlreader *r, const char *buf, size_t n)
     r->scan_prev[0] = p1;
     r->scan_prev[1] = p2;
     return 0;
+too_many_misc:
+    /* libxml2 2.9's reader parses runs of comments ahead and keeps them (180 MB for 8 MB) */
+    r->fail = ONSHI_E_XML_TOO_LARGE;
+    snprintf(r->fail_msg, sizeof r->fail_msg,
+             "more than %d comments or processing instructions%s (line %zu); refused before "
+             "parsing them", MAX_MISC, r->streaming ? " in one unit" : "", r->scan_line + 1);
+    return -1;
 }
 
 /* ---- input ------------------------------------------------------------------------------ */
@@ -768,6 +784,8 @@ static int start_element(onshi__xmlreader *r, bool *is_unit, bool *skip)
             r->unit_doc->unit_index = r->units;
             r->unit_unknown_kept = 0;
             r->unit_unknown_skipped = 0;
+            r->unit_misc = 0;
+            r->scan_misc = 0;
             r->window_base = r->src_pos;
             n = onshi__node_new(r->unit_doc, NULL, stat, (size_t)-1);
             if (n == NULL)
@@ -958,8 +976,20 @@ static int pump_nodes(onshi__xmlreader *r, int *what)
         case XML_READER_TYPE_ENTITY_REFERENCE:
             rc = fail_here(r, ONSHI_E_XML_DTD, "DOCTYPE or entity refused");
             break;
+        case XML_READER_TYPE_COMMENT:
+        case XML_READER_TYPE_PROCESSING_INSTRUCTION: {
+            unsigned *k = r->unit != NULL && r->unit_doc != NULL ? &r->unit_misc : &r->misc;
+            if (++*k > MAX_MISC) {
+                char what[120];
+                snprintf(what, sizeof what,
+                         "more than %d comments or processing instructions%s", MAX_MISC,
+                         k == &r->unit_misc ? " in one unit" : "");
+                rc = fail_here(r, ONSHI_E_XML_TOO_LARGE, what);
+            }
+            break;
+        }
         default:
-            break; /* comments, processing instructions */
+            break;
         }
         r->have_node = false;
         if (rc != ONSHI_OK)

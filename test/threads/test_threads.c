@@ -23,7 +23,7 @@ static int port;
 typedef struct job {
     int n;
     int failures;
-    char why[300];
+    char why[700];
 } job;
 
 static unsigned char *slurp(const char *path, size_t *len)
