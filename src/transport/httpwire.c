@@ -174,11 +174,3 @@ bool onshi__http_keep_alive(const onshi__http *h)
 {
     return http_should_keep_alive(&h->p) != 0;
 }
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
-const char *onshi__http_parser_name(void)
-{
-    return "http-parser " STR(HTTP_PARSER_VERSION_MAJOR) "." STR(HTTP_PARSER_VERSION_MINOR) "." STR(
-        HTTP_PARSER_VERSION_PATCH);
-}

@@ -52,7 +52,5 @@ int onshi__http_state(const onshi__http *h, const char **why);
 int onshi__http_status(const onshi__http *h);
 const char *onshi__http_method(const onshi__http *h);
 bool onshi__http_keep_alive(const onshi__http *h);
-/* The name of the parser library and its version, for docs and diagnostics. */
-const char *onshi__http_parser_name(void);
 
 #endif /* ONSHI_TRANSPORT_HTTPWIRE_H */
