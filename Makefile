@@ -27,7 +27,19 @@ CXX      ?= c++
 CFLAGS   ?= -O2 -g
 SANITIZE ?= 0
 
-ifeq ($(SANITIZE),1)
+FUZZ ?= 0
+TSAN ?= 0
+ifeq ($(FUZZ),1)
+  # libFuzzer build (clang): coverage-instrumented library and targets (test/fuzz/module.mk)
+  B      := build/fuzz
+  OUTLIB := build/fuzz/lib
+  SAN    := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+  # ThreadSanitizer build of what the thread test needs (test/threads/module.mk)
+  B      := build/tsan
+  OUTLIB := build/tsan/lib
+  SAN    := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
   B      := build/asan
   OUTLIB := build/asan/lib
   SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -47,7 +59,7 @@ DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthrea
 # Warnings are always on; -Werror only when asked (WERROR=1: CI and developers), never forced
 # on a user's build, where a newer compiler or library may add a warning we have not seen.
 WERROR    ?= 0
-WARN      := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+WARN      := -Wall -Wextra $(if $(filter 1,$(FUZZ)),,$(if $(filter 1,$(WERROR)),-Werror))
 # The C standard of src/, tools and tests (the compatibility job also builds with c2x).
 CSTD      ?= c11
 BASE_CFLAGS := -std=$(CSTD) $(WARN) -fvisibility=hidden -fPIC -Iinclude -Isrc \

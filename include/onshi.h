@@ -158,6 +158,7 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 /** A message type the central system defines (public sources show its file-name prefix) but
  *  whose layout libonshi has not been able to source: recognised, not guessed. @since 0.2 */
 #define ONSHI_E_MESSAGE_UNSUPPORTED -315
+#define ONSHI_E_XML_AMBIGUOUS       -316 /**< a single-valued element appears twice, or a value mixes text and elements (@since 0.2) */
 
 /* transport: file exchange and HTTPS */
 #define ONSHI_E_FOLDER              -400 /**< exchange folder missing or not accessible */
@@ -371,6 +372,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_XML_MAX_SIZE         400 /**< int max bytes of an XML input */
 #define ONSHI_OPT_XML_MAX_DEPTH        401 /**< int max element nesting */
 #define ONSHI_OPT_REQUEST_ENCODING     402 /**< int ONSHI_ENC_*: encoding of written requests */
+#define ONSHI_OPT_XML_MEMORY_FACTOR    403 /**< int memory budget of a decoded tree, as a multiple of its input (@since 0.2) */
 /* transport */
 #define ONSHI_OPT_TRANSPORT            500 /**< int ONSHI_TRANSPORT_* */
 #define ONSHI_OPT_REQ_DIR              501 /**< str folder the linkage app takes requests from */
@@ -395,6 +397,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_RETRY_MAX            521 /**< int retries of idempotent requests */
 #define ONSHI_OPT_RETRY_BASE_MS        522 /**< int first back-off delay, doubled each retry */
 #define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
+#define ONSHI_OPT_HTTP_DEADLINE_MS     524 /**< int ms for a whole HTTPS call (connect, TLS, send, receive, retries) (@since 0.2) */
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
 #define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
@@ -1844,6 +1847,8 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
 #define ONSHI_WARN_UNKNOWN_CODE     3 /**< a code value not (yet) in its OQSCD table: kept */
 #define ONSHI_WARN_FORMAT           4 /**< a value does not have its documented format: kept */
 #define ONSHI_WARN_ENCODING_HINT    5 /**< CharacterCodeIdentifier disagrees with the bytes */
+#define ONSHI_WARN_PADDED           6 /**< a value had leading or trailing spaces: trimmed (@since 0.2) */
+#define ONSHI_WARN_DROPPED          7 /**< unknown elements or warnings over the per-message cap were not kept (counted) (@since 0.2) */
 
 /**
  * Decode an XML message from memory.
@@ -1855,7 +1860,12 @@ typedef struct onshi_bulk_reader onshi_bulk_reader;
  *         ONSHI_E_XML_TOO_DEEP, ONSHI_E_ENCODING, ONSHI_E_ENCODING_MISMATCH (detail names
  *         the line or byte offset), ONSHI_E_UNKNOWN_MESSAGE, ONSHI_E_NOMEM, ONSHI_E_INVALID_ARG.
  * Unknown code values, unknown elements and suspicious characters are kept and reported as
- * warnings (onshi_msg_warning_at). Thread rule: the context's thread. @since 0.1.0
+ * warnings (onshi_msg_warning_at); values padded with spaces are trimmed (ONSHI_WARN_PADDED).
+ * Bounds (docs/reliability.md): the first 1000 unknown elements and 1000 warnings are kept,
+ * the rest counted (ONSHI_WARN_DROPPED); an element with more than 16 attributes is refused
+ * (ONSHI_E_XML_TOO_LARGE), so is a tree over ONSHI_OPT_XML_MEMORY_FACTOR × the input. Since
+ * 0.2 a single-valued element given twice, or text mixed with elements in a value or group,
+ * is ONSHI_E_XML_AMBIGUOUS (never one picked). Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_msg_decode(onshi_msg **out, onshi_ctx *ctx, int type,
                                           const void *data, size_t len);

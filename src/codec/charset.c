@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -194,9 +195,87 @@ int onshi__detect_encoding(const unsigned char *p, size_t n, size_t *bom, char *
     return ONSHI__ENC_UTF8;
 }
 
-int onshi__cp932_to_utf8(const unsigned char *p, size_t n, onshi_buf *out, size_t *bad)
+/* ---- converters kept per context ----------------------------------------------------------
+ * iconv_open loads gconv modules and costs time; glibc's loader also races under
+ * ThreadSanitizer when contexts on several threads open converters at once. Each context
+ * opens a converter once (lazily, in its codec slot) and lends it out; a second user at the
+ * same time (a bulk reader open while a message is decoded) gets a private one. */
+static const char *const cd_to[ONSHI__CD_COUNT] = {"UTF-8", "EUC-JP", "CP932"};
+static const char *const cd_from[ONSHI__CD_COUNT] = {"CP932", "UTF-8", "UTF-8"};
+
+typedef struct codec_slot {
+    iconv_t cd[ONSHI__CD_COUNT];
+    bool busy[ONSHI__CD_COUNT];
+} codec_slot;
+
+static void slot_free(void *p)
 {
-    iconv_t cd = iconv_open("UTF-8", "CP932");
+    codec_slot *s = p;
+    for (int i = 0; i < ONSHI__CD_COUNT; i++)
+        if (s->cd[i] != (iconv_t)-1)
+            iconv_close(s->cd[i]);
+    free(s);
+}
+
+static codec_slot *slot_of(onshi_ctx *ctx)
+{
+    if (ctx == NULL)
+        return NULL;
+    codec_slot *s = onshi__slot_get(ctx, ONSHI__SLOT_CODEC);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL)
+            return NULL;
+        for (int i = 0; i < ONSHI__CD_COUNT; i++)
+            s->cd[i] = (iconv_t)-1;
+        onshi__slot_set(ctx, ONSHI__SLOT_CODEC, s, slot_free);
+    }
+    return s;
+}
+
+static size_t opened_count;
+
+iconv_t onshi__iconv_take(onshi_ctx *ctx, int which)
+{
+    codec_slot *s = slot_of(ctx);
+    if (s != NULL && !s->busy[which]) {
+        if (s->cd[which] == (iconv_t)-1) {
+            s->cd[which] = iconv_open(cd_to[which], cd_from[which]);
+            if (s->cd[which] == (iconv_t)-1)
+                return (iconv_t)-1;
+            __atomic_add_fetch(&opened_count, 1, __ATOMIC_RELAXED);
+        }
+        s->busy[which] = true;
+        iconv(s->cd[which], NULL, NULL, NULL, NULL); /* initial state */
+        return s->cd[which];
+    }
+    iconv_t cd = iconv_open(cd_to[which], cd_from[which]);
+    if (cd != (iconv_t)-1)
+        __atomic_add_fetch(&opened_count, 1, __ATOMIC_RELAXED);
+    return cd;
+}
+
+void onshi__iconv_give(onshi_ctx *ctx, int which, iconv_t cd)
+{
+    if (cd == (iconv_t)-1)
+        return;
+    codec_slot *s = ctx ? onshi__slot_get(ctx, ONSHI__SLOT_CODEC) : NULL;
+    if (s != NULL && s->cd[which] == cd) {
+        s->busy[which] = false;
+        return;
+    }
+    iconv_close(cd);
+}
+
+size_t onshi__iconv_opened(void)
+{
+    return __atomic_load_n(&opened_count, __ATOMIC_RELAXED);
+}
+
+int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi_buf *out,
+                         size_t *bad)
+{
+    iconv_t cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
     if (cd == (iconv_t)-1)
         return ONSHI_E_UNSUPPORTED;
     int rc = onshi__buf_reserve(out, n * 3 / 2 + 16);
@@ -216,7 +295,7 @@ int onshi__cp932_to_utf8(const unsigned char *p, size_t n, onshi_buf *out, size_
             }
         }
     }
-    iconv_close(cd);
+    onshi__iconv_give(ctx, ONSHI__CD_CP932_UTF8, cd);
     return rc;
 }
 
@@ -243,16 +322,16 @@ int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp)
 
 /* ---- character warnings ---------------------------------------------------------------- */
 
-void onshi__charcheck_init(onshi__charcheck *c)
+void onshi__charcheck_init(onshi__charcheck *c, onshi_ctx *ctx)
 {
     memset(c->known, 0, sizeof c->known);
-    c->eucjp = iconv_open("EUC-JP", "UTF-8");
+    c->ctx = ctx;
+    c->eucjp = onshi__iconv_take(ctx, ONSHI__CD_UTF8_EUCJP);
 }
 
 void onshi__charcheck_free(onshi__charcheck *c)
 {
-    if (c->eucjp != (iconv_t)-1)
-        iconv_close(c->eucjp);
+    onshi__iconv_give(c->ctx, ONSHI__CD_UTF8_EUCJP, c->eucjp);
     c->eucjp = (iconv_t)-1;
 }
 

@@ -121,6 +121,7 @@ typedef struct onshi__doc {
     onshi__arena arena;
     onshi__warning *warn;
     size_t nwarn, capwarn;
+    size_t warn_dropped; /* warnings over the per-doc cap, reported by onshi__warn_flush */
     bool oom; /* an allocation failed while building: the build returns ONSHI_E_NOMEM */
     bool in_unit;        /* a streamed BulkConfirmUnit: paths use unit_index */
     unsigned unit_index;
@@ -165,6 +166,10 @@ const onshi_group *onshi__group_of(const onshi_group *node);
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);
 /* Record a warning on the node's doc; path is built from the node. */
 void onshi__warn(onshi_group *node, int kind, const char *fmt, ...) ONSHI__PRINTF(3, 4);
+/* The same, past the per-doc cap of warnings (for the summary lines). */
+void onshi__warn_forced(onshi_group *node, int kind, const char *fmt, ...) ONSHI__PRINTF(3, 4);
+/* Add one warning counting those dropped over the cap, if any. */
+void onshi__warn_flush(onshi_group *node);
 /* Path of a node, "MessageBody/ResultList/ResultOfQualificationConfirmation[0]/Name". */
 char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit);
 const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const char **path);
@@ -176,11 +181,12 @@ const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const cha
 
 /* Per-decode character checker (JIS X 0208 membership through EUC-JP). */
 typedef struct onshi__charcheck {
+    onshi_ctx *ctx;
     iconv_t eucjp; /* (iconv_t)-1 when unavailable: the check is skipped */
     /* BMP answers already known: names repeat the same characters unit after unit. */
     uint8_t known[8192], ok[8192];
 } onshi__charcheck;
-void onshi__charcheck_init(onshi__charcheck *c);
+void onshi__charcheck_init(onshi__charcheck *c, onshi_ctx *ctx);
 void onshi__charcheck_free(onshi__charcheck *c);
 /* Warn on node for replacement marks and characters outside JIS X 0208. */
 void onshi__charcheck_text(onshi__charcheck *c, onshi_group *node, const char *s);
@@ -196,7 +202,14 @@ size_t onshi__utf8_invalid_at(const unsigned char *p, size_t n, bool partial_ok)
 bool onshi__looks_sjis(const unsigned char *p, size_t n);
 bool onshi__looks_utf8_multibyte(const unsigned char *p, size_t n);
 /* Convert CP932 text to UTF-8 (whole buffer). On failure *bad is the offending offset. */
-int onshi__cp932_to_utf8(const unsigned char *p, size_t n, onshi_buf *out, size_t *bad);
+int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi_buf *out,
+                         size_t *bad);
+/* Converters kept per context (opened once, lazily; ctx may be NULL): take one, give it back. */
+enum { ONSHI__CD_CP932_UTF8, ONSHI__CD_UTF8_EUCJP, ONSHI__CD_UTF8_CP932, ONSHI__CD_COUNT };
+iconv_t onshi__iconv_take(onshi_ctx *ctx, int which);
+void onshi__iconv_give(onshi_ctx *ctx, int which, iconv_t cd);
+/* iconv_open calls made so far, process-wide (tests prove one per context). */
+size_t onshi__iconv_opened(void);
 /* Check that value can be written in CP932; on failure returns the code point. */
 int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp);
 /* UTF-8 decode one code point; returns its length (0 at NUL, 1 on bad byte). */
@@ -210,6 +223,7 @@ typedef struct onshi__src {
     const unsigned char *mem;
     size_t mem_len;
     int fd; /* -1 for memory */
+    bool streaming; /* bulk reader: size cap and memory budget per unit, not per file */
 } onshi__src;
 
 typedef struct onshi__xmlreader onshi__xmlreader;

@@ -59,7 +59,7 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode(onshi_msg **out, onshi_ctx *ctx, int t
 {
     if (out == NULL || (data == NULL && len > 0))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
-    onshi__src src = {data, len, -1};
+    onshi__src src = {data, len, -1, false};
     return decode_src(ctx, out, type, src);
 }
 
@@ -110,7 +110,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         onshi_buf b;
         size_t bad = 0;
         onshi__buf_init(&b, false);
-        int rc = onshi__cp932_to_utf8(data, n, &b, &bad);
+        int rc = onshi__cp932_to_utf8(ctx, data, n, &b, &bad);
         free(data);
         if (rc == ONSHI_OK)
             rc = onshi__buf_append(&b, "", 1);
@@ -191,7 +191,7 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
         else
             rc = attach_file(ctx, out, type, fd, path, err);
     } else {
-        onshi__src src = {NULL, 0, fd};
+        onshi__src src = {NULL, 0, fd, false};
         rc = decode_src(ctx, out, type, src);
     }
     close(fd);
@@ -233,6 +233,7 @@ static int bulk_open(onshi_ctx *ctx, onshi_bulk_reader **out, onshi__src src, in
     br->fd = fd;
     if (type == 0)
         type = ONSHI_MSG_BULK_QUAL_DOWN_RES;
+    src.streaming = true;
     int rc = onshi__msg_alloc(&br->msg, type, false);
     if (rc != ONSHI_OK)
         rc = onshi__err(ctx, rc, "message");
@@ -262,7 +263,7 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_bulk_reader **out, onshi_c
     if (fd < 0)
         return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
                                   path, strerror(errno));
-    onshi__src src = {NULL, 0, fd};
+    onshi__src src = {NULL, 0, fd, false};
     return bulk_open(ctx, out, src, type, fd);
 }
 
@@ -272,7 +273,7 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open_mem(onshi_bulk_reader **out, ons
     if (out == NULL || (data == NULL && len > 0))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
     *out = NULL;
-    onshi__src src = {data, len, -1};
+    onshi__src src = {data, len, -1, false};
     return bulk_open(ctx, out, src, type, -1);
 }
 

@@ -76,6 +76,8 @@ static const char *warn_kind_name(int k)
     case ONSHI_WARN_UNKNOWN_CODE: return "unknown_code";
     case ONSHI_WARN_FORMAT: return "format";
     case ONSHI_WARN_ENCODING_HINT: return "encoding_hint";
+    case ONSHI_WARN_PADDED: return "padded";
+    case ONSHI_WARN_DROPPED: return "dropped";
     default: return "other";
     }
 }

@@ -18,6 +18,16 @@
 #include <unistd.h>
 
 #define PEEK 16384
+/* The schema has no attributes at all; a few are tolerated (xmlns, xsi), more are refused
+ * before libxml2 sees the whole tag (its duplicate check is quadratic in 2.9). */
+#define MAX_ATTRS 16
+/* Unknown elements kept per message (per streamed unit); the rest are skipped and counted. */
+#define MAX_UNKNOWN 1000
+/* Comments and processing instructions per message (per streamed unit; those between units
+ * count for the whole file): libxml2 2.9's reader keeps them until their parent closes. */
+#define MAX_MISC 1000
+/* Budget floor (bytes) added to xml_memory_factor × input. */
+#define BUDGET_FLOOR (1u << 20)
 
 struct onshi__xmlreader {
     onshi_ctx *ctx;
@@ -34,6 +44,23 @@ struct onshi__xmlreader {
     iconv_t cd;
     int64_t max_size;
     int max_depth;
+    int64_t mem_factor;
+    /* streaming: file offset where the current unit's window started (size cap per unit) */
+    size_t window_base;
+    /* attribute pre-scan of the UTF-8 text handed to libxml2 */
+    int scan;           /* SCAN_* */
+    unsigned scan_attrs;
+    unsigned scan_misc; /* comments and PIs seen by the pre-scan (per unit when streaming) */
+    unsigned char scan_prev[2];
+    size_t scan_line, scan_tag_line;
+    /* text of the current leaf, gathered here and copied once at its end */
+    char *tbuf;
+    size_t tlen, tcap;
+    bool tnonspace;
+    /* unknown elements kept in the current doc; skipped ones (whole subtrees) */
+    unsigned unknown_kept, unit_unknown_kept;
+    unsigned misc, unit_misc;
+    size_t unknown_skipped, unit_unknown_skipped;
     /* failure noticed in the input callback or the error handler */
     int fail;
     char fail_msg[256];
@@ -59,6 +86,99 @@ struct onshi__xmlreader {
 };
 
 static char empty_text[1];
+
+enum { SCAN_TEXT, SCAN_LT, SCAN_BANG, SCAN_BANG_DASH, SCAN_COMMENT, SCAN_PI, SCAN_DECL,
+       SCAN_CDATA, SCAN_END, SCAN_TAG, SCAN_QUOT, SCAN_APOS };
+
+/* Count attributes per start tag ('=' outside quotes) in the bytes about to reach libxml2,
+ * keeping state across calls. Comments, PIs, CDATA and declarations are skipped. */
+static int scan_attrs(onshi__xmlreader *r, const char *buf, size_t n)
+{
+    int st = r->scan;
+    unsigned char p1 = r->scan_prev[0], p2 = r->scan_prev[1]; /* p1: last byte, p2: before */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '\n')
+            r->scan_line++;
+        switch (st) {
+        case SCAN_TEXT:
+            if (c == '<') {
+                st = SCAN_LT;
+                r->scan_tag_line = r->scan_line;
+            }
+            break;
+        case SCAN_LT:
+            st = c == '!' ? SCAN_BANG : c == '?' ? SCAN_PI : c == '/' ? SCAN_END : SCAN_TAG;
+            r->scan_attrs = 0;
+            if (st == SCAN_PI && ++r->scan_misc > MAX_MISC)
+                goto too_many_misc;
+            break;
+        case SCAN_BANG:
+            st = c == '-' ? SCAN_BANG_DASH : c == '[' ? SCAN_CDATA : c == '>' ? SCAN_TEXT : SCAN_DECL;
+            break;
+        case SCAN_BANG_DASH:
+            st = c == '-' ? SCAN_COMMENT : c == '>' ? SCAN_TEXT : SCAN_DECL;
+            c = 0; /* "<!--" does not end a comment with its own dashes */
+            if (st == SCAN_COMMENT && ++r->scan_misc > MAX_MISC)
+                goto too_many_misc;
+            break;
+        case SCAN_COMMENT:
+            if (c == '>' && p1 == '-' && p2 == '-')
+                st = SCAN_TEXT;
+            break;
+        case SCAN_PI:
+            if (c == '>' && p1 == '?')
+                st = SCAN_TEXT;
+            break;
+        case SCAN_CDATA:
+            if (c == '>' && p1 == ']' && p2 == ']')
+                st = SCAN_TEXT;
+            break;
+        case SCAN_DECL:
+        case SCAN_END:
+            if (c == '>')
+                st = SCAN_TEXT;
+            break;
+        case SCAN_TAG:
+            if (c == '>')
+                st = SCAN_TEXT;
+            else if (c == '"')
+                st = SCAN_QUOT;
+            else if (c == '\'')
+                st = SCAN_APOS;
+            else if (c == '=' && ++r->scan_attrs > MAX_ATTRS) {
+                r->fail = ONSHI_E_XML_TOO_LARGE;
+                snprintf(r->fail_msg, sizeof r->fail_msg,
+                         "an element at line %zu has more than %d attributes (the messages have "
+                         "none); refused before parsing it",
+                         r->scan_tag_line + 1, MAX_ATTRS);
+                return -1;
+            }
+            break;
+        case SCAN_QUOT:
+            if (c == '"')
+                st = SCAN_TAG;
+            break;
+        case SCAN_APOS:
+            if (c == '\'')
+                st = SCAN_TAG;
+            break;
+        }
+        p2 = p1;
+        p1 = c;
+    }
+    r->scan = st;
+    r->scan_prev[0] = p1;
+    r->scan_prev[1] = p2;
+    return 0;
+too_many_misc:
+    /* libxml2 2.9's reader parses runs of comments ahead and keeps them (180 MB for 8 MB) */
+    r->fail = ONSHI_E_XML_TOO_LARGE;
+    snprintf(r->fail_msg, sizeof r->fail_msg,
+             "more than %d comments or processing instructions%s (line %zu); refused before "
+             "parsing them", MAX_MISC, r->streaming ? " in one unit" : "", r->scan_line + 1);
+    return -1;
+}
 
 /* ---- input ------------------------------------------------------------------------------ */
 
@@ -95,10 +215,19 @@ static int fill(onshi__xmlreader *r)
         r->src_eof = true;
     r->src_pos += got;
     r->pend_len += got;
-    if (r->max_size > 0 && (int64_t)r->src_pos > r->max_size) {
+    /* Whole messages: the input's size. Streaming: the bytes of one unit (with what stands
+     * between it and the previous one), plus the read-ahead window. */
+    int64_t used = (int64_t)(r->src_pos - r->window_base);
+    int64_t cap = r->max_size + (r->streaming ? 2 * PEEK + (int64_t)sizeof r->stage : 0);
+    if (r->max_size > 0 && used > cap) {
         r->fail = ONSHI_E_XML_TOO_LARGE;
-        snprintf(r->fail_msg, sizeof r->fail_msg, "input larger than %lld bytes (xml_max_size)",
-                 (long long)r->max_size);
+        if (r->streaming)
+            snprintf(r->fail_msg, sizeof r->fail_msg,
+                     "one unit (from byte %zu) is larger than %lld bytes (xml_max_size)",
+                     r->window_base, (long long)r->max_size);
+        else
+            snprintf(r->fail_msg, sizeof r->fail_msg, "input larger than %lld bytes (xml_max_size)",
+                     (long long)r->max_size);
         return -1;
     }
     return 0;
@@ -265,6 +394,8 @@ static int read_cb(void *arg, char *buf, int len)
         n = (size_t)len;
     memcpy(buf, r->stage + r->stage_off, n);
     r->stage_off += n;
+    if (scan_attrs(r, buf, n) < 0)
+        return -1;
     return (int)n;
 }
 
@@ -296,9 +427,9 @@ void onshi__xmlreader_free(onshi__xmlreader *r)
         return;
     if (r->xr)
         xmlFreeTextReader(r->xr);
-    if (r->cd != (iconv_t)-1)
-        iconv_close(r->cd);
+    onshi__iconv_give(r->ctx, ONSHI__CD_CP932_UTF8, r->cd);
     onshi__charcheck_free(&r->cc);
+    free(r->tbuf);
     free(r->pend);
     free(r);
 }
@@ -346,10 +477,12 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
         return onshi__err(ctx, ONSHI_E_NOMEM, "reader");
     r->ctx = ctx;
     r->src = src;
+    r->streaming = src.streaming;
     r->cd = (iconv_t)-1;
     r->cc.eucjp = (iconv_t)-1;
     r->max_size = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_SIZE) : 256 * 1024 * 1024;
     r->max_depth = ctx ? (int)onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_DEPTH) : 32;
+    r->mem_factor = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MEMORY_FACTOR) : 16;
     r->pend_cap = PEEK;
     r->pend = malloc(r->pend_cap);
     if (r->pend == NULL) {
@@ -357,7 +490,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
         return onshi__err(ctx, ONSHI_E_NOMEM, "reader buffer");
     }
     int rc;
-    if (src.fd < 0 && r->max_size > 0 && (int64_t)src.mem_len > r->max_size) {
+    if (src.fd < 0 && !src.streaming && r->max_size > 0 && (int64_t)src.mem_len > r->max_size) {
         rc = onshi__err(ctx, ONSHI_E_XML_TOO_LARGE, "input of %zu bytes is larger than %lld (xml_max_size)",
                         src.mem_len, (long long)r->max_size);
         goto fail;
@@ -387,7 +520,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
                             "declared Shift_JIS but the bytes are UTF-8 (byte 0 onwards)");
             goto fail;
         }
-        r->cd = iconv_open("UTF-8", "CP932");
+        r->cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
         if (r->cd == (iconv_t)-1) {
             rc = onshi__err(ctx, ONSHI_E_UNSUPPORTED, "iconv has no CP932 converter");
             goto fail;
@@ -396,7 +529,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
     rc = refuse_dtd(r);
     if (rc != ONSHI_OK)
         goto fail;
-    onshi__charcheck_init(&r->cc);
+    onshi__charcheck_init(&r->cc, ctx);
     int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT;
 #if LIBXML_VERSION >= 21300
     opts |= XML_PARSE_NO_XXE;
@@ -462,20 +595,48 @@ static const onshi__sent *lookup(onshi__xmlreader *r, int group, const char *nam
     return e;
 }
 
+/* The schema field a leaf node stands for (NULL: unknown element, group or wrapper). */
+static const onshi__field *leaf_field(const onshi_group *n, const onshi__sent *e)
+{
+    if (e == NULL || n->kind != 0 || n->wrapper)
+        return NULL;
+    const onshi_group *g = onshi__group_of(n);
+    if (g == NULL || g->kind == 0)
+        return NULL;
+    return e->field[0] ? e->field[0] : (g->variant > 0 && g->variant < 4 ? e->field[g->variant] : NULL);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static void finish_leaf(onshi__xmlreader *r, onshi_group *n, const onshi__sent *e)
 {
     if (n->text == NULL)
         n->text = empty_text;
-    const onshi_group *g = onshi__group_of(n);
-    const onshi__field *f = NULL;
-    if (e != NULL && g != NULL && g->kind != 0)
-        f = e->field[0] ? e->field[0] : (g->variant > 0 && g->variant < 4 ? e->field[g->variant] : NULL);
+    const onshi__field *f = leaf_field(n, e);
     if (f == NULL) {
         onshi__charcheck_text(&r->cc, n, n->text);
         return;
     }
     if (f->kind == K_INSURER && n->text != empty_text)
-        normalise_insurer(n);
+        normalise_insurer(n); /* 6-digit numbers are space-padded to 8 by design */
+    else if (n->text[0] != '\0') {
+        char *s = n->text;
+        size_t len = strlen(s), lead = 0, trail = 0;
+        while (lead < len && is_space(s[lead]))
+            lead++;
+        while (trail < len - lead && is_space(s[len - 1 - trail]))
+            trail++;
+        if (lead + trail > 0) {
+            s[len - trail] = '\0';
+            n->text = s + lead;
+            onshi__warn(n, ONSHI_WARN_PADDED,
+                        "%s: value padded with %zu leading and %zu trailing space(s): trimmed",
+                        f->elem, lead, trail);
+        }
+    }
     if (n->text[0] == '\0')
         return; /* empty optional elements are sent by some systems (SN) */
     int st;
@@ -489,11 +650,59 @@ static void finish_leaf(onshi__xmlreader *r, onshi_group *n, const onshi__sent *
         onshi__charcheck_text(&r->cc, n, n->text);
 }
 
-static int start_element(onshi__xmlreader *r, bool *is_unit)
+/* The gathered text becomes the leaf's value (one copy, whatever the number of pieces). */
+static int commit_text(onshi__xmlreader *r, onshi_group *n)
+{
+    if (r->tlen > 0) {
+        n->text = onshi__arena_strndup(&n->doc->arena, r->tbuf, r->tlen);
+        if (n->text == NULL)
+            return onshi__err(r->ctx, ONSHI_E_NOMEM, "text");
+    }
+    r->tlen = 0;
+    r->tnonspace = false;
+    return ONSHI_OK;
+}
+
+static unsigned *unknown_count(onshi__xmlreader *r, const onshi_group *parent, size_t **skipped)
+{
+    bool unit = parent->doc != r->doc;
+    *skipped = unit ? &r->unit_unknown_skipped : &r->unknown_skipped;
+    return unit ? &r->unit_unknown_kept : &r->unknown_kept;
+}
+
+static void flush_dropped(onshi_group *node, size_t *skipped)
+{
+    if (*skipped > 0)
+        onshi__warn_forced(node, ONSHI_WARN_DROPPED,
+                           "%zu unknown element(s) beyond the first %d not kept", *skipped,
+                           MAX_UNKNOWN);
+    *skipped = 0;
+    onshi__warn_flush(node);
+}
+
+/* Is a single-valued element already among the parent's children? Known elements carry
+ * the schema's static spelling, so a pointer comparison finds them. */
+static bool seen_before(const onshi_group *parent, const char *stat)
+{
+    for (const onshi_group *c = parent->first; c != NULL; c = c->next)
+        if (c->name == stat)
+            return true;
+    return false;
+}
+
+static int ambiguous(onshi__xmlreader *r, const char *fmt, const char *a, const char *b)
+{
+    char what[200];
+    snprintf(what, sizeof what, fmt, a, b);
+    return fail_here(r, ONSHI_E_XML_AMBIGUOUS, what);
+}
+
+static int start_element(onshi__xmlreader *r, bool *is_unit, bool *skip)
 {
     const char *name = (const char *)xmlTextReaderConstName(r->xr);
     int depth = xmlTextReaderDepth(r->xr);
     *is_unit = false;
+    *skip = false;
     if (name == NULL)
         return onshi__err(r->ctx, ONSHI_E_NOMEM, "element name");
     if (depth + 1 > r->max_depth) {
@@ -520,13 +729,36 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
         int pk = owner->kind;
         const onshi__child *c = NULL;
         const char *stat = NULL;
-        bool wrapper = false;
+        bool wrapper = false, single = false;
         int kind = 0;
+        /* A value is text only: an element inside a field is mixed content. */
+        if (!parent->had_child && leaf_field(parent, parent->sent) != NULL)
+            return ambiguous(r, "value <%.40s> contains element <%.40s> (mixed content refused)",
+                             parent->name, name);
+        if (!parent->had_child && r->tlen > 0) {
+            if (parent->kind != 0 || parent->wrapper) {
+                if (r->tnonspace)
+                    return ambiguous(r, "text inside <%.40s> before <%.40s> (mixed content refused)",
+                                     parent->name, name);
+                r->tlen = 0;
+            } else {
+                int rc = commit_text(r, parent); /* unknown element: its text is kept */
+                if (rc != ONSHI_OK)
+                    return rc;
+            }
+        }
+        r->tlen = 0;
+        r->tnonspace = false;
         if (parent == r->msg->root) {
-            if (strcmp(name, "MessageHeader") == 0 && r->msg->header == NULL)
+            if (strcmp(name, "MessageHeader") == 0) {
+                if (r->msg->header != NULL)
+                    return ambiguous(r, "second <%s>%s (refused, never one picked)", name, "");
                 kind = ONSHI_G_HEADER, stat = "MessageHeader";
-            else if (strcmp(name, "MessageBody") == 0 && r->msg->body == NULL)
+            } else if (strcmp(name, "MessageBody") == 0) {
+                if (r->msg->body != NULL)
+                    return ambiguous(r, "second <%s>%s (refused, never one picked)", name, "");
                 kind = ONSHI_G_BODY, stat = "MessageBody";
+            }
         } else if (pk != 0) {
             ent = lookup(r, pk, name);
             if (ent != NULL) {
@@ -541,8 +773,14 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
                 else if (!parent->wrapper && ent->wrapper)
                     wrapper = true;
                 stat = ent->elem;
+                single = c != NULL ? !c->repeat : (wrapper || ent->field[0] != NULL ||
+                                                   ent->field[1] != NULL || ent->field[2] != NULL ||
+                                                   ent->field[3] != NULL);
             }
         }
+        if (single && seen_before(parent, stat))
+            return ambiguous(r, "<%.40s> appears twice in <%.40s> (a single value: refused, never "
+                                "one picked)", stat, parent->name);
         parent->had_child = true;
         if (r->streaming && kind == ONSHI_G_BULK_UNIT && owner == r->msg->body) {
             *is_unit = true;
@@ -551,6 +789,11 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
             onshi__doc_reset(r->unit_doc);
             r->unit_doc->in_unit = true;
             r->unit_doc->unit_index = r->units;
+            r->unit_unknown_kept = 0;
+            r->unit_unknown_skipped = 0;
+            r->unit_misc = 0;
+            r->scan_misc = 0;
+            r->window_base = r->src_pos;
             n = onshi__node_new(r->unit_doc, NULL, stat, (size_t)-1);
             if (n == NULL)
                 return onshi__err(r->ctx, ONSHI_E_NOMEM, "node");
@@ -559,6 +802,16 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
             r->unit = n;
         } else {
             onshi__doc *d = parent->doc;
+            if (stat == NULL) {
+                size_t *skipped;
+                unsigned *kept = unknown_count(r, parent, &skipped);
+                if (*kept >= MAX_UNKNOWN) {
+                    (*skipped)++;
+                    *skip = true; /* the whole subtree, never built */
+                    return ONSHI_OK;
+                }
+                (*kept)++;
+            }
             n = stat ? onshi__node_new(d, parent, stat, (size_t)-1)
                      : onshi__node_new(d, parent, name, strlen(name));
             if (n == NULL)
@@ -589,20 +842,50 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
 static int text(onshi__xmlreader *r)
 {
     onshi_group *n = r->cur;
-    if (n == NULL || n->had_child || n->kind != 0 || n->wrapper)
-        return ONSHI_OK; /* whitespace between elements */
+    if (n == NULL)
+        return ONSHI_OK;
     const char *v = (const char *)xmlTextReaderConstValue(r->xr);
     if (v == NULL)
         return ONSHI_OK;
-    size_t add = strlen(v), old = n->text ? strlen(n->text) : 0;
-    char *t = onshi__arena_alloc(&n->doc->arena, old + add + 1);
-    if (t == NULL)
-        return onshi__err(r->ctx, ONSHI_E_NOMEM, "text");
-    if (old)
-        memcpy(t, n->text, old);
-    memcpy(t + old, v, add + 1);
-    n->text = t;
+    size_t add = strlen(v);
+    bool nonspace = false;
+    for (size_t i = 0; i < add && !nonspace; i++)
+        nonspace = !is_space(v[i]);
+    if (n->had_child) {
+        /* text after an element child: whitespace, or mixed content */
+        if (nonspace && (n->kind != 0 || n->wrapper || leaf_field(n, n->sent) != NULL))
+            return ambiguous(r, "text inside <%.40s> after an element%s (mixed content refused)",
+                             n->name, "");
+        return ONSHI_OK;
+    }
+    if (r->tlen + add + 1 > r->tcap) {
+        size_t cap = r->tcap ? r->tcap : 256;
+        while (cap < r->tlen + add + 1)
+            cap *= 2;
+        char *t = realloc(r->tbuf, cap);
+        if (t == NULL)
+            return onshi__err(r->ctx, ONSHI_E_NOMEM, "text");
+        r->tbuf = t;
+        r->tcap = cap;
+    }
+    memcpy(r->tbuf + r->tlen, v, add);
+    r->tlen += add;
+    r->tnonspace |= nonspace;
     return ONSHI_OK;
+}
+
+/* Memory of a doc so far against its budget: xml_memory_factor × its input + a floor. */
+static int check_budget(onshi__xmlreader *r, const onshi__doc *d, size_t input)
+{
+    uint64_t used = d->arena.used_total + (uint64_t)d->nwarn * 256 + r->tcap;
+    uint64_t budget = (uint64_t)r->mem_factor * (input + 2 * PEEK) + BUDGET_FLOOR;
+    if (used <= budget)
+        return ONSHI_OK;
+    char what[160];
+    snprintf(what, sizeof what,
+             "the decoded tree needs more than %llu bytes for %zu input bytes (xml_memory_factor %lld)",
+             (unsigned long long)budget, input, (long long)r->mem_factor);
+    return fail_here(r, ONSHI_E_XML_TOO_LARGE, what);
 }
 
 enum { STEP_MORE, STEP_EOF, STEP_AT_UNIT, STEP_UNIT_DONE };
@@ -619,6 +902,15 @@ static int pump(onshi__xmlreader *r, int *what)
     return rc;
 }
 
+static int unit_done(onshi__xmlreader *r, int *what)
+{
+    r->have_node = false;
+    *what = STEP_UNIT_DONE;
+    flush_dropped(r->unit, &r->unit_unknown_skipped);
+    r->window_base = r->src_pos;
+    return r->unit_doc->oom ? onshi__err(r->ctx, ONSHI_E_NOMEM, "unit") : ONSHI_OK;
+}
+
 static int pump_nodes(onshi__xmlreader *r, int *what)
 {
     for (;;) {
@@ -629,8 +921,9 @@ static int pump_nodes(onshi__xmlreader *r, int *what)
             if (ret == 0) {
                 if (r->msg->root == NULL)
                     return onshi__err(r->ctx, ONSHI_E_XML_MALFORMED, "no root element (empty input)");
+                flush_dropped(r->msg->root, &r->unknown_skipped);
                 *what = STEP_EOF;
-                return ONSHI_OK;
+                return r->doc->oom ? onshi__err(r->ctx, ONSHI_E_NOMEM, "warnings") : ONSHI_OK;
             }
             r->have_node = true;
         }
@@ -638,17 +931,24 @@ static int pump_nodes(onshi__xmlreader *r, int *what)
         int rc = ONSHI_OK;
         switch (type) {
         case XML_READER_TYPE_ELEMENT: {
-            bool unit;
-            rc = start_element(r, &unit);
+            bool unit, skip;
+            rc = start_element(r, &unit, &skip);
+            if (rc == ONSHI_OK && skip) {
+                /* an unknown element over the cap: step over its whole subtree */
+                int ret = xmlTextReaderNext(r->xr);
+                if (ret < 0 || r->fail || r->xcode)
+                    return xml_failure(r);
+                r->have_node = ret == 1;
+                if (ret == 0)
+                    continue; /* the next Read reports the end */
+                continue;
+            }
             if (rc == ONSHI_OK && unit && r->unit_doc == NULL) {
                 *what = STEP_AT_UNIT; /* keep the node for the next call */
                 return ONSHI_OK;
             }
-            if (rc == ONSHI_OK && unit && r->cur != r->unit) {
-                r->have_node = false; /* <BulkConfirmUnit/>: done at once */
-                *what = STEP_UNIT_DONE;
-                return r->unit_doc->oom ? onshi__err(r->ctx, ONSHI_E_NOMEM, "unit") : ONSHI_OK;
-            }
+            if (rc == ONSHI_OK && unit && r->cur != r->unit)
+                return unit_done(r, what); /* <BulkConfirmUnit/>: done at once */
             break;
         }
         case XML_READER_TYPE_TEXT:
@@ -661,14 +961,21 @@ static int pump_nodes(onshi__xmlreader *r, int *what)
             onshi_group *n = r->cur;
             if (n == NULL)
                 break;
-            if (n->kind == 0 && !n->wrapper && !n->had_child)
+            if (n->kind == 0 && !n->wrapper && !n->had_child) {
+                rc = commit_text(r, n);
+                if (rc != ONSHI_OK)
+                    return rc;
                 finish_leaf(r, n, n->sent);
-            r->cur = n->parent;
-            if (n == r->unit && r->unit != NULL) {
-                r->have_node = false;
-                *what = STEP_UNIT_DONE;
-                return r->unit_doc->oom ? onshi__err(r->ctx, ONSHI_E_NOMEM, "unit") : ONSHI_OK;
+            } else if (!n->had_child && r->tnonspace) {
+                rc = ambiguous(r, "text directly inside <%.40s>%s (it holds elements only)",
+                               n->name, "");
+                break;
             }
+            r->tlen = 0;
+            r->tnonspace = false;
+            r->cur = n->parent;
+            if (n == r->unit && r->unit != NULL)
+                return unit_done(r, what);
             break;
         }
         case XML_READER_TYPE_DOCUMENT_TYPE:
@@ -676,14 +983,35 @@ static int pump_nodes(onshi__xmlreader *r, int *what)
         case XML_READER_TYPE_ENTITY_REFERENCE:
             rc = fail_here(r, ONSHI_E_XML_DTD, "DOCTYPE or entity refused");
             break;
+        case XML_READER_TYPE_COMMENT:
+        case XML_READER_TYPE_PROCESSING_INSTRUCTION: {
+            unsigned *k = r->unit != NULL && r->unit_doc != NULL ? &r->unit_misc : &r->misc;
+            if (++*k > MAX_MISC) {
+                char what[120];
+                snprintf(what, sizeof what,
+                         "more than %d comments or processing instructions%s", MAX_MISC,
+                         k == &r->unit_misc ? " in one unit" : "");
+                rc = fail_here(r, ONSHI_E_XML_TOO_LARGE, what);
+            }
+            break;
+        }
         default:
-            break; /* comments, processing instructions */
+            break;
         }
         r->have_node = false;
         if (rc != ONSHI_OK)
             return rc;
         if (r->doc->oom)
             return onshi__err(r->ctx, ONSHI_E_NOMEM, "building the message");
+        if (r->unit != NULL && r->unit_doc != NULL) {
+            if (r->unit_doc->oom)
+                return onshi__err(r->ctx, ONSHI_E_NOMEM, "unit");
+            rc = check_budget(r, r->unit_doc, r->src_pos - r->window_base);
+        } else {
+            rc = check_budget(r, r->doc, r->src_pos);
+        }
+        if (rc != ONSHI_OK)
+            return rc;
     }
 }
 

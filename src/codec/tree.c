@@ -111,6 +111,7 @@ void onshi__doc_reset(onshi__doc *d)
     warn_clear(d);
     onshi__arena_reset(&d->arena);
     d->oom = false;
+    d->warn_dropped = 0;
 }
 
 void onshi__doc_free(onshi__doc *d)
@@ -173,9 +174,16 @@ char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit)
     return (char *)b.data;
 }
 
-void onshi__warn(onshi_group *node, int kind, const char *fmt, ...)
+/* Warnings kept per doc (message or unit); the rest are counted and reported once. */
+#define MAX_WARNINGS 1000
+
+static void vwarn(onshi_group *node, bool force, int kind, const char *fmt, va_list ap)
 {
     onshi__doc *d = node->doc;
+    if (!force && d->nwarn >= MAX_WARNINGS) {
+        d->warn_dropped++;
+        return;
+    }
     if (d->nwarn == d->capwarn) {
         size_t cap = d->capwarn ? d->capwarn * 2 : 8;
         onshi__warning *w = realloc(d->warn, cap * sizeof *w);
@@ -187,10 +195,7 @@ void onshi__warn(onshi_group *node, int kind, const char *fmt, ...)
         d->capwarn = cap;
     }
     char text[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     onshi__warning *w = &d->warn[d->nwarn];
     w->kind = kind;
     w->path = onshi__path(node, d->unit_index, d->in_unit);
@@ -202,6 +207,33 @@ void onshi__warn(onshi_group *node, int kind, const char *fmt, ...)
         return;
     }
     d->nwarn++;
+}
+
+void onshi__warn(onshi_group *node, int kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(node, false, kind, fmt, ap);
+    va_end(ap);
+}
+
+void onshi__warn_forced(onshi_group *node, int kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(node, true, kind, fmt, ap);
+    va_end(ap);
+}
+
+void onshi__warn_flush(onshi_group *node)
+{
+    onshi__doc *d = node->doc;
+    if (d->warn_dropped > 0) {
+        size_t n = d->warn_dropped;
+        d->warn_dropped = 0;
+        onshi__warn_forced(node, ONSHI_WARN_DROPPED, "%zu more warning(s) beyond the first %d not kept",
+                           n, MAX_WARNINGS);
+    }
 }
 
 const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const char **path)

@@ -301,7 +301,7 @@ static int run(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out, bool write
     w.strict = onshi__layout_has(msg->type);
     int enc = ctx ? (int)onshi__opt_int(ctx, ONSHI_OPT_REQUEST_ENCODING) : ONSHI_ENC_UTF8;
     if (enc == ONSHI_ENC_CP932) {
-        w.to932 = iconv_open("CP932", "UTF-8");
+        w.to932 = onshi__iconv_take(ctx, ONSHI__CD_UTF8_CP932);
         if (w.to932 == (iconv_t)-1)
             return onshi__err(ctx, ONSHI_E_UNSUPPORTED, "iconv has no CP932 converter");
     }
@@ -334,8 +334,7 @@ static int run(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out, bool write
         onshi__buf_clear(&w.out);
         w.out = conv;
     }
-    if (w.to932 != (iconv_t)-1)
-        iconv_close(w.to932);
+    onshi__iconv_give(ctx, ONSHI__CD_UTF8_CP932, w.to932);
     if (rc == ONSHI_OK && write) {
         rc = onshi__buf_append(&w.out, "", 1); /* a NUL behind len: usable as a C string */
         if (rc == ONSHI_OK) {

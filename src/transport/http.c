@@ -7,7 +7,7 @@
  */
 #include "transport/https.h"
 
-#include <http_parser.h>
+#include "transport/httpwire.h"
 #include <mbedtls/platform_util.h>
 
 #include <poll.h>
@@ -100,6 +100,12 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
     c->io_errno = 0;
     int64_t timeout = onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS);
     int64_t deadline = onshi__now_ms() + timeout;
+    if (c->deadline_ms > 0 && c->deadline_ms < deadline) {
+        deadline = c->deadline_ms; /* the call's overall deadline comes first */
+        timeout = deadline - onshi__now_ms();
+        if (timeout < 0)
+            timeout = 0;
+    }
     int rc;
     if (pu != NULL)
         rc = onshi__tcp_connect(ctx, c, pu->host, pu->port, timeout, ONSHI_E_PROXY);
@@ -123,6 +129,12 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
                 break;
             if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
                 continue;
+            if (c->deadline_hit) {
+                rc = onshi__err_ja(ctx, ONSHI_E_TIMEOUT, ONSHI_FOREIGN_MBEDTLS, r,
+                                   "TLS handshake not finished within http_deadline_ms",
+                                   "TLSハンドシェイクが時間内に終わりませんでした");
+                break;
+            }
             rc = onshi__tls_map_error(ctx, t, c, r, u->host);
             break;
         }
@@ -184,69 +196,37 @@ typedef struct resp {
     bool too_large;
     bool complete;
     bool nomem;
-    char field[32];
-    size_t field_len;
-    bool field_done;
     int64_t retry_after_s;
     char ctype[96];
-    int which; /* 1 Retry-After, 2 Content-Type */
 } resp;
 
-static int on_header_field(http_parser *p, const char *at, size_t n)
+static int on_header(void *ud, const char *name, const char *value)
 {
-    resp *r = p->data;
-    if (r->field_done) {
-        r->field_len = 0;
-        r->field_done = false;
-    }
-    size_t room = sizeof r->field - 1 - r->field_len;
-    size_t k = n < room ? n : room;
-    memcpy(r->field + r->field_len, at, k);
-    r->field_len += k;
-    r->field[r->field_len] = '\0';
-    return 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t n)
-{
-    resp *r = p->data;
-    if (!r->field_done) {
-        r->field_done = true;
-        r->which = strcasecmp(r->field, "Retry-After") == 0    ? 1
-                   : strcasecmp(r->field, "Content-Type") == 0 ? 2
-                                                               : 0;
-        if (r->which == 1)
-            r->retry_after_s = 0;
-        if (r->which == 2)
-            r->ctype[0] = '\0';
-    }
-    if (r->which == 1) {
-        for (size_t i = 0; i < n; i++)
-            if (at[i] >= '0' && at[i] <= '9' && r->retry_after_s < 86400)
-                r->retry_after_s = r->retry_after_s * 10 + (at[i] - '0');
-    } else if (r->which == 2) {
-        size_t l = strlen(r->ctype), room = sizeof r->ctype - 1 - l;
-        size_t k = n < room ? n : room;
-        memcpy(r->ctype + l, at, k);
-        r->ctype[l + k] = '\0';
+    resp *r = ud;
+    if (strcasecmp(name, "Retry-After") == 0) {
+        r->retry_after_s = 0;
+        for (const char *v = value; *v; v++)
+            if (*v >= '0' && *v <= '9' && r->retry_after_s < 86400)
+                r->retry_after_s = r->retry_after_s * 10 + (*v - '0');
+    } else if (strcasecmp(name, "Content-Type") == 0) {
+        snprintf(r->ctype, sizeof r->ctype, "%s", value);
     }
     return 0;
 }
 
-static int on_headers_complete(http_parser *p)
+static int on_headers_done(void *ud, const onshi__http_head *h)
 {
-    resp *r = p->data;
-    if ((p->flags & F_CONTENTLENGTH) && p->content_length != ULLONG_MAX &&
-        p->content_length > r->cap) {
+    resp *r = ud;
+    if (h->content_length >= 0 && (uint64_t)h->content_length > r->cap) {
         r->too_large = true;
         return -1;
     }
     return 0;
 }
 
-static int on_body(http_parser *p, const char *at, size_t n)
+static int on_body(void *ud, const char *at, size_t n)
 {
-    resp *r = p->data;
+    resp *r = ud;
     if (r->body->len + n > r->cap) {
         r->too_large = true;
         return -1;
@@ -258,10 +238,9 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-static int on_message_complete(http_parser *p)
+static int on_complete(void *ud)
 {
-    ((resp *)p->data)->complete = true;
-    http_parser_pause(p, 1); /* ignore anything after the answer */
+    ((resp *)ud)->complete = true;
     return 0;
 }
 
@@ -298,12 +277,81 @@ static int ssl_write_all(onshi_ctx *ctx, onshi__conn *c, const unsigned char *p,
             if (v != ONSHI_OK)
                 return v;
             if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
-                return onshi__conn_io_error(ctx, c, "sending the request timed out");
+                return onshi__conn_io_error(ctx, c, c->deadline_hit
+                                                        ? "request not sent within http_deadline_ms"
+                                                        : "sending the request timed out");
             return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, w,
                                       "connection lost while sending the request");
         }
         p += w;
         n -= (size_t)w;
+    }
+    return ONSHI_OK;
+}
+
+/* Read one response into rs through the parser p. */
+static int read_response(onshi_ctx *ctx, onshi__conn *c, onshi__http *p, resp *rs)
+{
+    unsigned char buf[16384];
+    size_t got = 0;
+    while (!rs->complete) {
+        int n = mbedtls_ssl_read(&c->ssl, buf, sizeof buf);
+        if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
+            continue;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            onshi__tls_save_session(c, false); /* TLS 1.3: resume from it next time */
+            continue;
+        }
+#endif
+        if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == MBEDTLS_ERR_SSL_CONN_EOF) {
+            onshi__http_feed(p, NULL, 0); /* EOF ends a body without length */
+            if (rs->complete)
+                break;
+            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
+            onshi__conn_close(c);
+            if (v != ONSHI_OK)
+                return v;
+            char en[200];
+            snprintf(en, sizeof en, "server closed the connection %s (%zu bytes received)",
+                     got == 0 ? "before answering" : "in the middle of the response", got);
+            return onshi__err_ja(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, n, en,
+                                 "応答の途中でサーバーとの接続が切れました");
+        }
+        if (n < 0) {
+            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
+            onshi__conn_close(c);
+            if (v != ONSHI_OK)
+                return v;
+            if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
+                return onshi__conn_io_error(ctx, c, c->deadline_hit
+                                                        ? "no complete answer within http_deadline_ms"
+                                                        : "no answer from the server within read_timeout_ms");
+            return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, n,
+                                      "connection lost while reading the response");
+        }
+        got += (size_t)n;
+        c->verdict_pending = false; /* the server answered: it accepted the certificate */
+        size_t used = onshi__http_feed(p, (const char *)buf, (size_t)n);
+        const char *why = "";
+        int state = onshi__http_state(p, &why);
+        if (rs->too_large) {
+            onshi__conn_close(c);
+            char en[200];
+            snprintf(en, sizeof en, "response body larger than result_max_size (%zu bytes)",
+                     rs->cap);
+            return onshi__err_ja(ctx, ONSHI_E_RESULT_TOO_LARGE, ONSHI_FOREIGN_NONE, 0, en,
+                                 "応答が上限サイズを超えました");
+        }
+        if (rs->nomem) {
+            onshi__conn_close(c);
+            return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+        }
+        if (state == ONSHI__HTTP_ERROR) {
+            onshi__conn_close(c);
+            return onshi__err(ctx, ONSHI_E_HTTP_PROTOCOL, "malformed HTTP response at byte %zu: %s",
+                              got - (size_t)n + used, why);
+        }
     }
     return ONSHI_OK;
 }
@@ -359,78 +407,20 @@ static int attempt(onshi_ctx *ctx, onshi__https *hs, const onshi__url *u, const 
         return rc;
     }
 
-    http_parser_settings st;
-    http_parser_settings_init(&st);
-    st.on_header_field = on_header_field;
-    st.on_header_value = on_header_value;
-    st.on_headers_complete = on_headers_complete;
-    st.on_body = on_body;
-    st.on_message_complete = on_message_complete;
-    http_parser p;
-    http_parser_init(&p, HTTP_RESPONSE);
-    p.data = rs;
-    unsigned char buf[16384];
-    size_t got = 0;
-    while (!rs->complete) {
-        int n = mbedtls_ssl_read(&c->ssl, buf, sizeof buf);
-        if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
-            continue;
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-            onshi__tls_save_session(c, false); /* TLS 1.3: resume from it next time */
-            continue;
-        }
-#endif
-        if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || n == MBEDTLS_ERR_SSL_CONN_EOF) {
-            http_parser_execute(&p, &st, NULL, 0); /* EOF ends a body without length */
-            if (rs->complete)
-                break;
-            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
-            onshi__conn_close(c);
-            if (v != ONSHI_OK)
-                return v;
-            char en[200];
-            snprintf(en, sizeof en, "server closed the connection %s (%zu bytes received)",
-                     got == 0 ? "before answering" : "in the middle of the response", got);
-            return onshi__err_ja(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, n, en,
-                                 "応答の途中でサーバーとの接続が切れました");
-        }
-        if (n < 0) {
-            int v = onshi__tls_io_error(ctx, c, n, false); /* a TLS 1.3 refusal, read late */
-            onshi__conn_close(c);
-            if (v != ONSHI_OK)
-                return v;
-            if (c->io_status == ONSHI_E_TIMEOUT || c->io_status == ONSHI_E_CANCELLED)
-                return onshi__conn_io_error(ctx, c, "no answer from the server within read_timeout_ms");
-            return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_MBEDTLS, n,
-                                      "connection lost while reading the response");
-        }
-        got += (size_t)n;
-        c->verdict_pending = false; /* the server answered: it accepted the certificate */
-        size_t used = http_parser_execute(&p, &st, (const char *)buf, (size_t)n);
-        enum http_errno he = HTTP_PARSER_ERRNO(&p);
-        if (rs->too_large) {
-            onshi__conn_close(c);
-            char en[200];
-            snprintf(en, sizeof en, "response body larger than result_max_size (%zu bytes)",
-                     rs->cap);
-            return onshi__err_ja(ctx, ONSHI_E_RESULT_TOO_LARGE, ONSHI_FOREIGN_NONE, 0, en,
-                                 "応答が上限サイズを超えました");
-        }
-        if (rs->nomem) {
-            onshi__conn_close(c);
-            return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
-        }
-        if (he != HPE_OK && he != HPE_PAUSED) {
-            onshi__conn_close(c);
-            return onshi__err(ctx, ONSHI_E_HTTP_PROTOCOL, "malformed HTTP response at byte %zu: %s",
-                              got - (size_t)n + used, http_errno_description(he));
-        }
-    }
-    *status = (int)p.status_code;
-    if (!http_should_keep_alive(&p))
+    onshi__http_cbs cbs = {rs, NULL, on_header, on_headers_done, on_body, NULL, on_complete};
+    onshi__http *p = onshi__http_new(false, &cbs);
+    if (p == NULL) {
         onshi__conn_close(c);
-    return ONSHI_OK;
+        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    }
+    rc = read_response(ctx, c, p, rs);
+    if (rc == ONSHI_OK) {
+        *status = onshi__http_status(p);
+        if (!onshi__http_keep_alive(p))
+            onshi__conn_close(c);
+    }
+    onshi__http_free(p);
+    return rc;
 }
 
 static bool retryable_status(int s)
@@ -467,6 +457,11 @@ static int status_error(onshi_ctx *ctx, int status, const resp *rs, int tries)
                                        : "サーバーが要求を受け付けませんでした");
 }
 
+static int post_loop(onshi_ctx *ctx, onshi__https *hs, const onshi__url *up, const char *path,
+                     const char *content_type, const void *body, size_t len,
+                     const char *idem_key, int *http_status, onshi_buf *out, int max_retry,
+                     int64_t deadline);
+
 int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type,
                       const void *body, size_t len, const char *idem_key, int *http_status,
                       onshi_buf *out)
@@ -479,6 +474,22 @@ int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type
     if (rc != ONSHI_OK)
         return rc;
     int max_retry = idem_key != NULL ? (int)onshi__opt_int(ctx, ONSHI_OPT_RETRY_MAX) : 0;
+    int64_t deadline = onshi__now_ms() + onshi__opt_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS);
+    hs->conn.deadline_ms = deadline;
+    hs->conn.deadline_hit = false;
+    rc = post_loop(ctx, hs, &u, path, content_type, body, len, idem_key, http_status, out,
+                   max_retry, deadline);
+    hs->conn.deadline_ms = 0;
+    return rc;
+}
+
+static int post_loop(onshi_ctx *ctx, onshi__https *hs, const onshi__url *up, const char *path,
+                     const char *content_type, const void *body, size_t len,
+                     const char *idem_key, int *http_status, onshi_buf *out, int max_retry,
+                     int64_t deadline)
+{
+    int rc;
+    const onshi__url u = *up;
     int64_t base = onshi__opt_int(ctx, ONSHI_OPT_RETRY_BASE_MS);
     if (http_status != NULL)
         *http_status = 0;
@@ -497,7 +508,7 @@ int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type
             *http_status = status;
         if (rc == ONSHI_OK && status >= 200 && status < 300)
             return ONSHI_OK;
-        bool again = tryno < max_retry &&
+        bool again = tryno < max_retry && !hs->conn.deadline_hit &&
                      (rc == ONSHI_OK ? retryable_status(status) : retryable_rc(rc));
         if (!again) {
             if (rc == ONSHI_OK)
@@ -512,6 +523,12 @@ int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type
                    "attempt %d failed (%s, HTTP %d); retrying in %lld ms (Idempotency-Key set)",
                    tryno + 1, onshi_status_name(rc), status, (long long)delay);
         onshi__buf_clear(out);
+        if (onshi__now_ms() + delay >= deadline) {
+            /* no time left for another attempt: the last failure stands */
+            if (rc == ONSHI_OK)
+                rc = status_error(ctx, status, &rs, tryno + 1);
+            return rc;
+        }
         if ((rc = onshi__conn_sleep(ctx, &hs->conn, delay)) != ONSHI_OK)
             return rc;
     }

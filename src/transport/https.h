@@ -57,6 +57,8 @@ typedef struct onshi__conn {
     int wake[2];            /* self-pipe: onshi_ctx_cancel writes here to wake poll() */
     onshi_ctx *ctx;
     int64_t io_timeout_ms;  /* current per-read/write timeout */
+    int64_t deadline_ms;    /* monotonic end of the whole call (http_deadline_ms); 0: none */
+    bool deadline_hit;      /* the last timeout was the overall deadline */
     int io_status;          /* ONSHI_E_* of the last failed I/O (timeout, cancel, errno) */
     int io_errno;
     mbedtls_ssl_context ssl;

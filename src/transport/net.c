@@ -6,7 +6,7 @@
  */
 #include "transport/https.h"
 
-#include <http_parser.h>
+#include "transport/httpwire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +100,8 @@ void onshi__conn_disarm_cancel(onshi_ctx *ctx)
 static int wait_fd(onshi__conn *c, int fd, short events, int64_t timeout_ms)
 {
     int64_t deadline = onshi__now_ms() + timeout_ms;
+    if (c->deadline_ms > 0 && c->deadline_ms < deadline)
+        deadline = c->deadline_ms; /* the call's overall deadline (http_deadline_ms) */
     for (;;) {
         if (c->ctx != NULL && onshi__cancel_requested(c->ctx))
             return -1;
@@ -130,8 +132,11 @@ static int wait_fd(onshi__conn *c, int fd, short events, int64_t timeout_ms)
         }
         if (r > 0 && p[0].revents != 0)
             return 1;
-        if (onshi__now_ms() >= deadline)
+        if (onshi__now_ms() >= deadline) {
+            if (c->deadline_ms > 0 && deadline == c->deadline_ms)
+                c->deadline_hit = true;
             return 0;
+        }
     }
 }
 
@@ -186,10 +191,23 @@ static int wait_status(onshi__conn *c, int w)
     return -1;
 }
 
+/* Past the call's overall deadline? (A peer trickling bytes never lets a read wait.) */
+static bool past_deadline(onshi__conn *c)
+{
+    if (c->deadline_ms > 0 && onshi__now_ms() >= c->deadline_ms) {
+        c->deadline_hit = true;
+        c->io_status = ONSHI_E_TIMEOUT;
+        return true;
+    }
+    return false;
+}
+
 int onshi__sock_write_all(onshi__conn *c, const void *p, size_t n)
 {
     const unsigned char *b = p;
     while (n > 0) {
+        if (past_deadline(c))
+            return -1;
         ssize_t w = send(c->fd, b, n, MSG_NOSIGNAL);
         if (w > 0) {
             b += w;
@@ -212,6 +230,8 @@ int onshi__sock_write_all(onshi__conn *c, const void *p, size_t n)
 int onshi__sock_read_some(onshi__conn *c, void *p, size_t n)
 {
     for (;;) {
+        if (past_deadline(c))
+            return -1;
         ssize_t r = recv(c->fd, p, n, 0);
         if (r >= 0)
             return (int)r;
@@ -353,13 +373,12 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
 
 /* ---- HTTP CONNECT ---- */
 
-typedef struct proxy_parse {
-    bool done;
-} proxy_parse;
+static int proxy_read(onshi_ctx *ctx, onshi__conn *c, onshi__http *p, bool *done);
 
-static int proxy_on_headers(http_parser *p)
+static int proxy_on_headers(void *ud, const onshi__http_head *h)
 {
-    ((proxy_parse *)p->data)->done = true;
+    (void)h;
+    *(bool *)ud = true;
     return 1; /* a CONNECT answer has no body: stop here */
 }
 
@@ -379,16 +398,31 @@ int onshi__proxy_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const
         return onshi__err_foreign(ctx, ONSHI_E_PROXY, ONSHI_FOREIGN_ERRNO, c->io_errno,
                                   "proxy closed the connection before CONNECT");
     }
-    http_parser_settings s;
-    http_parser_settings_init(&s);
-    s.on_headers_complete = proxy_on_headers;
-    http_parser p;
-    http_parser_init(&p, HTTP_RESPONSE);
-    proxy_parse st = {false};
-    p.data = &st;
+    bool done = false;
+    onshi__http_cbs cbs = {&done, NULL, NULL, proxy_on_headers, NULL, NULL, NULL};
+    onshi__http *p = onshi__http_new(false, &cbs);
+    if (p == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    int rc = proxy_read(ctx, c, p, &done);
+    int status = onshi__http_status(p);
+    onshi__http_free(p);
+    if (rc != ONSHI_OK)
+        return rc;
+    if (status / 100 != 2) {
+        char en[200];
+        snprintf(en, sizeof en, "proxy refused CONNECT to %s:%s with HTTP %d", host, port,
+                 status);
+        return onshi__err_ja(ctx, ONSHI_E_PROXY, ONSHI_FOREIGN_HTTP, status, en,
+                             "プロキシがサーバーへの接続を拒否しました（プロキシ設定・認証を確認してください）");
+    }
+    return ONSHI_OK;
+}
+
+static int proxy_read(onshi_ctx *ctx, onshi__conn *c, onshi__http *p, bool *done)
+{
     char buf[1024];
     size_t total = 0;
-    while (!st.done) {
+    while (!*done) {
         /* The tunnelled server speaks only after our ClientHello, so everything read here
          * belongs to the proxy's answer. */
         int r = onshi__sock_read_some(c, buf, sizeof buf);
@@ -402,17 +436,12 @@ int onshi__proxy_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const
                                  "proxy closed the connection without answering CONNECT",
                                  "プロキシが接続を拒否しました");
         total += (size_t)r;
-        size_t used = http_parser_execute(&p, &s, buf, (size_t)r);
-        if (!st.done && (used != (size_t)r || HTTP_PARSER_ERRNO(&p) != HPE_OK || total > 16384))
+        size_t used = onshi__http_feed(p, buf, (size_t)r);
+        const char *why = "";
+        int state = onshi__http_state(p, &why);
+        if (!*done && (used != (size_t)r || state == ONSHI__HTTP_ERROR || total > 16384))
             return onshi__err(ctx, ONSHI_E_PROXY, "malformed answer from the proxy (%s)",
-                              http_errno_name(HTTP_PARSER_ERRNO(&p)));
-    }
-    if (p.status_code / 100 != 2) {
-        char en[200];
-        snprintf(en, sizeof en, "proxy refused CONNECT to %s:%s with HTTP %u", host, port,
-                 p.status_code);
-        return onshi__err_ja(ctx, ONSHI_E_PROXY, ONSHI_FOREIGN_HTTP, p.status_code, en,
-                             "プロキシがサーバーへの接続を拒否しました（プロキシ設定・認証を確認してください）");
+                              state == ONSHI__HTTP_ERROR ? why : "too long");
     }
     return ONSHI_OK;
 }

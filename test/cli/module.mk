@@ -4,5 +4,7 @@ CHECK_TARGETS += cli-codec-test
 cli-codec-test: $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "onshi decode/encode over golden files (UTF-8 and CP932)" \
 	    bash test/cli/decode-golden.sh $(B)/bin/onshi
+	@$(RUN) script $(RESULTS) "onshi decode honours ONSHI_XML_MAX_SIZE (per unit when streaming)" \
+	    sh test/cli/env-limits.sh $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "field ids: header = schema.def" \
 	    sh test/cli/check-fields.sh include/onshi.h src/codec/schema.def

@@ -532,6 +532,24 @@ static void test_slow_server_timeout(void **state)
     fault_case("slow", ONSHI_E_TIMEOUT, 300, 0);
 }
 
+/* A server dripping one byte at a time (faster than read_timeout_ms) is ended by the
+ * call's overall deadline, http_deadline_ms (issue 12). */
+static void test_drip_deadline(void **state)
+{
+    (void)state;
+    const char *a[] = {"--ca", P("ca.pem"), "--mode", "drip", "--slow-ms", "40", NULL};
+    srv s = start("server.pem", NULL, a);
+    onshi_ctx *ctx = mkctx(&s);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_READ_TIMEOUT_MS, 5000);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS, 1000);
+    expect_fail(ctx, "drip-key-1", ONSHI_E_TIMEOUT);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "http_deadline_ms"));
+    /* the deadline also stops retries of a request with an idempotency key */
+    assert_int_equal(log_count(" req="), 1);
+    onshi_ctx_free(ctx);
+    stop(&s);
+}
+
 static void test_oversize(void **state)
 {
     (void)state;
@@ -708,6 +726,7 @@ static void test_cancel_wakes_backoff(void **state)
     onshi_ctx *ctx = mkctx(&s);
     onshi_ctx_set_int(ctx, ONSHI_OPT_RETRY_MAX, 5);
     onshi_ctx_set_int(ctx, ONSHI_OPT_RETRY_BASE_MS, 600000); /* a 10-minute back-off... */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS, 3600000); /* (within the deadline) */
     pthread_t t;
     pthread_create(&t, NULL, cancel_later, ctx);
     expect_fail(ctx, "key-backoff", ONSHI_E_CANCELLED); /* ...that the cancel cuts short */
@@ -980,7 +999,7 @@ int main(void)
         cmocka_unit_test(test_ip_literal_v4),
         cmocka_unit_test(test_close_mid_response),
         cmocka_unit_test(test_truncated_chunked),
-        cmocka_unit_test(test_slow_server_timeout),
+        cmocka_unit_test(test_slow_server_timeout), cmocka_unit_test(test_drip_deadline),
         cmocka_unit_test(test_oversize),
         cmocka_unit_test(test_oversize_content_length),
         cmocka_unit_test(test_malformed_http),

@@ -11,6 +11,11 @@ sim-test-registry: $(SIM_BIN)
 sim-test-linkage: $(SIM_BIN)
 	@$(RUN) script $(RESULTS) "onshi-sim linkage mode, face, file faults" \
 	    sh test/sim/linkage.sh $(SIM_BIN)
+CHECK_TARGETS += sim-test-hostile
+.PHONY: sim-test-hostile
+sim-test-hostile: $(SIM_BIN)
+	@$(RUN) script $(RESULTS) "onshi-sim against hostile clients: slowloris, idle TCP, 413/408" \
+	    sh test/sim/hostile.sh $(SIM_BIN)
 sim-test-https: $(SIM_BIN)
 	@$(RUN) script $(RESULTS) "onshi-sim HTTPS with curl: client cert, messages, faults" \
 	    sh test/sim/https.sh $(SIM_BIN)

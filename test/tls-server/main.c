@@ -12,7 +12,7 @@
  *                         oversize (chunked) | oversize-cl (Content-Length) | garbage |
  *                         status:NNN   (default ok)
  *   --fail N              apply a status:NNN mode only to the first N requests, then ok
- *   --slow-ms N           delay of --mode slow (default 3000)
+ *   --slow-ms N           delay of --mode slow (default 3000); per byte in --mode drip
  *   --proxy               also run a CONNECT proxy (to 127.0.0.1 only)
  *   --proxy-deny          the proxy answers 403 to every CONNECT
  *   --log F               append one line per request / handshake / tunnel
@@ -378,7 +378,16 @@ static int answer(mbedtls_ssl_context *ssl, req *r, int n)
     if (r->len)
         memcpy(all + hl + pl, r->body, r->len);
     memcpy(all + hl + pl + r->len, post, strlen(post));
-    int rc = ssl_write_all(ssl, all, hl + total);
+    int rc = 0;
+    if (strcmp(mode, "drip") == 0) {
+        /* one byte every --slow-ms: each read gets something, only a deadline ends it */
+        for (size_t i = 0; i < hl + total && rc == 0; i++) {
+            rc = ssl_write_all(ssl, all + i, 1);
+            usleep((useconds_t)slow_ms * 1000);
+        }
+    } else {
+        rc = ssl_write_all(ssl, all, hl + total);
+    }
     free(all);
     /* close-after: a keep-alive answer, then the server drops the idle connection */
     return (rc || eof || strcmp(mode, "close-after") == 0) ? -1 : 0;

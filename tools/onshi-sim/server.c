@@ -1,14 +1,16 @@
 /*
  * The HTTPS side: mbedTLS server with a REQUIRED client certificate, session resumption
- * (cache and tickets), keep-alive, a small worker pool, http-parser for requests. The
+ * (cache and tickets), keep-alive, a thread per connection with deadlines and a budget,
+ * requests parsed through transport/httpwire.h. The
  * binding (paths, headers, status codes) is described in docs/simulator.md.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sim.h"
 
+#include "transport/httpwire.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <http_parser.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -31,8 +33,15 @@
 #define MAX_BODY (16u * 1024 * 1024)
 #define IDLE_TIMEOUT_MS 65000 /* protocol.md: keep idle connections at least 60 s */
 #define READ_SLICE_MS 500
-#define QUEUE_LEN 64
 #define IDEM_SLOTS 64
+/* Hostile clients (docs/reliability.md): each connection has its own thread, so an idle or
+ * slow one never blocks another; and deadlines and a budget so none is held for ever. */
+#define MAX_CONNS 256                 /* connections served at once; more are refused */
+#define HANDSHAKE_MS 10000            /* TLS handshake, from accept */
+#define HEADER_MS 10000               /* a request's header block, from its first byte */
+#define REQUEST_MS 60000              /* a whole request, from its first byte */
+#define CONN_BYTES (256u * 1024 * 1024) /* bytes read on one connection */
+#define CONN_REQUESTS 100000          /* requests on one connection */
 
 typedef struct server {
     sim_env *env;
@@ -47,8 +56,7 @@ typedef struct server {
     int lfd;
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
-    int queue[QUEUE_LEN];
-    int qhead, qlen;
+    int active; /* connection threads running */
     /* Idempotency-Key → stored response, so a retried POST gets the same answer. */
     pthread_mutex_t ilock;
     struct {
@@ -79,18 +87,17 @@ static int locked_rng(void *ctx, unsigned char *out, size_t len)
 /* ---- one HTTP request ----------------------------------------------------------------- */
 typedef struct hreq {
     char url[256];
-    char hname[64];
     char fault[64];
     char idem[80];
-    int hcur; /* 1 fault, 2 idempotency */
     unsigned char *body;
     size_t blen;
-    bool done, too_big;
+    bool done, too_big, headers_done, keep;
+    char method[16];
 } hreq;
 
-static int on_url(http_parser *p, const char *at, size_t n)
+static int on_url(void *ud, const char *at, size_t n)
 {
-    hreq *r = p->data;
+    hreq *r = ud;
     size_t l = strlen(r->url);
     if (l + n >= sizeof r->url)
         n = sizeof r->url - 1 - l;
@@ -99,34 +106,42 @@ static int on_url(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-static int on_hfield(http_parser *p, const char *at, size_t n)
+static int on_header(void *ud, const char *name, const char *value)
 {
-    hreq *r = p->data;
-    r->hcur = 0;
-    if (n == 17 && strncasecmp(at, "X-Onshi-Sim-Fault", n) == 0)
-        r->hcur = 1;
-    else if (n == 15 && strncasecmp(at, "Idempotency-Key", n) == 0)
-        r->hcur = 2;
+    hreq *r = ud;
+    if (strcasecmp(name, "X-Onshi-Sim-Fault") == 0)
+        snprintf(r->fault, sizeof r->fault, "%s", value);
+    else if (strcasecmp(name, "Idempotency-Key") == 0)
+        snprintf(r->idem, sizeof r->idem, "%s", value);
     return 0;
 }
 
-static int on_hvalue(http_parser *p, const char *at, size_t n)
+static int on_headers_done(void *ud, const onshi__http_head *h)
 {
-    hreq *r = p->data;
-    char *dst = r->hcur == 1 ? r->fault : r->hcur == 2 ? r->idem : NULL;
-    size_t cap = r->hcur == 1 ? sizeof r->fault : sizeof r->idem;
-    if (dst) {
-        if (n >= cap)
-            n = cap - 1;
-        memcpy(dst, at, n);
-        dst[n] = '\0';
+    hreq *r = ud;
+    r->headers_done = true;
+    r->keep = h->keep_alive;
+    snprintf(r->method, sizeof r->method, "%s", h->method ? h->method : "?");
+    if (h->content_length > (int64_t)MAX_BODY) {
+        r->too_big = true; /* answered 413 at once, without reading the body */
+        return -1;
     }
     return 0;
 }
 
-static int on_body(http_parser *p, const char *at, size_t n)
+static int on_chunk(void *ud, uint64_t size)
 {
-    hreq *r = p->data;
+    hreq *r = ud;
+    if (size > MAX_BODY - r->blen) {
+        r->too_big = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_body(void *ud, const char *at, size_t n)
+{
+    hreq *r = ud;
     if (r->blen + n > MAX_BODY) {
         r->too_big = true;
         return 1;
@@ -141,11 +156,9 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-static int on_complete(http_parser *p)
+static int on_complete(void *ud)
 {
-    hreq *r = p->data;
-    r->done = true;
-    http_parser_pause(p, 1);
+    ((hreq *)ud)->done = true;
     return 0;
 }
 
@@ -171,6 +184,7 @@ static const char *reason(int st)
     case 404: return "Not Found";
     case 403: return "Forbidden";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 500: return "Internal Server Error";
@@ -263,15 +277,14 @@ static void error_body(sim_out *o, int status, const char *code, const char *msg
 }
 
 /* Serves one parsed request. Returns false when the connection must be dropped. */
-static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *p, hreq *r,
-                      const char *peer)
+static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, hreq *r, const char *peer)
 {
     int64_t t0 = sim_now_ms();
     sim_fault f = s->env->fault;
     sim_out o = {0};
     char err[512] = "", ikey[600] = "";
     const char *path = r->url;
-    bool keep = http_should_keep_alive(p) != 0;
+    bool keep = r->keep && !r->too_big; /* an unread body: the connection cannot go on */
     sim_fault armed;
     /* Armed faults are for message requests, not for health checks or the control itself. */
     if (strncmp(path, "/oqs/v1/", 8) == 0 && strcmp(path, "/oqs/v1/health") != 0 &&
@@ -280,7 +293,9 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
     if (r->fault[0] && sim_fault_parse(&f, r->fault) != 0) {
         snprintf(err, sizeof err, "unknown fault '%s'", r->fault);
         error_body(&o, 400, "SIM-FAULT", err);
-    } else if (p->method == HTTP_GET &&
+    } else if (r->too_big) {
+        error_body(&o, 413, "HTTP413", "request body too large");
+    } else if (strcmp(r->method, "GET") == 0 &&
                (strcmp(path, "/oqs/v1/health") == 0 || strcmp(path, "/sim/health") == 0)) {
         o.data = malloc(3);
         if (o.data)
@@ -288,10 +303,8 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
         o.len = o.data ? 3 : 0;
         o.status = 200;
         o.ctype = "text/plain; charset=UTF-8";
-    } else if (p->method != HTTP_POST) {
+    } else if (strcmp(r->method, "POST") != 0) {
         error_body(&o, 405, "HTTP405", "only POST is served (GET for health)");
-    } else if (r->too_big) {
-        error_body(&o, 413, "HTTP413", "request body too large");
     } else if (strcmp(path, "/sim/fault") == 0) {
         /* Control endpoint: "name[=arg] [count]" arms a fault for the next requests. */
         char spec[64] = "";
@@ -360,11 +373,18 @@ static bool serve_one(server *s, mbedtls_ssl_context *ssl, int fd, http_parser *
                            keep) == 0 && keep;
     }
     /* One line per request; no personal data (bodies are never logged). */
-    sim_log("https: %s %s %s -> %d %zu bytes %lld ms%s%s", peer, http_method_str(p->method),
+    sim_log("https: %s %s %s -> %d %zu bytes %lld ms%s%s", peer, r->method,
             path, status, o.len, (long long)(sim_now_ms() - t0), f.kind ? " fault " : "",
             f.kind ? sim_fault_name(f.kind) : "");
     sim_out_free(&o);
     return ok;
+}
+
+static void answer_plain(mbedtls_ssl_context *ssl, int status, const char *m, const char *peer)
+{
+    send_response(ssl, status, "text/plain; charset=UTF-8", (const unsigned char *)m, strlen(m),
+                  strlen(m), false);
+    sim_log("https: %s -> %d %s", peer, status, m);
 }
 
 static void serve_conn(server *s, int fd)
@@ -375,20 +395,26 @@ static void serve_conn(server *s, int fd)
     mbedtls_net_init(&net);
     net.fd = fd;
     mbedtls_ssl_init(&ssl);
+    onshi__http *p = NULL;
     if (mbedtls_ssl_setup(&ssl, &s->conf) != 0)
         goto out;
     mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
     int rc;
-    int hs_wait = 0;
+    /* One deadline for the whole handshake: a client trickling bytes (or sending no TLS at
+     * all) is dropped after HANDSHAKE_MS, whatever it does. */
+    int64_t hs_end = sim_now_ms() + HANDSHAKE_MS;
     while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
-        if (rc == MBEDTLS_ERR_SSL_TIMEOUT && !g_stop && (hs_wait += READ_SLICE_MS) < 30000)
-            continue;
-        if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
-            char msg[128];
-            mbedtls_strerror(rc, msg, sizeof msg);
-            sim_log("https: handshake refused: %s", msg);
+        if (g_stop || sim_now_ms() >= hs_end) {
+            sim_log("https: handshake not finished within %d ms: dropped", HANDSHAKE_MS);
             goto out;
         }
+        if (rc == MBEDTLS_ERR_SSL_TIMEOUT || rc == MBEDTLS_ERR_SSL_WANT_READ ||
+            rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+            continue;
+        char msg[128];
+        mbedtls_strerror(rc, msg, sizeof msg);
+        sim_log("https: handshake refused: %s", msg);
+        goto out;
     }
     const mbedtls_x509_crt *pc = mbedtls_ssl_get_peer_cert(&ssl);
     if (pc) {
@@ -398,32 +424,37 @@ static void serve_conn(server *s, int fd)
             snprintf(peer, sizeof peer, "%.100s", cn ? cn + 3 : dn);
         }
     }
-    http_parser_settings set;
-    http_parser_settings_init(&set);
-    set.on_url = on_url;
-    set.on_header_field = on_hfield;
-    set.on_header_value = on_hvalue;
-    set.on_body = on_body;
-    set.on_message_complete = on_complete;
+    hreq r;
+    onshi__http_cbs cbs = {&r, on_url, on_header, on_headers_done, on_body, on_chunk, on_complete};
+    p = onshi__http_new(true, &cbs);
+    if (p == NULL)
+        goto out;
     unsigned char buf[16384];
-    size_t have = 0;
+    size_t have = 0, conn_bytes = 0;
+    unsigned requests = 0;
     bool alive = true;
     while (alive && !g_stop) {
-        http_parser p;
-        hreq r;
         memset(&r, 0, sizeof r);
-        http_parser_init(&p, HTTP_REQUEST);
-        p.data = &r;
-        bool bad = false;
-        int idle = 0;
+        onshi__http_reset(p);
+        bool bad = false, started = have > 0;
+        int64_t idle_end = sim_now_ms() + IDLE_TIMEOUT_MS, t_start = started ? sim_now_ms() : 0;
         while (!r.done && !bad) {
             if (have == 0) {
+                int64_t now = sim_now_ms();
+                if (started && ((!r.headers_done && now - t_start >= HEADER_MS) ||
+                                now - t_start >= REQUEST_MS)) {
+                    answer_plain(&ssl, 408, r.headers_done ? "request not received in time\n"
+                                                           : "request headers not received in time\n",
+                                 peer);
+                    bad = true;
+                    alive = false;
+                    break;
+                }
                 int n = mbedtls_ssl_read(&ssl, buf, sizeof buf);
                 if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE)
                     continue;
                 /* Reads wait in slices so a stopping server does not hang on idle clients. */
-                if (n == MBEDTLS_ERR_SSL_TIMEOUT && !g_stop &&
-                    (idle += READ_SLICE_MS) < IDLE_TIMEOUT_MS)
+                if (n == MBEDTLS_ERR_SSL_TIMEOUT && !g_stop && (started || now < idle_end))
                     continue;
                 if (n <= 0) {
                     bad = true;
@@ -431,16 +462,27 @@ static void serve_conn(server *s, int fd)
                     break;
                 }
                 have = (size_t)n;
-            }
-            size_t used = http_parser_execute(&p, &set, (const char *)buf, have);
-            if (HTTP_PARSER_ERRNO(&p) != HPE_OK && HTTP_PARSER_ERRNO(&p) != HPE_PAUSED) {
-                if (r.too_big) {
-                    r.done = true;
+                conn_bytes += have;
+                if (!started) {
+                    started = true;
+                    t_start = sim_now_ms();
+                }
+                if (conn_bytes > CONN_BYTES) {
+                    answer_plain(&ssl, 413, "connection budget used up\n", peer);
+                    bad = true;
+                    alive = false;
                     break;
                 }
-                static const char m[] = "malformed HTTP request\n";
-                send_response(&ssl, 400, "text/plain", (const unsigned char *)m, sizeof m - 1,
-                              sizeof m - 1, false);
+            }
+            size_t used = onshi__http_feed(p, (const char *)buf, have);
+            const char *why = "";
+            if (onshi__http_state(p, &why) == ONSHI__HTTP_ERROR) {
+                if (r.too_big) {
+                    r.done = true;
+                    have = 0;
+                    break;
+                }
+                answer_plain(&ssl, 400, "malformed HTTP request\n", peer);
                 bad = true;
                 alive = false;
                 break;
@@ -450,33 +492,34 @@ static void serve_conn(server *s, int fd)
         }
         if (bad)
             break;
-        alive = serve_one(s, &ssl, fd, &p, &r, peer);
+        alive = serve_one(s, &ssl, fd, &r, peer) && ++requests < CONN_REQUESTS;
         free(r.body);
+        r.body = NULL;
     }
     if (alive)
         mbedtls_ssl_close_notify(&ssl);
 out:
+    onshi__http_free(p);
     mbedtls_ssl_free(&ssl);
     close(fd);
 }
 
-static void *worker(void *arg)
+typedef struct conn_arg {
+    server *s;
+    int fd;
+} conn_arg;
+
+static void *conn_thread(void *arg)
 {
-    server *s = arg;
-    for (;;) {
-        pthread_mutex_lock(&s->qlock);
-        while (s->qlen == 0 && !g_stop)
-            pthread_cond_wait(&s->qcond, &s->qlock);
-        if (s->qlen == 0) {
-            pthread_mutex_unlock(&s->qlock);
-            return NULL;
-        }
-        int fd = s->queue[s->qhead];
-        s->qhead = (s->qhead + 1) % QUEUE_LEN;
-        s->qlen--;
-        pthread_mutex_unlock(&s->qlock);
-        serve_conn(s, fd);
-    }
+    conn_arg *a = arg;
+    server *s = a->s;
+    serve_conn(s, a->fd);
+    free(a);
+    pthread_mutex_lock(&s->qlock);
+    s->active--;
+    pthread_cond_broadcast(&s->qcond);
+    pthread_mutex_unlock(&s->qlock);
+    return NULL;
 }
 
 static int tls_setup(server *s, const sim_serve_opts *o)
@@ -552,8 +595,8 @@ int sim_serve(sim_env *env, const sim_serve_opts *o)
 {
     server *s = calloc(1, sizeof *s);
     int port = 0, rc = -1;
-    pthread_t th[16];
-    int nw = o->workers > 0 && o->workers <= 16 ? o->workers : 4;
+    /* --workers N (kept for compatibility) raises the cap of concurrent connections */
+    int max_conns = o->workers > 0 && o->workers * 16 > MAX_CONNS ? o->workers * 16 : MAX_CONNS;
     if (!s)
         return -1;
     s->env = env;
@@ -592,8 +635,6 @@ int sim_serve(sim_env *env, const sim_serve_opts *o)
     }
     printf("onshi-sim: listening on 127.0.0.1:%d\nPORT=%d\n", port, port);
     fflush(stdout);
-    for (int i = 0; i < nw; i++)
-        pthread_create(&th[i], NULL, worker, s);
     while (!g_stop) {
         int cfd = accept(s->lfd, NULL, NULL);
         if (cfd < 0) {
@@ -609,23 +650,38 @@ int sim_serve(sim_env *env, const sim_serve_opts *o)
         int one = 1;
         setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         pthread_mutex_lock(&s->qlock);
-        if (s->qlen == QUEUE_LEN) {
+        if (s->active >= max_conns) {
             pthread_mutex_unlock(&s->qlock);
-            close(cfd); /* overloaded: refuse rather than queue without bound */
+            close(cfd); /* overloaded: refuse rather than hold without bound */
             continue;
         }
-        s->queue[(s->qhead + s->qlen) % QUEUE_LEN] = cfd;
-        s->qlen++;
-        pthread_cond_signal(&s->qcond);
+        conn_arg *ca = malloc(sizeof *ca);
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&at, 1024 * 1024);
+        if (ca != NULL) {
+            ca->s = s;
+            ca->fd = cfd;
+        }
+        if (ca == NULL || pthread_create(&th, &at, conn_thread, ca) != 0) {
+            pthread_mutex_unlock(&s->qlock);
+            pthread_attr_destroy(&at);
+            free(ca);
+            close(cfd);
+            continue;
+        }
+        s->active++;
+        pthread_attr_destroy(&at);
         pthread_mutex_unlock(&s->qlock);
     }
-    pthread_mutex_lock(&s->qlock);
-    pthread_cond_broadcast(&s->qcond);
-    pthread_mutex_unlock(&s->qlock);
-    /* Workers finish their connection (idle ones time out on read). */
+    /* Connection threads finish (idle ones notice g_stop within a read slice). */
     close(s->lfd);
-    for (int i = 0; i < nw; i++)
-        pthread_join(th[i], NULL);
+    pthread_mutex_lock(&s->qlock);
+    while (s->active > 0)
+        pthread_cond_wait(&s->qcond, &s->qlock);
+    pthread_mutex_unlock(&s->qlock);
     rc = 0;
 done:
     for (int i = 0; i < IDEM_SLOTS; i++)

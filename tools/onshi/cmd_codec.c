@@ -121,11 +121,12 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
             char *path = strchr(warns[i], '\t') + 1, *text = strchr(path, '\t');
             *text++ = '\0';
             static const char *const kinds[] = {"other", "replacement_char", "not_jis_x0208",
-                                                "unknown_code", "format", "encoding_hint"};
+                                                "unknown_code", "format", "encoding_hint",
+                                                "padded", "dropped"};
             int k = atoi(warns[i]);
             printf("%s{\"path\": ", i ? ", " : "");
             json_string(out, path);
-            printf(", \"kind\": \"%s\", \"message\": ", kinds[k >= 1 && k <= 5 ? k : 0]);
+            printf(", \"kind\": \"%s\", \"message\": ", kinds[k >= 1 && k <= 7 ? k : 0]);
             json_string(out, text);
             printf("}");
         }

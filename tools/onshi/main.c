@@ -8,6 +8,7 @@
 #include "cmd.h"
 
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,25 @@ int main(int argc, char **argv)
          * scripts and logs greppable. ONSHI_LANG=ja switches. */
         const char *lang = getenv("ONSHI_LANG");
         onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, lang && strcmp(lang, "ja") == 0 ? "ja" : "en");
+        /* Decoding limits from the environment (ONSHI_XML_MAX_SIZE=1073741824 onshi decode …);
+         * a bad value is an error, never silently ignored. */
+        static const char *const env_opts[] = {"xml_max_size", "xml_max_depth", "xml_memory_factor"};
+        for (size_t k = 0; k < sizeof env_opts / sizeof *env_opts; k++) {
+            char var[64], *end;
+            snprintf(var, sizeof var, "ONSHI_%s", env_opts[k]);
+            for (char *p = var; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+            const char *v = getenv(var);
+            if (v == NULL || *v == '\0')
+                continue;
+            long long n = strtoll(v, &end, 10);
+            int st = *end != '\0' ? ONSHI_E_OPTION_RANGE
+                                  : onshi_ctx_set_int(ctx, onshi_option_id(env_opts[k]), n);
+            if (st != ONSHI_OK) {
+                onshi_ctx_free(ctx);
+                return cli_fail(argv[1], "%s=%s: %s", var, v, onshi_status_str(st));
+            }
+        }
         rc = commands[i].run(ctx, argc - 1, argv + 1);
         onshi_ctx_free(ctx);
         return rc;
