@@ -179,6 +179,11 @@ int onshi__reader_end(onshi__reader *r, bool reset)
     return r->ops->end(r, reset);
 }
 
+int onshi__reader_check(onshi__reader *r)
+{
+    return r->ops->check(r);
+}
+
 int onshi__reader_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                            unsigned char *resp, size_t resp_cap, size_t *resp_len)
 {
