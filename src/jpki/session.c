@@ -254,10 +254,16 @@ ONSHI_API int ONSHI_CALL onshi_card_read_auth_cert(onshi_cert **out, onshi_card 
     if (out == NULL || card == NULL)
         return ONSHI_E_INVALID_ARG;
     *out = NULL;
-    int rc = onshi__jpki_seq_begin(card);
-    if (rc != ONSHI_OK)
-        return rc;
-    rc = onshi__jpki_seq_end(card, onshi__jpki_auth_cert_in_seq(card), false);
+    int rc;
+    if (card->auth != NULL) {
+        /* Read already in this session (a phone's comes with its signature): no APDU, but
+         * still the same card in the reader. */
+        rc = onshi__reader_check(card->reader);
+        if (rc == ONSHI_E_CARD_RESET)
+            rc = ONSHI_OK; /* a reset keeps the card, and its certificate */
+    } else if ((rc = onshi__jpki_seq_begin(card)) == ONSHI_OK) {
+        rc = onshi__jpki_seq_end(card, onshi__jpki_auth_cert_in_seq(card), false);
+    }
     if (rc == ONSHI_OK && (rc = copy_cert(out, card->auth)) != ONSHI_OK)
         onshi__err(card->ctx, rc, "certificate copy");
     return rc;

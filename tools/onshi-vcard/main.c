@@ -57,7 +57,8 @@ static void usage(FILE *f)
         "                       allowlist, MYNUMBER-READ a read of the decoy My Number)\n"
         "  --latency-ms N       timing model: every APDU takes at least N ms\n"
         "  --sign-ms N          timing model: a signature takes at least N ms more\n"
-        "  --remove-after N     answer N APDUs, then leave the reader (card removed) on the next\n"
+        "  --remove-after N     answer N APDUs (0: none), then leave the reader (card removed)\n"
+        "                       when the next one arrives\n"
         "  --smartphone KIND    a smartphone instead of a card: android (JPKIAPGPSETOKEN, the\n"
         "                       auth certificate only after the PIN) or iphone (JPKIAPIOSTOKEN)\n"
         "                       スマートフォン（android / iphone）として動作します\n"
@@ -70,6 +71,7 @@ typedef struct opts {
     int tries, smartphone;
     unsigned latency_ms, sign_ms;
     unsigned long remove_after;
+    int remove_set;
 } opts;
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -125,9 +127,10 @@ static int parse_args(int argc, char **argv, opts *o)
                 o->sign_ms = (unsigned)v;
             break;
         case 'r':
-            if (parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
-                return fprintf(stderr, "onshi-vcard: --remove-after must be >= 1\n"), -1;
+            if (parse_uint(optarg, 1000000000ul, &v) != 0)
+                return fprintf(stderr, "onshi-vcard: --remove-after must be >= 0\n"), -1;
             o->remove_after = v;
+            o->remove_set = 1;
             break;
         case 'P':
             if (strcmp(optarg, "android") == 0)
@@ -277,7 +280,7 @@ static int serve(int fd, vcard *card, const opts *o, unsigned long *answered, un
             }
             continue;
         }
-        if (o->remove_after && *answered >= o->remove_after)
+        if (o->remove_set && *answered >= o->remove_after)
             return 1;
         if (vcard_transmit(card, in, len, out, MAX_MSG, &rlen) != 0)
             return -1;

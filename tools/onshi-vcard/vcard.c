@@ -237,7 +237,7 @@ int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen)
     }
 
     c->aps[AP_JPKI].aid = vcard_aid_jpki;
-    c->aps[AP_KENHOJO].aid = vcard_aid_kenhojo;
+    c->aps[AP_KENHOJO].aid = cfg->smartphone ? NULL : vcard_aid_kenhojo; /* a phone: JPKI only */
     token_info(tok, cfg->smartphone);
     rc = -1;
     if (add_pin(&c->aps[AP_JPKI], 0x0018, pinv, tries) != 0) {
@@ -443,7 +443,7 @@ static unsigned cmd_select(vcard *c, const apdu *a)
         for (i = 0; i < AP_COUNT; i++) {
             /* Full AID only (choice: JICSAP allows a prefix; we refuse it so a client that
              * relies on partial matching is caught). */
-            if (a->lc == 10 && memcmp(a->data, c->aps[i].aid, 10) == 0) {
+            if (c->aps[i].aid != NULL && a->lc == 10 && memcmp(a->data, c->aps[i].aid, 10) == 0) {
                 if (c->cur_ap != i)
                     clear_security(c); /* selecting another AP clears it [myna-card] */
                 c->cur_ap = i;

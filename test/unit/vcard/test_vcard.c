@@ -264,6 +264,82 @@ static void t_library_callback_driver(void **state)
     vcard_free(c);
 }
 
+/* Smartphone mode: Android's token label, and its certificate only after the auth PIN. */
+static void t_smartphone_mode(void **state)
+{
+    unsigned char resp[600];
+    size_t n;
+    vcard_config cfg;
+    vcard *c;
+    (void)state;
+    vcard_material_config(&cfg, &mat);
+    cfg.smartphone = VCARD_PHONE_ANDROID;
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(tx(c, "00A4040C0AD392F000260100000001", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C020006", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000020", resp, &n), 0x9000);
+    assert_memory_equal(resp, "JPKIAPGPSETOKEN ", 16);
+    assert_int_equal(tx(c, "00A4020C02000A", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000000", resp, &n), 0x6982);
+    assert_int_equal(tx(c, "00A4020C020018", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "002000800431323334", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C02000A", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000000", resp, &n), 0x9000);
+    assert_int_equal(resp[0], 0x30);
+    /* no 券面事項入力補助AP on a phone */
+    assert_int_equal(tx(c, "00A4040C0AD39210003100010104" "08", resp, &n), 0x6A82);
+    vcard_free(c);
+    cfg.smartphone = VCARD_PHONE_IPHONE;
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(tx(c, "00A4040C0AD392F000260100000001", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C020006", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000020", resp, &n), 0x9000);
+    assert_memory_equal(resp, "JPKIAPIOSTOKEN ", 15);
+    vcard_free(c);
+}
+
+/* In-process removal (vcard_config.remove_after): the library sees ONSHI_E_CARD_REMOVED at
+ * every APDU of open + certificate + tries + signature (13 APDUs with this certificate). */
+static void t_removed_in_process(void **state)
+{
+    unsigned char hash[32];
+    (void)state;
+    memset(hash, 0x11, sizeof hash);
+    for (unsigned long after = 0; after <= 13; after++) {
+        vcard_config cfg;
+        vcard *c;
+        onshi_ctx *ctx = NULL;
+        onshi_card *card = NULL;
+        onshi_cert *cert = NULL;
+        onshi_buf *sig = NULL;
+        int tries = 0, rc;
+        vcard_material_config(&cfg, &mat);
+        cfg.remove_after = after; /* 0: never */
+        assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+        assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+        onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+        onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
+        onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
+        onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+        rc = onshi_card_open(&card, ctx);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_read_auth_cert(&cert, card);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_pin_tries_left(&tries, card);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32);
+        if (after == 0 || after == 13)
+            assert_int_equal(rc, ONSHI_OK); /* 0: never removed; 13: all answered */
+        else if (rc != ONSHI_E_CARD_REMOVED)
+            fail_msg("removed after %lu APDUs: %s", after, onshi_status_name(rc));
+        onshi_buf_free(sig);
+        onshi_cert_free(cert);
+        onshi_card_close(card);
+        onshi_ctx_free(ctx);
+        vcard_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +348,8 @@ int main(void)
         cmocka_unit_test(t_security_state),
         cmocka_unit_test(t_allowlist_classifier),
         cmocka_unit_test(t_library_callback_driver),
+        cmocka_unit_test(t_smartphone_mode),
+        cmocka_unit_test(t_removed_in_process),
     };
     return cmocka_run_group_tests_name("onshi-vcard core (in-process)", tests, group_setup,
                                        group_teardown);
