@@ -50,6 +50,7 @@ struct onshi__reader {
     void *drv;    /* driver state */
     char *name;   /* reader name (owned) */
     bool in_tx;
+    int64_t last_ms; /* monotonic time of the last command (onshi__reader_check) */
 };
 
 extern const onshi__reader_ops onshi__drv_pcsc;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "card/card.h"
+#include "jpki/jpki.h" /* white box: the reader of a session (idle time) */
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
 
@@ -452,9 +453,14 @@ static void test_transactions_and_reset(void **state)
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK);
     assert_int_equal(tries, 3);
     assert_int_equal(F.nbegin, 1);
-    /* the card was reset meanwhile (SCardStatus says so, no APDU): the transaction is taken
-     * again (reconnect) and the AP selected again; the tries are asked again */
+    /* within a second of our last command the system cannot have reset the card: SCardStatus
+     * is not even asked (the cached tries answer, no APDU) */
     F.status_rv = SCARD_W_RESET_CARD;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK);
+    assert_int_equal(tries, 3);
+    /* idle longer (as if): the card was reset meanwhile (SCardStatus says so, no APDU): the
+     * transaction is taken again (reconnect), the AP selected again, the tries asked again */
+    card->reader->last_ms = 0;
     F.begin_rv[1] = SCARD_W_RESET_CARD;
     sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
@@ -535,6 +541,61 @@ static void test_reset_after_pin(void **state)
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
 }
 
+/* Issue 17, "keep the last-try rule exact": the PIN was asked with 3 tries left, then the card
+ * was reset while held (Windows' idle timer) and now says 2: the PIN is not sent. With the
+ * same tries it is. */
+static void test_reset_after_pin_asked(void **state)
+{
+    T *t = *state;
+    const jpki_fixture *fx = jf_get();
+    F.present[0] = 1;
+    sc_script_open(&t->sc);
+    onshi_card *card;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_script_read(&t->sc, fx->card.p, fx->card.n);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    onshi_cert *cert = NULL;
+    int tries = 0;
+    assert_int_equal(onshi__jpki_prepare(card, &cert, &tries), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(tries, 3);
+    assert_int_equal(onshi__jpki_pin_ask(card, tries), ONSHI_OK);
+    F.status_rv = SCARD_W_RESET_CARD;
+    assert_true(F.nbegin < 4);
+    F.begin_rv[F.nbegin] = SCARD_W_RESET_CARD;
+    card->reader->last_ms = 0;
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C2");
+    uint8_t h[32] = {7};
+    onshi_buf *sig = NULL;
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_E_CARD_RESET);
+    F.status_rv = SCARD_S_SUCCESS;
+    sc_assert_done(&t->sc); /* no VERIFY */
+    /* asked again with 3, reset again, still 3: sent */
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    assert_int_equal(onshi__jpki_prepare(card, &cert, &tries), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(onshi__jpki_pin_ask(card, tries), ONSHI_OK);
+    F.status_rv = SCARD_W_RESET_CARD;
+    card->reader->last_ms = 0;
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    sc_expect_hex(&t->sc, "002000800431323334", "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_KEY, "9000");
+    sc_expect_fn(&t->sc, "802A0080", sign_handler, NULL);
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_OK);
+    F.status_rv = SCARD_S_SUCCESS;
+    onshi_buf_free(sig);
+    sc_assert_done(&t->sc);
+    onshi_card_close(card);
+}
+
 static void test_t0_get_response_and_removal(void **state)
 {
     T *t = *state;
@@ -606,6 +667,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_pin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_after_pin_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_t0_get_response_and_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endless_get_response, setup, teardown),
     };
