@@ -1,7 +1,7 @@
 /*
  * Verification by My Number Card in direct mode (docs/protocol.md §7, docs/workflow-card.md):
- * card → certificate → identity → consent → challenge → signature → card-authentication
- * request → qualification result. The extension documents have no XmlMsg rows in the codec
+ * card → certificate and PIN tries → identity (PIN: the PIN question first) → consent →
+ * challenge → VERIFY + signature → card-authentication request → qualification result. The extension documents have no XmlMsg rows in the codec
  * (an attribute-carrying, strictly ordered element of our own), so they are written here with
  * libxml2's writer and the challenge answer is read with libxml2 (no DTD, no network).
  * SPDX-License-Identifier: Apache-2.0
@@ -438,18 +438,13 @@ static int identity_by_callback(onshi_ctx *ctx, onshi_identity_cb cb, void *ud, 
     return ONSHI_OK;
 }
 
-/* PIN method: the card's PIN tries, then the PIN callback (the last-try question) before
- * anything else of the verification happens (consent, challenge): a locked PIN or an
- * unconfirmed last try ends here, nothing sent. The PIN waits in the library-owned buffer
- * for the VERIFY right before the signature, and is wiped on every path. */
-static int pin_first(onshi_ctx *ctx, onshi_card *card, onshi_cert **cert)
+/* PIN method: the certificate (a card) and the PIN tries, read before anything else. */
+static int pin_prepare(onshi_ctx *ctx, onshi_card *card, onshi_cert **cert, int *tries)
 {
-    int tries = -1;
-    int rc = onshi__jpki_prepare(card, cert, &tries);
-    if (rc != ONSHI_OK)
-        return rc;
-    onshi__log(ctx, ONSHI_LOG_DEBUG, "service", "card PIN: %d tries left", tries);
-    return onshi__jpki_pin_ask(card, tries);
+    int rc = onshi__jpki_prepare(card, cert, tries);
+    if (rc == ONSHI_OK)
+        onshi__log(ctx, ONSHI_LOG_DEBUG, "service", "card PIN: %d tries left", *tries);
+    return rc;
 }
 
 /* The card's certificate for face / visual verification: no PIN is entered, so a token that
@@ -563,9 +558,14 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = onshi__progress(ctx, ONSHI_STAGE_READ_CERT, 0, 0)) != ONSHI_OK)
         return rc;
     if (method == ONSHI_IDV_PIN) {
-        /* certificate (a card) + PIN tries + the PIN question, before anything else */
-        if ((rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK ||
-            (rc = pin_first(ctx, f->card, &f->cert)) != ONSHI_OK)
+        /* The certificate (a card; a phone's comes after the PIN) and the PIN tries (a locked
+         * PIN stops here), then the PIN callback — the last-try question — before anything
+         * else of the verification (consent, challenge). The PIN waits in the library-owned
+         * buffer for the VERIFY right before the signature, wiped on every path. */
+        int tries = -1;
+        if ((rc = pin_prepare(ctx, f->card, &f->cert, &tries)) != ONSHI_OK ||
+            (rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK ||
+            (rc = onshi__jpki_pin_ask(f->card, tries)) != ONSHI_OK)
             return rc;
     } else {
         if ((rc = cert_without_pin(ctx, f->card, &f->cert)) != ONSHI_OK)
