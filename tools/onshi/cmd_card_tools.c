@@ -244,8 +244,10 @@ static int parse(onshi_ctx *ctx, const char *cmd, int argc, char **argv, card_ar
             config = argv[++i];
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc)
             i++; /* applied after the configuration file, below */
-        else if (strcmp(argv[i], "--help") == 0)
-            return usage_card(stdout) == 2 ? 3 : 3;
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage_card(stdout);
+            return 3; /* asked for help: exit 0 without doing anything */
+        }
         else
             return usage_card(stderr);
     }
