@@ -340,6 +340,57 @@ static void t_removed_in_process(void **state)
     }
 }
 
+/* Issue 17: APDUs per operation of a session (card with the ~1.3 KB certificate): open 1
+ * (SELECT AP), certificate 7 (SELECT 000A + 6 READ), tries 2 (SELECT 0018 + status), sign 3
+ * (VERIFY, SELECT 0017, SIGN: the tries are not asked again), 13 in all; after the sign the
+ * card was reset, so the next call selects the AP again. */
+static void t_apdus_per_operation(void **state)
+{
+    static const unsigned long want[] = {1, 7, 2, 3, 3};
+    unsigned long seen[5], before = 0;
+    unsigned char hash[32];
+    vcard_stats st;
+    vcard_config cfg;
+    vcard *c;
+    onshi_ctx *ctx = NULL;
+    onshi_card *card = NULL;
+    onshi_cert *cert = NULL;
+    onshi_buf *sig = NULL;
+    int tries = 0, i;
+    (void)state;
+    memset(hash, 0x22, sizeof hash);
+    vcard_material_config(&cfg, &mat);
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+    onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
+    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
+    onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+    for (i = 0; i < 5; i++) {
+        switch (i) {
+        case 0: assert_int_equal(onshi_card_open(&card, ctx), ONSHI_OK); break;
+        case 1: assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK); break;
+        case 2:
+        case 4: assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK); break;
+        case 3:
+            assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32), ONSHI_OK);
+            break;
+        }
+        vcard_get_stats(c, &st);
+        seen[i] = st.apdus - before;
+        before = st.apdus;
+    }
+    for (i = 0; i < 5; i++)
+        if (seen[i] != want[i])
+            fail_msg("operation %d: %lu APDUs, want %lu", i, seen[i], want[i]);
+    assert_int_equal(tries, 3);
+    onshi_buf_free(sig);
+    onshi_cert_free(cert);
+    onshi_card_close(card);
+    onshi_ctx_free(ctx);
+    vcard_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +401,7 @@ int main(void)
         cmocka_unit_test(t_library_callback_driver),
         cmocka_unit_test(t_smartphone_mode),
         cmocka_unit_test(t_removed_in_process),
+        cmocka_unit_test(t_apdus_per_operation),
     };
     return cmocka_run_group_tests_name("onshi-vcard core (in-process)", tests, group_setup,
                                        group_teardown);
