@@ -696,6 +696,16 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
                              "face or visual verification needs the identity callback",
                              "顔認証・目視確認には本人確認コールバックが必要です");
+    /* The callbacks the call will need, before the card is touched (the PIN is asked first,
+     * so a missing consent callback must not surface after the person typed it). */
+    onshi__service *sv = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (consent_offered != 0 && (sv == NULL || sv->consent == NULL)) {
+        int none = 0;
+        return onshi__consent(ctx, consent_offered, &none); /* ONSHI_E_NO_CALLBACK */
+    }
+    onshi__jpki_state *js = onshi__jpki_state_get(ctx, false);
+    if (method == ONSHI_IDV_PIN && (js == NULL || js->pin_cb == NULL))
+        return onshi__err(ctx, ONSHI_E_NO_CALLBACK, "no PIN callback (onshi_ctx_set_pin_cb)");
     flow f;
     memset(&f, 0, sizeof f);
     char patient[120] = "";

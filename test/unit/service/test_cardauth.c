@@ -307,8 +307,14 @@ static void test_no_consent(void **state)
     assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG, NULL,
                                           NULL),
                      ONSHI_E_NO_CALLBACK);
-    assert_true(t->card.apdus > apdus); /* the card was read before the consent stage */
-    assert_int_equal(cs(t).signs, 1);  /* but nothing more was signed */
+    assert_int_equal(t->card.apdus, apdus); /* the card was not touched, no PIN asked */
+    assert_int_equal(cs(t).signs, 1);
+    /* the PIN method without a PIN callback: the same, before the card */
+    onshi_ctx_set_consent_cb(t->ctx, consent_cb, t);
+    onshi_ctx_set_pin_cb(t->ctx, NULL, NULL);
+    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+                     ONSHI_E_NO_CALLBACK);
+    assert_int_equal(t->card.apdus, apdus);
 }
 
 static void test_pin_locked(void **state)
