@@ -73,7 +73,8 @@ int onshi__jpki_prepare(onshi_card *card, onshi_cert **cert, int *tries)
     if (rc == ONSHI_OK)
         rc = onshi__jpki_pin_tries(card, tries);
     rc = onshi__jpki_seq_end(card, rc, false);
-    if (rc == ONSHI_OK && card->auth != NULL && (rc = onshi__jpki_copy_cert(cert, card->auth)) != ONSHI_OK)
+    if (rc == ONSHI_OK && card->auth != NULL &&
+        (rc = onshi__jpki_copy_cert(cert, card->auth)) != ONSHI_OK)
         onshi__err(card->ctx, rc, "certificate copy");
     return rc;
 }
@@ -103,7 +104,8 @@ int onshi__jpki_sign_with(onshi_card *card, int hash_alg, onshi__jpki_hash_fn fn
     /* A card: certificate (if not yet read), PIN status, VERIFY, SELECT key, SIGN. An
      * Android phone: PIN status, VERIFY, certificate, SELECT key, SIGN. */
     rc = onshi__jpki_cert_probe(card);
-    if (rc == ONSHI_OK && !card->verified && (rc = onshi__jpki_pin_tries(card, &tries)) == ONSHI_OK)
+    if (rc == ONSHI_OK && !card->verified &&
+        (rc = onshi__jpki_pin_tries(card, &tries)) == ONSHI_OK)
         rc = onshi__jpki_pin_verify(card, tries);
     if (rc == ONSHI_OK)
         rc = onshi__jpki_auth_cert_in_seq(card); /* after the PIN on Android; cached otherwise */
@@ -118,7 +120,8 @@ int onshi__jpki_sign_with(onshi_card *card, int hash_alg, onshi__jpki_hash_fn fn
     if (rc == ONSHI_OK)
         rc = onshi__cert_verify_sig(card->ctx, card->auth, hash_alg, hash, hash_len, sig.data,
                                     sig.len);
-    if (rc == ONSHI_OK && cert != NULL && (rc = onshi__jpki_copy_cert(cert, card->auth)) != ONSHI_OK)
+    if (rc == ONSHI_OK && cert != NULL &&
+        (rc = onshi__jpki_copy_cert(cert, card->auth)) != ONSHI_OK)
         onshi__err(card->ctx, rc, "certificate copy");
     if (rc == ONSHI_OK)
         rc = onshi__buf_detach(&sig, out);
