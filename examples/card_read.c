@@ -102,7 +102,8 @@ int main(int argc, char **argv)
         goto out;
     }
     printf("reader   %s (%s)\nserial   %s\nissuer   %s\nvalid    %s .. %s (%lld days left)\n",
-           onshi_card_reader_name(card), onshi_card_token_label(card),
+           onshi_card_reader_name(card),
+           *onshi_card_token_label(card) ? onshi_card_token_label(card) : "My Number Card",
            onshi_cert_serial_hex(cert), onshi_cert_issuer(cert), onshi_cert_not_before(cert),
            onshi_cert_not_after(cert), (long long)onshi_cert_days_left(cert));
     if (ca != NULL) {

@@ -1,7 +1,8 @@
 /*
  * verify_card: the window workflow with a My Number Card over HTTPS (direct mode).
- * Wait for the card, PIN (or a face-recognition verdict / staff's visual check), the
- * patient's consent, the signed card authentication, the qualification result.
+ * Wait for the card, PIN (asked first, with the last-try question; or a face-recognition
+ * verdict / staff's visual check), the patient's consent, the signed card authentication,
+ * the qualification result.
  * SPDX-License-Identifier: CC0-1.0
  *
  *   verify_card --url https://HOST:PORT --ca CA.crt --cert CLIENT.crt --key CLIENT.key

@@ -594,11 +594,14 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  * Verify a patient's qualification with the My Number Card in the reader (direct mode,
  * ONSHI_OPT_TRANSPORT = ONSHI_TRANSPORT_HTTPS). Stages, each reported to the progress
  * callback: ONSHI_STAGE_WAIT_CARD (up to ONSHI_OPT_CARD_WAIT_TIMEOUT_MS), _READ_CERT,
- * _VERIFY_IDENTITY (PIN: tries left checked, a locked PIN stops here; face/visual: the
- * identity callback), _CONSENT (the consent callback with `consent_offered`; only the items
- * granted are requested), _SIGN (PIN method: the card layer's PIN callback is asked once,
- * never retried; the last try only when confirmed; the card signs the server's challenge),
- * _SEND, _DONE. The qualification inquiry is reported to the audit callback
+ * _VERIFY_IDENTITY (PIN: certificate and tries left read, a locked PIN stops here, then the
+ * PIN callback is asked once, before anything else of the verification (the last try only
+ * when confirmed); face/visual: the identity callback), _CONSENT (the consent callback with
+ * `consent_offered`; only the items granted are requested), _SIGN (PIN method: the PIN asked
+ * above is verified, never retried, and the card signs the server's challenge), _SEND,
+ * _DONE. An expired certificate is sent: the system decides (for qualification it accepts a
+ * card for three months after the end of the month it expired). An Android smartphone
+ * (certificate after the PIN) works with the PIN method. The qualification inquiry is reported to the audit callback
  * (ONSHI_AUDIT_QUALIFICATION, BEFORE/AFTER, patient = the certificate's serial number).
  * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
  *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
@@ -609,8 +612,10 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
  *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
  *         (ONSHI_E_CARD_TIMEOUT, ONSHI_E_CARD_REMOVED, ...), ONSHI_E_JPKI_PIN_LOCKED,
- *         ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_WRONG, ONSHI_E_JPKI_CERT_EXPIRED,
- *         ONSHI_E_VERIFICATION_METHOD (not identified, or CA009 from the system),
+ *         ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_WRONG, ONSHI_E_JPKI_UNSUPPORTED_TOKEN
+ *         (iPhone, unknown token), ONSHI_E_CARD_RESET (reset meanwhile with other tries: the
+ *         PIN was not sent), ONSHI_E_VERIFICATION_METHOD (not identified; a smartphone with
+ *         face/visual; or CA009 from the system),
  *         ONSHI_E_AUTH_FAILED (CA001-CA008: the code and the system's message in the detail),
  *         transport errors, ONSHI_E_SYSTEM_ERROR / _PROCESSING_ERROR (see onshi__service_check),
  *         ONSHI_E_CANCELLED.
@@ -1130,9 +1135,10 @@ ONSHI_API int ONSHI_CALL onshi_card_wait(int *event, onshi_ctx *ctx, int want,
 
 /**
  * Open a session with the My Number Card in the chosen reader: waits for a card up to
- * ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, connects (ONSHI_OPT_CARD_SHARE_MODE), selects the JPKI
- * application and checks its token label (EF 0006). The card is recognised by what it
- * answers, never by its ATR.
+ * ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, connects (ONSHI_OPT_CARD_SHARE_MODE) and selects the JPKI
+ * application. The card is recognised by what it answers, never by its ATR. The session
+ * reserves the card (one PC/SC transaction) until a call that used the PIN, an error, or
+ * onshi_card_close(): close it as soon as the card is not needed.
  * @param out  receives the session; close it with onshi_card_close(). It keeps a pointer to
  *             ctx, which must outlive it.
  * @return ONSHI_OK, ONSHI_E_JPKI_NOT_JPKI, ONSHI_E_JPKI_UNSUPPORTED_TOKEN, card-band errors,
@@ -1152,16 +1158,22 @@ ONSHI_API void ONSHI_CALL onshi_card_close(onshi_card *card);
 ONSHI_API const char *ONSHI_CALL onshi_card_reader_name(const onshi_card *card);
 
 /**
- * The JPKI token label of the card ("JPKIAPICCTOKEN2" for a My Number Card), valid until
+ * The JPKI token label, when the session had to read it ("JPKIAPGPSETOKEN" for an Android
+ * smartphone): it is read only when the certificate cannot be read without the PIN, so a
+ * My Number Card gives "" (0.1 read "JPKIAPICCTOKEN2" from every card). Valid until
  * onshi_card_close. @since 0.1.0
  */
 ONSHI_API const char *ONSHI_CALL onshi_card_token_label(const onshi_card *card);
 
 /**
- * Read the user-authentication certificate (EF 000A; no PIN needed) and parse it.
+ * Read the user-authentication certificate (EF 000A; no PIN needed on a card; an Android
+ * smartphone shows it only after the PIN: the PIN callback is asked, and the card reset
+ * after. Once read, the session returns it without any APDU) and parse it.
  * @param out  receives the certificate; free it with onshi_cert_free().
  * @return ONSHI_OK, ONSHI_E_JPKI_FILE_NOT_FOUND, ONSHI_E_JPKI_BAD_RESPONSE (truncated or
- *         inconsistent answers), ONSHI_E_JPKI_SW, ONSHI_E_JPKI_CERT_PARSE, card-band errors.
+ *         inconsistent answers), ONSHI_E_JPKI_SW, ONSHI_E_JPKI_CERT_PARSE,
+ *         ONSHI_E_JPKI_UNSUPPORTED_TOKEN (iPhone, unknown token), the PIN errors of
+ *         onshi_card_sign on a smartphone, card-band errors.
  * Thread rule: the session's context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_card_read_auth_cert(onshi_cert **out, onshi_card *card);
@@ -1183,7 +1195,8 @@ ONSHI_API int ONSHI_CALL onshi_card_pin_tries_left(int *tries, onshi_card *card)
 
 /**
  * Sign a hash with the user-authentication key, after the PIN. In one card transaction:
- * tries left are read, the PIN callback is asked (see onshi_pin_cb for the last-try rule),
+ * tries left are read (unless already read in the session's held transaction), the PIN
+ * callback is asked (see onshi_pin_cb for the last-try rule),
  * the PIN verified once (never retried), the hash signed (RSA: PKCS#1 v1.5 over the
  * DigestInfo), and then the card is reset. The signature is verified with the
  * certificate's public key before it is returned.

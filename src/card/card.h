@@ -38,6 +38,10 @@ typedef struct onshi__reader_ops {
     int (*transmit)(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                     unsigned char *resp, size_t resp_cap, size_t *resp_len);
     void (*disconnect)(onshi__reader *r, int reset);
+    /* Without any APDU: is the card still the one we hold, untouched? ONSHI_OK, or
+     * ONSHI_E_CARD_RESET (reset since our last command: selections and PIN state are gone),
+     * ONSHI_E_CARD_REMOVED. */
+    int (*check)(onshi__reader *r);
 } onshi__reader_ops;
 
 struct onshi__reader {
@@ -46,6 +50,7 @@ struct onshi__reader {
     void *drv;    /* driver state */
     char *name;   /* reader name (owned) */
     bool in_tx;
+    int64_t last_ms; /* monotonic time of the last command (onshi__reader_check) */
 };
 
 extern const onshi__reader_ops onshi__drv_pcsc;
@@ -60,6 +65,8 @@ int onshi__reader_open(onshi__reader **out, onshi_ctx *ctx);
 void onshi__reader_close(onshi__reader *r, bool reset);
 int onshi__reader_begin(onshi__reader *r);
 int onshi__reader_end(onshi__reader *r, bool reset);
+/* See onshi__reader_ops.check. */
+int onshi__reader_check(onshi__reader *r);
 int onshi__reader_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                            unsigned char *resp, size_t resp_cap, size_t *resp_len);
 

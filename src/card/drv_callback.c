@@ -107,6 +107,15 @@ static void cb_disconnect(onshi__reader *r, int reset)
     (void)reset; /* the reset, if any, happened at the end of the transaction */
 }
 
+/* The vendor's reader serialises access itself and no other program talks to the card
+ * between our commands (docs/card.md): nothing to check without an APDU. */
+static int cb_check(onshi__reader *r)
+{
+    (void)r;
+    return ONSHI_OK;
+}
+
 const onshi__reader_ops onshi__drv_callback = {
-    "callback", cb_list, cb_wait, cb_connect, cb_begin, cb_end, cb_transmit, cb_disconnect,
+    "callback", cb_list,       cb_wait,      cb_connect, cb_begin, cb_end,
+    cb_transmit, cb_disconnect, cb_check,
 };

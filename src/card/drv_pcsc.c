@@ -6,6 +6,7 @@
  */
 #include "card/card.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,26 +265,107 @@ static int pcsc_connect(onshi__reader *r, const char *name)
     return ONSHI_OK;
 }
 
+/* ---- removal: one status whatever the moment ------------------------------------------
+ * A card pulled out mid-command surfaces as SCARD_W_REMOVED_CARD, SCARD_E_NOT_TRANSACTED,
+ * SCARD_F_COMM_ERROR, an answer without status word (Debian's vpcd 3.3), ... depending on
+ * the moment and on whether the resource manager has polled the reader yet (pcscd: every
+ * 400 ms). On any such failure the reader is asked, and waited for up to
+ * ONSHI__REMOVAL_SETTLE_MS, so that a removal always reads ONSHI_E_CARD_REMOVED. */
+#define ONSHI__REMOVAL_SETTLE_MS 1500
+
+/* Is the card gone (absent, or removed and put back: the event counter moved)? */
+static bool card_gone(onshi__reader *r, int settle_ms)
+{
+    pcsc_drv *d = r->drv;
+    ONSHI_READERSTATE rs;
+    memset(&rs, 0, sizeof rs);
+    rs.szReader = r->name;
+    rs.dwCurrentState = SCARD_STATE_UNAWARE;
+    LONG rv = ONSHI_SCardGetStatusChange(d->hctx, 0, &rs, 1);
+    if (rv == (LONG)SCARD_E_UNKNOWN_READER || rv == (LONG)SCARD_E_READER_UNAVAILABLE)
+        return true; /* the reader went away with the card */
+    if (!OK(rv) && rv != (LONG)SCARD_E_TIMEOUT)
+        return false;
+    if (!(rs.dwEventState & SCARD_STATE_PRESENT))
+        return true;
+    int64_t deadline = onshi__now_ms() + settle_ms;
+    DWORD first = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+    for (;;) {
+        int64_t left = deadline - onshi__now_ms();
+        if (left <= 0)
+            return false;
+        rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+        rv = ONSHI_SCardGetStatusChange(d->hctx, (DWORD)left, &rs, 1);
+        if (!OK(rv))
+            return rv == (LONG)SCARD_E_UNKNOWN_READER ||
+                   rv == (LONG)SCARD_E_READER_UNAVAILABLE;
+        if (!(rs.dwEventState & SCARD_STATE_PRESENT) ||
+            (rs.dwEventState >> 16) != (first >> 16)) /* pcsc-lite and WinSCard count events */
+            return true;
+    }
+}
+
+/* A failed call on a connected card: ONSHI_E_CARD_REMOVED when the card is gone, else the
+ * translated PC/SC error. */
+static int card_fail(onshi__reader *r, LONG rv, const char *call)
+{
+    switch (rv) {
+    case (LONG)SCARD_W_REMOVED_CARD:
+        return onshi__pcsc_err(r->ctx, (uint32_t)rv, call);
+    case (LONG)SCARD_E_CANCELLED:
+    case (LONG)SCARD_E_NO_MEMORY:
+    case (LONG)SCARD_E_SHARING_VIOLATION:
+    case (LONG)SCARD_E_TIMEOUT:
+    case (LONG)SCARD_E_NO_SERVICE:
+    case (LONG)SCARD_E_SERVICE_STOPPED:
+        break;
+    default:
+        if (card_gone(r, ONSHI__REMOVAL_SETTLE_MS)) {
+            char en[120];
+            snprintf(en, sizeof en, "%s (then the reader reported no card)", call);
+            return onshi__pcsc_err(r->ctx, (uint32_t)SCARD_W_REMOVED_CARD, en);
+        }
+        break;
+    }
+    return onshi__pcsc_err(r->ctx, (uint32_t)rv, call);
+}
+
 static int pcsc_begin(onshi__reader *r)
 {
     pcsc_drv *d = r->drv;
     LONG rv = SCardBeginTransaction(d->h);
     if (rv == (LONG)SCARD_W_RESET_CARD) {
-        /* Another program reset the card since our last sequence. Every sequence starts by
-         * selecting the JPKI AP again, so reconnecting is enough. */
+        /* Another program (or the system) reset the card since our last sequence. Every
+         * sequence that starts a transaction selects the JPKI AP again, so reconnecting is
+         * enough. */
         rv = SCardReconnect(d->h, d->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
                             SCARD_LEAVE_CARD, &d->proto);
         if (OK(rv))
             rv = SCardBeginTransaction(d->h);
     }
-    return OK(rv) ? ONSHI_OK : onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardBeginTransaction");
+    return OK(rv) ? ONSHI_OK : card_fail(r, rv, "SCardBeginTransaction");
 }
 
 static int pcsc_end(onshi__reader *r, int reset)
 {
     pcsc_drv *d = r->drv;
     LONG rv = SCardEndTransaction(d->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
-    return OK(rv) ? ONSHI_OK : onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardEndTransaction");
+    return OK(rv) ? ONSHI_OK : card_fail(r, rv, "SCardEndTransaction");
+}
+
+/* SCardStatus on our handle reports a reset or a removal since our last call, without
+ * touching the card (WinSCard: "call SCardStatus ... to determine whether the card has been
+ * reset"; pcsc-lite answers the same codes). */
+static int pcsc_check(onshi__reader *r)
+{
+    pcsc_drv *d = r->drv;
+    DWORD state = 0, proto = 0, namelen = 0, atrlen = 0;
+    LONG rv = ONSHI_SCardStatus(d->h, NULL, &namelen, &state, &proto, NULL, &atrlen);
+    if (rv == (LONG)SCARD_W_RESET_CARD)
+        return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardStatus");
+    if (OK(rv) && !(state & SCARD_ABSENT))
+        return ONSHI_OK;
+    return card_fail(r, OK(rv) ? (LONG)SCARD_W_REMOVED_CARD : rv, "SCardStatus");
 }
 
 static int transmit_once(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
@@ -294,18 +376,17 @@ static int transmit_once(onshi__reader *r, const unsigned char *cmd, size_t cmd_
     const SCARD_IO_REQUEST *pci = d->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     LONG rv = SCardTransmit(d->h, pci, cmd, (DWORD)cmd_len, NULL, resp, &rlen);
     if (!OK(rv))
-        return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardTransmit");
+        return card_fail(r, rv, "SCardTransmit");
     if (rlen < 2) {
         /* No status word at all: some readers (Debian's vpcd 3.3) report a card pulled out
-         * mid-command this way. Ask the reader, so the caller hears "card removed" now and not
-         * "malformed answer" followed by "removed" on the next call. */
-        DWORD state = 0, proto = 0, namelen = 0, atrlen = 0;
-        LONG st = ONSHI_SCardStatus(d->h, NULL, &namelen, &state, &proto, NULL, &atrlen);
-        if (!OK(st))
-            return onshi__pcsc_err(r->ctx, (uint32_t)st, "SCardStatus after an empty answer");
-        if (state & SCARD_ABSENT)
+         * mid-command this way before the resource manager has noticed. */
+        if (card_gone(r, ONSHI__REMOVAL_SETTLE_MS))
             return onshi__pcsc_err(r->ctx, (uint32_t)SCARD_W_REMOVED_CARD,
-                                   "SCardStatus after an empty answer");
+                                   "SCardTransmit (an answer without status word, then the "
+                                   "reader reported no card)");
+        return onshi__err_ja(r->ctx, ONSHI_E_CARD_COMM, ONSHI_FOREIGN_NONE, 0,
+                             "the reader returned an answer without status word",
+                             "カードの応答にステータスワードがありません");
     }
     *resp_len = rlen;
     return ONSHI_OK;
@@ -347,5 +428,5 @@ static void pcsc_disconnect(onshi__reader *r, int reset)
 
 const onshi__reader_ops onshi__drv_pcsc = {
     "pcsc", pcsc_list, pcsc_wait, pcsc_connect, pcsc_begin, pcsc_end, pcsc_transmit,
-    pcsc_disconnect,
+    pcsc_disconnect, pcsc_check,
 };

@@ -179,11 +179,26 @@ int onshi__reader_end(onshi__reader *r, bool reset)
     return r->ops->end(r, reset);
 }
 
+/* While we hold the transaction only the system can reset the card: Windows does so when a
+ * transaction stays idle for more than five seconds (Microsoft, SCardBeginTransaction
+ * remarks). Within a second of our last command that cannot have happened, and a removal
+ * shows at the next transmit anyway, so the driver is not asked then (one IPC round trip
+ * less per call of a session, docs/card.md "Transactions"). */
+#define ONSHI__HELD_FRESH_MS 1000
+
+int onshi__reader_check(onshi__reader *r)
+{
+    if (r->in_tx && r->last_ms != 0 && onshi__now_ms() - r->last_ms < ONSHI__HELD_FRESH_MS)
+        return ONSHI_OK;
+    return r->ops->check(r);
+}
+
 int onshi__reader_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                            unsigned char *resp, size_t resp_cap, size_t *resp_len)
 {
     *resp_len = 0;
     int rc = r->ops->transmit(r, cmd, cmd_len, resp, resp_cap, resp_len);
+    r->last_ms = onshi__now_ms();
     if (rc == ONSHI_OK && (*resp_len < 2 || *resp_len > resp_cap))
         return onshi__err(r->ctx, ONSHI_E_JPKI_BAD_RESPONSE,
                           "the reader returned %zu bytes (need SW1 SW2)", *resp_len);

@@ -64,6 +64,7 @@ typedef struct onshi__jpki_profile {
     uint16_t ef[ONSHI__EF_COUNT];
     size_t label_len;             /* bytes of the token file holding the label */
     const char *labels[6];        /* token labels this profile accepts (NULL-terminated) */
+    int label_kinds[6];           /* ONSHI__KIND_* of each label */
     int pin_max_tries;
     size_t pin_min_len, pin_max_len;
     bool pin_digits_only;
@@ -128,25 +129,73 @@ typedef struct onshi__jpki_state {
 } onshi__jpki_state;
 onshi__jpki_state *onshi__jpki_state_get(onshi_ctx *ctx, bool create);
 
-#endif
-
 /* ---- the card session (session.c, pin.c, sign.c) -------------------------------------- */
+
+/* What the session learned about the token. */
+enum onshi__jpki_kind {
+    ONSHI__KIND_UNKNOWN = 0, /* nothing read yet */
+    ONSHI__KIND_CARD,        /* the certificate is readable without the PIN (a card) */
+    ONSHI__KIND_ANDROID      /* JPKIAPGPSETOKEN: the certificate only after the PIN */
+};
+
+#define ONSHI__TRIES_UNKNOWN (-2)
+
 struct onshi_card {
     onshi_ctx *ctx;
     onshi__reader *reader;
     onshi__jpki_chan ch;
-    char label[40];
+    char label[40];   /* token label, when it had to be read ("" otherwise) */
     onshi_cert *auth; /* the auth certificate once read: verifies signatures */
+    int kind;         /* ONSHI__KIND_* */
+    /* Valid only while the card transaction is held (ch.ap_selected): */
+    int tries;        /* PIN status last read, ONSHI__TRIES_UNKNOWN when not read */
+    bool verified;    /* a VERIFY was sent: the sequence must end with a reset */
+    /* A PIN asked ahead (onshi__jpki_pin_ask) waiting in the JPKI state for the VERIFY: */
+    bool pin_held;
+    int pin_held_tries; /* the tries the callback was told */
 };
 
-/* Start a command sequence: transaction + SELECT of the JPKI AP (another program may have
- * changed the card's state since our last sequence). */
+/* Start a command sequence. The card transaction is held from the first sequence of the
+ * session to the first one that ends with a reset or an error (or to onshi_card_close): no
+ * other program can send a command in between, so the JPKI AP and the current EF stay as
+ * we left them and are not selected again. The driver is asked, without any APDU, whether
+ * the card was reset or removed meanwhile (SCardStatus); after a reset the transaction is
+ * taken again and the AP selected. */
 int onshi__jpki_seq_begin(onshi_card *card);
-/* End it; reset when the private key or the PIN was used. Keeps the first error. */
+/* End a sequence: on success (no reset) the transaction stays held; on an error or when the
+ * PIN was used it ends (reset when asked). Keeps the first error. */
 int onshi__jpki_seq_end(onshi_card *card, int rc, bool reset);
-/* Read the auth certificate inside a running sequence (cached on the session). */
+/* The auth certificate inside a running sequence (cached on the session). On a token whose
+ * certificate needs the PIN (Android) this asks the PIN (or uses the one asked ahead) and
+ * sets card->verified. */
 int onshi__jpki_auth_cert_in_seq(onshi_card *card);
-/* PIN: tries left (empty VERIFY on the PIN EF, selected here); -1 when unknown. */
+/* The same without ever asking the PIN: reads the certificate of a card, or learns that the
+ * token wants the PIN first (card->kind ANDROID, card->auth stays NULL). */
+int onshi__jpki_cert_probe(onshi_card *card);
+/* PIN: tries left (empty VERIFY on the PIN EF; no APDU when already read in this
+ * transaction); -1 when the card does not say. */
 int onshi__jpki_pin_tries(onshi_card *card, int *tries);
-/* PIN: ask the callback and VERIFY once (after onshi__jpki_pin_tries). */
+/* PIN: ask the callback (the last-try rule applies here) and keep the PIN for the next
+ * VERIFY of this session. */
+int onshi__jpki_pin_ask(onshi_card *card, int tries);
+/* PIN: VERIFY once with the PIN asked ahead, or ask now (after onshi__jpki_pin_tries). */
 int onshi__jpki_pin_verify(onshi_card *card, int tries);
+/* Wipe a PIN asked ahead and not used. */
+void onshi__jpki_pin_forget(onshi_card *card);
+/* A parsed copy of a certificate. */
+int onshi__jpki_copy_cert(onshi_cert **out, const onshi_cert *c);
+
+/* ---- service-facing steps of a verification (sign.c) ---------------------------------- */
+
+/* Read what can be read before the PIN: the certificate (*cert: a copy, NULL on a token
+ * that needs the PIN first) and the PIN tries (*tries). One held transaction. */
+int onshi__jpki_prepare(onshi_card *card, onshi_cert **cert, int *tries);
+/* Computes the hash to sign once the certificate is known. */
+typedef int (*onshi__jpki_hash_fn)(void *ud, const onshi_cert *cert, unsigned char *hash,
+                                   size_t *hash_len);
+/* VERIFY (with the PIN asked ahead, or the callback now), read the certificate if not yet
+ * known, hash, sign, reset. *sig and, if cert is not NULL, a copy of the certificate. */
+int onshi__jpki_sign_with(onshi_card *card, int hash_alg, onshi__jpki_hash_fn fn, void *ud,
+                          onshi_buf **sig, onshi_cert **cert);
+
+#endif

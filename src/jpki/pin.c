@@ -66,7 +66,15 @@ static bool is_locked_sw(uint16_t sw)
 int onshi__jpki_pin_tries(onshi_card *card, int *tries)
 {
     *tries = -1;
-    int rc = onshi__jpki_select_ef(&card->ch, ONSHI__EF_AUTH_PIN);
+    /* Asked already in this held transaction and no VERIFY since: nobody else can have
+     * spent a try, so the answer stands (exact, and one APDU less). */
+    if (card->tries != ONSHI__TRIES_UNKNOWN && card->ch.cur_ef == ONSHI__EF_AUTH_PIN) {
+        *tries = card->tries;
+        return ONSHI_OK;
+    }
+    int rc = ONSHI_OK;
+    if (card->ch.cur_ef != ONSHI__EF_AUTH_PIN)
+        rc = onshi__jpki_select_ef(&card->ch, ONSHI__EF_AUTH_PIN);
     if (rc != ONSHI_OK)
         return rc;
     uint8_t resp[ONSHI__RESP_MAX];
@@ -79,13 +87,12 @@ int onshi__jpki_pin_tries(onshi_card *card, int *tries)
         *tries = 0;
         return locked(card->ctx, r.sw);
     }
-    if ((r.sw & 0xFFF0) == 0x63C0) {
+    if ((r.sw & 0xFFF0) == 0x63C0)
         *tries = r.sw & 0x0F;
-        return ONSHI_OK;
-    }
-    if (r.sw == 0x9000 || r.sw == 0x6300) /* already verified / no retry limit */
-        return ONSHI_OK;
-    return onshi__jpki_sw_err(card->ctx, r.sw, "PIN status (empty VERIFY)");
+    else if (r.sw != 0x9000 && r.sw != 0x6300) /* already verified / no retry limit */
+        return onshi__jpki_sw_err(card->ctx, r.sw, "PIN status (empty VERIFY)");
+    card->tries = *tries;
+    return ONSHI_OK;
 }
 
 static bool pin_format_ok(const onshi__jpki_profile *prof, const char *pin, size_t len)
@@ -124,8 +131,17 @@ static int verify_sent(onshi_card *card, const char *pin, size_t len)
     return onshi__jpki_sw_err(card->ctx, r.sw, "VERIFY");
 }
 
-int onshi__jpki_pin_verify(onshi_card *card, int tries)
+void onshi__jpki_pin_forget(onshi_card *card)
 {
+    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
+    if (st != NULL)
+        onshi_wipe(st->pin, sizeof st->pin);
+    card->pin_held = false;
+}
+
+int onshi__jpki_pin_ask(onshi_card *card, int tries)
+{
+    onshi__jpki_pin_forget(card);
     onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
     if (st == NULL || st->pin_cb == NULL)
         return onshi__err(card->ctx, ONSHI_E_NO_CALLBACK,
@@ -135,7 +151,6 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
     int confirm = 0;
     char *pin = st->pin;
     const size_t size = sizeof st->pin;
-    onshi_wipe(pin, size);
     int cbrc = st->pin_cb(st->pin_ud, tries, is_last, pin, size, &confirm);
     int rc = ONSHI_OK;
     size_t len = strnlen(pin, size);
@@ -150,9 +165,38 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
     else if (len == size || !pin_format_ok(prof, pin, len))
         rc = onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_FORMAT, ONSHI_FOREIGN_NONE, 0,
                            "nothing was sent to the card", "カードには送信していません");
-    else
-        rc = verify_sent(card, pin, len);
-    onshi_wipe(pin, size);
+    if (rc != ONSHI_OK) {
+        onshi_wipe(pin, size);
+        return rc;
+    }
+    card->pin_held = true;
+    card->pin_held_tries = tries;
+    return ONSHI_OK;
+}
+
+int onshi__jpki_pin_verify(onshi_card *card, int tries)
+{
+    int rc = ONSHI_OK;
+    if (!card->pin_held)
+        rc = onshi__jpki_pin_ask(card, tries);
+    else if (tries != card->pin_held_tries)
+        /* The card was reset meanwhile and now says something else than what the person
+         * was asked with: the last-try rule would no longer be exact. */
+        rc = onshi__err_ja(card->ctx, ONSHI_E_CARD_RESET, ONSHI_FOREIGN_TRIES, tries,
+                           "the card's PIN tries changed since the PIN was asked (the card was "
+                           "reset by another program); nothing was sent, ask again",
+                           "暗証番号の入力後にカードの状態が変わりました（他のアプリによるリセット）。"
+                           "カードには送信していません。もう一度お試しください");
+    if (rc != ONSHI_OK) {
+        onshi__jpki_pin_forget(card);
+        return rc;
+    }
+    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
+    const size_t size = sizeof st->pin;
+    card->tries = ONSHI__TRIES_UNKNOWN; /* a VERIFY changes it */
+    card->verified = true; /* from here on the sequence ends with a reset, whatever the answer */
+    rc = verify_sent(card, st->pin, strnlen(st->pin, size));
+    onshi__jpki_pin_forget(card);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The JPKI card profiles: every AID, FID, PIN limit and signature parameter of a card
- * generation, in one table. Today's My Number Card (and the 住基カード, whose JPKI AP has the
- * same layout) is the only row. The next-generation card (planned 2026: ECDSA P-384 /
+ * generation, in one table. Today's My Number Card (and the Android smartphone, whose JPKI AP
+ * has the same layout) is the only row. The next-generation card (planned 2026: ECDSA P-384 /
  * SHA-384, regrouped APs) gets its own row once its AIDs and commands are published; nothing
  * about it is invented here.
  * Sources: OpenSC src/libopensc/jpki.h, card-jpki.c, pkcs15-jpki.c; jpki/myna src/jpki.rs;
@@ -23,9 +23,15 @@ static const onshi__jpki_profile profiles[] = {
             [ONSHI__EF_AUTH_PIN] = 0x0018,
         },
         .label_len = 32, /* CK_TOKEN_INFO.label: 32 bytes, space padded */
-        /* The smartphone tokens (JPKIAPGPSETOKEN, JPKIAPIOSTOKEN) need the PIN even to read
-         * the certificate and are not cards in a reader: not accepted. */
-        .labels = {"JPKIAPICCTOKEN2", "JPKIAPICCTOKEN", NULL},
+        /* The label is read only when the certificate cannot be read without the PIN
+         * (session.c). JPKIAPICCTOKEN2: My Number Card; JPKIAPGPSETOKEN: Android smartphone,
+         * whose auth certificate is readable only after the PIN, same files and signature
+         * otherwise [jpki/myna src/cli.rs run_jpki_cert, src/jpki.rs
+         * test_read_auth_cert_gpse_token]. JPKIAPIOSTOKEN (iPhone) is recognised and refused
+         * with its own message until its behaviour is sourced. The old 住基カード token
+         * (JPKIAPICCTOKEN) is gone: no certificate of it is valid any more. */
+        .labels = {"JPKIAPICCTOKEN2", "JPKIAPGPSETOKEN", NULL},
+        .label_kinds = {ONSHI__KIND_CARD, ONSHI__KIND_ANDROID},
         .pin_max_tries = 3,
         .pin_min_len = 4,
         .pin_max_len = 4,

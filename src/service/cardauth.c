@@ -1,7 +1,7 @@
 /*
  * Verification by My Number Card in direct mode (docs/protocol.md §7, docs/workflow-card.md):
- * card → certificate → identity → consent → challenge → signature → card-authentication
- * request → qualification result. The extension documents have no XmlMsg rows in the codec
+ * card → certificate and PIN tries → identity (PIN: the PIN question first) → consent →
+ * challenge → VERIFY + signature → card-authentication request → qualification result. The extension documents have no XmlMsg rows in the codec
  * (an attribute-carrying, strictly ordered element of our own), so they are written here with
  * libxml2's writer and the challenge answer is read with libxml2 (no DTD, no network).
  * SPDX-License-Identifier: Apache-2.0
@@ -10,6 +10,7 @@
 #include "service/verify.h"
 
 #include "codec/codec.h"
+#include "jpki/jpki.h"
 #include "transport/https.h"
 
 #include <libxml/parser.h>
@@ -428,15 +429,28 @@ static int identity_by_callback(onshi_ctx *ctx, onshi_identity_cb cb, void *ud, 
     return ONSHI_OK;
 }
 
-/* PIN method: refuse a locked PIN before anything else happens (consent, challenge). */
-static int pin_precheck(onshi_ctx *ctx, onshi_card *card)
+/* PIN method: the certificate (a card) and the PIN tries, read before anything else. */
+static int pin_prepare(onshi_ctx *ctx, onshi_card *card, onshi_cert **cert, int *tries)
+{
+    int rc = onshi__jpki_prepare(card, cert, tries);
+    if (rc == ONSHI_OK)
+        onshi__log(ctx, ONSHI_LOG_DEBUG, "service", "card PIN: %d tries left", *tries);
+    return rc;
+}
+
+/* The card's certificate for face / visual verification: no PIN is entered, so a token that
+ * shows its certificate only after the PIN (Android smartphone) cannot be used that way. */
+static int cert_without_pin(onshi_ctx *ctx, onshi_card *card, onshi_cert **cert)
 {
     int tries = -1;
-    int rc = onshi_card_pin_tries_left(&tries, card);
-    if (rc != ONSHI_OK)
-        return rc;
-    onshi__log(ctx, ONSHI_LOG_DEBUG, "service", "card PIN: %d tries left", tries);
-    return ONSHI_OK;
+    int rc = onshi__jpki_prepare(card, cert, &tries);
+    if (rc == ONSHI_OK && *cert == NULL)
+        rc = onshi__err_ja(ctx, ONSHI_E_VERIFICATION_METHOD, ONSHI_FOREIGN_NONE, 0,
+                           "a smartphone shows its certificate only after the PIN: use the PIN "
+                           "method",
+                           "スマートフォンは暗証番号の入力後にのみ証明書を読み取れます。"
+                           "暗証番号による本人確認をご利用ください");
+    return rc;
 }
 
 static const char *sig_alg_of(const onshi_cert *cert)
@@ -460,7 +474,7 @@ typedef struct flow {
 
 static void flow_free(flow *f)
 {
-    onshi_card_close(f->card);
+    onshi_card_close(f->card); /* wipes a PIN asked ahead and not used */
     onshi_cert_free(f->cert);
     onshi_buf_free(f->der);
     onshi_buf_free(f->sig);
@@ -468,6 +482,54 @@ static void flow_free(flow *f)
     onshi_buf_free(f->res);
     free(f->cert_b64);
     free(f->sig_b64);
+}
+
+/* The hash the card signs, once the certificate is known (after the PIN on a smartphone). */
+typedef struct tbs_in {
+    onshi_ctx *ctx;
+    const challenge *ch;
+    const char *inst, *signing_time;
+    int method;
+} tbs_in;
+
+static int tbs_hash(void *ud, const onshi_cert *cert, unsigned char *hash, size_t *hash_len)
+{
+    const tbs_in *t = ud;
+    onshi_buf *der = NULL;
+    int rc = onshi_cert_der(&der, cert);
+    if (rc != ONSHI_OK)
+        return onshi__err(t->ctx, rc, "certificate");
+    char tbs[512];
+    int tn = onshi__cardx_tbs(tbs, sizeof tbs, t->ch->id, t->ch->nonce, t->inst, t->signing_time,
+                              t->method, onshi_buf_data(der), onshi_buf_len(der));
+    onshi_buf_free(der);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    int hr = tn < 0 || *hash_len < 32 ? -1
+                                      : mbedtls_sha256((const unsigned char *)tbs, (size_t)tn, hash, 0);
+#else
+    int hr = tn < 0 || *hash_len < 32
+                 ? -1
+                 : mbedtls_sha256_ret((const unsigned char *)tbs, (size_t)tn, hash, 0);
+#endif
+    if (hr != 0)
+        return onshi__err(t->ctx, ONSHI_E_GENERIC, "to-be-signed bytes");
+    *hash_len = 32;
+    return ONSHI_OK;
+}
+
+/* What the workflow can say about the certificate before sending (never a refusal: the
+ * central system decides, and an expired card stays usable for qualification for three
+ * months, docs/workflow-card.md). */
+static void note_cert(onshi_ctx *ctx, const onshi_cert *cert, char *patient, size_t patient_cap)
+{
+    snprintf(patient, patient_cap, "card:%s", onshi_cert_serial_hex(cert));
+    int64_t days = onshi_cert_days_left(cert);
+    if (days < 0)
+        onshi__log(ctx, ONSHI_LOG_WARN, "service",
+                   "the card's user-authentication certificate expired %lld days ago: sent "
+                   "anyway, the system decides (qualification only, for three months after the "
+                   "month it expired)",
+                   (long long)-days);
 }
 
 static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int offered,
@@ -484,27 +546,36 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = onshi__progress(ctx, ONSHI_STAGE_WAIT_CARD, 0, 0)) != ONSHI_OK ||
         (rc = onshi_card_open(&f->card, ctx)) != ONSHI_OK)
         return rc;
-    if ((rc = onshi__progress(ctx, ONSHI_STAGE_READ_CERT, 0, 0)) != ONSHI_OK ||
-        (rc = onshi_card_read_auth_cert(&f->cert, f->card)) != ONSHI_OK ||
-        (rc = onshi_cert_der(&f->der, f->cert)) != ONSHI_OK)
+    if ((rc = onshi__progress(ctx, ONSHI_STAGE_READ_CERT, 0, 0)) != ONSHI_OK)
         return rc;
-    snprintf(patient, patient_cap, "card:%s", onshi_cert_serial_hex(f->cert));
-    if (onshi_cert_days_left(f->cert) < 0)
-        return onshi__err_ja(ctx, ONSHI_E_JPKI_CERT_EXPIRED, ONSHI_FOREIGN_NONE, 0,
-                             "the card's user-authentication certificate has expired (renew it "
-                             "at the municipal office)",
-                             "利用者証明用電子証明書の有効期限が切れています（市区町村窓口で更新）");
-    const char *alg = sig_alg_of(f->cert);
-    if (method == ONSHI_IDV_PIN && alg == NULL)
-        return onshi__err(ctx, ONSHI_E_JPKI_UNSUPPORTED_TOKEN,
-                          "the card's key is neither RSA nor EC");
-
-    if ((rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK)
-        return rc;
-    rc = method == ONSHI_IDV_PIN ? pin_precheck(ctx, f->card)
-                                 : identity_by_callback(ctx, identity_cb, ud, method, f->cert);
-    if (rc != ONSHI_OK)
-        return rc;
+    if (method == ONSHI_IDV_PIN) {
+        /* The certificate (a card; a phone's comes after the PIN) and the PIN tries (a locked
+         * PIN stops here), then the PIN callback — the last-try question — before anything
+         * else of the verification (consent, challenge). The PIN waits in the library-owned
+         * buffer for the VERIFY right before the signature, wiped on every path. */
+        int tries = -1;
+        if ((rc = pin_prepare(ctx, f->card, &f->cert, &tries)) != ONSHI_OK ||
+            (rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK ||
+            (rc = onshi__jpki_pin_ask(f->card, tries)) != ONSHI_OK)
+            return rc;
+    } else {
+        if ((rc = cert_without_pin(ctx, f->card, &f->cert)) != ONSHI_OK)
+            return rc;
+        /* No PIN: the card is not needed any more; free the reader before the UI. */
+        onshi_card_close(f->card);
+        f->card = NULL;
+    }
+    if (f->cert != NULL) {
+        note_cert(ctx, f->cert, patient, patient_cap);
+        if (method == ONSHI_IDV_PIN && sig_alg_of(f->cert) == NULL)
+            return onshi__err(ctx, ONSHI_E_JPKI_UNSUPPORTED_TOKEN,
+                              "the card's key is neither RSA nor EC");
+    }
+    if (method != ONSHI_IDV_PIN) {
+        if ((rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK ||
+            (rc = identity_by_callback(ctx, identity_cb, ud, method, f->cert)) != ONSHI_OK)
+            return rc;
+    }
 
     int granted = 0;
     if (offered != 0) {
@@ -520,28 +591,31 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     char signing_time[15];
     onshi__cardx_jst(signing_time, (int64_t)time(NULL)); /* wall clock, not monotonic */
 
+    const char *alg = NULL;
     if (method == ONSHI_IDV_PIN) {
-        char tbs[512];
-        int tn = onshi__cardx_tbs(tbs, sizeof tbs, ch.id, ch.nonce, inst, signing_time, method,
-                                  onshi_buf_data(f->der), onshi_buf_len(f->der));
-        unsigned char hash[32];
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        int hr = tn < 0 ? -1 : mbedtls_sha256((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#else
-        int hr = tn < 0 ? -1 : mbedtls_sha256_ret((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#endif
-        if (hr != 0)
-            return onshi__err(ctx, ONSHI_E_GENERIC, "to-be-signed bytes");
-        /* The PIN callback is asked here, inside the card's one transaction of VERIFY and
-         * SIGN: once, never retried, the last try only when confirmed (card layer). */
+        /* VERIFY with the PIN asked above, then SIGN, in the card transaction held since
+         * the certificate was read: once, never retried (card layer). */
+        tbs_in t = {ctx, &ch, inst, signing_time, method};
+        onshi_cert *after = NULL;
         if ((rc = onshi__progress(ctx, ONSHI_STAGE_SIGN, 0, 0)) != ONSHI_OK ||
-            (rc = onshi_card_sign(&f->sig, f->card, ONSHI_HASH_SHA256, hash, sizeof hash)) !=
-                ONSHI_OK)
+            (rc = onshi__jpki_sign_with(f->card, ONSHI_HASH_SHA256, tbs_hash, &t, &f->sig,
+                                        f->cert == NULL ? &after : NULL)) != ONSHI_OK) {
+            onshi_cert_free(after);
             return rc;
+        }
+        if (f->cert == NULL) { /* a smartphone: known only now */
+            f->cert = after;
+            note_cert(ctx, f->cert, patient, patient_cap);
+        }
+        if ((alg = sig_alg_of(f->cert)) == NULL)
+            return onshi__err(ctx, ONSHI_E_JPKI_UNSUPPORTED_TOKEN,
+                              "the card's key is neither RSA nor EC");
         if ((rc = b64(ctx, onshi_buf_data(f->sig), onshi_buf_len(f->sig), &f->sig_b64)) !=
             ONSHI_OK)
             return rc;
     }
+    if ((rc = onshi_cert_der(&f->der, f->cert)) != ONSHI_OK)
+        return rc;
     /* The reader is free for the next patient while the system answers. */
     onshi_card_close(f->card);
     f->card = NULL;
@@ -613,6 +687,16 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
                              "face or visual verification needs the identity callback",
                              "顔認証・目視確認には本人確認コールバックが必要です");
+    /* The callbacks the call will need, before the card is touched (the PIN is asked first,
+     * so a missing consent callback must not surface after the person typed it). */
+    onshi__service *sv = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
+    if (consent_offered != 0 && (sv == NULL || sv->consent == NULL)) {
+        int none = 0;
+        return onshi__consent(ctx, consent_offered, &none); /* ONSHI_E_NO_CALLBACK */
+    }
+    onshi__jpki_state *js = onshi__jpki_state_get(ctx, false);
+    if (method == ONSHI_IDV_PIN && (js == NULL || js->pin_cb == NULL))
+        return onshi__err(ctx, ONSHI_E_NO_CALLBACK, "no PIN callback (onshi_ctx_set_pin_cb)");
     flow f;
     memset(&f, 0, sizeof f);
     char patient[120] = "";

@@ -35,9 +35,15 @@
 
 void fake_card_init(fake_card *c, const vcard_material *m)
 {
+    fake_card_init_phone(c, m, VCARD_PHONE_NONE);
+}
+
+void fake_card_init_phone(fake_card *c, const vcard_material *m, int smartphone)
+{
     memset(c, 0, sizeof *c);
     vcard_config cfg;
     vcard_material_config(&cfg, m);
+    cfg.smartphone = smartphone;
     if (vcard_new(&c->card, &cfg, NULL, 0) != 0)
         abort();
 }

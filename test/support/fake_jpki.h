@@ -26,6 +26,8 @@ typedef struct fake_card {
 /* A fresh card (PIN "1234", 3 tries) holding the certificates and key of m (borrowed;
  * vcard_material_generate makes one). */
 void fake_card_init(fake_card *c, const vcard_material *m);
+/* The same as a smartphone (VCARD_PHONE_ANDROID / _IPHONE). */
+void fake_card_init_phone(fake_card *c, const vcard_material *m, int smartphone);
 void fake_card_free(fake_card *c);
 /* Spend n tries with a wrong PIN (0 left = locked). */
 void fake_card_spend_tries(fake_card *c, int n);

@@ -168,12 +168,16 @@ bool sc_only_allowed_selects(const scripted_card *sc)
     return true;
 }
 
-void sc_script_open(scripted_card *sc, const char *label)
+void sc_script_open(scripted_card *sc)
+{
+    sc_expect_hex(sc, SC_SELECT_AP, "9000");
+}
+
+void sc_script_label(scripted_card *sc, const char *label)
 {
     uint8_t tok[32];
     memset(tok, ' ', sizeof tok);
     memcpy(tok, label, strlen(label) < 32 ? strlen(label) : 32);
-    sc_expect_hex(sc, SC_SELECT_AP, "9000");
     sc_expect_hex(sc, SC_SELECT_TOKEN, "9000");
     sc_expect(sc, "00B0000020", tok, sizeof tok, 0x9000);
 }

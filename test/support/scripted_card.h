@@ -73,8 +73,11 @@ size_t sc_hex(uint8_t *out, size_t cap, const char *hex);
 #define SC_SELECT_AUTH_PIN "00A4020C020018"
 #define SC_PIN_STATUS "00200080"
 
-/* onshi_card_open of a card with this token label. */
-void sc_script_open(scripted_card *sc, const char *label);
+/* onshi_card_open: the JPKI AP is selected, nothing else (the label is not read). */
+void sc_script_open(scripted_card *sc);
+/* The token label read (SELECT 0006 + READ BINARY of 32 bytes answering label): what the SDK
+ * does only when the certificate cannot be read without the PIN. */
+void sc_script_label(scripted_card *sc, const char *label);
 /* Reads of a whole file in 256-byte chunks (file content = data, n bytes), as the library
  * is expected to issue them after SELECT of the EF. */
 void sc_script_read(scripted_card *sc, const uint8_t *data, size_t n);

@@ -157,9 +157,54 @@ typedef struct auth_in {
     char *cert_b64, *sig_b64;
 } auth_in;
 
-/* Runs the checks; returns the failing CA00x code or NULL, and the person (may be ""). */
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t x509_ms(const mbedtls_x509_time *t)
+{
+    return ((days_from_civil(t->year, t->mon, t->day) * 24 + t->hour) * 60 + t->min) * 60000 +
+           (int64_t)t->sec * 1000;
+}
+
+#define JST_MS (9 * 3600 * 1000LL)
+
+/* The end of the grace of an expired certificate: "有効期限満了日が属する月の末日から3か月間"
+ * a My Number Card stays usable as 保険証 for qualification (not for drug / medical
+ * information) [MHLW leaflet https://www.mhlw.go.jp/content/12400000/001505568.pdf, as quoted
+ * by 協会けんぽ https://www.kyoukaikenpo.or.jp/g1/r7-7/7071601/ and the health insurance
+ * societies' notices]: the first instant (Japan time) of the fourth month after the month of
+ * notAfter. */
+static int64_t grace_end_ms(int64_t not_after_ms)
+{
+    int64_t jst_days = (not_after_ms + JST_MS) / 86400000;
+    /* civil_from_days, month only */
+    int64_t z = jst_days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    y += m <= 2;
+    int em = m + 4; /* the month after the third month after m */
+    int64_t ey = y + (em - 1) / 12;
+    em = (em - 1) % 12 + 1;
+    return days_from_civil(ey, em, 1) * 86400000 - JST_MS;
+}
+
+/* Runs the checks; returns the failing CA00x code or NULL, and the person (may be "").
+ * *grace: the certificate has expired but is within the grace above (qualification only). */
 static const char *check(sim_env *env, sim_req *r, const auth_in *a, char *person, size_t pn,
-                         const char **msg)
+                         const char **msg, bool *grace)
 {
     sqlite3_stmt *st = NULL;
     char nonce[80] = "", client[160] = "", cinst[32] = "";
@@ -225,10 +270,17 @@ static const char *check(sim_env *env, sim_req *r, const auth_in *a, char *perso
          (flags & ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)))) {
         code = "CA005";
         *msg = "JPKI 利用者証明用 CA に連鎖しない / AuthCertificate does not chain to the JPKI CA";
-    } else if (flags) {
+    } else if (now < x509_ms(&card.valid_from)) {
         code = "CA006";
-        *msg = "証明書の有効期間外 / AuthCertificate expired or not yet valid";
+        *msg = "証明書の有効期間前 / AuthCertificate not yet valid";
+    } else if (now > x509_ms(&card.valid_to) && now >= grace_end_ms(x509_ms(&card.valid_to))) {
+        /* The code of the real system for this case is not public: CA006 is this binding's
+         * own (modelled). */
+        code = "CA006";
+        *msg = "証明書の有効期限切れ（満了月の末日から3か月経過） / AuthCertificate expired "
+               "more than three months after the end of its month";
     } else {
+        *grace = now > x509_ms(&card.valid_to);
         for (size_t i = 0; i < card.serial.len && 2 * i + 2 < sizeof serial; i++)
             sprintf(serial + 2 * i, "%02X", card.serial.p[i]);
         int revoked = 0;
@@ -318,7 +370,8 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
     sim_x(info, "AuthCertificate", a.cert_b64, 16384);
     sim_x(info, "Signature", a.sig_b64, 2048);
     const char *msg = NULL;
-    const char *code = check(env, r, &a, person, sizeof person, &msg);
+    bool grace = false;
+    const char *code = check(env, r, &a, person, sizeof person, &msg, &grace);
     free(a.cert_b64);
     free(a.sig_b64);
     if (code)
@@ -344,9 +397,15 @@ int sim_card_auth(sim_env *env, sim_req *r, sim_out *out)
                   {"PharmacistsInfoConsFlg", "drug"},
                   {"DiagnosisInfoConsFlg", "diagnosis"},
                   {"OperationInfoConsFlg", "operation"}};
-    for (size_t i = 0; i < sizeof k_cons / sizeof k_cons[0]; i++)
+    /* Within the grace of an expired certificate the card serves qualification only: no
+     * consent to drug / medical information is recorded (MHLW leaflet, see grace_end_ms). */
+    for (size_t i = 0; !grace && i < sizeof k_cons / sizeof k_cons[0]; i++)
         if (sim_x(info, k_cons[i].el, flag, sizeof flag) && strcmp(flag, "1") == 0)
             sim_consent_give(env, person, k_cons[i].kind);
+    if (grace)
+        sim_log("card authentication of person %s with an expired certificate, within the "
+                "three-month grace: qualification only",
+                person);
     bool limit = sim_x(info, "LimitApplicationCertificateRelatedConsFlg", flag, sizeof flag) &&
                  strcmp(flag, "1") == 0;
     bool disease = sim_x(info, "SpecificDiseasesCertificateRelatedConsFlg", flag, sizeof flag) &&

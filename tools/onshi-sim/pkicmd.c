@@ -9,6 +9,8 @@
 
 #include "../onshi-pki/pki.h"
 
+#include <time.h>
+
 #include <mbedtls/error.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,25 @@ int sim_pki(const char *dir, sim_env *env)
         free(der);
         if (rc == 0 && sqlite3_column_int(st, 2))
             fprintf(rev, "%s\n", serial);
+        /* P001 also with an expired certificate: 20 days ago (within the three-month grace
+         * of cardauth.c) and 200 days ago (past it), for the grace tests. */
+        static const struct {
+            const char *tag;
+            int days;
+        } k_expired[] = {{"expired-20d", 20}, {"expired-200d", 200}};
+        for (size_t k = 0; rc == 0 && strcmp(id, "P001") == 0 && k < 2; k++) {
+            time_t now = (time_t)(sim_now_ms() / 1000);
+            pki_cert_spec old = {PKI_PROFILE_JPKI_AUTH, subject, serial,
+                                 now - (time_t)(5 * 365 + k_expired[k].days) * 86400,
+                                 now - (time_t)k_expired[k].days * 86400, NULL};
+            rc = pki_cert_issue(&old, card_key, ca_key, ca_der, ca_len, &der, &len);
+            if (rc == 0) {
+                snprintf(path, sizeof path, "%s/card-%s-%s.der", dir, id, k_expired[k].tag);
+                rc = pki_cert_write(path, der, len, 0);
+            }
+            free(der);
+            der = NULL;
+        }
         count++;
     }
     sqlite3_finalize(st);

@@ -57,16 +57,21 @@ static void usage(FILE *f)
         "                       allowlist, MYNUMBER-READ a read of the decoy My Number)\n"
         "  --latency-ms N       timing model: every APDU takes at least N ms\n"
         "  --sign-ms N          timing model: a signature takes at least N ms more\n"
-        "  --remove-after N     answer N APDUs, then leave the reader (card removed) on the next\n"
+        "  --remove-after N     answer N APDUs (0: none), then leave the reader (card removed)\n"
+        "                       when the next one arrives\n"
+        "  --smartphone KIND    a smartphone instead of a card: android (JPKIAPGPSETOKEN, the\n"
+        "                       auth certificate only after the PIN) or iphone (JPKIAPIOSTOKEN)\n"
+        "                       スマートフォン（android / iphone）として動作します\n"
         "  --help\n",
         f);
 }
 
 typedef struct opts {
     const char *vpcd, *cert, *key, *ca, *pin, *apdu_log, *export_dir;
-    int tries;
+    int tries, smartphone;
     unsigned latency_ms, sign_ms;
     unsigned long remove_after;
+    int remove_set;
 } opts;
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -90,6 +95,7 @@ static int parse_args(int argc, char **argv, opts *o)
         {"apdu-log", required_argument, NULL, 'l'}, {"latency-ms", required_argument, NULL, 'L'},
         {"sign-ms", required_argument, NULL, 'S'},  {"remove-after", required_argument, NULL, 'r'},
         {"export", required_argument, NULL, 'e'},   {"help", no_argument, NULL, 'h'},
+        {"smartphone", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0}};
     unsigned long v;
     int ch;
@@ -121,9 +127,18 @@ static int parse_args(int argc, char **argv, opts *o)
                 o->sign_ms = (unsigned)v;
             break;
         case 'r':
-            if (parse_uint(optarg, 1000000000ul, &v) != 0 || v == 0)
-                return fprintf(stderr, "onshi-vcard: --remove-after must be >= 1\n"), -1;
+            if (parse_uint(optarg, 1000000000ul, &v) != 0)
+                return fprintf(stderr, "onshi-vcard: --remove-after must be >= 0\n"), -1;
             o->remove_after = v;
+            o->remove_set = 1;
+            break;
+        case 'P':
+            if (strcmp(optarg, "android") == 0)
+                o->smartphone = VCARD_PHONE_ANDROID;
+            else if (strcmp(optarg, "iphone") == 0)
+                o->smartphone = VCARD_PHONE_IPHONE;
+            else
+                return fprintf(stderr, "onshi-vcard: --smartphone must be android or iphone\n"), -1;
             break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
@@ -265,7 +280,7 @@ static int serve(int fd, vcard *card, const opts *o, unsigned long *answered, un
             }
             continue;
         }
-        if (o->remove_after && *answered >= o->remove_after)
+        if (o->remove_set && *answered >= o->remove_after)
             return 1;
         if (vcard_transmit(card, in, len, out, MAX_MSG, &rlen) != 0)
             return -1;
@@ -310,6 +325,7 @@ int main(int argc, char **argv)
     cfg.tries = o.tries;
     cfg.latency_ms = o.latency_ms;
     cfg.sign_ms = o.sign_ms;
+    cfg.smartphone = o.smartphone;
     if (vcard_new(&card, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "onshi-vcard: %s\n", err);
         goto done;

@@ -68,6 +68,7 @@ struct vcard {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     unsigned latency_ms, sign_ms;
+    unsigned long remove_after;
     vcard_log_fn log_fn;
     void *log_ud;
     vcard_stats stats;
@@ -161,10 +162,12 @@ static void clear_security(vcard *c)
 
 /* EF 0006: a 160-byte PKCS#11 CK_TOKEN_INFO whose first 32 bytes are the space-padded label
  * [myna-card ap/jpki.rs]; the rest is filled the same way with made-up values. */
-static void token_info(unsigned char out[160])
+static void token_info(unsigned char out[160], int phone)
 {
-    static const char *const fields[] = {"JPKIAPICCTOKEN2", "onshi-vcard", "virtual",
-                                         "0000000000000001"};
+    const char *const fields[] = {phone == VCARD_PHONE_ANDROID  ? "JPKIAPGPSETOKEN"
+                                  : phone == VCARD_PHONE_IPHONE ? "JPKIAPIOSTOKEN"
+                                                                : "JPKIAPICCTOKEN2",
+                                  "onshi-vcard", "virtual", "0000000000000001"};
     static const size_t widths[] = {32, 32, 16, 16};
     size_t off = 0, i;
     memset(out, 0, 160);
@@ -207,6 +210,7 @@ int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen)
     c->cur_ef = -1;
     c->latency_ms = cfg->latency_ms;
     c->sign_ms = cfg->sign_ms;
+    c->remove_after = cfg->remove_after;
 
     rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
                                (const unsigned char *)pers, sizeof pers - 1);
@@ -233,8 +237,8 @@ int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen)
     }
 
     c->aps[AP_JPKI].aid = vcard_aid_jpki;
-    c->aps[AP_KENHOJO].aid = vcard_aid_kenhojo;
-    token_info(tok);
+    c->aps[AP_KENHOJO].aid = cfg->smartphone ? NULL : vcard_aid_kenhojo; /* a phone: JPKI only */
+    token_info(tok, cfg->smartphone);
     rc = -1;
     if (add_pin(&c->aps[AP_JPKI], 0x0018, pinv, tries) != 0) {
         errf(errbuf, errlen, "the PIN must be 1..16 characters", -1);
@@ -242,7 +246,8 @@ int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen)
     }
     if (add_ef(&c->aps[AP_JPKI], 0x0006, EF_BIN, tok, sizeof tok, -1, 0) != 0 ||
         add_ef(&c->aps[AP_JPKI], 0x0008, EF_BIN, presence, sizeof presence, -1, 0) != 0 ||
-        add_ef(&c->aps[AP_JPKI], 0x000A, EF_BIN, cfg->cert_der, cfg->cert_len, -1, 0) != 0 ||
+        add_ef(&c->aps[AP_JPKI], 0x000A, EF_BIN, cfg->cert_der, cfg->cert_len,
+               cfg->smartphone ? 0 : -1, 0) != 0 ||
         add_ef(&c->aps[AP_JPKI], 0x000B, EF_BIN, cfg->ca_der, cfg->ca_len, -1, 0) != 0 ||
         add_ef(&c->aps[AP_JPKI], 0x0017, EF_KEY, NULL, 0, 0, 0) != 0)
         goto fail;
@@ -255,6 +260,11 @@ int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen)
         add_ef(&c->aps[AP_JPKI], 0x001A, EF_KEY, NULL, 0, 1, 0) != 0)
         goto fail;
     /* The decoy: same PIN as JPKI (people often choose one PIN for both). */
+    c->stats.tries_left = tries;
+    if (cfg->smartphone) {
+        *out = c;
+        return 0;
+    }
     mn[0] = 0xFF;
     mn[1] = 0x10;
     mn[2] = (unsigned char)(sizeof mn - 3);
@@ -433,7 +443,7 @@ static unsigned cmd_select(vcard *c, const apdu *a)
         for (i = 0; i < AP_COUNT; i++) {
             /* Full AID only (choice: JICSAP allows a prefix; we refuse it so a client that
              * relies on partial matching is caught). */
-            if (a->lc == 10 && memcmp(a->data, c->aps[i].aid, 10) == 0) {
+            if (c->aps[i].aid != NULL && a->lc == 10 && memcmp(a->data, c->aps[i].aid, 10) == 0) {
                 if (c->cur_ap != i)
                     clear_security(c); /* selecting another AP clears it [myna-card] */
                 c->cur_ap = i;
@@ -702,7 +712,12 @@ int vcard_transmit(vcard *c, const unsigned char *cmd, size_t cmd_len, unsigned 
 int ONSHI_CALL vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
                                  unsigned char *resp, size_t resp_cap, size_t *resp_len)
 {
-    return vcard_transmit((vcard *)userdata, cmd, cmd_len, resp, resp_cap, resp_len);
+    vcard *c = userdata;
+    if (c->remove_after && c->stats.apdus >= c->remove_after) {
+        *resp_len = 0;
+        return ONSHI_E_CARD_REMOVED; /* the vendor's reader reports the card gone */
+    }
+    return vcard_transmit(c, cmd, cmd_len, resp, resp_cap, resp_len);
 }
 
 int ONSHI_CALL vcard_reset_cb(void *userdata)

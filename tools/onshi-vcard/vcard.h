@@ -47,7 +47,19 @@ typedef struct vcard_config {
     int tries;                     /* PIN retry counter maximum; 0: 3 */
     unsigned latency_ms;           /* timing model: added to every APDU */
     unsigned sign_ms;              /* timing model: a SIGN takes at least this long */
+    int smartphone;                /* VCARD_PHONE_*: a phone held over the reader */
+    unsigned long remove_after;    /* in-process: after this many APDUs the card is "removed"
+                                      (vcard_transmit_cb answers ONSHI_E_CARD_REMOVED); 0 never */
 } vcard_config;
+
+/* Smartphone modes (vcard_config.smartphone). Android [jpki/myna src/jpki.rs
+ * setup_gpse_reader, src/cli.rs]: token JPKIAPGPSETOKEN, auth certificate readable only after
+ * the auth PIN (modelled answer without it: 6982, the JICSAP "security status not
+ * satisfied"). iPhone: token JPKIAPIOSTOKEN; behaviour unsourced, modelled like Android so
+ * that a client must recognise it by its label. Neither holds the 券面事項入力補助AP. */
+#define VCARD_PHONE_NONE 0
+#define VCARD_PHONE_ANDROID 1
+#define VCARD_PHONE_IPHONE 2
 
 /* Create a card. Returns 0 or a negative mbedTLS / -1 error (message in errbuf if given). */
 int vcard_new(vcard **out, const vcard_config *cfg, char *errbuf, size_t errlen);

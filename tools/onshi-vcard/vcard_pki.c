@@ -47,6 +47,12 @@ static int key_der(pki_key *k, unsigned char **out, size_t *len)
 
 int vcard_material_generate(vcard_material *m, const char *serial_hex)
 {
+    return vcard_material_generate_validity(m, serial_hex, 0, 0);
+}
+
+int vcard_material_generate_validity(vcard_material *m, const char *serial_hex,
+                                     time_t not_before, time_t not_after)
+{
     pki_key *ca_key = NULL, *card_key = NULL;
     pki_cert_spec ca_spec, card_spec;
     int rc;
@@ -55,11 +61,17 @@ int vcard_material_generate(vcard_material *m, const char *serial_hex)
     memset(&ca_spec, 0, sizeof ca_spec);
     memset(&card_spec, 0, sizeof card_spec);
     ca_spec.profile = PKI_PROFILE_CA;
-    ca_spec.subject = "C=JP,O=JPKI-TEST,OU=onshi-vcard,CN=Test Auth CA";
+    /* The shape of the J-LIS auth CA's name (jpki-card.md), under a test O: with the
+     * extensions of PKI_PROFILE_JPKI_AUTH the auth certificate is ~1.3 KB of DER, the size
+     * of a real one (docs/virtual-card.md), so reads take as many commands as on a card. */
+    ca_spec.subject = "C=JP,O=JPKI-TEST,OU=JPKI for user authentication,"
+                      "OU=Japan Agency for Local Authority Information Systems TEST";
     card_spec.profile = PKI_PROFILE_JPKI_AUTH;
     /* A real auth certificate names no person: only a serial-like CN. */
     card_spec.subject = "C=JP,CN=onshi-vcard-0001";
     card_spec.serial_hex = serial_hex;
+    card_spec.not_before = not_before;
+    card_spec.not_after = not_after;
     if ((rc = pki_key_gen(&ca_key, PKI_KEY_RSA2048)) != 0 ||
         (rc = pki_key_gen(&card_key, PKI_KEY_RSA2048)) != 0 ||
         (rc = pki_cert_issue(&ca_spec, ca_key, ca_key, NULL, 0, &m->ca, &m->ca_len)) != 0 ||

@@ -8,6 +8,7 @@
 #include "vcard.h"
 
 #include <stddef.h>
+#include <time.h>
 
 typedef struct vcard_material {
     unsigned char *cert, *ca, *key; /* DER, DER, DER or PEM (NUL counted in key_len) */
@@ -17,6 +18,10 @@ typedef struct vcard_material {
 /* A fresh JPKI-like CA (RSA-2048) and auth certificate + key (RSA-2048) from the test PKI
  * (tools/onshi-pki). serial_hex may be NULL (random). Returns 0 or negative. */
 int vcard_material_generate(vcard_material *m, const char *serial_hex);
+/* The same with the auth certificate valid from not_before to not_after (0: the defaults,
+ * yesterday and five years on), e.g. an expired card. */
+int vcard_material_generate_validity(vcard_material *m, const char *serial_hex,
+                                     time_t not_before, time_t not_after);
 /* Certificates in PEM or DER, key in PEM or DER (unencrypted). On failure *failed names the
  * file that could not be read. */
 int vcard_material_load(vcard_material *m, const char *cert, const char *key, const char *ca,

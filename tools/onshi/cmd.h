@@ -51,6 +51,21 @@ int cli_display_width(const char *s);
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
 int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
+/* cmd_card_tools.c: `onshi card status|cert|sign-test`, and the PIN source of every card
+ * command: the terminal (echo off, timeout) or --pin-fd N; never argv or the environment. */
+int cmd_card(onshi_ctx *ctx, int argc, char **argv);
+typedef struct cli_pin {
+    int fd;           /* --pin-fd N, -1: the terminal */
+    int timeout_s;    /* --pin-timeout S (default 60; 0: no limit) */
+    int confirm_last; /* --confirm-last-try (only with --pin-fd: no one to ask) */
+    int asked;        /* times the PIN was asked */
+} cli_pin;
+void cli_pin_init(cli_pin *p);
+/* Handles --pin (refused), --pin-fd N, --pin-timeout S, --confirm-last-try at argv[*i]:
+ * returns -1 consumed, 0 not a PIN option, >0 the exit status of a refusal. */
+int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i);
+/* The onshi_pin_cb reading from p. */
+int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

@@ -155,32 +155,6 @@ typedef struct vc_ui {
     int yes_visual;
 } vc_ui;
 
-static int ONSHI_CALL vc_pin(void *ud, int tries, int last, char *buf, size_t size, int *confirm)
-{
-    (void)ud;
-    char prompt[200], ans[16];
-    if (last) {
-        snprintf(prompt, sizeof prompt, "%s",
-                 TR("Only ONE PIN try is left; a wrong PIN locks the card (only the municipal "
-                    "office can unlock it). Try anyway? [y/N] ",
-                    "暗証番号の残り回数は 1 回です。間違えるとロックされ、市区町村窓口でしか解除できません。"
-                    "入力しますか？ [y/N] "));
-        if (tty_read(prompt, ans, sizeof ans, 0) != 0)
-            return 1;
-        if (ans[0] != 'y' && ans[0] != 'Y')
-            return 0; /* not confirmed: the library refuses without trying */
-        *confirm = 1;
-    }
-    if (tries >= 0)
-        snprintf(prompt, sizeof prompt, TR("Card PIN (4 digits, %d tries left): ",
-                                           "利用者証明用暗証番号（4桁、残り %d 回）: "),
-                 tries);
-    else
-        snprintf(prompt, sizeof prompt, "%s", TR("Card PIN (4 digits): ",
-                                                 "利用者証明用暗証番号（4桁）: "));
-    return tty_read(prompt, buf, size, 1) == 0 ? 0 : 1;
-}
-
 static const struct {
     int bit;
     const char *en, *ja;
@@ -323,7 +297,14 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
         return 1;
     int method = ONSHI_IDV_PIN, json = 0, offered = 0x1F;
     vc_ui ui = {0, 0};
+    cli_pin pin;
+    cli_pin_init(&pin);
     for (int i = 1; i < argc; i++) {
+        int pr = cli_pin_option(&pin, cmd, argc, argv, &i);
+        if (pr > 0)
+            return pr;
+        if (pr < 0)
+            continue;
         if (strcmp(argv[i], "--face-verified") == 0)
             method = ONSHI_IDV_FACE;
         else if (strcmp(argv[i], "--visual") == 0)
@@ -338,16 +319,14 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
-        } else if (strcmp(argv[i], "--pin") == 0) {
-            return cli_fail(cmd, "the PIN is never taken from the command line; it is asked on "
-                                 "the terminal");
         } else {
             fprintf(stderr, "usage: onshi verify-card [--face-verified|--visual] "
-                            "[--consent ask|all|none|skip] [--json] [--set name=value]...\n");
+                            "[--consent ask|all|none|skip] [--json] [--pin-fd N] "
+                            "[--pin-timeout S] [--confirm-last-try] [--set name=value]...\n");
             return 2;
         }
     }
-    onshi_ctx_set_pin_cb(ctx, vc_pin, &ui);
+    onshi_ctx_set_pin_cb(ctx, cli_pin_cb, &pin);
     onshi_ctx_set_consent_cb(ctx, vc_consent, &ui);
     onshi_ctx_set_progress_cb(ctx, vc_progress, &ui);
     onshi_msg *m = NULL;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # examples/verify_card against onshi-sim, with the card in the REAL pcscd + vpcd (onshi-vcard
-# process), the way a vendor runs it: the example reads the consent answers and the PIN from
-# its standard input (a pipe here; echo is turned off only on a terminal).
+# process), the way a vendor runs it: the example reads the PIN and then the consent answers
+# from its standard input (a pipe here; echo is turned off only on a terminal).
 #   example.sh SIM VCARD EXAMPLE HARNESS
 # Runs itself inside harness.sh (root; prints "skipped" and exits 0 otherwise).
 set -u
@@ -31,8 +31,9 @@ while [ -z "$port" ] && [ $n -lt 200 ]; do
     n=$((n + 1))
 done
 [ -n "$port" ] || { echo "FAIL: onshi-sim did not start"; cat "$d/sim.log"; exit 1; }
-# three consent questions (limit, checkup, drug), then the PIN
-printf 'y\nn\ny\n1234\n' | "$example" --url "https://localhost:$port" --ca "$d/pki/tls-ca.crt" \
+# the PIN first (the last-try question comes before anything else), then the three consent
+# questions (limit, checkup, drug)
+printf '1234\ny\nn\ny\n' | "$example" --url "https://localhost:$port" --ca "$d/pki/tls-ca.crt" \
     --cert "$d/pki/client-1311234569.crt" --key "$d/pki/client-1311234569.key" \
     --institution 1311234569 --reader "Virtual PCD 00 00" >"$d/out" 2>&1
 rc=$?

@@ -3,7 +3,7 @@
 # "skipped" otherwise) against the in-process HTTPS server of test/support/fake_jpki.c and
 # against onshi-sim.
 # (Paths by name: test/integration/pcsc/module.mk is read after this file.)
-CHECK_TARGETS += card-cli-test card-e2e
+CHECK_TARGETS += card-cli-test card-e2e card-tools-cli
 # Not in the ASan pass for now: test_method_refused failed once there in a clean-clone CI run
 # (AUTH_FAILED instead of CA009) and could not be reproduced in 30+ runs; the test now prints
 # the server's code when it happens. Tracked in docs/security-review.md (open items).
@@ -48,3 +48,10 @@ card-example: $(B)/examples/verify_card $(B)/bin/onshi-sim $(B)/bin/onshi-vcard
 	@$(RUN) script $(RESULTS) "examples/verify_card against onshi-sim (pcscd + vpcd + onshi-vcard)" \
 	    sh test/e2e/card/example.sh $(abspath $(B)/bin/onshi-sim) $(abspath $(B)/bin/onshi-vcard) \
 	    $(abspath $(B)/examples/verify_card) $(abspath test/integration/pcsc/harness.sh)
+
+# `onshi card status|cert|sign-test` through pcscd + vpcd + onshi-vcard (card and phones).
+.PHONY: card-tools-cli
+card-tools-cli: $(B)/bin/onshi $(B)/bin/onshi-vcard $(B)/bin/onshi-pki
+	@$(RUN) script $(RESULTS) "onshi card status / cert / sign-test (pcscd + vpcd + onshi-vcard)" \
+	    sh test/e2e/card/card-cli.sh $(abspath $(B)/bin/onshi) $(abspath $(B)/bin/onshi-vcard) \
+	    $(abspath $(B)/bin/onshi-pki) $(abspath test/integration/pcsc/harness.sh)

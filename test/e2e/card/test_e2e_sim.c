@@ -190,6 +190,20 @@ static void insert(const char *person)
     assert_int_equal(vc_start(&card, pctx, READER0, person, &pki, NULL), 0);
 }
 
+/* The card of a person under its own APDU log name; kind: NULL (a card) or the
+ * onshi-vcard --smartphone kind. */
+static void insert_as(const char *person, const char *name, const char *kind)
+{
+    static const char *extra[3] = {"--smartphone", NULL, NULL};
+    vc_pki pki;
+    extra[1] = kind;
+    memset(&pki, 0, sizeof pki);
+    snprintf(pki.cert, sizeof pki.cert, "%s/pki/card-%s.der", dir, person);
+    snprintf(pki.key, sizeof pki.key, "%s/pki/card-persons.key", dir);
+    snprintf(pki.ca, sizeof pki.ca, "%s/pki/jpki-ca.crt", dir);
+    assert_int_equal(vc_start(&card, pctx, READER0, name, &pki, kind ? extra : NULL), 0);
+}
+
 static void assert_clean_log(const vc_proc *p)
 {
     pt_logscan s;
@@ -321,6 +335,86 @@ static void test_disaster(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* Issue 11: a certificate expired 20 days ago is within the three-month grace of the
+ * system (onshi-sim models it): the SDK sends it and the qualification comes back; 200 days
+ * ago it is past the grace and the system's refusal (CA006, modelled) is reported. The SDK
+ * itself refuses neither. */
+static void test_expired_card_grace(void **state)
+{
+    (void)state;
+    int grant = 0;
+    insert("P001-expired-20d");
+    onshi_ctx *ctx = new_ctx(url, &grant);
+    onshi_msg *m = NULL;
+    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL)),
+                     ONSHI_OK);
+    onshi_group *p = NULL;
+    const char *name = NULL;
+    assert_int_equal(onshi_group_at(&p, onshi_msg_body(m), ONSHI_G_RESULT, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_get_str(&name, p, ONSHI_F_NAME), ONSHI_OK);
+    assert_string_equal(name, "見本　太郎");
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+    assert_clean_log(&card);
+    assert_int_equal(vc_stop(&card, pctx), 0);
+    insert("P001-expired-200d");
+    ctx = new_ctx(url, &grant);
+    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+                     ONSHI_E_AUTH_FAILED);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "CA006"));
+    assert_null(m);
+    onshi_ctx_free(ctx);
+    assert_clean_log(&card);
+}
+
+/* Issue 11: the Android smartphone against onshi-sim through pcscd: PIN, certificate after
+ * it, signature, qualification; 17 APDUs. An iPhone is refused before anything is sent. */
+static void test_smartphone(void **state)
+{
+    (void)state;
+    int grant = ONSHI_CONSENT_LIMIT;
+    insert_as("P001", "P001-android", "android");
+    onshi_ctx *ctx = new_ctx(url, &grant);
+    onshi_msg *m = NULL;
+    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT,
+                                                    NULL, NULL)),
+                     ONSHI_OK);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+    assert_int_equal(vc_stop(&card, pctx), 0);
+    pt_logscan s;
+    assert_int_equal(pt_log_scan(card.log, &s), 0);
+    assert_int_equal(s.apdus, 17);
+    assert_clean_log(&card);
+    insert_as("P001", "P001-iphone", "iphone");
+    ctx = new_ctx(url, &grant);
+    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+                     ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+    onshi_ctx_free(ctx);
+    assert_int_equal(vc_stop(&card, pctx), 0);
+    assert_int_equal(pt_log_scan(card.log, &s), 0);
+    assert_int_equal(s.apdus, 5); /* SELECT AP, SELECT 000A, READ (6982), label */
+}
+
+/* Issue 17: a whole verification of a card through pcscd: 13 APDUs. */
+static void test_thirteen_apdus(void **state)
+{
+    (void)state;
+    int grant = ONSHI_CONSENT_LIMIT;
+    insert_as("P002", "P002-count", NULL);
+    onshi_ctx *ctx = new_ctx(url, &grant);
+    onshi_msg *m = NULL;
+    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT,
+                                                    NULL, NULL)),
+                     ONSHI_OK);
+    onshi_msg_free(m);
+    onshi_ctx_free(ctx);
+    assert_int_equal(vc_stop(&card, pctx), 0);
+    pt_logscan s;
+    assert_int_equal(pt_log_scan(card.log, &s), 0);
+    assert_int_equal(s.apdus, 7 + 6); /* its certificate is ~1.3 KB: 6 READ BINARY */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +423,9 @@ int main(void)
         cmocka_unit_test_teardown(test_method_refused, stop_card),
         cmocka_unit_test_teardown(test_face_and_visual, stop_card),
         cmocka_unit_test(test_disaster),
+        cmocka_unit_test_teardown(test_expired_card_grace, stop_card),
+        cmocka_unit_test_teardown(test_smartphone, stop_card),
+        cmocka_unit_test_teardown(test_thirteen_apdus, stop_card),
     };
     return cmocka_run_group_tests_name("e2e/card (pcscd + vpcd + onshi-vcard + onshi-sim)", tests,
                                        group_setup, group_teardown);

@@ -87,6 +87,8 @@ static int stop_card(void **state)
 static void assert_clean_log(const vc_proc *p)
 {
     pt_logscan s;
+    if (p == NULL)
+        return;
     assert_int_equal(pt_log_scan(p->log, &s), 0);
     assert_true(s.apdus > 0);
     assert_int_equal(s.outside, 0);
@@ -152,7 +154,7 @@ static void t_lib_read_cert(void **state)
     ctx = new_ctx(NULL);
     assert_non_null(ctx);
     assert_int_equal(onshi_card_open(&c, ctx), ONSHI_OK);
-    assert_string_equal(onshi_card_token_label(c), "JPKIAPICCTOKEN2");
+    assert_string_equal(onshi_card_token_label(c), ""); /* a card: the label is not read */
     assert_int_equal(onshi_card_read_auth_cert(&cert, c), ONSHI_OK);
     assert_int_equal(onshi_cert_der(&der, cert), ONSHI_OK);
     assert_int_equal(onshi_buf_len(der), pki.cert_len);
@@ -282,34 +284,95 @@ static void t_lib_sign_verify(void **state)
     }
 }
 
-static void t_lib_card_removed(void **state)
+/* The whole public sequence of a verification (open, certificate, tries, signature; on a
+ * phone open, signature, certificate: its certificate comes with the PIN, and reading it
+ * first would ask the PIN twice); the status of the first call that fails. */
+static int run_sequence(onshi_ctx *ctx, int phone, int *failed_at)
 {
-    /* Open takes SELECT AP, SELECT 0006, READ 0006; the certificate read is cut after its
-     * SELECT AP, SELECT 000A and first READ BINARY. */
-    static const char *const extra[] = {"--remove-after", "6", NULL};
-    onshi_ctx *ctx;
     onshi_card *c = NULL;
     onshi_cert *cert = NULL;
-    int rc;
-    (void)state;
-    assert_int_equal(vc_start(&card, pctx, READER0, "lib-removed", &pki, extra), 0);
-    ctx = new_ctx(NULL);
-    assert_non_null(ctx);
-    assert_int_equal(onshi_card_open(&c, ctx), ONSHI_OK);
-    rc = onshi_card_read_auth_cert(&cert, c);
-    assert_true(rc != ONSHI_OK);
-    assert_null(cert);
-    /* vpcd reports the vanished card as a 0-byte answer; a real reader as
-     * SCARD_W_REMOVED_CARD. Either way it is an error, never a partial certificate. */
-    assert_true(rc == ONSHI_E_CARD_REMOVED || rc == ONSHI_E_CARD_COMM ||
-                rc == ONSHI_E_JPKI_BAD_RESPONSE);
-    assert_int_equal(pt_wait_card(pctx, READER0, 0, 15000), 0);
-    rc = onshi_card_read_auth_cert(&cert, c);
-    assert_true(rc == ONSHI_E_CARD_REMOVED || rc == ONSHI_E_CARD_NO_CARD);
+    onshi_buf *sig = NULL;
+    unsigned char hash[32];
+    int tries = 0, rc;
+    sha256("sequence", hash);
+    *failed_at = 0;
+    rc = onshi_card_open(&c, ctx);
+    if (phone) {
+        if (rc == ONSHI_OK && ++*failed_at &&
+            (rc = onshi_card_sign(&sig, c, ONSHI_HASH_SHA256, hash, 32)) == ONSHI_OK &&
+            ++*failed_at)
+            rc = onshi_card_read_auth_cert(&cert, c); /* known since the signature */
+    } else if (rc == ONSHI_OK && ++*failed_at &&
+               (rc = onshi_card_read_auth_cert(&cert, c)) == ONSHI_OK && ++*failed_at &&
+               (rc = onshi_card_pin_tries_left(&tries, c)) == ONSHI_OK && ++*failed_at) {
+        rc = onshi_card_sign(&sig, c, ONSHI_HASH_SHA256, hash, 32);
+    }
+    onshi_buf_free(sig);
+    onshi_cert_free(cert);
     onshi_card_close(c);
-    onshi_ctx_free(ctx);
-    assert_int_equal(vc_stop(&card, pctx), 0);
-    assert_clean_log(&card);
+    return rc;
+}
+
+/* Issue 17: APDUs per operation through pcscd. A card with a ~1.3 KB certificate: 13 for
+ * open + certificate + tries + signature; an Android phone: 17. */
+static void t_lib_apdu_counts(void **state)
+{
+    static const char *const android[] = {"--smartphone", "android", NULL};
+    pin_script ps = {"1234", 0, 0, 0, 0};
+    int failed_at;
+    pt_logscan s;
+    (void)state;
+    size_t reads = (pki.cert_len + 255) / 256;
+    assert_int_equal(reads, 6); /* the test certificate has the real size */
+    for (int phone = 0; phone < 2; phone++) {
+        onshi_ctx *ctx;
+        assert_int_equal(vc_start(&card, pctx, READER0, phone ? "lib-count-phone" : "lib-count",
+                                  &pki, phone ? android : NULL),
+                         0);
+        ctx = new_ctx(&ps);
+        assert_non_null(ctx);
+        assert_int_equal(run_sequence(ctx, phone, &failed_at), ONSHI_OK);
+        onshi_ctx_free(ctx);
+        assert_int_equal(vc_stop(&card, pctx), 0);
+        assert_int_equal(pt_log_scan(card.log, &s), 0);
+        assert_int_equal(s.apdus, phone ? 11 + reads : 7 + reads);
+        assert_clean_log(&card);
+    }
+}
+
+/* Issue 16: the card leaves the reader at every APDU of the sequence in turn; the call that
+ * meets it returns ONSHI_E_CARD_REMOVED, whatever the moment (SCardTransmit error, empty
+ * vpcd answer, transaction lost). */
+static void t_lib_card_removed(void **state)
+{
+    static const char *const kinds[] = {NULL, "android"};
+    pin_script ps = {"1234", 0, 0, 0, 0};
+    (void)state;
+    for (int phone = 0; phone < 2; phone++) {
+        int total = phone ? 17 : 13;
+        for (int n = 0; n < total; n++) {
+            char num[16], name[32];
+            const char *extra[5] = {"--remove-after", num, NULL, NULL, NULL};
+            int failed_at, rc;
+            onshi_ctx *ctx;
+            snprintf(num, sizeof num, "%d", n);
+            snprintf(name, sizeof name, "lib-removed-%d-%d", phone, n);
+            if (phone) {
+                extra[2] = "--smartphone";
+                extra[3] = kinds[phone];
+            }
+            assert_int_equal(vc_start(&card, pctx, READER0, name, &pki, extra), 0);
+            ctx = new_ctx(&ps);
+            assert_non_null(ctx);
+            rc = run_sequence(ctx, phone, &failed_at);
+            if (rc != ONSHI_E_CARD_REMOVED)
+                fail_msg("phone %d, removed after %d APDUs: call %d returned %s (%s)", phone, n,
+                         failed_at, onshi_status_name(rc), onshi_ctx_last_error_message(ctx));
+            onshi_ctx_free(ctx);
+            assert_int_equal(vc_stop(&card, pctx), 0);
+            assert_clean_log(n > 0 ? &card : NULL);
+        }
+    }
 }
 
 /* Two libonshi clients (separate processes, separate contexts) read and sign on the same
@@ -386,6 +449,7 @@ int main(void)
         cmocka_unit_test_teardown(t_lib_read_cert, stop_card),
         cmocka_unit_test_teardown(t_lib_pin_tries_lock, stop_card),
         cmocka_unit_test_teardown(t_lib_sign_verify, stop_card),
+        cmocka_unit_test_teardown(t_lib_apdu_counts, stop_card),
         cmocka_unit_test_teardown(t_lib_card_removed, stop_card),
         cmocka_unit_test_teardown(t_lib_two_clients, stop_card),
     };

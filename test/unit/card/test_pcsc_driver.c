@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "card/card.h"
+#include "jpki/jpki.h" /* white box: the reader of a session (idle time) */
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
 
@@ -246,7 +247,7 @@ LONG SCardTransmit(SCARDHANDLE card, const SCARD_IO_REQUEST *spci, LPCBYTE cmd, 
     }
     size_t n = 0;
     if (F.t0 && len == 5 && cmd[0] == 0x00 && cmd[1] == 0xC0) { /* GET RESPONSE */
-        assert_int_equal(cmd[4], F.npending - 2);
+        assert_int_equal(cmd[4], (F.npending - 2) & 0xFF); /* 00 = 256 */
         memcpy(resp, F.pending, F.npending);
         *rlen = (DWORD)F.npending;
         return SCARD_S_SUCCESS;
@@ -343,7 +344,7 @@ static void test_list_and_choose(void **state)
     int ev = 0;
     assert_int_equal(onshi_card_wait(&ev, t->ctx, ONSHI_CARD_EVENT_INSERTED, 0), ONSHI_OK);
     assert_int_equal(ev, ONSHI_CARD_EVENT_INSERTED);
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     onshi_card *card;
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
     assert_string_equal(onshi_card_reader_name(card), "Reader B 00 00");
@@ -440,31 +441,41 @@ static void test_transactions_and_reset(void **state)
 {
     T *t = *state;
     F.present[0] = 1;
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     onshi_card *card;
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    /* the transaction is held after open: no other program can change the card */
     assert_int_equal(F.nbegin, 1);
-    assert_int_equal(F.nend, 1);
-    assert_int_equal(F.end_disp[0], SCARD_LEAVE_CARD);
-    /* another program reset the card: reconnect, then the sequence selects the AP again */
-    F.begin_rv[1] = SCARD_W_RESET_CARD;
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    assert_int_equal(F.nend, 0);
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
     sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
     int tries;
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK);
     assert_int_equal(tries, 3);
-    assert_int_equal(F.reconnects, 1);
-    assert_int_equal(F.nend, 2);
-    assert_int_equal(F.end_disp[1], SCARD_LEAVE_CARD);
-    /* a sign sequence: one transaction, ended with a reset even when the card fails */
+    assert_int_equal(F.nbegin, 1);
+    /* within a second of our last command the system cannot have reset the card: SCardStatus
+     * is not even asked (the cached tries answer, no APDU) */
+    F.status_rv = SCARD_W_RESET_CARD;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK);
+    assert_int_equal(tries, 3);
+    /* idle longer (as if): the card was reset meanwhile (SCardStatus says so, no APDU): the
+     * transaction is taken again (reconnect), the AP selected again, the tries asked again */
+    card->reader->last_ms = 0;
+    F.begin_rv[1] = SCARD_W_RESET_CARD;
     sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
-    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A82");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C2");
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK);
+    F.status_rv = SCARD_S_SUCCESS;
+    assert_int_equal(tries, 2);
+    assert_int_equal(F.reconnects, 1);
+    assert_int_equal(F.nend, 1);
+    /* an error ends the held transaction without a reset when the PIN was not reached */
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A88");
     uint8_t h[32] = {0};
     onshi_buf *sig = NULL;
-    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32),
-                     ONSHI_E_JPKI_FILE_NOT_FOUND);
-    assert_int_equal(F.end_disp[2], SCARD_LEAVE_CARD); /* the PIN was not reached */
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_E_JPKI_SW);
+    assert_int_equal(F.end_disp[F.nend - 1], SCARD_LEAVE_CARD);
     sc_assert_done(&t->sc);
     onshi_card_close(card);
     assert_int_equal(F.nend, F.nbegin - 1); /* every successful begin has its end */
@@ -490,11 +501,10 @@ static void test_reset_after_pin(void **state)
     T *t = *state;
     const jpki_fixture *fx = jf_get();
     F.present[0] = 1;
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     onshi_card *card;
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
     /* a certificate that does not parse ends the sign before the PIN: no reset */
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
     sc_expect_hex(&t->sc, "00B0000000", "3003020101 9000");
     uint8_t h[32] = {1};
@@ -502,7 +512,7 @@ static void test_reset_after_pin(void **state)
     assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32),
                      ONSHI_E_JPKI_CERT_PARSE);
     assert_int_equal(F.end_disp[F.nend - 1], SCARD_LEAVE_CARD);
-    /* a full signature: reset at the end of its transaction */
+    /* a full signature: one transaction, reset at its end */
     sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
     sc_script_read(&t->sc, fx->card.p, fx->card.n);
@@ -511,10 +521,11 @@ static void test_reset_after_pin(void **state)
     sc_expect_hex(&t->sc, "002000800431323334", "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_KEY, "9000");
     sc_expect_fn(&t->sc, "802A0080", sign_handler, NULL);
-    int before = F.nend;
+    int before = F.nend, begins = F.nbegin;
     assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_OK);
     assert_int_equal(onshi_buf_len(sig), 256);
     onshi_buf_free(sig);
+    assert_int_equal(F.nbegin, begins + 1);
     assert_int_equal(F.nend, before + 1); /* one transaction for the whole sequence */
     assert_int_equal(F.end_disp[F.nend - 1], SCARD_RESET_CARD);
     /* a wrong PIN also resets */
@@ -530,22 +541,92 @@ static void test_reset_after_pin(void **state)
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
 }
 
+/* Issue 17, "keep the last-try rule exact": the PIN was asked with 3 tries left, then the card
+ * was reset while held (Windows' idle timer) and now says 2: the PIN is not sent. With the
+ * same tries it is. */
+static void test_reset_after_pin_asked(void **state)
+{
+    T *t = *state;
+    const jpki_fixture *fx = jf_get();
+    F.present[0] = 1;
+    sc_script_open(&t->sc);
+    onshi_card *card;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_script_read(&t->sc, fx->card.p, fx->card.n);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    onshi_cert *cert = NULL;
+    int tries = 0;
+    assert_int_equal(onshi__jpki_prepare(card, &cert, &tries), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(tries, 3);
+    assert_int_equal(onshi__jpki_pin_ask(card, tries), ONSHI_OK);
+    F.status_rv = SCARD_W_RESET_CARD;
+    assert_true(F.nbegin < 4);
+    F.begin_rv[F.nbegin] = SCARD_W_RESET_CARD;
+    card->reader->last_ms = 0;
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C2");
+    uint8_t h[32] = {7};
+    onshi_buf *sig = NULL;
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_E_CARD_RESET);
+    F.status_rv = SCARD_S_SUCCESS;
+    sc_assert_done(&t->sc); /* no VERIFY */
+    /* asked again with 3, reset again, still 3: sent */
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    assert_int_equal(onshi__jpki_prepare(card, &cert, &tries), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(onshi__jpki_pin_ask(card, tries), ONSHI_OK);
+    F.status_rv = SCARD_W_RESET_CARD;
+    card->reader->last_ms = 0;
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    sc_expect_hex(&t->sc, "002000800431323334", "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_KEY, "9000");
+    sc_expect_fn(&t->sc, "802A0080", sign_handler, NULL);
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_OK);
+    F.status_rv = SCARD_S_SUCCESS;
+    onshi_buf_free(sig);
+    sc_assert_done(&t->sc);
+    onshi_card_close(card);
+}
+
 static void test_t0_get_response_and_removal(void **state)
 {
     T *t = *state;
     F.present[0] = 1;
     F.t0 = 1;
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     onshi_card *card;
-    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK); /* label via 61 20 + C0 */
-    assert_string_equal(onshi_card_token_label(card), "JPKIAPICCTOKEN2");
-    /* an empty answer while the reader says the card is gone: removed, at once */
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    const jpki_fixture *fx = jf_get();
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_script_read(&t->sc, fx->card.p, fx->card.n); /* data via 61 xx + C0 */
+    onshi_cert *cert = NULL;
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    /* an empty answer, then the reader says the card is gone: removed */
     F.empty_answer = 1;
-    F.status_rv = SCARD_W_REMOVED_CARD;
+    F.present[0] = 0;
     int tries;
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
     F.empty_answer = 0;
-    F.status_rv = SCARD_S_SUCCESS;
+    /* any failure of the transmit while the reader has no card: removed, whatever the code */
+    static const LONG codes[] = {SCARD_W_REMOVED_CARD, SCARD_E_NOT_TRANSACTED,
+                                 SCARD_F_COMM_ERROR, SCARD_W_UNPOWERED_CARD};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        F.transmit_rv = codes[i];
+        assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
+    }
+    /* the card is still there: a communication error stays one */
+    F.present[0] = 1;
+    F.transmit_rv = SCARD_E_NOT_TRANSACTED;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_COMM);
     F.transmit_rv = SCARD_W_REMOVED_CARD;
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_CARD_REMOVED);
     int kind;
@@ -564,7 +645,7 @@ static void test_endless_get_response(void **state)
     T *t = *state;
     F.present[0] = 1;
     F.t0 = 1;
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     onshi_card *card;
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
     F.endless_61 = 1;
@@ -586,6 +667,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_pin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_after_pin_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_t0_get_response_and_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endless_get_response, setup, teardown),
     };

@@ -143,7 +143,7 @@ static void test_channel_refuses_before_sending(void **state)
     (void)state;
     static scripted_card sc;
     sc_init(&sc);
-    sc_script_open(&sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&sc);
     onshi_ctx *ctx;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     sc_attach(ctx, &sc);
@@ -158,7 +158,8 @@ static void test_channel_refuses_before_sending(void **state)
     static const uint8_t kenhojo[10] = {0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08};
     onshi__apdu sel = {0x00, 0xA4, 0x04, 0x0C, kenhojo, 10, 0, false};
     assert_int_equal(onshi__jpki_send(ch, &sel, resp, &r), ONSHI_E_JPKI_APDU_REFUSED);
-    /* nothing selected in this (closed) transaction: a READ BINARY is refused too */
+    /* nothing selected (as after a transaction ended): a READ BINARY is refused too */
+    onshi__jpki_chan_reset(ch);
     onshi__apdu rb = {0x00, 0xB0, 0x00, 0x00, NULL, 0, 256, false};
     assert_int_equal(onshi__jpki_send(ch, &rb, resp, &r), ONSHI_E_JPKI_APDU_REFUSED);
     onshi__apdu rbsfi = {0x00, 0xB0, 0x81, 0x00, NULL, 0, 256, false};

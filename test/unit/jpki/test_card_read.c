@@ -1,5 +1,6 @@
 /* jpki: opening a card and reading its certificates through the scripted-APDU reader:
- * detection by SELECT + token label, the fewest READ BINARYs, every status word, truncated
+ * detection by SELECT (the token label only when the certificate is refused), the fewest
+ * READ BINARYs, the AP selected once per held transaction, every status word, truncated
  * answers, wrong lengths, garbage DER, a card removed in the middle of a read. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,35 +46,60 @@ static int teardown(void **state)
 /* Open with a good card and forget the commands of the opening. */
 static void open_card(T *t)
 {
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
     sc_assert_done(&t->sc);
+}
+
+static void reopen(T *t)
+{
+    onshi_card_close(t->card);
+    t->card = NULL;
+    open_card(t);
 }
 
 static void test_open_labels(void **state)
 {
     T *t = *state;
     open_card(t);
-    assert_string_equal(onshi_card_token_label(t->card), "JPKIAPICCTOKEN2");
+    /* one SELECT; the label is not read from a card */
+    assert_int_equal(t->sc.nlog, 1);
+    assert_string_equal(onshi_card_token_label(t->card), "");
     assert_string_equal(onshi_card_reader_name(t->card), "callback");
-    assert_int_equal(t->sc.nlog, 3);
-    onshi_card_close(t->card);
-    t->card = NULL;
+    onshi_cert *c = NULL;
 
-    /* the old 住基カード's JPKI AP is the same profile */
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN");
-    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
-    onshi_card_close(t->card);
-    t->card = NULL;
-
-    /* smartphone tokens and anything else: unsupported */
-    sc_script_open(&t->sc, "JPKIAPGPSETOKEN");
-    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
-    assert_null(t->card);
-    assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "JPKIAPGPSETOKEN"));
-    sc_script_open(&t->sc, "\x01\x02garbage");
-    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+    /* Android: the certificate answers 6982, the label names the phone, and the certificate
+     * then needs the PIN (no PIN callback here: refused before any VERIFY) */
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_expect_hex(&t->sc, "00B0000000", "6982");
+    sc_script_label(&t->sc, "JPKIAPGPSETOKEN");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_NO_CALLBACK);
+    assert_string_equal(onshi_card_token_label(t->card), "JPKIAPGPSETOKEN");
     sc_assert_done(&t->sc);
+
+    /* iPhone: recognised, refused with its own message, nothing more sent */
+    reopen(t);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_expect_hex(&t->sc, "00B0000000", "6982");
+    sc_script_label(&t->sc, "JPKIAPIOSTOKEN");
+    assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+    assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "iPhone"));
+    sc_assert_done(&t->sc);
+
+    /* the old 住基カード token and anything else: unsupported */
+    static const char *const others[] = {"JPKIAPICCTOKEN", "\x01\x02garbage"};
+    for (size_t i = 0; i < 2; i++) {
+        reopen(t);
+        sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+        sc_expect_hex(&t->sc, "00B0000000", "6982");
+        sc_script_label(&t->sc, others[i]);
+        assert_int_equal(onshi_card_read_auth_cert(&c, t->card),
+                         ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+        sc_assert_done(&t->sc);
+    }
+    assert_null(c);
 }
 
 static void test_open_not_jpki(void **state)
@@ -87,15 +113,20 @@ static void test_open_not_jpki(void **state)
     onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(kind, ONSHI_FOREIGN_SW);
     assert_int_equal(v, 0x6A82);
-    /* AP present but no token file */
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    /* AP present, certificate refused, and no token file */
+    onshi_cert *c = NULL;
+    open_card(t);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A82");
     sc_expect_hex(&t->sc, SC_SELECT_TOKEN, "6A82");
-    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_NOT_JPKI);
+    assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_NOT_JPKI);
     /* token label answer of the wrong length */
     sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A82");
     sc_expect_hex(&t->sc, SC_SELECT_TOKEN, "9000");
     sc_expect_hex(&t->sc, "00B0000020", "4A504B499000");
-    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_BAD_RESPONSE);
+    assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_BAD_RESPONSE);
+    onshi_card_close(t->card);
+    t->card = NULL;
     /* the reader answers one byte: no status word */
     sc_expect_hex(&t->sc, SC_SELECT_AP, "90");
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_JPKI_BAD_RESPONSE);
@@ -128,14 +159,14 @@ static void test_read_auth_cert_fewest_apdus(void **state)
     const jpki_fixture *fx = jf_get();
     open_card(t);
     size_t before = t->sc.nlog;
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
     sc_script_read(&t->sc, fx->card.p, fx->card.n);
     onshi_cert *c = NULL;
     assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_OK);
     sc_assert_done(&t->sc);
-    /* 2 SELECTs + ceil(size / 256) READ BINARYs: the DER header comes with the first */
-    assert_int_equal(t->sc.nlog - before, 2 + (fx->card.n + 255) / 256);
+    /* the AP selected at open stays current (held transaction): 1 SELECT + ceil(size / 256)
+     * READ BINARYs, the DER header comes with the first */
+    assert_int_equal(t->sc.nlog - before, 1 + (fx->card.n + 255) / 256);
     onshi_buf *der;
     assert_int_equal(onshi_cert_der(&der, c), ONSHI_OK);
     assert_int_equal(onshi_buf_len(der), fx->card.n);
@@ -155,7 +186,6 @@ static void test_read_padded_and_short_chunks(void **state)
     uint8_t *file = calloc(1, n + 300);
     memcpy(file, fx->ca.p, n);
     memset(file + n, 0xFF, 300);
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CA, "9000");
     /* first answer shorter than asked (a reader with a small buffer): 200 bytes */
     sc_expect(&t->sc, "00B0000000", file, 200, 0x9000);
@@ -188,7 +218,6 @@ static void test_read_6cxx_retry(void **state)
     small[1] = 100;
     memset(small + 2, 0x05, 100);
     (void)fx;
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
     sc_expect_hex(&t->sc, "00B0000000", "6C66");
     sc_expect(&t->sc, "00B0000066", small, sizeof small, 0x9000);
@@ -199,6 +228,7 @@ static void test_read_6cxx_retry(void **state)
     sc_assert_done(&t->sc);
 }
 
+/* Each error ends the held transaction: the next operation selects the AP again. */
 static void expect_read_error(T *t, int want, void (*script)(scripted_card *, const jf_der *))
 {
     const jpki_fixture *fx = jf_get();
@@ -256,7 +286,8 @@ static void s_removed(scripted_card *sc, const jf_der *d)
 static void s_security(scripted_card *sc, const jf_der *d)
 {
     (void)d;
-    sc_expect_hex(sc, "00B0000000", "6982"); /* a token that wants the PIN for the cert */
+    sc_expect_hex(sc, "00B0000000", "6982"); /* a card that wants the PIN for the cert */
+    sc_script_label(sc, "JPKIAPICCTOKEN2");    /* says it is a card: its answer stands */
 }
 static void s_wrong_p1p2(scripted_card *sc, const jf_der *d)
 {
@@ -284,6 +315,10 @@ static void test_read_errors(void **state)
 {
     T *t = *state;
     open_card(t);
+    /* the first sequence after open needs no SELECT AP: fail it on purpose first */
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A88");
+    onshi_cert *c = NULL;
+    assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_SW);
     expect_read_error(t, ONSHI_E_JPKI_BAD_RESPONSE, s_truncated_6b00);
     expect_read_error(t, ONSHI_E_JPKI_BAD_RESPONSE, s_truncated_6282);
     expect_read_error(t, ONSHI_E_JPKI_BAD_RESPONSE, s_too_long);
@@ -307,8 +342,8 @@ static void test_read_file_not_found_and_sw(void **state)
     T *t = *state;
     open_card(t);
     onshi_cert *c = NULL;
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "6A82");
+    sc_script_label(&t->sc, "JPKIAPICCTOKEN2");
     assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_FILE_NOT_FOUND);
     /* the AP vanished between two sequences (another program, another card) */
     sc_expect_hex(&t->sc, SC_SELECT_AP, "6A82");

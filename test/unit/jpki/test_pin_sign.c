@@ -34,6 +34,8 @@ typedef struct T {
     char log[16384];
     /* signing answer */
     int corrupt_sig;
+    /* the card was just opened: its transaction is held with the JPKI AP selected */
+    bool fresh;
 } T;
 
 static int ONSHI_CALL pin_cb(void *ud, int tries, int is_last, char *buf, size_t size,
@@ -75,8 +77,9 @@ static int setup(void **state)
     onshi_ctx_set_log_cb(t->ctx, log_cb, t);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_LOG_LEVEL, ONSHI_LOG_DEBUG);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_JPKI_APDU_TRACE, 1);
-    sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
+    sc_script_open(&t->sc);
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
+    t->fresh = true;
     *state = t;
     return 0;
 }
@@ -91,9 +94,13 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Each on a freshly opened session (a second ask in the same held transaction is answered
+ * without any APDU, see test_tries_cached). */
 static void tries_left(T *t, const char *sw, int rc_want, int tries_want)
 {
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    onshi_card_close(t->card);
+    sc_script_open(&t->sc);
+    assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
     sc_expect_hex(&t->sc, SC_PIN_STATUS, sw);
     int tries = 99;
@@ -119,6 +126,42 @@ static void test_tries_left(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "市区町村の窓口"));
     tries_left(t, "6A88", ONSHI_E_JPKI_SW, -1);
     assert_int_equal(t->calls, 0); /* asking the tries never asks for the PIN */
+}
+
+/* Within one held transaction nobody else can spend a try: the status is asked once, and a
+ * signature right after does not ask it again (issue: "PIN status asked twice"). */
+static void test_tries_cached(void **state)
+{
+    T *t = *state;
+    t->pin = "1234";
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C2");
+    int tries = 0;
+    assert_int_equal(onshi_card_pin_tries_left(&tries, t->card), ONSHI_OK);
+    assert_int_equal(onshi_card_pin_tries_left(&tries, t->card), ONSHI_OK);
+    assert_int_equal(tries, 2);
+    sc_assert_done(&t->sc);
+    /* the signature: certificate, then (PIN EF selected again) VERIFY with the tries the
+     * card gave: the status is asked again only because the EF changed */
+    const jpki_fixture *fx = jf_get();
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_script_read(&t->sc, fx->card.p, fx->card.n);
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C2");
+    sc_expect_hex(&t->sc, "002000800431323334", "63C1");
+    uint8_t h[32] = {0};
+    onshi_buf *sig = NULL;
+    assert_int_equal(onshi_card_sign(&sig, t->card, ONSHI_HASH_SHA256, h, 32),
+                     ONSHI_E_JPKI_PIN_WRONG);
+    assert_int_equal(t->seen_tries, 2);
+    sc_assert_done(&t->sc);
+    /* after a VERIFY the status is never taken from before it */
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C1");
+    assert_int_equal(onshi_card_pin_tries_left(&tries, t->card), ONSHI_OK);
+    assert_int_equal(tries, 1);
+    sc_assert_done(&t->sc);
 }
 
 /* The card's signing step: a real RSA signature with the card key over the DigestInfo. */
@@ -152,7 +195,9 @@ static void script_cert(T *t)
 /* SELECT AP, cert (if not known yet), PIN status; the rest is up to the test. */
 static void script_until_verify(T *t, bool cert, const char *status_sw)
 {
-    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    if (!t->fresh) /* every sign sequence ends the transaction: the next selects the AP */
+        sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    t->fresh = false;
     if (cert)
         script_cert(t);
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
@@ -413,6 +458,7 @@ int main(void)
     jf_get();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tries_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tries_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_and_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_signature_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_card_errors, setup, teardown),

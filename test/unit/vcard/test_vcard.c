@@ -264,6 +264,133 @@ static void t_library_callback_driver(void **state)
     vcard_free(c);
 }
 
+/* Smartphone mode: Android's token label, and its certificate only after the auth PIN. */
+static void t_smartphone_mode(void **state)
+{
+    unsigned char resp[600];
+    size_t n;
+    vcard_config cfg;
+    vcard *c;
+    (void)state;
+    vcard_material_config(&cfg, &mat);
+    cfg.smartphone = VCARD_PHONE_ANDROID;
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(tx(c, "00A4040C0AD392F000260100000001", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C020006", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000020", resp, &n), 0x9000);
+    assert_memory_equal(resp, "JPKIAPGPSETOKEN ", 16);
+    assert_int_equal(tx(c, "00A4020C02000A", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000000", resp, &n), 0x6982);
+    assert_int_equal(tx(c, "00A4020C020018", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "002000800431323334", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C02000A", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000000", resp, &n), 0x9000);
+    assert_int_equal(resp[0], 0x30);
+    /* no 券面事項入力補助AP on a phone */
+    assert_int_equal(tx(c, "00A4040C0AD39210003100010104" "08", resp, &n), 0x6A82);
+    vcard_free(c);
+    cfg.smartphone = VCARD_PHONE_IPHONE;
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(tx(c, "00A4040C0AD392F000260100000001", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00A4020C020006", resp, &n), 0x9000);
+    assert_int_equal(tx(c, "00B0000020", resp, &n), 0x9000);
+    assert_memory_equal(resp, "JPKIAPIOSTOKEN ", 15);
+    vcard_free(c);
+}
+
+/* In-process removal (vcard_config.remove_after): the library sees ONSHI_E_CARD_REMOVED at
+ * every APDU of open + certificate + tries + signature (13 APDUs with this certificate). */
+static void t_removed_in_process(void **state)
+{
+    unsigned char hash[32];
+    (void)state;
+    memset(hash, 0x11, sizeof hash);
+    for (unsigned long after = 0; after <= 13; after++) {
+        vcard_config cfg;
+        vcard *c;
+        onshi_ctx *ctx = NULL;
+        onshi_card *card = NULL;
+        onshi_cert *cert = NULL;
+        onshi_buf *sig = NULL;
+        int tries = 0, rc;
+        vcard_material_config(&cfg, &mat);
+        cfg.remove_after = after; /* 0: never */
+        assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+        assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+        onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+        onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
+        onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
+        onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+        rc = onshi_card_open(&card, ctx);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_read_auth_cert(&cert, card);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_pin_tries_left(&tries, card);
+        if (rc == ONSHI_OK)
+            rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32);
+        if (after == 0 || after == 13)
+            assert_int_equal(rc, ONSHI_OK); /* 0: never removed; 13: all answered */
+        else if (rc != ONSHI_E_CARD_REMOVED)
+            fail_msg("removed after %lu APDUs: %s", after, onshi_status_name(rc));
+        onshi_buf_free(sig);
+        onshi_cert_free(cert);
+        onshi_card_close(card);
+        onshi_ctx_free(ctx);
+        vcard_free(c);
+    }
+}
+
+/* Issue 17: APDUs per operation of a session (card with the ~1.3 KB certificate): open 1
+ * (SELECT AP), certificate 7 (SELECT 000A + 6 READ), tries 2 (SELECT 0018 + status), sign 3
+ * (VERIFY, SELECT 0017, SIGN: the tries are not asked again), 13 in all; after the sign the
+ * card was reset, so the next call selects the AP again. */
+static void t_apdus_per_operation(void **state)
+{
+    static const unsigned long want[] = {1, 7, 2, 3, 3};
+    unsigned long seen[5], before = 0;
+    unsigned char hash[32];
+    vcard_stats st;
+    vcard_config cfg;
+    vcard *c;
+    onshi_ctx *ctx = NULL;
+    onshi_card *card = NULL;
+    onshi_cert *cert = NULL;
+    onshi_buf *sig = NULL;
+    int tries = 0, i;
+    (void)state;
+    memset(hash, 0x22, sizeof hash);
+    vcard_material_config(&cfg, &mat);
+    assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+    onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
+    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
+    onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+    for (i = 0; i < 5; i++) {
+        switch (i) {
+        case 0: assert_int_equal(onshi_card_open(&card, ctx), ONSHI_OK); break;
+        case 1: assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK); break;
+        case 2:
+        case 4: assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_OK); break;
+        case 3:
+            assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32), ONSHI_OK);
+            break;
+        }
+        vcard_get_stats(c, &st);
+        seen[i] = st.apdus - before;
+        before = st.apdus;
+    }
+    for (i = 0; i < 5; i++)
+        if (seen[i] != want[i])
+            fail_msg("operation %d: %lu APDUs, want %lu", i, seen[i], want[i]);
+    assert_int_equal(tries, 3);
+    onshi_buf_free(sig);
+    onshi_cert_free(cert);
+    onshi_card_close(card);
+    onshi_ctx_free(ctx);
+    vcard_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +399,9 @@ int main(void)
         cmocka_unit_test(t_security_state),
         cmocka_unit_test(t_allowlist_classifier),
         cmocka_unit_test(t_library_callback_driver),
+        cmocka_unit_test(t_smartphone_mode),
+        cmocka_unit_test(t_removed_in_process),
+        cmocka_unit_test(t_apdus_per_operation),
     };
     return cmocka_run_group_tests_name("onshi-vcard core (in-process)", tests, group_setup,
                                        group_teardown);
