@@ -195,6 +195,7 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_AUTH_FAILED         -507 /**< card authentication rejected by the system */
 #define ONSHI_E_VERIFICATION_METHOD -508 /**< identity verification missing or not allowed */
 #define ONSHI_E_INFO_NOT_AVAILABLE  -509 /**< requested information is not available */
+#define ONSHI_E_RESULT_MISMATCH     -510 /**< the result answers another request (other patient): not accepted (@since 0.2) */
 
 /* callback / cancel */
 #define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
@@ -373,6 +374,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_POLL_INTERVAL_MS     506 /**< int ms between folder polls without inotify */
 #define ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS 507 /**< int ms before "linkage app not running" */
 #define ONSHI_OPT_RESULT_MAX_SIZE      508 /**< int max bytes of a result file or body */
+#define ONSHI_OPT_WORKSTATION_ID       509 /**< str 4 digits naming this workstation in request ids (@since 0.2) */
 #define ONSHI_OPT_SERVER_URL           510 /**< str https://host[:port][/base] */
 #define ONSHI_OPT_TLS_CA_FILE          511 /**< str PEM/DER file(s) of the server CA */
 #define ONSHI_OPT_TLS_CLIENT_CERT      512 /**< str client certificate file (PEM/DER) */
@@ -387,6 +389,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_RETRY_MAX            521 /**< int retries of idempotent requests */
 #define ONSHI_OPT_RETRY_BASE_MS        522 /**< int first back-off delay, doubled each retry */
 #define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
+#define ONSHI_OPT_CONSUMED_KEEP_HOURS  530 /**< int hours finished requests and archived results are kept (@since 0.2) */
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
 #define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
@@ -1382,8 +1385,13 @@ ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
  * picks up the late result, even after a restart. docs/file-transport.md has the details.
  */
 
-/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
-#define ONSHI_FILE_ID_SIZE 13
+/**
+ * Size of a buffer for a request id: 16 digits (YYYYMMDD, the 4-digit workstation component
+ * of ONSHI_OPT_WORKSTATION_ID, a 4-digit number per day) and a NUL. Changed in 0.2 (was 13:
+ * 12 digits without a workstation component; such ids of pending requests are still picked
+ * up). @since 0.2
+ */
+#define ONSHI_FILE_ID_SIZE 17
 
 /* States of a request (onshi_file_state). */
 #define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
@@ -1401,7 +1409,7 @@ typedef struct onshi_file_result onshi_file_result;
  * from the per-day sequence of the state store. The bytes are written as given (the codec
  * produces them in ONSHI_OPT_REQUEST_ENCODING).
  * @param ctx      context (req_dir, res_dir, state_db)
- * @param id_out   receives the 12-digit request id, NUL-terminated
+ * @param id_out   receives the 16-digit request id, NUL-terminated
  * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
  * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
  * @param body     the file's bytes; @param len their number (> 0)

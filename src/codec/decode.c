@@ -159,6 +159,17 @@ int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const 
     return ONSHI_OK;
 }
 
+/* Input files come from folders other programs write to: the transport's safe open (no
+ * symbolic link followed, no blocking on a FIFO, regular files only). */
+static int open_input(onshi_ctx *ctx, const char *path, int *fd)
+{
+    int rc = onshi__open_regular(ctx, path, fd, NULL);
+    if (rc == ONSHI_E_NOT_FOUND)
+        rc = onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, ENOENT,
+                                "cannot open %s: %s", path, strerror(ENOENT));
+    return rc;
+}
+
 ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, const char *path)
 {
     if (out == NULL || path == NULL)
@@ -167,13 +178,12 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
     int type = onshi_msgtype_from_filename(path);
     if (type < 0)
         type = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
-                                  path, strerror(errno));
+    int fd;
+    int rc = open_input(ctx, path, &fd);
+    if (rc != ONSHI_OK)
+        return rc;
     unsigned char magic[5] = {0};
     ssize_t k = pread(fd, magic, sizeof magic, 0);
-    int rc;
     bool pdf = (k == 5 && memcmp(magic, "%PDF-", 5) == 0) || ends_with(path, ".pdf");
     bool err = ends_with(path, ".err");
     if (pdf || err) {
@@ -249,10 +259,10 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_bulk_reader **out, onshi_c
         int t = onshi_msgtype_from_filename(path);
         type = t > 0 ? t : 0;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
-                                  path, strerror(errno));
+    int fd;
+    int rc = open_input(ctx, path, &fd);
+    if (rc != ONSHI_OK)
+        return rc;
     onshi__src src = {NULL, 0, fd};
     return bulk_open(ctx, out, src, type, fd);
 }

@@ -184,6 +184,15 @@ void *onshi__slot_get(const onshi_ctx *ctx, int slot);
 /* Install state (replacing and freeing any previous one). */
 void onshi__slot_set(onshi_ctx *ctx, int slot, void *state, void (*free_fn)(void *state));
 
+/* ---- files (safeio.c) ---------------------------------------------------------------- */
+
+struct stat;
+/* Open a file for reading without following a symbolic link and without blocking on a FIFO;
+ * only a regular file is accepted (then *fd_out is open, blocking, close-on-exec, and *sb_out
+ * its fstat when not NULL). ONSHI_E_NOT_FOUND (not recorded) when it does not exist;
+ * ONSHI_E_IO naming the path for a link, FIFO, device or folder, or another failure. */
+int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct stat *sb_out);
+
 /* ---- time --------------------------------------------------------------------------- */
 
 /* Milliseconds from a monotonic clock. */

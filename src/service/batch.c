@@ -52,7 +52,8 @@ static const onshi__store_step batch_steps[] = {
 
 static int batch_store(onshi_ctx *ctx, onshi__store **out)
 {
-    int r = onshi__store_get(ctx, out);
+    /* With the file transport's tables: adopt() reads its pending requests. */
+    int r = onshi__file_store(ctx, out);
     if (r != ONSHI_OK)
         return r;
     /* Every step of a batch comes here: a plain read when the tables are current, the

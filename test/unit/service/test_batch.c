@@ -551,8 +551,9 @@ static int child_main(const char *dir, const char *id, int seed)
     if (seed % 2 == 0) {
         kill_at = 1 + seed / 2;
         onshi__batch_test_hook = kill_point;
-        onshi__file_test_hooks.after_record = kill_point_id;
-        onshi__file_test_hooks.after_publish = kill_point_id;
+        onshi__file_hooks hk = {.after_record = kill_point_id, .after_publish = kill_point_id};
+        if (onshi__file_hooks_set(ctx, &hk) != ONSHI_OK)
+            return 3;
     }
     onshi_batch *b = NULL;
     int r = onshi_batch_open(&b, ctx, id);

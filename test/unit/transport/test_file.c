@@ -33,6 +33,14 @@ static void rm_rf(const char *path)
     (void)rc;
 }
 
+/* The test's transport hooks, installed on every context new_ctx makes (apply() for one
+ * that exists already). */
+static onshi__file_hooks hk;
+static void apply(onshi_ctx *ctx)
+{
+    assert_int_equal(onshi__file_hooks_set(ctx, &hk), ONSHI_OK);
+}
+
 static onshi_ctx *new_ctx(env *e)
 {
     onshi_ctx *ctx;
@@ -44,6 +52,7 @@ static onshi_ctx *new_ctx(env *e)
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS, 50), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 20000), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 20000), ONSHI_OK);
+    apply(ctx);
     return ctx;
 }
 
@@ -61,8 +70,8 @@ static int setup(void **state)
     mkdir(e->req, 0755);
     mkdir(e->res, 0755);
     mkdir(e->archive, 0755);
+    memset(&hk, 0, sizeof hk);
     e->ctx = new_ctx(e);
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
     *state = e;
     return 0;
 }
@@ -72,7 +81,7 @@ static int teardown(void **state)
     env *e = *state;
     onshi_ctx_free(e->ctx);
     rm_rf(e->base);
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
+    memset(&hk, 0, sizeof hk);
     free(e);
     return 0;
 }
@@ -119,7 +128,8 @@ static void roundtrip(env *e, int mode)
     fl_start(&fl, e->req, e->res, mode);
     /* The in-place writer must start while we watch, or inotify cannot see its open. */
     fl.gated = 1;
-    onshi__file_test_hooks.watching = fl_gate_open;
+    hk.watching = fl_gate_open;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     onshi_file_result *r;
     int rc = exchange(e, &fl, id, &r);
@@ -146,7 +156,7 @@ static void test_roundtrip_inotify(void **state)
 
 static void test_roundtrip_polling(void **state)
 {
-    onshi__file_test_hooks.force_poll = 1;
+    hk.force_poll = 1;
     roundtrip(*state, FL_ANSWER);
 }
 
@@ -158,7 +168,7 @@ static void test_half_written_inotify(void **state)
 
 static void test_half_written_polling(void **state)
 {
-    onshi__file_test_hooks.force_poll = 1;
+    hk.force_poll = 1;
     roundtrip(*state, FL_HALF_CUT);
 }
 
@@ -180,16 +190,17 @@ static void test_ids(void **state)
     strftime(day, sizeof day, "%Y%m%d", &tm);
     /* A result named like the next number is still in res/ (a store that was reset): that
      * number is skipped. */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
     char planted[400];
-    snprintf(planted, sizeof planted, "%s/OQSsiquc01res_%s0001.xml", e->res, day);
+    snprintf(planted, sizeof planted, "%s/OQSsiquc01res_%s00070001.xml", e->res, day);
     fl_write_file(planted, "<x/>", 4);
     char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE];
     send_req(e, a);
     send_req(e, b);
-    assert_int_equal(strlen(a), 12);
+    assert_int_equal(strlen(a), 16);
     assert_memory_equal(a, day, 8);
-    assert_string_equal(a + 8, "0002");
-    assert_string_equal(b + 8, "0003");
+    assert_string_equal(a + 8, "00070002"); /* workstation 0007, number 0002 */
+    assert_string_equal(b + 8, "00070003");
     char path[400];
     snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", e->req, a);
     onshi_buf got;
@@ -200,8 +211,9 @@ static void test_ids(void **state)
     /* a restart continues the day's sequence */
     onshi_ctx_free(e->ctx);
     e->ctx = new_ctx(e);
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
     send_req(e, c);
-    assert_string_equal(c + 8, "0004");
+    assert_string_equal(c + 8, "00070004");
     /* the pending list has all three, in order */
     char it[ONSHI_FILE_ID_SIZE] = "";
     assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_OK);
@@ -222,7 +234,15 @@ static void test_ids(void **state)
                      ONSHI_E_UNKNOWN_MESSAGE);
     onshi_file_result *r;
     assert_int_equal(onshi_file_wait(&r, e->ctx, "2025", 0), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "2099010100070001", 0), ONSHI_E_NOT_FOUND);
+    /* a 12-digit id of libonshi 0.1 is still a valid id to pick up */
     assert_int_equal(onshi_file_wait(&r, e->ctx, "209901010001", 0), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "20990101000700012", 0), ONSHI_E_INVALID_ARG);
+    /* a workstation id that is not 1-4 digits is refused with its name */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "ab"), ONSHI_OK);
+    assert_int_equal(onshi_file_send(it, sizeof it, e->ctx, ONSHI_MSG_QUAL_REQ, "x", 1),
+                     ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "workstation_id"));
 }
 
 static void test_err_file(void **state)
@@ -295,10 +315,12 @@ static void test_live_publisher_untouched(void **state)
 {
     env *e = *state;
     live_env = e;
-    onshi__file_test_hooks.after_record = check_from_other_ctx;
+    hk.after_record = check_from_other_ctx;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     send_req(e, id);
-    onshi__file_test_hooks.after_record = NULL;
+    hk.after_record = NULL;
+    apply(e->ctx);
     assert_int_equal(live_rc, ONSHI_E_PENDING);
     assert_int_equal(live_state, ONSHI_FILE_STATE_RECORDED);
     assert_int_equal(live_files, 1); /* the temp file, untouched */
@@ -455,9 +477,10 @@ static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE
         crash_pipe = p[1];
         onshi_ctx *ctx = new_ctx(e);
         if (after_publish)
-            onshi__file_test_hooks.after_publish = hang_here;
+            hk.after_publish = hang_here;
         else
-            onshi__file_test_hooks.after_record = hang_here;
+            hk.after_record = hang_here;
+        apply(ctx);
         char cid[ONSHI_FILE_ID_SIZE];
         onshi_file_send(cid, sizeof cid, ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY, sizeof REQ_BODY - 1);
         _exit(3); /* the hook never returns */
@@ -466,7 +489,7 @@ static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE
     memset(id, 0, ONSHI_FILE_ID_SIZE);
     ssize_t n = read(p[0], id, ONSHI_FILE_ID_SIZE - 1);
     close(p[0]);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 16);
     assert_int_equal(kill(pid, SIGKILL), 0);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -544,7 +567,8 @@ static void test_disk_full_simulated(void **state)
 {
     env *e = *state;
     short_writes = 2;
-    onshi__file_test_hooks.write = enospc_write;
+    hk.write = enospc_write;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     assert_int_equal(onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY,
                      sizeof REQ_BODY - 1),
