@@ -172,6 +172,41 @@ static void test_half_written_polling(void **state)
     roundtrip(*state, FL_HALF_CUT);
 }
 
+/* A result held open half-written (cut inside a tag) longer than any stability gap: never
+ * handed on as complete; at the deadline ONSHI_E_RESULT_UNSTABLE and the request is not
+ * answered. Once the writer finishes, the whole result is picked up. (Before issue 12 the
+ * cut file was returned after 3 s of stability and failed later as an encoding error.) */
+static void test_half_written_held_open(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_HALF_CUT);
+    fl.half_pause_ms = 9000;
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi_file_result *r = NULL;
+    char path[600];
+    snprintf(path, sizeof path, "%s/OQSsiquc01res_%s.xml", e->res, id);
+    struct stat sb;
+    while (stat(path, &sb) != 0) /* the first half is there */
+        fl_sleep_ms(10);
+    int rc = onshi_file_wait(&r, e->ctx, id, 5000);
+    if (rc == ONSHI_OK)
+        fail_msg("a half-written result was returned (%zu bytes)", onshi_file_result_len(r));
+    assert_int_equal(rc, ONSHI_E_RESULT_UNSTABLE);
+    assert_null(r);
+    int st;
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
+    assert_true(st < ONSHI_FILE_STATE_ANSWERED); /* not answered */
+    rc = onshi_file_wait(&r, e->ctx, id, -1);
+    fl_stop(&fl);
+    if (rc != ONSHI_OK)
+        fail_msg("complete result: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
+    expect_answer(r, id);
+    onshi_file_result_free(r);
+}
+
 static void test_archive(void **state)
 {
     env *e = *state;
@@ -866,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roundtrip_polling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_inotify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_polling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_held_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
