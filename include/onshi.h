@@ -461,6 +461,13 @@ ONSHI_API const char *ONSHI_CALL onshi_option_name(int option);
 /** The ONSHI_OPTTYPE_* of an option, or ONSHI_E_UNKNOWN_OPTION. @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_option_type(int option);
 
+/**
+ * 1 when an option holds a secret (a password: wiped on free, never readable, never logged,
+ * and never to be taken from a command line, where every user of the machine can read it),
+ * 0 when not, ONSHI_E_UNKNOWN_OPTION. Thread rule: any thread. @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_option_is_secret(int option);
+
 /* ---------------------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------------------- */

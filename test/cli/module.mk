@@ -6,3 +6,5 @@ cli-codec-test: $(B)/bin/onshi
 	    bash test/cli/decode-golden.sh $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "field ids: header = schema.def" \
 	    sh test/cli/check-fields.sh include/onshi.h src/codec/schema.def
+	@$(RUN) script $(RESULTS) "secret options are refused on the command line" \
+	    sh test/cli/secrets.sh $(B)/bin/onshi src/core/options.def
