@@ -99,7 +99,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            free(data);
+            onshi__free_wiped(data);
             return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, k < 0 ? errno : 0,
                                       "%s: short read at byte %zu", path, got);
         }
@@ -111,7 +111,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         size_t bad = 0;
         onshi__buf_init(&b, false);
         int rc = onshi__cp932_to_utf8(data, n, &b, &bad);
-        free(data);
+        onshi__free_wiped(data);
         if (rc == ONSHI_OK)
             rc = onshi__buf_append(&b, "", 1);
         if (rc != ONSHI_OK) {
@@ -124,7 +124,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
     onshi_msg *m;
     int rc = onshi__msg_alloc(&m, type, true);
     if (rc != ONSHI_OK) {
-        free(data);
+        onshi__free_wiped(data);
         return onshi__err(ctx, rc, "message");
     }
     m->attach = data;

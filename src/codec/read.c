@@ -292,8 +292,8 @@ void onshi__xmlreader_free(onshi__xmlreader *r)
     if (r->cd != (iconv_t)-1)
         iconv_close(r->cd);
     onshi__charcheck_free(&r->cc);
-    free(r->pend);
-    free(r);
+    onshi__free_wiped(r->pend); /* raw bytes of the message */
+    onshi__free_wiped(r);       /* its conversion buffers too */
 }
 
 int onshi__xmlreader_encoding(const onshi__xmlreader *r)
@@ -324,6 +324,9 @@ static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static void xml_init(void)
 {
+    /* libxml2's buffers hold the patients' names: every block it frees is wiped first. Set
+     * before the parser allocates anything. */
+    xmlMemSetup(onshi__free_wiped, malloc, onshi__realloc_wiped, onshi__strdup_plain);
     /* libxml2 must be initialised once before threads use it; released by the last
      * onshi_global_cleanup. */
     xmlInitParser();

@@ -126,6 +126,12 @@ void onshi__cancel_set_wake(onshi_ctx *ctx, onshi__wake_fn fn, void *arg);
 /* ---- memory ------------------------------------------------------------------------- */
 
 void *onshi__calloc(size_t n, size_t size);
+/* free/realloc that wipe the whole block first (realloc moves and wipes instead of growing
+ * in place): the allocator hooks given to libxml2 and cJSON, whose buffers hold the patients'
+ * names, so none outlives its use. onshi__strdup_plain: strdup through malloc. */
+void onshi__free_wiped(void *p);
+void *onshi__realloc_wiped(void *p, size_t n);
+char *onshi__strdup_plain(const char *s);
 char *onshi__strdup(const char *s);
 char *onshi__strndup(const char *s, size_t n);
 /* Wipe then free a NUL-terminated secret string. */
