@@ -642,7 +642,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         return rc;
     }
     FILE *f = stdout;
-    if (out && (f = fopen(out, "wb")) == NULL) {
+    if (out && (f = cli_create_private(out)) == NULL) {
         onshi_batch_free(b);
         return cli_fail(cmd, "cannot write %s: %s", out, strerror(errno));
     }

@@ -427,7 +427,7 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     size_t len = 0;
     const char *fname = NULL;
     if (pdf && onshi_msg_attachment(&data, &len, &fname, m) == ONSHI_OK && data) {
-        FILE *f = fopen(pdf, "wb");
+        FILE *f = cli_create_private(pdf);
         int ok = f && fwrite(data, 1, len, f) == len;
         if (f)
             ok = fclose(f) == 0 && ok;
