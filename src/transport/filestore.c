@@ -221,7 +221,7 @@ int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms)
 {
     sqlite3_stmt *s;
     int r = prep(ctx, st,
-                 "DELETE FROM pending WHERE state >= ?1 AND consumed_ms < ?2", &s);
+                 "DELETE FROM pending WHERE state >= ?1 AND consumed_ms <= ?2", &s);
     if (r != ONSHI_OK)
         return r;
     sqlite3_bind_int(s, 1, ONSHI__P_CONSUMED);

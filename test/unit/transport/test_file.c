@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <zip.h>
 
@@ -213,6 +214,58 @@ static void test_archive(void **state)
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_ARCHIVE_DIR, e->archive), ONSHI_OK);
     roundtrip(e, FL_ANSWER);
     assert_int_equal(fl_count_files(e->archive), 1);
+}
+
+/* Requests are written 0600 whatever the umask; consumed requests and archived results are
+ * dropped after consumed_keep_hours. */
+static void test_private_and_purge(void **state)
+{
+    env *e = *state;
+    mode_t old = umask(000);
+    char id[ONSHI_FILE_ID_SIZE], path[600];
+    send_req(e, id);
+    umask(old);
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", e->req, id);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    unlink(path);
+    /* a consumed result in archive_dir, two days old */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_ARCHIVE_DIR, e->archive), ONSHI_OK);
+    roundtrip(e, FL_ANSWER);
+    assert_int_equal(fl_count_files(e->archive), 1);
+    DIR *d = opendir(e->archive);
+    struct dirent *de;
+    char archived[600] = "";
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.')
+            snprintf(archived, sizeof archived, "%s/%s", e->archive, de->d_name);
+    closedir(d);
+    struct timeval tv[2] = {{time(NULL) - 48 * 3600, 0}, {time(NULL) - 48 * 3600, 0}};
+    assert_int_equal(utimes(archived, tv), 0);
+    /* keep 72 h: the next request leaves it; keep 24 h: it goes */
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 72), ONSHI_OK);
+    send_req(e, id);
+    assert_int_equal(fl_count_files(e->archive), 1);
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 24), ONSHI_OK);
+    send_req(e, id);
+    assert_int_equal(fl_count_files(e->archive), 0);
+    /* keep 0: a consumed request is forgotten at the next request; open ones never */
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    char done[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r = NULL;
+    assert_int_equal(exchange(e, &fl, done, &r), ONSHI_OK);
+    onshi_file_result_free(r);
+    assert_int_equal(onshi_file_consume(e->ctx, done), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 0), ONSHI_OK);
+    char open_id[ONSHI_FILE_ID_SIZE];
+    snprintf(open_id, sizeof open_id, "%s", id); /* published above, never answered */
+    send_req(e, id);
+    int st;
+    assert_int_equal(onshi_file_state(&st, e->ctx, done), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_state(&st, e->ctx, open_id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
 }
 
 static void test_ids(void **state)
@@ -903,6 +956,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_half_written_polling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_held_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
