@@ -1412,9 +1412,11 @@ ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
 typedef struct onshi_file_result onshi_file_result;
 
 /**
- * Publish a request file. The message type gives the file-name prefix; the identifier comes
- * from the per-day sequence of the state store. The bytes are written as given (the codec
- * produces them in ONSHI_OPT_REQUEST_ENCODING).
+ * Publish a request file. The message type gives the file-name prefix; the identifier is the
+ * date, the workstation component (ONSHI_OPT_WORKSTATION_ID) and the per-day sequence of the
+ * state store. The file is published without ever replacing an existing one: a name taken by
+ * another process or machine makes the call take a new id. The bytes are written as given
+ * (the codec produces them in ONSHI_OPT_REQUEST_ENCODING), mode 0600.
  * @param ctx      context (req_dir, res_dir, state_db)
  * @param id_out   receives the 16-digit request id, NUL-terminated
  * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
@@ -1423,7 +1425,8 @@ typedef struct onshi_file_result onshi_file_result;
  * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
  *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
  *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
- *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
+ *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today),
+ *         ONSHI_E_CONFIG (workstation_id not 1-4 digits).
  * Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
@@ -1431,8 +1434,12 @@ ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx
 
 /**
  * Wait for the result of a request sent earlier (by this or a previous process). Results are
- * read only when stable; a ZIP result is opened and its XML returned. The result file stays
- * in res/ until onshi_file_consume(): calling this again returns the same result.
+ * read only when stable (an incomplete .xml never counts); a ZIP result is opened and its XML
+ * returned. The result file stays in res/ until onshi_file_consume(): calling this again
+ * returns the same result. This raw call moves bytes and does not read them: it cannot tell
+ * that a result answers the request. The workflows (onshi_verify_insurance_card, ...) do, and
+ * answer ONSHI_E_RESULT_MISMATCH; callers of this call compare the echoed search keys
+ * themselves (docs/file-transport.md).
  * @param out         receives the result; free with onshi_file_result_free()
  * @param id          the request id from onshi_file_send()
  * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
@@ -2079,8 +2086,10 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
  * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
  *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
- *         or invalid); ONSHI_E_PENDING; the transport's errors; the statuses of
- *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
+ *         or invalid); ONSHI_E_PENDING; ONSHI_E_RESULT_MISMATCH (file transport: the result
+ *         file names another patient; not accepted, the request stays pending and pending_id
+ *         names it); the transport's errors; the statuses of onshi_result_check().
+ *         Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
                                                      size_t id_size, onshi_ctx *ctx,
@@ -2099,7 +2108,8 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
  *                    ONSHI_MSG_DRUG_REQ, ONSHI_MSG_CHECKUP_REQ)
  * @param timeout_ms  how long to wait; 0: look once; negative: ONSHI_OPT_RESULT_TIMEOUT_MS
  * @return ONSHI_OK, ONSHI_E_PENDING (still nothing), ONSHI_E_STATE (already picked up),
- *         ONSHI_E_NOT_FOUND, the errors of onshi_file_wait() and onshi_result_check().
+ *         ONSHI_E_NOT_FOUND, ONSHI_E_RESULT_MISMATCH (the result does not answer this request),
+ *         the errors of onshi_file_wait() and onshi_result_check().
  * @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
