@@ -268,6 +268,62 @@ static void test_private_and_purge(void **state)
     assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
 }
 
+/* Another machine publishes the same id between our record and our publish: our request
+ * must not replace its file; we take a new id. Both publishing paths (renameat2 with
+ * RENAME_NOREPLACE, and link + unlink). */
+static env *clash_env;
+static int clash_done;
+static void plant_same_name(const char *id)
+{
+    if (clash_done++)
+        return;
+    char path[600];
+    snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", clash_env->req, id);
+    fl_write_file(path, "<other machine/>", 16);
+}
+
+static void test_publish_never_replaces(void **state)
+{
+    env *e = *state;
+    for (int force_link = 0; force_link < 2; force_link++) {
+        clash_env = e;
+        clash_done = 0;
+        hk.after_record = plant_same_name;
+        hk.force_link = force_link;
+        apply(e->ctx);
+        char id[ONSHI_FILE_ID_SIZE];
+        send_req(e, id);
+        hk.after_record = NULL;
+        apply(e->ctx);
+        assert_int_equal(clash_done, 2); /* the hook ran for the first and the second id */
+        /* the planted file is intact, ours is under another id */
+        DIR *d = opendir(e->req);
+        struct dirent *de;
+        int planted = 0, ours = 0, others = 0;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", e->req, de->d_name);
+            onshi_buf b;
+            assert_int_equal(onshi__file_read_all(NULL, path, 1 << 20, &b), ONSHI_OK);
+            if (b.len == 16 && memcmp(b.data, "<other machine/>", 16) == 0)
+                planted++;
+            else if (strstr(de->d_name, id) != NULL && b.len == sizeof REQ_BODY - 1)
+                ours++;
+            else
+                others++;
+            onshi__buf_clear(&b);
+            unlink(path);
+        }
+        closedir(d);
+        assert_int_equal(planted, 1);
+        assert_int_equal(ours, 1);
+        assert_int_equal(others, 0);
+        assert_int_equal(fl_count_files(e->req), 0); /* no temporary file left either */
+    }
+}
+
 static void test_ids(void **state)
 {
     env *e = *state;
@@ -957,6 +1013,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_half_written_held_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_private_and_purge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_never_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
