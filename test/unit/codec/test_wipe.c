@@ -30,6 +30,7 @@
 #endif
 #endif
 
+#ifndef NO_INTERPOSE
 /* The name looked for, in UTF-8 and in CP932 (ワイプ 試験子, made up). */
 static const char name_utf8[] = "ワイプ　試験子";
 static char name_cp932[64];
@@ -37,7 +38,6 @@ static size_t name_cp932_len;
 static volatile int scanning;
 static int hits_utf8, hits_cp932;
 
-#ifndef NO_INTERPOSE
 extern void *__libc_malloc(size_t);
 extern void __libc_free(void *);
 extern void *__libc_calloc(size_t, size_t);
@@ -76,7 +76,6 @@ void *realloc(void *p, size_t n)
     free(p);
     return q;
 }
-#endif
 
 /* A qualification result naming the patient (UTF-8; converted for the CP932 case). */
 static const char result_xml[] =
@@ -137,6 +136,8 @@ static void use_result(const char *data, size_t len)
     onshi_msg_free(m);
     onshi_ctx_free(ctx);
 }
+
+#endif /* NO_INTERPOSE */
 
 static void test_name_wiped_on_free(void **state)
 {
