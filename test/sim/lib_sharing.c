@@ -192,9 +192,9 @@ static int run_sharing(const char *dir, int n, int m, int shared)
     }
     free(ids);
     losses += n * m - rounds; /* rounds a crashed process never reported */
-    printf("sharing (%s stores): %d processes x %d rounds = %d rounds: %d ok, %d mix-ups, "
+    printf("sharing (%s): %d processes x %d rounds = %d rounds: %d ok, %d mix-ups, "
            "%d duplicate ids, %d losses%s\n",
-           shared ? "one shared" : "separate", n, m, n * m, ok, mixups, dups, losses,
+           shared ? "one shared store" : "separate stores", n, m, n * m, ok, mixups, dups, losses,
            failed ? " (a process failed)" : "");
     return mixups || dups || losses || failed ? 1 : 0;
 }

@@ -35,6 +35,7 @@ sim-test-lib-files: $(SIM_BIN) $(B)/test/sim/lib_files
 	    sh test/sim/lib-files.sh $(SIM_BIN) $(B)/test/sim/lib_files
 # Several processes sharing req/ and res/: never the wrong patient (issue 12)
 CHECK_TARGETS += sim-test-lib-sharing
+SAN_CHECK_TARGETS += sim-test-lib-sharing
 .PHONY: sim-test-lib-sharing
 $(B)/test/sim/lib_sharing: $(B)/app/test/sim/lib_sharing.o $(STATICLIB)
 	@mkdir -p $(dir $@)
