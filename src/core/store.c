@@ -321,8 +321,30 @@ int onshi__store_get(onshi_ctx *ctx, onshi__store **out)
 
 /* ---- identity --------------------------------------------------------------------------- */
 
+static int read_install_id(onshi_ctx *ctx, onshi__store *st, char out[33], int *found)
+{
+    sqlite3_stmt *s;
+    *found = 0;
+    int r = onshi__store_prep(ctx, st, "SELECT value FROM store_info WHERE key='install_id'", &s);
+    if (r != ONSHI_OK)
+        return r;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32) {
+        memcpy(out, sqlite3_column_text(s, 0), 33);
+        *found = 1;
+    } else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        r = onshi__store_fail(ctx, st, rc, "read store identity");
+    }
+    sqlite3_finalize(s);
+    return r;
+}
+
 int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33])
 {
+    int found;
+    int r = read_install_id(ctx, st, out, &found);
+    if (r != ONSHI_OK || found)
+        return r; /* the usual case: a read, no write transaction */
     unsigned char rnd[16];
     size_t got = 0;
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -342,22 +364,16 @@ int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33])
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     sqlite3_stmt *s;
     /* The first writer wins; everybody reads the same value afterwards. */
-    int r = onshi__store_prep(ctx, st,
-                              "INSERT OR IGNORE INTO store_info(key, value) VALUES('install_id', ?1)",
-                              &s);
+    r = onshi__store_prep(ctx, st,
+                          "INSERT OR IGNORE INTO store_info(key, value) VALUES('install_id', ?1)",
+                          &s);
     if (r != ONSHI_OK)
         return r;
     sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
     if ((r = onshi__store_step_done(ctx, st, s, "write store identity")) != ONSHI_OK)
         return r;
-    if ((r = onshi__store_prep(ctx, st, "SELECT value FROM store_info WHERE key='install_id'",
-                               &s)) != ONSHI_OK)
-        return r;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
-        memcpy(out, sqlite3_column_text(s, 0), 33);
-    else
-        r = onshi__store_fail(ctx, st, rc, "read store identity");
-    sqlite3_finalize(s);
+    if ((r = read_install_id(ctx, st, out, &found)) == ONSHI_OK && !found)
+        r = onshi__err(ctx, ONSHI_E_STORE, "state store %s: no identity after writing it",
+                       st->path);
     return r;
 }
