@@ -377,3 +377,9 @@ int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33])
                        st->path);
     return r;
 }
+
+int onshi__store_install_id_renew(onshi_ctx *ctx, onshi__store *st, char out[33])
+{
+    int r = onshi__store_exec(ctx, st, "DELETE FROM store_info WHERE key='install_id'");
+    return r == ONSHI_OK ? onshi__store_install_id(ctx, st, out) : r;
+}

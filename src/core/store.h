@@ -69,6 +69,8 @@ int onshi__store_step_done(onshi_ctx *ctx, onshi__store *st, sqlite3_stmt *s, co
  * kept in table store_info: lets a layer tell "this installation" from another one sharing
  * the same folders (the file transport's workstation component). */
 int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33]);
+/* Draw a new identity (when another store turned out to derive the same values from it). */
+int onshi__store_install_id_renew(onshi_ctx *ctx, onshi__store *st, char out[33]);
 
 /* Wall clock in Unix milliseconds (persisted times). */
 int64_t onshi__wall_ms(void);

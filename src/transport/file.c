@@ -175,9 +175,20 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
  * else derived from the host name and the store's random identity, so two machines, and two
  * stores on one machine, draw different values (1 in 10000 that two draw the same; even then
  * exclusive publishing and the result match keep every answer with its own request). */
-static int workstation(onshi_ctx *ctx, onshi__store *st, char ws[ONSHI__WS_LEN + 1])
+static void derive_ws(const char *inst, char ws[ONSHI__WS_LEN + 1])
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host) + 1);
+    h = fnv1a(h, inst, 32);
+    snprintf(ws, ONSHI__WS_LEN + 1, "%04u", (unsigned)(h % 10000));
+}
+
+static int workstation(onshi_ctx *ctx, onshi__store *st, char ws[ONSHI__WS_LEN + 1],
+                       int *derived)
 {
     const char *o = onshi__opt_str(ctx, ONSHI_OPT_WORKSTATION_ID);
+    *derived = 0;
     if (o != NULL && *o != '\0') {
         size_t n = strlen(o);
         int ok = n <= ONSHI__WS_LEN;
@@ -194,14 +205,39 @@ static int workstation(onshi_ctx *ctx, onshi__store *st, char ws[ONSHI__WS_LEN +
         snprintf(ws, ONSHI__WS_LEN + 1, "%0*d", ONSHI__WS_LEN, atoi(o));
         return ONSHI_OK;
     }
-    char inst[33], host[256] = "";
+    char inst[33];
     int r = onshi__store_install_id(ctx, st, inst);
     if (r != ONSHI_OK)
         return r;
-    gethostname(host, sizeof host - 1);
-    uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host) + 1);
-    h = fnv1a(h, inst, 32);
-    snprintf(ws, ONSHI__WS_LEN + 1, "%04u", (unsigned)(h % 10000));
+    derive_ws(inst, ws);
+    *derived = 1;
+    return ONSHI_OK;
+}
+
+/* Does a request or result of today with our workstation component exist that this store
+ * never sent? Then another store (another product, a copied or reset store, another machine
+ * configured alike) uses the same component. */
+static int foreign_ws(onshi_ctx *ctx, onshi__store *st, const onshi__names *l,
+                      const char *day, const char *ws, int *foreign)
+{
+    char pre[2 + 8 + ONSHI__WS_LEN];
+    snprintf(pre, sizeof pre, "_%s%s", day, ws);
+    *foreign = 0;
+    for (size_t i = 0; i < l->n && !*foreign; i++) {
+        if (l->v[i][0] == '.')
+            continue; /* our own temporary file is recorded only after it is written */
+        const char *p = strstr(l->v[i], pre);
+        if (p == NULL || strspn(p + 1, "0123456789") < ONSHI__ID_LEN)
+            continue;
+        char id[ONSHI__ID_LEN + 1];
+        memcpy(id, p + 1, ONSHI__ID_LEN);
+        id[ONSHI__ID_LEN] = '\0';
+        int known = 0;
+        int r = onshi__pending_exists(ctx, st, id, &known);
+        if (r != ONSHI_OK)
+            return r;
+        *foreign = !known;
+    }
     return ONSHI_OK;
 }
 
@@ -273,7 +309,8 @@ int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t le
     if ((r = onshi__file_store(ctx, &st)) != ONSHI_OK)
         return r;
     char ws[ONSHI__WS_LEN + 1];
-    if ((r = workstation(ctx, st, ws)) != ONSHI_OK)
+    int derived;
+    if ((r = workstation(ctx, st, ws, &derived)) != ONSHI_OK)
         return r;
     const onshi__file_hooks *hk = onshi__file_hooks_of(ctx);
     char host[256] = "";
@@ -295,6 +332,28 @@ int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t le
             r = onshi__dir_list(ctx, res_dir, keep_all, &l);
         char day[9];
         today(day);
+        int foreign = 0;
+        if (r == ONSHI_OK)
+            r = foreign_ws(ctx, st, &l, day, ws, &foreign);
+        if (r == ONSHI_OK && foreign && derived) {
+            /* Two stores drew the same component: this one draws again. */
+            char inst[33], old_ws[ONSHI__WS_LEN + 1];
+            memcpy(old_ws, ws, sizeof ws);
+            for (int k = 0; r == ONSHI_OK && k < 8 && strcmp(ws, old_ws) == 0; k++)
+                if ((r = onshi__store_install_id_renew(ctx, st, inst)) == ONSHI_OK)
+                    derive_ws(inst, ws);
+            if (r == ONSHI_OK) {
+                onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                           "workstation component %s is also used by another state store on "
+                           "%s: now %s (set workstation_id to choose one)",
+                           old_ws, req_dir, ws);
+            }
+        } else if (r == ONSHI_OK && foreign && attempt == 0) {
+            onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                       "workstation_id %s is also used by another process or machine on %s: "
+                       "give each its own (ids stay unique, but only by retrying)",
+                       ws, req_dir);
+        }
         if (r == ONSHI_OK)
             r = onshi__store_seq_next(ctx, st, day, ws, id_in_listing, &l, id);
         onshi__names_free(&l);

@@ -324,6 +324,36 @@ static void test_publish_never_replaces(void **state)
     }
 }
 
+/* A copied (or otherwise identical) state store derives the same workstation component: the
+ * second store notices requests of its component it never sent and draws a new one. */
+static void test_workstation_clash_redrawn(void **state)
+{
+    env *e = *state;
+    char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE], db2[600];
+    send_req(e, a);
+    snprintf(db2, sizeof db2, "%s/state2.db", e->base);
+    onshi_ctx *c2 = new_ctx(e);
+    assert_int_equal(onshi_ctx_set_str(c2, ONSHI_OPT_STATE_DB, db2), ONSHI_OK);
+    onshi__store *s1, *s2;
+    assert_int_equal(onshi__file_store(e->ctx, &s1), ONSHI_OK);
+    assert_int_equal(onshi__file_store(c2, &s2), ONSHI_OK);
+    char inst[33], sql[200];
+    assert_int_equal(onshi__store_install_id(NULL, s1, inst), ONSHI_OK);
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO store_info VALUES('install_id', '%s')",
+             inst);
+    assert_int_equal(onshi__store_exec(NULL, s2, sql), ONSHI_OK);
+    assert_int_equal(onshi_file_send(b, sizeof b, c2, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                                     sizeof REQ_BODY - 1),
+                     ONSHI_OK);
+    assert_memory_not_equal(a + 8, b + 8, 4); /* another workstation component */
+    assert_int_equal(onshi_file_send(c, sizeof c, c2, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                                     sizeof REQ_BODY - 1),
+                     ONSHI_OK);
+    assert_memory_equal(b + 8, c + 8, 4); /* and it keeps it */
+    assert_string_not_equal(b, c);
+    onshi_ctx_free(c2);
+}
+
 static void test_ids(void **state)
 {
     env *e = *state;
@@ -1014,6 +1044,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_private_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_never_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workstation_clash_redrawn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
