@@ -880,7 +880,18 @@ static int consume_file(onshi_ctx *ctx, const char *dir, const char *name, const
         char *dst = onshi__path_join(archive, name);
         if (dst == NULL) {
             r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
-        } else if (rename(src, dst) != 0) {
+        } else if (rename(src, dst) == 0) {
+            /* Our copy of a patient's result now: private, whatever mode the linkage app
+             * gave it (a copy across file systems is written 0600 already). Never through
+             * a link: only a regular file opened without following one is changed. */
+            int fd;
+            if (onshi__open_regular(NULL, dst, &fd, NULL) == ONSHI_OK) {
+                if (fchmod(fd, 0600) != 0)
+                    onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                               "archived %s: mode not changed to 0600", name);
+                close(fd);
+            }
+        } else {
             if (errno == EXDEV) { /* another file system (a share): copy, then delete */
                 r = copy_file(ctx, dir, name, archive);
                 if (r == ONSHI_OK && unlink(src) != 0 && errno != ENOENT)

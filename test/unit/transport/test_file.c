@@ -241,6 +241,8 @@ static void test_private_and_purge(void **state)
         if (de->d_name[0] != '.')
             snprintf(archived, sizeof archived, "%s/%s", e->archive, de->d_name);
     closedir(d);
+    assert_int_equal(stat(archived, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* the linkage app's 0644 copy made private */
     struct timeval tv[2] = {{time(NULL) - 48 * 3600, 0}, {time(NULL) - 48 * 3600, 0}};
     assert_int_equal(utimes(archived, tv), 0);
     /* keep 72 h: the next request leaves it; keep 24 h: it goes */
