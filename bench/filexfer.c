@@ -102,7 +102,6 @@ static int ONSHI_CALL on_face_ack(void *userdata, const onshi_file_result *r)
 
 static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double *ms, int n)
 {
-    onshi__file_test_hooks.force_poll = force_poll;
     onshi_ctx *ctx;
     onshi_face_watch *w;
     if (onshi_ctx_new(&ctx) != ONSHI_OK)
@@ -110,6 +109,8 @@ static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double
     onshi_ctx_set_str(ctx, ONSHI_OPT_FACE_DIR, face);
     onshi_ctx_set_str(ctx, ONSHI_OPT_STATE_DB, db);
     onshi_ctx_set_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS, poll_ms);
+    onshi__file_hooks hk = {.force_poll = force_poll};
+    onshi__file_hooks_set(ctx, &hk);
     if (onshi_face_watch_new(&w, ctx, 0) != ONSHI_OK) {
         fprintf(stderr, "watch: %s\n", onshi_ctx_last_error_message(ctx));
         onshi_ctx_free(ctx);
@@ -125,7 +126,6 @@ static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double
     pthread_join(th, NULL);
     onshi_face_watch_free(w);
     onshi_ctx_free(ctx);
-    onshi__file_test_hooks.force_poll = 0;
     return rc == ONSHI_E_CANCELLED && ru.n == n ? 0 : -1;
 }
 

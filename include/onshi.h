@@ -202,6 +202,7 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 /** No confirmed 高額療養費 ceiling table for the service month (past the last known table, or
  *  the table's figures are unconfirmed and ONSHI_LIMIT_F_PROVISIONAL was not given). @since 0.2 */
 #define ONSHI_E_LIMIT_NO_TABLE      -510
+#define ONSHI_E_RESULT_MISMATCH     -511 /**< the result answers another request (other patient): not accepted (@since 0.2) */
 
 /* callback / cancel */
 #define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
@@ -383,6 +384,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_POLL_INTERVAL_MS     506 /**< int ms between folder polls without inotify */
 #define ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS 507 /**< int ms before "linkage app not running" */
 #define ONSHI_OPT_RESULT_MAX_SIZE      508 /**< int max bytes of a result file or body */
+#define ONSHI_OPT_WORKSTATION_ID       509 /**< str 4 digits naming this workstation in request ids (@since 0.2) */
 #define ONSHI_OPT_SERVER_URL           510 /**< str https://host[:port][/base] */
 #define ONSHI_OPT_TLS_CA_FILE          511 /**< str PEM/DER file(s) of the server CA */
 #define ONSHI_OPT_TLS_CLIENT_CERT      512 /**< str client certificate file (PEM/DER) */
@@ -398,6 +400,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_RETRY_BASE_MS        522 /**< int first back-off delay, doubled each retry */
 #define ONSHI_OPT_CERT_EXPIRY_WARN_DAYS 523 /**< int warn when the client cert expires sooner */
 #define ONSHI_OPT_HTTP_DEADLINE_MS     524 /**< int ms for a whole HTTPS call (connect, TLS, send, receive, retries) (@since 0.2) */
+#define ONSHI_OPT_CONSUMED_KEEP_HOURS  530 /**< int hours finished requests and archived results are kept (@since 0.2) */
 /* service */
 #define ONSHI_OPT_MEDICAL_INSTITUTION_CODE 600 /**< str 10-digit 医療機関コード */
 #define ONSHI_OPT_OPERATOR_ID          601 /**< str staff member named in the audit trail */
@@ -468,6 +471,13 @@ ONSHI_API const char *ONSHI_CALL onshi_option_name(int option);
 
 /** The ONSHI_OPTTYPE_* of an option, or ONSHI_E_UNKNOWN_OPTION. @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_option_type(int option);
+
+/**
+ * 1 when an option holds a secret (a password: wiped on free, never readable, never logged,
+ * and never to be taken from a command line, where every user of the machine can read it),
+ * 0 when not, ONSHI_E_UNKNOWN_OPTION. Thread rule: any thread. @since 0.2
+ */
+ONSHI_API int ONSHI_CALL onshi_option_is_secret(int option);
 
 /* ---------------------------------------------------------------------------------------
  * Errors
@@ -1431,8 +1441,13 @@ ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
  * picks up the late result, even after a restart. docs/file-transport.md has the details.
  */
 
-/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
-#define ONSHI_FILE_ID_SIZE 13
+/**
+ * Size of a buffer for a request id: 16 digits (YYYYMMDD, the 4-digit workstation component
+ * of ONSHI_OPT_WORKSTATION_ID, a 4-digit number per day) and a NUL. Changed in 0.2 (was 13:
+ * 12 digits without a workstation component; such ids of pending requests are still picked
+ * up). @since 0.2
+ */
+#define ONSHI_FILE_ID_SIZE 17
 
 /* States of a request (onshi_file_state). */
 #define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
@@ -1446,18 +1461,21 @@ ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
 typedef struct onshi_file_result onshi_file_result;
 
 /**
- * Publish a request file. The message type gives the file-name prefix; the identifier comes
- * from the per-day sequence of the state store. The bytes are written as given (the codec
- * produces them in ONSHI_OPT_REQUEST_ENCODING).
+ * Publish a request file. The message type gives the file-name prefix; the identifier is the
+ * date, the workstation component (ONSHI_OPT_WORKSTATION_ID) and the per-day sequence of the
+ * state store. The file is published without ever replacing an existing one: a name taken by
+ * another process or machine makes the call take a new id. The bytes are written as given
+ * (the codec produces them in ONSHI_OPT_REQUEST_ENCODING), mode 0600.
  * @param ctx      context (req_dir, res_dir, state_db)
- * @param id_out   receives the 12-digit request id, NUL-terminated
+ * @param id_out   receives the 16-digit request id, NUL-terminated
  * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
  * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
  * @param body     the file's bytes; @param len their number (> 0)
  * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
  *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
  *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
- *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
+ *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today),
+ *         ONSHI_E_CONFIG (workstation_id not 1-4 digits).
  * Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
@@ -1465,8 +1483,12 @@ ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx
 
 /**
  * Wait for the result of a request sent earlier (by this or a previous process). Results are
- * read only when stable; a ZIP result is opened and its XML returned. The result file stays
- * in res/ until onshi_file_consume(): calling this again returns the same result.
+ * read only when stable (an incomplete .xml never counts); a ZIP result is opened and its XML
+ * returned. The result file stays in res/ until onshi_file_consume(): calling this again
+ * returns the same result. This raw call moves bytes and does not read them: it cannot tell
+ * that a result answers the request. The workflows (onshi_verify_insurance_card, ...) do, and
+ * answer ONSHI_E_RESULT_MISMATCH; callers of this call compare the echoed search keys
+ * themselves (docs/file-transport.md).
  * @param out         receives the result; free with onshi_file_result_free()
  * @param id          the request id from onshi_file_send()
  * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
@@ -2173,9 +2195,10 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
  * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
  *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
- *         or not 10 digits; a code failing only the local check digit is sent, with a logged
- *         warning); ONSHI_E_PENDING; the transport's errors; the statuses of
- *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
+ *         or invalid); ONSHI_E_PENDING; ONSHI_E_RESULT_MISMATCH (file transport: the result
+ *         file names another patient; not accepted, the request stays pending and pending_id
+ *         names it); the transport's errors; the statuses of onshi_result_check().
+ *         Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
                                                      size_t id_size, onshi_ctx *ctx,
@@ -2194,7 +2217,8 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
  *                    ONSHI_MSG_DRUG_REQ, ONSHI_MSG_CHECKUP_REQ)
  * @param timeout_ms  how long to wait; 0: look once; negative: ONSHI_OPT_RESULT_TIMEOUT_MS
  * @return ONSHI_OK, ONSHI_E_PENDING (still nothing), ONSHI_E_STATE (already picked up),
- *         ONSHI_E_NOT_FOUND, the errors of onshi_file_wait() and onshi_result_check().
+ *         ONSHI_E_NOT_FOUND, ONSHI_E_RESULT_MISMATCH (the result does not answer this request),
+ *         the errors of onshi_file_wait() and onshi_result_check().
  * @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,

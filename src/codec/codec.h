@@ -245,4 +245,28 @@ void onshi__check_cci(onshi_msg *msg, int enc);
 int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const void *data,
                                size_t len, const char *filename);
 
+/* ---- search keys for matching a result to its request (match.c) --------------------- */
+enum {
+    ONSHI__MK_AFI,          /* header ArbitraryFileIdentifier */
+    ONSHI__MK_INSURER,      /* insurer number (search info, registration info or header) */
+    ONSHI__MK_SYMBOL,       /* 記号 */
+    ONSHI__MK_NUMBER,       /* 番号 */
+    ONSHI__MK_BRANCH,       /* 枝番 */
+    ONSHI__MK_BIRTH,        /* birth date searched for (and its echo) */
+    ONSHI__MK_PERSON_BIRTH, /* birth date of the persons in a qualification result */
+    ONSHI__MK_RECEPTION,    /* bulk ReceptionNumber */
+    ONSHI__MK_REFNUM,       /* 照会番号 being registered */
+    ONSHI__MK_COUNT
+};
+typedef struct onshi__match_keys {
+    char *v[ONSHI__MK_COUNT]; /* normalised values; NULL when the message has none */
+} onshi__match_keys;
+/* The keys of a request, or the echoed keys of a result, normalised alike (spaces and
+ * full-width forms folded, number padding dropped). ONSHI_E_NOMEM. */
+int onshi__msg_match_keys(const onshi_msg *m, onshi__match_keys *k);
+/* Wipe and free the values. */
+void onshi__match_keys_clear(onshi__match_keys *k);
+/* The element name of a key slot, for messages. */
+const char *onshi__match_key_name(int slot);
+
 #endif /* ONSHI_CODEC_H */

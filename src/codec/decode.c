@@ -99,7 +99,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            free(data);
+            onshi__free_wiped(data);
             return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, k < 0 ? errno : 0,
                                       "%s: short read at byte %zu", path, got);
         }
@@ -111,7 +111,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
         size_t bad = 0;
         onshi__buf_init(&b, false);
         int rc = onshi__cp932_to_utf8(ctx, data, n, &b, &bad);
-        free(data);
+        onshi__free_wiped(data);
         if (rc == ONSHI_OK)
             rc = onshi__buf_append(&b, "", 1);
         if (rc != ONSHI_OK) {
@@ -124,7 +124,7 @@ static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const 
     onshi_msg *m;
     int rc = onshi__msg_alloc(&m, type, true);
     if (rc != ONSHI_OK) {
-        free(data);
+        onshi__free_wiped(data);
         return onshi__err(ctx, rc, "message");
     }
     m->attach = data;
@@ -159,6 +159,17 @@ int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const 
     return ONSHI_OK;
 }
 
+/* Input files come from folders other programs write to: the transport's safe open (no
+ * symbolic link followed, no blocking on a FIFO, regular files only). */
+static int open_input(onshi_ctx *ctx, const char *path, int *fd)
+{
+    int rc = onshi__open_regular(ctx, path, fd, NULL);
+    if (rc == ONSHI_E_NOT_FOUND)
+        rc = onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, ENOENT,
+                                "cannot open %s: %s", path, strerror(ENOENT));
+    return rc;
+}
+
 ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, const char *path)
 {
     if (out == NULL || path == NULL)
@@ -176,13 +187,12 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
     }
     if (type < 0)
         type = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
-                                  path, strerror(errno));
+    int fd;
+    int rc = open_input(ctx, path, &fd);
+    if (rc != ONSHI_OK)
+        return rc;
     unsigned char magic[5] = {0};
     ssize_t k = pread(fd, magic, sizeof magic, 0);
-    int rc;
     bool pdf = (k == 5 && memcmp(magic, "%PDF-", 5) == 0) || ends_with(path, ".pdf");
     bool err = ends_with(path, ".err");
     if (pdf || err) {
@@ -259,10 +269,10 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_bulk_reader **out, onshi_c
         int t = onshi_msgtype_from_filename(path);
         type = t > 0 ? t : 0;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "cannot open %s: %s",
-                                  path, strerror(errno));
+    int fd;
+    int rc = open_input(ctx, path, &fd);
+    if (rc != ONSHI_OK)
+        return rc;
     onshi__src src = {NULL, 0, fd, false};
     return bulk_open(ctx, out, src, type, fd);
 }

@@ -429,9 +429,9 @@ void onshi__xmlreader_free(onshi__xmlreader *r)
         xmlFreeTextReader(r->xr);
     onshi__iconv_give(r->ctx, ONSHI__CD_CP932_UTF8, r->cd);
     onshi__charcheck_free(&r->cc);
-    free(r->tbuf);
-    free(r->pend);
-    free(r);
+    onshi__free_wiped(r->tbuf); /* text of values */
+    onshi__free_wiped(r->pend); /* raw bytes of the message */
+    onshi__free_wiped(r);       /* its conversion buffers too */
 }
 
 int onshi__xmlreader_encoding(const onshi__xmlreader *r)
@@ -462,6 +462,9 @@ static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static void xml_init(void)
 {
+    /* libxml2's buffers hold the patients' names: every block it frees is wiped first. Set
+     * before the parser allocates anything. */
+    xmlMemSetup(onshi__free_wiped, malloc, onshi__realloc_wiped, onshi__strdup_plain);
     /* libxml2 must be initialised once before threads use it; released by the last
      * onshi_global_cleanup. */
     xmlInitParser();

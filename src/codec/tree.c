@@ -63,6 +63,8 @@ void onshi__arena_reset(onshi__arena *a)
     onshi__chunk *keep = NULL;
     for (onshi__chunk *c = a->head, *n; c != NULL; c = n) {
         n = c->next;
+        /* Values are personal data (names, numbers): wiped before reuse or release. */
+        onshi_wipe(c->data, c->used);
         if (keep == NULL && c->cap == CHUNK) {
             keep = c;
             continue;
@@ -89,6 +91,7 @@ void onshi__arena_free(onshi__arena *a)
 {
     for (onshi__chunk *c = a->head, *n; c != NULL; c = n) {
         n = c->next;
+        onshi_wipe(c->data, c->used); /* names and numbers of the message */
         free(c);
     }
     a->head = NULL;
@@ -354,7 +357,7 @@ ONSHI_API void ONSHI_CALL onshi_msg_free(onshi_msg *msg)
     if (msg == NULL)
         return;
     onshi__doc_free(&msg->doc);
-    free(msg->attach);
+    onshi__free_wiped(msg->attach); /* a drug/checkup PDF: personal data */
     free(msg->attach_name);
     free(msg);
 }

@@ -138,6 +138,12 @@ void onshi__cancel_set_wake(onshi_ctx *ctx, onshi__wake_fn fn, void *arg);
 /* ---- memory ------------------------------------------------------------------------- */
 
 void *onshi__calloc(size_t n, size_t size);
+/* free/realloc that wipe the whole block first (realloc moves and wipes instead of growing
+ * in place): the allocator hooks given to libxml2 and cJSON, whose buffers hold the patients'
+ * names, so none outlives its use. onshi__strdup_plain: strdup through malloc. */
+void onshi__free_wiped(void *p);
+void *onshi__realloc_wiped(void *p, size_t n);
+char *onshi__strdup_plain(const char *s);
 char *onshi__strdup(const char *s);
 char *onshi__strndup(const char *s, size_t n);
 /* Wipe then free a NUL-terminated secret string. */
@@ -198,6 +204,15 @@ enum onshi__slot {
 void *onshi__slot_get(const onshi_ctx *ctx, int slot);
 /* Install state (replacing and freeing any previous one). */
 void onshi__slot_set(onshi_ctx *ctx, int slot, void *state, void (*free_fn)(void *state));
+
+/* ---- files (safeio.c) ---------------------------------------------------------------- */
+
+struct stat;
+/* Open a file for reading without following a symbolic link and without blocking on a FIFO;
+ * only a regular file is accepted (then *fd_out is open, blocking, close-on-exec, and *sb_out
+ * its fstat when not NULL). ONSHI_E_NOT_FOUND (not recorded) when it does not exist;
+ * ONSHI_E_IO naming the path for a link, FIFO, device or folder, or another failure. */
+int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct stat *sb_out);
 
 /* ---- time --------------------------------------------------------------------------- */
 

@@ -7,6 +7,9 @@
 #include <mbedtls/platform_util.h>
 
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +51,47 @@ void onshi__free_secret_str(char *s)
     }
 }
 
+/* ---- allocation that wipes (for third-party libraries that hold personal data) ------- */
+
+void onshi__free_wiped(void *p)
+{
+    if (p == NULL)
+        return;
+#ifdef __GLIBC__
+    onshi_wipe(p, malloc_usable_size(p));
+#endif
+    free(p);
+}
+
+void *onshi__realloc_wiped(void *p, size_t n)
+{
+    if (p == NULL)
+        return malloc(n);
+#ifdef __GLIBC__
+    size_t have = malloc_usable_size(p);
+    if (n != 0 && n <= have)
+        return p; /* fits: never shrunk in place (the tail would not be wiped) */
+    void *q = malloc(n ? n : 1);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, have < n ? have : n);
+    onshi_wipe(p, have);
+    free(p);
+    return q;
+#else
+    return realloc(p, n);
+#endif
+}
+
+char *onshi__strdup_plain(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
 void onshi__buf_init(onshi_buf *b, bool secret)
 {
     memset(b, 0, sizeof *b);
@@ -64,22 +108,16 @@ int onshi__buf_reserve(onshi_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    unsigned char *p;
-    if (b->secret) {
-        /* realloc could leave a copy of the secret behind: move it by hand and wipe. */
-        p = malloc(cap);
-        if (p == NULL)
-            return ONSHI_E_NOMEM;
-        if (b->len)
-            memcpy(p, b->data, b->len);
-        if (b->data) {
-            onshi_wipe(b->data, b->cap);
-            free(b->data);
-        }
-    } else {
-        p = realloc(b->data, cap);
-        if (p == NULL)
-            return ONSHI_E_NOMEM;
+    /* Buffers hold secrets or personal data (results, requests, JSON): realloc could leave
+     * a copy behind, so the bytes are moved by hand and the old block wiped. */
+    unsigned char *p = malloc(cap);
+    if (p == NULL)
+        return ONSHI_E_NOMEM;
+    if (b->len)
+        memcpy(p, b->data, b->len);
+    if (b->data) {
+        onshi_wipe(b->data, b->cap);
+        free(b->data);
     }
     b->data = p;
     b->cap = cap;
@@ -124,8 +162,8 @@ int onshi__buf_printf(onshi_buf *b, const char *fmt, ...)
 void onshi__buf_clear(onshi_buf *b)
 {
     if (b->data != NULL) {
-        if (b->secret)
-            onshi_wipe(b->data, b->cap);
+        /* Wiped whether secret or not: a patient's name must not outlive its buffer. */
+        onshi_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = NULL;

@@ -212,6 +212,12 @@ ONSHI_API int ONSHI_CALL onshi_option_type(int option)
     return d ? d->type : ONSHI_E_UNKNOWN_OPTION;
 }
 
+ONSHI_API int ONSHI_CALL onshi_option_is_secret(int option)
+{
+    const onshi__optdef *d = onshi__optdef_find(option);
+    return d ? (d->flags & ONSHI__OPT_F_SECRET) != 0 : ONSHI_E_UNKNOWN_OPTION;
+}
+
 /* ---- internal typed reads ---- */
 
 int64_t onshi__opt_int(const onshi_ctx *ctx, int id)

@@ -1,7 +1,8 @@
 /*
- * core/store — the SDK's durable state on SQLite: per-day request sequence, pending
- * requests, face cursor, and a migration mechanism other layers use for their own tables
- * (the service layer's batch state). Internal; the SQLite type never reaches onshi.h.
+ * core/store — the SDK's durable state on SQLite: the connection, the store's identity, and
+ * a migration mechanism each layer uses for its own tables (the file transport's sequence,
+ * pending requests and face cursor in transport/filestore.c; the service layer's batch
+ * state). Internal; the SQLite type never reaches onshi.h.
  *
  * One connection per context (opened lazily by onshi__store_get, kept in ONSHI__SLOT_STORE).
  * Several processes of one clinic may share the file: WAL journal, a busy timeout, and every
@@ -59,70 +60,17 @@ int onshi__store_exec(onshi_ctx *ctx, onshi__store *st, const char *sql);
  * keeping the extended code as foreign detail. */
 int onshi__store_fail(onshi_ctx *ctx, onshi__store *st, int rc, const char *what);
 
-/* ---- per-day request sequence ----------------------------------------------------------
- * Identifiers are YYYYMMDD + 4 digits (12 characters). `in_use` (may be NULL) is asked about
- * each candidate; a non-zero answer skips it (a result with that name may still exist). The
- * counter only grows within a day, so a number is never handed out twice. ONSHI_E_LIMIT when
- * the day's 9999 numbers are used up. */
-#define ONSHI__ID_LEN 12
-int onshi__store_seq_next(onshi_ctx *ctx, onshi__store *st, const char *day8,
-                          int (*in_use)(void *arg, const char *id), void *arg,
-                          char id_out[ONSHI__ID_LEN + 1]);
+/* Statement helpers for the layers' own tables: prepare (failure recorded on ctx), and step
+ * a statement that returns no rows, then finalize it. */
+int onshi__store_prep(onshi_ctx *ctx, onshi__store *st, const char *sql, sqlite3_stmt **out);
+int onshi__store_step_done(onshi_ctx *ctx, onshi__store *st, sqlite3_stmt *s, const char *what);
 
-/* ---- pending requests ------------------------------------------------------------------ */
-enum onshi__pstate {
-    ONSHI__P_RECORDED = 1,  /* temp file written, not yet renamed into req/ */
-    ONSHI__P_PUBLISHED = 2, /* visible in req/ */
-    ONSHI__P_TAKEN = 3,     /* the linkage app took it (gone from req/) */
-    ONSHI__P_ANSWERED = 4,  /* a result (or error file) was read */
-    ONSHI__P_CONSUMED = 5,  /* the caller has it; result file deleted or archived */
-    ONSHI__P_ABANDONED = 6  /* crashed before the rename: never visible, never sent */
-};
-
-typedef struct onshi__pending {
-    char id[ONSHI__ID_LEN + 1];
-    int type;            /* ONSHI_MSG_* of the request */
-    int state;           /* onshi__pstate */
-    char *req_name;      /* file name in req/ */
-    char *req_dir;       /* folders at the time of publishing: a later pickup uses these */
-    char *res_dir;
-    char *res_name;      /* result or error file found (NULL before) */
-    int err;             /* 1 when res_name is an error file */
-    int64_t created_ms, published_ms, taken_ms, answered_ms, consumed_ms; /* Unix ms */
-    char *owner_host;    /* process that recorded it (crash recovery) */
-    int64_t owner_pid;
-} onshi__pending;
-
-void onshi__pending_clear(onshi__pending *p);
-int onshi__pending_insert(onshi_ctx *ctx, onshi__store *st, const onshi__pending *p);
-/* ONSHI_E_NOT_FOUND (not recorded on ctx) when there is no such id. */
-int onshi__pending_get(onshi_ctx *ctx, onshi__store *st, const char *id, onshi__pending *out);
-/* Move to `state`, stamping the matching time; res_name/err only for ANSWERED. */
-int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, int state,
-                             const char *res_name, int err);
-/* The smallest id > after (NULL: first) whose state is below CONSUMED (still open). */
-int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
-                        char id_out[ONSHI__ID_LEN + 1]);
-/* Delete consumed and abandoned rows finished before `before_ms` (Unix ms). Open requests
- * are never deleted. */
-#define ONSHI__PENDING_KEEP_MS (INT64_C(30) * 24 * 3600 * 1000)
-int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms);
-/* Is an id known at all (any state)? */
-int onshi__pending_exists(onshi_ctx *ctx, onshi__store *st, const char *id, int *exists);
-
-/* ---- face cursor -------------------------------------------------------------------------
- * Per watched folder: which face files were delivered. */
-int onshi__face_dir_known(onshi_ctx *ctx, onshi__store *st, const char *dir, int *known);
-int onshi__face_dir_add(onshi_ctx *ctx, onshi__store *st, const char *dir);
-int onshi__face_is_seen(onshi_ctx *ctx, onshi__store *st, const char *dir, const char *name,
-                        int *seen);
-/* Mark delivered; *claimed = 0 if another connection marked it first. */
-int onshi__face_mark(onshi_ctx *ctx, onshi__store *st, const char *dir, const char *name,
-                     int *claimed);
-/* Forget delivered names that are no longer in the folder (names[0..n) is a full listing),
- * so the table does not grow forever. */
-int onshi__face_prune(onshi_ctx *ctx, onshi__store *st, const char *dir, char *const *names,
-                      size_t n);
+/* A random identity of this store file (32 hex digits), drawn once when first asked for and
+ * kept in table store_info: lets a layer tell "this installation" from another one sharing
+ * the same folders (the file transport's workstation component). */
+int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33]);
+/* Draw a new identity (when another store turned out to derive the same values from it). */
+int onshi__store_install_id_renew(onshi_ctx *ctx, onshi__store *st, char out[33]);
 
 /* Wall clock in Unix milliseconds (persisted times). */
 int64_t onshi__wall_ms(void);

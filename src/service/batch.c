@@ -53,7 +53,8 @@ static const onshi__store_step batch_steps[] = {
 
 static int batch_store(onshi_ctx *ctx, onshi__store **out)
 {
-    int r = onshi__store_get(ctx, out);
+    /* With the file transport's tables: adopt() reads its pending requests. */
+    int r = onshi__file_store(ctx, out);
     if (r != ONSHI_OK)
         return r;
     /* Every step of a batch comes here: a plain read when the tables are current, the
@@ -64,6 +65,29 @@ static int batch_store(onshi_ctx *ctx, onshi__store **out)
         have >= batch_steps[n - 1].version)
         return ONSHI_OK;
     return onshi__store_migrate(ctx, *out, "svc_batch", batch_steps, n);
+}
+
+/* Finished batches (DONE, FAILED) hold the patients' search keys and the whole result:
+ * dropped, with their entries, ONSHI_OPT_CONSUMED_KEEP_HOURS after their last step. Runs when
+ * a new batch is saved; a failure is not the caller's (logged). */
+static void purge_finished(onshi_ctx *ctx, onshi__store *st)
+{
+    int64_t before = onshi__wall_ms() -
+                     onshi__opt_int(ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS) * INT64_C(3600000);
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "BEGIN IMMEDIATE;"
+             "DELETE FROM batch_patient WHERE batch_id IN (SELECT id FROM batch_run WHERE"
+             " phase IN (%d, %d) AND updated_ms <= %lld);"
+             "DELETE FROM batch_run WHERE phase IN (%d, %d) AND updated_ms <= %lld;"
+             "COMMIT;",
+             ONSHI_BATCH_PHASE_DONE, ONSHI_BATCH_PHASE_FAILED, (long long)before,
+             ONSHI_BATCH_PHASE_DONE, ONSHI_BATCH_PHASE_FAILED, (long long)before);
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        onshi__store_rollback(st);
+        onshi__log(ctx, ONSHI_LOG_WARN, "service", "finished batches not purged: %s",
+                   sqlite3_errmsg(st->db));
+    }
 }
 
 /* ---- the object ------------------------------------------------------------------------- */
@@ -635,6 +659,7 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
         return r;
     make_id(b);
     b->transport = (int)onshi__opt_int(b->ctx, ONSHI_OPT_TRANSPORT);
+    purge_finished(b->ctx, st);
     if ((r = onshi__store_begin(b->ctx, st)) != ONSHI_OK)
         return r;
     sqlite3_stmt *s = NULL;

@@ -7,10 +7,13 @@
 #include "service/service.h"
 
 #include "codec/codec.h"
+#include "transport/file.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int onshi__service_result_type(int req_type)
 {
@@ -40,25 +43,186 @@ static int decode_file_result(onshi_msg **out, onshi_ctx *ctx, int res_type,
                         onshi_file_result_name(fr));
 }
 
+/* ---- never the wrong patient: a result is accepted only when it answers its request ----
+ *
+ * The one rule: every search key the request carries and the result echoes (codec/match.c
+ * lists them and where each message has them) must be equal; a key only one side carries is
+ * not compared. The request's keys are kept with the pending request as salted 64-bit
+ * fingerprints, never as values, so a pickup after a restart can check the result too:
+ *   "s=<16 hex salt>;<slot>=<16 hex>;..."
+ * The transport does not read messages: it stores this text and hands back a result it has
+ * not marked answered until the match is confirmed here. */
+
+static uint64_t fingerprint(const unsigned char salt[8], int slot, const char *v)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    unsigned char sl = (unsigned char)slot;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ salt[i]) * UINT64_C(0x100000001b3);
+    h = (h ^ sl) * UINT64_C(0x100000001b3);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static int random_salt(unsigned char salt[8])
+{
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+    while (fd >= 0 && got < 8) {
+        ssize_t n = read(fd, salt + got, 8 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (fd >= 0)
+        close(fd);
+    return got == 8 ? ONSHI_OK : ONSHI_E_IO;
+}
+
+/* The match text of a request (NULL *out when it has no key at all). */
+static int match_text(onshi_ctx *ctx, const onshi_msg *req, char **out)
+{
+    *out = NULL;
+    onshi__match_keys k;
+    int r = onshi__msg_match_keys(req, &k);
+    if (r != ONSHI_OK)
+        return onshi__err(ctx, r, "request keys");
+    unsigned char salt[8];
+    if (random_salt(salt) != ONSHI_OK) {
+        onshi__match_keys_clear(&k);
+        return onshi__err(ctx, ONSHI_E_IO, "no random numbers (/dev/urandom)");
+    }
+    char *t = malloc(20 + ONSHI__MK_COUNT * 24);
+    if (t == NULL) {
+        onshi__match_keys_clear(&k);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "match");
+    }
+    int n = sprintf(t, "s=");
+    for (int i = 0; i < 8; i++)
+        n += sprintf(t + n, "%02x", salt[i]);
+    int any = 0;
+    for (int i = 0; i < ONSHI__MK_COUNT; i++) {
+        if (k.v[i] == NULL)
+            continue;
+        n += sprintf(t + n, ";%d=%016llx", i, (unsigned long long)fingerprint(salt, i, k.v[i]));
+        any = 1;
+    }
+    onshi__match_keys_clear(&k);
+    if (!any) {
+        free(t);
+        return ONSHI_OK;
+    }
+    *out = t;
+    return ONSHI_OK;
+}
+
+/* Parse one "slot=hex" of a match text. */
+static int match_get(const char *text, int slot, uint64_t *v)
+{
+    char key[8];
+    snprintf(key, sizeof key, ";%d=", slot);
+    const char *p = strstr(text, key);
+    if (p == NULL)
+        return 0;
+    *v = strtoull(p + strlen(key), NULL, 16);
+    return 1;
+}
+
+static int mismatch(onshi_ctx *ctx, const char *id, const char *name, const char *fields)
+{
+    char en[800], ja[800];
+    snprintf(en, sizeof en,
+             "result %s does not answer request %s (%s differ): another patient's answer, not "
+             "accepted. The request stays pending; check that every workstation sharing req/ "
+             "and res/ has its own workstation_id",
+             name ? name : "", id, fields);
+    snprintf(ja, sizeof ja,
+             "結果 %s は要求 %s への回答ではありません（%s が不一致）。別の患者の結果のため受け付け"
+             "ません。要求は保留中のままです。req/res フォルダを共有する各端末に別々の "
+             "workstation_id が設定されているか確認してください",
+             name ? name : "", id, fields);
+    return onshi__err_ja(ctx, ONSHI_E_RESULT_MISMATCH, ONSHI_FOREIGN_NONE, 0, en, ja);
+}
+
+int onshi__service_match(onshi_ctx *ctx, const char *match, const onshi_msg *res,
+                         const char *id, const char *name)
+{
+    if (match == NULL || strncmp(match, "s=", 2) != 0 || strlen(match) < 18)
+        return ONSHI_OK; /* a request without keys (or recorded by libonshi 0.1) */
+    unsigned char salt[8];
+    for (int i = 0; i < 8; i++) {
+        char hx[3] = {match[2 + 2 * i], match[3 + 2 * i], 0};
+        salt[i] = (unsigned char)strtoul(hx, NULL, 16);
+    }
+    onshi__match_keys k;
+    int r = onshi__msg_match_keys(res, &k);
+    if (r != ONSHI_OK)
+        return onshi__err(ctx, r, "result keys");
+    char fields[300] = "";
+    for (int i = 0; i < ONSHI__MK_COUNT; i++) {
+        /* The persons found must have the birth date searched for. */
+        int req_slot = i == ONSHI__MK_PERSON_BIRTH ? ONSHI__MK_BIRTH : i;
+        uint64_t want;
+        if (k.v[i] == NULL || !match_get(match, req_slot, &want))
+            continue;
+        if (fingerprint(salt, req_slot, k.v[i]) != want) {
+            size_t l = strlen(fields);
+            snprintf(fields + l, sizeof fields - l, "%s%s", l ? ", " : "",
+                     onshi__match_key_name(i));
+        }
+    }
+    onshi__match_keys_clear(&k);
+    if (fields[0] != '\0')
+        return mismatch(ctx, id, name, fields);
+    return ONSHI_OK;
+}
+
+/* Wait for the result of id, decode it, check it answers the request, confirm and consume
+ * it. A mismatch leaves the request open (never answered by a foreign result). */
+static int file_result(onshi_msg **out, onshi_ctx *ctx, const char *id, int res_type,
+                       int64_t timeout_ms)
+{
+    onshi_file_result *fr = NULL;
+    int rc = onshi__file_wait_unconfirmed(ctx, id, timeout_ms, &fr);
+    if (rc != ONSHI_OK)
+        return rc;
+    char *match = NULL;
+    rc = onshi__file_match(ctx, id, &match);
+    if (rc == ONSHI_OK)
+        rc = decode_file_result(out, ctx, res_type, fr);
+    if (rc == ONSHI_OK && (rc = onshi__service_match(ctx, match, *out, id,
+                                                      onshi_file_result_name(fr))) != ONSHI_OK) {
+        onshi_msg_free(*out);
+        *out = NULL;
+    }
+    free(match);
+    /* A result that cannot be decoded will not get better: it counts as the answer (stays in
+     * res/ for inspection, never sent again). A mismatch is not this request's answer. */
+    if (rc != ONSHI_E_RESULT_MISMATCH && rc != ONSHI_E_NOMEM) {
+        int crc = onshi__file_confirm(ctx, fr);
+        if (rc == ONSHI_OK && crc != ONSHI_OK) {
+            onshi_msg_free(*out);
+            *out = NULL;
+            rc = crc;
+        }
+    }
+    onshi_file_result_free(fr);
+    /* Consume only what we could decode and match: a broken result stays in res/. */
+    if (rc == ONSHI_OK) {
+        int crc = onshi_file_consume(ctx, id);
+        if (crc != ONSHI_OK)
+            onshi__log(ctx, ONSHI_LOG_WARN, "service", "result %s decoded but not consumed (%s)",
+                       id, onshi_status_name(crc));
+    }
+    return rc;
+}
+
 int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_id, int res_type,
                           int64_t timeout_ms)
 {
     *out = NULL;
-    onshi_file_result *fr = NULL;
-    int rc = onshi_file_wait(&fr, ctx, pending_id, timeout_ms);
-    if (rc != ONSHI_OK)
-        return rc;
-    rc = decode_file_result(out, ctx, res_type, fr);
-    onshi_file_result_free(fr);
-    /* Consume only what we could decode: a broken result stays in res/ for inspection
-     * (and is still answered in the store, so it is never sent again). */
-    if (rc == ONSHI_OK) {
-        int crc = onshi_file_consume(ctx, pending_id);
-        if (crc != ONSHI_OK)
-            onshi__log(ctx, ONSHI_LOG_WARN, "service", "result %s decoded but not consumed (%s)",
-                       pending_id, onshi_status_name(crc));
-    }
-    return rc;
+    return file_result(out, ctx, pending_id, res_type, timeout_ms);
 }
 
 int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *req,
@@ -92,24 +256,21 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
         return rc;
     }
 
-    char id[ONSHI_FILE_ID_SIZE];
-    onshi_file_result *fr = NULL;
-    rc = onshi_file_exchange(&fr, id, sizeof id, ctx, req_type, onshi_buf_data(body),
-                             onshi_buf_len(body));
+    char id[ONSHI_FILE_ID_SIZE], *match = NULL;
+    rc = match_text(ctx, req, &match);
+    if (rc == ONSHI_OK)
+        rc = onshi__file_send_ex(ctx, req_type, onshi_buf_data(body), onshi_buf_len(body), match,
+                                 id);
+    free(match);
     onshi_buf_free(body);
-    if (pending_id != NULL && id_size > 0 && (rc == ONSHI_E_PENDING ||
-                                              rc == ONSHI_E_LINKAGE_NOT_RUNNING || rc == ONSHI_OK))
-        snprintf(pending_id, id_size, "%s", id);
     if (rc != ONSHI_OK)
         return rc;
-    rc = decode_file_result(out, ctx, res_type, fr);
-    onshi_file_result_free(fr);
-    if (rc == ONSHI_OK) {
-        int crc = onshi_file_consume(ctx, id);
-        if (crc != ONSHI_OK)
-            onshi__log(ctx, ONSHI_LOG_WARN, "service", "result %s decoded but not consumed (%s)",
-                       id, onshi_status_name(crc));
-    }
+    rc = file_result(out, ctx, id, res_type, -1);
+    if (pending_id != NULL && id_size > 0 && (rc == ONSHI_E_PENDING ||
+                                              rc == ONSHI_E_LINKAGE_NOT_RUNNING ||
+                                              rc == ONSHI_E_RESULT_MISMATCH ||
+                                              rc == ONSHI_E_RESULT_UNSTABLE || rc == ONSHI_OK))
+        snprintf(pending_id, id_size, "%s", id);
     return rc;
 }
 

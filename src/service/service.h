@@ -16,8 +16,9 @@ int onshi__service_result_type(int req_type);
  * Encode req (validated by the codec), send it over ONSHI_OPT_TRANSPORT and decode the result.
  *  - file transport: the request is recorded as pending before it is published; on
  *    ONSHI_E_PENDING / ONSHI_E_LINKAGE_NOT_RUNNING `pending_id` (size ONSHI_FILE_ID_SIZE) holds
- *    the id for onshi__service_pickup — the request is never sent twice. The result file is
- *    consumed once decoded.
+ *    the id for onshi__service_pickup — the request is never sent twice. A result is accepted
+ *    only when it answers the request (onshi__service_match; else ONSHI_E_RESULT_MISMATCH and
+ *    the request stays open). The result file is consumed once decoded and matched.
  *  - HTTPS: `idempotency_key` (NULL: none) lets the transport retry; without it the request is
  *    sent at most once.
  * The result's status fields are NOT checked here (see onshi__service_check): a bulk
@@ -25,6 +26,14 @@ int onshi__service_result_type(int req_type);
  */
 int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *req,
                             const char *idempotency_key, char *pending_id, size_t id_size);
+
+/* Never the wrong patient: does result `res` answer the request whose match text (from
+ * onshi__service_exchange, kept with the pending request) is `match`? Every search key both
+ * carry must be equal (codec/match.c has the list); ONSHI_E_RESULT_MISMATCH (ja/en, naming the
+ * request id, the result file and the differing elements, never their values) otherwise.
+ * A NULL match (no keys, or a request recorded by libonshi 0.1) accepts. */
+int onshi__service_match(onshi_ctx *ctx, const char *match, const onshi_msg *res,
+                         const char *id, const char *name);
 
 /* Pick up the late result of a file-transport request (onshi_file_wait with timeout_ms, 0 =
  * look once), decode it as res_type and consume it. */

@@ -19,7 +19,29 @@
 #define HAVE_INOTIFY 1
 #endif
 
-onshi__file_hooks onshi__file_test_hooks;
+static void hooks_free(void *p)
+{
+    free(p);
+}
+
+int onshi__file_hooks_set(onshi_ctx *ctx, const onshi__file_hooks *h)
+{
+    onshi__file_hooks *c = NULL;
+    if (h != NULL) {
+        if ((c = malloc(sizeof *c)) == NULL)
+            return ONSHI_E_NOMEM;
+        *c = *h;
+    }
+    onshi__slot_set(ctx, ONSHI__SLOT_TRANSPORT, c, c ? hooks_free : NULL);
+    return ONSHI_OK;
+}
+
+const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx)
+{
+    static const onshi__file_hooks none;
+    const onshi__file_hooks *h = ctx ? onshi__slot_get(ctx, ONSHI__SLOT_TRANSPORT) : NULL;
+    return h ? h : &none;
+}
 
 static void wake_fn(void *arg)
 {
@@ -47,7 +69,7 @@ int onshi__dirwait_open(onshi_ctx *ctx, onshi__dirwait *w, const char *dir, cons
         fcntl(w->wake[i], F_SETFD, FD_CLOEXEC);
     }
 #ifdef HAVE_INOTIFY
-    if (!onshi__file_test_hooks.force_poll) {
+    if (!onshi__file_hooks_of(ctx)->force_poll) {
         w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         const uint32_t mask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO |
                               IN_MOVED_FROM | IN_DELETE | IN_ATTRIB;

@@ -100,7 +100,7 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx 
     if (r != ONSHI_OK)
         return r;
     onshi__store *st;
-    if ((r = onshi__store_get(ctx, &st)) != ONSHI_OK)
+    if ((r = onshi__file_store(ctx, &st)) != ONSHI_OK)
         return r;
     onshi_face_watch *fw = onshi__calloc(1, sizeof *fw);
     if (fw == NULL)
@@ -119,8 +119,8 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx 
         goto fail;
     if ((r = baseline(fw, st)) != ONSHI_OK)
         goto fail;
-    if (onshi__file_test_hooks.watching)
-        onshi__file_test_hooks.watching();
+    if (onshi__file_hooks_of(ctx)->watching)
+        onshi__file_hooks_of(ctx)->watching();
     *out = fw;
     return ONSHI_OK;
 fail:
@@ -147,7 +147,7 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
     onshi_ctx *ctx = fw->ctx;
     *out = NULL;
     onshi__store *st;
-    int r = onshi__store_get(ctx, &st);
+    int r = onshi__file_store(ctx, &st);
     if (r != ONSHI_OK)
         return r;
     size_t cap = (size_t)onshi__opt_int(ctx, ONSHI_OPT_RESULT_MAX_SIZE);
@@ -182,7 +182,7 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
                 continue;
             }
             onshi_buf b;
-            int64_t sd = onshi__now_ms() + 4 * fw->w.poll_ms + ONSHI__INCOMPLETE_ACCEPT_MS;
+            int64_t sd = onshi__now_ms() + 4 * fw->w.poll_ms + ONSHI__STABLE_MIN_MS;
             r = onshi__file_read_stable(ctx, &fw->w, fw->dir, l.v[i], cap, sd, &b);
             if (r == ONSHI_E_NOT_FOUND || r == ONSHI_E_RESULT_UNSTABLE) {
                 /* Another reader took it, or it is still being written: not our failure. */
@@ -265,7 +265,7 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *fw, onshi_file_r
         int stop = cb(userdata, res);
         onshi__store *st;
         int claimed;
-        r = onshi__store_get(ctx, &st);
+        r = onshi__file_store(ctx, &st);
         if (r == ONSHI_OK)
             r = onshi__face_mark(ctx, st, fw->key, res->name, &claimed);
         onshi_file_result_free(res);

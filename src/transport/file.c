@@ -93,9 +93,11 @@ ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *r)
 
 static int valid_id(const char *id)
 {
-    if (id == NULL || strlen(id) != ONSHI__ID_LEN)
+    /* 16 digits; 12 from libonshi 0.1 (no workstation component) are still picked up. */
+    size_t n = id ? strlen(id) : 0;
+    if (n != ONSHI__ID_LEN && n != ONSHI__ID_LEN_V1)
         return 0;
-    for (int i = 0; i < ONSHI__ID_LEN; i++)
+    for (size_t i = 0; i < n; i++)
         if (id[i] < '0' || id[i] > '9')
             return 0;
     return 1;
@@ -133,20 +135,19 @@ static int names_of(onshi_ctx *ctx, int type, const char *id, names *n)
 /* Extensions a result may have: XML, a ZIP of one XML (bulk), a PDF (drug/checkup). */
 static const char *const result_ext[] = {".xml", ".zip", ".pdf"};
 
-/* ---- sequence: skip identifiers whose files may still exist ---------------------------- */
+/* ---- identifiers: unique across processes, stores and machines sharing the folders ---- */
 
-static int not_hidden(const char *name)
+static int keep_all(const char *name)
 {
-    return name[0] != '.';
+    /* Temporary names too: another process may be publishing that id right now. */
+    return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 static int id_in_listing(void *arg, const char *id)
 {
     const onshi__names *l = arg;
-    char pat[ONSHI__ID_LEN + 3];
-    snprintf(pat, sizeof pat, "_%s.", id);
     for (size_t i = 0; i < l->n; i++)
-        if (strstr(l->v[i], pat) != NULL)
+        if (strstr(l->v[i], id) != NULL)
             return 1;
     return 0;
 }
@@ -160,12 +161,105 @@ static void today(char day8[9])
     strftime(day8, 9, "%Y%m%d", &tm);
 }
 
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* The workstation component of the ids: ONSHI_OPT_WORKSTATION_ID (1-4 digits, zero-padded),
+ * else derived from the host name and the store's random identity, so two machines, and two
+ * stores on one machine, draw different values (1 in 10000 that two draw the same; even then
+ * exclusive publishing and the result match keep every answer with its own request). */
+static void derive_ws(const char *inst, char ws[ONSHI__WS_LEN + 1])
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host) + 1);
+    h = fnv1a(h, inst, 32);
+    snprintf(ws, ONSHI__WS_LEN + 1, "%04u", (unsigned)(h % 10000));
+}
+
+static int workstation(onshi_ctx *ctx, onshi__store *st, char ws[ONSHI__WS_LEN + 1],
+                       int *derived)
+{
+    const char *o = onshi__opt_str(ctx, ONSHI_OPT_WORKSTATION_ID);
+    *derived = 0;
+    if (o != NULL && *o != '\0') {
+        size_t n = strlen(o);
+        int ok = n <= ONSHI__WS_LEN;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = o[i] >= '0' && o[i] <= '9';
+        if (!ok) {
+            char en[256], ja[256];
+            snprintf(en, sizeof en, "workstation_id \"%.40s\" must be 1 to %d digits", o,
+                     ONSHI__WS_LEN);
+            snprintf(ja, sizeof ja, "workstation_id「%.40s」は %d 桁以内の数字にしてください", o,
+                     ONSHI__WS_LEN);
+            return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0, en, ja);
+        }
+        snprintf(ws, ONSHI__WS_LEN + 1, "%0*d", ONSHI__WS_LEN, atoi(o));
+        return ONSHI_OK;
+    }
+    char inst[33];
+    int r = onshi__store_install_id(ctx, st, inst);
+    if (r != ONSHI_OK)
+        return r;
+    derive_ws(inst, ws);
+    *derived = 1;
+    return ONSHI_OK;
+}
+
+/* Does a request or result of today with our workstation component exist that this store
+ * never sent? Then another store (another product, a copied or reset store, another machine
+ * configured alike) uses the same component. */
+static int foreign_ws(onshi_ctx *ctx, onshi__store *st, const onshi__names *l,
+                      const char *day, const char *ws, int *foreign)
+{
+    char pre[2 + 8 + ONSHI__WS_LEN];
+    snprintf(pre, sizeof pre, "_%s%s", day, ws);
+    *foreign = 0;
+    for (size_t i = 0; i < l->n && !*foreign; i++) {
+        if (l->v[i][0] == '.')
+            continue; /* our own temporary file is recorded only after it is written */
+        const char *p = strstr(l->v[i], pre);
+        if (p == NULL || strspn(p + 1, "0123456789") < ONSHI__ID_LEN)
+            continue;
+        char id[ONSHI__ID_LEN + 1];
+        memcpy(id, p + 1, ONSHI__ID_LEN);
+        id[ONSHI__ID_LEN] = '\0';
+        int known = 0;
+        int r = onshi__pending_exists(ctx, st, id, &known);
+        if (r != ONSHI_OK)
+            return r;
+        *foreign = !known;
+    }
+    return ONSHI_OK;
+}
+
 /* ---- send ------------------------------------------------------------------------------ */
 
-static void tmp_name(char *out, size_t size, const char *id)
+/* Starts with '.', ends in .tmp: no linkage app takes it for a request. Unique per process
+ * and machine (host fingerprint, pid), so two writers never share one. A 0.1 row has none
+ * stored: its name was ".~onshi-<id>.tmp". */
+static void tmp_name(char *out, size_t size, const onshi__pending *p)
 {
-    /* Starts with '.', ends in .tmp: no linkage app takes it for a request. */
-    snprintf(out, size, ".~onshi-%s.tmp", id);
+    if (p->tmp_name != NULL)
+        snprintf(out, size, "%s", p->tmp_name);
+    else
+        snprintf(out, size, ".~onshi-%s.tmp", p->id);
+}
+
+static void new_tmp_name(char *out, size_t size, const char *id, const char *host)
+{
+    static unsigned counter;
+    uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host));
+    snprintf(out, size, ".~onshi-%s-%08x-%ld-%u.tmp", id, (unsigned)(h & 0xffffffffu),
+             (long)getpid(), __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }
 
 static void unlink_in(const char *dir, const char *name)
@@ -176,14 +270,32 @@ static void unlink_in(const char *dir, const char *name)
     free(p);
 }
 
-int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
-                     char id_out[ONSHI__ID_LEN + 1])
+static int exists_in(const char *dir, const char *name);
+static size_t candidates(const names *n, char out[][96], int *kind);
+
+/* Is any result or error file of this name already in res/? (Written for another request
+ * that had the same id: never take it for ours.) */
+static int res_has(const char *res_dir, const names *n)
+{
+    char cand[12][96];
+    int kind[12];
+    size_t nc = candidates(n, cand, kind);
+    for (size_t i = 0; i < nc; i++)
+        if (exists_in(res_dir, cand[i]))
+            return 1;
+    return 0;
+}
+
+#define SEND_TRIES 32
+
+int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
+                        const char *match, char id_out[ONSHI__ID_LEN + 1])
 {
     id_out[0] = '\0';
     if (body == NULL || len == 0)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "empty request body");
     names n;
-    int r = names_of(ctx, msgtype, "000000000000", &n);
+    int r = names_of(ctx, msgtype, "0000000000000000", &n);
     if (r != ONSHI_OK)
         return r;
     const char *req_dir = onshi__opt_str(ctx, ONSHI_OPT_REQ_DIR);
@@ -194,68 +306,129 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
         (r = onshi__dir_check(ctx, res_dir, "res", 0)) != ONSHI_OK)
         return r;
     onshi__store *st;
-    if ((r = onshi__store_get(ctx, &st)) != ONSHI_OK)
+    if ((r = onshi__file_store(ctx, &st)) != ONSHI_OK)
         return r;
-
-    onshi__names l = {NULL, 0, 0};
-    if ((r = onshi__dir_list(ctx, req_dir, not_hidden, &l)) == ONSHI_OK)
-        r = onshi__dir_list(ctx, res_dir, not_hidden, &l);
-    char day[9], id[ONSHI__ID_LEN + 1];
-    today(day);
-    if (r == ONSHI_OK)
-        r = onshi__store_seq_next(ctx, st, day, id_in_listing, &l, id);
-    onshi__names_free(&l);
-    if (r != ONSHI_OK)
+    char ws[ONSHI__WS_LEN + 1];
+    int derived;
+    if ((r = workstation(ctx, st, ws, &derived)) != ONSHI_OK)
         return r;
-    names_of(ctx, msgtype, id, &n);
-    char req_name[80], tmp[64], host[256] = "";
-    snprintf(req_name, sizeof req_name, "%s.xml", n.req_base);
-    tmp_name(tmp, sizeof tmp, id);
+    const onshi__file_hooks *hk = onshi__file_hooks_of(ctx);
+    char host[256] = "";
     gethostname(host, sizeof host - 1);
 
-    if ((r = onshi__file_write_temp(ctx, req_dir, tmp, body, len)) != ONSHI_OK)
-        return r;
-    onshi__pending p;
-    memset(&p, 0, sizeof p);
-    memcpy(p.id, id, sizeof p.id);
-    p.type = msgtype;
-    p.state = ONSHI__P_RECORDED;
-    p.req_name = req_name;
-    p.req_dir = (char *)req_dir;
-    p.res_dir = (char *)res_dir;
-    p.created_ms = onshi__wall_ms();
-    p.owner_host = host;
-    p.owner_pid = (int64_t)getpid();
-    if ((r = onshi__pending_insert(ctx, st, &p)) != ONSHI_OK) {
-        unlink_in(req_dir, tmp);
-        return r;
-    }
-    if (onshi__file_test_hooks.after_record)
-        onshi__file_test_hooks.after_record(id);
-    if ((r = onshi__file_rename_sync(ctx, req_dir, tmp, req_name)) != ONSHI_OK) {
-        /* Not visible (rename failed, or visible but the folder fsync failed: then the
-         * record must say published). */
-        char *path = onshi__path_join(req_dir, req_name);
-        struct stat sb;
-        int visible = path && stat(path, &sb) == 0;
-        free(path);
-        if (!visible) {
+    char id[ONSHI__ID_LEN + 1], req_name[96], tmp[128];
+    for (int attempt = 0;; attempt++) {
+        if (attempt == SEND_TRIES)
+            return onshi__err_ja(ctx, ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_FOREIGN_NONE, 0,
+                                 "every request id tried was already used by another process "
+                                 "or machine sharing req/ and res/; give each workstation its "
+                                 "own workstation_id",
+                                 "試した要求IDはすべて、同じ req/res フォルダを使う他のプロセスまたは"
+                                 "端末が使用中でした。端末ごとに別の workstation_id を設定してください");
+        /* Names in either folder (temporary ones included) are never reused: their request
+         * may be on its way, or its result still waiting. */
+        onshi__names l = {NULL, 0, 0};
+        if ((r = onshi__dir_list(ctx, req_dir, keep_all, &l)) == ONSHI_OK)
+            r = onshi__dir_list(ctx, res_dir, keep_all, &l);
+        char day[9];
+        today(day);
+        int foreign = 0;
+        if (r == ONSHI_OK)
+            r = foreign_ws(ctx, st, &l, day, ws, &foreign);
+        if (r == ONSHI_OK && foreign && derived) {
+            /* Two stores drew the same component: this one draws again. */
+            char inst[33], old_ws[ONSHI__WS_LEN + 1];
+            memcpy(old_ws, ws, sizeof ws);
+            for (int k = 0; r == ONSHI_OK && k < 8 && strcmp(ws, old_ws) == 0; k++)
+                if ((r = onshi__store_install_id_renew(ctx, st, inst)) == ONSHI_OK)
+                    derive_ws(inst, ws);
+            if (r == ONSHI_OK) {
+                onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                           "workstation component %s is also used by another state store on "
+                           "%s: now %s (set workstation_id to choose one)",
+                           old_ws, req_dir, ws);
+            }
+        } else if (r == ONSHI_OK && foreign && attempt == 0) {
+            onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                       "workstation_id %s is also used by another process or machine on %s: "
+                       "give each its own (ids stay unique, but only by retrying)",
+                       ws, req_dir);
+        }
+        if (r == ONSHI_OK)
+            r = onshi__store_seq_next(ctx, st, day, ws, id_in_listing, &l, id);
+        onshi__names_free(&l);
+        if (r != ONSHI_OK)
+            return r;
+        names_of(ctx, msgtype, id, &n);
+        snprintf(req_name, sizeof req_name, "%s.xml", n.req_base);
+        new_tmp_name(tmp, sizeof tmp, id, host);
+
+        if ((r = onshi__file_write_temp(ctx, req_dir, tmp, body, len)) != ONSHI_OK)
+            return r;
+        onshi__pending p;
+        memset(&p, 0, sizeof p);
+        memcpy(p.id, id, sizeof p.id);
+        p.type = msgtype;
+        p.state = ONSHI__P_RECORDED;
+        p.req_name = req_name;
+        p.req_dir = (char *)req_dir;
+        p.res_dir = (char *)res_dir;
+        p.created_ms = onshi__wall_ms();
+        p.owner_host = host;
+        p.owner_pid = (int64_t)getpid();
+        p.tmp_name = tmp;
+        p.match = (char *)match;
+        if ((r = onshi__pending_insert(ctx, st, &p)) != ONSHI_OK) {
             unlink_in(req_dir, tmp);
-            onshi__pending_set_state(NULL, st, id, ONSHI__P_ABANDONED, NULL, 0);
             return r;
         }
+        if (hk->after_record)
+            hk->after_record(id);
+        int exists = 0;
+        if (res_has(res_dir, &n))
+            exists = 1; /* a result with this id appeared meanwhile: not ours, never publish */
+        else
+            r = onshi__file_publish(ctx, req_dir, tmp, req_name, &exists);
+        if (exists) {
+            unlink_in(req_dir, tmp);
+            onshi__pending_set_state(NULL, st, id, ONSHI__P_ABANDONED, NULL, 0);
+            onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                       "request id %s is used by another process or machine sharing %s: "
+                       "taking another one", id, req_dir);
+            onshi_ctx_clear_error(ctx);
+            continue;
+        }
+        if (r != ONSHI_OK) {
+            /* Not visible (publish failed, or visible but the folder fsync failed: then the
+             * record must say published). */
+            char *path = onshi__path_join(req_dir, tmp);
+            struct stat sb;
+            int still_tmp = path && lstat(path, &sb) == 0 && sb.st_nlink == 1;
+            free(path);
+            if (still_tmp) {
+                unlink_in(req_dir, tmp);
+                onshi__pending_set_state(NULL, st, id, ONSHI__P_ABANDONED, NULL, 0);
+                return r;
+            }
+        }
+        break;
     }
-    if (onshi__file_test_hooks.after_publish)
-        onshi__file_test_hooks.after_publish(id);
+    if (hk->after_publish)
+        hk->after_publish(id);
     memcpy(id_out, id, ONSHI__ID_LEN + 1);
     if (onshi__pending_set_state(ctx, st, id, ONSHI__P_PUBLISHED, NULL, 0) != ONSHI_OK)
         /* The request is out; recovery will mark it published. Not the caller's failure. */
         onshi__log(ctx, ONSHI_LOG_WARN, "transport", "request %s published, state not saved",
                    id);
     onshi__log(ctx, ONSHI_LOG_INFO, "transport", "published %s", req_name);
-    /* Housekeeping: finished requests are kept for a while for diagnosis, then dropped. */
-    onshi__pending_prune(NULL, st, onshi__wall_ms() - ONSHI__PENDING_KEEP_MS);
+    onshi__file_housekeeping(ctx, st);
     return ONSHI_OK;
+}
+
+int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
+                     char id_out[ONSHI__ID_LEN + 1])
+{
+    return onshi__file_send_ex(ctx, msgtype, body, len, NULL, id_out);
 }
 
 /* ---- crash recovery of a RECORDED request ----------------------------------------------- */
@@ -274,27 +447,40 @@ static int owner_alive(const onshi__pending *p)
 
 static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
 {
-    char tmp[64];
-    tmp_name(tmp, sizeof tmp, p->id);
+    char tmp[160];
+    tmp_name(tmp, sizeof tmp, p);
     char *path = onshi__path_join(p->req_dir, tmp);
     if (path == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
     struct stat sb;
-    int have_tmp = stat(path, &sb) == 0;
+    int have_tmp = lstat(path, &sb) == 0;
+    /* Published by link(2) and stopped before the temporary name was removed: the request
+     * file is the same inode (two links), or the app took it already but its name is
+     * still here with the result or .err in res/. */
+    int linked = have_tmp && sb.st_nlink > 1;
+    if (have_tmp && !linked) {
+        names n;
+        if (names_of(NULL, p->type, p->id, &n) == ONSHI_OK && res_has(p->res_dir, &n))
+            linked = 1;
+    }
     int r;
-    if (have_tmp && owner_alive(p)) {
-        /* Between writing and renaming in a live process (or thread): not ours to touch. */
+    if (have_tmp && !linked && owner_alive(p)) {
+        /* Between writing and publishing in a live process (or thread): not ours to touch. */
         r = onshi__err(ctx, ONSHI_E_PENDING, "request %s is being published by process %lld",
                        p->id, (long long)p->owner_pid);
-    } else if (have_tmp) {
+    } else if (have_tmp && !linked) {
         unlink(path);
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_ABANDONED, NULL, 0);
         p->state = ONSHI__P_ABANDONED;
         onshi__log(ctx, ONSHI_LOG_WARN, "transport",
-                   "request %s was never published (crash before rename): abandoned", p->id);
+                   "request %s was never published (crash before publishing): abandoned",
+                   p->id);
     } else {
-        /* The temp file exists from before the record until the rename: without it the
-         * request was renamed into req/ (and may be taken already). Never write it again. */
+        /* The temp file exists from before the record until the publish: without it (or
+         * linked) the request was published into req/ (and may be taken already). Never
+         * write it again. */
+        if (linked)
+            unlink(path);
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_PUBLISHED, NULL, 0);
         p->state = ONSHI__P_PUBLISHED;
         p->published_ms = onshi__wall_ms();
@@ -404,7 +590,7 @@ static int answered(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, const c
 }
 
 static int take_result(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, const char *name,
-                       onshi_buf *data, onshi_file_result **out)
+                       onshi_buf *data, int confirm, onshi_file_result **out)
 {
     onshi_file_result *res;
     size_t cap = (size_t)onshi__opt_int(ctx, ONSHI_OPT_RESULT_MAX_SIZE);
@@ -419,8 +605,9 @@ static int take_result(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, cons
     int r = ONSHI_OK;
     if (nl > 4 && strcasecmp(name + nl - 4, ".zip") == 0)
         r = onshi__zip_extract(ctx, name, &res->data, cap, &res->entry);
-    /* A ZIP that is invalid will not become valid: it still counts as the answer. */
-    int r2 = answered(ctx, st, p, name, 0);
+    /* A ZIP that is invalid will not become valid: it still counts as the answer. A result
+     * the caller still has to match against its request is not marked yet. */
+    int r2 = confirm || r != ONSHI_OK ? answered(ctx, st, p, name, 0) : ONSHI_OK;
     if (r == ONSHI_OK)
         r = r2;
     if (r != ONSHI_OK) {
@@ -433,7 +620,7 @@ static int take_result(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, cons
 }
 
 static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi__dirwait *w,
-                     int64_t deadline, onshi_file_result **out)
+                     int64_t deadline, int confirm, onshi_file_result **out)
 {
     names n;
     int r = names_of(ctx, p->type, p->id, &n);
@@ -466,8 +653,8 @@ static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi_
             }
             /* Enough time for the stable-read rule even on a "look once" call. */
             int64_t sd = deadline;
-            if (sd < now + 4 * w->poll_ms + ONSHI__INCOMPLETE_ACCEPT_MS)
-                sd = now + 4 * w->poll_ms + ONSHI__INCOMPLETE_ACCEPT_MS;
+            if (sd < now + 4 * w->poll_ms + ONSHI__STABLE_MIN_MS)
+                sd = now + 4 * w->poll_ms + ONSHI__STABLE_MIN_MS;
             onshi_buf b;
             r = onshi__file_read_stable(ctx, w, p->res_dir, cand[i],
                                         kind[i] ? ONSHI__ERRFILE_MAX : cap, sd, &b);
@@ -482,7 +669,7 @@ static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi_
             if (r != ONSHI_OK)
                 return r;
             if (kind[i] == 0)
-                return take_result(ctx, st, p, cand[i], &b, out);
+                return take_result(ctx, st, p, cand[i], &b, confirm, out);
             r = answered(ctx, st, p, cand[i], 1);
             if (r == ONSHI_OK)
                 r = err_file_status(ctx, p->req_name, cand[i], &b);
@@ -543,8 +730,9 @@ static int load_pending(onshi_ctx *ctx, const char *id, onshi__store **st, onshi
 {
     memset(p, 0, sizeof *p);
     if (!valid_id(id))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "request id must be 12 digits");
-    int r = onshi__store_get(ctx, st);
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "request id must be 16 digits (or 12 from "
+                          "libonshi 0.1)");
+    int r = onshi__file_store(ctx, st);
     if (r != ONSHI_OK)
         return r;
     if ((r = onshi__pending_get(ctx, *st, id, p)) == ONSHI_E_NOT_FOUND)
@@ -553,8 +741,8 @@ static int load_pending(onshi_ctx *ctx, const char *id, onshi__store **st, onshi
     return r;
 }
 
-int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
-                     onshi_file_result **out)
+static int wait_common(onshi_ctx *ctx, const char *id, int64_t timeout_ms, int confirm,
+                       onshi_file_result **out)
 {
     *out = NULL;
     onshi__store *st;
@@ -584,13 +772,85 @@ int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
                             onshi__opt_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS));
     if (r == ONSHI_OK) {
         onshi__dirwait_arm(&w, ctx);
-        if (onshi__file_test_hooks.watching)
-            onshi__file_test_hooks.watching();
-        r = wait_loop(ctx, st, &p, &w, deadline, out);
+        if (onshi__file_hooks_of(ctx)->watching)
+            onshi__file_hooks_of(ctx)->watching();
+        r = wait_loop(ctx, st, &p, &w, deadline, confirm, out);
         onshi__dirwait_close(&w);
     }
     onshi__pending_clear(&p);
     return r;
+}
+
+int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
+                     onshi_file_result **out)
+{
+    return wait_common(ctx, id, timeout_ms, 1, out);
+}
+
+int onshi__file_wait_unconfirmed(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
+                                 onshi_file_result **out)
+{
+    return wait_common(ctx, id, timeout_ms, 0, out);
+}
+
+int onshi__file_confirm(onshi_ctx *ctx, const onshi_file_result *res)
+{
+    onshi__store *st;
+    onshi__pending p;
+    int r = load_pending(ctx, res->id, &st, &p);
+    if (r == ONSHI_OK)
+        r = answered(ctx, st, &p, res->name, 0);
+    onshi__pending_clear(&p);
+    return r;
+}
+
+int onshi__file_match(onshi_ctx *ctx, const char *id, char **match)
+{
+    *match = NULL;
+    onshi__store *st;
+    onshi__pending p;
+    int r = load_pending(ctx, id, &st, &p);
+    if (r == ONSHI_OK) {
+        *match = p.match;
+        p.match = NULL;
+    }
+    onshi__pending_clear(&p);
+    return r;
+}
+
+/* ---- housekeeping ------------------------------------------------------------------------ */
+
+static int result_like(const char *name)
+{
+    /* What consume moves into archive_dir: results and error files (request-named). */
+    return name[0] != '.' && (strstr(name, "res_") != NULL || strstr(name, "req_") != NULL);
+}
+
+void onshi__file_housekeeping(onshi_ctx *ctx, onshi__store *st)
+{
+    int64_t keep_ms = onshi__opt_int(ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS) * INT64_C(3600000);
+    /* Finished requests are kept a while for diagnosis, then dropped. */
+    onshi__pending_prune(NULL, st, onshi__wall_ms() - keep_ms);
+    /* Consumed results moved to archive_dir carry personal data: deleted after the same
+     * time (by their modification time, which a move keeps). */
+    const char *archive = onshi__opt_str(ctx, ONSHI_OPT_ARCHIVE_DIR);
+    if (archive == NULL || *archive == '\0')
+        return;
+    onshi__names l = {NULL, 0, 0};
+    if (onshi__dir_list(NULL, archive, result_like, &l) != ONSHI_OK) {
+        onshi__names_free(&l);
+        return;
+    }
+    time_t cutoff = (time_t)((onshi__wall_ms() - keep_ms) / 1000);
+    for (size_t i = 0; i < l.n; i++) {
+        char *path = onshi__path_join(archive, l.v[i]);
+        struct stat sb;
+        if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime <= cutoff &&
+            unlink(path) == 0)
+            onshi__log(ctx, ONSHI_LOG_INFO, "transport", "archived result %s purged", l.v[i]);
+        free(path);
+    }
+    onshi__names_free(&l);
 }
 
 /* ---- consume ---------------------------------------------------------------------------- */
@@ -620,7 +880,18 @@ static int consume_file(onshi_ctx *ctx, const char *dir, const char *name, const
         char *dst = onshi__path_join(archive, name);
         if (dst == NULL) {
             r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
-        } else if (rename(src, dst) != 0) {
+        } else if (rename(src, dst) == 0) {
+            /* Our copy of a patient's result now: private, whatever mode the linkage app
+             * gave it (a copy across file systems is written 0600 already). Never through
+             * a link: only a regular file opened without following one is changed. */
+            int fd;
+            if (onshi__open_regular(NULL, dst, &fd, NULL) == ONSHI_OK) {
+                if (fchmod(fd, 0600) != 0)
+                    onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                               "archived %s: mode not changed to 0600", name);
+                close(fd);
+            }
+        } else {
             if (errno == EXDEV) { /* another file system (a share): copy, then delete */
                 r = copy_file(ctx, dir, name, archive);
                 if (r == ONSHI_OK && unlink(src) != 0 && errno != ENOENT)
@@ -722,7 +993,7 @@ ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, o
         return onshi__err(ctx, ONSHI_E_BUFFER_TOO_SMALL, "id buffer needs %d bytes",
                           ONSHI_FILE_ID_SIZE);
     onshi__store *st;
-    int r = onshi__store_get(ctx, &st);
+    int r = onshi__file_store(ctx, &st);
     if (r != ONSHI_OK)
         return r;
     return onshi__pending_next(ctx, st, after, id_out);

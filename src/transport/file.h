@@ -12,6 +12,81 @@
 
 #include <sys/types.h>
 
+/* ---- the layer's tables in the state store (filestore.c) --------------------------------
+ * The context's store with the transport's tables migrated (onshi__store_get + migration). */
+int onshi__file_store(onshi_ctx *ctx, onshi__store **out);
+/* Migrate the transport's tables of an already open store. */
+int onshi__file_store_migrate(onshi_ctx *ctx, onshi__store *st);
+
+/* Request identifiers: YYYYMMDD (the clinic's local date), a 4-digit workstation component
+ * and a 4-digit number per day of this store: 16 digits. libonshi 0.1 wrote 12 digits (no
+ * workstation); such ids are still accepted for pickup. `in_use` (may be NULL) is asked about
+ * each candidate; a non-zero answer skips it (a file with that id may exist, written by
+ * another process or machine). The counter only grows within a day. ONSHI_E_LIMIT when the
+ * day's 9999 numbers are used up. */
+#define ONSHI__ID_LEN 16
+#define ONSHI__ID_LEN_V1 12
+#define ONSHI__WS_LEN 4
+int onshi__store_seq_next(onshi_ctx *ctx, onshi__store *st, const char *day8, const char *ws,
+                          int (*in_use)(void *arg, const char *id), void *arg,
+                          char id_out[ONSHI__ID_LEN + 1]);
+
+/* ---- pending requests ------------------------------------------------------------------ */
+enum onshi__pstate {
+    ONSHI__P_RECORDED = 1,  /* temp file written, not yet linked into req/ */
+    ONSHI__P_PUBLISHED = 2, /* visible in req/ */
+    ONSHI__P_TAKEN = 3,     /* the linkage app took it (gone from req/) */
+    ONSHI__P_ANSWERED = 4,  /* a result (or error file) was read and accepted */
+    ONSHI__P_CONSUMED = 5,  /* the caller has it; result file deleted or archived */
+    ONSHI__P_ABANDONED = 6  /* crashed before publishing: never visible, never sent */
+};
+
+typedef struct onshi__pending {
+    char id[ONSHI__ID_LEN + 1];
+    int type;            /* ONSHI_MSG_* of the request */
+    int state;           /* onshi__pstate */
+    char *req_name;      /* file name in req/ */
+    char *req_dir;       /* folders at the time of publishing: a later pickup uses these */
+    char *res_dir;
+    char *res_name;      /* result or error file found (NULL before) */
+    int err;             /* 1 when res_name is an error file */
+    int64_t created_ms, published_ms, taken_ms, answered_ms, consumed_ms; /* Unix ms */
+    char *owner_host;    /* process that recorded it (crash recovery) */
+    int64_t owner_pid;
+    char *tmp_name;      /* unique temporary name in req/ (NULL: a 0.1 row, ".~onshi-<id>.tmp") */
+    char *match;         /* opaque text from the service layer (fingerprints); may be NULL */
+} onshi__pending;
+
+void onshi__pending_clear(onshi__pending *p);
+int onshi__pending_insert(onshi_ctx *ctx, onshi__store *st, const onshi__pending *p);
+/* ONSHI_E_NOT_FOUND (not recorded on ctx) when there is no such id. */
+int onshi__pending_get(onshi_ctx *ctx, onshi__store *st, const char *id, onshi__pending *out);
+/* Move to `state`, stamping the matching time; res_name/err only for ANSWERED. */
+int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, int state,
+                             const char *res_name, int err);
+/* The smallest id > after (NULL: first) whose state is below CONSUMED (still open). */
+int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
+                        char id_out[ONSHI__ID_LEN + 1]);
+/* Delete consumed and abandoned rows finished before `before_ms` (Unix ms). Open requests
+ * are never deleted. */
+int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms);
+/* Is an id known at all (any state)? */
+int onshi__pending_exists(onshi_ctx *ctx, onshi__store *st, const char *id, int *exists);
+
+/* ---- face cursor -------------------------------------------------------------------------
+ * Per watched folder: which face files were delivered. */
+int onshi__face_dir_known(onshi_ctx *ctx, onshi__store *st, const char *dir, int *known);
+int onshi__face_dir_add(onshi_ctx *ctx, onshi__store *st, const char *dir);
+int onshi__face_is_seen(onshi_ctx *ctx, onshi__store *st, const char *dir, const char *name,
+                        int *seen);
+/* Mark delivered; *claimed = 0 if another connection marked it first. */
+int onshi__face_mark(onshi_ctx *ctx, onshi__store *st, const char *dir, const char *name,
+                     int *claimed);
+/* Forget delivered names that are no longer in the folder (names[0..n) is a full listing),
+ * so the table does not grow forever. */
+int onshi__face_prune(onshi_ctx *ctx, onshi__store *st, const char *dir, char *const *names,
+                      size_t n);
+
 /* The result object behind the public onshi_file_result. */
 struct onshi_file_result {
     char id[ONSHI__ID_LEN + 1]; /* request id; "" for face results */
@@ -22,21 +97,27 @@ struct onshi_file_result {
 };
 int onshi__file_result_new(onshi_file_result **out, const char *id, int type, const char *name);
 
-/* ---- test and benchmark hooks (never set by the library itself) ----------------------- */
+/* ---- test and benchmark hooks (never set by the library itself) -----------------------
+ * Per context: a test's hooks never leak into another context or thread of the process. */
 typedef struct onshi__file_hooks {
     /* Replaces write(2) for request files: lets a test simulate ENOSPC. */
     ssize_t (*write)(int fd, const void *p, size_t n);
     /* 1: do not use inotify (exercise and measure the polling fallback). */
     int force_poll;
-    /* Called after the request is recorded as pending, before the rename that publishes it,
-     * and after the rename, before the state becomes "published": crash points for tests. */
+    /* 1: publish with link(2) + unlink(2) even where renameat2(RENAME_NOREPLACE) works. */
+    int force_link;
+    /* Called after the request is recorded as pending, before the link that publishes it,
+     * and after the link, before the state becomes "published": crash points for tests. */
     void (*after_record)(const char *id);
     void (*after_publish)(const char *id);
     /* Called when a wait or a face watcher has its folder watch in place (lets a test's
      * writer start only then, so the inotify path is exercised deterministically). */
     void (*watching)(void);
 } onshi__file_hooks;
-extern onshi__file_hooks onshi__file_test_hooks;
+/* Install a copy of *h on ctx (NULL removes them). ONSHI_E_NOMEM. */
+int onshi__file_hooks_set(onshi_ctx *ctx, const onshi__file_hooks *h);
+/* The hooks of ctx; all empty when none were set (never NULL). */
+const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx);
 
 /* ---- limits ----------------------------------------------------------------------------- */
 #define ONSHI__ERRFILE_MAX (64 * 1024)   /* .err files are short texts */
@@ -45,8 +126,9 @@ extern onshi__file_hooks onshi__file_test_hooks;
 /* inotify saw the file opened for writing but no close (a share may not report it): accept
  * it anyway once its content was stable this long. */
 #define ONSHI__WRITER_HOLD_MS 2000
+/* A "look once" call (or a face file) still gives a file found this long to become stable. */
+#define ONSHI__STABLE_MIN_MS 3000
 #define ONSHI__ERR_GRACE_MS 500          /* wait for the .err that follows a request-named file */
-#define ONSHI__INCOMPLETE_ACCEPT_MS 3000 /* an .xml without closing '>' stable this long: give up */
 #define ONSHI__ZIP_MAX_ENTRIES 16
 #define ONSHI__ZIP_MAX_RATIO 200         /* uncompressed / compressed of the entry */
 
@@ -101,6 +183,12 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
  * is unlinked (ENOSPC → ONSHI_E_DISK_FULL). */
 int onshi__file_write_temp(onshi_ctx *ctx, const char *dir, const char *tmpname,
                            const void *data, size_t len);
+/* Publish dir/from under dir/to without ever replacing an existing file (renameat2 with
+ * RENAME_NOREPLACE, else link + unlink), then fsync the folder. *exists = 1 (and an error
+ * recorded) when `to` already exists: the caller picks another name. A folder that supports
+ * neither is ONSHI_E_FOLDER_NOT_WRITABLE naming it. */
+int onshi__file_publish(onshi_ctx *ctx, const char *dir, const char *from, const char *to,
+                        int *exists);
 /* rename within dir, then fsync the folder so the rename survives a power cut. */
 int onshi__file_rename_sync(onshi_ctx *ctx, const char *dir, const char *from, const char *to);
 /* Write dir/name atomically: temp file in the same folder, fsync, rename, fsync folder. */
@@ -132,11 +220,25 @@ int onshi__zip_extract(onshi_ctx *ctx, const char *name, onshi_buf *data, size_t
 /* Allocate an id, write the request, record it as pending, publish it. */
 int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
                      char id_out[ONSHI__ID_LEN + 1]);
+/* Same, recording `match` (opaque text from the service layer: fingerprints of the request's
+ * search keys, never the keys) with the pending request; onshi__file_match returns it. */
+int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
+                        const char *match, char id_out[ONSHI__ID_LEN + 1]);
 /* Wait up to timeout_ms (< 0: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once) for the result of
  * id. ONSHI_E_PENDING on timeout, ONSHI_E_LINKAGE_NOT_RUNNING when the request was not taken,
  * ONSHI_E_ERR_FILE with the .err text. */
 int onshi__file_wait(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
                      onshi_file_result **out);
+/* Like onshi__file_wait, but a result read is NOT marked answered: the caller checks that it
+ * answers its request first, then calls onshi__file_confirm (or leaves the request open). */
+int onshi__file_wait_unconfirmed(onshi_ctx *ctx, const char *id, int64_t timeout_ms,
+                                 onshi_file_result **out);
+int onshi__file_confirm(onshi_ctx *ctx, const onshi_file_result *res);
+/* The `match` text recorded with id (*match NULL when none; malloc'd). */
+int onshi__file_match(onshi_ctx *ctx, const char *id, char **match);
+/* Drop finished requests from the store and archived results from archive_dir older than
+ * ONSHI_OPT_CONSUMED_KEEP_HOURS. Failures are not the caller's: ignored. */
+void onshi__file_housekeeping(onshi_ctx *ctx, onshi__store *st);
 /* Delete (or archive) the result and error files of id and mark it consumed. */
 int onshi__file_consume(onshi_ctx *ctx, const char *id);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 char *onshi__path_join(const char *dir, const char *name)
@@ -137,7 +138,7 @@ int onshi__dir_check(onshi_ctx *ctx, const char *dir, const char *what, int writ
     char *probe = onshi__path_join(dir, ".~onshi-probe.tmp");
     if (probe == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
-    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     e = errno;
     if (fd >= 0) {
         close(fd);
@@ -156,39 +157,14 @@ static int too_large(onshi_ctx *ctx, const char *path, size_t cap)
     return onshi__err_ja(ctx, ONSHI_E_RESULT_TOO_LARGE, ONSHI_FOREIGN_NONE, 0, en, ja);
 }
 
-/* The exchange folders are shared with other programs: a result that is a symbolic link (to
- * /etc/shadow, to another patient's file) or a FIFO (which would block open() for ever) is
- * refused, never followed. */
-static int not_regular(onshi_ctx *ctx, const char *path)
-{
-    char en[1024], ja[1024];
-    snprintf(en, sizeof en, "%s is a symbolic link or not a regular file: not read", path);
-    snprintf(ja, sizeof ja, "%s はシンボリックリンクまたは通常のファイルではないため読みません",
-             path);
-    return onshi__err_ja(ctx, ONSHI_E_IO, ONSHI_FOREIGN_NONE, 0, en, ja);
-}
-
 int onshi__file_read_all(onshi_ctx *ctx, const char *path, size_t cap, onshi_buf *out)
 {
     onshi__buf_init(out, false);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return ONSHI_E_NOT_FOUND;
-        if (errno == ELOOP)
-            return not_regular(ctx, path);
-        return onshi__file_errno(ctx, errno, path, NULL, "read");
-    }
+    int fd;
     struct stat sb;
-    int r = ONSHI_OK;
-    if (fstat(fd, &sb) != 0) {
-        r = onshi__file_errno(ctx, errno, path, NULL, "read");
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        r = not_regular(ctx, path);
-        goto out;
-    }
+    int r = onshi__open_regular(ctx, path, &fd, &sb);
+    if (r != ONSHI_OK)
+        return r;
     if ((uint64_t)sb.st_size > cap) {
         r = too_large(ctx, path, cap);
         goto out;
@@ -294,8 +270,10 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
         } else {
             int quiet = !onshi__dirwait_writing(w, name) ||
                         now - stable_since >= ONSHI__WRITER_HOLD_MS;
-            int complete = ends_like_xml(name, out) ||
-                           now - stable_since >= ONSHI__INCOMPLETE_ACCEPT_MS;
+            /* An .xml that does not end with '>' is a result still being written (or cut
+             * short): never handed on as if complete, however long it stays so. At the
+             * deadline it is ONSHI_E_RESULT_UNSTABLE and the request stays pending. */
+            int complete = ends_like_xml(name, out);
             /* An empty file is usually one whose writer has not started; an empty .err
              * is still an answer once it stayed empty for a poll interval. */
             if (quiet && complete && (out->len > 0 || now - stable_since >= w->poll_ms))
@@ -340,18 +318,19 @@ int onshi__file_write_temp(onshi_ctx *ctx, const char *dir, const char *tmpname,
     char *path = onshi__path_join(dir, tmpname);
     if (path == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    /* 0600 whatever the umask: requests and copies carry personal data. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
         free(path);
         return onshi__file_errno(ctx, e, dir, tmpname, "create");
     }
-    ssize_t (*wr)(int, const void *, size_t) =
-        onshi__file_test_hooks.write ? onshi__file_test_hooks.write : write;
+    const onshi__file_hooks *h = onshi__file_hooks_of(ctx);
+    ssize_t (*wr)(int, const void *, size_t) = h->write ? h->write : write;
     const unsigned char *p = data;
     size_t left = len;
-    int e = 0;
-    while (left > 0) {
+    int e = fchmod(fd, 0600) == 0 ? 0 : errno;
+    while (e == 0 && left > 0) {
         ssize_t n = wr(fd, p, left);
         if (n < 0 && errno == EINTR)
             continue;
@@ -394,11 +373,67 @@ int onshi__file_rename_sync(onshi_ctx *ctx, const char *dir, const char *from, c
     return r;
 }
 
+/* rename(2) that never replaces: renameat2(RENAME_NOREPLACE) where the kernel and file system
+ * have it (atomic, nothing left behind), else link(2) + unlink(2) of the temporary name. */
+static int rename_noreplace(const char *a, const char *b, int force_link)
+{
+#if defined(__linux__) && defined(SYS_renameat2)
+    if (!force_link) {
+        if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 1u /* RENAME_NOREPLACE */) == 0)
+            return 0;
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+            return errno;
+    }
+#else
+    (void)force_link;
+#endif
+    if (link(a, b) != 0)
+        return errno;
+    unlink(a);
+    return 0;
+}
+
+int onshi__file_publish(onshi_ctx *ctx, const char *dir, const char *from, const char *to,
+                        int *exists)
+{
+    *exists = 0;
+    char *a = onshi__path_join(dir, from), *b = onshi__path_join(dir, to);
+    int r = ONSHI_OK;
+    if (a == NULL || b == NULL) {
+        r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
+    } else {
+        int e = rename_noreplace(a, b, onshi__file_hooks_of(ctx)->force_link);
+        if (e == EEXIST) {
+            *exists = 1;
+            r = onshi__file_errno(ctx, e, dir, to, "publish");
+        } else if (e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS) {
+            char en[1024], ja[1024];
+            snprintf(en, sizeof en,
+                     "folder %s supports neither renameat2(RENAME_NOREPLACE) nor hard links: a "
+                     "request could silently replace another one there, so none is published",
+                     dir);
+            snprintf(ja, sizeof ja,
+                     "フォルダ %s は上書きしない名前変更もハードリンクも使えません。他の要求を"
+                     "上書きするおそれがあるため、要求を置きません", dir);
+            r = onshi__err_ja(ctx, ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_FOREIGN_ERRNO, e, en, ja);
+        } else if (e != 0) {
+            r = onshi__file_errno(ctx, e, dir, to, "publish");
+        } else if ((e = fsync_dir(dir)) != 0) {
+            r = onshi__file_errno(ctx, e, dir, NULL, "fsync");
+        }
+    }
+    free(a);
+    free(b);
+    return r;
+}
+
 int onshi__file_write_atomic(onshi_ctx *ctx, const char *dir, const char *name,
                              const void *data, size_t len)
 {
     char tmp[512];
-    snprintf(tmp, sizeof tmp, ".~onshi-%ld-%s.tmp", (long)getpid(), name);
+    static unsigned counter;
+    snprintf(tmp, sizeof tmp, ".~onshi-%ld-%u-%s.tmp", (long)getpid(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), name);
     int r = onshi__file_write_temp(ctx, dir, tmp, data, len);
     if (r == ONSHI_OK && (r = onshi__file_rename_sync(ctx, dir, tmp, name)) != ONSHI_OK) {
         char *p = onshi__path_join(dir, tmp);

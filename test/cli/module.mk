@@ -8,3 +8,7 @@ cli-codec-test: $(B)/bin/onshi
 	    sh test/cli/env-limits.sh $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "field ids: header = schema.def" \
 	    sh test/cli/check-fields.sh include/onshi.h src/codec/schema.def
+	@$(RUN) script $(RESULTS) "secret options are refused on the command line" \
+	    sh test/cli/secrets.sh $(B)/bin/onshi src/core/options.def
+	@$(RUN) script $(RESULTS) "files the CLI writes are 0600 whatever the umask" \
+	    sh test/cli/private-files.sh $(B)/bin/onshi test/data/codec

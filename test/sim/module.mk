@@ -38,3 +38,13 @@ $(B)/test/sim/lib_files: $(B)/app/test/sim/lib_files.o $(STATICLIB)
 sim-test-lib-files: $(SIM_BIN) $(B)/test/sim/lib_files
 	@$(RUN) script $(RESULTS) "onshi-sim linkage with libonshi's file transport and codec" \
 	    sh test/sim/lib-files.sh $(SIM_BIN) $(B)/test/sim/lib_files
+# Several processes sharing req/ and res/: never the wrong patient (issue 12)
+CHECK_TARGETS += sim-test-lib-sharing
+SAN_CHECK_TARGETS += sim-test-lib-sharing
+.PHONY: sim-test-lib-sharing
+$(B)/test/sim/lib_sharing: $(B)/app/test/sim/lib_sharing.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
+sim-test-lib-sharing: $(SIM_BIN) $(B)/test/sim/lib_sharing
+	@$(RUN) script $(RESULTS) "several processes on one req/res pair: 0 mix-ups, 0 duplicates, 0 losses; a wrong patient's result is refused" \
+	    sh test/sim/lib-sharing.sh $(SIM_BIN) $(B)/test/sim/lib_sharing

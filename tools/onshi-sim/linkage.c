@@ -49,6 +49,8 @@ typedef struct pending {
 typedef struct linkage {
     sim_env *env;
     char req[1024], res[1024];
+    unsigned char *last;  /* the previous result (fault wrongpatient answers with it) */
+    size_t last_len;
     seen seen[MAX_SEEN];
     pending pend[MAX_PENDING];
 } linkage;
@@ -172,7 +174,22 @@ static void handle(linkage *lk, seen *s)
         size_t idl = dot ? (size_t)(dot - id) : strlen(id);
         snprintf(resname, sizeof resname, "%.*sres%.*s.%s", (int)(pl - 3), name, (int)idl, id,
                  o.ext);
-        write_result(lk, resname, &o, &f);
+        if (f.kind == SIM_FAULT_WRONGPATIENT && lk->last != NULL) {
+            /* Another patient's answer under this request's name. */
+            sim_out wrong = o;
+            wrong.data = lk->last;
+            wrong.len = lk->last_len;
+            write_result(lk, resname, &wrong, &f);
+        } else {
+            write_result(lk, resname, &o, &f);
+        }
+        unsigned char *copy = malloc(o.len ? o.len : 1);
+        if (copy != NULL) {
+            memcpy(copy, o.data, o.len);
+            free(lk->last);
+            lk->last = copy;
+            lk->last_len = o.len;
+        }
         sim_log("linkage: %s -> %s (%zu bytes, %lld ms%s%s)", name, resname, o.len,
                 (long long)(sim_now_ms() - t0), f.kind ? ", fault " : "",
                 f.kind ? sim_fault_name(f.kind) : "");
@@ -303,6 +320,7 @@ int sim_linkage(sim_env *env, const char *dir, long poll_ms, bool forever)
     } while (!g_stop && forever);
     for (int i = 0; i < MAX_PENDING; i++)
         free(lk->pend[i].data);
+    free(lk->last);
     free(lk);
     return 0;
 }

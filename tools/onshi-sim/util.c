@@ -141,7 +141,7 @@ static const struct {
     {SIM_FAULT_WRONGENC, "wrongenc"},   {SIM_FAULT_SEG9, "seg9"},
     {SIM_FAULT_PROCESSING, "processing"}, {SIM_FAULT_HALF, "half"},
     {SIM_FAULT_DUPLICATE, "duplicate"}, {SIM_FAULT_ERR, "err"},
-    {SIM_FAULT_UNTAKEN, "untaken"},
+    {SIM_FAULT_UNTAKEN, "untaken"},     {SIM_FAULT_WRONGPATIENT, "wrongpatient"},
 };
 
 const char *sim_fault_name(int kind)

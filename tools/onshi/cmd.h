@@ -8,6 +8,8 @@
 
 #include "onshi.h"
 
+#include <stdio.h>
+
 typedef struct onshi_cli_cmd {
     const char *name;
     int (*run)(onshi_ctx *ctx, int argc, char **argv); /* argv[0] is the subcommand */
@@ -47,7 +49,13 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv);
 int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv);
 /* Terminal columns of a UTF-8 string (wide CJK characters count two). */
 int cli_display_width(const char *s);
-/* Apply one "name=value" library option (--set). Returns 0 or the exit status. */
+/* Create (truncate) an output file for personal data: mode 0600 whatever the umask, no
+ * symbolic link followed. NULL with errno on failure. */
+FILE *cli_create_private(const char *path);
+/* Refuse a secret option given on the command line (ja/en message). Returns the exit status. */
+int cli_refuse_secret(const char *cmd, const char *name);
+/* Apply one "name=value" library option (--set); secret options are refused. Returns 0 or
+ * the exit status. */
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
 int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);

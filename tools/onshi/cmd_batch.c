@@ -471,6 +471,8 @@ static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
     int id = onshi_option_id(name);
     if (id < 0)
         return cli_fail(cmd, "unknown option \"%s\"", name);
+    if (onshi_option_is_secret(id) == 1)
+        return cli_refuse_secret(cmd, name);
     int r;
     if (onshi_option_type(id) == ONSHI_OPTTYPE_INT) {
         const char *v = eq + 1;
@@ -640,7 +642,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         return rc;
     }
     FILE *f = stdout;
-    if (out && (f = fopen(out, "wb")) == NULL) {
+    if (out && (f = cli_create_private(out)) == NULL) {
         onshi_batch_free(b);
         return cli_fail(cmd, "cannot write %s: %s", out, strerror(errno));
     }

@@ -38,6 +38,24 @@ static int card_config(onshi_ctx *ctx, const char *cmd, int *argc, char **argv)
     return cli_load_config(ctx, cmd, path);
 }
 
+int cli_refuse_secret(const char *cmd, const char *name)
+{
+    /* argv is readable by every user of the machine (ps, /proc): a password never goes
+     * there, as the PIN never does. */
+    char env[80];
+    size_t i = 0;
+    for (; name[i] != '\0' && i < sizeof env - 1; i++)
+        env[i] = (char)toupper((unsigned char)name[i]);
+    env[i] = '\0';
+    return cli_fail(cmd,
+                    "%s is a secret and is not taken from the command line (other users can "
+                    "read it there): put it in onshi.conf (mode 0600) or the environment "
+                    "variable ONSHI_%s / %s は秘密情報のためコマンドラインでは受け付けません"
+                    "（他の利用者から見えます）。onshi.conf（モード 0600）または環境変数で"
+                    "指定してください",
+                    name, env, name);
+}
+
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
 {
     const char *eq = strchr(kv, '=');
@@ -52,6 +70,8 @@ int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
     int id = onshi_option_id(name);
     if (id < 0)
         return cli_fail(cmd, "unknown option \"%s\" (see docs/options.md)", name);
+    if (onshi_option_is_secret(id) == 1)
+        return cli_refuse_secret(cmd, name);
     int rc;
     if (onshi_option_type(id) == ONSHI_OPTTYPE_INT)
         rc = onshi_ctx_set_int(ctx, id, strtoll(eq + 1, NULL, 10));
@@ -386,7 +406,7 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     size_t len = 0;
     const char *fname = NULL;
     if (pdf && onshi_msg_attachment(&data, &len, &fname, m) == ONSHI_OK && data) {
-        FILE *f = fopen(pdf, "wb");
+        FILE *f = cli_create_private(pdf);
         int ok = f && fwrite(data, 1, len, f) == len;
         if (f)
             ok = fclose(f) == 0 && ok;

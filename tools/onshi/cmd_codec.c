@@ -14,7 +14,7 @@
 /* Write a buffer the library made to a file (or stdout), free it, report failure once. */
 static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
 {
-    FILE *f = path ? fopen(path, "wb") : stdout;
+    FILE *f = path ? cli_create_private(path) : stdout;
     if (f == NULL) {
         onshi_buf_free(b);
         return cli_fail(cmd, "cannot write %s: %s", path, strerror(errno));

@@ -653,7 +653,7 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
     size_t plen = 0;
     int ja = cli_lang_ja();
     if (onshi_msg_attachment(&pdf, &plen, NULL, res) == ONSHI_OK && pdf != NULL) {
-        FILE *f = o.out ? fopen(o.out, "wb") : NULL;
+        FILE *f = o.out ? cli_create_private(o.out) : NULL;
         if (f == NULL || fwrite(pdf, 1, plen, f) != plen || fclose(f) != 0) {
             onshi_msg_free(res);
             return cli_fail("info", "cannot write the PDF to %s", o.out ? o.out : "(no -o)");

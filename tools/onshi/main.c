@@ -9,6 +9,10 @@
 
 #include <stdarg.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +54,25 @@ static const onshi_cli_cmd commands[] = {
      "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--config FILE] [--set OPTION=VALUE]...",
      "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; or fetch the 同意済 (訪問/オンライン) or 医療扶助 list; progress bar, summary table"},
 };
+
+FILE *cli_create_private(const char *path)
+{
+    /* Results, CSV, JSON, PDFs and encoded requests hold personal data: 0600 whatever the
+     * umask, never through a symbolic link planted at that name. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return NULL;
+    if (fchmod(fd, 0600) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (f == NULL)
+        close(fd);
+    return f;
+}
 
 int cli_fail(const char *cmd, const char *fmt, ...)
 {

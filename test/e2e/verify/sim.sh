@@ -105,7 +105,7 @@ stop_pid "$T/l.pid"
 out=$(ONSHI_LINKAGE_TAKE_TIMEOUT_MS=300 ONSHI_RESULT_TIMEOUT_MS=300 "$ONSHI" verify \
     --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 --birth 19800401 2>&1)
 [ $? -eq 3 ] || fail "files: not pending: $out"
-id=$(echo "$out" | sed -n 's/.*--pickup \([0-9]\{12\}\).*/\1/p' | head -1)
+id=$(echo "$out" | sed -n 's/.*--pickup \([0-9]\{16\}\).*/\1/p' | head -1)
 [ -n "$id" ] || fail "files: no pending id: $out"
 start_linkage
 out=$("$ONSHI" verify --pickup "$id" --wait-ms 20000 2>&1) || fail "files pickup: $out"

@@ -6,10 +6,15 @@
 
 #include "codec/codec.h"
 
+#include <fcntl.h>
 #include <iconv.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DATA "test/data/codec/"
@@ -942,6 +947,65 @@ static void test_bulk_stream(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* A path handed to the codec is opened like the transport opens res/ files: a symbolic link
+ * is not followed and a FIFO does not block (ONSHI_E_IO naming the path). Before issue 12
+ * both were read: the link's target decoded, the FIFO's writer's bytes decoded. */
+static void fifo_writer(const char *fifo, const char *src)
+{
+    size_t n;
+    char *x = slurp(src, &n);
+    int fd = open(fifo, O_WRONLY); /* blocks until a reader opens it */
+    if (fd >= 0) {
+        ssize_t w = write(fd, x, n);
+        (void)w;
+        close(fd);
+    }
+    free(x);
+    _exit(0);
+}
+
+static void test_safe_open(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    char dir[] = "/tmp/onshi-safeopen-XXXXXX", link_path[128], fifo[128], target[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(realpath(DATA "OQSmuquc02res_202501150003.xml", target));
+    snprintf(link_path, sizeof link_path, "%s/OQSmuquc02res_202501150003.xml", dir);
+    snprintf(fifo, sizeof fifo, "%s/OQSmuquc02res_202501150004.xml", dir);
+    assert_int_equal(symlink(target, link_path), 0);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    onshi_msg *m = NULL;
+    onshi_bulk_reader *br = NULL;
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, link_path), ONSHI_E_IO);
+    assert_null(m);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), link_path));
+    assert_int_equal(onshi_bulk_reader_open(&br, ctx, link_path, 0), ONSHI_E_IO);
+    assert_null(br);
+    for (int i = 0; i < 2; i++) {
+        /* a writer is ready: a reader that opened the FIFO would get a whole message */
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            fifo_writer(fifo, target);
+        int rc = i == 0 ? onshi_msg_decode_file(&m, ctx, fifo)
+                        : onshi_bulk_reader_open(&br, ctx, fifo, 0);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        assert_int_equal(rc, ONSHI_E_IO);
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "not a regular file"));
+        assert_null(m);
+        assert_null(br);
+    }
+    /* the real file still decodes */
+    assert_int_equal(onshi_msg_decode_file(&m, ctx, target), ONSHI_OK);
+    onshi_msg_free(m);
+    unlink(link_path);
+    unlink(fifo);
+    rmdir(dir);
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -953,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_production_layouts),
         cmocka_unit_test(test_element_names),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
+        cmocka_unit_test(test_safe_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* core: the SQLite state store (migrations, sequence, pending, face cursor, sharing). */
+/* core: the SQLite state store (migrations, connection per context, identity, file modes). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -41,7 +41,7 @@ static void test_open_migrate(void **state)
     assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK);
     int v;
     assert_int_equal(onshi__store_version(NULL, st, "core", &v), ONSHI_OK);
-    assert_int_equal(v, 1);
+    assert_int_equal(v, 2);
     /* a later layer adds its own table through the same mechanism */
     static const onshi__store_step svc[] = {
         {1, "CREATE TABLE batch (id INTEGER PRIMARY KEY, state INTEGER)"},
@@ -81,188 +81,6 @@ static void test_open_migrate(void **state)
     onshi__store_close(st);
 }
 
-static int skip_odd(void *arg, const char *id)
-{
-    (void)arg;
-    return (id[11] - '0') % 2 == 1;
-}
-
-static void test_sequence(void **state)
-{
-    (void)state;
-    onshi__store *st;
-    char id[13];
-    assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK);
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250115", NULL, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501150001");
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250115", skip_odd, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501150002");
-    onshi__store_close(st);
-    assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK);
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250115", NULL, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501150003"); /* survives a reopen */
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250116", NULL, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501160001"); /* a new day starts again */
-    /* an id already recorded as pending is skipped even if the counter were reset */
-    onshi__pending p;
-    memset(&p, 0, sizeof p);
-    strcpy(p.id, "202501170001");
-    p.type = ONSHI_MSG_QUAL_REQ;
-    p.state = ONSHI__P_PUBLISHED;
-    p.req_name = "OQSsiquc01req_202501170001.xml";
-    p.req_dir = "/r";
-    p.res_dir = "/s";
-    p.created_ms = 1;
-    p.owner_host = "h";
-    assert_int_equal(onshi__pending_insert(NULL, st, &p), ONSHI_OK);
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250117", NULL, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501170002");
-    /* the day's numbers run out */
-    assert_int_equal(onshi__store_exec(NULL, st, "UPDATE seq_day SET last=9999"), ONSHI_OK);
-    assert_int_equal(onshi__store_seq_next(NULL, st, "20250117", NULL, NULL, id), ONSHI_E_LIMIT);
-    onshi__store_close(st);
-}
-
-static void test_pending_rows(void **state)
-{
-    (void)state;
-    onshi__store *st;
-    assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK);
-    const char *ids[] = {"202501150003", "202501150001", "202501150002"};
-    for (int i = 0; i < 3; i++) {
-        onshi__pending p;
-        memset(&p, 0, sizeof p);
-        strcpy(p.id, ids[i]);
-        p.type = ONSHI_MSG_QUAL_REQ;
-        p.state = ONSHI__P_RECORDED;
-        p.req_name = "n";
-        p.req_dir = "/r";
-        p.res_dir = "/s";
-        p.created_ms = 5;
-        p.owner_host = "h";
-        p.owner_pid = 42;
-        assert_int_equal(onshi__pending_insert(NULL, st, &p), ONSHI_OK);
-    }
-    onshi__pending p;
-    assert_int_equal(onshi__pending_insert(NULL, st, &(onshi__pending){.id = "202501150001",
-                                                                         .req_name = "n",
-                                                                         .req_dir = "r",
-                                                                         .res_dir = "s"}),
-                     ONSHI_E_STORE); /* the id is the key */
-    assert_int_equal(onshi__pending_set_state(NULL, st, "202501150001", ONSHI__P_ANSWERED,
-                                              "OQSsiquc01res_202501150001.xml", 0),
-                     ONSHI_OK);
-    assert_int_equal(onshi__pending_set_state(NULL, st, "202501150002", ONSHI__P_CONSUMED,
-                                              NULL, 0),
-                     ONSHI_OK);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501150001", &p), ONSHI_OK);
-    assert_int_equal(p.state, ONSHI__P_ANSWERED);
-    assert_string_equal(p.res_name, "OQSsiquc01res_202501150001.xml");
-    assert_true(p.answered_ms > 0 && p.taken_ms == p.answered_ms);
-    assert_int_equal(p.owner_pid, 42);
-    onshi__pending_clear(&p);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501159999", &p), ONSHI_E_NOT_FOUND);
-    char id[13] = "";
-    assert_int_equal(onshi__pending_next(NULL, st, NULL, id), ONSHI_OK);
-    assert_string_equal(id, "202501150001");
-    assert_int_equal(onshi__pending_next(NULL, st, id, id), ONSHI_OK);
-    assert_string_equal(id, "202501150003"); /* 0002 is consumed */
-    assert_int_equal(onshi__pending_next(NULL, st, id, id), ONSHI_E_NOT_FOUND);
-    /* pruning drops only finished rows older than the limit */
-    assert_int_equal(onshi__pending_prune(NULL, st, onshi__wall_ms() - 60000), ONSHI_OK);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501150002", &p), ONSHI_OK);
-    onshi__pending_clear(&p);
-    assert_int_equal(onshi__pending_prune(NULL, st, onshi__wall_ms() + 60000), ONSHI_OK);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501150002", &p), ONSHI_E_NOT_FOUND);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501150001", &p), ONSHI_OK);
-    onshi__pending_clear(&p);
-    assert_int_equal(onshi__pending_get(NULL, st, "202501150003", &p), ONSHI_OK);
-    onshi__pending_clear(&p);
-    onshi__store_close(st);
-}
-
-static void test_face_cursor(void **state)
-{
-    (void)state;
-    onshi__store *st, *st2;
-    assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK);
-    assert_int_equal(onshi__store_open(NULL, db, &st2), ONSHI_OK);
-    int known, seen, claimed;
-    assert_int_equal(onshi__face_dir_known(NULL, st, "/f", &known), ONSHI_OK);
-    assert_false(known);
-    assert_int_equal(onshi__face_dir_add(NULL, st, "/f"), ONSHI_OK);
-    assert_int_equal(onshi__face_dir_known(NULL, st2, "/f", &known), ONSHI_OK);
-    assert_true(known);
-    assert_int_equal(onshi__face_mark(NULL, st, "/f", "a.xml", &claimed), ONSHI_OK);
-    assert_true(claimed);
-    assert_int_equal(onshi__face_mark(NULL, st2, "/f", "a.xml", &claimed), ONSHI_OK);
-    assert_false(claimed); /* the other connection got it first */
-    assert_int_equal(onshi__face_mark(NULL, st, "/f", "b.xml", &claimed), ONSHI_OK);
-    assert_int_equal(onshi__face_mark(NULL, st, "/g", "a.xml", &claimed), ONSHI_OK);
-    assert_true(claimed); /* cursors are per folder */
-    char *now[] = {"b.xml"};
-    assert_int_equal(onshi__face_prune(NULL, st, "/f", now, 1), ONSHI_OK);
-    assert_int_equal(onshi__face_is_seen(NULL, st, "/f", "a.xml", &seen), ONSHI_OK);
-    assert_false(seen);
-    assert_int_equal(onshi__face_is_seen(NULL, st, "/f", "b.xml", &seen), ONSHI_OK);
-    assert_true(seen);
-    assert_int_equal(onshi__face_is_seen(NULL, st, "/g", "a.xml", &seen), ONSHI_OK);
-    assert_true(seen);
-    onshi__store_close(st);
-    onshi__store_close(st2);
-}
-
-/* Two processes of one clinic draw numbers from one file at the same time: no duplicates. */
-#define PER_PROC 150
-static void test_two_processes_share(void **state)
-{
-    (void)state;
-    onshi__store *st;
-    assert_int_equal(onshi__store_open(NULL, db, &st), ONSHI_OK); /* create before forking */
-    onshi__store_close(st);
-    int fds[2][2];
-    pid_t pid[2];
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(pipe(fds[k]), 0);
-        pid[k] = fork();
-        if (pid[k] == 0) {
-            close(fds[k][0]);
-            onshi__store *s;
-            if (onshi__store_open(NULL, db, &s) != ONSHI_OK)
-                _exit(2);
-            for (int i = 0; i < PER_PROC; i++) {
-                char id[13];
-                if (onshi__store_seq_next(NULL, s, "20250115", NULL, NULL, id) != ONSHI_OK)
-                    _exit(3);
-                if (write(fds[k][1], id + 8, 4) != 4)
-                    _exit(4);
-            }
-            onshi__store_close(s);
-            _exit(0);
-        }
-        close(fds[k][1]);
-    }
-    char seen[2 * PER_PROC + 1];
-    memset(seen, 0, sizeof seen);
-    int total = 0;
-    for (int k = 0; k < 2; k++) {
-        char buf[5] = "";
-        while (read(fds[k][0], buf, 4) == 4) {
-            int n = atoi(buf);
-            assert_true(n >= 1 && n <= 2 * PER_PROC);
-            assert_int_equal(seen[n], 0);
-            seen[n] = 1;
-            total++;
-        }
-        close(fds[k][0]);
-        int status;
-        assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
-    }
-    assert_int_equal(total, 2 * PER_PROC);
-}
-
 static void test_ctx_store_and_default_path(void **state)
 {
     (void)state;
@@ -292,15 +110,80 @@ static void test_ctx_store_and_default_path(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* The store and SQLite's companion files are 0600 whatever the umask; a file left 0644 by an
+ * older version is tightened when opened. */
+static void check_mode(const char *path, int must_exist)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        assert_false(must_exist);
+        return;
+    }
+    assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void test_private_modes(void **state)
+{
+    (void)state;
+    const mode_t masks[] = {022, 000};
+    for (size_t m = 0; m < 2; m++) {
+        mode_t old = umask(masks[m]);
+        char p[256], w[300];
+        snprintf(p, sizeof p, "%s/mode%zu.db", dir, m);
+        onshi__store *st;
+        assert_int_equal(onshi__store_open(NULL, p, &st), ONSHI_OK);
+        assert_int_equal(onshi__store_exec(NULL, st, "CREATE TABLE t(x); INSERT INTO t VALUES(1)"),
+                         ONSHI_OK);
+        check_mode(p, 1);
+        snprintf(w, sizeof w, "%s-wal", p);
+        check_mode(w, 1); /* WAL is on: the companion exists while the store is open */
+        snprintf(w, sizeof w, "%s-shm", p);
+        check_mode(w, 1);
+        onshi__store_close(st);
+        umask(old);
+    }
+    /* an existing 0644 store (libonshi 0.1) */
+    char p[256];
+    snprintf(p, sizeof p, "%s/old.db", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(p, 0644), 0);
+    onshi__store *st;
+    assert_int_equal(onshi__store_open(NULL, p, &st), ONSHI_OK);
+    check_mode(p, 1);
+    onshi__store_close(st);
+}
+
+/* The store's random identity is drawn once and then stays. */
+static void test_install_id(void **state)
+{
+    (void)state;
+    onshi__store *a, *b;
+    char x[33], y[33];
+    assert_int_equal(onshi__store_open(NULL, db, &a), ONSHI_OK);
+    assert_int_equal(onshi__store_install_id(NULL, a, x), ONSHI_OK);
+    assert_int_equal(strlen(x), 32);
+    assert_int_equal(onshi__store_open(NULL, db, &b), ONSHI_OK);
+    assert_int_equal(onshi__store_install_id(NULL, b, y), ONSHI_OK);
+    assert_string_equal(x, y);
+    onshi__store_close(a);
+    onshi__store_close(b);
+    char other[256];
+    snprintf(other, sizeof other, "%s/other.db", dir);
+    assert_int_equal(onshi__store_open(NULL, other, &a), ONSHI_OK);
+    assert_int_equal(onshi__store_install_id(NULL, a, y), ONSHI_OK);
+    assert_string_not_equal(x, y); /* another store, another identity */
+    onshi__store_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_migrate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sequence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pending_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_face_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_processes_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctx_store_and_default_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_install_id, setup, teardown),
     };
     return cmocka_run_group_tests_name("core/store", tests, NULL, NULL);
 }

@@ -326,6 +326,22 @@ static void test_run_file(void **state)
     assert_int_equal(onshi_batch_run(b), ONSHI_E_BATCH_STATE);
     onshi_batch_free(b);
 
+    /* finished batches (their patients' keys and results) are purged after
+     * consumed_keep_hours, when a new batch is saved; unfinished ones stay */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_TRANSPORT, ONSHI_TRANSPORT_FILE);
+    b = make_batch(ctx);
+    assert_int_equal(onshi_batch_save(b), ONSHI_OK); /* keep 720 h: the DONE one stays */
+    onshi_batch_free(b);
+    assert_int_equal(onshi_batch_open(&b, ctx, id), ONSHI_OK);
+    onshi_batch_free(b);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 0);
+    b = make_batch(ctx);
+    assert_int_equal(onshi_batch_save(b), ONSHI_OK);
+    onshi_batch_free(b);
+    b = NULL;
+    assert_int_equal(onshi_batch_open(&b, ctx, id), ONSHI_E_NOT_FOUND);
+    assert_null(b);
+
     onshi_ctx_free(ctx);
     fb_stop(fb);
     free(fb);
@@ -558,8 +574,9 @@ static int child_main(const char *dir, const char *id, int seed)
     if (seed % 2 == 0) {
         kill_at = 1 + seed / 2;
         onshi__batch_test_hook = kill_point;
-        onshi__file_test_hooks.after_record = kill_point_id;
-        onshi__file_test_hooks.after_publish = kill_point_id;
+        onshi__file_hooks hk = {.after_record = kill_point_id, .after_publish = kill_point_id};
+        if (onshi__file_hooks_set(ctx, &hk) != ONSHI_OK)
+            return 3;
     }
     onshi_batch *b = NULL;
     int r = onshi_batch_open(&b, ctx, id);

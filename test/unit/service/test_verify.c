@@ -275,7 +275,7 @@ static void test_request_content(void **state)
                                          "01", "19800401", 1, "PAT-0001");
     assert_int_equal(rc, ONSHI_E_LINKAGE_NOT_RUNNING);
     assert_null(m);
-    assert_int_equal(strlen(id), 12);
+    assert_int_equal(strlen(id), 16);
     onshi_msg *req = left_request(e);
     assert_int_equal(onshi_msg_type(req), ONSHI_MSG_QUAL_REQ);
     onshi_group *h = onshi_msg_header(req), *s = NULL;
@@ -434,7 +434,7 @@ static void test_pending_then_pickup(void **state)
                                          "19800401", 1, NULL);
     assert_int_equal(rc, ONSHI_E_PENDING);
     assert_null(m);
-    assert_int_equal(strlen(id), 12);
+    assert_int_equal(strlen(id), 16);
     /* nothing yet: looking again does not resend */
     assert_int_equal(onshi_result_pickup(&m, e->ctx, id, ONSHI_MSG_QUAL_REQ, 0), ONSHI_E_PENDING);
     /* the late result arrives */

@@ -34,7 +34,6 @@ static int setup(void **state)
     snprintf(e->db, sizeof e->db, "%s/state.db", e->base);
     mkdir(e->face, 0755);
     e->ctx = new_ctx(e);
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
     *state = e;
     return 0;
 }
@@ -47,7 +46,6 @@ static int teardown(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->base);
     int rc = system(cmd);
     (void)rc;
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
     free(e);
     return 0;
 }
@@ -299,7 +297,8 @@ static void *cancel_later(void *arg)
 static void test_cancel_and_polling(void **state)
 {
     env *e = *state;
-    onshi__file_test_hooks.force_poll = 1;
+    onshi__file_hooks hk = {.force_poll = 1};
+    assert_int_equal(onshi__file_hooks_set(e->ctx, &hk), ONSHI_OK);
     onshi_face_watch *w;
     assert_int_equal(onshi_face_watch_new(&w, e->ctx, 0), ONSHI_OK);
     put_face(e, 5);

@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <zip.h>
 
@@ -33,6 +34,14 @@ static void rm_rf(const char *path)
     (void)rc;
 }
 
+/* The test's transport hooks, installed on every context new_ctx makes (apply() for one
+ * that exists already). */
+static onshi__file_hooks hk;
+static void apply(onshi_ctx *ctx)
+{
+    assert_int_equal(onshi__file_hooks_set(ctx, &hk), ONSHI_OK);
+}
+
 static onshi_ctx *new_ctx(env *e)
 {
     onshi_ctx *ctx;
@@ -44,6 +53,7 @@ static onshi_ctx *new_ctx(env *e)
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_POLL_INTERVAL_MS, 50), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 20000), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 20000), ONSHI_OK);
+    apply(ctx);
     return ctx;
 }
 
@@ -61,8 +71,8 @@ static int setup(void **state)
     mkdir(e->req, 0755);
     mkdir(e->res, 0755);
     mkdir(e->archive, 0755);
+    memset(&hk, 0, sizeof hk);
     e->ctx = new_ctx(e);
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
     *state = e;
     return 0;
 }
@@ -72,7 +82,7 @@ static int teardown(void **state)
     env *e = *state;
     onshi_ctx_free(e->ctx);
     rm_rf(e->base);
-    memset(&onshi__file_test_hooks, 0, sizeof onshi__file_test_hooks);
+    memset(&hk, 0, sizeof hk);
     free(e);
     return 0;
 }
@@ -119,7 +129,8 @@ static void roundtrip(env *e, int mode)
     fl_start(&fl, e->req, e->res, mode);
     /* The in-place writer must start while we watch, or inotify cannot see its open. */
     fl.gated = 1;
-    onshi__file_test_hooks.watching = fl_gate_open;
+    hk.watching = fl_gate_open;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     onshi_file_result *r;
     int rc = exchange(e, &fl, id, &r);
@@ -146,7 +157,7 @@ static void test_roundtrip_inotify(void **state)
 
 static void test_roundtrip_polling(void **state)
 {
-    onshi__file_test_hooks.force_poll = 1;
+    hk.force_poll = 1;
     roundtrip(*state, FL_ANSWER);
 }
 
@@ -158,8 +169,43 @@ static void test_half_written_inotify(void **state)
 
 static void test_half_written_polling(void **state)
 {
-    onshi__file_test_hooks.force_poll = 1;
+    hk.force_poll = 1;
     roundtrip(*state, FL_HALF_CUT);
+}
+
+/* A result held open half-written (cut inside a tag) longer than any stability gap: never
+ * handed on as complete; at the deadline ONSHI_E_RESULT_UNSTABLE and the request is not
+ * answered. Once the writer finishes, the whole result is picked up. (Before issue 12 the
+ * cut file was returned after 3 s of stability and failed later as an encoding error.) */
+static void test_half_written_held_open(void **state)
+{
+    env *e = *state;
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_HALF_CUT);
+    fl.half_pause_ms = 9000;
+    fl_run(&fl);
+    char id[ONSHI_FILE_ID_SIZE];
+    send_req(e, id);
+    onshi_file_result *r = NULL;
+    char path[600];
+    snprintf(path, sizeof path, "%s/OQSsiquc01res_%s.xml", e->res, id);
+    struct stat sb;
+    while (stat(path, &sb) != 0) /* the first half is there */
+        fl_sleep_ms(10);
+    int rc = onshi_file_wait(&r, e->ctx, id, 5000);
+    if (rc == ONSHI_OK)
+        fail_msg("a half-written result was returned (%zu bytes)", onshi_file_result_len(r));
+    assert_int_equal(rc, ONSHI_E_RESULT_UNSTABLE);
+    assert_null(r);
+    int st;
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
+    assert_true(st < ONSHI_FILE_STATE_ANSWERED); /* not answered */
+    rc = onshi_file_wait(&r, e->ctx, id, -1);
+    fl_stop(&fl);
+    if (rc != ONSHI_OK)
+        fail_msg("complete result: %d %s", rc, onshi_ctx_last_error_message(e->ctx));
+    expect_answer(r, id);
+    onshi_file_result_free(r);
 }
 
 static void test_archive(void **state)
@@ -168,6 +214,146 @@ static void test_archive(void **state)
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_ARCHIVE_DIR, e->archive), ONSHI_OK);
     roundtrip(e, FL_ANSWER);
     assert_int_equal(fl_count_files(e->archive), 1);
+}
+
+/* Requests are written 0600 whatever the umask; consumed requests and archived results are
+ * dropped after consumed_keep_hours. */
+static void test_private_and_purge(void **state)
+{
+    env *e = *state;
+    mode_t old = umask(000);
+    char id[ONSHI_FILE_ID_SIZE], path[600];
+    send_req(e, id);
+    umask(old);
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", e->req, id);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    unlink(path);
+    /* a consumed result in archive_dir, two days old */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_ARCHIVE_DIR, e->archive), ONSHI_OK);
+    roundtrip(e, FL_ANSWER);
+    assert_int_equal(fl_count_files(e->archive), 1);
+    DIR *d = opendir(e->archive);
+    struct dirent *de;
+    char archived[600] = "";
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.')
+            snprintf(archived, sizeof archived, "%s/%s", e->archive, de->d_name);
+    closedir(d);
+    assert_int_equal(stat(archived, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* the linkage app's 0644 copy made private */
+    struct timeval tv[2] = {{time(NULL) - 48 * 3600, 0}, {time(NULL) - 48 * 3600, 0}};
+    assert_int_equal(utimes(archived, tv), 0);
+    /* keep 72 h: the next request leaves it; keep 24 h: it goes */
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 72), ONSHI_OK);
+    send_req(e, id);
+    assert_int_equal(fl_count_files(e->archive), 1);
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 24), ONSHI_OK);
+    send_req(e, id);
+    assert_int_equal(fl_count_files(e->archive), 0);
+    /* keep 0: a consumed request is forgotten at the next request; open ones never */
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    char done[ONSHI_FILE_ID_SIZE];
+    onshi_file_result *r = NULL;
+    assert_int_equal(exchange(e, &fl, done, &r), ONSHI_OK);
+    onshi_file_result_free(r);
+    assert_int_equal(onshi_file_consume(e->ctx, done), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_int(e->ctx, ONSHI_OPT_CONSUMED_KEEP_HOURS, 0), ONSHI_OK);
+    char open_id[ONSHI_FILE_ID_SIZE];
+    snprintf(open_id, sizeof open_id, "%s", id); /* published above, never answered */
+    send_req(e, id);
+    int st;
+    assert_int_equal(onshi_file_state(&st, e->ctx, done), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_state(&st, e->ctx, open_id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_PUBLISHED);
+}
+
+/* Another machine publishes the same id between our record and our publish: our request
+ * must not replace its file; we take a new id. Both publishing paths (renameat2 with
+ * RENAME_NOREPLACE, and link + unlink). */
+static env *clash_env;
+static int clash_done;
+static void plant_same_name(const char *id)
+{
+    if (clash_done++)
+        return;
+    char path[600];
+    snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", clash_env->req, id);
+    fl_write_file(path, "<other machine/>", 16);
+}
+
+static void test_publish_never_replaces(void **state)
+{
+    env *e = *state;
+    for (int force_link = 0; force_link < 2; force_link++) {
+        clash_env = e;
+        clash_done = 0;
+        hk.after_record = plant_same_name;
+        hk.force_link = force_link;
+        apply(e->ctx);
+        char id[ONSHI_FILE_ID_SIZE];
+        send_req(e, id);
+        hk.after_record = NULL;
+        apply(e->ctx);
+        assert_int_equal(clash_done, 2); /* the hook ran for the first and the second id */
+        /* the planted file is intact, ours is under another id */
+        DIR *d = opendir(e->req);
+        struct dirent *de;
+        int planted = 0, ours = 0, others = 0;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", e->req, de->d_name);
+            onshi_buf b;
+            assert_int_equal(onshi__file_read_all(NULL, path, 1 << 20, &b), ONSHI_OK);
+            if (b.len == 16 && memcmp(b.data, "<other machine/>", 16) == 0)
+                planted++;
+            else if (strstr(de->d_name, id) != NULL && b.len == sizeof REQ_BODY - 1)
+                ours++;
+            else
+                others++;
+            onshi__buf_clear(&b);
+            unlink(path);
+        }
+        closedir(d);
+        assert_int_equal(planted, 1);
+        assert_int_equal(ours, 1);
+        assert_int_equal(others, 0);
+        assert_int_equal(fl_count_files(e->req), 0); /* no temporary file left either */
+    }
+}
+
+/* A copied (or otherwise identical) state store derives the same workstation component: the
+ * second store notices requests of its component it never sent and draws a new one. */
+static void test_workstation_clash_redrawn(void **state)
+{
+    env *e = *state;
+    char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE], db2[600];
+    send_req(e, a);
+    snprintf(db2, sizeof db2, "%s/state2.db", e->base);
+    onshi_ctx *c2 = new_ctx(e);
+    assert_int_equal(onshi_ctx_set_str(c2, ONSHI_OPT_STATE_DB, db2), ONSHI_OK);
+    onshi__store *s1, *s2;
+    assert_int_equal(onshi__file_store(e->ctx, &s1), ONSHI_OK);
+    assert_int_equal(onshi__file_store(c2, &s2), ONSHI_OK);
+    char inst[33], sql[200];
+    assert_int_equal(onshi__store_install_id(NULL, s1, inst), ONSHI_OK);
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO store_info VALUES('install_id', '%s')",
+             inst);
+    assert_int_equal(onshi__store_exec(NULL, s2, sql), ONSHI_OK);
+    assert_int_equal(onshi_file_send(b, sizeof b, c2, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                                     sizeof REQ_BODY - 1),
+                     ONSHI_OK);
+    assert_memory_not_equal(a + 8, b + 8, 4); /* another workstation component */
+    assert_int_equal(onshi_file_send(c, sizeof c, c2, ONSHI_MSG_QUAL_REQ, REQ_BODY,
+                                     sizeof REQ_BODY - 1),
+                     ONSHI_OK);
+    assert_memory_equal(b + 8, c + 8, 4); /* and it keeps it */
+    assert_string_not_equal(b, c);
+    onshi_ctx_free(c2);
 }
 
 static void test_ids(void **state)
@@ -180,16 +366,17 @@ static void test_ids(void **state)
     strftime(day, sizeof day, "%Y%m%d", &tm);
     /* A result named like the next number is still in res/ (a store that was reset): that
      * number is skipped. */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
     char planted[400];
-    snprintf(planted, sizeof planted, "%s/OQSsiquc01res_%s0001.xml", e->res, day);
+    snprintf(planted, sizeof planted, "%s/OQSsiquc01res_%s00070001.xml", e->res, day);
     fl_write_file(planted, "<x/>", 4);
     char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE];
     send_req(e, a);
     send_req(e, b);
-    assert_int_equal(strlen(a), 12);
+    assert_int_equal(strlen(a), 16);
     assert_memory_equal(a, day, 8);
-    assert_string_equal(a + 8, "0002");
-    assert_string_equal(b + 8, "0003");
+    assert_string_equal(a + 8, "00070002"); /* workstation 0007, number 0002 */
+    assert_string_equal(b + 8, "00070003");
     char path[400];
     snprintf(path, sizeof path, "%s/OQSsiquc01req_%s.xml", e->req, a);
     onshi_buf got;
@@ -200,8 +387,9 @@ static void test_ids(void **state)
     /* a restart continues the day's sequence */
     onshi_ctx_free(e->ctx);
     e->ctx = new_ctx(e);
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
     send_req(e, c);
-    assert_string_equal(c + 8, "0004");
+    assert_string_equal(c + 8, "00070004");
     /* the pending list has all three, in order */
     char it[ONSHI_FILE_ID_SIZE] = "";
     assert_int_equal(onshi_file_pending_next(it, sizeof it, e->ctx, NULL), ONSHI_OK);
@@ -222,7 +410,15 @@ static void test_ids(void **state)
                      ONSHI_E_UNKNOWN_MESSAGE);
     onshi_file_result *r;
     assert_int_equal(onshi_file_wait(&r, e->ctx, "2025", 0), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "2099010100070001", 0), ONSHI_E_NOT_FOUND);
+    /* a 12-digit id of libonshi 0.1 is still a valid id to pick up */
     assert_int_equal(onshi_file_wait(&r, e->ctx, "209901010001", 0), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, "20990101000700012", 0), ONSHI_E_INVALID_ARG);
+    /* a workstation id that is not 1-4 digits is refused with its name */
+    assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "ab"), ONSHI_OK);
+    assert_int_equal(onshi_file_send(it, sizeof it, e->ctx, ONSHI_MSG_QUAL_REQ, "x", 1),
+                     ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "workstation_id"));
 }
 
 static void test_err_file(void **state)
@@ -295,10 +491,12 @@ static void test_live_publisher_untouched(void **state)
 {
     env *e = *state;
     live_env = e;
-    onshi__file_test_hooks.after_record = check_from_other_ctx;
+    hk.after_record = check_from_other_ctx;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     send_req(e, id);
-    onshi__file_test_hooks.after_record = NULL;
+    hk.after_record = NULL;
+    apply(e->ctx);
     assert_int_equal(live_rc, ONSHI_E_PENDING);
     assert_int_equal(live_state, ONSHI_FILE_STATE_RECORDED);
     assert_int_equal(live_files, 1); /* the temp file, untouched */
@@ -455,9 +653,10 @@ static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE
         crash_pipe = p[1];
         onshi_ctx *ctx = new_ctx(e);
         if (after_publish)
-            onshi__file_test_hooks.after_publish = hang_here;
+            hk.after_publish = hang_here;
         else
-            onshi__file_test_hooks.after_record = hang_here;
+            hk.after_record = hang_here;
+        apply(ctx);
         char cid[ONSHI_FILE_ID_SIZE];
         onshi_file_send(cid, sizeof cid, ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY, sizeof REQ_BODY - 1);
         _exit(3); /* the hook never returns */
@@ -466,7 +665,7 @@ static void crash_child_at(env *e, int after_publish, char id[ONSHI_FILE_ID_SIZE
     memset(id, 0, ONSHI_FILE_ID_SIZE);
     ssize_t n = read(p[0], id, ONSHI_FILE_ID_SIZE - 1);
     close(p[0]);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 16);
     assert_int_equal(kill(pid, SIGKILL), 0);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -544,7 +743,8 @@ static void test_disk_full_simulated(void **state)
 {
     env *e = *state;
     short_writes = 2;
-    onshi__file_test_hooks.write = enospc_write;
+    hk.write = enospc_write;
+    apply(e->ctx);
     char id[ONSHI_FILE_ID_SIZE];
     assert_int_equal(onshi_file_send(id, sizeof id, e->ctx, ONSHI_MSG_QUAL_REQ, REQ_BODY,
                      sizeof REQ_BODY - 1),
@@ -842,7 +1042,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roundtrip_polling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_inotify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_polling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_held_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_and_purge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_never_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workstation_clash_redrawn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_err_file, setup, teardown),
