@@ -129,6 +129,15 @@ typedef struct onshi__doc {
 void onshi__doc_reset(onshi__doc *d);
 void onshi__doc_free(onshi__doc *d);
 
+/* The rows of one kind of a group, in document order (directly or inside their wrapper):
+ * onshi_group_at/count answer from it in O(1). Arena memory of the group's doc. */
+typedef struct onshi__kidx {
+    struct onshi__kidx *next;
+    int kind;
+    size_t n, cap;
+    struct onshi_group **v;
+} onshi__kidx;
+
 struct onshi_group {
     const char *name; /* static schema string or arena copy */
     char *text;       /* leaf value (UTF-8), NULL for elements with children */
@@ -141,6 +150,7 @@ struct onshi_group {
     bool wrapper;
     bool had_child;   /* an element child started (even a streamed, unlinked unit) */
     const struct onshi__sent *sent; /* schema entry of the name (reading only), or NULL */
+    onshi__kidx *kidx; /* rows of a kind of this group (see onshi__node_set_kind) */
 };
 
 struct onshi_msg {
@@ -157,6 +167,10 @@ onshi_group *onshi__node_new(onshi__doc *d, onshi_group *parent, const char *nam
 int onshi__leaf_set(onshi_group *g, const char *name, const char *value, size_t len);
 int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **out);
 onshi_group *onshi__child_find(const onshi_group *g, const char *name);
+/* Give a linked node its kind (ONSHI_G_*) and enter it in the index of its kind-effective
+ * parent (onshi__group_of), so onshi_group_at/count never walk the children. Every linked
+ * node that gets a kind goes through here; ONSHI_E_NOMEM when the index cannot grow. */
+int onshi__node_set_kind(onshi_group *n, int kind);
 /* The kind-effective parent of a node (skipping a wrapper). */
 const onshi_group *onshi__group_of(const onshi_group *node);
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);

@@ -557,7 +557,10 @@ static int start_element(onshi__xmlreader *r, bool *is_unit)
             if (n == NULL)
                 return onshi__err(r->ctx, ONSHI_E_NOMEM, "node");
         }
-        n->kind = kind;
+        if (*is_unit)
+            n->kind = kind; /* not linked: not in the body's index either */
+        else if (onshi__node_set_kind(n, kind) != ONSHI_OK)
+            return onshi__err(r->ctx, ONSHI_E_NOMEM, "node");
         n->wrapper = wrapper;
         if (c != NULL)
             n->variant = c->variant;
