@@ -149,6 +149,7 @@ struct onshi_group {
     unsigned line;
     bool wrapper;
     bool had_child;   /* an element child started (even a streamed, unlinked unit) */
+    bool idx_ok;      /* idx is known (set when the row was indexed), no need to count */
     const struct onshi__sent *sent; /* schema entry of the name (reading only), or NULL */
     onshi__kidx *kidx; /* rows of a kind of this group (see onshi__node_set_kind) */
 };

@@ -137,9 +137,10 @@ char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit)
         const onshi_group *p = chain[i];
         unsigned idx = p->idx;
         bool linked = false;
-        if (p->parent != NULL) {
+        if (p->parent != NULL && !p->idx_ok) {
             unsigned k = 0;
             for (const onshi_group *s = p->parent->first; s != NULL; s = s->next) {
+                ONSHI__WORK(1);
                 if (s == p) {
                     linked = true;
                     break;
@@ -301,11 +302,32 @@ static int kidx_insert(onshi_group *g, onshi_group *n, size_t pos)
         x->v = v;
         x->cap = cap;
     }
-    if (pos >= x->n)
+    if (pos >= x->n) {
         pos = x->n;
-    else {
+        /* Its index among same-named siblings (warning paths), from the nearest such row
+         * before it; rows of one kind under several names (drug sources) may leave it
+         * unknown, then a path counts. */
+        n->idx = 0;
+        n->idx_ok = true;
+        for (size_t k = pos, steps = 0; k-- > 0 && steps < 8; steps++) {
+            ONSHI__WORK(1);
+            const onshi_group *s = x->v[k];
+            if (s->parent == n->parent && strcmp(s->name, n->name) == 0) {
+                n->idx = s->idx + 1;
+                n->idx_ok = s->idx_ok;
+                break;
+            }
+            if (s->parent != n->parent || steps == 7) {
+                n->idx_ok = false; /* an earlier wrapper, or far: a path counts */
+                break;
+            }
+        }
+    } else {
         memmove(x->v + pos + 1, x->v + pos, (x->n - pos) * sizeof *x->v);
         ONSHI__WORK(x->n - pos);
+        for (size_t k = pos + 1; k <= x->n; k++)
+            x->v[k]->idx_ok = false; /* they moved: a path counts again */
+        n->idx_ok = false;
     }
     x->v[pos] = n;
     x->n++;
