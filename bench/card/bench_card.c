@@ -63,6 +63,9 @@ static int bench_pki(vc_pki *p)
                         "OU=CRL Distribution Points (size of a real directoryName DP),"
                         "OU=Japan Agency for Local Authority Information Systems (test),"
                         "OU=padding to the size of a real certificate 0123456789abcdef,"
+                        "OU=padding to the size of a real certificate 0123456789abcdef,"
+                        "OU=padding to the size of a real certificate 0123456789abcdef,"
+                        "OU=padding to the size of a real certificate 0123456789,"
                         "CN=20250115000000000000000000000001";
     memset(p, 0, sizeof *p);
     if ((rc = pki_key_gen(&ca_key, PKI_KEY_RSA2048)) != 0 ||
