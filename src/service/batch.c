@@ -1345,7 +1345,7 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
                                 -1, &s, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_DONE);
-        sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_blob64(s, 2, data, (sqlite3_uint64)len, SQLITE_STATIC); /* no copy */
         bind_text_or_null(s, 3, consume_id);
         sqlite3_bind_int64(s, 4, onshi__wall_ms());
         sqlite3_bind_text(s, 5, b->id, -1, SQLITE_TRANSIENT);
