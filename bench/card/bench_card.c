@@ -57,15 +57,15 @@ static int bench_pki(vc_pki *p)
     memset(&card_spec, 0, sizeof card_spec);
     ca_spec.profile = PKI_PROFILE_CA;
     ca_spec.subject = "C=JP,O=JPKI-TEST,OU=JPKI for user authentication,"
-                      "OU=Japan Agency for Local Authority Information Systems (test)";
+                      "L=Japan Agency for Local Authority Information Systems (test)";
     card_spec.profile = PKI_PROFILE_JPKI_AUTH;
+    /* mbedTLS keeps one value per attribute type (a second OU replaces the first): the size
+     * comes from distinct types */
     card_spec.subject = "C=JP,O=JPKI-TEST,OU=JPKI for user authentication,"
-                        "OU=CRL Distribution Points (size of a real directoryName DP),"
-                        "OU=Japan Agency for Local Authority Information Systems (test),"
-                        "OU=padding to the size of a real certificate 0123456789abcdef,"
-                        "OU=padding to the size of a real certificate 0123456789abcdef,"
-                        "OU=padding to the size of a real certificate 0123456789abcdef,"
-                        "OU=padding to the size of a real certificate 0123456789,"
+                        "ST=size of a real directoryName CRL distribution point 0123456789,"
+                        "L=Japan Agency for Local Authority Information Systems (test),"
+                        "title=padding to the size of a real one,"
+                        "serialNumber=20250115000000000000000000000001,"
                         "CN=20250115000000000000000000000001";
     memset(p, 0, sizeof *p);
     if ((rc = pki_key_gen(&ca_key, PKI_KEY_RSA2048)) != 0 ||
