@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make bench`: every benchmark one after the other (never two at once), raw samples into one
 # file, then bench/report.py writes bench/report.md and the PNG plots.
-# Usage: run.sh BUILD_DIR   (BENCH_QUICK=1: reduced sizes, to prove the chain works)
+# Usage: run.sh BUILD_DIR   (BENCH_QUICK=1: reduced sizes, to prove the chain works;
+# BENCH_BATCH="1000 10000 ..." overrides the batch sizes)
 set -eu
 B=$1
 OUT=$B/bench/out
@@ -23,6 +24,7 @@ fi
 } >>"$RAW"
 step() { echo "== $1"; }
 
+BATCH=${BENCH_BATCH:-$BATCH}
 step "file transfer"
 BENCH_FILEXFER_N=$FX "$B/bench/filexfer" "$RAW"
 step "codec"
