@@ -838,6 +838,46 @@ static void test_linear_units(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* A leaf whose text comes in n pieces (split by comments): the work grows linearly. */
+static unsigned long long split_text_work(onshi_ctx *ctx, size_t n)
+{
+    onshi_buf b;
+    onshi__buf_init(&b, false);
+    onshi__buf_append_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader>"
+                              "<MedicalInstitutionCode>1311234569</MedicalInstitutionCode>"
+                              "</MessageHeader><MessageBody><ResultList>"
+                              "<ResultOfQualificationConfirmation><Name>");
+    for (size_t i = 0; i < n; i++)
+        onshi__buf_append_str(&b, "ab<!---->");
+    onshi__buf_append_str(&b, "</Name></ResultOfQualificationConfirmation></ResultList>"
+                              "</MessageBody></XmlMsg>");
+    unsigned long long w0 = onshi__work;
+    onshi_msg *m;
+    assert_int_equal(onshi_msg_decode(&m, ctx, ONSHI_MSG_QUAL_RES, b.data, b.len), ONSHI_OK);
+    unsigned long long w = onshi__work - w0;
+    onshi_group *r;
+    assert_int_equal(onshi_group_at(&r, onshi_msg_body(m), ONSHI_G_RESULT, 0), ONSHI_OK);
+    const char *name = get(r, ONSHI_F_NAME);
+    assert_int_equal(strlen(name), 2 * n);
+    assert_int_equal(strspn(name, "ab"), 2 * n);
+    assert_int_equal(memcmp(name + 2 * n - 4, "abab", 4), 0);
+    onshi_msg_free(m);
+    onshi__buf_clear(&b);
+    return w;
+}
+
+static void test_linear_split_text(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    unsigned long long small = split_text_work(ctx, 2000), big = split_text_work(ctx, 20000);
+    print_message("work: %llu for 2,000 pieces, %llu for 20,000 (x%.1f)\n", small, big,
+                  (double)big / (double)small);
+    assert_true(small > 0);
+    assert_true(big < small * 13);
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -847,7 +887,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_tolerant_reading),
         cmocka_unit_test(test_encode),           cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
-        cmocka_unit_test(test_linear_units),
+        cmocka_unit_test(test_linear_units),      cmocka_unit_test(test_linear_split_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
