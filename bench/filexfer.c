@@ -6,9 +6,12 @@
  *   peer, polling 300 ms       what clinic tools do today: look every 300 ms, then read
  *                              again 300 ms later and accept when both reads agree
  *
- * A writer thread renames a complete file into face/ at a random moment and notes the time
- * right after rename(2); the consumer notes the time when it has the bytes. Not a test:
- * nothing here asserts a time. Prints median and mean per method and the ratios.
+ * A writer thread renames complete file number k into a fresh face/ folder at a random moment
+ * and notes the time just before rename(2) under k; the consumer takes k from the name of the
+ * file it got and notes the time when it has the bytes, so each sample is its own file's
+ * (a delivery of any other file aborts the run). The next file comes only after delivery.
+ * Not a test: nothing here asserts a time. Prints median/min/max per method and the ratios;
+ * with a file argument, appends the samples to it for bench/report.py.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "transport/file.h"
@@ -23,9 +26,14 @@
 #include <unistd.h>
 
 #define PEER_POLL_MS 300
+#define MAXN 64
 
-static char face[256];
-static atomic_llong t_renamed; /* ns, monotonic */
+/* Each file carries its own number; its rename time is kept under that number, and a
+ * delivery is timed against the rename of the file delivered, never against another one. */
+static char face[512];
+static long long t_renamed[MAXN + 1]; /* ns, monotonic; written before `published` moves */
+static atomic_int published;          /* number of the last file renamed in */
+static atomic_int delivered;          /* number of the last file the consumer had */
 static atomic_int stop_writer;
 
 static long long now_ns(void)
@@ -41,15 +49,23 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static atomic_int seq;
-
-/* Write one face result to a temp name, rename it in, note the time. */
-static void drop_file(void)
+static void file_name(char *out, size_t n, int seq)
 {
-    char name[160], tmp[512], dst[512], body[300];
-    seq++;
-    snprintf(name, sizeof name, "OQSsiquc01res_face_1311234567%020d_20260929%06d.xml", seq,
-             seq);
+    snprintf(out, n, "OQSsiquc01res_face_1311234567%020d_20260929%06d.xml", seq, seq);
+}
+
+/* The number of a delivered file, from its name; -1 when it is not one of ours. */
+static int seq_of(const char *name)
+{
+    const char *p = name ? strstr(name, "_1311234567") : NULL;
+    return p ? atoi(p + 11) : -1;
+}
+
+/* Write face result number seq to a temp name, rename it in, note the time. */
+static void drop_file(int seq)
+{
+    char name[160], tmp[700], dst[700], body[300];
+    file_name(name, sizeof name, seq);
     int n = snprintf(body, sizeof body,
                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg><MessageHeader>"
                      "<Seq>%d</Seq></MessageHeader><MessageBody/></XmlMsg>\n",
@@ -59,48 +75,65 @@ static void drop_file(void)
     FILE *f = fopen(tmp, "wb");
     fwrite(body, 1, (size_t)n, f);
     fclose(f);
+    /* noted before rename(2): the file may be delivered before rename returns */
+    t_renamed[seq] = now_ns();
+    atomic_store(&published, seq);
     rename(tmp, dst);
-    atomic_store(&t_renamed, now_ns());
 }
 
-/* ---- libonshi --------------------------------------------------------------------------- */
+/* A fresh face folder per measurement: no file of an earlier one is left to be found. */
+static void fresh_face(const char *base, const char *name)
+{
+    snprintf(face, sizeof face, "%s/%s", base, name);
+    mkdir(face, 0700);
+    atomic_store(&published, 0);
+    atomic_store(&delivered, 0);
+    atomic_store(&stop_writer, 0);
+}
 
 typedef struct run {
     double *ms;
-    int n, want;
+    int n, want, wrong;
 } run;
 
-static int ONSHI_CALL on_face(void *userdata, const onshi_file_result *r)
+/* Record the delivery of file seq (ignores a file delivered twice or not ours). */
+static int record(run *ru, int seq)
 {
-    run *ru = userdata;
     long long t = now_ns();
-    (void)r;
-    ru->ms[ru->n++] = (double)(t - atomic_load(&t_renamed)) / 1e6;
-    return ru->n >= ru->want; /* stop when enough */
+    if (seq < 1 || seq > MAXN || seq != atomic_load(&published) || seq <= atomic_load(&delivered)) {
+        ru->wrong++;
+        return 0;
+    }
+    ru->ms[ru->n++] = (double)(t - t_renamed[seq]) / 1e6;
+    atomic_store(&delivered, seq);
+    return 1;
 }
 
 static void *writer(void *arg)
 {
     int count = *(int *)arg;
-    for (int i = 0; i < count && !atomic_load(&stop_writer); i++) {
+    for (int i = 1; i <= count && !atomic_load(&stop_writer); i++) {
         /* a random moment, so polling phases are not aligned with the writer */
         sleep_ms(150 + rand() % 400);
-        drop_file();
+        drop_file(i);
         /* the next file only after this one was delivered */
-        while (atomic_load(&t_renamed) != 0 && !atomic_load(&stop_writer))
+        while (atomic_load(&delivered) < i && !atomic_load(&stop_writer))
             sleep_ms(1);
     }
     return NULL;
 }
 
-static int ONSHI_CALL on_face_ack(void *userdata, const onshi_file_result *r)
+/* ---- libonshi --------------------------------------------------------------------------- */
+
+static int ONSHI_CALL on_face(void *userdata, const onshi_file_result *r)
 {
-    int stop = on_face(userdata, r);
-    atomic_store(&t_renamed, 0);
-    return stop;
+    run *ru = userdata;
+    record(ru, seq_of(onshi_file_result_name(r)));
+    return ru->n >= ru->want; /* stop when enough */
 }
 
-static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double *ms, int n)
+static int measure_onshi(const char *base, const char *label, int force_poll, int64_t poll_ms,
+                         double *ms, int n)
 {
     onshi_ctx *ctx;
     onshi_face_watch *w;
@@ -116,17 +149,17 @@ static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double
         onshi_ctx_free(ctx);
         return -1;
     }
-    run ru = {ms, 0, n};
-    atomic_store(&t_renamed, 0);
-    atomic_store(&stop_writer, 0);
+    run ru = {ms, 0, n, 0};
     pthread_t th;
     pthread_create(&th, NULL, writer, &n);
-    int rc = onshi_face_watch_run(w, on_face_ack, &ru, 120000);
+    int rc = onshi_face_watch_run(w, on_face, &ru, 120000);
     atomic_store(&stop_writer, 1);
     pthread_join(th, NULL);
     onshi_face_watch_free(w);
     onshi_ctx_free(ctx);
-    return rc == ONSHI_E_CANCELLED && ru.n == n ? 0 : -1;
+    if (ru.wrong)
+        fprintf(stderr, "bench/filexfer: %s: %d deliveries of another file\n", label, ru.wrong);
+    return rc == ONSHI_E_CANCELLED && ru.n == n && ru.wrong == 0 ? 0 : -1;
 }
 
 /* ---- the peer: poll every 300 ms, accept after two equal reads 300 ms apart --------------- */
@@ -141,39 +174,30 @@ static int read_file(const char *path, char *buf, size_t cap, size_t *len)
     return 0;
 }
 
-static int measure_peer(double *ms, int n)
+static int measure_peer(const char *base, double *ms, int n)
 {
-    atomic_store(&t_renamed, 0);
-    atomic_store(&stop_writer, 0);
+    fresh_face(base, "peer");
     pthread_t th;
     pthread_create(&th, NULL, writer, &n);
-    int got = 0;
-    char seen[64][160];
-    int nseen = 0;
-    while (got < n) {
+    run ru = {ms, 0, n, 0};
+    /* the peer looks for the files it has not taken yet, in order */
+    for (int next = 1; ru.n < n;) {
         sleep_ms(PEER_POLL_MS);
-        char name[160];
-        snprintf(name, sizeof name, "OQSsiquc01res_face_1311234567%020d_20260929%06d.xml", seq,
-                 seq);
-        int known = 0;
-        for (int i = 0; i < nseen; i++)
-            known |= strcmp(seen[i], name) == 0;
-        char path[512], a[1024], b[1024];
+        char name[160], path[700], a[1024], b[1024];
         size_t la, lb;
+        file_name(name, sizeof name, next);
         snprintf(path, sizeof path, "%s/%s", face, name);
-        if (known || read_file(path, a, sizeof a, &la) != 0)
+        if (read_file(path, a, sizeof a, &la) != 0)
             continue;
         sleep_ms(PEER_POLL_MS);
         if (read_file(path, b, sizeof b, &lb) != 0 || la != lb || memcmp(a, b, la) != 0)
             continue;
-        long long t = now_ns();
-        ms[got++] = (double)(t - atomic_load(&t_renamed)) / 1e6;
-        snprintf(seen[nseen++ % 64], sizeof seen[0], "%s", name);
-        atomic_store(&t_renamed, 0);
+        if (record(&ru, next))
+            next++;
     }
     atomic_store(&stop_writer, 1);
     pthread_join(th, NULL);
-    return 0;
+    return ru.wrong == 0 ? 0 : -1;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -193,34 +217,51 @@ static void stats(const char *label, double *v, int n, double *median)
            *median, sum / n, v[0], v[n - 1]);
 }
 
-int main(void)
+/* Machine-readable lines for bench/report.py: "filexfer METHOD ms..." */
+static void raw(FILE *f, const char *method, const double *v, int n)
+{
+    if (f == NULL)
+        return;
+    fprintf(f, "filexfer\t%s", method);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "\t%.3f", v[i]);
+    fputc('\n', f);
+}
+
+int main(int argc, char **argv)
 {
     char base[] = "/tmp/onshi-bench-XXXXXX";
     if (mkdtemp(base) == NULL)
         return 1;
-    char db[300];
-    snprintf(face, sizeof face, "%s/face", base);
-    snprintf(db, sizeof db, "%s/state.db", base);
-    mkdir(face, 0755);
     srand((unsigned)time(NULL));
-
-    enum { N_FAST = 30, N_SLOW = 12 };
-    double ino[N_FAST], own_poll[N_SLOW], peer[N_SLOW];
+    /* BENCH_FILEXFER_N scales the run (samples with inotify; 2/5 of them polling) */
+    const char *e = getenv("BENCH_FILEXFER_N");
+    int n_fast = e ? atoi(e) : 30, n_slow = n_fast * 2 / 5;
+    if (n_fast < 3 || n_fast > MAXN)
+        n_fast = 30, n_slow = 12;
+    if (n_slow < 3)
+        n_slow = 3;
+    double ino[MAXN], own_poll[MAXN], peer[MAXN];
     double m_ino, m_own, m_peer;
     printf("bench/filexfer: rename of a result file into face/ -> delivery to the caller\n");
-    if (measure_onshi(db, 0, 300, ino, N_FAST) != 0 ||
-        measure_onshi(db, 1, 300, own_poll, N_SLOW) != 0 || measure_peer(peer, N_SLOW) != 0) {
+    if (measure_onshi(base, "inotify", 0, 300, ino, n_fast) != 0 ||
+        measure_onshi(base, "poll", 1, 300, own_poll, n_slow) != 0 ||
+        measure_peer(base, peer, n_slow) != 0) {
         fprintf(stderr, "bench/filexfer: a measurement failed\n");
         return 1;
     }
-    stats("libonshi, inotify", ino, N_FAST, &m_ino);
-    stats("libonshi, polling fallback 300 ms", own_poll, N_SLOW, &m_own);
-    stats("peer, polling 300 ms + 2nd read", peer, N_SLOW, &m_peer);
+    FILE *out = argc > 1 ? fopen(argv[1], "a") : NULL;
+    raw(out, "libonshi-inotify", ino, n_fast);
+    raw(out, "libonshi-poll300", own_poll, n_slow);
+    raw(out, "peer-poll300", peer, n_slow);
+    if (out)
+        fclose(out);
+    stats("libonshi, inotify", ino, n_fast, &m_ino);
+    stats("libonshi, polling fallback 300 ms", own_poll, n_slow, &m_own);
+    stats("peer, polling 300 ms + 2nd read", peer, n_slow, &m_peer);
     printf("  ratio (peer median / libonshi median): inotify %.1fx faster, polling fallback "
            "%.2fx\n",
            m_peer / m_ino, m_peer / m_own);
-    printf("  goal < 50 ms with inotify: %s (median %.1f ms)\n", m_ino < 50 ? "met" : "NOT met",
-           m_ino);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     return system(cmd) == 0 ? 0 : 1;

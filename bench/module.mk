@@ -1,6 +1,10 @@
-# bench/: `make bench` runs every benchmark. A benchmark is either one program bench/NAME.c
-# (linked with the static library, so internal hooks are reachable) or a folder bench/NAME/
-# with its own module.mk appending to BENCH_TARGETS.
+# bench/: `make bench` runs every benchmark one after the other (bench/run.sh) and writes
+# bench/report.md with PNG plots (gnuplot) in $(B)/bench/out; `make bench-quick` does the same
+# at reduced sizes. A benchmark is one program bench/NAME.c (linked with the static library,
+# so internal hooks are reachable) or a folder bench/NAME/ with its own module.mk that builds
+# its programs into BENCH_PROGS_ALL. Benchmarks are not tests: nothing asserts a time, and
+# nothing in `make check` runs them.
+BENCH_PROGS_ALL :=
 -include $(wildcard bench/*/module.mk)
 
 BENCH_PROGS := $(basename $(notdir $(wildcard bench/*.c)))
@@ -9,8 +13,13 @@ $(B)/bench/%: $(B)/app/bench/%.o $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
 
-.PHONY: $(BENCH_PROGS:%=bench-%)
-$(BENCH_PROGS:%=bench-%): bench-%: $(B)/bench/%
-	$(B)/bench/$*
+BENCH_PROGS_ALL += $(BENCH_PROGS:%=$(B)/bench/%) $(B)/bin/onshi $(B)/bin/onshi-sim \
+                   $(B)/bin/onshi-vcard
 
-BENCH_TARGETS += $(BENCH_PROGS:%=bench-%)
+.PHONY: bench-run bench-quick
+bench-run: $(BENCH_PROGS_ALL)
+	@sh bench/run.sh $(B)
+bench-quick: all $(BENCH_PROGS_ALL)
+	@BENCH_QUICK=1 sh bench/run.sh $(B)
+
+BENCH_TARGETS += bench-run

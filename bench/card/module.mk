@@ -1,5 +1,5 @@
 # bench/card: libonshi vs OpenSC vs raw PC/SC on the same virtual card and the same private
-# pcscd (test/integration/pcsc/harness.sh). `make bench`; not a test: it prints ratios.
+# pcscd (test/integration/pcsc/harness.sh). `make bench` (bench/run.sh); not a test: it prints ratios.
 BENCH_CARD := $(B)/bench/card/bench_card
 
 $(BENCH_CARD): $(B)/app/bench/card/bench_card.o $(B)/app/test/integration/pcsc/pcsc_util.o \
@@ -8,9 +8,4 @@ $(BENCH_CARD): $(B)/app/bench/card/bench_card.o $(B)/app/test/integration/pcsc/p
 	$(CC) -o $@ $< $(B)/app/test/integration/pcsc/pcsc_util.o $(B)/libtestsupport.a \
 	    $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
 
-.PHONY: bench-card
-bench-card: $(BENCH_CARD) $(B)/bin/onshi-vcard
-	@ONSHI_VCARD=$(abspath $(B)/bin/onshi-vcard) sh test/integration/pcsc/harness.sh \
-	    $(abspath $(BENCH_CARD))
-
-BENCH_TARGETS += bench-card
+BENCH_PROGS_ALL += $(BENCH_CARD)

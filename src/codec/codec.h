@@ -48,6 +48,9 @@ typedef struct onshi__item {
 } onshi__item;
 
 const onshi__field *onshi__field_by_id(int id, int variant);
+/* Whether a field may appear several times in its group (read with onshi_group_count_str /
+ * onshi_group_get_str_at); every other field is single-valued and a second one is refused. */
+bool onshi__field_repeats(const onshi__field *f);
 /* The field named `elem` inside a group of kind/variant, or NULL. */
 const onshi__field *onshi__field_by_elem(int group, int variant, const char *elem);
 /* The child group named `elem` of a parent kind; wrapper: the wrapper element it sat in
@@ -129,6 +132,15 @@ typedef struct onshi__doc {
 void onshi__doc_reset(onshi__doc *d);
 void onshi__doc_free(onshi__doc *d);
 
+/* The rows of one kind of a group, in document order (directly or inside their wrapper):
+ * onshi_group_at/count answer from it in O(1). Arena memory of the group's doc. */
+typedef struct onshi__kidx {
+    struct onshi__kidx *next;
+    int kind;
+    size_t n, cap;
+    struct onshi_group **v;
+} onshi__kidx;
+
 struct onshi_group {
     const char *name; /* static schema string or arena copy */
     char *text;       /* leaf value (UTF-8), NULL for elements with children */
@@ -140,7 +152,9 @@ struct onshi_group {
     unsigned line;
     bool wrapper;
     bool had_child;   /* an element child started (even a streamed, unlinked unit) */
+    bool idx_ok;      /* idx is known (set when the row was indexed), no need to count */
     const struct onshi__sent *sent; /* schema entry of the name (reading only), or NULL */
+    onshi__kidx *kidx; /* rows of a kind of this group (see onshi__node_set_kind) */
 };
 
 struct onshi_msg {
@@ -161,6 +175,10 @@ onshi_group *onshi__child_find(const onshi_group *g, const char *name);
 int onshi__leaf_append(onshi_group *g, const char *name, const char *value, size_t len);
 /* The same for field f, with its format check. */
 int onshi__field_append(onshi_group *g, const onshi__field *f, const char *value);
+/* Give a linked node its kind (ONSHI_G_*) and enter it in the index of its kind-effective
+ * parent (onshi__group_of), so onshi_group_at/count never walk the children. Every linked
+ * node that gets a kind goes through here; ONSHI_E_NOMEM when the index cannot grow. */
+int onshi__node_set_kind(onshi_group *n, int kind);
 /* The kind-effective parent of a node (skipping a wrapper). */
 const onshi_group *onshi__group_of(const onshi_group *node);
 int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton);

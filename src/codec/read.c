@@ -693,6 +693,20 @@ static bool seen_before(const onshi_group *parent, const char *stat)
     return false;
 }
 
+/* A leaf of the schema that holds one value (not a repeating field such as ReferenceNumber
+ * in a bulk unit). */
+static bool single_field(const onshi__sent *ent)
+{
+    bool any = false;
+    for (int v = 0; v < 4; v++)
+        if (ent->field[v] != NULL) {
+            if (onshi__field_repeats(ent->field[v]))
+                return false;
+            any = true;
+        }
+    return any;
+}
+
 static int ambiguous(onshi__xmlreader *r, const char *fmt, const char *a, const char *b)
 {
     char what[200];
@@ -776,9 +790,7 @@ static int start_element(onshi__xmlreader *r, bool *is_unit, bool *skip)
                 else if (!parent->wrapper && ent->wrapper)
                     wrapper = true;
                 stat = ent->elem;
-                single = c != NULL ? !c->repeat : (wrapper || ent->field[0] != NULL ||
-                                                   ent->field[1] != NULL || ent->field[2] != NULL ||
-                                                   ent->field[3] != NULL);
+                single = c != NULL ? !c->repeat : (wrapper || single_field(ent));
             }
         }
         if (single && seen_before(parent, stat))
@@ -820,7 +832,10 @@ static int start_element(onshi__xmlreader *r, bool *is_unit, bool *skip)
             if (n == NULL)
                 return onshi__err(r->ctx, ONSHI_E_NOMEM, "node");
         }
-        n->kind = kind;
+        if (*is_unit)
+            n->kind = kind; /* not linked: not in the body's index either */
+        else if (onshi__node_set_kind(n, kind) != ONSHI_OK)
+            return onshi__err(r->ctx, ONSHI_E_NOMEM, "node");
         n->wrapper = wrapper;
         if (c != NULL)
             n->variant = c->variant;

@@ -141,9 +141,10 @@ char *onshi__path(const onshi_group *node, unsigned unit_index, bool in_unit)
         const onshi_group *p = chain[i];
         unsigned idx = p->idx;
         bool linked = false;
-        if (p->parent != NULL) {
+        if (p->parent != NULL && !p->idx_ok) {
             unsigned k = 0;
             for (const onshi_group *s = p->parent->first; s != NULL; s = s->next) {
+                ONSHI__WORK(1);
                 if (s == p) {
                     linked = true;
                     break;
@@ -284,9 +285,11 @@ onshi_group *onshi__node_new(onshi__doc *d, onshi_group *parent, const char *nam
 
 onshi_group *onshi__child_find(const onshi_group *g, const char *name)
 {
-    for (onshi_group *c = g->first; c != NULL; c = c->next)
+    for (onshi_group *c = g->first; c != NULL; c = c->next) {
+        ONSHI__WORK(1);
         if (c->name == name || strcmp(c->name, name) == 0)
             return c;
+    }
     return NULL;
 }
 
@@ -296,6 +299,86 @@ const onshi_group *onshi__group_of(const onshi_group *node)
     if (p != NULL && p->wrapper)
         p = p->parent;
     return p;
+}
+
+static onshi__kidx *kidx_of(const onshi_group *g, int kind)
+{
+    for (onshi__kidx *x = g->kidx; x != NULL; x = x->next) {
+        ONSHI__WORK(1);
+        if (x->kind == kind)
+            return x;
+    }
+    return NULL;
+}
+
+/* Enter n in g's index of its kind at position pos (SIZE_MAX: at the end). */
+static int kidx_insert(onshi_group *g, onshi_group *n, size_t pos)
+{
+    onshi__kidx *x = kidx_of(g, n->kind);
+    if (x == NULL) {
+        x = onshi__arena_alloc(&g->doc->arena, sizeof *x);
+        if (x == NULL)
+            return ONSHI_E_NOMEM;
+        memset(x, 0, sizeof *x);
+        x->kind = n->kind;
+        x->next = g->kidx;
+        g->kidx = x;
+    }
+    if (x->n == x->cap) {
+        /* Doubling in the arena: the outgrown arrays stay there until the doc is freed,
+         * together at most the size of the last one. */
+        size_t cap = x->cap ? x->cap * 2 : 4;
+        onshi_group **v = onshi__arena_alloc(&g->doc->arena, cap * sizeof *v);
+        if (v == NULL)
+            return ONSHI_E_NOMEM;
+        if (x->n)
+            memcpy(v, x->v, x->n * sizeof *v);
+        ONSHI__WORK(x->n);
+        x->v = v;
+        x->cap = cap;
+    }
+    if (pos >= x->n) {
+        pos = x->n;
+        /* Its index among same-named siblings (warning paths), from the nearest such row
+         * before it; rows of one kind under several names (drug sources) may leave it
+         * unknown, then a path counts. */
+        n->idx = 0;
+        n->idx_ok = true;
+        for (size_t k = pos, steps = 0; k-- > 0 && steps < 8; steps++) {
+            ONSHI__WORK(1);
+            const onshi_group *s = x->v[k];
+            if (s->parent == n->parent && strcmp(s->name, n->name) == 0) {
+                n->idx = s->idx + 1;
+                n->idx_ok = s->idx_ok;
+                break;
+            }
+            if (s->parent != n->parent || steps == 7) {
+                n->idx_ok = false; /* an earlier wrapper, or far: a path counts */
+                break;
+            }
+        }
+    } else {
+        memmove(x->v + pos + 1, x->v + pos, (x->n - pos) * sizeof *x->v);
+        ONSHI__WORK(x->n - pos);
+        for (size_t k = pos + 1; k <= x->n; k++)
+            x->v[k]->idx_ok = false; /* they moved: a path counts again */
+        n->idx_ok = false;
+    }
+    x->v[pos] = n;
+    x->n++;
+    return ONSHI_OK;
+}
+
+int onshi__node_set_kind(onshi_group *n, int kind)
+{
+    n->kind = kind;
+    onshi_group *g = (onshi_group *)onshi__group_of(n);
+    if (kind == 0 || g == NULL)
+        return ONSHI_OK;
+    int rc = kidx_insert(g, n, (size_t)-1);
+    if (rc != ONSHI_OK)
+        n->doc->oom = true;
+    return rc;
 }
 
 int onshi__leaf_set(onshi_group *g, const char *name, const char *value, size_t len)
@@ -333,8 +416,11 @@ int onshi__msg_alloc(onshi_msg **out, int type, bool skeleton)
             onshi_msg_free(m);
             return ONSHI_E_NOMEM;
         }
-        m->header->kind = ONSHI_G_HEADER;
-        m->body->kind = ONSHI_G_BODY;
+        if (onshi__node_set_kind(m->header, ONSHI_G_HEADER) != ONSHI_OK ||
+            onshi__node_set_kind(m->body, ONSHI_G_BODY) != ONSHI_OK) {
+            onshi_msg_free(m);
+            return ONSHI_E_NOMEM;
+        }
     }
     *out = m;
     return ONSHI_OK;
@@ -416,46 +502,19 @@ ONSHI_API int ONSHI_CALL onshi_group_kind(const onshi_group *g)
     return g ? g->kind : 0;
 }
 
-/* Children of kind `kind` of g, directly or inside their wrapper element. Calls fn for each
- * until it returns true; returns the count visited. */
-static size_t each_child(const onshi_group *g, int kind, size_t want, onshi_group **hit)
-{
-    size_t n = 0;
-    for (onshi_group *c = g->first; c != NULL; c = c->next) {
-        if (c->kind == kind) {
-            if (n == want) {
-                *hit = c;
-                return n + 1;
-            }
-            n++;
-        } else if (c->wrapper) {
-            for (onshi_group *w = c->first; w != NULL; w = w->next)
-                if (w->kind == kind) {
-                    if (n == want) {
-                        *hit = w;
-                        return n + 1;
-                    }
-                    n++;
-                }
-        }
-    }
-    return n;
-}
-
 ONSHI_API size_t ONSHI_CALL onshi_group_count(const onshi_group *g, int kind)
 {
-    onshi_group *hit = NULL;
-    return g ? each_child(g, kind, (size_t)-1, &hit) : 0;
+    const onshi__kidx *x = g ? kidx_of(g, kind) : NULL;
+    return x ? x->n : 0;
 }
 
 ONSHI_API int ONSHI_CALL onshi_group_at(onshi_group **out, onshi_group *g, int kind, size_t i)
 {
     if (g == NULL || out == NULL)
         return ONSHI_E_INVALID_ARG;
-    onshi_group *hit = NULL;
-    each_child(g, kind, i, &hit);
-    *out = hit;
-    return hit ? ONSHI_OK : ONSHI_E_NOT_FOUND;
+    const onshi__kidx *x = kidx_of(g, kind);
+    *out = x != NULL && i < x->n ? x->v[i] : NULL;
+    return *out ? ONSHI_OK : ONSHI_E_NOT_FOUND;
 }
 
 static int field_of(const onshi_group *g, int field, const onshi__field **out)
@@ -480,6 +539,18 @@ ONSHI_API int ONSHI_CALL onshi_group_get_str(const char **out, const onshi_group
         return ONSHI_E_NOT_FOUND;
     *out = leaf->text ? leaf->text : "";
     return ONSHI_OK;
+}
+
+/* The fields that repeat in their group. Several ReferenceNumber per BulkConfirmUnit: a
+ * production result watcher (OQSDrug2) reads every one (issue 11; docs/codec.md). */
+static const int repeating_fields[] = {ONSHI_F_UNIT_REFERENCE_NUMBER};
+
+bool onshi__field_repeats(const onshi__field *f)
+{
+    for (size_t i = 0; i < sizeof repeating_fields / sizeof repeating_fields[0]; i++)
+        if (f->id == repeating_fields[i])
+            return true;
+    return false;
 }
 
 ONSHI_API size_t ONSHI_CALL onshi_group_count_str(const onshi_group *g, int field)
@@ -596,14 +667,44 @@ int onshi__field_append(onshi_group *g, const onshi__field *f, const char *value
     return onshi__leaf_append(g, f->elem, value, strlen(value));
 }
 
+/* Number of rows of `kind` in g up to the end of its child `upto` (document order). */
+static size_t rows_through(const onshi_group *g, int kind, const onshi_group *upto)
+{
+    size_t n = 0;
+    for (const onshi_group *c = g->first; c != NULL; c = c->next) {
+        ONSHI__WORK(1);
+        if (c->kind == kind)
+            n++;
+        else if (c->wrapper)
+            for (const onshi_group *w = c->first; w != NULL; w = w->next) {
+                ONSHI__WORK(1);
+                n += w->kind == kind;
+            }
+        if (c == upto)
+            break;
+    }
+    return n;
+}
+
 int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **out)
 {
     onshi_group *parent = g;
     if (c->wrapper != NULL) {
-        parent = NULL;
-        for (onshi_group *x = g->first; x != NULL; x = x->next)
-            if (x->wrapper && strcmp(x->name, c->wrapper) == 0)
-                parent = x;
+        /* the last wrapper of that name; rows are wrapped, so g's own children are few */
+        parent = g->last != NULL && g->last->wrapper && strcmp(g->last->name, c->wrapper) == 0
+                     ? g->last
+                     : NULL;
+        for (onshi_group *x = g->first; parent == NULL && x != NULL; x = x->next) {
+            ONSHI__WORK(1);
+            if (x->wrapper && strcmp(x->name, c->wrapper) == 0) {
+                onshi_group *y = x;
+                for (x = x->next; x != NULL; x = x->next)
+                    if (x->wrapper && strcmp(x->name, c->wrapper) == 0)
+                        y = x;
+                parent = y;
+                break;
+            }
+        }
         if (parent == NULL) {
             parent = onshi__node_new(g->doc, g, c->wrapper, (size_t)-1);
             if (parent == NULL)
@@ -612,11 +713,18 @@ int onshi__group_add_row(onshi_group *g, const onshi__child *c, onshi_group **ou
             parent->variant = g->variant;
         }
     }
+    /* A row goes last in document order unless its wrapper has later siblings holding rows of
+     * the same kind (a decoded message read tolerantly): then it is entered where it is. */
+    size_t pos = parent == g || parent == g->last ? (size_t)-1 : rows_through(g, c->kind, parent);
     onshi_group *n = onshi__node_new(g->doc, parent, c->elem, (size_t)-1);
     if (n == NULL)
         return ONSHI_E_NOMEM;
     n->kind = c->kind;
     n->variant = c->variant ? c->variant : g->variant;
+    if (kidx_insert(g, n, pos) != ONSHI_OK) {
+        g->doc->oom = true;
+        return ONSHI_E_NOMEM;
+    }
     if (out)
         *out = n;
     return ONSHI_OK;

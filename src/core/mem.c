@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+_Thread_local unsigned long long onshi__work;
+
 ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len)
 {
     if (p != NULL && len != 0)

@@ -6,6 +6,8 @@ cli-codec-test: $(B)/bin/onshi
 	    bash test/cli/decode-golden.sh $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "onshi decode honours ONSHI_XML_MAX_SIZE (per unit when streaming)" \
 	    sh test/cli/env-limits.sh $(B)/bin/onshi
+	@$(RUN) script $(RESULTS) "onshi decode of bulk results: valid JSON or nothing, size limit" \
+	    sh test/cli/decode-bulk.sh $(B)/bin/onshi
 	@$(RUN) script $(RESULTS) "field ids: header = schema.def" \
 	    sh test/cli/check-fields.sh include/onshi.h src/codec/schema.def
 	@$(RUN) script $(RESULTS) "secret options are refused on the command line" \

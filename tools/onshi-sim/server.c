@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_BODY (16u * 1024 * 1024)
+#define MAX_BODY SIM_MAX_REQUEST
 #define IDLE_TIMEOUT_MS 65000 /* protocol.md: keep idle connections at least 60 s */
 #define READ_SLICE_MS 500
 #define IDEM_SLOTS 64

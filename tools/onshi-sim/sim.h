@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Largest request accepted (HTTPS body or request file). A bulk upload of 100,000
+ * reservations is about 40 MB; the client accepts results up to its result_max_size (256 MiB
+ * by default): the same bound here. */
+#define SIM_MAX_REQUEST (256u * 1024 * 1024)
+
 /* ---- faults (faults.c) ------------------------------------------------------------------ */
 enum sim_fault_kind {
     SIM_FAULT_NONE = 0,

@@ -95,8 +95,8 @@ int sim_req_parse(sim_req *r, const unsigned char *data, size_t len, char *err, 
     unsigned char *utf8 = NULL;
     size_t ulen = len;
     memset(r, 0, sizeof *r);
-    if (len > 16u * 1024 * 1024) {
-        snprintf(err, errn, "request larger than 16 MiB");
+    if (len > SIM_MAX_REQUEST) {
+        snprintf(err, errn, "request larger than %u MiB", SIM_MAX_REQUEST / (1024 * 1024));
         return -1;
     }
     if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {

@@ -50,52 +50,57 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Bulk results can hold 100,000 people: stream them unit by unit (constant memory) and print
- * the same JSON shape as a whole-message decode. */
-static int decode_bulk(onshi_ctx *ctx, const char *file)
+/* One pass of the streaming reader over a bulk result. With `out` NULL it only reads (every
+ * unit decoded and checked, nothing printed); otherwise it prints the same JSON shape as a
+ * whole-message decode, unit by unit, and the warnings (spooled to `warn`, a temporary file,
+ * so memory stays constant however many there are). Returns an ONSHI status. */
+enum { OUT_NONE, OUT_HEADER, OUT_UNITS, OUT_WARNINGS }; /* where the printed JSON stands */
+
+static int bulk_pass(onshi_ctx *ctx, const char *file, FILE *out, FILE *warn, size_t *units,
+                     int *at)
 {
     onshi_bulk_reader *br;
     int rc = onshi_bulk_reader_open(&br, ctx, file, 0);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("decode", ctx, rc, file);
+        return rc;
     onshi_buf *j = NULL;
-    /* warnings are collected as text; they are few */
-    size_t nw = 0, capw = 0;
-    char **warns = NULL;
-    FILE *out = stdout;
-    printf("{\n\t\"_type\":\t\"%s\",\n\t\"XmlMsg\":\t{\n\t\t\"MessageHeader\":\t",
-           onshi_msgtype_prefix(onshi_msgtype_from_filename(file)));
+    size_t nw = 0;
+    *units = 0;
+    if (out) {
+        fprintf(out, "{\n\t\"_type\":\t\"%s\",\n\t\"XmlMsg\":\t{\n\t\t\"MessageHeader\":\t",
+                onshi_msgtype_prefix(onshi_msgtype_from_filename(file)));
+        *at = OUT_HEADER;
+    }
     for (int pass = 0;; pass++) {
-        for (size_t i = 0; i < onshi_bulk_reader_warning_count(br); i++) {
+        for (size_t i = 0; out && i < onshi_bulk_reader_warning_count(br); i++) {
             int kind;
             const char *path, *text;
             onshi_bulk_reader_warning_at(&kind, &path, &text, br, i);
-            if (nw == capw) {
-                capw = capw ? capw * 2 : 16;
-                char **nwp = realloc(warns, capw * sizeof *warns);
-                if (nwp == NULL)
-                    break;
-                warns = nwp;
-            }
-            size_t len = strlen(path) + strlen(text) + 8;
-            char *w = malloc(len);
-            if (w == NULL)
-                break;
-            snprintf(w, len, "%d\t%s\t%s", kind, path, text);
-            warns[nw++] = w;
+            static const char *const kinds[] = {"other", "replacement_char", "not_jis_x0208",
+                                                "unknown_code", "format", "encoding_hint",
+                                                "padded", "dropped"};
+            fprintf(warn, "%s{\"path\": ", nw++ ? ", " : "");
+            json_string(warn, path);
+            fprintf(warn, ", \"kind\": \"%s\", \"message\": ", kinds[kind >= 1 && kind <= 7 ? kind : 0]);
+            json_string(warn, text);
+            fputc('}', warn);
         }
-        if (pass == 0) {
+        if (pass == 0 && out) {
             rc = onshi_group_to_json(&j, ctx, onshi_bulk_reader_header(br));
             if (rc != ONSHI_OK)
                 break;
             fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), out);
             onshi_buf_free(j);
-            printf(",\n\t\t\"MessageBody\":\t{\n\t\t\t\"BulkConfirmUnit\":\t[");
+            fputs(",\n\t\t\"MessageBody\":\t{\n\t\t\t\"BulkConfirmUnit\":\t[", out);
+            *at = OUT_UNITS;
         }
         onshi_group *u;
         rc = onshi_bulk_reader_next(&u, br);
         if (rc != ONSHI_OK || u == NULL)
             break;
+        ++*units;
+        if (out == NULL)
+            continue;
         rc = onshi_group_to_json(&j, ctx, u);
         if (rc != ONSHI_OK)
             break;
@@ -103,7 +108,7 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
         fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), out);
         onshi_buf_free(j);
     }
-    if (rc == ONSHI_OK) {
+    if (rc == ONSHI_OK && out) {
         /* other elements of the body (none in documented files), merged into the object */
         rc = onshi_group_to_json(&j, ctx, onshi_bulk_reader_body(br));
         if (rc == ONSHI_OK) {
@@ -111,56 +116,120 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
             const char *p = l ? l + 1 : b;
             while (p < r && (*p == '\n' || *p == '\t' || *p == ' '))
                 p++;
-            printf("]%s%.*s\n\t\t}\n\t},\n\t\"_warnings\":\t[", p < r ? ",\n" : "",
-                   p < r ? (int)(r - p) : 0, p);
+            fprintf(out, "]%s%.*s\n\t\t}\n\t},\n\t\"_warnings\":\t[", p < r ? ",\n" : "",
+                    p < r ? (int)(r - p) : 0, p);
+            *at = OUT_WARNINGS;
             onshi_buf_free(j);
         }
     }
-    for (size_t i = 0; i < nw; i++) {
-        if (rc == ONSHI_OK) {
-            char *path = strchr(warns[i], '\t') + 1, *text = strchr(path, '\t');
-            *text++ = '\0';
-            static const char *const kinds[] = {"other", "replacement_char", "not_jis_x0208",
-                                                "unknown_code", "format", "encoding_hint",
-                                                "padded", "dropped"};
-            int k = atoi(warns[i]);
-            printf("%s{\"path\": ", i ? ", " : "");
-            json_string(out, path);
-            printf(", \"kind\": \"%s\", \"message\": ", kinds[k >= 1 && k <= 7 ? k : 0]);
-            json_string(out, text);
-            printf("}");
-        }
-        free(warns[i]);
-    }
-    free(warns);
     onshi_bulk_reader_free(br);
-    if (rc != ONSHI_OK) {
-        printf("\n");
-        fflush(out);
+    return rc;
+}
+
+/* Copy the spooled warnings to out. */
+static int copy_warnings(FILE *warn, FILE *out)
+{
+    char buf[65536];
+    size_t n;
+    if (fflush(warn) != 0 || fseek(warn, 0, SEEK_SET) != 0)
+        return -1;
+    while ((n = fread(buf, 1, sizeof buf, warn)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            return -1;
+    return ferror(warn) ? -1 : 0;
+}
+
+/* Bulk results can hold 100,000 people and more: stream them unit by unit (constant memory).
+ * Nothing is printed unless the whole file decodes: a first pass reads it without output, the
+ * second prints it. Should the second pass still fail (the file changed in between, memory),
+ * the document printed so far is closed as valid JSON with an "_error" member, so a reader
+ * never gets invalid JSON; the exit status is 1 either way. */
+static int decode_bulk(onshi_ctx *ctx, const char *file)
+{
+    size_t units = 0, checked = 0;
+    int at = OUT_NONE;
+    int rc = bulk_pass(ctx, file, NULL, NULL, &checked, &at);
+    if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
+    FILE *warn = tmpfile();
+    if (warn == NULL)
+        return cli_fail("decode", "no temporary file for the warnings: %s", strerror(errno));
+    FILE *out = stdout;
+    rc = bulk_pass(ctx, file, out, warn, &units, &at);
+    const char *why = NULL;
+    if (rc == ONSHI_OK && units != checked) {
+        rc = ONSHI_E_IO;
+        why = "the file changed while it was printed (another number of units)";
     }
-    printf("]\n}\n");
-    return fflush(out) != 0 ? cli_fail("decode", "writing to stdout failed") : 0;
+    if (rc == ONSHI_OK && copy_warnings(warn, out) != 0) {
+        rc = ONSHI_E_IO;
+        why = "the warnings could not be copied from their temporary file";
+    }
+    fclose(warn);
+    if (rc != ONSHI_OK) {
+        /* Close what is open, then say what happened: one valid document, exit status 1. */
+        if (why == NULL)
+            why = onshi_ctx_last_error_message(ctx);
+        if (why == NULL || *why == '\0')
+            why = onshi_status_str(rc);
+        if (at != OUT_NONE) {
+            if (at == OUT_HEADER)
+                fputs("null\n\t},\n\t\"_warnings\":\t[", out);
+            else if (at == OUT_UNITS)
+                fputs("]\n\t\t}\n\t},\n\t\"_warnings\":\t[", out);
+            fprintf(out, "],\n\t\"_error\":\t{\"status\": \"%s\", \"message\": ",
+                    onshi_status_name(rc) ? onshi_status_name(rc) : "?");
+            json_string(out, why);
+            fputs("}\n}\n", out);
+            fflush(out);
+        }
+        return cli_fail("decode", "%s: %s (%s)", file, why,
+                        onshi_status_name(rc) ? onshi_status_name(rc) : "?");
+    }
+    fputs("]\n}\n", out);
+    if (fflush(out) != 0)
+        return cli_fail("decode", "writing to stdout failed");
+    return 0;
 }
 
 int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *config = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             continue; /* JSON is the only output form for now */
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0' && strcmp(argv[i], "--set") != 0)
             return cli_fail("decode", "unknown option %s", argv[i]);
+        if (strcmp(argv[i], "--set") == 0) {
+            i++; /* applied below, after the variables */
+            continue;
+        }
         if (file != NULL)
             return cli_fail("decode", "one FILE only");
         file = argv[i];
     }
     if (file == NULL)
-        return cli_fail("decode", "usage: onshi decode FILE [--json]");
+        return cli_fail("decode", "usage: onshi decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...");
+    /* The limits (xml_max_size, xml_max_depth...) from --config FILE, the ONSHI_* variables
+     * (ONSHI_XML_MAX_SIZE) and --set, in that order; no onshi.conf is looked for. */
+    int rc = onshi_ctx_load_config(ctx, config);
+    if (rc != ONSHI_OK)
+        return cli_fail_ctx("decode", ctx, rc, "configuration");
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--set") == 0) {
+            if (i + 1 >= argc)
+                return cli_fail("decode", "--set wants name=value");
+            if ((rc = cli_set_option(ctx, "decode", argv[++i])) != 0)
+                return rc;
+        }
     if (is_bulk_result(file))
         return decode_bulk(ctx, file);
     onshi_msg *msg = NULL;
-    int rc = onshi_msg_decode_file(&msg, ctx, file);
+    rc = onshi_msg_decode_file(&msg, ctx, file);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
     onshi_buf *json = NULL;

@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const onshi_cli_cmd commands[] = {
-    {"decode", cmd_decode, "decode FILE [--json]",
+    {"decode", cmd_decode, "decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...",
      "decode a request or result file (type from the file-name prefix or the content) and print it as JSON"},
     {"encode", cmd_encode, "encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]",
      "validate and write a message (TYPE = file prefix such as OQSsiquc01req) from JSON"},

@@ -1006,6 +1006,65 @@ static void test_safe_open(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* ---- linear cost in the number of units (work counter, no clock) ------------------------ */
+
+/* Build a bulk result of n units (one person each, a name outside JIS X 0208 so every unit
+ * warns), encode it, decode it, and read every unit, person and name through the public
+ * accessors; returns the work (list elements visited) this took. */
+static unsigned long long bulk_work(onshi_ctx *ctx, size_t n)
+{
+    unsigned long long w0 = onshi__work;
+    onshi_msg *m;
+    assert_int_equal(onshi_msg_new(&m, ONSHI_MSG_BULK_QUAL_DOWN_RES), ONSHI_OK);
+    onshi_group *body = onshi_msg_body(m), *u, *r;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(onshi_group_add(&u, body, ONSHI_G_BULK_UNIT), ONSHI_OK);
+        assert_int_equal(onshi_group_set_str(u, ONSHI_F_UNIT_PROCESSING_RESULT_STATUS, "1"),
+                         ONSHI_OK);
+        assert_int_equal(onshi_group_add(&r, u, ONSHI_G_RESULT), ONSHI_OK);
+        assert_int_equal(onshi_group_set_str(r, ONSHI_F_NAME, "德田　太郎"), ONSHI_OK);
+    }
+    onshi_buf *xml;
+    assert_int_equal(onshi_msg_encode(&xml, ctx, m), ONSHI_OK);
+    onshi_msg_free(m);
+    assert_int_equal(onshi_msg_decode(&m, ctx, ONSHI_MSG_BULK_QUAL_DOWN_RES, onshi_buf_data(xml),
+                                      onshi_buf_len(xml)),
+                     ONSHI_OK);
+    onshi_buf_free(xml);
+    body = onshi_msg_body(m);
+    assert_int_equal(onshi_group_count(body, ONSHI_G_BULK_UNIT), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(onshi_group_at(&u, body, ONSHI_G_BULK_UNIT, i), ONSHI_OK);
+        assert_int_equal(onshi_group_count(u, ONSHI_G_RESULT), 1);
+        assert_int_equal(onshi_group_at(&r, u, ONSHI_G_RESULT, 0), ONSHI_OK);
+        assert_string_equal(get(r, ONSHI_F_NAME), "德田　太郎");
+    }
+    /* one warning per unit, each with its unit's index in the path, up to the cap of 1000
+     * kept warnings per message (then one more that counts the dropped ones) */
+    size_t kept = n <= 1000 ? n : 1000;
+    assert_int_equal(onshi_msg_warning_count(m), n <= 1000 ? n : kept + 1);
+    const char *path;
+    assert_int_equal(onshi_msg_warning_at(NULL, &path, NULL, m, kept - 1), ONSHI_OK);
+    char want[96];
+    snprintf(want, sizeof want, "MessageBody/BulkConfirmUnit[%zu]/", kept - 1);
+    assert_non_null(strstr(path, want));
+    onshi_msg_free(m);
+    return onshi__work - w0;
+}
+
+static void test_linear_units(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = ctx_new();
+    unsigned long long small = bulk_work(ctx, 300), big = bulk_work(ctx, 3000);
+    /* Linear: 10x the units, about 10x the work. A walk per access (quadratic) is 100x. */
+    print_message("work: %llu for 300 units, %llu for 3000 (x%.1f)\n", small, big,
+                  (double)big / (double)small);
+    assert_true(small > 0);
+    assert_true(big < small * 13);
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1018,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_element_names),
         cmocka_unit_test(test_json),             cmocka_unit_test(test_bulk_stream),
         cmocka_unit_test(test_safe_open),
+        cmocka_unit_test(test_linear_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

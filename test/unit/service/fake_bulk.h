@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define FB_MAX_RECEPTIONS 64
-#define FB_MAX_ENTRIES 64
+#define FB_MAX_ENTRIES 512 /* test_linear_batch runs 500 */
 #define FB_MAX_NAMES 4096
 
 typedef struct fb_entry {
@@ -187,7 +187,7 @@ static inline void fb_download(fake_bulk *fb, onshi_ctx *ctx, const char *name, 
         onshi_group_get_str(&rn, onshi_msg_body(m), ONSHI_F_RECEPTION_NUMBER) == ONSHI_OK && rn)
         r = atoi(rn + 1) - 1;
     onshi_msg_free(m);
-    size_t cap = 1 << 16;
+    size_t cap = ((size_t)1 << 16) + (size_t)FB_MAX_ENTRIES * 3072; /* every unit fits */
     char *doc = malloc(cap), hdr[2048];
     pthread_mutex_lock(&fb->mu);
     if (r < 0 || r >= fb->nrec) {

@@ -677,6 +677,60 @@ static void test_crash_resume(void **state)
     assert_true(rl.abandoned >= 1);
 }
 
+
+/* ---- linear cost in the number of entries (work counter, no clock) ------------------------- */
+
+/* A whole batch of n valid entries (validate, save, upload, download, match, persist, every
+ * unit and person read back) on this thread; returns the work it took (onshi__work: list
+ * elements, comparisons and index steps of the codec and of the matching). */
+static unsigned long long batch_work(size_t n)
+{
+    env e;
+    env_make(&e);
+    fake_bulk *fb = calloc(1, sizeof *fb);
+    fb_start(fb, e.req, e.res, 0);
+    onshi_ctx *ctx;
+    assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    unsigned long long w0 = onshi__work;
+    onshi_batch *b = NULL;
+    assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
+    for (size_t i = 0; i < n; i++) {
+        char pid[32], num[32];
+        snprintf(pid, sizeof pid, "L%05zu", n - i); /* not in sorted order */
+        snprintf(num, sizeof num, "%zu1", i);       /* ends in 1: valid, one person */
+        assert_int_equal(onshi_batch_add(b, pid, "01130012", "", num, "01", "19800401", 0),
+                         ONSHI_OK);
+    }
+    assert_int_equal(onshi_batch_run(b), ONSHI_OK);
+    assert_int_equal(onshi_batch_count(b), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(onshi_batch_outcome(b, i), ONSHI_BATCH_VALID);
+        onshi_group *u = NULL, *p = NULL;
+        assert_int_equal(onshi_batch_unit(&u, b, i), ONSHI_OK);
+        assert_int_equal(onshi_batch_person_count(b, i), 1);
+        assert_int_equal(onshi_batch_person(&p, b, i, 0), ONSHI_OK);
+    }
+    onshi_batch_free(b);
+    unsigned long long w = onshi__work - w0;
+    onshi_ctx_free(ctx);
+    fb_stop(fb);
+    free(fb);
+    env_remove(&e);
+    return w;
+}
+
+static void test_linear_batch(void **state)
+{
+    (void)state;
+    unsigned long long small = batch_work(50), big = batch_work(500);
+    /* 10x the entries: about 10x the work (sorting adds a log factor); a comparison of every
+     * entry with every other one, or a walk of the units per unit, is 100x. */
+    print_message("work: %llu for 50 entries, %llu for 500 (x%.1f)\n", small, big,
+                  (double)big / (double)small);
+    assert_true(small > 0);
+    assert_true(big < small * 13);
+}
+
 int main(int argc, char **argv)
 {
     self_path = argv[0];
@@ -690,6 +744,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_refnum),
         cmocka_unit_test(test_query_batches),
         cmocka_unit_test(test_crash_resume),
+        cmocka_unit_test(test_linear_batch),
     };
     return cmocka_run_group_tests_name("service/batch", tests, NULL, NULL);
 }
