@@ -1,6 +1,6 @@
 /*
  * service/ — the HTTPS extension documents (card authentication, disaster search) of
- * docs/protocol.md §7-§8: shared helpers of cardauth.c and disaster.c.
+ * docs/protocol.md §7-§8: helpers shared by cardauth.c and disaster.c (defined in cardx.c).
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef ONSHI_SERVICE_CARDX_H

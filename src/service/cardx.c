@@ -1,0 +1,189 @@
+/*
+ * service/ — helpers shared by the two HTTPS extension workflows, card authentication
+ * (cardauth.c, docs/protocol.md §7) and disaster search (disaster.c, §8): the writer of their
+ * documents, their institution and transport checks, the decoding and the check of their
+ * results.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "service/cardx.h"
+
+#include "codec/codec.h"
+
+#include <libxml/xmlwriter.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes)
+{
+    unsigned char r[32];
+    if (nbytes > sizeof r)
+        nbytes = sizeof r;
+    size_t got = 0;
+    while (got < nbytes) {
+        ssize_t k = getrandom(r + got, nbytes - got, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, errno,
+                                      "getrandom for a request identifier");
+        got += (size_t)k;
+    }
+    for (size_t i = 0; i < nbytes; i++)
+        sprintf(out + 2 * i, "%02x", r[i]);
+    out[2 * nbytes] = '\0';
+    return ONSHI_OK;
+}
+
+void onshi__cardx_jst(char out[15], int64_t epoch_s)
+{
+    /* The system's clock is Japan Standard Time (UTC+9, no daylight saving) whatever the
+     * machine's time zone. */
+    time_t t = (time_t)(epoch_s + 9 * 3600);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    memcpy(out, tmp, 14);
+    out[14] = '\0';
+}
+
+int onshi__cardx_institution(onshi_ctx *ctx, const char **out)
+{
+    const char *inst = onshi__opt_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
+    size_t n = inst ? strlen(inst) : 0;
+    bool ok = n == 10;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isdigit((unsigned char)inst[i]) != 0;
+    if (!ok)
+        return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
+                             "medical_institution_code must be the 10-digit 医療機関コード",
+                             "medical_institution_code（10桁の医療機関コード）が設定されていません");
+    *out = inst;
+    return ONSHI_OK;
+}
+
+int onshi__cardx_require_https(onshi_ctx *ctx, const char *what)
+{
+    if (onshi__opt_int(ctx, ONSHI_OPT_TRANSPORT) == ONSHI_TRANSPORT_HTTPS)
+        return ONSHI_OK;
+    char en[200], ja[300];
+    snprintf(en, sizeof en, "%s needs the HTTPS transport (direct mode); with the file transport "
+             "the terminal's reader and linkage app do it", what);
+    snprintf(ja, sizeof ja, "%sは HTTPS 通信（直接方式）でのみ行えます。ファイル連携では端末の"
+             "カードリーダーと連携アプリが行います", what);
+    return onshi__err_ja(ctx, ONSHI_E_UNSUPPORTED, ONSHI_FOREIGN_NONE, 0, en, ja);
+}
+
+/* ---- documents (libxml2 writer) ---- */
+
+int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no)
+{
+    d->buf = xmlBufferCreate();
+    d->w = d->buf ? xmlNewTextWriterMemory(d->buf, 0) : NULL;
+    if (d->w == NULL) {
+        if (d->buf)
+            xmlBufferFree(d->buf);
+        d->buf = NULL;
+        return ONSHI_E_NOMEM;
+    }
+    d->failed = xmlTextWriterStartDocument(d->w, "1.0", "UTF-8", standalone_no ? "no" : NULL) < 0;
+    return ONSHI_OK;
+}
+
+void onshi__cardx_start(onshi__cardx_doc *d, const char *name)
+{
+    if (!d->failed && xmlTextWriterStartElement(d->w, BAD_CAST name) < 0)
+        d->failed = true;
+}
+
+void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value)
+{
+    if (!d->failed && xmlTextWriterWriteAttribute(d->w, BAD_CAST name, BAD_CAST value) < 0)
+        d->failed = true;
+}
+
+void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value)
+{
+    if (!d->failed &&
+        xmlTextWriterWriteElement(d->w, BAD_CAST name, BAD_CAST(value ? value : "")) < 0)
+        d->failed = true;
+}
+
+void onshi__cardx_end(onshi__cardx_doc *d)
+{
+    if (!d->failed && xmlTextWriterEndElement(d->w) < 0)
+        d->failed = true;
+}
+
+int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out)
+{
+    if (!d->failed && xmlTextWriterEndDocument(d->w) < 0)
+        d->failed = true;
+    xmlFreeTextWriter(d->w); /* flushes into d->buf */
+    d->w = NULL;
+    int rc = ONSHI_OK;
+    if (d->failed)
+        rc = onshi__err(ctx, ONSHI_E_NOMEM, "writing the request document");
+    else
+        rc = onshi__buf_new_copy(xmlBufferContent(d->buf), (size_t)xmlBufferLength(d->buf), out);
+    xmlBufferFree(d->buf);
+    d->buf = NULL;
+    if (rc == ONSHI_E_NOMEM && !d->failed)
+        return onshi__err(ctx, rc, "request document");
+    return rc;
+}
+
+/* ---- the system's extension error codes ---- */
+
+int onshi__cardx_check(onshi_ctx *ctx, const onshi_msg *res)
+{
+    onshi_msg *m = (onshi_msg *)res; /* the group accessors take non-const groups */
+    onshi_group *h = onshi_msg_header(m);
+    const char *code = NULL, *msg = NULL;
+    if (h != NULL) {
+        onshi_group_get_str(&code, h, ONSHI_F_ERROR_CODE);
+        onshi_group_get_str(&msg, h, ONSHI_F_ERROR_MESSAGE);
+    }
+    int status = 0;
+    const char *what_en = NULL, *what_ja = NULL;
+    if (code != NULL && strlen(code) == 5 && code[0] == 'C' && code[1] == 'A') {
+        status = strcmp(code, "CA009") == 0 ? ONSHI_E_VERIFICATION_METHOD : ONSHI_E_AUTH_FAILED;
+        what_en = "card authentication refused";
+        what_ja = "カード認証が拒否されました";
+    } else if (code != NULL && strcmp(code, "DS001") == 0) {
+        status = ONSHI_E_DISASTER_CLOSED;
+        what_en = "disaster mode is not open";
+        what_ja = "災害時モードは開始されていません";
+    } else if (code != NULL && strcmp(code, "DS002") == 0) {
+        status = ONSHI_E_SYSTEM_ERROR;
+        what_en = "several persons match: narrow the search (add kana, sex or address)";
+        what_ja = "複数の該当者がいます。条件（カナ氏名・性別・住所）を追加してください";
+    } else if (code != NULL && strcmp(code, "DS003") == 0) {
+        status = ONSHI_E_INFO_NOT_AVAILABLE;
+        what_en = "nobody matches the search";
+        what_ja = "該当者がいません";
+    }
+    if (status == 0)
+        return onshi__service_check(ctx, res);
+    char en[800], ja[800];
+    /* The system's own text is shown as is: staff read it. */
+    snprintf(en, sizeof en, "%s (ErrorCode %s: %s)", what_en, code, msg ? msg : "");
+    snprintf(ja, sizeof ja, "%s（エラーコード %s：%s）", what_ja, code, msg ? msg : "");
+    return onshi__err_ja(ctx, status, ONSHI_FOREIGN_SYSTEM, atoi(code + 2), en, ja);
+}
+
+int onshi__cardx_decode(onshi_msg **out, onshi_ctx *ctx, int type, const onshi_buf *body)
+{
+    const unsigned char *p = onshi_buf_data(body);
+    size_t n = onshi_buf_len(body);
+    if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
+        return onshi__msg_from_attachment(out, ctx, type, p, n, onshi_msgtype_prefix(type));
+    return onshi_msg_decode(out, ctx, type, p, n);
+}
