@@ -184,9 +184,33 @@ void *onshi__slot_get(const onshi_ctx *ctx, int slot);
 /* Install state (replacing and freeing any previous one). */
 void onshi__slot_set(onshi_ctx *ctx, int slot, void *state, void (*free_fn)(void *state));
 
-/* ---- time --------------------------------------------------------------------------- */
+/* ---- time (clock.c) ------------------------------------------------------------------ */
 
-/* Milliseconds from a monotonic clock. */
+/* Milliseconds from a monotonic clock (timeouts, back-off). */
 int64_t onshi__now_ms(void);
+/* Wall clock in Unix milliseconds (persisted bookkeeping times: created_ms, published_ms). */
+int64_t onshi__wall_ms(void);
+
+/* The clock of protocol dates: Unix seconds from the context's clock (the real wall clock
+ * unless replaced); ctx may be NULL (the real clock). */
+int64_t onshi__clock_s(const onshi_ctx *ctx);
+/* Replace the context's clock (tests only; fn NULL restores the real one). The library never
+ * calls it: dates sent to the central system always come from the real clock in production. */
+typedef int64_t (*onshi__clock_fn)(void *ud);
+void onshi__clock_set(onshi_ctx *ctx, onshi__clock_fn fn, void *ud);
+
+/* Japan Standard Time (UTC+9, no DST), whatever TZ the machine has. */
+typedef struct onshi__jst {
+    int year, mon, day, hour, min, sec;
+} onshi__jst;
+void onshi__jst_from_epoch(onshi__jst *out, int64_t epoch_s);
+/* Unix seconds of a JST wall time (fields already validated by the caller). */
+int64_t onshi__jst_to_epoch(int year, int mon, int day, int hour, int min, int sec);
+/* YYYYMMDDHHMMSS in JST of an instant / of the context's now. */
+void onshi__jst_format14(char out[15], int64_t epoch_s);
+void onshi__jst_now14(char out[15], const onshi_ctx *ctx);
+/* Today's date YYYYMMDD in JST / the current month as YYYYMM. */
+void onshi__jst_today(char out[9], const onshi_ctx *ctx);
+int onshi__jst_month(const onshi_ctx *ctx);
 
 #endif /* ONSHI_CORE_H */

@@ -185,10 +185,3 @@ void onshi__hex(char *out, const unsigned char *p, size_t n)
     }
     out[2 * n] = '\0';
 }
-
-int64_t onshi__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

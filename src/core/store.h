@@ -124,7 +124,5 @@ int onshi__face_mark(onshi_ctx *ctx, onshi__store *st, const char *dir, const ch
 int onshi__face_prune(onshi_ctx *ctx, onshi__store *st, const char *dir, char *const *names,
                       size_t n);
 
-/* Wall clock in Unix milliseconds (persisted times). */
-int64_t onshi__wall_ms(void);
 
 #endif

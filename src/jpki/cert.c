@@ -209,7 +209,7 @@ ONSHI_API int64_t ONSHI_CALL onshi_cert_days_left(const onshi_cert *cert)
 {
     if (cert == NULL)
         return 0;
-    int64_t s = cert->not_after_epoch - (int64_t)time(NULL);
+    int64_t s = cert->not_after_epoch - onshi__clock_s(NULL);
     return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 }
 

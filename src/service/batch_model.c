@@ -241,14 +241,6 @@ void onshi__batch_set_search(onshi_group *g, const onshi__batch_entry *x, int ki
     onshi_group_set_str(g, ONSHI_F_SEARCH_LIMIT_CONS_FLG, x->limit ? "1" : "0");
 }
 
-static void today8(char out[9])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 9, "%Y%m%d", &tm);
-}
-
 /* The upload document of the whole list. */
 int onshi__batch_build_upload(onshi_msg **out, onshi_batch *b)
 {
@@ -260,7 +252,7 @@ int onshi__batch_build_upload(onshi_msg **out, onshi_batch *b)
     onshi_group *h = onshi_msg_header(m), *body = onshi_msg_body(m);
     if (b->kind == ONSHI_BATCH_QUALIFICATION) {
         char d[9];
-        today8(d);
+        onshi__jst_today(d, b->ctx);
         onshi_group_set_str(h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, d);
     }
     onshi_group_set_str(h, ONSHI_F_MEDICAL_INSTITUTION_CODE, b->institution);

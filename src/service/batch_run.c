@@ -26,11 +26,8 @@ static void make_id(onshi_batch *b)
             memset(rnd, 0, sizeof rnd);
         fclose(f);
     }
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    char ts[16];
-    strftime(ts, sizeof ts, "%Y%m%d%H%M%S", &tm);
+    char ts[15];
+    onshi__jst_now14(ts, b->ctx);
     snprintf(b->id, sizeof b->id, "B%s-%02x%02x%02x%02x%04x", ts, rnd[0], rnd[1], rnd[2], rnd[3],
              (unsigned)((getpid() + ++counter) & 0xffff));
 }

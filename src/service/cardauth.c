@@ -356,7 +356,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = get_challenge(ctx, inst, &ch)) != ONSHI_OK)
         return rc;
     char signing_time[15];
-    onshi__cardx_jst(signing_time, (int64_t)time(NULL)); /* wall clock, not monotonic */
+    onshi__jst_now14(signing_time, ctx);
 
     if (method == ONSHI_IDV_PIN) {
         char tbs[512];

@@ -40,20 +40,6 @@ int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes)
     return ONSHI_OK;
 }
 
-void onshi__cardx_jst(char out[15], int64_t epoch_s)
-{
-    /* The system's clock is Japan Standard Time (UTC+9, no daylight saving) whatever the
-     * machine's time zone. */
-    time_t t = (time_t)(epoch_s + 9 * 3600);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    memcpy(out, tmp, 14);
-    out[14] = '\0';
-}
-
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out)
 {
     const char *inst = onshi__opt_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);

@@ -27,8 +27,6 @@ int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **
 
 /* nbytes (<= 32) random bytes as lower-case hex into out (2 * nbytes + 1). */
 int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
-/* YYYYMMDDHHmmss in Japan Standard Time. */
-void onshi__cardx_jst(char out[15], int64_t epoch_s);
 /* The configured 10-digit 医療機関コード, or ONSHI_E_CONFIG. */
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out);
 /* ONSHI_E_UNSUPPORTED unless ONSHI_OPT_TRANSPORT is HTTPS. */

@@ -126,7 +126,7 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, 
                          "災害時検索には操作者 ID（operator_id）の設定が必要です");
 
     char afi[40] = "DS-", stamp[15];
-    onshi__cardx_jst(stamp, (int64_t)time(NULL));
+    onshi__jst_now14(stamp, ctx);
     memcpy(afi + 3, stamp, 15);
     strcat(afi, "-");
     if ((rc = onshi__cardx_random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)

@@ -82,7 +82,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
                    : ONSHI_E_INVALID_ARG;
     char nowbuf[15];
     if (now == NULL) {
-        onshi__verify_now(nowbuf);
+        onshi__jst_now14(nowbuf, ctx);
         now = nowbuf;
     }
     const char *flg = NULL;

@@ -43,14 +43,6 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-void onshi__verify_now(char out[15])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 15, "%Y%m%d%H%M%S", &tm);
-}
-
 static int date_ok(const char *d)
 {
     if (!all_digits(d, 8))
@@ -182,7 +174,7 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
     if (rc != ONSHI_OK)
         return rc;
     char now[15];
-    onshi__verify_now(now);
+    onshi__jst_now14(now, ctx);
     if (empty(birthdate))
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_MISSING, "生年月日", "birth date",
                                          "required", "入力してください");
@@ -381,7 +373,7 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
     char start[16] = "", end[16] = "";
     if (kind == ONSHI_INFO_DRUG) {
         char now[15];
-        onshi__verify_now(now);
+        onshi__jst_now14(now, ctx);
         if (end_month != NULL && !month_ok(end_month))
             return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "終了年月", "EndDate",
                                              "YYYYMM expected", "YYYYMM 形式です");

@@ -151,15 +151,6 @@ static int id_in_listing(void *arg, const char *id)
     return 0;
 }
 
-static void today(char day8[9])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    /* The identifier's date is the clinic's local date, like the peers' yyyyMMdd. */
-    strftime(day8, 9, "%Y%m%d", &tm);
-}
-
 /* ---- send ------------------------------------------------------------------------------ */
 
 static void tmp_name(char *out, size_t size, const char *id)
@@ -201,7 +192,8 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
     if ((r = onshi__dir_list(ctx, req_dir, not_hidden, &l)) == ONSHI_OK)
         r = onshi__dir_list(ctx, res_dir, not_hidden, &l);
     char day[9], id[ONSHI__ID_LEN + 1];
-    today(day);
+    /* The identifier's date (the peers' yyyyMMdd) is the date in Japan, whatever TZ. */
+    onshi__jst_today(day, ctx);
     if (r == ONSHI_OK)
         r = onshi__store_seq_next(ctx, st, day, id_in_listing, &l, id);
     onshi__names_free(&l);

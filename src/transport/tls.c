@@ -171,7 +171,7 @@ int onshi__crt_days_left(const mbedtls_x509_crt *crt)
     tm.tm_min = crt->valid_to.min;
     tm.tm_sec = crt->valid_to.sec;
     time_t to = timegm(&tm);
-    double secs = difftime(to, time(NULL));
+    double secs = difftime(to, (time_t)onshi__clock_s(NULL));
     /* Floor: a certificate expiring in 10 hours has 0 days left; expired one day ago -1. */
     long d = (long)(secs / 86400.0);
     if (secs < 0 && (double)d * 86400.0 != secs)
