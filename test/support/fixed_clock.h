@@ -13,4 +13,9 @@
  * the context's use. */
 void fixed_clock_set(onshi_ctx *ctx, const int64_t *epoch_s);
 
+/* The context's clock runs with the real clock moved by *offset_s seconds (for a test that
+ * talks to onshi-sim started with --now at real + offset). The variable must outlive the
+ * context's use. */
+void fixed_clock_offset_set(onshi_ctx *ctx, const int64_t *offset_s);
+
 #endif

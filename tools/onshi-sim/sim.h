@@ -60,8 +60,14 @@ extern const char sim_seed_sql[];
 extern const size_t sim_seed_sql_len;
 
 /* ---- time ---------------------------------------------------------------------------------- */
+/* The simulator's clock: Unix milliseconds, the real clock unless --now moved it. Every
+ * date and time the simulator writes or compares is Japan Standard Time (UTC+9, no DST),
+ * like the real system's, whatever TZ the machine has. */
 int64_t sim_now_ms(void);
-void sim_stamp(char out[15], int64_t ms);         /* YYYYMMDDHHmmss, local time */
+/* --now YYYYMMDDHHmmss (JST): the clock starts there and runs on. 0 ok, -1 malformed. */
+int sim_clock_start_at(const char *jst14);
+void sim_stamp(char out[15], int64_t ms);         /* YYYYMMDDHHmmss, JST */
+int64_t sim_stamp_parse(const char *jst14);       /* Unix ms of a JST stamp, -1 malformed */
 void sim_sleep_ms(long ms);
 
 /* ---- configuration of one simulator run ------------------------------------------------- */
