@@ -78,6 +78,13 @@ const char *onshi__code_label(int table, const char *value, bool ja);
 size_t onshi__code_count(void);
 void onshi__code_at(size_t i, int *table, const char **value, const char **ja, const char **en);
 
+/* Field validators (fields.c), the one place of each format rule; every workflow uses them.
+ * s may be NULL (not valid). */
+bool onshi__digits(const char *s, size_t n);  /* exactly n ASCII digits */
+bool onshi__date8_ok(const char *s);           /* YYYYMMDD, a real day from 1868 on */
+bool onshi__month6_ok(const char *s);          /* YYYYMM from 1868 on */
+bool onshi__stamp14_ok(const char *s);         /* YYYYMMDDHHmmss */
+
 /* Format check of a value for a field (not the check digit). NULL = fine, else a static
  * English reason. */
 const char *onshi__format_problem(const onshi__field *f, const char *v, int *status);

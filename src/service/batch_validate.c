@@ -10,30 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int valid_date(const char *s)
-{
-    if (!all_digits(s, 8))
-        return 0;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1868 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return 0;
-    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 0;
-    return 1;
-}
-
 static int bad(onshi_batch *b, size_t i, int status, const char *field, const char *en,
                const char *ja)
 {
@@ -66,11 +42,11 @@ static int validate_entry(onshi_batch *b, size_t i)
     if (x->number[0] == '\0' || strlen(x->number) > 60)
         return bad(b, i, ONSHI_E_FIELD_FORMAT, "number", "empty or longer than 20 characters",
                    "番号が空または20文字を超えています");
-    if (x->branch[0] != '\0' && !all_digits(x->branch, 2))
+    if (x->branch[0] != '\0' && !onshi__digits(x->branch, 2))
         return bad(b, i, ONSHI_E_FIELD_FORMAT, "branch", "not 2 digits",
                    "枝番は2桁の数字です");
     if (b->kind == ONSHI_BATCH_QUALIFICATION) {
-        if (!valid_date(x->birth))
+        if (!onshi__date8_ok(x->birth))
             return bad(b, i, ONSHI_E_FIELD_FORMAT, "birthdate", "not a date YYYYMMDD",
                        "生年月日がYYYYMMDD形式の日付ではありません");
         if (x->limit != 0 && x->limit != 1)
@@ -112,12 +88,12 @@ static int validate_query(onshi_batch *b)
     if (b->kind == ONSHI_BATCH_WELFARE) {
         char d[9];
         snprintf(d, sizeof d, "%.6s01", b->q_from ? b->q_from : "");
-        if (b->q_from == NULL || !all_digits(b->q_from, 6) || !valid_date(d))
+        if (b->q_from == NULL || !onshi__digits(b->q_from, 6) || !onshi__date8_ok(d))
             return query_bad(b, "month", "not a month YYYYMM", "対象月がYYYYMM形式ではありません");
     } else {
-        if (b->q_from == NULL || !valid_date(b->q_from))
+        if (b->q_from == NULL || !onshi__date8_ok(b->q_from))
             return query_bad(b, "from", "not a date YYYYMMDD", "開始日がYYYYMMDD形式の日付ではありません");
-        if (!valid_date(b->q_to))
+        if (!onshi__date8_ok(b->q_to))
             return query_bad(b, "to", "not a date YYYYMMDD", "終了日がYYYYMMDD形式の日付ではありません");
         if (strcmp(b->q_from, b->q_to) > 0)
             return query_bad(b, "to", "before the start of the period", "開始日より前です");

@@ -50,16 +50,6 @@ static bool copy_text(xmlNode *root, const char *name, char *out, size_t cap)
     return false;
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 static int bad_challenge(onshi_ctx *ctx, const char *what)
 {
     char en[200];
@@ -103,7 +93,7 @@ static int parse_challenge(onshi_ctx *ctx, const onshi_buf *body, challenge *ch)
     if (mbedtls_base64_decode(raw, sizeof raw, &rawn, (const unsigned char *)ch->nonce,
                               strlen(ch->nonce)) != 0 || rawn != 32)
         return bad_challenge(ctx, "Nonce is not the base64 of 32 bytes");
-    if (!all_digits(ch->issued, 14) || !all_digits(ch->expires, 14) ||
+    if (!onshi__stamp14_ok(ch->issued) || !onshi__stamp14_ok(ch->expires) ||
         strcmp(ch->issued, ch->expires) > 0)
         return bad_challenge(ctx, "IssuedAt/ExpiresAt are not YYYYMMDDHHmmss in order");
     return ONSHI_OK;

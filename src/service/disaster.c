@@ -6,6 +6,8 @@
  */
 #include "service/cardx.h"
 
+#include "codec/codec.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,22 +16,6 @@
 static int arg_error(onshi_ctx *ctx, int status, const char *en, const char *ja)
 {
     return onshi__err_ja(ctx, status, ONSHI_FOREIGN_NONE, 0, en, ja);
-}
-
-static bool valid_date(const char *s)
-{
-    if (s == NULL || strlen(s) != 8)
-        return false;
-    for (int i = 0; i < 8; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1868 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
 }
 
 static bool empty(const char *s)
@@ -46,7 +32,7 @@ static int validate(onshi_ctx *ctx, const char *name, const char *kana, const ch
     if ((name && strlen(name) > 100) || (kana && strlen(kana) > 100))
         return arg_error(ctx, ONSHI_E_FIELD_LENGTH, "Name/NameKana longer than 100 bytes",
                          "氏名が長すぎます");
-    if (!valid_date(birth))
+    if (!onshi__date8_ok(birth))
         return arg_error(ctx, ONSHI_E_FIELD_FORMAT, "Birthdate must be a date YYYYMMDD",
                          "生年月日は YYYYMMDD の日付で入力してください");
     if (sex < 0 || sex > 2)

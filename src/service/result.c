@@ -7,6 +7,8 @@
 #include "service/service.h"
 #include "service/verify.h"
 
+#include "codec/codec.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +50,6 @@ static const struct consent_item {
      "手術情報の閲覧", "surgery information"},
 };
 
-static int is_digits(const char *s, size_t n)
-{
-    if (s == NULL || strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 static int consent_err(onshi_ctx *ctx, int status, const struct consent_item *it,
                        const char *why_en, const char *why_ja)
 {
@@ -76,7 +68,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
     for (size_t i = 0; i < sizeof consent_items / sizeof consent_items[0]; i++)
         if (consent_items[i].bit == item)
             it = &consent_items[i];
-    if (person == NULL || it == NULL || (now != NULL && !is_digits(now, 14)))
+    if (person == NULL || it == NULL || (now != NULL && !onshi__digits(now, 14)))
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG,
                                 "person, one ONSHI_CONSENT_* item and now (14 digits) expected")
                    : ONSHI_E_INVALID_ARG;
@@ -96,7 +88,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
         const char *avail = NULL;
         onshi_group_get_str(&avail, person, it->time);
         /* the system gives a 14-digit deadline; one we cannot read is not a valid consent */
-        if (avail != NULL && !is_digits(avail, 14))
+        if (avail != NULL && !onshi__digits(avail, 14))
             return consent_err(ctx, ONSHI_E_CONSENT_EXPIRED, it, "unreadable AvailableTime",
                                "有効期限を読み取れません");
         if (avail != NULL && strcmp(avail, now) < 0)
@@ -208,7 +200,7 @@ static void label_value(change *c, int side, const char *v)
         lab[ja] = v;
         if (*v == '\0')
             continue;
-        if (is_ratio(c->f->field) && is_digits(v, strlen(v)) && strlen(v) <= 3) {
+        if (is_ratio(c->f->field) && onshi__digits(v, strlen(v)) && strlen(v) <= 3) {
             int pct = atoi(v);
             if (ja && pct % 10 == 0)
                 snprintf(c->ratio[side][ja], sizeof c->ratio[side][ja], "%d割", pct / 10);
