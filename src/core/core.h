@@ -153,6 +153,15 @@ int onshi__buf_new_copy(const void *p, size_t n, onshi_buf **out);
 /* Bytes to lower-case hex into out (size >= 2n+1). */
 void onshi__hex(char *out, const unsigned char *p, size_t n);
 
+/* ---- random (random.c): the one source, failing loudly ------------------------------- */
+
+/* n random bytes from the kernel's CSPRNG; ONSHI_E_RANDOM (recorded, buf wiped) when none. */
+int onshi__random(onshi_ctx *ctx, void *buf, size_t n);
+/* nbytes (<= 64) random bytes as lower-case hex into out (2 * nbytes + 1). */
+int onshi__random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
+/* The same source as an mbedTLS f_rng (0, or -1 on failure); the first argument is unused. */
+int onshi__random_cb(void *unused, unsigned char *out, size_t n);
+
 /* ---- message types (msgtypes.def) ---------------------------------------------------- */
 
 typedef struct onshi__msgtype {

@@ -16,20 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static void make_id(onshi_batch *b)
+/* The batch id: the Japan time of saving (ids sort by time) and 48 random bits from core's
+ * one source; no random bytes, no batch (the id is the primary key of the store). */
+static int make_id(onshi_batch *b)
 {
-    static unsigned counter;
-    unsigned char rnd[4] = {0, 0, 0, 0};
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f) {
-        if (fread(rnd, 1, sizeof rnd, f) != sizeof rnd)
-            memset(rnd, 0, sizeof rnd);
-        fclose(f);
-    }
-    char ts[15];
+    char ts[15], rnd[13];
+    int r = onshi__random_hex(b->ctx, rnd, 6);
+    if (r != ONSHI_OK)
+        return r;
     onshi__jst_now14(ts, b->ctx);
-    snprintf(b->id, sizeof b->id, "B%s-%02x%02x%02x%02x%04x", ts, rnd[0], rnd[1], rnd[2], rnd[3],
-             (unsigned)((getpid() + ++counter) & 0xffff));
+    snprintf(b->id, sizeof b->id, "B%s-%s", ts, rnd);
+    return ONSHI_OK;
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
@@ -41,7 +38,8 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
     int r = onshi_batch_validate(NULL, b);
     if (r != ONSHI_OK)
         return r;
-    make_id(b);
+    if ((r = make_id(b)) != ONSHI_OK)
+        return r;
     b->transport = (int)onshi__opt_int(b->ctx, ONSHI_OPT_TRANSPORT);
     if ((r = onshi__batch_store_insert(b)) != ONSHI_OK) {
         b->id[0] = '\0';

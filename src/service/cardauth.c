@@ -132,7 +132,7 @@ static int get_challenge(onshi_ctx *ctx, const char *inst, challenge *ch)
     /* The challenge request has no personal data and no effect but a fresh challenge, so it
      * is keyed (retried) with a random key. */
     char key[64] = "cardauth-challenge-";
-    rc = onshi__cardx_random_hex(ctx, key + strlen(key), 16);
+    rc = onshi__random_hex(ctx, key + strlen(key), 16);
     onshi_buf resp;
     onshi__buf_init(&resp, false);
     int http = 0;
@@ -379,7 +379,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     char afi[40];
     memcpy(afi, signing_time, 15);
     strcat(afi, "-");
-    if ((rc = onshi__cardx_random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
+    if ((rc = onshi__random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
         return rc;
     authreq a = {inst, signing_time, afi, &ch, method, granted, f->cert_b64,
                  f->sig_b64 ? alg : NULL, f->sig_b64};

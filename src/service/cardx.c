@@ -12,33 +12,10 @@
 #include <libxml/xmlwriter.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-
-int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes)
-{
-    unsigned char r[32];
-    if (nbytes > sizeof r)
-        nbytes = sizeof r;
-    size_t got = 0;
-    while (got < nbytes) {
-        ssize_t k = getrandom(r + got, nbytes - got, 0);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, errno,
-                                      "getrandom for a request identifier");
-        got += (size_t)k;
-    }
-    for (size_t i = 0; i < nbytes; i++)
-        sprintf(out + 2 * i, "%02x", r[i]);
-    out[2 * nbytes] = '\0';
-    return ONSHI_OK;
-}
 
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out)
 {

@@ -25,8 +25,6 @@ void onshi__cardx_end(onshi__cardx_doc *d);
 /* End the document and copy it into *out (freed with onshi_buf_free). */
 int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out);
 
-/* nbytes (<= 32) random bytes as lower-case hex into out (2 * nbytes + 1). */
-int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
 /* The configured 10-digit 医療機関コード, or ONSHI_E_CONFIG. */
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out);
 /* ONSHI_E_UNSUPPORTED unless ONSHI_OPT_TRANSPORT is HTTPS. */

@@ -115,7 +115,7 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, 
     onshi__jst_now14(stamp, ctx);
     memcpy(afi + 3, stamp, 15);
     strcat(afi, "-");
-    if ((rc = onshi__cardx_random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
+    if ((rc = onshi__random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
         return rc;
     onshi_buf *req = NULL;
     if ((rc = build(ctx, &req, inst, afi, name, name_kana, birthdate, sex, address, kind,

@@ -616,18 +616,10 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ctx and out_days are required");
     mbedtls_x509_crt crt;
     mbedtls_pk_context key;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     mbedtls_x509_crt_init(&crt);
     mbedtls_pk_init(&key);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
     bool have = false;
-    int rc = ONSHI_OK;
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) != 0)
-        rc = onshi__err(ctx, ONSHI_E_RANDOM, "cannot seed the random generator");
-    if (rc == ONSHI_OK)
-        rc = onshi__tls_load_client(ctx, &crt, &key, &drbg, &have);
+    int rc = onshi__tls_load_client(ctx, &crt, &key, &have);
     if (rc == ONSHI_OK && !have)
         rc = onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_NONE, 0,
                            "no client certificate is configured (tls_pkcs12_file or "
@@ -637,8 +629,6 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
         *out_days = onshi__crt_days_left(&crt);
     mbedtls_x509_crt_free(&crt);
     mbedtls_pk_free(&key);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return rc;
 }
 

@@ -101,8 +101,6 @@ void onshi__tls_conf_init(onshi__tls_conf *t)
     mbedtls_x509_crt_init(&t->ca);
     mbedtls_x509_crt_init(&t->own);
     mbedtls_pk_init(&t->key);
-    mbedtls_entropy_init(&t->entropy);
-    mbedtls_ctr_drbg_init(&t->drbg);
 }
 
 void onshi__tls_conf_free(onshi__tls_conf *t)
@@ -111,8 +109,6 @@ void onshi__tls_conf_free(onshi__tls_conf *t)
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_x509_crt_free(&t->own);
     mbedtls_pk_free(&t->key);
-    mbedtls_ctr_drbg_free(&t->drbg);
-    mbedtls_entropy_free(&t->entropy);
     mbedtls_platform_zeroize(t, sizeof *t);
 }
 
@@ -220,19 +216,17 @@ static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
     return ONSHI_OK;
 }
 
-static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw,
-                            mbedtls_ctr_drbg_context *drbg)
+static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw)
 {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_parse_keyfile(key, path, pw, mbedtls_ctr_drbg_random, drbg);
+    return mbedtls_pk_parse_keyfile(key, path, pw, onshi__random_cb, NULL);
 #else
-    (void)drbg;
     return mbedtls_pk_parse_keyfile(key, path, pw);
 #endif
 }
 
 int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_context *key,
-                           mbedtls_ctr_drbg_context *drbg, bool *have_own)
+                           bool *have_own)
 {
     const char *p12 = onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE);
     const char *cert = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_CERT);
@@ -241,7 +235,7 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
     if (p12 != NULL && p12[0] != '\0') {
         int rc = onshi__pkcs12_parse_file(ctx, p12,
                                           onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD),
-                                          own, key, drbg);
+                                          own, key);
         if (rc != ONSHI_OK)
             return rc;
         *have_own = true;
@@ -258,7 +252,7 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
     }
     const char *kf = (keyf != NULL && keyf[0] != '\0') ? keyf : cert;
     const char *pw = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD);
-    r = pk_parse_keyfile(key, kf, (pw != NULL && pw[0] != '\0') ? pw : NULL, drbg);
+    r = pk_parse_keyfile(key, kf, (pw != NULL && pw[0] != '\0') ? pw : NULL);
     if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH || r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
         return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT_PASSWORD, ONSHI_FOREIGN_MBEDTLS, r,
                              r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED
@@ -334,17 +328,18 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     if (psa_crypto_init() != PSA_SUCCESS)
         return onshi__err(ctx, ONSHI_E_RANDOM, "psa_crypto_init failed");
 #endif
-    static const char pers[] = "libonshi-https";
-    int r = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
-                                  (const unsigned char *)pers, sizeof pers - 1);
-    if (r != 0)
-        return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_MBEDTLS, r,
-                                  "cannot seed the TLS random generator");
+    /* Random bytes for TLS come from core's one source (the kernel CSPRNG), checked once
+     * here so that a machine without one fails at configuration, loudly. */
+    unsigned char probe[16];
+    int r = onshi__random(ctx, probe, sizeof probe);
+    onshi_wipe(probe, sizeof probe);
+    if (r != ONSHI_OK)
+        return r;
     int rc = load_ca(ctx, t);
     if (rc != ONSHI_OK)
         return rc;
     if (with_client) {
-        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->drbg, &t->have_own);
+        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->have_own);
         if (rc != ONSHI_OK)
             return rc;
     }
@@ -372,7 +367,7 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     /* Always REQUIRED: the one public client of the HTTPS side once turned this off. */
     mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    mbedtls_ssl_conf_rng(&t->conf, onshi__random_cb, NULL);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
