@@ -95,6 +95,11 @@ void onshi__jst_from_epoch(onshi__jst *out, int64_t epoch_s)
     out->sec = (int)(secs % 60);
 }
 
+int64_t onshi__days_left(int64_t until, int64_t now)
+{
+    return floor_div(until - now, 86400);
+}
+
 int64_t onshi__jst_to_epoch(int year, int mon, int day, int hour, int min, int sec)
 {
     return days_from_civil(year, mon, day) * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 +

@@ -218,6 +218,9 @@ int64_t onshi__jst_to_epoch(int year, int mon, int day, int hour, int min, int s
 /* YYYYMMDDHHMMSS in JST of an instant / of the context's now. */
 void onshi__jst_format14(char out[15], int64_t epoch_s);
 void onshi__jst_now14(char out[15], const onshi_ctx *ctx);
+/* Whole days from now until `until` (Unix seconds), rounded down: 10 hours left is 0, expired
+ * one hour ago is -1 (certificate expiry, the one rule for jpki/ and transport/). */
+int64_t onshi__days_left(int64_t until, int64_t now);
 /* Today's date YYYYMMDD in JST / the current month as YYYYMM. */
 void onshi__jst_today(char out[9], const onshi_ctx *ctx);
 int onshi__jst_month(const onshi_ctx *ctx);

@@ -7,6 +7,8 @@
  */
 #include "transport/https.h"
 
+#include "x509/x509.h"
+
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
@@ -18,7 +20,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* ---- URL ---- */
@@ -158,21 +159,8 @@ static void conf_signature(const onshi_ctx *ctx, unsigned char out[32])
 
 int onshi__crt_days_left(const mbedtls_x509_crt *crt)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = crt->valid_to.year - 1900;
-    tm.tm_mon = crt->valid_to.mon - 1;
-    tm.tm_mday = crt->valid_to.day;
-    tm.tm_hour = crt->valid_to.hour;
-    tm.tm_min = crt->valid_to.min;
-    tm.tm_sec = crt->valid_to.sec;
-    time_t to = timegm(&tm);
-    double secs = difftime(to, (time_t)onshi__clock_s(NULL));
-    /* Floor: a certificate expiring in 10 hours has 0 days left; expired one day ago -1. */
-    long d = (long)(secs / 86400.0);
-    if (secs < 0 && (double)d * 86400.0 != secs)
-        d -= 1;
-    return (int)d;
+    int64_t d = onshi__days_left(onshi__x509_epoch(&crt->valid_to), onshi__clock_s(NULL));
+    return d < INT32_MIN ? INT32_MIN : d > INT32_MAX ? INT32_MAX : (int)d;
 }
 
 static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
@@ -183,37 +171,7 @@ static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
                              "tls_ca_file is not set: the server certificate cannot be verified "
                              "(verification cannot be turned off)",
                              "サーバー証明書を検証するCA証明書（tls_ca_file）が設定されていません");
-    const char *p = list;
-    int loaded = 0;
-    while (*p != '\0') {
-        size_t n = strcspn(p, ";");
-        char path[1024];
-        if (n >= sizeof path)
-            return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file entry too long");
-        memcpy(path, p, n);
-        path[n] = '\0';
-        p += n;
-        if (*p == ';')
-            p++;
-        if (n == 0)
-            continue;
-        struct stat st;
-        int r;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            r = mbedtls_x509_crt_parse_path(&t->ca, path);
-        else
-            r = mbedtls_x509_crt_parse_file(&t->ca, path);
-        if (r < 0 || (r > 0 && t->ca.version == 0)) {
-            char en[1200];
-            snprintf(en, sizeof en, "cannot read CA certificate file %s", path);
-            return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_MBEDTLS, r < 0 ? r : -1, en,
-                                 "CA証明書ファイルを読めません");
-        }
-        loaded++;
-    }
-    if (loaded == 0 || t->ca.version == 0)
-        return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file lists no readable certificate");
-    return ONSHI_OK;
+    return onshi__x509_load_cas(ctx, &t->ca, list, "tls_ca_file", NULL, NULL);
 }
 
 static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw)

@@ -153,6 +153,20 @@ static void test_clock_per_context(void **state)
     onshi_ctx_free(b);
 }
 
+/* Days left until an expiry, the one rule of jpki/ and transport/: rounded down. */
+static void test_days_left(void **state)
+{
+    (void)state;
+    const int64_t now = NEW_YEAR_EVE_UTC;
+    assert_int_equal(onshi__days_left(now + 10 * 3600, now), 0);
+    assert_int_equal(onshi__days_left(now + 86400, now), 1);
+    assert_int_equal(onshi__days_left(now + 86400 * 30 - 1, now), 29);
+    assert_int_equal(onshi__days_left(now, now), 0);
+    assert_int_equal(onshi__days_left(now - 1, now), -1);
+    assert_int_equal(onshi__days_left(now - 86400, now), -1);
+    assert_int_equal(onshi__days_left(now - 86401, now), -2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_agrees_with_gmtime),
         cmocka_unit_test(test_tz_does_not_matter),
         cmocka_unit_test(test_clock_per_context),
+        cmocka_unit_test(test_days_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
