@@ -78,6 +78,16 @@ const char *onshi__code_label(int table, const char *value, bool ja);
 size_t onshi__code_count(void);
 void onshi__code_at(size_t i, int *table, const char **value, const char **ja, const char **en);
 
+/* JSON records (json.c, the codec owns JSON): an array of flat objects, built member by
+ * member; the first failure sticks and finish reports it (ONSHI_E_NOMEM). finish frees w and
+ * hands a buffer whose text is NUL-terminated behind len. */
+typedef struct onshi__json_records onshi__json_records;
+onshi__json_records *onshi__json_records_new(void);
+void onshi__json_records_next(onshi__json_records *w); /* start the next object */
+void onshi__json_records_str(onshi__json_records *w, const char *key, const char *value);
+void onshi__json_records_num(onshi__json_records *w, const char *key, int64_t value);
+int onshi__json_records_finish(onshi__json_records *w, onshi_ctx *ctx, onshi_buf **out);
+
 /* Field validators (fields.c), the one place of each format rule; every workflow uses them.
  * s may be NULL (not valid). */
 bool onshi__digits(const char *s, size_t n);  /* exactly n ASCII digits */

@@ -11,13 +11,22 @@
 #include <string.h>
 #include <time.h>
 
-void (*onshi__batch_test_hook)(const char *point);
+int onshi__batch_set_test_hook(onshi_ctx *ctx, void (*hook)(void *ud, const char *point),
+                               void *ud)
+{
+    onshi__service *s = onshi__service_state(ctx);
+    if (s == NULL)
+        return ONSHI_E_NOMEM;
+    s->batch_hook = hook;
+    s->batch_hook_ud = ud;
+    return ONSHI_OK;
+}
 
 void onshi__batch_hook(onshi_batch *b, const char *point)
 {
-    (void)b;
-    if (onshi__batch_test_hook)
-        onshi__batch_test_hook(point);
+    const onshi__service *s = onshi__slot_get(b->ctx, ONSHI__SLOT_SERVICE);
+    if (s != NULL && s->batch_hook != NULL)
+        s->batch_hook(s->batch_hook_ud, point);
 }
 
 /* A batch that asks the system for a list (no entries of ours): consent bulk, 医療扶助. */

@@ -9,7 +9,6 @@
 
 #include "codec/codec.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,43 +311,20 @@ ONSHI_API int ONSHI_CALL onshi_changes_to_json(onshi_buf **out, onshi_ctx *ctx,
     if (out == NULL || changes == NULL)
         return ONSHI_E_INVALID_ARG;
     *out = NULL;
-    cJSON *arr = cJSON_CreateArray();
-    int ok = arr != NULL;
-    for (size_t i = 0; ok && i < changes->n; i++) {
+    onshi__json_records *w = onshi__json_records_new();
+    for (size_t i = 0; i < changes->n; i++) {
         const change *c = &changes->items[i];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(arr, o);
-        if (!ok) {
-            cJSON_Delete(o);
-            break;
-        }
-        ok = cJSON_AddNumberToObject(o, "field", c->f->field) &&
-             cJSON_AddStringToObject(o, "name", onshi_field_name(c->f->field)) &&
-             cJSON_AddStringToObject(o, "label", c->f->ja) &&
-             cJSON_AddStringToObject(o, "label_en", c->f->en) &&
-             cJSON_AddStringToObject(o, "old", c->old_v) &&
-             cJSON_AddStringToObject(o, "new", c->new_v) &&
-             cJSON_AddStringToObject(o, "old_label", c->old_lab[1]) &&
-             cJSON_AddStringToObject(o, "new_label", c->new_lab[1]);
+        onshi__json_records_next(w);
+        onshi__json_records_num(w, "field", c->f->field);
+        onshi__json_records_str(w, "name", onshi_field_name(c->f->field));
+        onshi__json_records_str(w, "label", c->f->ja);
+        onshi__json_records_str(w, "label_en", c->f->en);
+        onshi__json_records_str(w, "old", c->old_v);
+        onshi__json_records_str(w, "new", c->new_v);
+        onshi__json_records_str(w, "old_label", c->old_lab[1]);
+        onshi__json_records_str(w, "new_label", c->new_lab[1]);
     }
-    char *text = ok ? cJSON_PrintUnformatted(arr) : NULL;
-    cJSON_Delete(arr);
-    if (text == NULL)
-        return ctx ? onshi__err(ctx, ONSHI_E_NOMEM, "change list JSON") : ONSHI_E_NOMEM;
-    onshi_buf b;
-    onshi__buf_init(&b, false);
-    size_t n = strlen(text);
-    int rc = onshi__buf_append(&b, text, n + 1); /* keep the NUL, not counted */
-    cJSON_free(text);
-    if (rc == ONSHI_OK) {
-        b.len = n;
-        rc = onshi__buf_detach(&b, out);
-    }
-    if (rc != ONSHI_OK) {
-        onshi__buf_clear(&b);
-        return ctx ? onshi__err(ctx, rc, "change list JSON") : rc;
-    }
-    return ONSHI_OK;
+    return onshi__json_records_finish(w, ctx, out);
 }
 
 /* ---- face-reader results as messages -------------------------------------------------- */
