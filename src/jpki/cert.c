@@ -6,7 +6,7 @@
  */
 #include "jpki/jpki.h"
 
-#include "x509/x509.h"
+#include "crypto/crypto.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,21 +2,17 @@
  * Verification by My Number Card in direct mode (docs/protocol.md §7, docs/workflow-card.md):
  * card → certificate → identity → consent → challenge → signature → card-authentication
  * request → qualification result. The extension documents have no XmlMsg rows in the codec
- * (an attribute-carrying, strictly ordered element of our own), so they are written here with
- * libxml2's writer and the challenge answer is read with libxml2 (no DTD, no network).
+ * (an attribute-carrying, strictly ordered element of our own), so they are written with the
+ * codec's extension-document writer and the challenge answer is read with its flat reader
+ * (codec/extdoc.c: no DTD, no network).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "service/cardx.h"
 
 #include "codec/codec.h"
+#include "crypto/crypto.h"
 #include "transport/https.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
-#include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -35,24 +31,9 @@ typedef struct challenge {
     char issued[15], expires[15];
 } challenge;
 
-static bool copy_text(xmlNode *root, const char *name, char *out, size_t cap)
-{
-    for (xmlNode *c = root->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, name) != 0)
-            continue;
-        xmlChar *t = xmlNodeGetContent(c);
-        bool ok = t != NULL && strlen((const char *)t) < cap;
-        if (ok)
-            snprintf(out, cap, "%s", (const char *)t);
-        xmlFree(t);
-        return ok;
-    }
-    return false;
-}
-
 static int bad_challenge(onshi_ctx *ctx, const char *what)
 {
-    char en[200];
+    char en[400];
     snprintf(en, sizeof en, "challenge answer: %s (docs/protocol.md 7.1)", what);
     return onshi__err_ja(ctx, ONSHI_E_HTTP_PROTOCOL, ONSHI_FOREIGN_NONE, 0, en,
                          "サーバーのチャレンジ応答が不正です");
@@ -63,25 +44,20 @@ static int parse_challenge(onshi_ctx *ctx, const onshi_buf *body, challenge *ch)
     size_t n = onshi_buf_len(body);
     if (n == 0 || n > CHALLENGE_MAX_BYTES)
         return bad_challenge(ctx, "empty or larger than 16 KiB");
-    /* Hostile until parsed: no network, no entity expansion, and a DTD is refused below. */
-    xmlDoc *doc = xmlReadMemory((const char *)onshi_buf_data(body), (int)n, "challenge.xml", NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == NULL)
-        return bad_challenge(ctx, "not well-formed XML");
-    int rc = ONSHI_OK;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (doc->intSubset != NULL || doc->extSubset != NULL)
-        rc = bad_challenge(ctx, "a DTD is not allowed");
-    else if (root == NULL || strcmp((const char *)root->name, "OnshiCardAuthChallenge") != 0)
-        rc = bad_challenge(ctx, "root element is not OnshiCardAuthChallenge");
-    else if (!copy_text(root, "ChallengeId", ch->id, sizeof ch->id) ||
-             !copy_text(root, "Nonce", ch->nonce, sizeof ch->nonce) ||
-             !copy_text(root, "IssuedAt", ch->issued, sizeof ch->issued) ||
-             !copy_text(root, "ExpiresAt", ch->expires, sizeof ch->expires))
-        rc = bad_challenge(ctx, "ChallengeId, Nonce, IssuedAt or ExpiresAt missing or too long");
-    xmlFreeDoc(doc);
-    if (rc != ONSHI_OK)
-        return rc;
+    const onshi__xml_flat_item items[] = {
+        {"ChallengeId", ch->id, sizeof ch->id},
+        {"Nonce", ch->nonce, sizeof ch->nonce},
+        {"IssuedAt", ch->issued, sizeof ch->issued},
+        {"ExpiresAt", ch->expires, sizeof ch->expires},
+    };
+    const char *why = onshi__xml_flat_read(onshi_buf_data(body), n, "OnshiCardAuthChallenge",
+                                           items, sizeof items / sizeof items[0]);
+    if (why != NULL) {
+        char en[160];
+        snprintf(en, sizeof en, "%s (OnshiCardAuthChallenge with ChallengeId, Nonce, IssuedAt, "
+                                "ExpiresAt)", why);
+        return bad_challenge(ctx, en);
+    }
     size_t idn = strlen(ch->id);
     bool ok = idn >= 1 && idn <= 64;
     for (size_t i = 0; ok && i < idn; i++)
@@ -90,8 +66,7 @@ static int parse_challenge(onshi_ctx *ctx, const onshi_buf *body, challenge *ch)
         return bad_challenge(ctx, "ChallengeId is not 1-64 characters [A-Za-z0-9_-]");
     unsigned char raw[48];
     size_t rawn = 0;
-    if (mbedtls_base64_decode(raw, sizeof raw, &rawn, (const unsigned char *)ch->nonce,
-                              strlen(ch->nonce)) != 0 || rawn != 32)
+    if (onshi__base64_decode(ch->nonce, raw, sizeof raw, &rawn) != 0 || rawn != 32)
         return bad_challenge(ctx, "Nonce is not the base64 of 32 bytes");
     if (!onshi__stamp14_ok(ch->issued) || !onshi__stamp14_ok(ch->expires) ||
         strcmp(ch->issued, ch->expires) > 0)
@@ -117,16 +92,16 @@ static int get_challenge(onshi_ctx *ctx, const char *inst, challenge *ch)
         return rc;
     strcat(path, "/challenge");
 
-    onshi__cardx_doc d;
-    rc = onshi__cardx_writer_begin(&d, false);
+    onshi__xw d;
+    rc = onshi__xw_begin(&d, false);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "challenge request");
-    onshi__cardx_start(&d, "OnshiCardAuthChallengeRequest");
-    onshi__cardx_attr(&d, "version", "1");
-    onshi__cardx_el(&d, "MedicalInstitutionCode", inst);
-    onshi__cardx_end(&d);
+    onshi__xw_start(&d, "OnshiCardAuthChallengeRequest");
+    onshi__xw_attr(&d, "version", "1");
+    onshi__xw_el(&d, "MedicalInstitutionCode", inst);
+    onshi__xw_end(&d);
     onshi_buf *req = NULL;
-    rc = onshi__cardx_writer_finish(ctx, &d, &req);
+    rc = onshi__xw_finish(ctx, &d, &req);
     if (rc != ONSHI_OK)
         return rc;
     /* The challenge request has no personal data and no effect but a fresh challenge, so it
@@ -153,16 +128,10 @@ int onshi__cardx_tbs(char *out, size_t cap, const char *challenge_id, const char
                      const unsigned char *cert_der, size_t cert_len)
 {
     unsigned char h[32];
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    if (mbedtls_sha256(cert_der, cert_len, h, 0) != 0)
+    if (onshi__sha256(cert_der, cert_len, h) != 0)
         return -1;
-#else
-    if (mbedtls_sha256_ret(cert_der, cert_len, h, 0) != 0)
-        return -1;
-#endif
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", h[i]);
+    onshi__hex(hex, h, sizeof h);
     int n = snprintf(out, cap, "libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%d\n%s", challenge_id, nonce,
                      inst, signing_time, method, hex);
     return n < 0 || (size_t)n >= cap ? -1 : n;
@@ -170,17 +139,8 @@ int onshi__cardx_tbs(char *out, size_t cap, const char *challenge_id, const char
 
 static int b64(onshi_ctx *ctx, const unsigned char *p, size_t n, char **out)
 {
-    size_t olen = 0;
-    mbedtls_base64_encode(NULL, 0, &olen, p, n);
-    char *s = malloc(olen + 1);
-    if (s == NULL)
+    if ((*out = onshi__base64_encode(p, n)) == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "base64");
-    if (mbedtls_base64_encode((unsigned char *)s, olen + 1, &olen, p, n) != 0) {
-        free(s);
-        return onshi__err(ctx, ONSHI_E_GENERIC, "base64 encoding");
-    }
-    s[olen] = '\0';
-    *out = s;
     return ONSHI_OK;
 }
 
@@ -199,40 +159,40 @@ static int build_request(onshi_ctx *ctx, const authreq *a, onshi_buf **out)
     memcpy(date, a->signing_time, 8);
     date[8] = '\0';
     snprintf(method, sizeof method, "%d", a->method);
-    onshi__cardx_doc d;
-    int rc = onshi__cardx_writer_begin(&d, true);
+    onshi__xw d;
+    int rc = onshi__xw_begin(&d, true);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "card authentication request");
-    onshi__cardx_start(&d, "XmlMsg");
-    onshi__cardx_start(&d, "MessageHeader");
-    onshi__cardx_el(&d, "QualificationConfirmationDate", date);
-    onshi__cardx_el(&d, "MedicalInstitutionCode", a->inst);
-    onshi__cardx_el(&d, "ArbitraryFileIdentifier", a->afi);
-    onshi__cardx_end(&d);
-    onshi__cardx_start(&d, "MessageBody");
-    onshi__cardx_start(&d, "OnshiCardAuthentication");
-    onshi__cardx_attr(&d, "version", "1");
-    onshi__cardx_el(&d, "ChallengeId", a->ch->id);
-    onshi__cardx_el(&d, "Nonce", a->ch->nonce);
-    onshi__cardx_el(&d, "SigningTime", a->signing_time);
-    onshi__cardx_el(&d, "IdentityVerificationMethod", method);
-    onshi__cardx_el(&d, "AuthCertificate", a->cert_b64);
+    onshi__xw_start(&d, "XmlMsg");
+    onshi__xw_start(&d, "MessageHeader");
+    onshi__xw_el(&d, "QualificationConfirmationDate", date);
+    onshi__xw_el(&d, "MedicalInstitutionCode", a->inst);
+    onshi__xw_el(&d, "ArbitraryFileIdentifier", a->afi);
+    onshi__xw_end(&d);
+    onshi__xw_start(&d, "MessageBody");
+    onshi__xw_start(&d, "OnshiCardAuthentication");
+    onshi__xw_attr(&d, "version", "1");
+    onshi__xw_el(&d, "ChallengeId", a->ch->id);
+    onshi__xw_el(&d, "Nonce", a->ch->nonce);
+    onshi__xw_el(&d, "SigningTime", a->signing_time);
+    onshi__xw_el(&d, "IdentityVerificationMethod", method);
+    onshi__xw_el(&d, "AuthCertificate", a->cert_b64);
     if (a->sig_b64 != NULL) {
-        onshi__cardx_el(&d, "SignatureAlgorithm", a->sig_alg);
-        onshi__cardx_el(&d, "Signature", a->sig_b64);
+        onshi__xw_el(&d, "SignatureAlgorithm", a->sig_alg);
+        onshi__xw_el(&d, "Signature", a->sig_b64);
     }
     /* Consent flags (OQSCD001/016: 1 yes, 0 no), in the documented order. */
-    onshi__cardx_el(&d, "LimitApplicationCertificateRelatedConsFlg",
+    onshi__xw_el(&d, "LimitApplicationCertificateRelatedConsFlg",
                     a->granted & ONSHI_CONSENT_LIMIT ? "1" : "0");
-    onshi__cardx_el(&d, "PharmacistsInfoConsFlg", a->granted & ONSHI_CONSENT_DRUG ? "1" : "0");
-    onshi__cardx_el(&d, "SpecificHealthCheckupsInfoConsFlg",
+    onshi__xw_el(&d, "PharmacistsInfoConsFlg", a->granted & ONSHI_CONSENT_DRUG ? "1" : "0");
+    onshi__xw_el(&d, "SpecificHealthCheckupsInfoConsFlg",
                     a->granted & ONSHI_CONSENT_CHECKUP ? "1" : "0");
-    onshi__cardx_el(&d, "DiagnosisInfoConsFlg", a->granted & ONSHI_CONSENT_DIAGNOSIS ? "1" : "0");
-    onshi__cardx_el(&d, "OperationInfoConsFlg", a->granted & ONSHI_CONSENT_SURGERY ? "1" : "0");
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    return onshi__cardx_writer_finish(ctx, &d, out);
+    onshi__xw_el(&d, "DiagnosisInfoConsFlg", a->granted & ONSHI_CONSENT_DIAGNOSIS ? "1" : "0");
+    onshi__xw_el(&d, "OperationInfoConsFlg", a->granted & ONSHI_CONSENT_SURGERY ? "1" : "0");
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    return onshi__xw_finish(ctx, &d, out);
 }
 
 /* ---- the workflow ---- */
@@ -353,11 +313,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
         int tn = onshi__cardx_tbs(tbs, sizeof tbs, ch.id, ch.nonce, inst, signing_time, method,
                                   onshi_buf_data(f->der), onshi_buf_len(f->der));
         unsigned char hash[32];
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-        int hr = tn < 0 ? -1 : mbedtls_sha256((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#else
-        int hr = tn < 0 ? -1 : mbedtls_sha256_ret((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#endif
+        int hr = tn < 0 ? -1 : onshi__sha256(tbs, (size_t)tn, hash);
         if (hr != 0)
             return onshi__err(ctx, ONSHI_E_GENERIC, "to-be-signed bytes");
         /* The PIN callback is asked here, inside the card's one transaction of VERIFY and

@@ -9,8 +9,6 @@
 
 #include "codec/codec.h"
 
-#include <libxml/xmlwriter.h>
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,65 +40,6 @@ int onshi__cardx_require_https(onshi_ctx *ctx, const char *what)
     snprintf(ja, sizeof ja, "%sは HTTPS 通信（直接方式）でのみ行えます。ファイル連携では端末の"
              "カードリーダーと連携アプリが行います", what);
     return onshi__err_ja(ctx, ONSHI_E_UNSUPPORTED, ONSHI_FOREIGN_NONE, 0, en, ja);
-}
-
-/* ---- documents (libxml2 writer) ---- */
-
-int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no)
-{
-    d->buf = xmlBufferCreate();
-    d->w = d->buf ? xmlNewTextWriterMemory(d->buf, 0) : NULL;
-    if (d->w == NULL) {
-        if (d->buf)
-            xmlBufferFree(d->buf);
-        d->buf = NULL;
-        return ONSHI_E_NOMEM;
-    }
-    d->failed = xmlTextWriterStartDocument(d->w, "1.0", "UTF-8", standalone_no ? "no" : NULL) < 0;
-    return ONSHI_OK;
-}
-
-void onshi__cardx_start(onshi__cardx_doc *d, const char *name)
-{
-    if (!d->failed && xmlTextWriterStartElement(d->w, BAD_CAST name) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value)
-{
-    if (!d->failed && xmlTextWriterWriteAttribute(d->w, BAD_CAST name, BAD_CAST value) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value)
-{
-    if (!d->failed &&
-        xmlTextWriterWriteElement(d->w, BAD_CAST name, BAD_CAST(value ? value : "")) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_end(onshi__cardx_doc *d)
-{
-    if (!d->failed && xmlTextWriterEndElement(d->w) < 0)
-        d->failed = true;
-}
-
-int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out)
-{
-    if (!d->failed && xmlTextWriterEndDocument(d->w) < 0)
-        d->failed = true;
-    xmlFreeTextWriter(d->w); /* flushes into d->buf */
-    d->w = NULL;
-    int rc = ONSHI_OK;
-    if (d->failed)
-        rc = onshi__err(ctx, ONSHI_E_NOMEM, "writing the request document");
-    else
-        rc = onshi__buf_new_copy(xmlBufferContent(d->buf), (size_t)xmlBufferLength(d->buf), out);
-    xmlBufferFree(d->buf);
-    d->buf = NULL;
-    if (rc == ONSHI_E_NOMEM && !d->failed)
-        return onshi__err(ctx, rc, "request document");
-    return rc;
 }
 
 /* ---- the system's extension error codes ---- */

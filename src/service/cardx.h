@@ -8,22 +8,9 @@
 
 #include "service/service.h"
 
+#include "codec/codec.h"
+
 #include <stdbool.h>
-
-/* A document under construction with libxml2's writer; the first failure sticks. */
-typedef struct onshi__cardx_doc {
-    void *buf; /* xmlBufferPtr */
-    void *w;   /* xmlTextWriterPtr */
-    bool failed;
-} onshi__cardx_doc;
-
-int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no);
-void onshi__cardx_start(onshi__cardx_doc *d, const char *name);
-void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value);
-void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value);
-void onshi__cardx_end(onshi__cardx_doc *d);
-/* End the document and copy it into *out (freed with onshi_buf_free). */
-int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out);
 
 /* The configured 10-digit 医療機関コード, or ONSHI_E_CONFIG. */
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out);

@@ -58,34 +58,34 @@ static int build(onshi_ctx *ctx, onshi_buf **out, const char *inst, const char *
     snprintf(sexs, sizeof sexs, "%d", sex);
     snprintf(kinds, sizeof kinds, "%d", kind);
     snprintf(cats, sizeof cats, "%d", cat);
-    onshi__cardx_doc d;
-    int rc = onshi__cardx_writer_begin(&d, true);
+    onshi__xw d;
+    int rc = onshi__xw_begin(&d, true);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "disaster search request");
-    onshi__cardx_start(&d, "XmlMsg");
-    onshi__cardx_start(&d, "MessageHeader");
-    onshi__cardx_el(&d, "MedicalInstitutionCode", inst);
-    onshi__cardx_el(&d, "ArbitraryFileIdentifier", afi);
-    onshi__cardx_end(&d);
-    onshi__cardx_start(&d, "MessageBody");
-    onshi__cardx_start(&d, "OnshiDisasterSearch");
-    onshi__cardx_attr(&d, "version", "1");
+    onshi__xw_start(&d, "XmlMsg");
+    onshi__xw_start(&d, "MessageHeader");
+    onshi__xw_el(&d, "MedicalInstitutionCode", inst);
+    onshi__xw_el(&d, "ArbitraryFileIdentifier", afi);
+    onshi__xw_end(&d);
+    onshi__xw_start(&d, "MessageBody");
+    onshi__xw_start(&d, "OnshiDisasterSearch");
+    onshi__xw_attr(&d, "version", "1");
     if (!empty(kana))
-        onshi__cardx_el(&d, "NameKana", kana);
+        onshi__xw_el(&d, "NameKana", kana);
     if (!empty(name))
-        onshi__cardx_el(&d, "Name", name);
-    onshi__cardx_el(&d, "Birthdate", birth);
+        onshi__xw_el(&d, "Name", name);
+    onshi__xw_el(&d, "Birthdate", birth);
     if (sex != 0)
-        onshi__cardx_el(&d, "Sex1", sexs);
+        onshi__xw_el(&d, "Sex1", sexs);
     if (!empty(address))
-        onshi__cardx_el(&d, "Address", address);
-    onshi__cardx_el(&d, "InformationKind", kinds);
-    onshi__cardx_el(&d, "FileCategory", cats);
-    onshi__cardx_el(&d, "StaffId", staff);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    return onshi__cardx_writer_finish(ctx, &d, out);
+        onshi__xw_el(&d, "Address", address);
+    onshi__xw_el(&d, "InformationKind", kinds);
+    onshi__xw_el(&d, "FileCategory", cats);
+    onshi__xw_el(&d, "StaffId", staff);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    return onshi__xw_finish(ctx, &d, out);
 }
 
 ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, const char *name,

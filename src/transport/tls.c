@@ -7,7 +7,7 @@
  */
 #include "transport/https.h"
 
-#include "x509/x509.h"
+#include "crypto/crypto.h"
 
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>

@@ -8,6 +8,7 @@
 
 #include "codec/codec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void test_digits(void **state)
@@ -87,6 +88,33 @@ static void test_workflows_agree(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* base64 of the extension documents: RFC 4648 §10 test vectors, and refusals. */
+static void test_base64(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+                                      "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        char *e = onshi__base64_encode(plain[i], strlen(plain[i]));
+        assert_non_null(e);
+        assert_string_equal(e, enc[i]);
+        free(e);
+        unsigned char out[16];
+        size_t n = 99;
+        assert_int_equal(onshi__base64_decode(enc[i], out, sizeof out, &n), 0);
+        assert_int_equal(n, strlen(plain[i]));
+        assert_memory_equal(out, plain[i], n);
+    }
+    unsigned char out[4];
+    size_t n;
+    assert_int_equal(onshi__base64_decode("Zm9", out, sizeof out, &n), -1);      /* length */
+    assert_int_equal(onshi__base64_decode("Zm=v", out, sizeof out, &n), -1);     /* pad inside */
+    assert_int_equal(onshi__base64_decode("Zm9v Zg==", out, sizeof out, &n), -1); /* space */
+    assert_int_equal(onshi__base64_decode("Zm9vYmFy", out, sizeof out, &n), -1); /* too big */
+    assert_int_equal(onshi__base64_decode("Z===", out, sizeof out, &n), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_codec_uses_the_same_rule),
         cmocka_unit_test(test_workflows_agree),
+        cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 /*
- * x509/ — CA lists and certificate times, shared by jpki/ and transport/ (x509.h).
+ * crypto/ — CA lists, certificate times and SHA-256, shared by the layers above (crypto.h).
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "x509/x509.h"
+#include "crypto/crypto.h"
 
 #include <mbedtls/pem.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
 #include <dirent.h>
@@ -152,4 +153,13 @@ int onshi__x509_load_cas(onshi_ctx *ctx, mbedtls_x509_crt *chain, const char *li
     if (count)
         *count = loaded;
     return rc;
+}
+
+int onshi__sha256(const void *data, size_t n, unsigned char out[32])
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return mbedtls_sha256(data, n, out, 0) == 0 ? 0 : -1;
+#else
+    return mbedtls_sha256_ret(data, n, out, 0) == 0 ? 0 : -1;
+#endif
 }

@@ -1,13 +1,13 @@
 /*
- * x509/ — the X.509 helpers shared by jpki/ (card certificates, JPKI CAs) and transport/
- * (TLS server CAs, the institution's client certificate), written once below both: a list of
- * CA certificates from an option (files and folders, PEM or DER), and a certificate time as
- * Unix seconds. mbedTLS is owned by jpki/, transport/ and this folder (docs/architecture.md);
- * core/ stays free of it (the days-left arithmetic is core's, on Unix seconds).
+ * crypto/ — the mbedTLS helpers written once below jpki/ and transport/ (and used by
+ * service/): a list of CA certificates from an option (files and folders, PEM or DER) for the
+ * JPKI CAs and the TLS server CAs, a certificate time as Unix seconds, and SHA-256. mbedTLS is
+ * owned by crypto/, jpki/ and transport/ (docs/architecture.md); core/ stays free of it (the
+ * days-left arithmetic is core's, on Unix seconds).
  * SPDX-License-Identifier: Apache-2.0
  */
-#ifndef ONSHI_X509_H
-#define ONSHI_X509_H
+#ifndef ONSHI_CRYPTO_H
+#define ONSHI_CRYPTO_H
 
 #include "core/core.h"
 
@@ -30,5 +30,8 @@ int onshi__x509_load_cas(onshi_ctx *ctx, mbedtls_x509_crt *chain, const char *li
 
 /* A certificate time (UTC, as mbedTLS parsed it) as Unix seconds. */
 int64_t onshi__x509_epoch(const mbedtls_x509_time *t);
+
+/* SHA-256 of data (0, or -1 on failure). */
+int onshi__sha256(const void *data, size_t n, unsigned char out[32]);
 
 #endif
