@@ -10,3 +10,4 @@ tz-test: $(TZ_TEST_BINS)
 	    $(RUN) script $(RESULTS) "dates under TZ=$$tz" \
 	        sh -c 'for b in "$$@"; do TZ='"$$tz"' "$$b" || exit 1; done' tz $(TZ_TEST_BINS); \
 	done
+
