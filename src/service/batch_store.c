@@ -54,6 +54,24 @@ static int step_fail(onshi_ctx *ctx, onshi__store *st, int rc, const char *what)
     return onshi__store_fail(ctx, st, rc, what);
 }
 
+/* Step a statement that returns no row: SQLITE_OK when it is done. */
+static int step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* End a write transaction: commit when rc is SQLITE_OK, else record `what` and roll back. */
+static int end_tx(onshi_ctx *ctx, onshi__store *st, int rc, const char *what)
+{
+    if (rc != SQLITE_OK) {
+        int r = step_fail(ctx, st, rc, what);
+        onshi__store_rollback(st);
+        return r;
+    }
+    return onshi__store_commit(ctx, st);
+}
+
 static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
     return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
@@ -198,8 +216,7 @@ int onshi__batch_store_insert(onshi_batch *b)
         bind_text_or_null(s, 8, b->q_from);
         bind_text_or_null(s, 9, b->q_to);
         sqlite3_bind_int(s, 10, b->q_exam);
-        rc = sqlite3_step(s);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = step_done(s);
     }
     sqlite3_finalize(s);
     s = NULL;
@@ -222,16 +239,10 @@ int onshi__batch_store_insert(onshi_batch *b)
         bind_text_or_null(s, 8, x->birth);
         sqlite3_bind_int(s, 9, x->limit);
         bind_text_or_null(s, 10, x->refnum);
-        rc = sqlite3_step(s);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = step_done(s);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_OK) {
-        r = step_fail(b->ctx, st, rc, "batch save");
-        onshi__store_rollback(st);
-        return r;
-    }
-    return onshi__store_commit(b->ctx, st);
+    return end_tx(b->ctx, st, rc, "batch save");
 }
 
 void onshi__batch_row_clear(onshi__batch_row *w)
@@ -345,8 +356,7 @@ int onshi__batch_store_results(onshi_batch *b, const unsigned char *data, size_t
         bind_text_or_null(s, 4, b->e[i].message);
         sqlite3_bind_text(s, 5, b->id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 6, (int64_t)i);
-        rc = sqlite3_step(s);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = step_done(s);
     }
     sqlite3_finalize(s);
     s = NULL;
@@ -361,16 +371,10 @@ int onshi__batch_store_results(onshi_batch *b, const unsigned char *data, size_t
         bind_text_or_null(s, 3, consume_id);
         sqlite3_bind_int64(s, 4, onshi__wall_ms());
         sqlite3_bind_text(s, 5, b->id, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(s);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        rc = step_done(s);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_OK) {
-        r = step_fail(b->ctx, st, rc, "batch results");
-        onshi__store_rollback(st);
-        return r;
-    }
-    return onshi__store_commit(b->ctx, st);
+    return end_tx(b->ctx, st, rc, "batch results");
 }
 
 int onshi__batch_store_open(onshi_batch *b, const char *batch_id)
