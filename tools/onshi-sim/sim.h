@@ -95,13 +95,16 @@ typedef struct sim_env {
 void sim_env_init(sim_env *env);
 
 /* ---- messages (xmlio.c, process.c, result.c) ------------------------------------------- */
-/* A result being built: a codec message and the stack of open groups. */
+/* A result being built with the simulator's own small XML writer (not the SDK's codec, so
+ * that a mistake of the codec shows up as a disagreement): a tree of elements in the order
+ * the simulator writes them, and the stack of open ones. */
 #define SIM_W_DEPTH 16
+typedef struct sim_node sim_node;
 typedef struct sim_w {
-    onshi_msg *msg;
-    onshi_group *stack[SIM_W_DEPTH];
+    sim_node *header, *body;
+    sim_node *stack[SIM_W_DEPTH];
     int depth;
-    int skip; /* > 0 inside an element the codec does not know (logged, not written) */
+    int skip; /* > 0 inside elements nested deeper than SIM_W_DEPTH (logged, not written) */
     int type;
 } sim_w;
 /* A parsed request: the document, its root, the effective fault. */
