@@ -77,18 +77,27 @@ static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
     return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
 }
 
+/* The store (tables current) and one prepared statement; the failure is recorded as `what`. */
+static int prepare(onshi_ctx *ctx, onshi__store **st, sqlite3_stmt **s, const char *sql,
+                   const char *what)
+{
+    *s = NULL;
+    int r = batch_store(ctx, st);
+    if (r != ONSHI_OK)
+        return r;
+    int rc = sqlite3_prepare_v2((*st)->db, sql, -1, s, NULL);
+    return rc == SQLITE_OK ? ONSHI_OK : step_fail(ctx, *st, rc, what);
+}
+
 /* Run one UPDATE of batch_run with text/int arguments described by fmt ('s' text or NULL,
  * 'i' int64), the batch id bound last. */
 static int run_update(onshi_batch *b, const char *sql, const char *fmt, ...)
 {
     onshi__store *st;
-    int r = batch_store(b->ctx, &st);
+    sqlite3_stmt *s;
+    int r = prepare(b->ctx, &st, &s, sql, "batch update");
     if (r != ONSHI_OK)
         return r;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return step_fail(b->ctx, st, rc, "batch update");
     va_list ap;
     va_start(ap, fmt);
     int i = 1;
@@ -101,7 +110,7 @@ static int run_update(onshi_batch *b, const char *sql, const char *fmt, ...)
     va_end(ap);
     sqlite3_bind_int64(s, i++, onshi__wall_ms());
     sqlite3_bind_text(s, i, b->id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return step_fail(b->ctx, st, rc, "batch update");
@@ -260,19 +269,16 @@ int onshi__batch_store_load_row(onshi_batch *b, onshi__batch_row *w)
 {
     memset(w, 0, sizeof *w);
     onshi__store *st;
-    int r = batch_store(b->ctx, &st);
+    sqlite3_stmt *s;
+    int r = prepare(b->ctx, &st, &s,
+                    "SELECT phase, send_ms, send_host, send_pid, up_file_id,"
+                    " down_file_id, consume_id, reception, polls"
+                    " FROM batch_run WHERE id = ?",
+                    "batch load");
     if (r != ONSHI_OK)
         return r;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT phase, send_ms, send_host, send_pid, up_file_id,"
-                                " down_file_id, consume_id, reception, polls"
-                                " FROM batch_run WHERE id = ?",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return step_fail(b->ctx, st, rc, "batch load");
     sqlite3_bind_text(s, 1, b->id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         w->phase = sqlite3_column_int(s, 0);
         w->have_send = sqlite3_column_type(s, 1) != SQLITE_NULL;
@@ -299,25 +305,21 @@ int onshi__batch_store_adopt(onshi_batch *b, const onshi__batch_row *w, int type
 {
     id_out[0] = '\0';
     onshi__store *st;
-    int r = batch_store(b->ctx, &st);
+    sqlite3_stmt *s;
+    int r = prepare(b->ctx, &st, &s,
+                    "SELECT id FROM pending WHERE type = ? AND owner_host = ? AND owner_pid = ?"
+                    " AND created_ms >= ? AND id NOT IN (SELECT up_file_id FROM batch_run WHERE"
+                    " up_file_id IS NOT NULL UNION SELECT down_file_id FROM batch_run WHERE down_file_id"
+                    " IS NOT NULL UNION SELECT consume_id FROM batch_run WHERE consume_id IS NOT NULL)"
+                    " ORDER BY id LIMIT 1",
+                    "batch adopt");
     if (r != ONSHI_OK)
         return r;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(
-        st->db,
-        "SELECT id FROM pending WHERE type = ? AND owner_host = ? AND owner_pid = ?"
-        " AND created_ms >= ? AND id NOT IN (SELECT up_file_id FROM batch_run WHERE"
-        " up_file_id IS NOT NULL UNION SELECT down_file_id FROM batch_run WHERE down_file_id"
-        " IS NOT NULL UNION SELECT consume_id FROM batch_run WHERE consume_id IS NOT NULL)"
-        " ORDER BY id LIMIT 1",
-        -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return step_fail(b->ctx, st, rc, "batch adopt");
     sqlite3_bind_int(s, 1, type);
     bind_text_or_null(s, 2, w->send_host);
     sqlite3_bind_int64(s, 3, w->send_pid);
     sqlite3_bind_int64(s, 4, w->send_ms);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(s, 0);
         snprintf(id_out, ONSHI_FILE_ID_SIZE, "%s", t ? (const char *)t : "");
@@ -381,19 +383,16 @@ int onshi__batch_store_open(onshi_batch *b, const char *batch_id)
 {
     onshi_ctx *ctx = b->ctx;
     onshi__store *st;
-    int r = batch_store(ctx, &st);
+    sqlite3_stmt *s;
+    int r = prepare(ctx, &st, &s,
+                    "SELECT kind, phase, transport, institution, reception, polls,"
+                    " result, fail_status, fail_message, q_from, q_to, q_exam"
+                    " FROM batch_run WHERE id = ?",
+                    "batch open");
     if (r != ONSHI_OK)
         return r;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT kind, phase, transport, institution, reception, polls,"
-                                " result, fail_status, fail_message, q_from, q_to, q_exam"
-                                " FROM batch_run WHERE id = ?",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return step_fail(ctx, st, rc, "batch open");
     sqlite3_bind_text(s, 1, batch_id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(s);
         if (rc == SQLITE_DONE)
@@ -465,20 +464,17 @@ int onshi__batch_store_next_unfinished(onshi_ctx *ctx, const char *after, char *
                                        size_t id_size)
 {
     onshi__store *st;
-    int r = batch_store(ctx, &st);
+    sqlite3_stmt *s;
+    int r = prepare(ctx, &st, &s,
+                    "SELECT id FROM batch_run WHERE phase IN (?, ?) AND id > ?"
+                    " ORDER BY id LIMIT 1",
+                    "batch list");
     if (r != ONSHI_OK)
         return r;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT id FROM batch_run WHERE phase IN (?, ?) AND id > ?"
-                                " ORDER BY id LIMIT 1",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return step_fail(ctx, st, rc, "batch list");
     sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_UPLOAD);
     sqlite3_bind_int(s, 2, ONSHI_BATCH_PHASE_POLL);
     sqlite3_bind_text(s, 3, after ? after : "", -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         snprintf(id_out, id_size, "%s", (const char *)sqlite3_column_text(s, 0));
         r = ONSHI_OK;
