@@ -473,15 +473,21 @@ static int status_error(onshi_ctx *ctx, int status, const resp *rs, int tries)
                                        : "サーバーが要求を受け付けませんでした");
 }
 
+/* The context's HTTPS state and the configured server URL. */
+static int state_and_url(onshi_ctx *ctx, onshi__https **hs, onshi__url *u)
+{
+    if ((*hs = onshi__https_state(ctx)) == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    return onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), u);
+}
+
 int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type,
                       const void *body, size_t len, const char *idem_key, int *http_status,
                       onshi_buf *out)
 {
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    onshi__https *hs;
     onshi__url u;
-    int rc = onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), &u);
+    int rc = state_and_url(ctx, &hs, &u);
     if (rc != ONSHI_OK)
         return rc;
     int max_retry = idem_key != NULL ? (int)onshi__opt_int(ctx, ONSHI_OPT_RETRY_MAX) : 0;
@@ -551,11 +557,9 @@ ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_htt
     if (idempotency_key != NULL && !idem_ok(idempotency_key))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG,
                           "idempotency_key must be 1-128 printable ASCII characters");
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    onshi__https *hs;
     onshi__url u;
-    int rc = onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), &u);
+    int rc = state_and_url(ctx, &hs, &u);
     if (rc != ONSHI_OK)
         return rc;
     char path[1024];
