@@ -153,6 +153,7 @@ $(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
 
 # Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
 EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
+# (the libonshi.so link too: without it -lonshi would pick the static archive under make -j2)
 $(B)/examples/%: examples/%.c $(SHLIB) $(OUTLIB)/libonshi.so include/onshi.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=$(CSTD) $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \

@@ -2242,7 +2242,8 @@ ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label
  * one) has not passed. ONSHI_CONSENT_LIMIT looks at the 限度額 ConsFlg only.
  * @param ctx     for the message (names the item); may be NULL
  * @param item    one ONSHI_CONSENT_* bit
- * @param now     "YYYYMMDDHHMMSS" to compare AvailableTime with; NULL: the current local time
+ * @param now     "YYYYMMDDHHMMSS" (Japan time) to compare AvailableTime with; NULL: now in
+ *                Japan time, whatever the machine's time zone
  * @return ONSHI_OK; ONSHI_E_NO_CONSENT (ConsFlg absent, 0 or 3); ONSHI_E_CONSENT_EXPIRED
  *         (ConsFlg 2, or AvailableTime passed); ONSHI_E_INVALID_ARG. @since 0.1.0
  */

@@ -81,6 +81,49 @@ const char *onshi__code_label(int table, const char *value, bool ja);
 size_t onshi__code_count(void);
 void onshi__code_at(size_t i, int *table, const char **value, const char **ja, const char **en);
 
+/* The HTTPS extension documents (extdoc.c, docs/protocol.md §7-§8): a writer (the first
+ * failure sticks; finish reports ONSHI_E_NOMEM), a reader of the texts of a flat root's
+ * children (no DTD, no network; NULL or a static English reason), and base64. */
+typedef struct onshi__xw {
+    void *buf; /* xmlBufferPtr */
+    void *w;   /* xmlTextWriterPtr */
+    bool failed;
+} onshi__xw;
+int onshi__xw_begin(onshi__xw *d, bool standalone_no);
+void onshi__xw_start(onshi__xw *d, const char *name);
+void onshi__xw_attr(onshi__xw *d, const char *name, const char *value);
+void onshi__xw_el(onshi__xw *d, const char *name, const char *value);
+void onshi__xw_end(onshi__xw *d);
+int onshi__xw_finish(onshi_ctx *ctx, onshi__xw *d, onshi_buf **out);
+typedef struct onshi__xml_flat_item {
+    const char *name;
+    char *out;
+    size_t cap;
+} onshi__xml_flat_item;
+const char *onshi__xml_flat_read(const void *data, size_t len, const char *root_name,
+                                 const onshi__xml_flat_item *items, size_t n);
+/* malloc'd NUL-terminated base64 of data (NULL without memory) / decode (0, or -1 when not
+ * canonical base64 or larger than cap). */
+char *onshi__base64_encode(const void *data, size_t n);
+int onshi__base64_decode(const char *s, unsigned char *out, size_t cap, size_t *outlen);
+
+/* JSON records (json.c, the codec owns JSON): an array of flat objects, built member by
+ * member; the first failure sticks and finish reports it (ONSHI_E_NOMEM). finish frees w and
+ * hands a buffer whose text is NUL-terminated behind len. */
+typedef struct onshi__json_records onshi__json_records;
+onshi__json_records *onshi__json_records_new(void);
+void onshi__json_records_next(onshi__json_records *w); /* start the next object */
+void onshi__json_records_str(onshi__json_records *w, const char *key, const char *value);
+void onshi__json_records_num(onshi__json_records *w, const char *key, int64_t value);
+int onshi__json_records_finish(onshi__json_records *w, onshi_ctx *ctx, onshi_buf **out);
+
+/* Field validators (fields.c), the one place of each format rule; every workflow uses them.
+ * s may be NULL (not valid). */
+bool onshi__digits(const char *s, size_t n);  /* exactly n ASCII digits */
+bool onshi__date8_ok(const char *s);           /* YYYYMMDD, a real day from 1868 on */
+bool onshi__month6_ok(const char *s);          /* YYYYMM from 1868 on */
+bool onshi__stamp14_ok(const char *s);         /* YYYYMMDDHHmmss */
+
 /* Format check of a value for a field (not the check digit). NULL = fine, else a static
  * English reason. */
 const char *onshi__format_problem(const onshi__field *f, const char *v, int *status);

@@ -300,3 +300,66 @@ ONSHI_API int ONSHI_CALL onshi_msg_from_json(onshi_msg **out, onshi_ctx *ctx, in
     *out = m;
     return ONSHI_OK;
 }
+
+/* ---- flat records (a JSON array of objects with string / number members) ---------------- */
+
+struct onshi__json_records {
+    cJSON *arr, *cur;
+    bool failed;
+};
+
+onshi__json_records *onshi__json_records_new(void)
+{
+    onshi__json_records *w = onshi__calloc(1, sizeof *w);
+    if (w != NULL && (w->arr = cJSON_CreateArray()) == NULL) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
+void onshi__json_records_next(onshi__json_records *w)
+{
+    if (w == NULL || w->failed)
+        return;
+    w->cur = cJSON_CreateObject();
+    if (w->cur == NULL || !cJSON_AddItemToArray(w->arr, w->cur)) {
+        cJSON_Delete(w->cur);
+        w->cur = NULL;
+        w->failed = true;
+    }
+}
+
+void onshi__json_records_str(onshi__json_records *w, const char *key, const char *value)
+{
+    if (w == NULL || w->failed || w->cur == NULL ||
+        cJSON_AddStringToObject(w->cur, key, value ? value : "") == NULL)
+        if (w != NULL)
+            w->failed = true;
+}
+
+void onshi__json_records_num(onshi__json_records *w, const char *key, int64_t value)
+{
+    if (w == NULL || w->failed || w->cur == NULL ||
+        cJSON_AddNumberToObject(w->cur, key, (double)value) == NULL)
+        if (w != NULL)
+            w->failed = true;
+}
+
+int onshi__json_records_finish(onshi__json_records *w, onshi_ctx *ctx, onshi_buf **out)
+{
+    *out = NULL;
+    char *s = w != NULL && !w->failed ? cJSON_PrintUnformatted(w->arr) : NULL;
+    if (w != NULL)
+        cJSON_Delete(w->arr);
+    free(w);
+    if (s == NULL)
+        return ctx ? onshi__err(ctx, ONSHI_E_NOMEM, "JSON records") : ONSHI_E_NOMEM;
+    /* The NUL is kept behind len so callers may use the bytes as a C string. */
+    int rc = onshi__buf_new_copy(s, strlen(s) + 1, out);
+    cJSON_free(s);
+    if (rc != ONSHI_OK)
+        return ctx ? onshi__err(ctx, rc, "JSON records") : rc;
+    (*out)->len--;
+    return ONSHI_OK;
+}

@@ -295,59 +295,31 @@ size_t onshi__layout_rows(const onshi__layout_row **out)
 
 /* ---- formats and check digits --------------------------------------------------------------- */
 
-static bool all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-static int num2(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-static bool valid_date(const char *s)
-{
-    int y = num2(s) * 100 + num2(s + 2), m = num2(s + 4), d = num2(s + 6);
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1800 || m < 1 || m > 12 || d < 1)
-        return false;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
 const char *onshi__format_problem(const onshi__field *f, const char *v, int *status)
 {
     size_t n = strlen(v);
     *status = ONSHI_E_FIELD_FORMAT;
     switch (f->kind) {
     case K_DATE:
-        return n == 8 && all_digits(v, 8) && valid_date(v) ? NULL : "not a date YYYYMMDD";
+        return onshi__date8_ok(v) ? NULL : "not a date YYYYMMDD";
     case K_TS:
-        if (n == 14 && all_digits(v, 14) && valid_date(v) && num2(v + 8) < 24 &&
-            num2(v + 10) < 60 && num2(v + 12) < 60)
-            return NULL;
-        return "not a timestamp YYYYMMDDHHmmss";
+        return onshi__stamp14_ok(v) ? NULL : "not a timestamp YYYYMMDDHHmmss";
     case K_YM:
-        return n == 6 && all_digits(v, 6) && num2(v + 4) >= 1 && num2(v + 4) <= 12
-                   ? NULL
-                   : "not a month YYYYMM";
+        return onshi__month6_ok(v) ? NULL : "not a month YYYYMM";
     case K_BRANCH:
-        return n == 2 && all_digits(v, 2) ? NULL : "not 2 digits";
+        return n == 2 && onshi__digits(v, 2) ? NULL : "not 2 digits";
     case K_NUM:
-        if (n == 0 || !all_digits(v, n))
+        if (n == 0 || !onshi__digits(v, n))
             return "not a number";
         break;
     case K_INSURER:
-        return (n == 6 || n == 8) && all_digits(v, n) ? NULL : "not 6 or 8 digits";
+        return (n == 6 || n == 8) && onshi__digits(v, n) ? NULL : "not 6 or 8 digits";
     case K_PUBEXP:
-        return n == 8 && all_digits(v, 8) ? NULL : "not 8 digits";
+        return n == 8 && onshi__digits(v, 8) ? NULL : "not 8 digits";
     case K_INST:
         /* Only the shape: the check digit and the prefecture/点数表 digits are the central
          * system's to judge (a failed local check is a warning, numbers.c). */
-        return n == 10 && all_digits(v, 10) ? NULL : "not 10 digits";
+        return n == 10 && onshi__digits(v, 10) ? NULL : "not 10 digits";
     default:
         break;
     }
@@ -400,7 +372,7 @@ ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number)
     if (s == NULL)
         return ONSHI_E_INVALID_ARG;
     size_t n = strlen(s);
-    if ((n != 6 && n != 8) || !all_digits(s, n))
+    if ((n != 6 && n != 8) || !onshi__digits(s, n))
         return ONSHI_E_FIELD_FORMAT;
     return onshi__check_digit_ok(s, n) ? ONSHI_OK : ONSHI_E_CHECK_DIGIT;
 }
@@ -411,7 +383,7 @@ ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number)
     const char *s = trim(number, b, sizeof b);
     if (s == NULL)
         return ONSHI_E_INVALID_ARG;
-    if (strlen(s) != 8 || !all_digits(s, 8))
+    if (strlen(s) != 8 || !onshi__digits(s, 8))
         return ONSHI_E_FIELD_FORMAT;
     return onshi__check_digit_ok(s, 8) ? ONSHI_OK : ONSHI_E_CHECK_DIGIT;
 }

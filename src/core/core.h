@@ -177,6 +177,15 @@ extern _Thread_local unsigned long long onshi__work;
 /* Bytes to lower-case hex into out (size >= 2n+1). */
 void onshi__hex(char *out, const unsigned char *p, size_t n);
 
+/* ---- random (random.c): the one source, failing loudly ------------------------------- */
+
+/* n random bytes from the kernel's CSPRNG; ONSHI_E_RANDOM (recorded, buf wiped) when none. */
+int onshi__random(onshi_ctx *ctx, void *buf, size_t n);
+/* nbytes (<= 64) random bytes as lower-case hex into out (2 * nbytes + 1). */
+int onshi__random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
+/* The same source as an mbedTLS f_rng (0, or -1 on failure); the first argument is unused. */
+int onshi__random_cb(void *unused, unsigned char *out, size_t n);
+
 /* ---- message types (msgtypes.def) ---------------------------------------------------- */
 /* The label of a known-but-unsupported message family the file name belongs to (KNOWN rows
  * of msgtypes.def), or NULL. */
@@ -222,7 +231,34 @@ int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct st
 
 /* ---- time --------------------------------------------------------------------------- */
 
-/* Milliseconds from a monotonic clock. */
+/* Milliseconds from a monotonic clock (timeouts, back-off). */
 int64_t onshi__now_ms(void);
+/* Wall clock in Unix milliseconds (persisted bookkeeping times: created_ms, published_ms). */
+int64_t onshi__wall_ms(void);
+
+/* The clock of protocol dates: Unix seconds from the context's clock (the real wall clock
+ * unless replaced); ctx may be NULL (the real clock). */
+int64_t onshi__clock_s(const onshi_ctx *ctx);
+/* Replace the context's clock (tests only; fn NULL restores the real one). The library never
+ * calls it: dates sent to the central system always come from the real clock in production. */
+typedef int64_t (*onshi__clock_fn)(void *ud);
+void onshi__clock_set(onshi_ctx *ctx, onshi__clock_fn fn, void *ud);
+
+/* Japan Standard Time (UTC+9, no DST), whatever TZ the machine has. */
+typedef struct onshi__jst {
+    int year, mon, day, hour, min, sec;
+} onshi__jst;
+void onshi__jst_from_epoch(onshi__jst *out, int64_t epoch_s);
+/* Unix seconds of a JST wall time (fields already validated by the caller). */
+int64_t onshi__jst_to_epoch(int year, int mon, int day, int hour, int min, int sec);
+/* YYYYMMDDHHMMSS in JST of an instant / of the context's now. */
+void onshi__jst_format14(char out[15], int64_t epoch_s);
+void onshi__jst_now14(char out[15], const onshi_ctx *ctx);
+/* Whole days from now until `until` (Unix seconds), rounded down: 10 hours left is 0, expired
+ * one hour ago is -1 (certificate expiry, the one rule for jpki/ and transport/). */
+int64_t onshi__days_left(int64_t until, int64_t now);
+/* Today's date YYYYMMDD in JST / the current month as YYYYMM. */
+void onshi__jst_today(char out[9], const onshi_ctx *ctx);
+int onshi__jst_month(const onshi_ctx *ctx);
 
 #endif /* ONSHI_CORE_H */

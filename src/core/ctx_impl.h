@@ -39,6 +39,9 @@ struct onshi_ctx {
     onshi__wake_fn wake_fn;
     void *wake_arg;
 
+    onshi__clock_fn clock_fn;     /* NULL: the real clock (clock.c) */
+    void *clock_ud;
+
     void *slot[ONSHI__SLOT_COUNT];
     void (*slot_free[ONSHI__SLOT_COUNT])(void *);
 };

@@ -4,8 +4,6 @@
  */
 #include "core.h"
 
-#include <mbedtls/platform_util.h>
-
 #include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -15,11 +13,14 @@
 #include <time.h>
 
 _Thread_local unsigned long long onshi__work;
+/* A memset the compiler cannot drop as a dead store: called through a volatile pointer.
+ * (explicit_bzero is not everywhere the library builds; no crypto library is needed for it.) */
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
 ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len)
 {
     if (p != NULL && len != 0)
-        mbedtls_platform_zeroize(p, len);
+        wipe_memset(p, 0, len);
 }
 
 void *onshi__calloc(size_t n, size_t size)
@@ -224,11 +225,4 @@ void onshi__hex(char *out, const unsigned char *p, size_t n)
         out[2 * i + 1] = digits[p[i] & 15];
     }
     out[2 * n] = '\0';
-}
-
-int64_t onshi__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -23,13 +23,6 @@ static const onshi__store_step core_steps[] = {
     {2, "CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)"},
 };
 
-int64_t onshi__wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int onshi__store_fail(onshi_ctx *ctx, onshi__store *st, int rc, const char *what)
 {
     int ext = st && st->db ? sqlite3_extended_errcode(st->db) : rc;

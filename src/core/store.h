@@ -72,7 +72,5 @@ int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33]);
 /* Draw a new identity (when another store turned out to derive the same values from it). */
 int onshi__store_install_id_renew(onshi_ctx *ctx, onshi__store *st, char out[33]);
 
-/* Wall clock in Unix milliseconds (persisted times). */
-int64_t onshi__wall_ms(void);
 
 #endif

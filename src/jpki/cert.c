@@ -6,11 +6,11 @@
  */
 #include "jpki/jpki.h"
 
-#include <dirent.h>
+#include "crypto/crypto.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <mbedtls/asn1.h>
@@ -93,24 +93,6 @@ static int parse_into(mbedtls_x509_crt *chain, const unsigned char *der, size_t 
 
 /* ---- time ------------------------------------------------------------------------------ */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm), so
- * no timegm/_mkgmtime is needed. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int64_t x509_epoch(const mbedtls_x509_time *t)
-{
-    return days_from_civil(t->year, t->mon, t->day) * 86400 + t->hour * 3600 + t->min * 60 +
-           t->sec;
-}
-
 static void x509_str(char out[15], const mbedtls_x509_time *t)
 {
     unsigned v[6] = {(unsigned)t->year % 10000u, (unsigned)t->mon % 100u, (unsigned)t->day % 100u,
@@ -154,7 +136,7 @@ int onshi__cert_parse(onshi_cert **out, onshi_ctx *ctx, const unsigned char *der
         c->subject[0] = '\0';
     x509_str(c->not_before, &c->crt.valid_from);
     x509_str(c->not_after, &c->crt.valid_to);
-    c->not_after_epoch = x509_epoch(&c->crt.valid_to);
+    c->not_after_epoch = onshi__x509_epoch(&c->crt.valid_to);
     *out = c;
     return ONSHI_OK;
 }
@@ -209,8 +191,7 @@ ONSHI_API int64_t ONSHI_CALL onshi_cert_days_left(const onshi_cert *cert)
 {
     if (cert == NULL)
         return 0;
-    int64_t s = cert->not_after_epoch - (int64_t)time(NULL);
-    return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+    return onshi__days_left(cert->not_after_epoch, onshi__clock_s(NULL));
 }
 
 ONSHI_API int ONSHI_CALL onshi_cert_key_type(const onshi_cert *cert)
@@ -263,125 +244,14 @@ int onshi__cert_verify_sig(onshi_ctx *ctx, const onshi_cert *cert, int hash_alg,
 
 /* ---- CA set and chain verification ------------------------------------------------------ */
 
-static int load_file(onshi_ctx *ctx, mbedtls_x509_crt *cas, const char *path, int *count)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return onshi__err(ctx, ONSHI_E_CONFIG, "JPKI CA file %s cannot be opened", path);
-    onshi_buf b;
-    onshi__buf_init(&b, false);
-    unsigned char tmp[4096];
-    size_t n;
-    int rc = ONSHI_OK;
-    while (rc == ONSHI_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        rc = b.len + n > 1024 * 1024 ? ONSHI_E_LIMIT : onshi__buf_append(&b, tmp, n);
-    fclose(f);
-    if (rc == ONSHI_OK)
-        rc = onshi__buf_append(&b, "", 1); /* PEM parsing wants a NUL */
-    if (rc != ONSHI_OK) {
-        onshi__buf_clear(&b);
-        return onshi__err(ctx, ONSHI_E_CONFIG, "JPKI CA file %s too large or unreadable", path);
-    }
-    int ret = 0;
-    int before = *count;
-    if (b.len > 1 && b.data[0] == 0x30) {
-        ret = parse_into(cas, b.data, b.len - 1);
-        if (ret == 0)
-            (*count)++;
-    } else {
-        const unsigned char *p = b.data;
-        while (ret == 0 && strstr((const char *)p, "-----BEGIN CERTIFICATE-----") != NULL) {
-            mbedtls_pem_context pem;
-            size_t used = 0;
-            mbedtls_pem_init(&pem);
-            ret = mbedtls_pem_read_buffer(&pem, "-----BEGIN CERTIFICATE-----",
-                                          "-----END CERTIFICATE-----", p, NULL, 0, &used);
-            if (ret == 0) {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-                size_t dlen = 0;
-                const unsigned char *d = mbedtls_pem_get_buffer(&pem, &dlen);
-#else
-                size_t dlen = pem.buflen;
-                const unsigned char *d = pem.buf;
-#endif
-                ret = parse_into(cas, d, dlen);
-                if (ret == 0)
-                    (*count)++;
-                p += used;
-            }
-            mbedtls_pem_free(&pem);
-        }
-    }
-    onshi__buf_clear(&b);
-    if (ret != 0 || *count == before)
-        return onshi__err_foreign(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_MBEDTLS, ret,
-                                  "JPKI CA file %s holds no readable certificate", path);
-    return ONSHI_OK;
-}
-
-static bool ca_file_name(const char *n)
-{
-    const char *dot = strrchr(n, '.');
-    return dot && (strcmp(dot, ".crt") == 0 || strcmp(dot, ".pem") == 0 ||
-                   strcmp(dot, ".cer") == 0 || strcmp(dot, ".der") == 0);
-}
-
-static int load_dir(onshi_ctx *ctx, mbedtls_x509_crt *cas, const char *dir, int *count)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return onshi__err(ctx, ONSHI_E_CONFIG, "JPKI CA folder %s cannot be opened", dir);
-    int rc = ONSHI_OK;
-    struct dirent *e;
-    while (rc == ONSHI_OK && (e = readdir(d)) != NULL) {
-        if (!ca_file_name(e->d_name))
-            continue;
-        char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
-            continue;
-        rc = load_file(ctx, cas, path, count);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int load_cas(onshi_ctx *ctx, mbedtls_x509_crt *cas)
-{
-    const char *list = onshi__opt_str(ctx, ONSHI_OPT_JPKI_CA_FILES);
-    if (list == NULL || *list == '\0')
-        return onshi__err(ctx, ONSHI_E_CONFIG,
-                          "no JPKI CA certificate configured (ONSHI_OPT_JPKI_CA_FILES)");
-    int count = 0;
-    int rc = ONSHI_OK;
-    const char *p = list;
-    while (rc == ONSHI_OK && *p) {
-        const char *semi = strchr(p, ';');
-        size_t n = semi ? (size_t)(semi - p) : strlen(p);
-        char *item = onshi__strndup(p, n);
-        if (item == NULL)
-            return onshi__err(ctx, ONSHI_E_NOMEM, "CA path");
-        struct stat st;
-        if (n == 0)
-            ;
-        else if (stat(item, &st) == 0 && S_ISDIR(st.st_mode))
-            rc = load_dir(ctx, cas, item, &count);
-        else
-            rc = load_file(ctx, cas, item, &count);
-        free(item);
-        p += n + (semi ? 1 : 0);
-    }
-    if (rc == ONSHI_OK && count == 0)
-        rc = onshi__err(ctx, ONSHI_E_CONFIG, "ONSHI_OPT_JPKI_CA_FILES names no certificate");
-    return rc;
-}
-
 ONSHI_API int ONSHI_CALL onshi_cert_verify(onshi_ctx *ctx, const onshi_cert *cert)
 {
     if (ctx == NULL || cert == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ctx and cert are required");
     mbedtls_x509_crt cas;
     mbedtls_x509_crt_init(&cas);
-    int rc = load_cas(ctx, &cas);
+    int rc = onshi__x509_load_cas(ctx, &cas, onshi__opt_str(ctx, ONSHI_OPT_JPKI_CA_FILES),
+                                  "jpki_ca_files", parse_into, NULL);
     if (rc != ONSHI_OK) {
         mbedtls_x509_crt_free(&cas);
         return rc;

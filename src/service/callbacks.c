@@ -77,10 +77,7 @@ int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char 
     if (s == NULL || s->audit == NULL)
         return ONSHI_OK;
     char ts[16];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y%m%d%H%M%S", &tm);
+    onshi__jst_now14(ts, ctx);
     const char *op = onshi__opt_str(ctx, ONSHI_OPT_OPERATOR_ID);
     int r = s->audit(s->audit_ud, action, phase, outcome, op ? op : "", patient ? patient : "",
                      detail ? detail : "", ts);

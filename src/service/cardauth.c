@@ -1,9 +1,11 @@
 /*
  * Verification by My Number Card in direct mode (docs/protocol.md §7, docs/workflow-card.md):
  * card → certificate and PIN tries → identity (PIN: the PIN question first) → consent →
- * challenge → VERIFY + signature → card-authentication request → qualification result. The extension documents have no XmlMsg rows in the codec
- * (an attribute-carrying, strictly ordered element of our own), so they are written here with
- * libxml2's writer and the challenge answer is read with libxml2 (no DTD, no network).
+ * challenge → VERIFY + signature → card-authentication request → qualification result. The
+ * extension documents have no XmlMsg rows in the codec
+ * (an attribute-carrying, strictly ordered element of our own), so they are written with the
+ * codec's extension-document writer and the challenge answer is read with its flat reader
+ * (codec/extdoc.c: no DTD, no network).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "service/cardx.h"
@@ -11,184 +13,18 @@
 
 #include "codec/codec.h"
 #include "jpki/jpki.h"
+#include "crypto/crypto.h"
 #include "transport/https.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
-#include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 /* The challenge answer is a handful of short elements; anything larger is not one. */
 #define CHALLENGE_MAX_BYTES 16384
-
-int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes)
-{
-    unsigned char r[32];
-    if (nbytes > sizeof r)
-        nbytes = sizeof r;
-    size_t got = 0;
-    while (got < nbytes) {
-        ssize_t k = getrandom(r + got, nbytes - got, 0);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, errno,
-                                      "getrandom for a request identifier");
-        got += (size_t)k;
-    }
-    for (size_t i = 0; i < nbytes; i++)
-        sprintf(out + 2 * i, "%02x", r[i]);
-    out[2 * nbytes] = '\0';
-    return ONSHI_OK;
-}
-
-void onshi__cardx_jst(char out[15], int64_t epoch_s)
-{
-    /* The system's clock is Japan Standard Time (UTC+9, no daylight saving) whatever the
-     * machine's time zone. */
-    time_t t = (time_t)(epoch_s + 9 * 3600);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    memcpy(out, tmp, 14);
-    out[14] = '\0';
-}
-
-int onshi__cardx_institution(onshi_ctx *ctx, const char **out)
-{
-    return onshi__verify_institution(ctx, out); /* one check for every workflow */
-}
-
-int onshi__cardx_require_https(onshi_ctx *ctx, const char *what)
-{
-    if (onshi__opt_int(ctx, ONSHI_OPT_TRANSPORT) == ONSHI_TRANSPORT_HTTPS)
-        return ONSHI_OK;
-    char en[200], ja[300];
-    snprintf(en, sizeof en, "%s needs the HTTPS transport (direct mode); with the file transport "
-             "the terminal's reader and linkage app do it", what);
-    snprintf(ja, sizeof ja, "%sは HTTPS 通信（直接方式）でのみ行えます。ファイル連携では端末の"
-             "カードリーダーと連携アプリが行います", what);
-    return onshi__err_ja(ctx, ONSHI_E_UNSUPPORTED, ONSHI_FOREIGN_NONE, 0, en, ja);
-}
-
-/* ---- documents (libxml2 writer) ---- */
-
-int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no)
-{
-    d->buf = xmlBufferCreate();
-    d->w = d->buf ? xmlNewTextWriterMemory(d->buf, 0) : NULL;
-    if (d->w == NULL) {
-        if (d->buf)
-            xmlBufferFree(d->buf);
-        d->buf = NULL;
-        return ONSHI_E_NOMEM;
-    }
-    d->failed = xmlTextWriterStartDocument(d->w, "1.0", "UTF-8", standalone_no ? "no" : NULL) < 0;
-    return ONSHI_OK;
-}
-
-void onshi__cardx_start(onshi__cardx_doc *d, const char *name)
-{
-    if (!d->failed && xmlTextWriterStartElement(d->w, BAD_CAST name) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value)
-{
-    if (!d->failed && xmlTextWriterWriteAttribute(d->w, BAD_CAST name, BAD_CAST value) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value)
-{
-    if (!d->failed &&
-        xmlTextWriterWriteElement(d->w, BAD_CAST name, BAD_CAST(value ? value : "")) < 0)
-        d->failed = true;
-}
-
-void onshi__cardx_end(onshi__cardx_doc *d)
-{
-    if (!d->failed && xmlTextWriterEndElement(d->w) < 0)
-        d->failed = true;
-}
-
-int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out)
-{
-    if (!d->failed && xmlTextWriterEndDocument(d->w) < 0)
-        d->failed = true;
-    xmlFreeTextWriter(d->w); /* flushes into d->buf */
-    d->w = NULL;
-    int rc = ONSHI_OK;
-    if (d->failed)
-        rc = onshi__err(ctx, ONSHI_E_NOMEM, "writing the request document");
-    else
-        rc = onshi__buf_new_copy(xmlBufferContent(d->buf), (size_t)xmlBufferLength(d->buf), out);
-    xmlBufferFree(d->buf);
-    d->buf = NULL;
-    if (rc == ONSHI_E_NOMEM && !d->failed)
-        return onshi__err(ctx, rc, "request document");
-    return rc;
-}
-
-/* ---- the system's extension error codes ---- */
-
-int onshi__cardx_check(onshi_ctx *ctx, const onshi_msg *res)
-{
-    onshi_msg *m = (onshi_msg *)res; /* the group accessors take non-const groups */
-    onshi_group *h = onshi_msg_header(m);
-    const char *code = NULL, *msg = NULL;
-    if (h != NULL) {
-        onshi_group_get_str(&code, h, ONSHI_F_ERROR_CODE);
-        onshi_group_get_str(&msg, h, ONSHI_F_ERROR_MESSAGE);
-    }
-    int status = 0;
-    const char *what_en = NULL, *what_ja = NULL;
-    if (code != NULL && strlen(code) == 5 && code[0] == 'C' && code[1] == 'A') {
-        status = strcmp(code, "CA009") == 0 ? ONSHI_E_VERIFICATION_METHOD : ONSHI_E_AUTH_FAILED;
-        what_en = "card authentication refused";
-        what_ja = "カード認証が拒否されました";
-    } else if (code != NULL && strcmp(code, "DS001") == 0) {
-        status = ONSHI_E_DISASTER_CLOSED;
-        what_en = "disaster mode is not open";
-        what_ja = "災害時モードは開始されていません";
-    } else if (code != NULL && strcmp(code, "DS002") == 0) {
-        status = ONSHI_E_SYSTEM_ERROR;
-        what_en = "several persons match: narrow the search (add kana, sex or address)";
-        what_ja = "複数の該当者がいます。条件（カナ氏名・性別・住所）を追加してください";
-    } else if (code != NULL && strcmp(code, "DS003") == 0) {
-        status = ONSHI_E_INFO_NOT_AVAILABLE;
-        what_en = "nobody matches the search";
-        what_ja = "該当者がいません";
-    }
-    if (status == 0)
-        return onshi__service_check(ctx, res);
-    char en[800], ja[800];
-    /* The system's own text is shown as is: staff read it. */
-    snprintf(en, sizeof en, "%s (ErrorCode %s: %s)", what_en, code, msg ? msg : "");
-    snprintf(ja, sizeof ja, "%s（エラーコード %s：%s）", what_ja, code, msg ? msg : "");
-    return onshi__err_ja(ctx, status, ONSHI_FOREIGN_SYSTEM, atoi(code + 2), en, ja);
-}
-
-int onshi__cardx_decode(onshi_msg **out, onshi_ctx *ctx, int type, const onshi_buf *body)
-{
-    const unsigned char *p = onshi_buf_data(body);
-    size_t n = onshi_buf_len(body);
-    if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
-        return onshi__msg_from_attachment(out, ctx, type, p, n, onshi_msgtype_prefix(type));
-    return onshi_msg_decode(out, ctx, type, p, n);
-}
 
 /* ---- challenge (§7.1) ---- */
 
@@ -198,34 +34,9 @@ typedef struct challenge {
     char issued[15], expires[15];
 } challenge;
 
-static bool copy_text(xmlNode *root, const char *name, char *out, size_t cap)
-{
-    for (xmlNode *c = root->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, name) != 0)
-            continue;
-        xmlChar *t = xmlNodeGetContent(c);
-        bool ok = t != NULL && strlen((const char *)t) < cap;
-        if (ok)
-            snprintf(out, cap, "%s", (const char *)t);
-        xmlFree(t);
-        return ok;
-    }
-    return false;
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 static int bad_challenge(onshi_ctx *ctx, const char *what)
 {
-    char en[200];
+    char en[400];
     snprintf(en, sizeof en, "challenge answer: %s (docs/protocol.md 7.1)", what);
     return onshi__err_ja(ctx, ONSHI_E_HTTP_PROTOCOL, ONSHI_FOREIGN_NONE, 0, en,
                          "サーバーのチャレンジ応答が不正です");
@@ -236,25 +47,20 @@ static int parse_challenge(onshi_ctx *ctx, const onshi_buf *body, challenge *ch)
     size_t n = onshi_buf_len(body);
     if (n == 0 || n > CHALLENGE_MAX_BYTES)
         return bad_challenge(ctx, "empty or larger than 16 KiB");
-    /* Hostile until parsed: no network, no entity expansion, and a DTD is refused below. */
-    xmlDoc *doc = xmlReadMemory((const char *)onshi_buf_data(body), (int)n, "challenge.xml", NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == NULL)
-        return bad_challenge(ctx, "not well-formed XML");
-    int rc = ONSHI_OK;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (doc->intSubset != NULL || doc->extSubset != NULL)
-        rc = bad_challenge(ctx, "a DTD is not allowed");
-    else if (root == NULL || strcmp((const char *)root->name, "OnshiCardAuthChallenge") != 0)
-        rc = bad_challenge(ctx, "root element is not OnshiCardAuthChallenge");
-    else if (!copy_text(root, "ChallengeId", ch->id, sizeof ch->id) ||
-             !copy_text(root, "Nonce", ch->nonce, sizeof ch->nonce) ||
-             !copy_text(root, "IssuedAt", ch->issued, sizeof ch->issued) ||
-             !copy_text(root, "ExpiresAt", ch->expires, sizeof ch->expires))
-        rc = bad_challenge(ctx, "ChallengeId, Nonce, IssuedAt or ExpiresAt missing or too long");
-    xmlFreeDoc(doc);
-    if (rc != ONSHI_OK)
-        return rc;
+    const onshi__xml_flat_item items[] = {
+        {"ChallengeId", ch->id, sizeof ch->id},
+        {"Nonce", ch->nonce, sizeof ch->nonce},
+        {"IssuedAt", ch->issued, sizeof ch->issued},
+        {"ExpiresAt", ch->expires, sizeof ch->expires},
+    };
+    const char *why = onshi__xml_flat_read(onshi_buf_data(body), n, "OnshiCardAuthChallenge",
+                                           items, sizeof items / sizeof items[0]);
+    if (why != NULL) {
+        char en[160];
+        snprintf(en, sizeof en, "%s (OnshiCardAuthChallenge with ChallengeId, Nonce, IssuedAt, "
+                                "ExpiresAt)", why);
+        return bad_challenge(ctx, en);
+    }
     size_t idn = strlen(ch->id);
     bool ok = idn >= 1 && idn <= 64;
     for (size_t i = 0; ok && i < idn; i++)
@@ -263,10 +69,9 @@ static int parse_challenge(onshi_ctx *ctx, const onshi_buf *body, challenge *ch)
         return bad_challenge(ctx, "ChallengeId is not 1-64 characters [A-Za-z0-9_-]");
     unsigned char raw[48];
     size_t rawn = 0;
-    if (mbedtls_base64_decode(raw, sizeof raw, &rawn, (const unsigned char *)ch->nonce,
-                              strlen(ch->nonce)) != 0 || rawn != 32)
+    if (onshi__base64_decode(ch->nonce, raw, sizeof raw, &rawn) != 0 || rawn != 32)
         return bad_challenge(ctx, "Nonce is not the base64 of 32 bytes");
-    if (!all_digits(ch->issued, 14) || !all_digits(ch->expires, 14) ||
+    if (!onshi__stamp14_ok(ch->issued) || !onshi__stamp14_ok(ch->expires) ||
         strcmp(ch->issued, ch->expires) > 0)
         return bad_challenge(ctx, "IssuedAt/ExpiresAt are not YYYYMMDDHHmmss in order");
     return ONSHI_OK;
@@ -290,22 +95,22 @@ static int get_challenge(onshi_ctx *ctx, const char *inst, challenge *ch)
         return rc;
     strcat(path, "/challenge");
 
-    onshi__cardx_doc d;
-    rc = onshi__cardx_writer_begin(&d, false);
+    onshi__xw d;
+    rc = onshi__xw_begin(&d, false);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "challenge request");
-    onshi__cardx_start(&d, "OnshiCardAuthChallengeRequest");
-    onshi__cardx_attr(&d, "version", "1");
-    onshi__cardx_el(&d, "MedicalInstitutionCode", inst);
-    onshi__cardx_end(&d);
+    onshi__xw_start(&d, "OnshiCardAuthChallengeRequest");
+    onshi__xw_attr(&d, "version", "1");
+    onshi__xw_el(&d, "MedicalInstitutionCode", inst);
+    onshi__xw_end(&d);
     onshi_buf *req = NULL;
-    rc = onshi__cardx_writer_finish(ctx, &d, &req);
+    rc = onshi__xw_finish(ctx, &d, &req);
     if (rc != ONSHI_OK)
         return rc;
     /* The challenge request has no personal data and no effect but a fresh challenge, so it
      * is keyed (retried) with a random key. */
     char key[64] = "cardauth-challenge-";
-    rc = onshi__cardx_random_hex(ctx, key + strlen(key), 16);
+    rc = onshi__random_hex(ctx, key + strlen(key), 16);
     onshi_buf resp;
     onshi__buf_init(&resp, false);
     int http = 0;
@@ -326,16 +131,10 @@ int onshi__cardx_tbs(char *out, size_t cap, const char *challenge_id, const char
                      const unsigned char *cert_der, size_t cert_len)
 {
     unsigned char h[32];
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    if (mbedtls_sha256(cert_der, cert_len, h, 0) != 0)
+    if (onshi__sha256(cert_der, cert_len, h) != 0)
         return -1;
-#else
-    if (mbedtls_sha256_ret(cert_der, cert_len, h, 0) != 0)
-        return -1;
-#endif
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", h[i]);
+    onshi__hex(hex, h, sizeof h);
     int n = snprintf(out, cap, "libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%d\n%s", challenge_id, nonce,
                      inst, signing_time, method, hex);
     return n < 0 || (size_t)n >= cap ? -1 : n;
@@ -343,17 +142,8 @@ int onshi__cardx_tbs(char *out, size_t cap, const char *challenge_id, const char
 
 static int b64(onshi_ctx *ctx, const unsigned char *p, size_t n, char **out)
 {
-    size_t olen = 0;
-    mbedtls_base64_encode(NULL, 0, &olen, p, n);
-    char *s = malloc(olen + 1);
-    if (s == NULL)
+    if ((*out = onshi__base64_encode(p, n)) == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "base64");
-    if (mbedtls_base64_encode((unsigned char *)s, olen + 1, &olen, p, n) != 0) {
-        free(s);
-        return onshi__err(ctx, ONSHI_E_GENERIC, "base64 encoding");
-    }
-    s[olen] = '\0';
-    *out = s;
     return ONSHI_OK;
 }
 
@@ -372,40 +162,40 @@ static int build_request(onshi_ctx *ctx, const authreq *a, onshi_buf **out)
     memcpy(date, a->signing_time, 8);
     date[8] = '\0';
     snprintf(method, sizeof method, "%d", a->method);
-    onshi__cardx_doc d;
-    int rc = onshi__cardx_writer_begin(&d, true);
+    onshi__xw d;
+    int rc = onshi__xw_begin(&d, true);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "card authentication request");
-    onshi__cardx_start(&d, "XmlMsg");
-    onshi__cardx_start(&d, "MessageHeader");
-    onshi__cardx_el(&d, "QualificationConfirmationDate", date);
-    onshi__cardx_el(&d, "MedicalInstitutionCode", a->inst);
-    onshi__cardx_el(&d, "ArbitraryFileIdentifier", a->afi);
-    onshi__cardx_end(&d);
-    onshi__cardx_start(&d, "MessageBody");
-    onshi__cardx_start(&d, "OnshiCardAuthentication");
-    onshi__cardx_attr(&d, "version", "1");
-    onshi__cardx_el(&d, "ChallengeId", a->ch->id);
-    onshi__cardx_el(&d, "Nonce", a->ch->nonce);
-    onshi__cardx_el(&d, "SigningTime", a->signing_time);
-    onshi__cardx_el(&d, "IdentityVerificationMethod", method);
-    onshi__cardx_el(&d, "AuthCertificate", a->cert_b64);
+    onshi__xw_start(&d, "XmlMsg");
+    onshi__xw_start(&d, "MessageHeader");
+    onshi__xw_el(&d, "QualificationConfirmationDate", date);
+    onshi__xw_el(&d, "MedicalInstitutionCode", a->inst);
+    onshi__xw_el(&d, "ArbitraryFileIdentifier", a->afi);
+    onshi__xw_end(&d);
+    onshi__xw_start(&d, "MessageBody");
+    onshi__xw_start(&d, "OnshiCardAuthentication");
+    onshi__xw_attr(&d, "version", "1");
+    onshi__xw_el(&d, "ChallengeId", a->ch->id);
+    onshi__xw_el(&d, "Nonce", a->ch->nonce);
+    onshi__xw_el(&d, "SigningTime", a->signing_time);
+    onshi__xw_el(&d, "IdentityVerificationMethod", method);
+    onshi__xw_el(&d, "AuthCertificate", a->cert_b64);
     if (a->sig_b64 != NULL) {
-        onshi__cardx_el(&d, "SignatureAlgorithm", a->sig_alg);
-        onshi__cardx_el(&d, "Signature", a->sig_b64);
+        onshi__xw_el(&d, "SignatureAlgorithm", a->sig_alg);
+        onshi__xw_el(&d, "Signature", a->sig_b64);
     }
     /* Consent flags (OQSCD001/016: 1 yes, 0 no), in the documented order. */
-    onshi__cardx_el(&d, "LimitApplicationCertificateRelatedConsFlg",
+    onshi__xw_el(&d, "LimitApplicationCertificateRelatedConsFlg",
                     a->granted & ONSHI_CONSENT_LIMIT ? "1" : "0");
-    onshi__cardx_el(&d, "PharmacistsInfoConsFlg", a->granted & ONSHI_CONSENT_DRUG ? "1" : "0");
-    onshi__cardx_el(&d, "SpecificHealthCheckupsInfoConsFlg",
+    onshi__xw_el(&d, "PharmacistsInfoConsFlg", a->granted & ONSHI_CONSENT_DRUG ? "1" : "0");
+    onshi__xw_el(&d, "SpecificHealthCheckupsInfoConsFlg",
                     a->granted & ONSHI_CONSENT_CHECKUP ? "1" : "0");
-    onshi__cardx_el(&d, "DiagnosisInfoConsFlg", a->granted & ONSHI_CONSENT_DIAGNOSIS ? "1" : "0");
-    onshi__cardx_el(&d, "OperationInfoConsFlg", a->granted & ONSHI_CONSENT_SURGERY ? "1" : "0");
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    return onshi__cardx_writer_finish(ctx, &d, out);
+    onshi__xw_el(&d, "DiagnosisInfoConsFlg", a->granted & ONSHI_CONSENT_DIAGNOSIS ? "1" : "0");
+    onshi__xw_el(&d, "OperationInfoConsFlg", a->granted & ONSHI_CONSENT_SURGERY ? "1" : "0");
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    return onshi__xw_finish(ctx, &d, out);
 }
 
 /* ---- the workflow ---- */
@@ -503,14 +293,7 @@ static int tbs_hash(void *ud, const onshi_cert *cert, unsigned char *hash, size_
     int tn = onshi__cardx_tbs(tbs, sizeof tbs, t->ch->id, t->ch->nonce, t->inst, t->signing_time,
                               t->method, onshi_buf_data(der), onshi_buf_len(der));
     onshi_buf_free(der);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    int hr = tn < 0 || *hash_len < 32 ? -1
-                                      : mbedtls_sha256((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#else
-    int hr = tn < 0 || *hash_len < 32
-                 ? -1
-                 : mbedtls_sha256_ret((const unsigned char *)tbs, (size_t)tn, hash, 0);
-#endif
+    int hr = tn < 0 || *hash_len < 32 ? -1 : onshi__sha256(tbs, (size_t)tn, hash);
     if (hr != 0)
         return onshi__err(t->ctx, ONSHI_E_GENERIC, "to-be-signed bytes");
     *hash_len = 32;
@@ -589,7 +372,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = get_challenge(ctx, inst, &ch)) != ONSHI_OK)
         return rc;
     char signing_time[15];
-    onshi__cardx_jst(signing_time, (int64_t)time(NULL)); /* wall clock, not monotonic */
+    onshi__jst_now14(signing_time, ctx);
 
     const char *alg = NULL;
     if (method == ONSHI_IDV_PIN) {
@@ -625,7 +408,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     char afi[40];
     memcpy(afi, signing_time, 15);
     strcat(afi, "-");
-    if ((rc = onshi__cardx_random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
+    if ((rc = onshi__random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
         return rc;
     authreq a = {inst, signing_time, afi, &ch, method, granted, f->cert_b64,
                  f->sig_b64 ? alg : NULL, f->sig_b64};

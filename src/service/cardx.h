@@ -1,6 +1,6 @@
 /*
  * service/ — the HTTPS extension documents (card authentication, disaster search) of
- * docs/protocol.md §7-§8: shared helpers of cardauth.c and disaster.c.
+ * docs/protocol.md §7-§8: helpers shared by cardauth.c and disaster.c (defined in cardx.c).
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef ONSHI_SERVICE_CARDX_H
@@ -8,27 +8,10 @@
 
 #include "service/service.h"
 
+#include "codec/codec.h"
+
 #include <stdbool.h>
 
-/* A document under construction with libxml2's writer; the first failure sticks. */
-typedef struct onshi__cardx_doc {
-    void *buf; /* xmlBufferPtr */
-    void *w;   /* xmlTextWriterPtr */
-    bool failed;
-} onshi__cardx_doc;
-
-int onshi__cardx_writer_begin(onshi__cardx_doc *d, bool standalone_no);
-void onshi__cardx_start(onshi__cardx_doc *d, const char *name);
-void onshi__cardx_attr(onshi__cardx_doc *d, const char *name, const char *value);
-void onshi__cardx_el(onshi__cardx_doc *d, const char *name, const char *value);
-void onshi__cardx_end(onshi__cardx_doc *d);
-/* End the document and copy it into *out (freed with onshi_buf_free). */
-int onshi__cardx_writer_finish(onshi_ctx *ctx, onshi__cardx_doc *d, onshi_buf **out);
-
-/* nbytes (<= 32) random bytes as lower-case hex into out (2 * nbytes + 1). */
-int onshi__cardx_random_hex(onshi_ctx *ctx, char *out, size_t nbytes);
-/* YYYYMMDDHHmmss in Japan Standard Time. */
-void onshi__cardx_jst(char out[15], int64_t epoch_s);
 /* The configured 10-digit 医療機関コード, or ONSHI_E_CONFIG. */
 int onshi__cardx_institution(onshi_ctx *ctx, const char **out);
 /* ONSHI_E_UNSUPPORTED unless ONSHI_OPT_TRANSPORT is HTTPS. */

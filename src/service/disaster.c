@@ -6,6 +6,8 @@
  */
 #include "service/cardx.h"
 
+#include "codec/codec.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,22 +16,6 @@
 static int arg_error(onshi_ctx *ctx, int status, const char *en, const char *ja)
 {
     return onshi__err_ja(ctx, status, ONSHI_FOREIGN_NONE, 0, en, ja);
-}
-
-static bool valid_date(const char *s)
-{
-    if (s == NULL || strlen(s) != 8)
-        return false;
-    for (int i = 0; i < 8; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1868 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
 }
 
 static bool empty(const char *s)
@@ -46,7 +32,7 @@ static int validate(onshi_ctx *ctx, const char *name, const char *kana, const ch
     if ((name && strlen(name) > 100) || (kana && strlen(kana) > 100))
         return arg_error(ctx, ONSHI_E_FIELD_LENGTH, "Name/NameKana longer than 100 bytes",
                          "氏名が長すぎます");
-    if (!valid_date(birth))
+    if (!onshi__date8_ok(birth))
         return arg_error(ctx, ONSHI_E_FIELD_FORMAT, "Birthdate must be a date YYYYMMDD",
                          "生年月日は YYYYMMDD の日付で入力してください");
     if (sex < 0 || sex > 2)
@@ -72,34 +58,34 @@ static int build(onshi_ctx *ctx, onshi_buf **out, const char *inst, const char *
     snprintf(sexs, sizeof sexs, "%d", sex);
     snprintf(kinds, sizeof kinds, "%d", kind);
     snprintf(cats, sizeof cats, "%d", cat);
-    onshi__cardx_doc d;
-    int rc = onshi__cardx_writer_begin(&d, true);
+    onshi__xw d;
+    int rc = onshi__xw_begin(&d, true);
     if (rc != ONSHI_OK)
         return onshi__err(ctx, rc, "disaster search request");
-    onshi__cardx_start(&d, "XmlMsg");
-    onshi__cardx_start(&d, "MessageHeader");
-    onshi__cardx_el(&d, "MedicalInstitutionCode", inst);
-    onshi__cardx_el(&d, "ArbitraryFileIdentifier", afi);
-    onshi__cardx_end(&d);
-    onshi__cardx_start(&d, "MessageBody");
-    onshi__cardx_start(&d, "OnshiDisasterSearch");
-    onshi__cardx_attr(&d, "version", "1");
+    onshi__xw_start(&d, "XmlMsg");
+    onshi__xw_start(&d, "MessageHeader");
+    onshi__xw_el(&d, "MedicalInstitutionCode", inst);
+    onshi__xw_el(&d, "ArbitraryFileIdentifier", afi);
+    onshi__xw_end(&d);
+    onshi__xw_start(&d, "MessageBody");
+    onshi__xw_start(&d, "OnshiDisasterSearch");
+    onshi__xw_attr(&d, "version", "1");
     if (!empty(kana))
-        onshi__cardx_el(&d, "NameKana", kana);
+        onshi__xw_el(&d, "NameKana", kana);
     if (!empty(name))
-        onshi__cardx_el(&d, "Name", name);
-    onshi__cardx_el(&d, "Birthdate", birth);
+        onshi__xw_el(&d, "Name", name);
+    onshi__xw_el(&d, "Birthdate", birth);
     if (sex != 0)
-        onshi__cardx_el(&d, "Sex1", sexs);
+        onshi__xw_el(&d, "Sex1", sexs);
     if (!empty(address))
-        onshi__cardx_el(&d, "Address", address);
-    onshi__cardx_el(&d, "InformationKind", kinds);
-    onshi__cardx_el(&d, "FileCategory", cats);
-    onshi__cardx_el(&d, "StaffId", staff);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    onshi__cardx_end(&d);
-    return onshi__cardx_writer_finish(ctx, &d, out);
+        onshi__xw_el(&d, "Address", address);
+    onshi__xw_el(&d, "InformationKind", kinds);
+    onshi__xw_el(&d, "FileCategory", cats);
+    onshi__xw_el(&d, "StaffId", staff);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    onshi__xw_end(&d);
+    return onshi__xw_finish(ctx, &d, out);
 }
 
 ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, const char *name,
@@ -126,10 +112,10 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, 
                          "災害時検索には操作者 ID（operator_id）の設定が必要です");
 
     char afi[40] = "DS-", stamp[15];
-    onshi__cardx_jst(stamp, (int64_t)time(NULL));
+    onshi__jst_now14(stamp, ctx);
     memcpy(afi + 3, stamp, 15);
     strcat(afi, "-");
-    if ((rc = onshi__cardx_random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
+    if ((rc = onshi__random_hex(ctx, afi + strlen(afi), 4)) != ONSHI_OK)
         return rc;
     onshi_buf *req = NULL;
     if ((rc = build(ctx, &req, inst, afi, name, name_kana, birthdate, sex, address, kind,

@@ -117,14 +117,6 @@ static int64_t percent(int64_t x, int64_t pct)
     return (x * pct + 50) / 100;
 }
 
-static int current_month(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
-}
-
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
                                              const char *class_code, int64_t total_cost,
                                              int scope, int flags, int service_month)
@@ -141,7 +133,7 @@ ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
                   ONSHI_LIMIT_F_PROVISIONAL))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
     if (service_month == 0)
-        service_month = current_month();
+        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
     int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
     if (rc != ONSHI_OK)
@@ -218,7 +210,7 @@ ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
     if (flags & ~ONSHI_LIMIT_F_PROVISIONAL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
     if (service_month == 0)
-        service_month = current_month();
+        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
     int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
     if (rc != ONSHI_OK)

@@ -7,7 +7,8 @@
 #include "service/service.h"
 #include "service/verify.h"
 
-#include <cjson/cJSON.h>
+#include "codec/codec.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,16 +49,6 @@ static const struct consent_item {
      "手術情報の閲覧", "surgery information"},
 };
 
-static int is_digits(const char *s, size_t n)
-{
-    if (s == NULL || strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 static int consent_err(onshi_ctx *ctx, int status, const struct consent_item *it,
                        const char *why_en, const char *why_ja)
 {
@@ -76,13 +67,13 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
     for (size_t i = 0; i < sizeof consent_items / sizeof consent_items[0]; i++)
         if (consent_items[i].bit == item)
             it = &consent_items[i];
-    if (person == NULL || it == NULL || (now != NULL && !is_digits(now, 14)))
+    if (person == NULL || it == NULL || (now != NULL && !onshi__digits(now, 14)))
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG,
                                 "person, one ONSHI_CONSENT_* item and now (14 digits) expected")
                    : ONSHI_E_INVALID_ARG;
     char nowbuf[15];
     if (now == NULL) {
-        onshi__verify_now(nowbuf);
+        onshi__jst_now14(nowbuf, ctx);
         now = nowbuf;
     }
     const char *flg = NULL;
@@ -96,7 +87,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
         const char *avail = NULL;
         onshi_group_get_str(&avail, person, it->time);
         /* the system gives a 14-digit deadline; one we cannot read is not a valid consent */
-        if (avail != NULL && !is_digits(avail, 14))
+        if (avail != NULL && !onshi__digits(avail, 14))
             return consent_err(ctx, ONSHI_E_CONSENT_EXPIRED, it, "unreadable AvailableTime",
                                "有効期限を読み取れません");
         if (avail != NULL && strcmp(avail, now) < 0)
@@ -208,7 +199,7 @@ static void label_value(change *c, int side, const char *v)
         lab[ja] = v;
         if (*v == '\0')
             continue;
-        if (is_ratio(c->f->field) && is_digits(v, strlen(v)) && strlen(v) <= 3) {
+        if (is_ratio(c->f->field) && onshi__digits(v, strlen(v)) && strlen(v) <= 3) {
             int pct = atoi(v);
             if (ja && pct % 10 == 0)
                 snprintf(c->ratio[side][ja], sizeof c->ratio[side][ja], "%d割", pct / 10);
@@ -320,43 +311,20 @@ ONSHI_API int ONSHI_CALL onshi_changes_to_json(onshi_buf **out, onshi_ctx *ctx,
     if (out == NULL || changes == NULL)
         return ONSHI_E_INVALID_ARG;
     *out = NULL;
-    cJSON *arr = cJSON_CreateArray();
-    int ok = arr != NULL;
-    for (size_t i = 0; ok && i < changes->n; i++) {
+    onshi__json_records *w = onshi__json_records_new();
+    for (size_t i = 0; i < changes->n; i++) {
         const change *c = &changes->items[i];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(arr, o);
-        if (!ok) {
-            cJSON_Delete(o);
-            break;
-        }
-        ok = cJSON_AddNumberToObject(o, "field", c->f->field) &&
-             cJSON_AddStringToObject(o, "name", onshi_field_name(c->f->field)) &&
-             cJSON_AddStringToObject(o, "label", c->f->ja) &&
-             cJSON_AddStringToObject(o, "label_en", c->f->en) &&
-             cJSON_AddStringToObject(o, "old", c->old_v) &&
-             cJSON_AddStringToObject(o, "new", c->new_v) &&
-             cJSON_AddStringToObject(o, "old_label", c->old_lab[1]) &&
-             cJSON_AddStringToObject(o, "new_label", c->new_lab[1]);
+        onshi__json_records_next(w);
+        onshi__json_records_num(w, "field", c->f->field);
+        onshi__json_records_str(w, "name", onshi_field_name(c->f->field));
+        onshi__json_records_str(w, "label", c->f->ja);
+        onshi__json_records_str(w, "label_en", c->f->en);
+        onshi__json_records_str(w, "old", c->old_v);
+        onshi__json_records_str(w, "new", c->new_v);
+        onshi__json_records_str(w, "old_label", c->old_lab[1]);
+        onshi__json_records_str(w, "new_label", c->new_lab[1]);
     }
-    char *text = ok ? cJSON_PrintUnformatted(arr) : NULL;
-    cJSON_Delete(arr);
-    if (text == NULL)
-        return ctx ? onshi__err(ctx, ONSHI_E_NOMEM, "change list JSON") : ONSHI_E_NOMEM;
-    onshi_buf b;
-    onshi__buf_init(&b, false);
-    size_t n = strlen(text);
-    int rc = onshi__buf_append(&b, text, n + 1); /* keep the NUL, not counted */
-    cJSON_free(text);
-    if (rc == ONSHI_OK) {
-        b.len = n;
-        rc = onshi__buf_detach(&b, out);
-    }
-    if (rc != ONSHI_OK) {
-        onshi__buf_clear(&b);
-        return ctx ? onshi__err(ctx, rc, "change list JSON") : rc;
-    }
-    return ONSHI_OK;
+    return onshi__json_records_finish(w, ctx, out);
 }
 
 /* ---- face-reader results as messages -------------------------------------------------- */

@@ -59,6 +59,8 @@ typedef struct onshi__service {
     void *consent_ud;
     onshi_audit_cb audit;
     void *audit_ud;
+    void (*batch_hook)(void *ud, const char *point); /* tests only (onshi__batch_set_test_hook) */
+    void *batch_hook_ud;
 } onshi__service;
 
 /* Get (creating on first use) the service state; NULL only without memory. */
@@ -77,9 +79,10 @@ int onshi__consent(onshi_ctx *ctx, int offered, int *granted);
 int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char *patient,
                  const char *detail);
 
-/* Test hook of the batch engine: called at each persisted step ("saved", "marked", "sent",
- * "reception", "still", "results") so a test can kill the process exactly there. Never set by
- * the library itself. */
-extern void (*onshi__batch_test_hook)(const char *point);
+/* Test hook of the batch engine, per context: called at each persisted step ("saved",
+ * "marked", "sent", "reception", "still", "results") so a test can kill the process exactly
+ * there. Never set by the library itself; ONSHI_E_NOMEM without memory for the state. */
+int onshi__batch_set_test_hook(onshi_ctx *ctx, void (*hook)(void *ud, const char *point),
+                               void *ud);
 
 #endif

@@ -8,6 +8,8 @@
 #include "service/service.h"
 #include "service/verify.h"
 
+#include "codec/codec.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,39 +34,6 @@ static size_t utf8_chars(const char *s)
         if (((unsigned char)*s & 0xC0) != 0x80)
             n++;
     return n;
-}
-
-static int all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-void onshi__verify_now(char out[15])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 15, "%Y%m%d%H%M%S", &tm);
-}
-
-static int date_ok(const char *d)
-{
-    if (!all_digits(d, 8))
-        return 0;
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[4] - '0') * 10 + (d[5] - '0');
-    int day = (d[6] - '0') * 10 + (d[7] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1868 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
-        return 0;
-    if (m == 2 && day == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 0;
-    return 1;
 }
 
 static int empty(const char *s)
@@ -103,7 +72,7 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
     if (utf8_chars(number) > 20)
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_LENGTH, "番号", "number",
                                          "at most 20 characters", "20文字以内です");
-    if (!empty(branch) && !all_digits(branch, 2))
+    if (!empty(branch) && !onshi__digits(branch, 2))
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "枝番", "branch number",
                                          "2 digits expected (e.g. 01)", "2桁の数字です（例: 01）");
     return ONSHI_OK;
@@ -124,7 +93,7 @@ int onshi__verify_institution(onshi_ctx *ctx, const char **code)
                              "medical_institution_code is not set",
                              "医療機関コード（medical_institution_code）が設定されていません");
     size_t n = strlen(c);
-    if (n != 10 || !all_digits(c, n))
+    if (n != 10 || !onshi__digits(c, n))
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "medical_institution_code must be the 10-digit 医療機関コード",
                              "医療機関コード（medical_institution_code）は10桁の数字です");
@@ -199,11 +168,11 @@ ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pend
     if (rc != ONSHI_OK)
         return rc;
     char now[15];
-    onshi__verify_now(now);
+    onshi__jst_now14(now, ctx);
     if (empty(birthdate))
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_MISSING, "生年月日", "birth date",
                                          "required", "入力してください");
-    if (!date_ok(birthdate) || strncmp(birthdate, now, 8) > 0)
+    if (!onshi__date8_ok(birthdate) || strncmp(birthdate, now, 8) > 0)
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "生年月日", "birth date",
                                          "a past date YYYYMMDD expected",
                                          "YYYYMMDD 形式の過去の日付です");
@@ -348,14 +317,6 @@ static void month_minus(char *out, size_t size, const char *ym, int months)
     snprintf(out, size, "%04d%02d", (t / 12) % 10000, (t % 12 + 1) % 100);
 }
 
-static int month_ok(const char *ym)
-{
-    if (!all_digits(ym, 6))
-        return 0;
-    int m = (ym[4] - '0') * 10 + (ym[5] - '0');
-    return m >= 1 && m <= 12;
-}
-
 ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
                                             onshi_ctx *ctx, const onshi_group *person, int kind,
                                             int file_category, const char *start_month,
@@ -398,11 +359,11 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
     char start[16] = "", end[16] = "";
     if (kind == ONSHI_INFO_DRUG) {
         char now[15];
-        onshi__verify_now(now);
-        if (end_month != NULL && !month_ok(end_month))
+        onshi__jst_now14(now, ctx);
+        if (end_month != NULL && !onshi__month6_ok(end_month))
             return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "終了年月", "EndDate",
                                              "YYYYMM expected", "YYYYMM 形式です");
-        if (start_month != NULL && !month_ok(start_month))
+        if (start_month != NULL && !onshi__month6_ok(start_month))
             return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "開始年月", "StartDate",
                                              "YYYYMM expected", "YYYYMM 形式です");
         snprintf(end, sizeof end, "%.6s", end_month ? end_month : now);

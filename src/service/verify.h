@@ -20,9 +20,6 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
  * local rule only logs a warning (the central system decides). Every workflow calls it. */
 int onshi__verify_institution(onshi_ctx *ctx, const char **code);
 
-/* Local time as YYYYMMDDHHMMSS. */
-void onshi__verify_now(char out[15]);
-
 /* Progress SEND, audit BEFORE (action 0: not audited), exchange, check, audit AFTER,
  * progress DONE. *out is NULL unless ONSHI_OK. */
 int onshi__verify_run(onshi_msg **out, char *pending_id, size_t id_size, onshi_ctx *ctx,

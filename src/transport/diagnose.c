@@ -122,7 +122,8 @@ static void check_linkage(onshi_diag_report *r, onshi_ctx *ctx, const char *req)
             "reqフォルダを読めないため連携アプリは確認していません");
         return;
     }
-    time_t now = time(NULL);
+    /* compared with file modification times: the real clock, never a replaced one */
+    time_t now = (time_t)(onshi__wall_ms() / 1000);
     int waiting = 0;
     char oldest[256] = "";
     double oldest_age = 0;

@@ -152,15 +152,6 @@ static int id_in_listing(void *arg, const char *id)
     return 0;
 }
 
-static void today(char day8[9])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    /* The identifier's date is the clinic's local date, like the peers' yyyyMMdd. */
-    strftime(day8, 9, "%Y%m%d", &tm);
-}
-
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -331,7 +322,8 @@ int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t le
         if ((r = onshi__dir_list(ctx, req_dir, keep_all, &l)) == ONSHI_OK)
             r = onshi__dir_list(ctx, res_dir, keep_all, &l);
         char day[9];
-        today(day);
+        /* The identifier's date (the peers' yyyyMMdd) is the date in Japan, whatever TZ. */
+        onshi__jst_today(day, ctx);
         int foreign = 0;
         if (r == ONSHI_OK)
             r = foreign_ws(ctx, st, &l, day, ws, &foreign);

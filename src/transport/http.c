@@ -461,16 +461,21 @@ static int post_loop(onshi_ctx *ctx, onshi__https *hs, const onshi__url *up, con
                      const char *content_type, const void *body, size_t len,
                      const char *idem_key, int *http_status, onshi_buf *out, int max_retry,
                      int64_t deadline);
+/* The context's HTTPS state and the configured server URL. */
+static int state_and_url(onshi_ctx *ctx, onshi__https **hs, onshi__url *u)
+{
+    if ((*hs = onshi__https_state(ctx)) == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    return onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), u);
+}
 
 int onshi__https_post(onshi_ctx *ctx, const char *path, const char *content_type,
                       const void *body, size_t len, const char *idem_key, int *http_status,
                       onshi_buf *out)
 {
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    onshi__https *hs;
     onshi__url u;
-    int rc = onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), &u);
+    int rc = state_and_url(ctx, &hs, &u);
     if (rc != ONSHI_OK)
         return rc;
     int max_retry = idem_key != NULL ? (int)onshi__opt_int(ctx, ONSHI_OPT_RETRY_MAX) : 0;
@@ -562,11 +567,9 @@ ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_htt
     if (idempotency_key != NULL && !idem_ok(idempotency_key))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG,
                           "idempotency_key must be 1-128 printable ASCII characters");
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    onshi__https *hs;
     onshi__url u;
-    int rc = onshi__url_parse(ctx, onshi__opt_str(ctx, ONSHI_OPT_SERVER_URL), &u);
+    int rc = state_and_url(ctx, &hs, &u);
     if (rc != ONSHI_OK)
         return rc;
     char path[1024];
@@ -627,18 +630,10 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ctx and out_days are required");
     mbedtls_x509_crt crt;
     mbedtls_pk_context key;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     mbedtls_x509_crt_init(&crt);
     mbedtls_pk_init(&key);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
     bool have = false;
-    int rc = ONSHI_OK;
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) != 0)
-        rc = onshi__err(ctx, ONSHI_E_RANDOM, "cannot seed the random generator");
-    if (rc == ONSHI_OK)
-        rc = onshi__tls_load_client(ctx, &crt, &key, &drbg, &have);
+    int rc = onshi__tls_load_client(ctx, &crt, &key, &have);
     if (rc == ONSHI_OK && !have)
         rc = onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT, ONSHI_FOREIGN_NONE, 0,
                            "no client certificate is configured (tls_pkcs12_file or "
@@ -648,8 +643,6 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
         *out_days = onshi__crt_days_left(&crt);
     mbedtls_x509_crt_free(&crt);
     mbedtls_pk_free(&key);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
     return rc;
 }
 

@@ -8,8 +8,6 @@
 
 #include "core/core.h"
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* only */
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
@@ -38,8 +36,6 @@ typedef struct onshi__tls_conf {
     mbedtls_x509_crt ca;
     mbedtls_x509_crt own;   /* client certificate chain (may be empty) */
     mbedtls_pk_context key;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
     bool have_own;
     bool ready;
     unsigned char pin[32];
@@ -127,7 +123,7 @@ bool onshi__tls13(const onshi__conn *c);
 int onshi__crt_days_left(const mbedtls_x509_crt *crt);
 /* Load the client certificate only (cert+key or PKCS#12) into own/key. */
 int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_context *key,
-                           mbedtls_ctr_drbg_context *drbg, bool *have_own);
+                           bool *have_own);
 
 /* ---- pkcs12.c ---- */
 /* Parse a PKCS#12 (PFX) file: verify its MAC with the password, decrypt the bags (PBES2
@@ -135,13 +131,11 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
  * return the end-entity certificate (first, then the rest of the chain) and its key.
  * Wrong password → ONSHI_E_CLIENT_CERT_PASSWORD; anything unreadable → ONSHI_E_CLIENT_CERT. */
 int onshi__pkcs12_parse(onshi_ctx *ctx, const unsigned char *der, size_t len,
-                        const char *password, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
-                        mbedtls_ctr_drbg_context *drbg);
+                        const char *password, mbedtls_x509_crt *crt, mbedtls_pk_context *key);
 /* Does key's public half equal the certificate's SubjectPublicKeyInfo? */
 int onshi__pk_matches_crt(const mbedtls_x509_crt *c, mbedtls_pk_context *key);
 int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *password,
-                             mbedtls_x509_crt *crt, mbedtls_pk_context *key,
-                             mbedtls_ctr_drbg_context *drbg);
+                             mbedtls_x509_crt *crt, mbedtls_pk_context *key);
 
 /* ---- net.c ---- */
 void onshi__conn_init(onshi__conn *c);

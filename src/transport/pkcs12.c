@@ -515,13 +515,11 @@ static int parse_authsafe(p12 *s, unsigned char *p, const unsigned char *end)
     return ONSHI_OK;
 }
 
-static int pk_parse_der(mbedtls_pk_context *key, const unsigned char *der, size_t len,
-                        mbedtls_ctr_drbg_context *drbg)
+static int pk_parse_der(mbedtls_pk_context *key, const unsigned char *der, size_t len)
 {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_parse_key(key, der, len, NULL, 0, mbedtls_ctr_drbg_random, drbg);
+    return mbedtls_pk_parse_key(key, der, len, NULL, 0, onshi__random_cb, NULL);
 #else
-    (void)drbg;
     return mbedtls_pk_parse_key(key, der, len, NULL, 0);
 #endif
 }
@@ -536,14 +534,13 @@ int onshi__pk_matches_crt(const mbedtls_x509_crt *c, mbedtls_pk_context *key)
            memcmp(buf + sizeof buf - (size_t)n, c->pk_raw.p, (size_t)n) == 0;
 }
 
-static int assemble(p12 *s, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
-                    mbedtls_ctr_drbg_context *drbg)
+static int assemble(p12 *s, mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 {
     if (s->key_der == NULL)
         return bad(s, "no private key inside", 0);
     if (s->ncert == 0)
         return bad(s, "no certificate inside", 0);
-    int r = pk_parse_der(key, s->key_der, s->key_len, drbg);
+    int r = pk_parse_der(key, s->key_der, s->key_len);
     if (r != 0)
         return bad(s, "private key", r);
     int ee = -1;
@@ -567,8 +564,7 @@ static int assemble(p12 *s, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
 }
 
 int onshi__pkcs12_parse(onshi_ctx *ctx, const unsigned char *der, size_t dlen,
-                        const char *password, mbedtls_x509_crt *crt, mbedtls_pk_context *key,
-                        mbedtls_ctr_drbg_context *drbg)
+                        const char *password, mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 {
     p12 s;
     memset(&s, 0, sizeof s);
@@ -625,7 +621,7 @@ int onshi__pkcs12_parse(onshi_ctx *ctx, const unsigned char *der, size_t dlen,
     }
     rc = parse_authsafe(&s, content, content + clen);
     if (rc == ONSHI_OK)
-        rc = assemble(&s, crt, key, drbg);
+        rc = assemble(&s, crt, key);
 out:
     for (int i = 0; i < s.nplain; i++) {
         mbedtls_platform_zeroize(s.plain[i], s.plain_len[i]);
@@ -639,8 +635,7 @@ out:
 }
 
 int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *password,
-                             mbedtls_x509_crt *crt, mbedtls_pk_context *key,
-                             mbedtls_ctr_drbg_context *drbg)
+                             mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 {
     FILE *f = fopen(path, "rbe"); /* e: O_CLOEXEC where the C library knows it */
     if (f == NULL) {
@@ -666,7 +661,7 @@ int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *passw
     mbedtls_platform_zeroize(tmp, sizeof tmp);
     fclose(f);
     if (rc == ONSHI_OK)
-        rc = onshi__pkcs12_parse(ctx, b.data, b.len, password, crt, key, drbg);
+        rc = onshi__pkcs12_parse(ctx, b.data, b.len, password, crt, key);
     onshi__buf_clear(&b);
     return rc;
 }

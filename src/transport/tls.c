@@ -7,6 +7,8 @@
  */
 #include "transport/https.h"
 
+#include "crypto/crypto.h"
+
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
@@ -19,7 +21,6 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* ---- URL ---- */
@@ -102,8 +103,6 @@ void onshi__tls_conf_init(onshi__tls_conf *t)
     mbedtls_x509_crt_init(&t->ca);
     mbedtls_x509_crt_init(&t->own);
     mbedtls_pk_init(&t->key);
-    mbedtls_entropy_init(&t->entropy);
-    mbedtls_ctr_drbg_init(&t->drbg);
 }
 
 void onshi__tls_conf_free(onshi__tls_conf *t)
@@ -112,8 +111,6 @@ void onshi__tls_conf_free(onshi__tls_conf *t)
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_x509_crt_free(&t->own);
     mbedtls_pk_free(&t->key);
-    mbedtls_ctr_drbg_free(&t->drbg);
-    mbedtls_entropy_free(&t->entropy);
     mbedtls_platform_zeroize(t, sizeof *t);
 }
 
@@ -163,21 +160,8 @@ static void conf_signature(const onshi_ctx *ctx, unsigned char out[32])
 
 int onshi__crt_days_left(const mbedtls_x509_crt *crt)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = crt->valid_to.year - 1900;
-    tm.tm_mon = crt->valid_to.mon - 1;
-    tm.tm_mday = crt->valid_to.day;
-    tm.tm_hour = crt->valid_to.hour;
-    tm.tm_min = crt->valid_to.min;
-    tm.tm_sec = crt->valid_to.sec;
-    time_t to = timegm(&tm);
-    double secs = difftime(to, time(NULL));
-    /* Floor: a certificate expiring in 10 hours has 0 days left; expired one day ago -1. */
-    long d = (long)(secs / 86400.0);
-    if (secs < 0 && (double)d * 86400.0 != secs)
-        d -= 1;
-    return (int)d;
+    int64_t d = onshi__days_left(onshi__x509_epoch(&crt->valid_to), onshi__clock_s(NULL));
+    return d < INT32_MIN ? INT32_MIN : d > INT32_MAX ? INT32_MAX : (int)d;
 }
 
 static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
@@ -188,52 +172,20 @@ static int load_ca(onshi_ctx *ctx, onshi__tls_conf *t)
                              "tls_ca_file is not set: the server certificate cannot be verified "
                              "(verification cannot be turned off)",
                              "サーバー証明書を検証するCA証明書（tls_ca_file）が設定されていません");
-    const char *p = list;
-    int loaded = 0;
-    while (*p != '\0') {
-        size_t n = strcspn(p, ";");
-        char path[1024];
-        if (n >= sizeof path)
-            return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file entry too long");
-        memcpy(path, p, n);
-        path[n] = '\0';
-        p += n;
-        if (*p == ';')
-            p++;
-        if (n == 0)
-            continue;
-        struct stat st;
-        int r;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            r = mbedtls_x509_crt_parse_path(&t->ca, path);
-        else
-            r = mbedtls_x509_crt_parse_file(&t->ca, path);
-        if (r < 0 || (r > 0 && t->ca.version == 0)) {
-            char en[1200];
-            snprintf(en, sizeof en, "cannot read CA certificate file %s", path);
-            return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_MBEDTLS, r < 0 ? r : -1, en,
-                                 "CA証明書ファイルを読めません");
-        }
-        loaded++;
-    }
-    if (loaded == 0 || t->ca.version == 0)
-        return onshi__err(ctx, ONSHI_E_CONFIG, "tls_ca_file lists no readable certificate");
-    return ONSHI_OK;
+    return onshi__x509_load_cas(ctx, &t->ca, list, "tls_ca_file", NULL, NULL);
 }
 
-static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw,
-                            mbedtls_ctr_drbg_context *drbg)
+static int pk_parse_keyfile(mbedtls_pk_context *key, const char *path, const char *pw)
 {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_parse_keyfile(key, path, pw, mbedtls_ctr_drbg_random, drbg);
+    return mbedtls_pk_parse_keyfile(key, path, pw, onshi__random_cb, NULL);
 #else
-    (void)drbg;
     return mbedtls_pk_parse_keyfile(key, path, pw);
 #endif
 }
 
 int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_context *key,
-                           mbedtls_ctr_drbg_context *drbg, bool *have_own)
+                           bool *have_own)
 {
     const char *p12 = onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_FILE);
     const char *cert = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_CERT);
@@ -242,7 +194,7 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
     if (p12 != NULL && p12[0] != '\0') {
         int rc = onshi__pkcs12_parse_file(ctx, p12,
                                           onshi__opt_str(ctx, ONSHI_OPT_TLS_PKCS12_PASSWORD),
-                                          own, key, drbg);
+                                          own, key);
         if (rc != ONSHI_OK)
             return rc;
         *have_own = true;
@@ -259,7 +211,7 @@ int onshi__tls_load_client(onshi_ctx *ctx, mbedtls_x509_crt *own, mbedtls_pk_con
     }
     const char *kf = (keyf != NULL && keyf[0] != '\0') ? keyf : cert;
     const char *pw = onshi__opt_str(ctx, ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD);
-    r = pk_parse_keyfile(key, kf, (pw != NULL && pw[0] != '\0') ? pw : NULL, drbg);
+    r = pk_parse_keyfile(key, kf, (pw != NULL && pw[0] != '\0') ? pw : NULL);
     if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH || r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
         return onshi__err_ja(ctx, ONSHI_E_CLIENT_CERT_PASSWORD, ONSHI_FOREIGN_MBEDTLS, r,
                              r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED
@@ -351,17 +303,18 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     if (psa_crypto_init() != PSA_SUCCESS)
         return onshi__err(ctx, ONSHI_E_RANDOM, "psa_crypto_init failed");
 #endif
-    static const char pers[] = "libonshi-https";
-    int r = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
-                                  (const unsigned char *)pers, sizeof pers - 1);
-    if (r != 0)
-        return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_MBEDTLS, r,
-                                  "cannot seed the TLS random generator");
+    /* Random bytes for TLS come from core's one source (the kernel CSPRNG), checked once
+     * here so that a machine without one fails at configuration, loudly. */
+    unsigned char probe[16];
+    int r = onshi__random(ctx, probe, sizeof probe);
+    onshi_wipe(probe, sizeof probe);
+    if (r != ONSHI_OK)
+        return r;
     int rc = load_ca(ctx, t);
     if (rc != ONSHI_OK)
         return rc;
     if (with_client) {
-        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->drbg, &t->have_own);
+        rc = onshi__tls_load_client(ctx, &t->own, &t->key, &t->have_own);
         if (rc != ONSHI_OK)
             return rc;
     }
@@ -389,7 +342,7 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     /* Always REQUIRED: the one public client of the HTTPS side once turned this off. */
     mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    mbedtls_ssl_conf_rng(&t->conf, onshi__random_cb, NULL);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);

@@ -1,5 +1,6 @@
 /* Fuzz target: PKCS#12 (PFX) loading — MAC, bags, PBES2/PBE decryption, key/cert match.
- * The password is fixed ("fuzz"); wrong-password and malformed paths are both exercised. */
+ * The password is fixed ("fuzz"); wrong-password and malformed paths are both exercised.
+ * Random bytes, where key parsing needs them, come from core's source (core/random.c). */
 #include "transport/https.h"
 
 #include <stdint.h>
@@ -8,16 +9,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static mbedtls_entropy_context ent;
-    static mbedtls_ctr_drbg_context drbg;
-    static int seeded;
-    if (!seeded) {
-        mbedtls_entropy_init(&ent);
-        mbedtls_ctr_drbg_init(&drbg);
-        if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, NULL, 0) != 0)
-            return 0;
-        seeded = 1;
-    }
     onshi_ctx *ctx;
     if (onshi_ctx_new(&ctx) != ONSHI_OK)
         return 0;
@@ -25,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mbedtls_pk_context key;
     mbedtls_x509_crt_init(&crt);
     mbedtls_pk_init(&key);
-    onshi__pkcs12_parse(ctx, data, size, "fuzz", &crt, &key, &drbg);
+    onshi__pkcs12_parse(ctx, data, size, "fuzz", &crt, &key);
     mbedtls_x509_crt_free(&crt);
     mbedtls_pk_free(&key);
     onshi_ctx_free(ctx);

@@ -695,10 +695,20 @@ static void test_connect_refused(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* Cancel once the server has logged the request `key` (then a little later, so the client
+ * is inside the read or the back-off): no guess of how long TLS takes on a loaded machine. */
+typedef struct cancel_arg {
+    onshi_ctx *ctx;
+    const char *key;
+} cancel_arg;
+
 static void *cancel_later(void *arg)
 {
+    const cancel_arg *c = arg;
+    for (int i = 0; i < 3000 && log_count(c->key) < 1; i++) /* at most a minute */
+        usleep(20 * 1000);
     usleep(200 * 1000);
-    onshi_ctx_cancel(arg);
+    onshi_ctx_cancel(c->ctx);
     return NULL;
 }
 
@@ -710,7 +720,8 @@ static void test_cancel_wakes_read(void **state)
     onshi_ctx *ctx = mkctx(&s);
     onshi_ctx_set_int(ctx, ONSHI_OPT_READ_TIMEOUT_MS, 600000);
     pthread_t t;
-    pthread_create(&t, NULL, cancel_later, ctx);
+    cancel_arg c = {ctx, "key=key-cancel"};
+    pthread_create(&t, NULL, cancel_later, &c);
     expect_fail(ctx, "key-cancel", ONSHI_E_CANCELLED);
     pthread_join(t, NULL);
     assert_int_equal(log_count("key=key-cancel"), 1);
@@ -728,7 +739,8 @@ static void test_cancel_wakes_backoff(void **state)
     onshi_ctx_set_int(ctx, ONSHI_OPT_RETRY_BASE_MS, 600000); /* a 10-minute back-off... */
     onshi_ctx_set_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS, 3600000); /* (within the deadline) */
     pthread_t t;
-    pthread_create(&t, NULL, cancel_later, ctx);
+    cancel_arg c = {ctx, "key=key-backoff"};
+    pthread_create(&t, NULL, cancel_later, &c);
     expect_fail(ctx, "key-backoff", ONSHI_E_CANCELLED); /* ...that the cancel cuts short */
     pthread_join(t, NULL);
     assert_int_equal(log_count("key=key-backoff"), 1);

@@ -11,7 +11,8 @@ trap 'stop_pid $T/s.pid; rm -rf "$T"' EXIT
 "$SIM" init-db "$DB" >/dev/null
 "$SIM" pki "$P" --db "$DB" >/dev/null
 [ -f "$P/card-P001.der" ] || fail "no per-person card certificate"
-"$SIM" serve --db "$DB" --listen 127.0.0.1:0 --cert "$P/server.crt" --key "$P/server.key" \
+# the simulator keeps Japan time whatever its zone: run it in UTC
+TZ=UTC "$SIM" serve --db "$DB" --listen 127.0.0.1:0 --cert "$P/server.crt" --key "$P/server.key" \
     --client-ca "$P/tls-ca.crt" --jpki-ca "$P/jpki-ca.crt" --revoked "$P/revoked-serials.txt" \
     --pidfile "$T/s.pid" --bulk-delay-ms 300 --zip --disaster 13:20000101-20991231 \
     >"$T/s.out" 2>"$T/s.log" &
@@ -79,7 +80,7 @@ done
 # 4. bulk: upload (idempotent retry gets the same 受付番号), download 2 until ready, ZIP
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
 <MedicalInstitutionCode>1311234569</MedicalInstitutionCode><ArbitraryFileIdentifier>B</ArbitraryFileIdentifier>
 </MessageHeader><MessageBody>
 <QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
@@ -130,14 +131,14 @@ card() { # card CERT KEY [METHOD] [SIGNING-TIME] → result in $T/ca
     cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
     nonce=$(sed -n 's/.*<Nonce>\(.*\)<\/Nonce>.*/\1/p' "$T/ch")
     [ -n "$cid" ] && [ -n "$nonce" ] || { cat "$T/ch" >&2; fail "no challenge"; }
-    method=${3:-1}; when=${4:-$(date +%Y%m%d%H%M%S)}
+    method=${3:-1}; when=${4:-$(TZ=JST-9 date +%Y%m%d%H%M%S)}
     hex=$(sha256sum "$1" | cut -c1-64)
     printf 'libonshi-cardauth-v1\n%s\n%s\n%s\n%s\n%s\n%s' "$cid" "$nonce" 1311234569 "$when" \
         "$method" "$hex" >"$T/tbs"
     openssl dgst -sha256 -sign "$2" -out "$T/sig.bin" "$T/tbs"
     cat >"$T/ca.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
 <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody>
 <OnshiCardAuthentication version="1"><ChallengeId>$cid</ChallengeId><Nonce>$nonce</Nonce>
@@ -172,7 +173,7 @@ card "$P/card-auth.der" "$P/card-auth.key"; has "$T/ca" '<QualificationValidity>
 # CA003: a nonce that is not the challenge's
 post /oqs/v1/cardauth/challenge "$T/chq.xml" "$T/ch" >/dev/null
 cid=$(sed -n 's/.*<ChallengeId>\(.*\)<\/ChallengeId>.*/\1/p' "$T/ch")
-now=$(date +%Y%m%d%H%M%S)
+now=$(TZ=JST-9 date +%Y%m%d%H%M%S)
 sed "s|<ChallengeId>[^<]*</ChallengeId>|<ChallengeId>$cid</ChallengeId>|; s|<Nonce>[^<]*</Nonce>|<Nonce>AAAA</Nonce>|; s|<SigningTime>[^<]*</SigningTime>|<SigningTime>$now</SigningTime>|" \
     "$T/ca.xml" >"$T/ca3.xml"
 post /oqs/v1/cardauth "$T/ca3.xml" "$T/ca" >/dev/null; has "$T/ca" '<ErrorCode>CA003</ErrorCode>'
@@ -199,6 +200,14 @@ dis '見本　太郎' 19800401 1 2 1; head -c 5 "$T/ds" | grep -q '%PDF-' || fai
 dis '転職　六美' 19920202 2 1 2; has "$T/ds" '<ErrorCode>DS002</ErrorCode>'
 dis '不在　者' 19000101 1 1 2; has "$T/ds" '<ErrorCode>DS003</ErrorCode>'
 "$SIM" process --db "$DB" disaster "$T/ds.xml" >"$T/ds1" 2>/dev/null  # no --disaster: closed
+has "$T/ds1" '<ErrorCode>DS001</ErrorCode>'
+# the open day is a Japan date: at 08:30 JST on 1 January (23:30 UTC on 31 December) a
+# simulator in TZ=UTC serves a window of 1 January and refuses one of 31 December
+TZ=UTC "$SIM" process --db "$DB" --now 20270101083000 --disaster 13:20270101-20270101 disaster \
+    "$T/ds.xml" >"$T/ds1" 2>/dev/null
+has "$T/ds1" '<ErrorCode>DS003</ErrorCode>'   # open: searched (the last request finds nobody)
+TZ=UTC "$SIM" process --db "$DB" --now 20270101083000 --disaster 13:20261231-20261231 disaster \
+    "$T/ds.xml" >"$T/ds1" 2>/dev/null
 has "$T/ds1" '<ErrorCode>DS001</ErrorCode>'
 has "$T/s.log" 'audit: disaster search by 1311234569 (staff desk-1)'
 

@@ -34,7 +34,7 @@ qreq() {
 <?xml version="1.0" encoding="$enc" standalone="no"?>
 <XmlMsg>
   <MessageHeader>
-    <QualificationConfirmationDate>$(date +%Y%m%d)</QualificationConfirmationDate>
+    <QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
     <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
     <ArbitraryFileIdentifier>${7:-T}</ArbitraryFileIdentifier>
   </MessageHeader>

@@ -7,7 +7,9 @@ VALGRIND_WRAP := valgrind -q --error-exitcode=99 --leak-check=full \
 
 CHECK_TARGETS += valgrind-unit
 .PHONY: valgrind-unit
-valgrind-unit: $(UNIT_BINS)
+# (unit-build, not $(UNIT_BINS): this file is read before the Makefile sets UNIT_BINS, so the
+# list would be empty here and `make -j2 check` would start valgrind on programs not built yet)
+valgrind-unit: unit-build
 	@if command -v valgrind >/dev/null 2>&1; then \
 	    ONSHI_TEST_WRAP="$(VALGRIND_WRAP)" $(RUN) cmocka $(RESULTS) $(UNIT_BINS); \
 	else \

@@ -294,9 +294,10 @@ static void step_drug(demo *d, onshi_msg *card_result)
     onshi_msg *m = NULL;
     char pending[64], from[16], to[16];
     /* The last twelve months (the default asks for the last six). */
-    time_t now = time(NULL);
+    /* Months in Japan time (UTC+9, no daylight saving), whatever this machine's zone. */
+    time_t now = time(NULL) + 9 * 3600;
     struct tm tm;
-    localtime_r(&now, &tm);
+    gmtime_r(&now, &tm);
     snprintf(to, sizeof to, "%04d%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100);
     snprintf(from, sizeof from, "%04d%02d", (tm.tm_year + 1899) % 10000, (tm.tm_mon + 1) % 100);
     int rc = onshi_info_request(&m, pending, sizeof pending, d->ctx, p, ONSHI_INFO_DRUG,

@@ -24,10 +24,10 @@ start=$(date +%s)
 echo "== setup: registry, test PKI, simulator"
 "$sim" init-db "$tmp/reg.db" >/dev/null 2>"$tmp/init.log" || { cat "$tmp/init.log"; exit 1; }
 "$sim" pki "$tmp/pki" --db "$tmp/reg.db" >/dev/null 2>"$tmp/pki.log" || { cat "$tmp/pki.log"; exit 1; }
-today=$(date +%Y%m%d)
-# The central system keeps Japan time: the simulator reads time stamps (SigningTime,
-# IssuedAt) in its local time, so it runs in JST whatever this machine's zone is.
-TZ=JST-9 "$sim" serve --db "$tmp/reg.db" --listen 127.0.0.1:0 \
+# The disaster window is a Japan date (the central system, the SDK and the simulator all keep
+# Japan time whatever this machine's zone is): after 15:00 UTC it is already tomorrow there.
+today=$(TZ=JST-9 date +%Y%m%d)
+"$sim" serve --db "$tmp/reg.db" --listen 127.0.0.1:0 \
     --cert "$tmp/pki/server.crt" --key "$tmp/pki/server.key" --client-ca "$tmp/pki/tls-ca.crt" \
     --jpki-ca "$tmp/pki/jpki-ca.crt" --revoked "$tmp/pki/revoked-serials.txt" \
     --disaster "13:$today-$today" --bulk-delay-ms 1500 \

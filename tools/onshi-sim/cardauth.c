@@ -132,19 +132,6 @@ static bool serial_revoked(sim_env *env, const char *serial)
     return hit;
 }
 
-static int64_t stamp_ms(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (strlen(s) != 14 || sscanf(s, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000;
-}
-
 /* The elements of OnshiCardAuthentication version 1, in order; others are refused. */
 static const char *const k_auth_els[] = {
     "ChallengeId", "Nonce", "SigningTime", "IdentityVerificationMethod", "AuthCertificate",
@@ -241,7 +228,7 @@ static const char *check(sim_env *env, sim_req *r, const auth_in *a, char *perso
         *msg = "チャレンジが不明・使用済み又は別の端末向け / unknown, used or foreign challenge";
         return "CA001";
     }
-    int64_t now = sim_now_ms(), signing = stamp_ms(a->time);
+    int64_t now = sim_now_ms(), signing = sim_stamp_parse(a->time);
     if (now > expires || signing < 0 || signing < now - SIGNING_SKEW_S * 1000 ||
         signing > now + SIGNING_SKEW_S * 1000 || signing < issued / 1000 * 1000 ||
         signing > expires) {

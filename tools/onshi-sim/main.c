@@ -26,7 +26,7 @@ static void usage(FILE *f)
           "  onshi-sim process --db FILE PREFIX REQUEST.xml [COMMON]   (one message, result on stdout)\n"
           "COMMON: --encoding utf-8|cp932  --bulk-delay-ms N  --zip  --fault NAME[=ARG]\n"
           "        --disaster PREF:YYYYMMDD-YYYYMMDD (PREF 2 digits, 00 = all; repeatable)\n"
-          "        --consent-hours N\n"
+          "        --consent-hours N  --now YYYYMMDDHHMMSS (Japan time; the clock runs on from it)\n"
           "Faults: latency=MS reset truncate http500 http503 malformed wrongenc seg9=CODE\n"
           "        processing half=MS duplicate=MS err untaken\n",
           f);
@@ -106,6 +106,9 @@ static int common_opt(sim_env *env, args *a, int argc, char **argv, int *i)
             return -1;
     } else if (strcmp(o, "--fault") == 0) {
         if (sim_fault_parse(&env->fault, TAKE()) != 0)
+            return -1;
+    } else if (strcmp(o, "--now") == 0) {
+        if (sim_clock_start_at(TAKE()) != 0)
             return -1;
     } else if (strcmp(o, "--disaster") == 0) {
         const char *d = TAKE();

@@ -67,8 +67,14 @@ extern const char sim_seed_sql[];
 extern const size_t sim_seed_sql_len;
 
 /* ---- time ---------------------------------------------------------------------------------- */
+/* The simulator's clock: Unix milliseconds, the real clock unless --now moved it. Every
+ * date and time the simulator writes or compares is Japan Standard Time (UTC+9, no DST),
+ * like the real system's, whatever TZ the machine has. */
 int64_t sim_now_ms(void);
-void sim_stamp(char out[15], int64_t ms);         /* YYYYMMDDHHmmss, local time */
+/* --now YYYYMMDDHHmmss (JST): the clock starts there and runs on. 0 ok, -1 malformed. */
+int sim_clock_start_at(const char *jst14);
+void sim_stamp(char out[15], int64_t ms);         /* YYYYMMDDHHmmss, JST */
+int64_t sim_stamp_parse(const char *jst14);       /* Unix ms of a JST stamp, -1 malformed */
 void sim_sleep_ms(long ms);
 
 /* ---- configuration of one simulator run ------------------------------------------------- */
@@ -96,13 +102,16 @@ typedef struct sim_env {
 void sim_env_init(sim_env *env);
 
 /* ---- messages (xmlio.c, process.c, result.c) ------------------------------------------- */
-/* A result being built: a codec message and the stack of open groups. */
+/* A result being built with the simulator's own small XML writer (not the SDK's codec, so
+ * that a mistake of the codec shows up as a disagreement): a tree of elements in the order
+ * the simulator writes them, and the stack of open ones. */
 #define SIM_W_DEPTH 16
+typedef struct sim_node sim_node;
 typedef struct sim_w {
-    onshi_msg *msg;
-    onshi_group *stack[SIM_W_DEPTH];
+    sim_node *header, *body;
+    sim_node *stack[SIM_W_DEPTH];
     int depth;
-    int skip; /* > 0 inside an element the codec does not know (logged, not written) */
+    int skip; /* > 0 inside elements nested deeper than SIM_W_DEPTH (logged, not written) */
     int type;
 } sim_w;
 /* A parsed request: the document, its root, the effective fault. */

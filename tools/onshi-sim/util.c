@@ -14,19 +14,60 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t sim_now_ms(void)
+/* The simulator keeps its own Japan-time arithmetic (not the SDK's): it is the other side
+ * of the protocol and must be able to catch a date mistake of the SDK, not repeat it. */
+#define SIM_JST_OFFSET_S (9 * 3600)
+
+static int64_t g_clock_offset_ms; /* set once by --now before any thread starts */
+
+static int64_t real_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t sim_now_ms(void)
+{
+    return real_ms() + g_clock_offset_ms;
+}
+
+int sim_clock_start_at(const char *jst14)
+{
+    int64_t at = sim_stamp_parse(jst14);
+    if (at < 0)
+        return -1;
+    g_clock_offset_ms = at - real_ms();
+    return 0;
+}
+
 void sim_stamp(char out[15], int64_t ms)
 {
-    time_t t = (time_t)(ms / 1000);
+    /* gmtime of the instant moved by nine hours: no time zone is consulted */
+    time_t t = (time_t)(ms / 1000 + SIM_JST_OFFSET_S);
     struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+    gmtime_r(&t, &tm);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", (tm.tm_year + 1900) % 10000,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    memcpy(out, tmp, 14);
+    out[14] = '\0';
+}
+
+int64_t sim_stamp_parse(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (s == NULL || strlen(s) != 14 || strspn(s, "0123456789") != 14 ||
+        sscanf(s, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return ((int64_t)timegm(&tm) - SIM_JST_OFFSET_S) * 1000;
 }
 
 void sim_sleep_ms(long ms)

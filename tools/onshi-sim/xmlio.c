@@ -1,13 +1,15 @@
 /*
  * XML in and out for the simulator: hardened request parsing (UTF-8 or CP932 by declaration)
- * and the result builder. Results are built as codec messages (onshi_msg, groups and fields
- * found by element name in the codec's schema) and written by onshi_msg_encode, so the
- * simulator writes exactly the layout, order, padding and encodings the SDK reads.
+ * and the result builder. Results are written by the simulator's own small XML writer, in
+ * the order the simulator builds them, with the layout of the terminal's files (indentation,
+ * 8-character insurer numbers, UTF-8 or CP932 declared Shift_JIS) — never by the SDK's codec,
+ * so that a mistake of the codec (an element it does not know, an order it insists on) shows
+ * up in the tests instead of being repeated on both sides.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sim.h"
 
-#include "codec/codec.h"
+#include "core/core.h" /* the message-type table: result type of a request prefix */
 
 #include <ctype.h>
 #include <errno.h>
@@ -206,7 +208,7 @@ bool sim_x(xmlNode *base, const char *path, char *out, size_t n)
     return true;
 }
 
-/* ---- writer (through the codec) ----------------------------------------------------------- */
+/* ---- writer (the simulator's own) ---------------------------------------------------------- */
 
 int sim_restype(const char *prefix)
 {
@@ -227,11 +229,51 @@ int sim_restype(const char *prefix)
     return 0;
 }
 
+struct sim_node {
+    char *name, *text; /* text NULL: an element with children */
+    sim_node *kids, *last, *next;
+};
+
+static sim_node *node_new(sim_node *parent, const char *name, const char *text)
+{
+    sim_node *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->name = strdup(name);
+    n->text = text ? strdup(text) : NULL;
+    if (!n->name || (text && !n->text)) {
+        free(n->name);
+        free(n->text);
+        free(n);
+        return NULL;
+    }
+    if (parent) {
+        if (parent->last)
+            parent->last->next = n;
+        else
+            parent->kids = n;
+        parent->last = n;
+    }
+    return n;
+}
+
+static void node_free(sim_node *n)
+{
+    while (n) {
+        sim_node *next = n->next;
+        node_free(n->kids);
+        free(n->name);
+        free(n->text);
+        free(n);
+        n = next;
+    }
+}
+
 int sim_w_begin(sim_w *w, int type)
 {
     memset(w, 0, sizeof *w);
     w->type = type;
-    return onshi_msg_new(&w->msg, type) == ONSHI_OK ? 0 : -1;
+    return 0;
 }
 
 char *sim_jis_filter(const char *s)
@@ -268,32 +310,40 @@ char *sim_jis_filter(const char *s)
     return out;
 }
 
-static void set_field(sim_w *w, onshi_group *g, const char *name, const char *value)
+/* A value as the terminal's files carry it: text the result encoding cannot carry becomes ●,
+ * an insurer number has 8 characters (a 6-digit 国保 number right-aligned with spaces). */
+static void add_field(sim_node *parent, const char *name, const char *value)
 {
-    const onshi__field *f = onshi__field_by_elem(g->kind, g->variant, name);
-    if (!f) {
-        sim_log("sim: the codec has no element %s in group %d; not written", name, g->kind);
-        return;
-    }
     char *v = sim_jis_filter(value);
-    int rc = v ? onshi_group_set_str(g, f->id, v) : ONSHI_E_NOMEM;
-    if (rc != ONSHI_OK)
-        sim_log("sim: codec refused %s='%s' (%s)", name, v ? v : "", onshi_status_str(rc));
+    char pad[16];
+    const char *text = v;
+    if (v && strcmp(name, "InsurerNumber") == 0 && strlen(v) == 6) {
+        snprintf(pad, sizeof pad, "%8s", v);
+        text = pad;
+    }
+    if (!v || !node_new(parent, name, text))
+        sim_log("sim: out of memory writing %s", name);
     free(v);
-    (void)w;
+}
+
+static sim_node *header_of(sim_w *w)
+{
+    if (!w->header)
+        w->header = node_new(NULL, "MessageHeader", NULL);
+    return w->header;
 }
 
 void sim_w_el(sim_w *w, const char *name, const char *value)
 {
     if (!value || !value[0] || w->skip || w->depth == 0)
         return;
-    set_field(w, w->stack[w->depth - 1], name, value);
+    add_field(w->stack[w->depth - 1], name, value);
 }
 
 void sim_w_hdr(sim_w *w, const char *name, const char *value)
 {
-    if (value && value[0])
-        set_field(w, onshi_msg_header(w->msg), name, value);
+    if (value && value[0] && header_of(w))
+        add_field(w->header, name, value);
 }
 
 void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...)
@@ -308,24 +358,21 @@ void sim_w_elf(sim_w *w, const char *name, const char *fmt, ...)
 
 void sim_w_start(sim_w *w, const char *name)
 {
-    onshi_group *g = NULL;
+    sim_node *g = NULL;
     if (w->skip || w->depth >= SIM_W_DEPTH) {
+        if (!w->skip)
+            sim_log("sim: %s nested too deep; not written", name);
         w->skip++;
         return;
     }
-    if (w->depth == 0) {
-        g = strcmp(name, "MessageHeader") == 0 ? onshi_msg_header(w->msg)
-            : strcmp(name, "MessageBody") == 0 ? onshi_msg_body(w->msg) : NULL;
-    } else {
-        onshi_group *parent = w->stack[w->depth - 1];
-        const onshi__sent *se = onshi__schema_lookup(parent->kind, name);
-        if (se && se->child && onshi__group_add_row(parent, se->child, &g) != ONSHI_OK)
-            g = NULL;
-        else if (se && !se->child && se->wrapper)
-            g = parent; /* wrappers (ResultList, …) are written by the codec itself */
-    }
+    if (w->depth == 0 && strcmp(name, "MessageHeader") == 0)
+        g = header_of(w);
+    else if (w->depth == 0 && strcmp(name, "MessageBody") == 0)
+        g = w->body ? w->body : (w->body = node_new(NULL, "MessageBody", NULL));
+    else if (w->depth > 0)
+        g = node_new(w->stack[w->depth - 1], name, NULL);
     if (!g) {
-        sim_log("sim: the codec has no group %s here; not written", name);
+        sim_log("sim: cannot open %s here; not written", name);
         w->skip = 1;
         return;
     }
@@ -360,8 +407,79 @@ void sim_w_header(sim_w *w, sim_env *env, const char *qdate, const char *inst, c
 
 void sim_w_discard(sim_w *w)
 {
-    onshi_msg_free(w->msg);
-    w->msg = NULL;
+    node_free(w->header);
+    node_free(w->body);
+    w->header = w->body = NULL;
+    w->depth = 0;
+}
+
+/* ---- serialising: the layout of the terminal's files (two-space indentation, a leaf on one
+ * line, the declaration with standalone="no"), escaping & < > ---- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void puts_(sbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+static void put_text(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&')
+            puts_(b, "&amp;");
+        else if (*s == '<')
+            puts_(b, "&lt;");
+        else if (*s == '>')
+            puts_(b, "&gt;");
+        else
+            put(b, s, 1);
+    }
+}
+
+static void put_node(sbuf *b, const sim_node *n, int depth)
+{
+    puts_(b, "\n");
+    for (int i = 0; i < depth; i++)
+        puts_(b, "  ");
+    puts_(b, "<");
+    puts_(b, n->name);
+    puts_(b, ">");
+    if (n->text) {
+        put_text(b, n->text);
+    } else {
+        for (const sim_node *k = n->kids; k; k = k->next)
+            put_node(b, k, depth + 1);
+        puts_(b, "\n");
+        for (int i = 0; i < depth; i++)
+            puts_(b, "  ");
+    }
+    puts_(b, "</");
+    puts_(b, n->name);
+    puts_(b, ">");
 }
 
 /* Swaps the encoding named in the XML declaration (the WRONGENC fault). */
@@ -392,31 +510,36 @@ static unsigned char *swap_decl(unsigned char *d, size_t *len)
 
 int sim_w_finish(sim_w *w, bool cp932, const sim_fault *fault, sim_out *out)
 {
-    onshi_ctx *ctx = NULL;
-    onshi_buf *buf = NULL;
     int kind = fault ? fault->kind : SIM_FAULT_NONE;
-    int rc = onshi_ctx_new(&ctx);
-    if (rc == ONSHI_OK)
-        rc = onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING,
-                               cp932 ? ONSHI_ENC_CP932 : ONSHI_ENC_UTF8);
-    if (rc == ONSHI_OK)
-        rc = onshi_msg_encode(&buf, ctx, w->msg);
-    if (rc != ONSHI_OK)
-        sim_log("sim: codec could not write the result: %s",
-                ctx ? onshi_ctx_last_error_message(ctx) : onshi_status_str(rc));
-    onshi_ctx_free(ctx);
+    sbuf b = {NULL, 0, 0, false};
+    puts_(&b, "<?xml version=\"1.0\" encoding=\"");
+    puts_(&b, cp932 ? "Shift_JIS" : "UTF-8");
+    puts_(&b, "\" standalone=\"no\"?>\n<XmlMsg>");
+    if (w->header)
+        put_node(&b, w->header, 1);
+    if (w->body)
+        put_node(&b, w->body, 1);
+    puts_(&b, "\n</XmlMsg>\n");
     sim_w_discard(w);
-    if (rc != ONSHI_OK)
-        return -1;
-    size_t len = onshi_buf_len(buf);
-    unsigned char *data = malloc(len + 1);
-    if (!data) {
-        onshi_buf_free(buf);
+    if (b.failed) {
+        free(b.p);
+        sim_log("sim: out of memory writing the result");
         return -1;
     }
-    memcpy(data, onshi_buf_data(buf), len);
-    data[len] = '\0';
-    onshi_buf_free(buf);
+    unsigned char *data = (unsigned char *)b.p;
+    size_t len = b.len;
+    if (cp932) {
+        /* every value went through sim_jis_filter, so the whole document converts */
+        size_t n = 0;
+        unsigned char *c = conv("CP932", "UTF-8", data, len, &n);
+        free(data);
+        if (!c) {
+            sim_log("sim: the result does not convert to CP932");
+            return -1;
+        }
+        data = c;
+        len = n;
+    }
     if (kind == SIM_FAULT_WRONGENC)
         data = swap_decl(data, &len);
     if (kind == SIM_FAULT_MALFORMED && len > 40) {

@@ -16,7 +16,7 @@ d=$ONSHI_PCSC_RUNDIR/example
 mkdir -p "$d" "$ONSHI_PCSC_RUNDIR/pids"
 "$sim" init-db "$d/reg.db" >/dev/null 2>&1 && "$sim" pki "$d/pki" --db "$d/reg.db" >/dev/null 2>&1 ||
     { echo "FAIL: registry / PKI"; exit 1; }
-TZ=JST-9 "$sim" serve --db "$d/reg.db" --listen 127.0.0.1:0 --cert "$d/pki/server.crt" \
+TZ=UTC "$sim" serve --db "$d/reg.db" --listen 127.0.0.1:0 --cert "$d/pki/server.crt" \
     --key "$d/pki/server.key" --client-ca "$d/pki/tls-ca.crt" --jpki-ca "$d/pki/jpki-ca.crt" \
     >"$d/sim.out" 2>"$d/sim.log" &
 echo $! >"$ONSHI_PCSC_RUNDIR/pids/sim.pid"

@@ -13,6 +13,8 @@
 
 #include "onshi.h"
 #include "../../integration/pcsc/pcsc_util.h"
+#include "../../support/fixed_clock.h"
+#include "core/core.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,10 @@ static vc_proc card;
 static char dir[256], url[128];
 static pid_t sim_pid = -1, sim_pid2 = -1;
 static int port_closed;
+/* The open server and the contexts that talk to it stand at the next 23:30 UTC (08:30 JST of
+ * the day after): a date taken in UTC instead of Japan time would miss the open day. */
+static int64_t open_at, open_offset;
+static char open_now[15], open_days[32];
 
 static int run(const char *cmd)
 {
@@ -34,8 +40,10 @@ static int run(const char *cmd)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* Start `onshi-sim serve` in Japan time; returns its port (0 on failure). */
-static int start_sim(pid_t *pid, const char *tag, const char *extra1, const char *extra2)
+/* Start `onshi-sim serve` (extra arguments: up to four, the list ending at the first NULL);
+ * returns its port (0 on failure). */
+static int start_sim(pid_t *pid, const char *tag, const char *extra1, const char *extra2,
+                     const char *extra3, const char *extra4)
 {
     const char *sim = getenv("ONSHI_SIM");
     char out[700], err[700], pki[700], db[700];
@@ -53,10 +61,11 @@ static int start_sim(pid_t *pid, const char *tag, const char *extra1, const char
         snprintf(rev, sizeof rev, "%s/revoked-serials.txt", pki);
         if (!freopen(out, "w", stdout) || !freopen(err, "w", stderr))
             _exit(127);
-        setenv("TZ", "JST-9", 1); /* the simulator reads time stamps in its local time */
+        /* the simulator's dates are Japan time whatever its zone: run it in UTC */
+        setenv("TZ", "UTC", 1);
         execl(sim, sim, "serve", "--db", db, "--listen", "127.0.0.1:0", "--cert", crt, "--key",
               key, "--client-ca", ca, "--jpki-ca", jca, "--revoked", rev, extra1, extra2,
-              (char *)NULL);
+              extra3, extra4, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200; i++) {
@@ -102,14 +111,17 @@ static int group_setup(void **state)
              dir, sim, dir, sim, dir, dir);
     if (run(cmd) != 0)
         return -1;
-    /* disaster mode open for Tokyo (13) today; the second server has it closed */
-    char open[40];
-    time_t now = time(NULL) + 9 * 3600;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(open, sizeof open, "13:%Y%m%d-%Y%m%d", &tm);
-    int port = start_sim(&sim_pid, "open", "--disaster", open);
-    port_closed = start_sim(&sim_pid2, "closed", "--methods", "1");
+    /* disaster mode open for Tokyo (13) on the Japan date of the next 23:30 UTC; the
+     * simulator (in TZ=UTC) stands at that instant; the second server has it closed */
+    int64_t now = onshi__wall_ms() / 1000;
+    open_at = now - now % 86400 + 23 * 3600 + 1800;
+    if (open_at < now)
+        open_at += 86400;
+    open_offset = open_at - now;
+    onshi__jst_format14(open_now, open_at);
+    snprintf(open_days, sizeof open_days, "13:%.8s-%.8s", open_now, open_now);
+    int port = start_sim(&sim_pid, "open", "--now", open_now, "--disaster", open_days);
+    port_closed = start_sim(&sim_pid2, "closed", "--methods", "1", NULL, NULL);
     if (port == 0 || port_closed == 0) {
         snprintf(cmd, sizeof cmd, "cat '%s'/sim-*.log '%s'/sim-*.out >&2", dir, dir);
         run(cmd);
@@ -177,6 +189,8 @@ static onshi_ctx *new_ctx(const char *server, int *grant)
     onshi_ctx_set_str(ctx, ONSHI_OPT_STATE_DB, p);
     onshi_ctx_set_pin_cb(ctx, pin_cb, NULL);
     onshi_ctx_set_consent_cb(ctx, consent_cb, grant);
+    if (strcmp(server, url) == 0)
+        fixed_clock_offset_set(ctx, &open_offset);
     return ctx;
 }
 

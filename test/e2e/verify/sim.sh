@@ -73,7 +73,7 @@ out=$("$ONSHI" verify --insurer 01130112 --number 0001037 --branch 01 --birth 19
 sleep 0.3
 [ "$(wc -l <"$T/l.log")" -eq "$before" ] || fail "files: a request reached the simulator"
 # drug information under consent (verify first, then YZK)
-NOW=$(date +%Y%m)
+NOW=$(TZ=JST-9 date +%Y%m)
 out=$("$ONSHI" info drug --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
     --birth 19800401 --from 202001 --to "$NOW" 2>&1) || fail "files drug P001: $out"
 echo "$out" | grep -q "アムロジピン" || fail "files drug output: $out"

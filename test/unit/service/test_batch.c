@@ -563,6 +563,12 @@ static void kill_point_id(const char *id)
     kill_point(id);
 }
 
+static void kill_point_ud(void *ud, const char *what)
+{
+    (void)ud;
+    kill_point(what);
+}
+
 /* The child: resume the saved batch, possibly dying at the kill_at-th persisted step. */
 static int child_main(const char *dir, const char *id, int seed)
 {
@@ -573,7 +579,8 @@ static int child_main(const char *dir, const char *id, int seed)
         return 3;
     if (seed % 2 == 0) {
         kill_at = 1 + seed / 2;
-        onshi__batch_test_hook = kill_point;
+        if (onshi__batch_set_test_hook(ctx, kill_point_ud, NULL) != ONSHI_OK)
+            return 3;
         onshi__file_hooks hk = {.after_record = kill_point_id, .after_publish = kill_point_id};
         if (onshi__file_hooks_set(ctx, &hk) != ONSHI_OK)
             return 3;

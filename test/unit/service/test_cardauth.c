@@ -465,7 +465,7 @@ static void test_tbs_bytes(void **state)
     const char *hex = strrchr(tbs, '\n') + 1;
     assert_int_equal(strlen(hex), 64);
     char jst[15];
-    onshi__cardx_jst(jst, 0); /* 1970-01-01 00:00 UTC = 09:00 JST */
+    onshi__jst_format14(jst, 0); /* 1970-01-01 00:00 UTC = 09:00 JST */
     assert_string_equal(jst, "19700101090000");
 }
 

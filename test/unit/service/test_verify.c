@@ -7,6 +7,7 @@
 
 #include "onshi.h"
 #include "../transport/fake_linkage.h"
+#include "../../support/fixed_clock.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -269,6 +270,10 @@ static void test_request_content(void **state)
     /* the linkage app does not take it: the request stays in req/ for inspection */
     onshi_ctx_set_int(e->ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 100);
     onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 200);
+    /* 23:30 UTC on New Year's Eve: in Japan it is already 08:30 on 1 January, and that is
+     * the date of the request whatever TZ this machine has */
+    static const int64_t when = FIXED_CLOCK_NEW_YEAR;
+    fixed_clock_set(e->ctx, &when);
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
     int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
@@ -276,16 +281,12 @@ static void test_request_content(void **state)
     assert_int_equal(rc, ONSHI_E_LINKAGE_NOT_RUNNING);
     assert_null(m);
     assert_int_equal(strlen(id), 16);
+    assert_memory_equal(id, "20270101", 8); /* the file name's date too */
     onshi_msg *req = left_request(e);
     assert_int_equal(onshi_msg_type(req), ONSHI_MSG_QUAL_REQ);
     onshi_group *h = onshi_msg_header(req), *s = NULL;
     assert_string_equal(gs(h, ONSHI_F_MEDICAL_INSTITUTION_CODE), INST);
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    char today[9];
-    strftime(today, sizeof today, "%Y%m%d", &tm);
-    assert_string_equal(gs(h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE), today);
+    assert_string_equal(gs(h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE), "20270101");
     assert_int_equal(onshi_group_at(&s, onshi_msg_body(req), ONSHI_G_SEARCH, 0), ONSHI_OK);
     assert_string_equal(gs(s, ONSHI_F_SEARCH_INSURER_NUMBER), "138016");
     assert_string_equal(gs(s, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL), "１２－３４");

@@ -7,6 +7,7 @@
 
 #include "transport/file.h"
 #include "fake_linkage.h"
+#include "../../support/fixed_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -359,11 +360,10 @@ static void test_workstation_clash_redrawn(void **state)
 static void test_ids(void **state)
 {
     env *e = *state;
-    char day[9];
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(day, sizeof day, "%Y%m%d", &tm);
+    /* the identifier's date is Japan's: 23:30 UTC on 31 December is 1 January there */
+    static const int64_t when = FIXED_CLOCK_NEW_YEAR;
+    fixed_clock_set(e->ctx, &when);
+    const char *day = "20270101";
     /* A result named like the next number is still in res/ (a store that was reset): that
      * number is skipped. */
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
@@ -388,7 +388,9 @@ static void test_ids(void **state)
     onshi_ctx_free(e->ctx);
     e->ctx = new_ctx(e);
     assert_int_equal(onshi_ctx_set_str(e->ctx, ONSHI_OPT_WORKSTATION_ID, "7"), ONSHI_OK);
+    fixed_clock_set(e->ctx, &when);
     send_req(e, c);
+    assert_memory_equal(c, day, 8);
     assert_string_equal(c + 8, "00070004");
     /* the pending list has all three, in order */
     char it[ONSHI_FILE_ID_SIZE] = "";

@@ -1,0 +1,10 @@
+# The build enforces the layers: includes and third-party libraries as the layer table of
+# docs/architecture.md allows (test/scripts/check-layers.py), and the check itself on planted
+# violations.
+CHECK_TARGETS += layer-test
+.PHONY: layer-test
+layer-test:
+	@$(RUN) script $(RESULTS) "layers: includes and third-party libraries as docs/architecture.md allows" \
+	    python3 test/scripts/check-layers.py .
+	@$(RUN) script $(RESULTS) "layer check catches planted violations" \
+	    sh test/scripts/check-layers-test.sh .
