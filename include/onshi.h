@@ -56,6 +56,10 @@ extern "C" {
 #  endif
 #endif
 
+/* =======================================================================================
+ * CORE: version, status codes, context, options, errors, cancellation, logging, memory
+ * ===================================================================================== */
+
 /* ---------------------------------------------------------------------------------------
  * Version
  * ------------------------------------------------------------------------------------- */
@@ -239,7 +243,7 @@ ONSHI_API const char *ONSHI_CALL onshi_status_str_ja(int status);
 ONSHI_API const char *ONSHI_CALL onshi_status_name(int status);
 
 /* ---------------------------------------------------------------------------------------
- * Message types (one table: src/core/msgtypes.def). Ids are never reused.
+ * Message types. Ids are never reused.
  * ------------------------------------------------------------------------------------- */
 #define ONSHI_MSG_QUAL_REQ                1  /**< OQSsiquc01req 資格確認要求 */
 #define ONSHI_MSG_QUAL_RES                2  /**< OQSsiquc01res 資格確認結果 */
@@ -548,403 +552,6 @@ typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *c
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
 
-/* ==== service: verification by My Number Card (direct mode) and disaster-mode search ==== */
-/*
- * The window workflow of the HTTPS binding's card authentication (docs/protocol.md §7,
- * docs/workflow-card.md): wait for a card, read its user-authentication certificate (the My
- * Number is never read), verify the person's identity, ask the consent items, and send the
- * card-authentication request. With the file transport the terminal's face-recognition reader
- * does all of this itself (onshi_face_watch_*).
- */
-
-/* Declared with their sections further down (onshi_cert: card, onshi_msg: codec). */
-struct onshi_cert;
-struct onshi_msg;
-
-/* Identity verification methods (IdentityVerificationMethod, recorded in request and result). */
-#define ONSHI_IDV_PIN    1 /**< 暗証番号: the card verifies its 4-digit PIN and signs */
-#define ONSHI_IDV_FACE   2 /**< 顔認証: the verdict of a face-recognition device */
-#define ONSHI_IDV_VISUAL 3 /**< 目視確認: staff compared the person with the card's photo */
-
-/**
- * Identity callback for ONSHI_IDV_FACE and ONSHI_IDV_VISUAL: the product asks its
- * face-recognition device for its verdict, or asks the member of staff to confirm, and writes
- * 1 into *verified only when the person was positively identified (anything else refuses the
- * verification: ONSHI_E_VERIFICATION_METHOD).
- * @param method    ONSHI_IDV_FACE or ONSHI_IDV_VISUAL
- * @param cert      the card's user-authentication certificate (valid during the call)
- * @param verified  out: 1 = identified; starts at 0
- * @return 0 to go on; non-zero cancels (ONSHI_E_CANCELLED). Runs on the caller's thread.
- */
-typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
-                                            const struct onshi_cert *cert, int *verified);
-
-/**
- * Verify a patient's qualification with the My Number Card in the reader (direct mode,
- * ONSHI_OPT_TRANSPORT = ONSHI_TRANSPORT_HTTPS). Stages, each reported to the progress
- * callback: ONSHI_STAGE_WAIT_CARD (up to ONSHI_OPT_CARD_WAIT_TIMEOUT_MS), _READ_CERT,
- * _VERIFY_IDENTITY (PIN: tries left checked, a locked PIN stops here; face/visual: the
- * identity callback), _CONSENT (the consent callback with `consent_offered`; only the items
- * granted are requested), _SIGN (PIN method: the card layer's PIN callback is asked once,
- * never retried; the last try only when confirmed; the card signs the server's challenge),
- * _SEND, _DONE. The qualification inquiry is reported to the audit callback
- * (ONSHI_AUDIT_QUALIFICATION, BEFORE/AFTER, patient = the certificate's serial number).
- * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
- *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
- *                         records the method); free with onshi_msg_free. NULL on failure.
- * @param method           ONSHI_IDV_*
- * @param consent_offered  ONSHI_CONSENT_* items to ask (0: ask nothing, request nothing)
- * @param identity_cb      required for ONSHI_IDV_FACE/VISUAL, ignored for ONSHI_IDV_PIN
- * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
- *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
- *         (ONSHI_E_CARD_TIMEOUT, ONSHI_E_CARD_REMOVED, ...), ONSHI_E_JPKI_PIN_LOCKED,
- *         ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_WRONG, ONSHI_E_JPKI_CERT_EXPIRED,
- *         ONSHI_E_VERIFICATION_METHOD (not identified, or CA009 from the system),
- *         ONSHI_E_AUTH_FAILED (CA001-CA008: the code and the system's message in the detail),
- *         transport errors, ONSHI_E_SYSTEM_ERROR / _PROCESSING_ERROR (see onshi__service_check),
- *         ONSHI_E_CANCELLED.
- * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(struct onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered, onshi_identity_cb identity_cb,
-                                              void *userdata);
-
-/* What a disaster-mode search asks for (InformationKind). */
-#define ONSHI_DISASTER_DRUG    1 /**< 薬剤情報 */
-#define ONSHI_DISASTER_CHECKUP 2 /**< 特定健診等情報 */
-
-/**
- * Disaster-mode search (災害時医療情報閲覧, docs/protocol.md §8): drug or checkup information of
- * one person found by name, birth date, sex and address, without a card, only while the
- * system says disaster mode is open for the institution's region. Every search is reported to
- * the audit callback (ONSHI_AUDIT_DISASTER_SEARCH, BEFORE — a non-zero answer refuses it — and
- * AFTER); ONSHI_OPT_OPERATOR_ID must name the member of staff (sent as StaffId).
- * @param out            receives the result (ONSHI_MSG_DRUG_RES or ONSHI_MSG_CHECKUP_RES; a
- *                       PDF as the message's attachment when file_category is 1)
- * @param name           kanji name (full-width space), or NULL
- * @param name_kana      kana name (half-width katakana), or NULL; at least one name
- * @param birthdate      YYYYMMDD
- * @param sex            1 male, 2 female, 0 not given
- * @param address        address prefix, or NULL
- * @param kind           ONSHI_DISASTER_DRUG or ONSHI_DISASTER_CHECKUP
- * @param file_category  1 PDF, 2 XML
- * @return ONSHI_OK; ONSHI_E_DISASTER_CLOSED (DS001), ONSHI_E_INFO_NOT_AVAILABLE (DS003 nobody
- *         found, or ResultCode), ONSHI_E_SYSTEM_ERROR (DS002 several candidates: narrow the
- *         search; other codes), ONSHI_E_FIELD_FORMAT / _MISSING (the argument named),
- *         ONSHI_E_CONFIG (no operator id / institution code), ONSHI_E_UNSUPPORTED (file
- *         transport), transport errors, ONSHI_E_CANCELLED.
- * Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_disaster_search(struct onshi_msg **out, onshi_ctx *ctx,
-                                               const char *name, const char *name_kana,
-                                               const char *birthdate, int sex,
-                                               const char *address, int kind,
-                                               int file_category);
-
-/* ==== service: batch before the visit (一括照会) and bulk 照会番号 registration ==== */
-
-/*
- * A list of reserved patients checked in one two-phase bulk exchange (OQSmuquc01/02), or a
- * list of 照会番号 registered in one (OQSmuimm01/02). Every step is persisted in the state
- * store (ONSHI_OPT_STATE_DB) before it is taken: a batch reopened by its id after a crash or
- * restart continues where it stopped, never uploads its list twice and reuses its reception
- * number. docs/workflow-batch.md describes states, back-off and the CSV format of the CLI.
- */
-typedef struct onshi_batch onshi_batch;
-struct onshi_group; /* the codec's group (typedef onshi_group below) */
-
-/** Size of a buffer for a batch id (onshi_batch_next_unfinished). */
-#define ONSHI_BATCH_ID_SIZE 48
-
-/* Kinds of batch. */
-#define ONSHI_BATCH_QUALIFICATION 1 /**< 資格確認一括照会 (OQSmuquc) */
-#define ONSHI_BATCH_REFNUM        2 /**< 照会番号一括登録 (OQSmuimm) */
-#define ONSHI_BATCH_HOMECARE      3 /**< 同意済資格情報一括取得・訪問診療等 (OQSmuhvq): a query */
-#define ONSHI_BATCH_ONLINE        4 /**< 同意済資格情報一括取得・オンライン診療等 (OQSmuonq): a query */
-#define ONSHI_BATCH_WELFARE       5 /**< 医療扶助 一括 (OQSmutic): a query */
-
-/* Phases (onshi_batch_phase). */
-#define ONSHI_BATCH_PHASE_NEW    1 /**< being filled; nothing persisted or sent */
-#define ONSHI_BATCH_PHASE_UPLOAD 2 /**< persisted; the list is being uploaded */
-#define ONSHI_BATCH_PHASE_POLL   3 /**< reception number received; downloading the results */
-#define ONSHI_BATCH_PHASE_DONE   4 /**< results stored for every entry */
-#define ONSHI_BATCH_PHASE_FAILED 5 /**< the system refused the list (message kept) */
-
-/* Outcome of one entry (onshi_batch_outcome). */
-#define ONSHI_BATCH_PENDING   0 /**< no result yet */
-#define ONSHI_BATCH_VALID     1 /**< 有効 (registration batch: registered) */
-#define ONSHI_BATCH_INVALID   2 /**< 無効, or 無効（新しい資格あり） */
-#define ONSHI_BATCH_NOT_FOUND 3 /**< 該当資格なし */
-#define ONSHI_BATCH_SEVERAL   4 /**< 複数該当 */
-#define ONSHI_BATCH_ERROR     5 /**< processing error: the system's code and message */
-
-/**
- * Start an empty batch.
- * @param out   receives the batch; free with onshi_batch_free()
- * @param ctx   the context (transport, folders or server, state store, 医療機関コード); it
- *              must outlive the batch
- * @param kind  ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM.
- * Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int kind);
-
-/**
- * Add a reserved patient to a qualification batch. Strings are copied; nothing is checked
- * until onshi_batch_validate() / onshi_batch_save().
- * @param patient_id      the vendor's own patient id (unique in the batch): results are
- *                        matched back to it; it is stored locally and never sent
- * @param insurer_number  保険者番号 (8 digits, or 6 for 国保)
- * @param symbol          記号 (may be "" or NULL); @param number 番号
- * @param branch          枝番 (2 digits, or "" / NULL)
- * @param birthdate       生年月日 YYYYMMDD
- * @param limit_consent   1 when the patient agreed to the 限度額 information, else 0
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG (wrong kind), ONSHI_E_BATCH_STATE (already saved),
- *         ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *batch, const char *patient_id,
-                                         const char *insurer_number, const char *symbol,
-                                         const char *number, const char *branch,
-                                         const char *birthdate, int limit_consent);
-
-/**
- * Add a 照会番号 registration to a ONSHI_BATCH_REFNUM batch (same rules as onshi_batch_add).
- * @param reference_number  the 照会番号 (typically the 診察券 number), at most 50 characters
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *batch, const char *patient_id,
-                                                const char *reference_number,
-                                                const char *insurer_number, const char *symbol,
-                                                const char *number, const char *branch);
-
-/**
- * The period of a consent query batch (ONSHI_BATCH_HOMECARE / _ONLINE): the system answers
- * with the patients who consented in it (examination non-zero, ONLINE only: who were examined
- * in it). Such a batch has no entries of its own: after the run it has one entry per person
- * the system listed (patient id ""), in the system's order.
- * @param from, to  YYYYMMDD, from <= to (checked by onshi_batch_validate)
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG (other kind), ONSHI_E_BATCH_STATE, ONSHI_E_NOMEM.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *batch, int examination,
-                                                const char *from, const char *to);
-
-/**
- * The treatment month (YYYYMM) of a 医療扶助 query batch (ONSHI_BATCH_WELFARE); results as
- * onshi_batch_set_period. @return as onshi_batch_set_period. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_set_month(onshi_batch *batch, const char *month);
-
-/**
- * Check every entry locally (check digits, formats, characters the request encoding can
- * carry, duplicate patient ids) and the ONSHI_OPT_MEDICAL_INSTITUTION_CODE option.
- * @param bad_index  receives the index of the first bad entry (may be NULL)
- * @return ONSHI_OK; ONSHI_E_CHECK_DIGIT, ONSHI_E_FIELD_FORMAT or a codec status, with a
- *         message naming the entry (index and patient id) and the field; ONSHI_E_CONFIG (the
- *         institution code); ONSHI_E_INVALID_ARG (empty batch). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *batch);
-
-/**
- * Validate and persist the batch without sending anything: from now on it has an id
- * (onshi_batch_id) under which it can be reopened. Saving a saved batch is ONSHI_OK.
- * @return as onshi_batch_validate(), and ONSHI_E_STORE, ONSHI_E_DISK_FULL. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *batch);
-
-/**
- * Run the batch from its persisted phase until its results are stored: save (if new),
- * upload the list, store the reception number, then download the results, asking again with
- * exponential back-off (ONSHI_OPT_BATCH_POLL_BASE_MS doubled up to ONSHI_OPT_BATCH_POLL_MAX_MS)
- * while the system answers "still processing". Progress: ONSHI_STAGE_BATCH_UPLOAD (0/total),
- * ONSHI_STAGE_BATCH_POLL (repeat/limit), ONSHI_STAGE_BATCH_RESULTS (done/total),
- * ONSHI_STAGE_DONE. Over HTTPS every request carries an Idempotency-Key derived from the batch
- * id and phase; over files a request is never written twice.
- * Any error below leaves the batch resumable (call again, or onshi_batch_open + run later),
- * except ONSHI_E_SYSTEM_ERROR / ONSHI_E_ERR_FILE / ONSHI_E_PROCESSING_ERROR, after which it is
- * ONSHI_BATCH_PHASE_FAILED (the system refused the list; start a new batch).
- * @return ONSHI_OK (phase DONE: read the outcomes); ONSHI_E_STILL_PROCESSING (more than
- *         ONSHI_OPT_BATCH_POLL_LIMIT "still processing" answers in this run); ONSHI_E_PENDING
- *         / ONSHI_E_LINKAGE_NOT_RUNNING (file transport: no answer in time); transport
- *         errors; ONSHI_E_CANCELLED (progress callback or onshi_ctx_cancel); ONSHI_E_BATCH_STATE
- *         (resumed over another transport than it started on); the codes of
- *         onshi_batch_save(). Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *batch);
-
-/**
- * Reopen a saved batch by id (after a restart, to resume it with onshi_batch_run or to read
- * its results).
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx,
-                                          const char *batch_id);
-
-/**
- * Iterate over the saved batches that are neither DONE nor FAILED (in id order), e.g. at
- * start-up to resume the ones a crash interrupted even when the product did not keep the id.
- * @param id_out   receives the next id after `after` (NULL or "": the first)
- * @param id_size  at least ONSHI_BATCH_ID_SIZE
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_BUFFER_TOO_SMALL,
- *         ONSHI_E_STORE. Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size,
-                                                     onshi_ctx *ctx, const char *after);
-
-/** Free a batch (its persisted state stays). NULL is accepted. @since 0.1.0 */
-ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *batch);
-
-/** The batch id ("" before it is saved); valid while the batch lives. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_id(const onshi_batch *batch);
-/** ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_batch_kind(const onshi_batch *batch);
-/** ONSHI_BATCH_PHASE_*. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_batch_phase(const onshi_batch *batch);
-/** The system's 受付番号 ("" before the upload was answered). @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_reception_number(const onshi_batch *batch);
-/** Number of download requests sent so far. @since 0.1.0 */
-ONSHI_API int64_t ONSHI_CALL onshi_batch_download_count(const onshi_batch *batch);
-/** Why the batch failed (phase FAILED), else "". @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *batch);
-/** Number of entries, in the order they were added. @since 0.1.0 */
-ONSHI_API size_t ONSHI_CALL onshi_batch_count(const onshi_batch *batch);
-/** The vendor's patient id of entry i, NULL out of range. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_patient_id(const onshi_batch *batch, size_t i);
-/** ONSHI_BATCH_PENDING .. ONSHI_BATCH_ERROR for entry i (ONSHI_E_INVALID_ARG out of range).
- *  @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_batch_outcome(const onshi_batch *batch, size_t i);
-/** The system's ProcessingResultCode for entry i ("" if none). @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_result_code(const onshi_batch *batch, size_t i);
-/** The system's ProcessingResultMessage for entry i, shown as is ("" if none). @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_result_message(const onshi_batch *batch, size_t i);
-
-/**
- * The BulkConfirmUnit answering entry i (its echo, status fields and persons).
- * @param out  receives the group, borrowed until the batch is freed
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no result for this entry), ONSHI_E_INVALID_ARG, or a
- *         decode status. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_unit(struct onshi_group **out, onshi_batch *batch, size_t i);
-/** Number of persons (ONSHI_G_RESULT) in the result of entry i; 0 if none. @since 0.1.0 */
-ONSHI_API size_t ONSHI_CALL onshi_batch_person_count(onshi_batch *batch, size_t i);
-/** Person k of entry i (ONSHI_G_RESULT), borrowed as onshi_batch_unit. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_batch_person(struct onshi_group **out, onshi_batch *batch, size_t i,
-                                            size_t k);
-/** Label of an outcome in Japanese (ja non-zero) or English; NULL if unknown. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja);
-
-/* ==== service: callbacks of the workflows (progress, consent, audit) ==== */
-
-/* Stages reported to the progress callback. */
-#define ONSHI_STAGE_WAIT_CARD        1  /**< waiting for a card on the reader */
-#define ONSHI_STAGE_READ_CERT        2  /**< reading the card's certificate */
-#define ONSHI_STAGE_VERIFY_IDENTITY  3  /**< PIN, face verdict or visual confirmation */
-#define ONSHI_STAGE_CONSENT          4  /**< asking the patient's consent */
-#define ONSHI_STAGE_SIGN             5  /**< the card signs the server's challenge */
-#define ONSHI_STAGE_SEND             6  /**< the request is being sent */
-#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result */
-#define ONSHI_STAGE_BATCH_UPLOAD     8  /**< bulk: uploading the list */
-#define ONSHI_STAGE_BATCH_POLL       9  /**< bulk: the system is still processing */
-#define ONSHI_STAGE_BATCH_RESULTS   10  /**< bulk: results per patient (done/total) */
-#define ONSHI_STAGE_DONE            11  /**< finished */
-
-/**
- * Progress callback: `stage` ONSHI_STAGE_*, `done`/`total` counts where they mean something
- * (bulk results), else 0/0. Return non-zero to cancel (the call returns ONSHI_E_CANCELLED;
- * a request already handed to the system is picked up later, never resent).
- * Runs on the caller's thread.
- */
-typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t done,
-                                            int64_t total);
-
-/** Install (cb NULL: remove) the progress callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
-                                                   void *userdata);
-
-/* Consent items (bit mask) asked at the window, each of which the patient may refuse. */
-#define ONSHI_CONSENT_LIMIT      0x01 /**< 限度額適用認定証等情報の提供 */
-#define ONSHI_CONSENT_CHECKUP    0x02 /**< 特定健診等情報の閲覧 */
-#define ONSHI_CONSENT_DRUG       0x04 /**< 薬剤情報の閲覧 */
-#define ONSHI_CONSENT_DIAGNOSIS  0x08 /**< 診療情報の閲覧 */
-#define ONSHI_CONSENT_SURGERY    0x10 /**< 手術情報の閲覧 */
-
-/**
- * Consent callback: the UI shows the items of `offered` (ONSHI_CONSENT_* bits) and writes
- * the ones the patient accepted into *granted (a subset; 0 = all refused). Return non-zero to
- * cancel the whole verification. Runs on the caller's thread.
- */
-typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *granted);
-
-/** Install (cb NULL: remove) the consent callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
-                                                  void *userdata);
-
-/* Audited actions. */
-#define ONSHI_AUDIT_DRUG_INFO        1 /**< 薬剤情報 requested */
-#define ONSHI_AUDIT_CHECKUP_INFO     2 /**< 特定健診情報 requested */
-#define ONSHI_AUDIT_DIAGNOSIS_INFO   3 /**< 診療情報 requested */
-#define ONSHI_AUDIT_SURGERY_INFO     4 /**< 手術情報 requested */
-#define ONSHI_AUDIT_DISASTER_SEARCH  5 /**< 災害時 search without a card */
-#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (card or insurance card) */
-
-#define ONSHI_AUDIT_BEFORE 1 /**< about to access: a non-zero return refuses the access */
-#define ONSHI_AUDIT_AFTER  2 /**< done: `outcome` is the call's status */
-
-/**
- * Audit callback, called before and after every access to medical information and every
- * disaster-mode search (the MHLW security guideline asks for access logs). The strings are
- * UTF-8, valid during the call: `operator_id` (ONSHI_OPT_OPERATOR_ID, "" if unset),
- * `patient` (a stable reference: insurer/symbol/number/branch, or the card certificate's
- * serial; NOT redacted — the audit trail must identify the record), `detail` (what was asked),
- * `timestamp` (local time, YYYYMMDDHHMMSS). Returning non-zero at ONSHI_AUDIT_BEFORE refuses
- * the access (ONSHI_E_CANCELLED): an access that cannot be logged does not happen.
- */
-typedef int (ONSHI_CALL *onshi_audit_cb)(void *userdata, int action, int phase, int outcome,
-                                         const char *operator_id, const char *patient,
-                                         const char *detail, const char *timestamp);
-
-/** Install (cb NULL: remove) the audit callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb,
-                                                void *userdata);
-
-/* ==== service: limit amount (高額療養費 自己負担限度額) ==== */
-
-#define ONSHI_LIMIT_SCOPE_OUTPATIENT 1 /**< 外来（個人ごと）: 70+ classes have a lower cap */
-#define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
-#define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
-#define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
-
-/**
- * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
- * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
- * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
- * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
- * SpecificDiseasesSelfPay).
- * @param out            receives the ceiling in yen
- * @param ctx            for the error message; may be NULL
- * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
- * @param total_cost     the month's total medical cost in yen (10割), >= 0
- * @param scope          ONSHI_LIMIT_SCOPE_*
- * @param flags          ONSHI_LIMIT_F_* or 0
- * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
- * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
- *         ONSHI_E_UNSUPPORTED (month before 201808).
- * Thread rule: any thread (ctx: its own thread). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
-                                             const char *class_code, int64_t total_cost,
-                                             int scope, int flags, int service_month);
-
-/**
- * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
- * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
- * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
-                                           const char *class_code, int64_t total_cost,
-                                           int ratio_percent, int scope, int flags,
-                                           int service_month);
-
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
  * ------------------------------------------------------------------------------------- */
@@ -967,7 +574,28 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
  */
 ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len);
 
-/* ==== card and JPKI: readers, My Number Card auth certificate, PIN, signature ==== */
+/* ---------------------------------------------------------------------------------------
+ * Configuration file and environment
+ * ------------------------------------------------------------------------------------- */
+
+/**
+ * Load configuration: the file at `path` (lines `name = value`, names as onshi_option_name(),
+ * `#` starts a comment; NULL: no file), then every environment variable ONSHI_<NAME> whose
+ * NAME is an option name in upper case (ONSHI_REQ_DIR...), which wins over the file. Integer
+ * options take a number or, for enumerated ones, a name (transport = file|https,
+ * request_encoding = utf-8|cp932, log_level = debug|info|warn|error|none, card_driver =
+ * pcsc|callback); byte options take hex. docs/configuration.md lists the keys.
+ * @return ONSHI_OK; ONSHI_E_IO (file unreadable), ONSHI_E_CONFIG (the message names the file,
+ *         line and key: unknown key, missing '=', bad value), ONSHI_E_OPTION_RANGE. Options set
+ *         before the failing line stay set. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path);
+
+/* =======================================================================================
+ * CARD: readers, My Number Card (JPKI) certificate, PIN, signature
+ * ===================================================================================== */
+
+/* ---- card and JPKI: readers, My Number Card auth certificate, PIN, signature ---- */
 /*
  * The card layer reads the JPKI user-authentication certificate (利用者証明用電子証明書) of a
  * My Number Card and signs with its key after the 4-digit PIN. By construction it selects only
@@ -1236,306 +864,12 @@ ONSHI_API int ONSHI_CALL onshi_cert_der(onshi_buf **out, const onshi_cert *cert)
  * Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_cert_verify(onshi_ctx *ctx, const onshi_cert *cert);
-/* ==== transport (HTTPS): XmlMsg over TLS with a client certificate, diagnose ==== */
 
-/*
- * The HTTPS binding (docs/protocol.md) carries the same XmlMsg documents as the file
- * exchange. The server certificate and host name are always verified against
- * ONSHI_OPT_TLS_CA_FILE; there is no option to turn that off. One keep-alive connection (and
- * its TLS session, for resumption) is kept per context.
- */
+/* =======================================================================================
+ * CODEC: message objects, fields, code tables, XML and JSON
+ * ===================================================================================== */
 
-/**
- * Send one XmlMsg request body and receive the result body.
- * POST to the path of msgtype (default "<server_url path>/oqs/v1/<file-name prefix>", see
- * onshi_https_set_path), with the given idempotency key as the Idempotency-Key header. Only
- * a request that carries a key is retried (connection failures, timeouts, HTTP 500/502/503/
- * 504) with exponential back-off (ONSHI_OPT_RETRY_MAX, ONSHI_OPT_RETRY_BASE_MS); without a
- * key it is sent at most once, so a registration can never happen twice.
- * @param out_body  receives the 2xx response body (the result XmlMsg); caller frees it with
- *                  onshi_buf_free(). Left NULL on failure.
- * @param out_http_status  receives the last HTTP status seen (0 if none); may be NULL.
- * @param ctx       the context (options ONSHI_OPT_SERVER_URL, TLS_*, PROXY, timeouts)
- * @param msgtype   an ONSHI_MSG_* request type
- * @param body      the request document (UTF-8 or Shift_JIS per its XML declaration)
- * @param len       its length in bytes
- * @param idempotency_key  printable ASCII, at most 128 characters, unique per logical
- *                  request; NULL for a request that must never be repeated automatically.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CONFIG, transport codes (ONSHI_E_DNS,
- *         ONSHI_E_CONNECT, ONSHI_E_TLS*, ONSHI_E_CLIENT_CERT*, ONSHI_E_PROXY,
- *         ONSHI_E_TIMEOUT, ONSHI_E_CONNECTION_CLOSED, ONSHI_E_HTTP_STATUS (status as foreign
- *         detail ONSHI_FOREIGN_HTTP), ONSHI_E_HTTP_PROTOCOL, ONSHI_E_SERVER_BUSY,
- *         ONSHI_E_RESULT_TOO_LARGE), ONSHI_E_CANCELLED.
- * Thread rule: one thread per context; onshi_ctx_cancel() from another thread wakes it.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
-                                              onshi_ctx *ctx, int msgtype, const void *body,
-                                              size_t len, const char *idempotency_key);
-
-/**
- * Override the HTTP path of a message type (for a vendor holding the official
- * specification). path starts with '/', is appended to nothing (the server_url path is not
- * prefixed) and is copied; NULL restores the default.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown type, path not starting with '/' or with
- *         spaces or control characters), ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_https_set_path(onshi_ctx *ctx, int msgtype, const char *path);
-
-/**
- * Close the kept-alive connection of ctx (the TLS session stays cached for resumption).
- * Harmless when none is open. @since 0.1.0
- */
-ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
-
-/**
- * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
- * ONSHI_OPT_TLS_CLIENT_CERT and _KEY) expires: 0 on its last day, negative once expired.
- * Loads the certificate (and checks the password) without connecting.
- * @param out_days receives the number of days.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CLIENT_CERT (none configured or
- *         unreadable), ONSHI_E_CLIENT_CERT_PASSWORD. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *ctx);
-
-/**
- * Called when the client certificate is loaded (at the first exchange and whenever the TLS
- * options change) and expires in fewer than ONSHI_OPT_CERT_EXPIRY_WARN_DAYS days.
- * @param days_left  days until expiry (>= 0)
- * @param subject    the certificate's subject DN; valid during the call
- * @return ignored (the warning never stops an exchange).
- */
-typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
-                                               const char *subject);
-
-/**
- * Install (cb NULL: remove) the client-certificate expiry warning callback.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
-                                                      void *userdata);
-
-/* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
-#define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
-#define ONSHI_DIAG_LINKAGE        2 /**< the linkage app takes requests out of req/ */
-#define ONSHI_DIAG_DNS            3 /**< the server (or proxy) name resolves */
-#define ONSHI_DIAG_TCP            4 /**< a TCP connection opens */
-#define ONSHI_DIAG_PROXY          5 /**< the proxy opens a tunnel (CONNECT) */
-#define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
-#define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
-#define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
-
-/* Outcome of a check (onshi_diag_report_outcome). */
-#define ONSHI_DIAG_OK      0
-#define ONSHI_DIAG_WARN    1 /**< works, but needs attention (certificate expires soon) */
-#define ONSHI_DIAG_FAIL    2
-#define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
-
-/** The report of onshi_diagnose: a list of checks with their outcome and messages. */
-typedef struct onshi_diag_report onshi_diag_report;
-
-/**
- * Find out what is wrong with the configured transport: folders (file transport), then the
- * linkage app, DNS, TCP, proxy, server certificate, client certificate, server (HTTPS
- * transport; ONSHI_OPT_SERVER_URL set). It never sends an XmlMsg request to the central
- * system: the HTTPS checks stop at the TLS handshake and one GET of the health path.
- * @param out  receives the report (caller frees with onshi_diag_report_free) even when a
- *             check failed; the return value says only whether diagnosing itself worked.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
- * Thread rule: one thread per context. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
-
-/** Number of checks in the report. @since 0.1.0 */
-ONSHI_API size_t ONSHI_CALL onshi_diag_report_count(const onshi_diag_report *report);
-
-/** The ONSHI_DIAG_* check id of item i (0-based), or ONSHI_E_INVALID_ARG. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_diag_report_check(const onshi_diag_report *report, size_t i);
-
-/** The ONSHI_DIAG_OK/WARN/FAIL/SKIPPED outcome of item i, or ONSHI_E_INVALID_ARG. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_diag_report_outcome(const onshi_diag_report *report, size_t i);
-
-/** The ONSHI_E_* status behind a failed item (ONSHI_OK otherwise). @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *report, size_t i);
-
-/**
- * The message of item i for staff: ja non-zero gives Japanese, zero English. Borrowed; valid
- * until onshi_diag_report_free. NULL for an index out of range. @since 0.1.0
- */
-ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
-                                                           size_t i, int ja);
-
-/** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
-
-/** Free a report. NULL is accepted. @since 0.1.0 */
-ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
-/* ==== transport (files): exchange with the terminal's linkage app (req/ res/ face/) ==== */
-
-/*
- * The raw file exchange, for vendors who build their own messages and for the workflows of
- * the service layer. A request is written to ONSHI_OPT_REQ_DIR under its real name
- * ("OQSsiquc01req_202501150001.xml"), never visible half-written; before it becomes visible
- * it is recorded as pending in the state store (ONSHI_OPT_STATE_DB). Its result is read from
- * ONSHI_OPT_RES_DIR only once two reads agree. A request is NEVER sent twice: when the wait
- * times out the call returns ONSHI_E_PENDING and a later onshi_file_wait() with the same id
- * picks up the late result, even after a restart. docs/file-transport.md has the details.
- */
-
-/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
-#define ONSHI_FILE_ID_SIZE 13
-
-/* States of a request (onshi_file_state). */
-#define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
-#define ONSHI_FILE_STATE_PUBLISHED 2 /**< in req/, not yet taken by the linkage app */
-#define ONSHI_FILE_STATE_TAKEN     3 /**< taken by the linkage app, no result yet */
-#define ONSHI_FILE_STATE_ANSWERED  4 /**< a result (or error file) was read, not yet consumed */
-#define ONSHI_FILE_STATE_CONSUMED  5 /**< the result was consumed (onshi_file_consume) */
-#define ONSHI_FILE_STATE_ABANDONED 6 /**< never became visible (crash before publishing) */
-
-/** A result file read from res/ or face/: its name, message type and bytes. */
-typedef struct onshi_file_result onshi_file_result;
-
-/**
- * Publish a request file. The message type gives the file-name prefix; the identifier comes
- * from the per-day sequence of the state store. The bytes are written as given (the codec
- * produces them in ONSHI_OPT_REQUEST_ENCODING).
- * @param ctx      context (req_dir, res_dir, state_db)
- * @param id_out   receives the 12-digit request id, NUL-terminated
- * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
- * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
- * @param body     the file's bytes; @param len their number (> 0)
- * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
- *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
- *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
- *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
- * Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
-                                         const void *body, size_t len);
-
-/**
- * Wait for the result of a request sent earlier (by this or a previous process). Results are
- * read only when stable; a ZIP result is opened and its XML returned. The result file stays
- * in res/ until onshi_file_consume(): calling this again returns the same result.
- * @param out         receives the result; free with onshi_file_result_free()
- * @param id          the request id from onshi_file_send()
- * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
- * @return ONSHI_OK; ONSHI_E_PENDING (no result yet: the request stays pending, call again
- *         later, never send again); ONSHI_E_LINKAGE_NOT_RUNNING (the request was not taken
- *         from req/ within ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS; it stays pending);
- *         ONSHI_E_ERR_FILE (the linkage app answered with an error file; its text is in the
- *         message); ONSHI_E_RESULT_TOO_LARGE, ONSHI_E_RESULT_UNSTABLE, ONSHI_E_ZIP,
- *         ONSHI_E_NOT_FOUND (unknown id), ONSHI_E_STATE (already consumed, or abandoned by a
- *         crash before it was published: it was never sent), ONSHI_E_CANCELLED, ONSHI_E_FOLDER.
- * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
-                                         int64_t timeout_ms);
-
-/**
- * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
- * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
-                                             onshi_ctx *ctx, int msgtype, const void *body,
-                                             size_t len);
-
-/**
- * Tell the library the caller has the result of id (decoded or stored): the result and any
- * error files are deleted from res/, or moved to ONSHI_OPT_ARCHIVE_DIR when it is set, and
- * the request is marked consumed. Consuming an already consumed id is ONSHI_OK.
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STATE (no result read yet), ONSHI_E_FOLDER*,
- *         ONSHI_E_IO, ONSHI_E_STORE. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
-
-/**
- * Iterate over requests not yet consumed (in id order), e.g. at start-up to pick up results
- * that arrived while the program was not running.
- * @param id_out  receives the next id after `after` (NULL or "": the first)
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
-                                                 const char *after);
-
-/**
- * The ONSHI_FILE_STATE_* of a request.
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
-
-/** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
-/** The request id a result answers ("" for face results). @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_file_result_id(const onshi_file_result *result);
-/** ONSHI_MSG_* of the result file. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_file_result_type(const onshi_file_result *result);
-/** The bytes (for a ZIP result: the XML inside). Valid until freed. @since 0.1.0 */
-ONSHI_API const unsigned char *ONSHI_CALL onshi_file_result_data(const onshi_file_result *result);
-/** Number of bytes. @since 0.1.0 */
-ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *result);
-/** Free a result. NULL is accepted. @since 0.1.0 */
-ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *result);
-
-/**
- * Callback receiving a result (face watcher).
- * @param userdata  as given; @param result borrowed for the duration of the call
- * @return 0 to go on; non-zero stops and the call returns ONSHI_E_CANCELLED.
- */
-typedef int (ONSHI_CALL *onshi_file_result_cb)(void *userdata,
-                                               const onshi_file_result *result);
-
-/**
- * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
- * appear. It never locks, moves or deletes anything there (other products read the same
- * folder). Which files were delivered is remembered in the state store per folder, so a
- * restart neither replays nor misses a result.
- */
-typedef struct onshi_face_watch onshi_face_watch;
-
-/** Flag of onshi_face_watch_new: on the very first watch of a folder, deliver the files
- *  already present (default: they are taken as already seen). */
-#define ONSHI_FACE_WATCH_DELIVER_EXISTING 1
-
-/**
- * Start watching the face folder.
- * @param out    receives the watcher; free with onshi_face_watch_free()
- * @param ctx    context (face_dir, state_db, result_max_size); must outlive the watcher and
- *               is used by the watcher's calls (one thread at a time)
- * @param flags  0 or ONSHI_FACE_WATCH_DELIVER_EXISTING
- * @return ONSHI_OK, ONSHI_E_FOLDER, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
-                                              int flags);
-
-/**
- * The next face result not delivered before (oldest first). It counts as delivered when
- * this call returns it.
- * @param out         receives the result (free with onshi_file_result_free)
- * @param timeout_ms  how long to wait for one; 0: look once; negative: wait until cancelled
- * @return ONSHI_OK, ONSHI_E_TIMEOUT (nothing new in time), ONSHI_E_CANCELLED, ONSHI_E_FOLDER,
- *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *watch,
-                                               int64_t timeout_ms);
-
-/**
- * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by
- * onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
- * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
- *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_file_result_cb cb,
-                                              void *userdata, int64_t timeout_ms);
-
-/** Stop watching and free the watcher. NULL is accepted. @since 0.1.0 */
-ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
-/* ==== codec: message objects, fields, code tables, XML and JSON ==== */
+/* ---- codec: message objects, fields, code tables, XML and JSON ---- */
 
 /*
  * A decoded or built message is an opaque onshi_msg: its type (ONSHI_MSG_*), a header
@@ -2009,7 +1343,479 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(int *kind, const char **pa
 /** Close the reader. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
-/* ==== service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ==== */
+/* =======================================================================================
+ * TRANSPORT: HTTPS and the file exchange with the linkage app
+ * ===================================================================================== */
+
+/* ---- transport (HTTPS): XmlMsg over TLS with a client certificate, diagnose ---- */
+
+/*
+ * The HTTPS binding (docs/protocol.md) carries the same XmlMsg documents as the file
+ * exchange. The server certificate and host name are always verified against
+ * ONSHI_OPT_TLS_CA_FILE; there is no option to turn that off. One keep-alive connection (and
+ * its TLS session, for resumption) is kept per context.
+ */
+
+/**
+ * Send one XmlMsg request body and receive the result body.
+ * POST to the path of msgtype (default "<server_url path>/oqs/v1/<file-name prefix>", see
+ * onshi_https_set_path), with the given idempotency key as the Idempotency-Key header. Only
+ * a request that carries a key is retried (connection failures, timeouts, HTTP 500/502/503/
+ * 504) with exponential back-off (ONSHI_OPT_RETRY_MAX, ONSHI_OPT_RETRY_BASE_MS); without a
+ * key it is sent at most once, so a registration can never happen twice.
+ * @param out_body  receives the 2xx response body (the result XmlMsg); caller frees it with
+ *                  onshi_buf_free(). Left NULL on failure.
+ * @param out_http_status  receives the last HTTP status seen (0 if none); may be NULL.
+ * @param ctx       the context (options ONSHI_OPT_SERVER_URL, TLS_*, PROXY, timeouts)
+ * @param msgtype   an ONSHI_MSG_* request type
+ * @param body      the request document (UTF-8 or Shift_JIS per its XML declaration)
+ * @param len       its length in bytes
+ * @param idempotency_key  printable ASCII, at most 128 characters, unique per logical
+ *                  request; NULL for a request that must never be repeated automatically.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CONFIG, transport codes (ONSHI_E_DNS,
+ *         ONSHI_E_CONNECT, ONSHI_E_TLS*, ONSHI_E_CLIENT_CERT*, ONSHI_E_PROXY,
+ *         ONSHI_E_TIMEOUT, ONSHI_E_CONNECTION_CLOSED, ONSHI_E_HTTP_STATUS (status as foreign
+ *         detail ONSHI_FOREIGN_HTTP), ONSHI_E_HTTP_PROTOCOL, ONSHI_E_SERVER_BUSY,
+ *         ONSHI_E_RESULT_TOO_LARGE), ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context; onshi_ctx_cancel() from another thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
+                                              onshi_ctx *ctx, int msgtype, const void *body,
+                                              size_t len, const char *idempotency_key);
+
+/**
+ * Override the HTTP path of a message type (for a vendor holding the official
+ * specification). path starts with '/', is appended to nothing (the server_url path is not
+ * prefixed) and is copied; NULL restores the default.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown type, path not starting with '/' or with
+ *         spaces or control characters), ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_https_set_path(onshi_ctx *ctx, int msgtype, const char *path);
+
+/**
+ * Close the kept-alive connection of ctx (the TLS session stays cached for resumption).
+ * Harmless when none is open. @since 0.1.0
+ */
+ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
+
+/**
+ * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
+ * ONSHI_OPT_TLS_CLIENT_CERT and _KEY) expires: 0 on its last day, negative once expired.
+ * Loads the certificate (and checks the password) without connecting.
+ * @param out_days receives the number of days.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CLIENT_CERT (none configured or
+ *         unreadable), ONSHI_E_CLIENT_CERT_PASSWORD. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *ctx);
+
+/**
+ * Called when the client certificate is loaded (at the first exchange and whenever the TLS
+ * options change) and expires in fewer than ONSHI_OPT_CERT_EXPIRY_WARN_DAYS days.
+ * @param days_left  days until expiry (>= 0)
+ * @param subject    the certificate's subject DN; valid during the call
+ * @return ignored (the warning never stops an exchange).
+ */
+typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
+                                               const char *subject);
+
+/**
+ * Install (cb NULL: remove) the client-certificate expiry warning callback.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
+                                                      void *userdata);
+
+/* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
+#define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
+#define ONSHI_DIAG_LINKAGE        2 /**< the linkage app takes requests out of req/ */
+#define ONSHI_DIAG_DNS            3 /**< the server (or proxy) name resolves */
+#define ONSHI_DIAG_TCP            4 /**< a TCP connection opens */
+#define ONSHI_DIAG_PROXY          5 /**< the proxy opens a tunnel (CONNECT) */
+#define ONSHI_DIAG_SERVER_CERT    6 /**< the server certificate is trusted, valid, for the host */
+#define ONSHI_DIAG_CLIENT_CERT    7 /**< the client certificate loads, is valid and accepted */
+#define ONSHI_DIAG_SERVER         8 /**< the server answers HTTP (a GET of the health path) */
+
+/* Outcome of a check (onshi_diag_report_outcome). */
+#define ONSHI_DIAG_OK      0
+#define ONSHI_DIAG_WARN    1 /**< works, but needs attention (certificate expires soon) */
+#define ONSHI_DIAG_FAIL    2
+#define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
+
+/** The report of onshi_diagnose: a list of checks with their outcome and messages. */
+typedef struct onshi_diag_report onshi_diag_report;
+
+/**
+ * Find out what is wrong with the configured transport: folders (file transport), then the
+ * linkage app, DNS, TCP, proxy, server certificate, client certificate, server (HTTPS
+ * transport; ONSHI_OPT_SERVER_URL set). It never sends an XmlMsg request to the central
+ * system: the HTTPS checks stop at the TLS handshake and one GET of the health path.
+ * @param out  receives the report (caller frees with onshi_diag_report_free) even when a
+ *             check failed; the return value says only whether diagnosing itself worked.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
+ * Thread rule: one thread per context. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
+
+/** Number of checks in the report. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_diag_report_count(const onshi_diag_report *report);
+
+/** The ONSHI_DIAG_* check id of item i (0-based), or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_check(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_DIAG_OK/WARN/FAIL/SKIPPED outcome of item i, or ONSHI_E_INVALID_ARG. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_outcome(const onshi_diag_report *report, size_t i);
+
+/** The ONSHI_E_* status behind a failed item (ONSHI_OK otherwise). @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *report, size_t i);
+
+/**
+ * The message of item i for staff: ja non-zero gives Japanese, zero English. Borrowed; valid
+ * until onshi_diag_report_free. NULL for an index out of range. @since 0.1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
+                                                           size_t i, int ja);
+
+/** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
+
+/** Free a report. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
+
+/* ---- transport (files): exchange with the terminal's linkage app (req/ res/ face/) ---- */
+
+/*
+ * The raw file exchange, for vendors who build their own messages and for the workflows of
+ * the service layer. A request is written to ONSHI_OPT_REQ_DIR under its real name
+ * ("OQSsiquc01req_202501150001.xml"), never visible half-written; before it becomes visible
+ * it is recorded as pending in the state store (ONSHI_OPT_STATE_DB). Its result is read from
+ * ONSHI_OPT_RES_DIR only once two reads agree. A request is NEVER sent twice: when the wait
+ * times out the call returns ONSHI_E_PENDING and a later onshi_file_wait() with the same id
+ * picks up the late result, even after a restart. docs/file-transport.md has the details.
+ */
+
+/** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
+#define ONSHI_FILE_ID_SIZE 13
+
+/* States of a request (onshi_file_state). */
+#define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
+#define ONSHI_FILE_STATE_PUBLISHED 2 /**< in req/, not yet taken by the linkage app */
+#define ONSHI_FILE_STATE_TAKEN     3 /**< taken by the linkage app, no result yet */
+#define ONSHI_FILE_STATE_ANSWERED  4 /**< a result (or error file) was read, not yet consumed */
+#define ONSHI_FILE_STATE_CONSUMED  5 /**< the result was consumed (onshi_file_consume) */
+#define ONSHI_FILE_STATE_ABANDONED 6 /**< never became visible (crash before publishing) */
+
+/** A result file read from res/ or face/: its name, message type and bytes. */
+typedef struct onshi_file_result onshi_file_result;
+
+/**
+ * Publish a request file. The message type gives the file-name prefix; the identifier comes
+ * from the per-day sequence of the state store. The bytes are written as given (the codec
+ * produces them in ONSHI_OPT_REQUEST_ENCODING).
+ * @param ctx      context (req_dir, res_dir, state_db)
+ * @param id_out   receives the 12-digit request id, NUL-terminated
+ * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
+ * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
+ * @param body     the file's bytes; @param len their number (> 0)
+ * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
+ *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
+ *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
+ *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
+                                         const void *body, size_t len);
+
+/**
+ * Wait for the result of a request sent earlier (by this or a previous process). Results are
+ * read only when stable; a ZIP result is opened and its XML returned. The result file stays
+ * in res/ until onshi_file_consume(): calling this again returns the same result.
+ * @param out         receives the result; free with onshi_file_result_free()
+ * @param id          the request id from onshi_file_send()
+ * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
+ * @return ONSHI_OK; ONSHI_E_PENDING (no result yet: the request stays pending, call again
+ *         later, never send again); ONSHI_E_LINKAGE_NOT_RUNNING (the request was not taken
+ *         from req/ within ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS; it stays pending);
+ *         ONSHI_E_ERR_FILE (the linkage app answered with an error file; its text is in the
+ *         message); ONSHI_E_RESULT_TOO_LARGE, ONSHI_E_RESULT_UNSTABLE, ONSHI_E_ZIP,
+ *         ONSHI_E_NOT_FOUND (unknown id), ONSHI_E_STATE (already consumed, or abandoned by a
+ *         crash before it was published: it was never sent), ONSHI_E_CANCELLED, ONSHI_E_FOLDER.
+ * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
+                                         int64_t timeout_ms);
+
+/**
+ * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
+ * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
+                                             onshi_ctx *ctx, int msgtype, const void *body,
+                                             size_t len);
+
+/**
+ * Tell the library the caller has the result of id (decoded or stored): the result and any
+ * error files are deleted from res/, or moved to ONSHI_OPT_ARCHIVE_DIR when it is set, and
+ * the request is marked consumed. Consuming an already consumed id is ONSHI_OK.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STATE (no result read yet), ONSHI_E_FOLDER*,
+ *         ONSHI_E_IO, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
+
+/**
+ * Iterate over requests not yet consumed (in id order), e.g. at start-up to pick up results
+ * that arrived while the program was not running.
+ * @param id_out  receives the next id after `after` (NULL or "": the first)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
+                                                 const char *after);
+
+/**
+ * The ONSHI_FILE_STATE_* of a request.
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
+
+/** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
+/** The request id a result answers ("" for face results). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_file_result_id(const onshi_file_result *result);
+/** ONSHI_MSG_* of the result file. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_file_result_type(const onshi_file_result *result);
+/** The bytes (for a ZIP result: the XML inside). Valid until freed. @since 0.1.0 */
+ONSHI_API const unsigned char *ONSHI_CALL onshi_file_result_data(const onshi_file_result *result);
+/** Number of bytes. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *result);
+/** Free a result. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *result);
+
+/**
+ * Callback receiving a result (face watcher).
+ * @param userdata  as given; @param result borrowed for the duration of the call
+ * @return 0 to go on; non-zero stops and the call returns ONSHI_E_CANCELLED.
+ */
+typedef int (ONSHI_CALL *onshi_file_result_cb)(void *userdata,
+                                               const onshi_file_result *result);
+
+/**
+ * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
+ * appear. It never locks, moves or deletes anything there (other products read the same
+ * folder). Which files were delivered is remembered in the state store per folder, so a
+ * restart neither replays nor misses a result.
+ */
+typedef struct onshi_face_watch onshi_face_watch;
+
+/** Flag of onshi_face_watch_new: on the very first watch of a folder, deliver the files
+ *  already present (default: they are taken as already seen). */
+#define ONSHI_FACE_WATCH_DELIVER_EXISTING 1
+
+/**
+ * Start watching the face folder.
+ * @param out    receives the watcher; free with onshi_face_watch_free()
+ * @param ctx    context (face_dir, state_db, result_max_size); must outlive the watcher and
+ *               is used by the watcher's calls (one thread at a time)
+ * @param flags  0 or ONSHI_FACE_WATCH_DELIVER_EXISTING
+ * @return ONSHI_OK, ONSHI_E_FOLDER, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
+                                              int flags);
+
+/**
+ * The next face result not delivered before (oldest first). It counts as delivered when
+ * this call returns it.
+ * @param out         receives the result (free with onshi_file_result_free)
+ * @param timeout_ms  how long to wait for one; 0: look once; negative: wait until cancelled
+ * @return ONSHI_OK, ONSHI_E_TIMEOUT (nothing new in time), ONSHI_E_CANCELLED, ONSHI_E_FOLDER,
+ *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *watch,
+                                               int64_t timeout_ms);
+
+/**
+ * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by
+ * onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
+ * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
+ *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_file_result_cb cb,
+                                              void *userdata, int64_t timeout_ms);
+
+/** Stop watching and free the watcher. NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
+
+/* =======================================================================================
+ * WORKFLOWS: verification, information, batch, limit amount
+ * ===================================================================================== */
+
+/* ---- service: callbacks of the workflows (progress, consent, audit) ---- */
+
+/* Stages reported to the progress callback. */
+#define ONSHI_STAGE_WAIT_CARD        1  /**< waiting for a card on the reader */
+#define ONSHI_STAGE_READ_CERT        2  /**< reading the card's certificate */
+#define ONSHI_STAGE_VERIFY_IDENTITY  3  /**< PIN, face verdict or visual confirmation */
+#define ONSHI_STAGE_CONSENT          4  /**< asking the patient's consent */
+#define ONSHI_STAGE_SIGN             5  /**< the card signs the server's challenge */
+#define ONSHI_STAGE_SEND             6  /**< the request is being sent */
+#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result */
+#define ONSHI_STAGE_BATCH_UPLOAD     8  /**< bulk: uploading the list */
+#define ONSHI_STAGE_BATCH_POLL       9  /**< bulk: the system is still processing */
+#define ONSHI_STAGE_BATCH_RESULTS   10  /**< bulk: results per patient (done/total) */
+#define ONSHI_STAGE_DONE            11  /**< finished */
+
+/**
+ * Progress callback: `stage` ONSHI_STAGE_*, `done`/`total` counts where they mean something
+ * (bulk results), else 0/0. Return non-zero to cancel (the call returns ONSHI_E_CANCELLED;
+ * a request already handed to the system is picked up later, never resent).
+ * Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t done,
+                                            int64_t total);
+
+/** Install (cb NULL: remove) the progress callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
+                                                   void *userdata);
+
+/* Consent items (bit mask) asked at the window, each of which the patient may refuse. */
+#define ONSHI_CONSENT_LIMIT      0x01 /**< 限度額適用認定証等情報の提供 */
+#define ONSHI_CONSENT_CHECKUP    0x02 /**< 特定健診等情報の閲覧 */
+#define ONSHI_CONSENT_DRUG       0x04 /**< 薬剤情報の閲覧 */
+#define ONSHI_CONSENT_DIAGNOSIS  0x08 /**< 診療情報の閲覧 */
+#define ONSHI_CONSENT_SURGERY    0x10 /**< 手術情報の閲覧 */
+
+/**
+ * Consent callback: the UI shows the items of `offered` (ONSHI_CONSENT_* bits) and writes
+ * the ones the patient accepted into *granted (a subset; 0 = all refused). Return non-zero to
+ * cancel the whole verification. Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *granted);
+
+/** Install (cb NULL: remove) the consent callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
+                                                  void *userdata);
+
+/* Audited actions. */
+#define ONSHI_AUDIT_DRUG_INFO        1 /**< 薬剤情報 requested */
+#define ONSHI_AUDIT_CHECKUP_INFO     2 /**< 特定健診情報 requested */
+#define ONSHI_AUDIT_DIAGNOSIS_INFO   3 /**< 診療情報 requested */
+#define ONSHI_AUDIT_SURGERY_INFO     4 /**< 手術情報 requested */
+#define ONSHI_AUDIT_DISASTER_SEARCH  5 /**< 災害時 search without a card */
+#define ONSHI_AUDIT_QUALIFICATION    6 /**< qualification inquiry (card or insurance card) */
+
+#define ONSHI_AUDIT_BEFORE 1 /**< about to access: a non-zero return refuses the access */
+#define ONSHI_AUDIT_AFTER  2 /**< done: `outcome` is the call's status */
+
+/**
+ * Audit callback, called before and after every access to medical information and every
+ * disaster-mode search (the MHLW security guideline asks for access logs). The strings are
+ * UTF-8, valid during the call: `operator_id` (ONSHI_OPT_OPERATOR_ID, "" if unset),
+ * `patient` (a stable reference: insurer/symbol/number/branch, or the card certificate's
+ * serial; NOT redacted — the audit trail must identify the record), `detail` (what was asked),
+ * `timestamp` (local time, YYYYMMDDHHMMSS). Returning non-zero at ONSHI_AUDIT_BEFORE refuses
+ * the access (ONSHI_E_CANCELLED): an access that cannot be logged does not happen.
+ */
+typedef int (ONSHI_CALL *onshi_audit_cb)(void *userdata, int action, int phase, int outcome,
+                                         const char *operator_id, const char *patient,
+                                         const char *detail, const char *timestamp);
+
+/** Install (cb NULL: remove) the audit callback. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb,
+                                                void *userdata);
+
+/* ---- service: verification by My Number Card (direct mode) and disaster-mode search ---- */
+/*
+ * The window workflow of the HTTPS binding's card authentication (docs/protocol.md §7,
+ * docs/workflow-card.md): wait for a card, read its user-authentication certificate (the My
+ * Number is never read), verify the person's identity, ask the consent items, and send the
+ * card-authentication request. With the file transport the terminal's face-recognition reader
+ * does all of this itself (onshi_face_watch_*).
+ */
+
+/* Identity verification methods (IdentityVerificationMethod, recorded in request and result). */
+#define ONSHI_IDV_PIN    1 /**< 暗証番号: the card verifies its 4-digit PIN and signs */
+#define ONSHI_IDV_FACE   2 /**< 顔認証: the verdict of a face-recognition device */
+#define ONSHI_IDV_VISUAL 3 /**< 目視確認: staff compared the person with the card's photo */
+
+/**
+ * Identity callback for ONSHI_IDV_FACE and ONSHI_IDV_VISUAL: the product asks its
+ * face-recognition device for its verdict, or asks the member of staff to confirm, and writes
+ * 1 into *verified only when the person was positively identified (anything else refuses the
+ * verification: ONSHI_E_VERIFICATION_METHOD).
+ * @param method    ONSHI_IDV_FACE or ONSHI_IDV_VISUAL
+ * @param cert      the card's user-authentication certificate (valid during the call)
+ * @param verified  out: 1 = identified; starts at 0
+ * @return 0 to go on; non-zero cancels (ONSHI_E_CANCELLED). Runs on the caller's thread.
+ */
+typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
+                                            const onshi_cert *cert, int *verified);
+
+/**
+ * Verify a patient's qualification with the My Number Card in the reader (direct mode,
+ * ONSHI_OPT_TRANSPORT = ONSHI_TRANSPORT_HTTPS). Stages, each reported to the progress
+ * callback: ONSHI_STAGE_WAIT_CARD (up to ONSHI_OPT_CARD_WAIT_TIMEOUT_MS), _READ_CERT,
+ * _VERIFY_IDENTITY (PIN: tries left checked, a locked PIN stops here; face/visual: the
+ * identity callback), _CONSENT (the consent callback with `consent_offered`; only the items
+ * granted are requested), _SIGN (PIN method: the card layer's PIN callback is asked once,
+ * never retried; the last try only when confirmed; the card signs the server's challenge),
+ * _SEND, _DONE. The qualification inquiry is reported to the audit callback
+ * (ONSHI_AUDIT_QUALIFICATION, BEFORE/AFTER, patient = the certificate's serial number).
+ * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
+ *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
+ *                         records the method); free with onshi_msg_free. NULL on failure.
+ * @param method           ONSHI_IDV_*
+ * @param consent_offered  ONSHI_CONSENT_* items to ask (0: ask nothing, request nothing)
+ * @param identity_cb      required for ONSHI_IDV_FACE/VISUAL, ignored for ONSHI_IDV_PIN
+ * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
+ *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
+ *         (ONSHI_E_CARD_TIMEOUT, ONSHI_E_CARD_REMOVED, ...), ONSHI_E_JPKI_PIN_LOCKED,
+ *         ONSHI_E_JPKI_PIN_LAST_TRY, ONSHI_E_JPKI_PIN_WRONG, ONSHI_E_JPKI_CERT_EXPIRED,
+ *         ONSHI_E_VERIFICATION_METHOD (not identified, or CA009 from the system),
+ *         ONSHI_E_AUTH_FAILED (CA001-CA008: the code and the system's message in the detail),
+ *         transport errors, ONSHI_E_SYSTEM_ERROR / _PROCESSING_ERROR (see onshi_result_check),
+ *         ONSHI_E_CANCELLED.
+ * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
+                                              int consent_offered, onshi_identity_cb identity_cb,
+                                              void *userdata);
+
+/* What a disaster-mode search asks for (InformationKind). */
+#define ONSHI_DISASTER_DRUG    1 /**< 薬剤情報 */
+#define ONSHI_DISASTER_CHECKUP 2 /**< 特定健診等情報 */
+
+/**
+ * Disaster-mode search (災害時医療情報閲覧, docs/protocol.md §8): drug or checkup information of
+ * one person found by name, birth date, sex and address, without a card, only while the
+ * system says disaster mode is open for the institution's region. Every search is reported to
+ * the audit callback (ONSHI_AUDIT_DISASTER_SEARCH, BEFORE — a non-zero answer refuses it — and
+ * AFTER); ONSHI_OPT_OPERATOR_ID must name the member of staff (sent as StaffId).
+ * @param out            receives the result (ONSHI_MSG_DRUG_RES or ONSHI_MSG_CHECKUP_RES; a
+ *                       PDF as the message's attachment when file_category is 1)
+ * @param name           kanji name (full-width space), or NULL
+ * @param name_kana      kana name (half-width katakana), or NULL; at least one name
+ * @param birthdate      YYYYMMDD
+ * @param sex            1 male, 2 female, 0 not given
+ * @param address        address prefix, or NULL
+ * @param kind           ONSHI_DISASTER_DRUG or ONSHI_DISASTER_CHECKUP
+ * @param file_category  1 PDF, 2 XML
+ * @return ONSHI_OK; ONSHI_E_DISASTER_CLOSED (DS001), ONSHI_E_INFO_NOT_AVAILABLE (DS003 nobody
+ *         found, or ResultCode), ONSHI_E_SYSTEM_ERROR (DS002 several candidates: narrow the
+ *         search; other codes), ONSHI_E_FIELD_FORMAT / _MISSING (the argument named),
+ *         ONSHI_E_CONFIG (no operator id / institution code), ONSHI_E_UNSUPPORTED (file
+ *         transport), transport errors, ONSHI_E_CANCELLED.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx,
+                                               const char *name, const char *name_kana,
+                                               const char *birthdate, int sex,
+                                               const char *address, int kind,
+                                               int file_category);
+
+/* ---- service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ---- */
 
 /*
  * Workflows on top of the codec's messages: every call validates its inputs locally first (no
@@ -2019,19 +1825,6 @@ ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
  * ONSHI_E_PENDING and its id: pick the result up later with onshi_result_pickup() (the
  * request is never sent twice). docs/workflow-verify.md describes them.
  */
-
-/**
- * Load configuration: the file at `path` (lines `name = value`, names as onshi_option_name(),
- * `#` starts a comment; NULL: no file), then every environment variable ONSHI_<NAME> whose
- * NAME is an option name in upper case (ONSHI_REQ_DIR...), which wins over the file. Integer
- * options take a number or, for enumerated ones, a name (transport = file|https,
- * request_encoding = utf-8|cp932, log_level = debug|info|warn|error|none, card_driver =
- * pcsc|callback); byte options take hex. docs/configuration.md lists the keys.
- * @return ONSHI_OK; ONSHI_E_IO (file unreadable), ONSHI_E_CONFIG (the message names the file,
- *         line and key: unknown key, missing '=', bad value), ONSHI_E_OPTION_RANGE. Options set
- *         before the failing line stay set. Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path);
 
 /**
  * The status of a result as the system reports it: SegmentOfResult, ErrorCode,
@@ -2253,6 +2046,235 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
                                             onshi_ctx *ctx, const onshi_group *person, int kind,
                                             int file_category, const char *start_month,
                                             const char *end_month);
+
+/* ---- service: batch before the visit (一括照会) and bulk 照会番号 registration ---- */
+
+/*
+ * A list of reserved patients checked in one two-phase bulk exchange (OQSmuquc01/02), or a
+ * list of 照会番号 registered in one (OQSmuimm01/02). Every step is persisted in the state
+ * store (ONSHI_OPT_STATE_DB) before it is taken: a batch reopened by its id after a crash or
+ * restart continues where it stopped, never uploads its list twice and reuses its reception
+ * number. docs/workflow-batch.md describes states, back-off and the CSV format of the CLI.
+ */
+typedef struct onshi_batch onshi_batch;
+
+/** Size of a buffer for a batch id (onshi_batch_next_unfinished). */
+#define ONSHI_BATCH_ID_SIZE 48
+
+/* Kinds of batch. */
+#define ONSHI_BATCH_QUALIFICATION 1 /**< 資格確認一括照会 (OQSmuquc) */
+#define ONSHI_BATCH_REFNUM        2 /**< 照会番号一括登録 (OQSmuimm) */
+#define ONSHI_BATCH_HOMECARE      3 /**< 同意済資格情報一括取得・訪問診療等 (OQSmuhvq): a query */
+#define ONSHI_BATCH_ONLINE        4 /**< 同意済資格情報一括取得・オンライン診療等 (OQSmuonq): a query */
+#define ONSHI_BATCH_WELFARE       5 /**< 医療扶助 一括 (OQSmutic): a query */
+
+/* Phases (onshi_batch_phase). */
+#define ONSHI_BATCH_PHASE_NEW    1 /**< being filled; nothing persisted or sent */
+#define ONSHI_BATCH_PHASE_UPLOAD 2 /**< persisted; the list is being uploaded */
+#define ONSHI_BATCH_PHASE_POLL   3 /**< reception number received; downloading the results */
+#define ONSHI_BATCH_PHASE_DONE   4 /**< results stored for every entry */
+#define ONSHI_BATCH_PHASE_FAILED 5 /**< the system refused the list (message kept) */
+
+/* Outcome of one entry (onshi_batch_outcome). */
+#define ONSHI_BATCH_PENDING   0 /**< no result yet */
+#define ONSHI_BATCH_VALID     1 /**< 有効 (registration batch: registered) */
+#define ONSHI_BATCH_INVALID   2 /**< 無効, or 無効（新しい資格あり） */
+#define ONSHI_BATCH_NOT_FOUND 3 /**< 該当資格なし */
+#define ONSHI_BATCH_SEVERAL   4 /**< 複数該当 */
+#define ONSHI_BATCH_ERROR     5 /**< processing error: the system's code and message */
+
+/**
+ * Start an empty batch.
+ * @param out   receives the batch; free with onshi_batch_free()
+ * @param ctx   the context (transport, folders or server, state store, 医療機関コード); it
+ *              must outlive the batch
+ * @param kind  ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM.
+ * Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int kind);
+
+/**
+ * Add a reserved patient to a qualification batch. Strings are copied; nothing is checked
+ * until onshi_batch_validate() / onshi_batch_save().
+ * @param patient_id      the vendor's own patient id (unique in the batch): results are
+ *                        matched back to it; it is stored locally and never sent
+ * @param insurer_number  保険者番号 (8 digits, or 6 for 国保)
+ * @param symbol          記号 (may be "" or NULL); @param number 番号
+ * @param branch          枝番 (2 digits, or "" / NULL)
+ * @param birthdate       生年月日 YYYYMMDD
+ * @param limit_consent   1 when the patient agreed to the 限度額 information, else 0
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (wrong kind), ONSHI_E_BATCH_STATE (already saved),
+ *         ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *batch, const char *patient_id,
+                                         const char *insurer_number, const char *symbol,
+                                         const char *number, const char *branch,
+                                         const char *birthdate, int limit_consent);
+
+/**
+ * Add a 照会番号 registration to a ONSHI_BATCH_REFNUM batch (same rules as onshi_batch_add).
+ * @param reference_number  the 照会番号 (typically the 診察券 number), at most 50 characters
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *batch, const char *patient_id,
+                                                const char *reference_number,
+                                                const char *insurer_number, const char *symbol,
+                                                const char *number, const char *branch);
+
+/**
+ * The period of a consent query batch (ONSHI_BATCH_HOMECARE / _ONLINE): the system answers
+ * with the patients who consented in it (examination non-zero, ONLINE only: who were examined
+ * in it). Such a batch has no entries of its own: after the run it has one entry per person
+ * the system listed (patient id ""), in the system's order.
+ * @param from, to  YYYYMMDD, from <= to (checked by onshi_batch_validate)
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (other kind), ONSHI_E_BATCH_STATE, ONSHI_E_NOMEM.
+ * @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *batch, int examination,
+                                                const char *from, const char *to);
+
+/**
+ * The treatment month (YYYYMM) of a 医療扶助 query batch (ONSHI_BATCH_WELFARE); results as
+ * onshi_batch_set_period. @return as onshi_batch_set_period. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_set_month(onshi_batch *batch, const char *month);
+
+/**
+ * Check every entry locally (check digits, formats, characters the request encoding can
+ * carry, duplicate patient ids) and the ONSHI_OPT_MEDICAL_INSTITUTION_CODE option.
+ * @param bad_index  receives the index of the first bad entry (may be NULL)
+ * @return ONSHI_OK; ONSHI_E_CHECK_DIGIT, ONSHI_E_FIELD_FORMAT or a codec status, with a
+ *         message naming the entry (index and patient id) and the field; ONSHI_E_CONFIG (the
+ *         institution code); ONSHI_E_INVALID_ARG (empty batch). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_validate(size_t *bad_index, onshi_batch *batch);
+
+/**
+ * Validate and persist the batch without sending anything: from now on it has an id
+ * (onshi_batch_id) under which it can be reopened. Saving a saved batch is ONSHI_OK.
+ * @return as onshi_batch_validate(), and ONSHI_E_STORE, ONSHI_E_DISK_FULL. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *batch);
+
+/**
+ * Run the batch from its persisted phase until its results are stored: save (if new),
+ * upload the list, store the reception number, then download the results, asking again with
+ * exponential back-off (ONSHI_OPT_BATCH_POLL_BASE_MS doubled up to ONSHI_OPT_BATCH_POLL_MAX_MS)
+ * while the system answers "still processing". Progress: ONSHI_STAGE_BATCH_UPLOAD (0/total),
+ * ONSHI_STAGE_BATCH_POLL (repeat/limit), ONSHI_STAGE_BATCH_RESULTS (done/total),
+ * ONSHI_STAGE_DONE. Over HTTPS every request carries an Idempotency-Key derived from the batch
+ * id and phase; over files a request is never written twice.
+ * Any error below leaves the batch resumable (call again, or onshi_batch_open + run later),
+ * except ONSHI_E_SYSTEM_ERROR / ONSHI_E_ERR_FILE / ONSHI_E_PROCESSING_ERROR, after which it is
+ * ONSHI_BATCH_PHASE_FAILED (the system refused the list; start a new batch).
+ * @return ONSHI_OK (phase DONE: read the outcomes); ONSHI_E_STILL_PROCESSING (more than
+ *         ONSHI_OPT_BATCH_POLL_LIMIT "still processing" answers in this run); ONSHI_E_PENDING
+ *         / ONSHI_E_LINKAGE_NOT_RUNNING (file transport: no answer in time); transport
+ *         errors; ONSHI_E_CANCELLED (progress callback or onshi_ctx_cancel); ONSHI_E_BATCH_STATE
+ *         (resumed over another transport than it started on); the codes of
+ *         onshi_batch_save(). Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *batch);
+
+/**
+ * Reopen a saved batch by id (after a restart, to resume it with onshi_batch_run or to read
+ * its results).
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE, ONSHI_E_NOMEM. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_open(onshi_batch **out, onshi_ctx *ctx,
+                                          const char *batch_id);
+
+/**
+ * Iterate over the saved batches that are neither DONE nor FAILED (in id order), e.g. at
+ * start-up to resume the ones a crash interrupted even when the product did not keep the id.
+ * @param id_out   receives the next id after `after` (NULL or "": the first)
+ * @param id_size  at least ONSHI_BATCH_ID_SIZE
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_BUFFER_TOO_SMALL,
+ *         ONSHI_E_STORE. Thread rule: the context's thread. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_next_unfinished(char *id_out, size_t id_size,
+                                                     onshi_ctx *ctx, const char *after);
+
+/** Free a batch (its persisted state stays). NULL is accepted. @since 0.1.0 */
+ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *batch);
+
+/** The batch id ("" before it is saved); valid while the batch lives. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_id(const onshi_batch *batch);
+/** ONSHI_BATCH_QUALIFICATION or ONSHI_BATCH_REFNUM. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_kind(const onshi_batch *batch);
+/** ONSHI_BATCH_PHASE_*. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_phase(const onshi_batch *batch);
+/** The system's 受付番号 ("" before the upload was answered). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_reception_number(const onshi_batch *batch);
+/** Number of download requests sent so far. @since 0.1.0 */
+ONSHI_API int64_t ONSHI_CALL onshi_batch_download_count(const onshi_batch *batch);
+/** Why the batch failed (phase FAILED), else "". @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *batch);
+/** Number of entries, in the order they were added. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_batch_count(const onshi_batch *batch);
+/** The vendor's patient id of entry i, NULL out of range. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_patient_id(const onshi_batch *batch, size_t i);
+/** ONSHI_BATCH_PENDING .. ONSHI_BATCH_ERROR for entry i (ONSHI_E_INVALID_ARG out of range).
+ *  @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_outcome(const onshi_batch *batch, size_t i);
+/** The system's ProcessingResultCode for entry i ("" if none). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_result_code(const onshi_batch *batch, size_t i);
+/** The system's ProcessingResultMessage for entry i, shown as is ("" if none). @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_result_message(const onshi_batch *batch, size_t i);
+
+/**
+ * The BulkConfirmUnit answering entry i (its echo, status fields and persons).
+ * @param out  receives the group, borrowed until the batch is freed
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no result for this entry), ONSHI_E_INVALID_ARG, or a
+ *         decode status. @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *batch, size_t i);
+/** Number of persons (ONSHI_G_RESULT) in the result of entry i; 0 if none. @since 0.1.0 */
+ONSHI_API size_t ONSHI_CALL onshi_batch_person_count(onshi_batch *batch, size_t i);
+/** Person k of entry i (ONSHI_G_RESULT), borrowed as onshi_batch_unit. @since 0.1.0 */
+ONSHI_API int ONSHI_CALL onshi_batch_person(onshi_group **out, onshi_batch *batch, size_t i,
+                                            size_t k);
+/** Label of an outcome in Japanese (ja non-zero) or English; NULL if unknown. @since 0.1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja);
+
+/* ---- service: limit amount (高額療養費 自己負担限度額) ---- */
+
+#define ONSHI_LIMIT_SCOPE_OUTPATIENT 1 /**< 外来（個人ごと）: 70+ classes have a lower cap */
+#define ONSHI_LIMIT_SCOPE_ALL        2 /**< 外来＋入院（世帯ごと）; under 70 the only scope */
+#define ONSHI_LIMIT_F_MANY_TIMES     1 /**< 多数回該当 (4th month or later within 12 months) */
+#define ONSHI_LIMIT_F_BIRTH_MONTH_75 2 /**< the month the patient turns 75: halved (特例) */
+
+/**
+ * Monthly co-payment ceiling (自己負担限度額) for a 適用区分 and a month's total medical cost
+ * (10割), per the rules in force from August 2018 (docs/limit-amount.md cites them).
+ * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
+ * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
+ * SpecificDiseasesSelfPay).
+ * @param out            receives the ceiling in yen
+ * @param ctx            for the error message; may be NULL
+ * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
+ * @param total_cost     the month's total medical cost in yen (10割), >= 0
+ * @param scope          ONSHI_LIMIT_SCOPE_*
+ * @param flags          ONSHI_LIMIT_F_* or 0
+ * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
+ * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
+ *         ONSHI_E_UNSUPPORTED (month before 201808).
+ * Thread rule: any thread (ctx: its own thread). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
+                                             const char *class_code, int64_t total_cost,
+                                             int scope, int flags, int service_month);
+
+/**
+ * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
+ * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
+ * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
+                                           const char *class_code, int64_t total_cost,
+                                           int ratio_percent, int scope, int flags,
+                                           int service_month);
 
 #ifdef __cplusplus
 }
