@@ -77,7 +77,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    onshi_ctx_set_progress_cb(ctx, on_progress, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     if (resume != NULL) {
         rc = onshi_batch_open(&batch, ctx, resume);
@@ -116,7 +119,7 @@ int main(int argc, char **argv)
             onshi_group_get_str(&ratio, person, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
         }
         printf("%-8s %-16s %s%s%s %s\n", onshi_batch_patient_id(batch, i),
-               onshi_batch_outcome_label(outcome, ONSHI_BATCH_QUALIFICATION, 0),
+               onshi_batch_outcome_label(ctx, outcome, ONSHI_BATCH_QUALIFICATION),
                name ? name : "", ratio && *ratio ? " ratio " : "", ratio ? ratio : "",
                onshi_batch_result_message(batch, i));
     }

@@ -89,8 +89,12 @@ int main(int argc, char **argv)
         return 1;
     onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, reader);
     onshi_ctx_set_str(ctx, ONSHI_OPT_JPKI_CA_FILES, ca);
-    onshi_ctx_set_card_event_cb(ctx, on_event, NULL);
-    onshi_ctx_set_pin_cb(ctx, ask_pin, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.card_event = on_event;
+    cbs.card_event_userdata = NULL;
+    cbs.pin = ask_pin;
+    cbs.pin_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("カードを置いてください / Place the card on the reader\n");
     if ((rc = onshi_card_open(&card, ctx)) != ONSHI_OK) {

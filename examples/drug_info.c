@@ -32,7 +32,10 @@ int main(int argc, char **argv)
     if (onshi_ctx_new(&ctx) != ONSHI_OK)
         return 1;
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
-    onshi_ctx_set_audit_cb(ctx, audit, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.audit = audit;
+    cbs.audit_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *qual = NULL, *drug = NULL;
     onshi_group *person = NULL;
     int rc = onshi_ctx_load_config(ctx, argv[1]);

@@ -35,7 +35,7 @@ static int ONSHI_CALL on_face(void *userdata, int status, const onshi_msg *msg,
     }
     /* the accessors take non-const groups; the message stays borrowed */
     onshi_msg *m = (onshi_msg *)msg;
-    onshi_group_get_label(&validity, onshi_msg_body(m), ONSHI_F_QUALIFICATION_VALIDITY, 0);
+    onshi_group_get_label(&validity, ctx, onshi_msg_body(m), ONSHI_F_QUALIFICATION_VALIDITY);
     if (onshi_group_at(&person, onshi_msg_body(m), ONSHI_G_RESULT, 0) == ONSHI_OK)
         onshi_group_get_str(&name, person, ONSHI_F_NAME);
     printf("%s: %s (%s)%s\n", filename, name ? name : "?", validity ? validity : "?",

@@ -17,11 +17,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_person(onshi_group *p)
+static void print_person(onshi_ctx *ctx, onshi_group *p)
 {
     const char *name = NULL, *sex = NULL, *ratio = NULL, *until = NULL;
     onshi_group_get_str(&name, p, ONSHI_F_NAME);
-    onshi_person_sex(&sex, NULL, p, 1); /* Sex2 (性別表記の配慮) when present */
+    onshi_person_sex(&sex, NULL, ctx, p); /* Sex2 (性別表記の配慮) when present */
     onshi_group_get_str(&ratio, p, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
     onshi_group_get_str(&until, p, ONSHI_F_INSURED_CARD_EXPIRATION_DATE);
     printf("  %s  sex %s  ratio %s%%  valid until %s\n", name ? name : "?", sex ? sex : "?",
@@ -65,13 +65,13 @@ int main(int argc, char **argv)
     }
     int validity;
     const char *label = NULL;
-    onshi_result_validity(&validity, &label, res, 0);
+    onshi_result_validity(&validity, &label, ctx, res);
     printf("qualification: %s\n", label ? label : "?");
     onshi_group *body = onshi_msg_body(res);
     for (size_t i = 0; i < onshi_group_count(body, ONSHI_G_RESULT); i++) {
         onshi_group *p = NULL;
         onshi_group_at(&p, body, ONSHI_G_RESULT, i);
-        print_person(p);
+        print_person(ctx, p);
     }
     onshi_msg_free(res);
     onshi_ctx_free(ctx);

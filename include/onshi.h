@@ -60,6 +60,10 @@ extern "C" {
  * CORE: version, status codes, context, options, errors, cancellation, logging, memory
  * ===================================================================================== */
 
+/** A context: options, callbacks, last error, state. One thread at a time. Labels and
+ *  messages for people come in its language (ONSHI_OPT_LANG). */
+typedef struct onshi_ctx onshi_ctx;
+
 /* ---------------------------------------------------------------------------------------
  * Version
  * ------------------------------------------------------------------------------------- */
@@ -223,18 +227,12 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 ONSHI_API int ONSHI_CALL onshi_status_band(int status);
 
 /**
- * Short English description of a status code ("out of memory").
- * @return static string; "unknown status" for a value that is not a defined code.
- * Thread rule: any thread. @since 0.1.0
+ * Short description of a status code in the language of ctx (ONSHI_OPT_LANG; NULL ctx:
+ * Japanese, the option's default): 「メモリが不足しています」 / "out of memory".
+ * @return static UTF-8 string; 「不明なステータス」 / "unknown status" for a value that is not
+ *         a defined code. Thread rule: any thread (ctx: read only). @since 1.0
  */
-ONSHI_API const char *ONSHI_CALL onshi_status_str(int status);
-
-/**
- * Japanese description of a status code (「メモリが不足しています」).
- * @return static UTF-8 string; 「不明なステータス」 for an undefined code.
- * Thread rule: any thread. @since 0.1.0
- */
-ONSHI_API const char *ONSHI_CALL onshi_status_str_ja(int status);
+ONSHI_API const char *ONSHI_CALL onshi_status_label(const onshi_ctx *ctx, int status);
 
 /**
  * The symbolic name of a status code ("ONSHI_E_NOMEM"), for logs and bindings.
@@ -294,10 +292,10 @@ ONSHI_API const char *ONSHI_CALL onshi_msgtype_prefix(int type);
 ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename);
 
 /**
- * Name of a message type in Japanese (ja non-zero) or English; NULL for an unknown type.
- * @since 0.1.0
+ * Name of a message type in the language of ctx (NULL: Japanese); NULL for an unknown type.
+ * Static string. @since 1.0
  */
-ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(int type, int ja);
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(const onshi_ctx *ctx, int type);
 
 /* ---------------------------------------------------------------------------------------
  * Global initialisation
@@ -323,8 +321,6 @@ ONSHI_API void ONSHI_CALL onshi_global_cleanup(void);
  * Context
  * ------------------------------------------------------------------------------------- */
 
-/** A context: options, callbacks, last error, state. One thread at a time. */
-typedef struct onshi_ctx onshi_ctx;
 
 /**
  * Create a context with every option at its default.
@@ -536,7 +532,7 @@ ONSHI_API void ONSHI_CALL onshi_ctx_cancel(onshi_ctx *ctx);
 
 /**
  * Log callback.
- * @param userdata   the pointer given to onshi_ctx_set_log_cb
+ * @param userdata   log_userdata of onshi_callbacks
  * @param level      ONSHI_LOG_*
  * @param component  static name of the layer ("core", "card", "jpki", ...)
  * @param message    UTF-8 line without newline, valid during the call only
@@ -545,12 +541,6 @@ ONSHI_API void ONSHI_CALL onshi_ctx_cancel(onshi_ctx *ctx);
 typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *component,
                                         const char *message);
 
-/**
- * Install (or with cb NULL remove) the log callback. Lines below ONSHI_OPT_LOG_LEVEL
- * (default ONSHI_LOG_INFO) are not produced.
- * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata);
 
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
@@ -614,7 +604,7 @@ typedef struct onshi_cert onshi_cert;
 /**
  * Vendor transmit callback (ONSHI_CARD_DRIVER_CALLBACK): send one command APDU to the card
  * and return its answer (data followed by SW1 SW2).
- * @param userdata  the pointer given to onshi_ctx_set_card_transmit_cb
+ * @param userdata  card_transmit_userdata of onshi_callbacks
  * @param cmd       the command APDU, cmd_len bytes (valid during the call only)
  * @param resp      where to write the answer, at most resp_cap bytes (resp_cap >= 258)
  * @param resp_len  out: bytes written (>= 2)
@@ -633,23 +623,7 @@ typedef int (ONSHI_CALL *onshi_card_transmit_cb)(void *userdata, const unsigned 
  */
 typedef int (ONSHI_CALL *onshi_card_reset_cb)(void *userdata);
 
-/**
- * Install the vendor transmit callback used when ONSHI_OPT_CARD_DRIVER is
- * ONSHI_CARD_DRIVER_CALLBACK (cb NULL removes it). userdata is passed back unchanged.
- * @return ONSHI_OK or ONSHI_E_INVALID_ARG (ctx NULL).
- * Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_transmit_cb(onshi_ctx *ctx,
-                                                        onshi_card_transmit_cb cb,
-                                                        void *userdata);
 
-/**
- * Install the vendor reset callback (optional; cb NULL removes it). Without it the callback
- * driver cannot reset the card after signing, and the SDK logs a warning once per signature.
- * @return ONSHI_OK or ONSHI_E_INVALID_ARG. Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_reset_cb cb,
-                                                     void *userdata);
 
 /* Card events (onshi_card_event_cb, onshi_card_wait). */
 #define ONSHI_CARD_EVENT_ANY      0 /**< (onshi_card_wait only) any change */
@@ -664,13 +638,6 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_card_reset_cb(onshi_ctx *ctx, onshi_card_
  */
 typedef int (ONSHI_CALL *onshi_card_event_cb)(void *userdata, int event, const char *reader);
 
-/**
- * Install (cb NULL: remove) the card event callback. It is called from onshi_card_wait()
- * and onshi_card_open() while they wait, on the caller's thread.
- * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_event_cb cb,
-                                                     void *userdata);
 
 /** Largest PIN buffer the library hands to the PIN callback (bytes, including the NUL). */
 #define ONSHI_PIN_BUF_SIZE 32
@@ -691,11 +658,6 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_card_event_cb(onshi_ctx *ctx, onshi_card_
 typedef int (ONSHI_CALL *onshi_pin_cb)(void *userdata, int tries_left, int is_last_try,
                                        char *pin_buf, size_t pin_buf_size, int *confirm_last);
 
-/**
- * Install (cb NULL: remove) the PIN callback used by onshi_card_sign().
- * @return ONSHI_OK or ONSHI_E_INVALID_ARG. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_pin_cb(onshi_ctx *ctx, onshi_pin_cb cb, void *userdata);
 
 /**
  * List the readers of the selected driver.
@@ -1207,13 +1169,13 @@ ONSHI_API int ONSHI_CALL onshi_group_get_str(const char **out, const onshi_group
 ONSHI_API int ONSHI_CALL onshi_group_get_int(int64_t *out, const onshi_group *g, int field);
 
 /**
- * The label of a code field's value: Japanese (ja non-zero) or English.
+ * The label of a code field's value in the language of ctx (NULL: Japanese).
  * @param out  static string
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND (absent), ONSHI_E_FIELD_ID, ONSHI_E_CODE_VALUE (value not
- *         in the table: the raw value stays readable with onshi_group_get_str). @since 0.1.0
+ *         in the table: the raw value stays readable with onshi_group_get_str). @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_group *g, int field,
-                                               int ja);
+ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_ctx *ctx,
+                                               const onshi_group *g, int field);
 
 /**
  * Set (copying value) or with NULL remove a field. Only the format that can be judged
@@ -1281,10 +1243,11 @@ ONSHI_API const char *ONSHI_CALL onshi_field_name(int field);
 ONSHI_API int ONSHI_CALL onshi_field_code_table(int field);
 
 /**
- * The label of a value in code table OQSCD<table> (Japanese when ja is non-zero), or NULL
- * when the table or value is unknown. Static string. Thread rule: any. @since 0.1.0
+ * The label of a value in code table OQSCD<table> in the language of ctx (NULL: Japanese),
+ * or NULL when the table or value is unknown. Static string. Thread rule: any. @since 1.0
  */
-ONSHI_API const char *ONSHI_CALL onshi_code_label(int table, const char *value, int ja);
+ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int table,
+                                                  const char *value);
 
 /**
  * Check a 保険者番号 (8 digits, or 6-digit 国保; surrounding spaces ignored) by its check digit.
@@ -1419,12 +1382,6 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
 typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
                                                const char *subject);
 
-/**
- * Install (cb NULL: remove) the client-certificate expiry warning callback.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
-                                                      void *userdata);
 
 /* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
 #define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
@@ -1470,11 +1427,11 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_outcome(const onshi_diag_report *repo
 ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *report, size_t i);
 
 /**
- * The message of item i for staff: ja non-zero gives Japanese, zero English. Borrowed; valid
- * until onshi_diag_report_free. NULL for an index out of range. @since 0.1.0
+ * The message of item i for staff, in the language of the context the report was made with.
+ * Borrowed; valid until onshi_diag_report_free. NULL for an index out of range. @since 1.0
  */
 ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
-                                                           size_t i, int ja);
+                                                           size_t i);
 
 /** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
@@ -1676,9 +1633,6 @@ ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
 typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t done,
                                             int64_t total);
 
-/** Install (cb NULL: remove) the progress callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progress_cb cb,
-                                                   void *userdata);
 
 /* Consent items (bit mask) asked at the window, each of which the patient may refuse. */
 #define ONSHI_CONSENT_LIMIT      0x01 /**< 限度額適用認定証等情報の提供 */
@@ -1694,9 +1648,6 @@ ONSHI_API int ONSHI_CALL onshi_ctx_set_progress_cb(onshi_ctx *ctx, onshi_progres
  */
 typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *granted);
 
-/** Install (cb NULL: remove) the consent callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_consent_cb(onshi_ctx *ctx, onshi_consent_cb cb,
-                                                  void *userdata);
 
 /* Audited actions. */
 #define ONSHI_AUDIT_DRUG_INFO        1 /**< 薬剤情報 requested */
@@ -1722,9 +1673,6 @@ typedef int (ONSHI_CALL *onshi_audit_cb)(void *userdata, int action, int phase, 
                                          const char *operator_id, const char *patient,
                                          const char *detail, const char *timestamp);
 
-/** Install (cb NULL: remove) the audit callback. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_ctx_set_audit_cb(onshi_ctx *ctx, onshi_audit_cb cb,
-                                                void *userdata);
 
 /* ---- service: verification by My Number Card (direct mode) and disaster-mode search ---- */
 /*
@@ -1768,7 +1716,7 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  *                         records the method); free with onshi_msg_free. NULL on failure.
  * @param method           ONSHI_IDV_*
  * @param consent_offered  ONSHI_CONSENT_* items to ask (0: ask nothing, request nothing)
- * @param identity_cb      required for ONSHI_IDV_FACE/VISUAL, ignored for ONSHI_IDV_PIN
+ * The identity callback (onshi_callbacks.identity) is required for ONSHI_IDV_FACE/VISUAL.
  * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
  *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
  *         (ONSHI_E_CARD_TIMEOUT, ONSHI_E_CARD_REMOVED, ...), ONSHI_E_JPKI_PIN_LOCKED,
@@ -1780,8 +1728,7 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered, onshi_identity_cb identity_cb,
-                                              void *userdata);
+                                              int consent_offered);
 
 /* What a disaster-mode search asks for (InformationKind). */
 #define ONSHI_DISASTER_DRUG    1 /**< 薬剤情報 */
@@ -1888,12 +1835,12 @@ ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
  * QualificationValidity of a qualification result (資格有効性, OQSCD006: 1 有効, 2 無効,
  * 3 無効（新しい資格あり）, 4 該当資格なし, 5 複数該当) and its label.
  * @param validity  out: the code (0 when absent)
- * @param label     out, may be NULL: static label (Japanese when ja is non-zero), or NULL
+ * @param label     out, may be NULL: static label in the language of ctx (NULL: Japanese)
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no QualificationValidity), ONSHI_E_INVALID_ARG.
- * @since 0.1.0
+ * @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label,
-                                               onshi_msg *result, int ja);
+                                               const onshi_ctx *ctx, onshi_msg *result);
 
 /**
  * Whether a person (an ONSHI_G_RESULT group of a qualification or face result) has a valid
@@ -1911,11 +1858,11 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
 /**
  * The person's effective sex: Sex2 when present (性別表記の配慮), else Sex1.
  * @param code   out: "1" 男, "2" 女, "3" 未設定; borrowed from the message
- * @param label  out, may be NULL: static label (Japanese when ja is non-zero)
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND (neither present), ONSHI_E_INVALID_ARG. @since 0.1.0
+ * @param label  out, may be NULL: static label in the language of ctx (NULL: Japanese)
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (neither present), ONSHI_E_INVALID_ARG. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
-                                          const onshi_group *person, int ja);
+                                          const onshi_ctx *ctx, const onshi_group *person);
 
 /** What changed between two results of one patient (onshi_person_compare). */
 typedef struct onshi_changes onshi_changes;
@@ -1951,13 +1898,14 @@ ONSHI_API int ONSHI_CALL onshi_changes_at(int *field, const char **old_value,
 
 /**
  * Labels of one change: the field's name for staff (「保険者番号」 / "insurer number"), and
- * the labels of the old and new values when the field has a code table (else the values).
+ * the labels of the old and new values when the field has a code table (else the values),
+ * in the language of the context the list was made with (onshi_person_compare).
  * Static or list-owned strings; any out may be NULL. @return ONSHI_OK or ONSHI_E_NOT_FOUND.
- * @since 0.1.0
+ * @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_changes_labels(const char **field_label, const char **old_label,
                                               const char **new_label,
-                                              const onshi_changes *changes, size_t i, int ja);
+                                              const onshi_changes *changes, size_t i);
 
 /**
  * The list as JSON: [{"field":401,"name":"InsurerNumber","label":"保険者番号",
@@ -2235,8 +2183,10 @@ ONSHI_API size_t ONSHI_CALL onshi_batch_person_count(onshi_batch *batch, size_t 
 /** Person k of entry i (ONSHI_G_RESULT), borrowed as onshi_batch_unit. @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_batch_person(onshi_group **out, onshi_batch *batch, size_t i,
                                             size_t k);
-/** Label of an outcome in Japanese (ja non-zero) or English; NULL if unknown. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja);
+/** Label of an outcome in the language of ctx (NULL: Japanese); NULL if unknown.
+ *  @since 1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(const onshi_ctx *ctx, int outcome,
+                                                           int kind);
 
 /* ---- service: limit amount (高額療養費 自己負担限度額) ---- */
 
@@ -2275,6 +2225,70 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const char *class_code, int64_t total_cost,
                                            int ratio_percent, int scope, int flags,
                                            int service_month);
+
+/* ---------------------------------------------------------------------------------------
+ * Callbacks: every callback of a context is set through one versioned struct
+ * ------------------------------------------------------------------------------------- */
+
+/** The layout version of onshi_callbacks this header describes. */
+#define ONSHI_CALLBACKS_VERSION 1
+
+/**
+ * Every callback of a context, each with the userdata passed back to it as its first
+ * argument. A NULL callback is not installed. Fields are only ever appended (a new one comes
+ * with a new ONSHI_CALLBACKS_VERSION); `version` tells the library which fields the caller
+ * knows, so a program built against an older header keeps working with a newer library.
+ * Initialise with ONSHI_CALLBACKS_INIT (or onshi_ctx_get_callbacks to change one callback
+ * and keep the others), then hand it to onshi_ctx_set_callbacks().
+ */
+typedef struct onshi_callbacks {
+    int version; /**< ONSHI_CALLBACKS_VERSION */
+    /* core */
+    onshi_log_cb log;                     /**< log lines (ONSHI_OPT_LOG_LEVEL and above) */
+    void *log_userdata;
+    /* card and JPKI */
+    onshi_card_transmit_cb card_transmit; /**< APDUs of ONSHI_CARD_DRIVER_CALLBACK */
+    void *card_transmit_userdata;
+    onshi_card_reset_cb card_reset;       /**< card reset of ONSHI_CARD_DRIVER_CALLBACK */
+    void *card_reset_userdata;
+    onshi_card_event_cb card_event;       /**< card inserted/removed while waiting */
+    void *card_event_userdata;
+    onshi_pin_cb pin;                     /**< the PIN for onshi_card_sign and card workflows */
+    void *pin_userdata;
+    /* transport */
+    onshi_cert_expiry_cb cert_expiry;     /**< the client certificate expires soon */
+    void *cert_expiry_userdata;
+    /* workflows */
+    onshi_progress_cb progress;           /**< stages of the workflows */
+    void *progress_userdata;
+    onshi_consent_cb consent;             /**< consent items at the window */
+    void *consent_userdata;
+    onshi_audit_cb audit;                 /**< before and after each access */
+    void *audit_userdata;
+    onshi_identity_cb identity;           /**< face verdict / visual confirmation */
+    void *identity_userdata;
+} onshi_callbacks;
+
+/** Initialiser of an onshi_callbacks with nothing installed. */
+#define ONSHI_CALLBACKS_INIT                                                                \
+    { ONSHI_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,  \
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Install the callbacks of a context, replacing all of them (cbs NULL removes every one).
+ * The struct is copied; only the fields of cbs->version are read.
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (ctx NULL, or a version this library does not know:
+ *         the message names both). Thread rule: the context's thread. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_callbacks(onshi_ctx *ctx, const onshi_callbacks *cbs);
+
+/**
+ * Read the callbacks installed on a context, to change one and set them again.
+ * @param out  its `version` must be set by the caller (ONSHI_CALLBACKS_INIT); the fields of
+ *             that version are filled in
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (as onshi_ctx_set_callbacks). @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_get_callbacks(onshi_callbacks *out, const onshi_ctx *ctx);
 
 #ifdef __cplusplus
 }

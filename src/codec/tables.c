@@ -240,9 +240,10 @@ void onshi__code_at(size_t i, int *table, const char **value, const char **ja, c
     *en = codes[i].en;
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_code_label(int table, const char *value, int ja)
+ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int table,
+                                                  const char *value)
 {
-    return onshi__code_label(table, value, ja != 0);
+    return onshi__code_label(table, value, onshi__lang_ja(ctx));
 }
 
 ONSHI_API const char *ONSHI_CALL onshi_field_name(int field)

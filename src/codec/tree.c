@@ -457,8 +457,8 @@ ONSHI_API int ONSHI_CALL onshi_group_get_int(int64_t *out, const onshi_group *g,
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_group *g, int field,
-                                               int ja)
+ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_ctx *ctx,
+                                               const onshi_group *g, int field)
 {
     const onshi__field *f;
     int rc = field_of(g, field, &f);
@@ -470,7 +470,7 @@ ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_gro
     rc = onshi_group_get_str(&s, g, field);
     if (rc != ONSHI_OK)
         return rc;
-    const char *l = onshi__code_label(f->table, s, ja != 0);
+    const char *l = onshi__code_label(f->table, s, onshi__lang_ja(ctx));
     if (l == NULL)
         return ONSHI_E_CODE_VALUE;
     if (out)

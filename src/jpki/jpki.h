@@ -120,8 +120,6 @@ int onshi__cert_verify_sig(onshi_ctx *ctx, const onshi_cert *cert, int hash_alg,
 
 /* ---- per-context JPKI state (ONSHI__SLOT_JPKI) ---------------------------------------- */
 typedef struct onshi__jpki_state {
-    onshi_pin_cb pin_cb;
-    void *pin_ud;
     /* The only place a PIN is ever written: library-owned, wiped right after each VERIFY
      * (and at onshi_ctx_free). Kept off the stack so no copy lingers in a dead frame. */
     char pin[ONSHI_PIN_BUF_SIZE];

@@ -57,10 +57,9 @@ ONSHI_API int ONSHI_CALL onshi_card_sign(onshi_buf **out, onshi_card *card, int 
                           "this card signs ONSHI_HASH_%s hashes only (got alg %d, %zu bytes)",
                           prof->sign_hash == ONSHI_HASH_SHA256 ? "SHA256" : "SHA384", hash_alg,
                           hash_len);
-    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
-    if (st == NULL || st->pin_cb == NULL)
+    if (onshi__callbacks(card->ctx)->pin == NULL)
         return onshi__err(card->ctx, ONSHI_E_NO_CALLBACK,
-                          "no PIN callback (onshi_ctx_set_pin_cb)");
+                          "no PIN callback (onshi_callbacks.pin)");
     uint8_t di[19 + 64];
     memcpy(di, digest_infos[k].prefix, 19);
     memcpy(di + 19, hash, hash_len);

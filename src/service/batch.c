@@ -1831,8 +1831,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_person(onshi_group **out, onshi_batch *b, s
     return onshi_group_at(out, u, ONSHI_G_RESULT, k);
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja)
+ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(const onshi_ctx *ctx, int outcome, int kind)
 {
+    bool ja = onshi__lang_ja(ctx);
     switch (outcome) {
     case ONSHI_BATCH_PENDING:
         return ja ? "未回答" : "pending";

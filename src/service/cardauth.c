@@ -418,11 +418,11 @@ static int build_request(onshi_ctx *ctx, const authreq *a, onshi_buf **out)
 
 /* ---- the workflow ---- */
 
-static int identity_by_callback(onshi_ctx *ctx, onshi_identity_cb cb, void *ud, int method,
-                                const onshi_cert *cert)
+static int identity_by_callback(onshi_ctx *ctx, int method, const onshi_cert *cert)
 {
+    const onshi_callbacks *cbs = onshi__callbacks(ctx);
     int verified = 0;
-    if (cb(ud, method, cert, &verified) != 0)
+    if (cbs->identity(cbs->identity_userdata, method, cert, &verified) != 0)
         return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
                              "identity verification cancelled by the identity callback",
                              "本人確認が中止されました");
@@ -480,8 +480,7 @@ static void flow_free(flow *f)
 }
 
 static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int offered,
-                       onshi_identity_cb identity_cb, void *ud, char *patient, size_t patient_cap,
-                       bool *audited)
+                       char *patient, size_t patient_cap, bool *audited)
 {
     const char *inst = NULL;
     int rc = onshi__cardx_require_https(ctx, "My Number Card verification");
@@ -511,7 +510,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK)
         return rc;
     rc = method == ONSHI_IDV_PIN ? pin_precheck(ctx, f->card)
-                                 : identity_by_callback(ctx, identity_cb, ud, method, f->cert);
+                                 : identity_by_callback(ctx, method, f->cert);
     if (rc != ONSHI_OK)
         return rc;
 
@@ -604,8 +603,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
 }
 
 ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered, onshi_identity_cb identity_cb,
-                                              void *userdata)
+                                              int consent_offered)
 {
     if (out != NULL)
         *out = NULL;
@@ -618,16 +616,17 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         return onshi__err(ctx, ONSHI_E_INVALID_ARG,
                           "consent_offered 0x%x has bits outside ONSHI_CONSENT_*",
                           (unsigned)consent_offered);
-    if (method != ONSHI_IDV_PIN && identity_cb == NULL)
+    if (method != ONSHI_IDV_PIN && onshi__callbacks(ctx)->identity == NULL)
         return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
-                             "face or visual verification needs the identity callback",
+                             "face or visual verification needs the identity callback "
+                             "(onshi_callbacks.identity)",
                              "顔認証・目視確認には本人確認コールバックが必要です");
     flow f;
     memset(&f, 0, sizeof f);
     char patient[120] = "";
     bool audited = false;
-    int rc = verify_flow(out, ctx, &f, method, consent_offered, identity_cb, userdata, patient,
-                         sizeof patient, &audited);
+    int rc = verify_flow(out, ctx, &f, method, consent_offered, patient, sizeof patient,
+                         &audited);
     flow_free(&f);
     if (audited)
         onshi__audit(ctx, ONSHI_AUDIT_QUALIFICATION, ONSHI_AUDIT_AFTER, rc, patient,

@@ -101,7 +101,8 @@ static int set_one(onshi_ctx *ctx, const char *key, const char *value, const cha
         return conf_err(ctx, rc, where, key, "value out of range (docs/options.md)",
                         "値が範囲外です（docs/options.md）");
     if (rc != ONSHI_OK)
-        return conf_err(ctx, rc, where, key, onshi_status_str(rc), onshi_status_str_ja(rc));
+        return conf_err(ctx, rc, where, key, onshi__status_str_lang(rc, false),
+                        onshi__status_str_lang(rc, true));
     return ONSHI_OK;
 }
 

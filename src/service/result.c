@@ -6,6 +6,7 @@
  */
 #include "service/service.h"
 #include "service/verify.h"
+#include "codec/codec.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 
 ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label,
-                                               onshi_msg *result, int ja)
+                                               const onshi_ctx *ctx, onshi_msg *result)
 {
     if (validity == NULL || result == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -26,7 +27,7 @@ ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label
         return ONSHI_E_NOT_FOUND;
     *validity = atoi(v);
     if (label != NULL)
-        onshi_group_get_label(label, b, ONSHI_F_QUALIFICATION_VALIDITY, ja);
+        onshi_group_get_label(label, ctx, b, ONSHI_F_QUALIFICATION_VALIDITY);
     return ONSHI_OK;
 }
 
@@ -107,7 +108,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
 }
 
 ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
-                                          const onshi_group *person, int ja)
+                                          const onshi_ctx *ctx, const onshi_group *person)
 {
     if (code == NULL || person == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -122,7 +123,7 @@ ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
             return ONSHI_E_NOT_FOUND;
     }
     if (label != NULL)
-        *label = onshi_code_label(onshi_field_code_table(field), *code, ja);
+        *label = onshi__code_label(onshi_field_code_table(field), *code, onshi__lang_ja(ctx));
     return ONSHI_OK;
 }
 
@@ -175,13 +176,14 @@ typedef struct change {
 struct onshi_changes {
     change *items;
     size_t n;
+    bool ja; /* the language of the context it was made with */
 };
 
 static const char *field_value(const onshi_group *person, const struct cmp_field *f)
 {
     const char *v = NULL;
     if (f->field == ONSHI_F_SEX2) {
-        onshi_person_sex(&v, NULL, person, 0);
+        onshi_person_sex(&v, NULL, NULL, person);
         return v ? v : "";
     }
     const onshi_group *g = person;
@@ -219,7 +221,7 @@ static void label_value(change *c, int side, const char *v)
         }
         int field = c->f->field == ONSHI_F_SEX2 ? ONSHI_F_SEX1 : c->f->field;
         int table = onshi_field_code_table(field);
-        const char *l = table ? onshi_code_label(table, v, ja) : NULL;
+        const char *l = table ? onshi__code_label(table, v, ja != 0) : NULL;
         if (l != NULL)
             lab[ja] = l;
     }
@@ -256,6 +258,7 @@ ONSHI_API int ONSHI_CALL onshi_person_compare(onshi_changes **out, onshi_ctx *ct
         onshi_changes_free(ch);
         return ctx ? onshi__err(ctx, ONSHI_E_NOMEM, "change list") : ONSHI_E_NOMEM;
     }
+    ch->ja = onshi__lang_ja(ctx);
     for (size_t i = 0; i < nf; i++) {
         const char *a = field_value(prev, &cmp_fields[i]);
         const char *b = field_value(cur, &cmp_fields[i]);
@@ -299,12 +302,12 @@ ONSHI_API int ONSHI_CALL onshi_changes_at(int *field, const char **old_value,
 
 ONSHI_API int ONSHI_CALL onshi_changes_labels(const char **field_label, const char **old_label,
                                               const char **new_label,
-                                              const onshi_changes *changes, size_t i, int ja)
+                                              const onshi_changes *changes, size_t i)
 {
     if (changes == NULL || i >= changes->n)
         return ONSHI_E_NOT_FOUND;
     const change *c = &changes->items[i];
-    int j = ja ? 1 : 0;
+    int j = changes->ja ? 1 : 0;
     if (field_label)
         *field_label = j ? c->f->ja : c->f->en;
     if (old_label)

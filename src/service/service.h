@@ -42,19 +42,6 @@ int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_i
  */
 int onshi__service_check(onshi_ctx *ctx, const onshi_msg *res);
 
-/* The per-context state of the workflow layer (slot ONSHI__SLOT_SERVICE): the UI callbacks. */
-typedef struct onshi__service {
-    onshi_progress_cb progress;
-    void *progress_ud;
-    onshi_consent_cb consent;
-    void *consent_ud;
-    onshi_audit_cb audit;
-    void *audit_ud;
-} onshi__service;
-
-/* Get (creating on first use) the service state; NULL only without memory. */
-onshi__service *onshi__service_state(onshi_ctx *ctx);
-
 /* Report a stage; ONSHI_E_CANCELLED (recorded) when the callback or onshi_ctx_cancel asks. */
 int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total);
 

@@ -642,17 +642,3 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
-                                                      void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
-    hs->expiry_cb = cb;
-    hs->expiry_ud = cb != NULL ? userdata : NULL;
-    /* Report again at the next load even if the certificate did not change. */
-    hs->tls.ready = false;
-    return ONSHI_OK;
-}

@@ -64,17 +64,12 @@ typedef struct onshi__conn {
     unsigned handshakes, resumed; /* counters for tests and benchmarks */
 } onshi__conn;
 
-/* Expiry-warning callback (public type). */
-typedef int (ONSHI_CALL *onshi__expiry_cb)(void *userdata, int days_left, const char *subject);
-
 /* The per-context HTTPS state (slot ONSHI__SLOT_HTTPS). */
 typedef struct onshi__https {
     onshi__tls_conf tls;
     onshi__conn conn;
     char conn_key[600];     /* host:port(+proxy) the open connection goes to */
     char *paths[64];        /* per message type path overrides (index = ONSHI_MSG_*) */
-    onshi__expiry_cb expiry_cb;
-    void *expiry_ud;
     unsigned requests_sent; /* requests written to the wire, retries included */
 } onshi__https;
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 static bool ja;
+static const onshi_ctx *labels; /* the demo's context: its ONSHI_OPT_LANG follows `ja` */
 #define TR(en, j) (ja ? (j) : (en))
 
 typedef struct demo {
@@ -64,7 +65,7 @@ static const char *gs(onshi_group *g, int field)
 static const char *gl(onshi_group *g, int field)
 {
     const char *v = NULL;
-    if (g && onshi_group_get_label(&v, g, field, ja) == ONSHI_OK && v)
+    if (g && onshi_group_get_label(&v, labels, g, field) == ONSHI_OK && v)
         return v;
     return gs(g, field);
 }
@@ -177,11 +178,9 @@ static onshi_msg *step_card(demo *d)
           "1. マイナンバーカードで資格確認（暗証番号・同意）— HTTPS 直接方式");
     onshi_msg *m = NULL;
     consent_answer = ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP;
-    int rc = onshi_verify_by_card(&m, d->ctx, ONSHI_IDV_PIN,
-                                  ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG |
+    int rc = onshi_verify_by_card(&m, d->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG |
                                       ONSHI_CONSENT_CHECKUP | ONSHI_CONSENT_DIAGNOSIS |
-                                      ONSHI_CONSENT_SURGERY,
-                                  NULL, NULL);
+                                      ONSHI_CONSENT_SURGERY);
     if (rc != ONSHI_OK) {
         fail(d, TR("card verification failed", "カードでの資格確認に失敗"), rc);
         return NULL;
@@ -277,7 +276,7 @@ static void step_batch(demo *d)
     for (int o = 1; o <= 5; o++) {
         char v[16];
         snprintf(v, sizeof v, "%d", counts[o]);
-        row(onshi_batch_outcome_label(o, ONSHI_BATCH_QUALIFICATION, ja), v);
+        row(onshi_batch_outcome_label(d->ctx, o, ONSHI_BATCH_QUALIFICATION), v);
     }
     onshi_batch_free(b);
 }
@@ -353,7 +352,7 @@ static void step_limit(demo *d, onshi_msg *card_result)
         return;
     }
     char v[64];
-    const char *label = onshi_code_label(12, cls, ja);
+    const char *label = onshi_code_label(d->ctx, 12, cls);
     snprintf(v, sizeof v, "%s%s%s%s", cls, label ? " (" : "", label ? label : "", label ? ")" : "");
     row(TR("class", "適用区分"), v);
     row(TR("total cost (10割)", "総医療費（10割）"), "1,000,000");
@@ -430,6 +429,7 @@ int main(int argc, char **argv)
         return 1;
     onshi_ctx *ctx = d.ctx;
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, ja ? "ja" : "en");
+    labels = ctx;
     onshi_ctx_set_int(ctx, ONSHI_OPT_TRANSPORT, ONSHI_TRANSPORT_HTTPS);
     onshi_ctx_set_str(ctx, ONSHI_OPT_SERVER_URL, url);
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CA_FILE, ca);
@@ -441,12 +441,20 @@ int main(int argc, char **argv)
     onshi_ctx_set_int(ctx, ONSHI_OPT_BATCH_POLL_BASE_MS, 500);
     /* The virtual card is "in the reader": the vendor transmit callback drives it. */
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-    onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, card);
-    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, card);
-    onshi_ctx_set_pin_cb(ctx, on_pin, &d);
-    onshi_ctx_set_consent_cb(ctx, on_consent, &d);
-    onshi_ctx_set_progress_cb(ctx, on_progress, &d);
-    onshi_ctx_set_audit_cb(ctx, on_audit, &d);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.card_transmit = vcard_transmit_cb;
+    cbs.card_transmit_userdata = card;
+    cbs.card_reset = vcard_reset_cb;
+    cbs.card_reset_userdata = card;
+    cbs.pin = on_pin;
+    cbs.pin_userdata = &d;
+    cbs.consent = on_consent;
+    cbs.consent_userdata = &d;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = &d;
+    cbs.audit = on_audit;
+    cbs.audit_userdata = &d;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("%s\n", TR("libonshi demo — オンライン資格確認 against the simulator (fictional data)",
                       "libonshi デモ — シミュレーター相手のオンライン資格確認（架空のデータ）"));

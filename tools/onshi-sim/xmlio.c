@@ -278,7 +278,7 @@ static void set_field(sim_w *w, onshi_group *g, const char *name, const char *va
     char *v = sim_jis_filter(value);
     int rc = v ? onshi_group_set_str(g, f->id, v) : ONSHI_E_NOMEM;
     if (rc != ONSHI_OK)
-        sim_log("sim: codec refused %s='%s' (%s)", name, v ? v : "", onshi_status_str(rc));
+        sim_log("sim: codec refused %s='%s' (%s)", name, v ? v : "", onshi_status_name(rc));
     free(v);
     (void)w;
 }
@@ -403,7 +403,7 @@ int sim_w_finish(sim_w *w, bool cp932, const sim_fault *fault, sim_out *out)
         rc = onshi_msg_encode(&buf, ctx, w->msg);
     if (rc != ONSHI_OK)
         sim_log("sim: codec could not write the result: %s",
-                ctx ? onshi_ctx_last_error_message(ctx) : onshi_status_str(rc));
+                ctx ? onshi_ctx_last_error_message(ctx) : onshi_status_name(rc));
     onshi_ctx_free(ctx);
     sim_w_discard(w);
     if (rc != ONSHI_OK)

@@ -339,7 +339,7 @@ static void write_csv(FILE *f, onshi_batch *b)
         int o = onshi_batch_outcome(b, i);
         csv_field(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",%d,", o);
-        csv_field(f, onshi_batch_outcome_label(o, kind, ja));
+        csv_field(f, onshi_batch_outcome_label(cli_labels(ja), o, kind));
         fputc(',', f);
         csv_field(f, onshi_batch_result_code(b, i));
         fputc(',', f);
@@ -375,9 +375,9 @@ static void write_json(FILE *f, onshi_ctx *ctx, onshi_batch *b)
         fputs("\"patient_id\":", f);
         json_str(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",\"outcome\":%d,\"label\":", o);
-        json_str(f, onshi_batch_outcome_label(o, kind, 0));
+        json_str(f, onshi_batch_outcome_label(cli_labels(0), o, kind));
         fputs(",\"label_ja\":", f);
-        json_str(f, onshi_batch_outcome_label(o, kind, 1));
+        json_str(f, onshi_batch_outcome_label(cli_labels(1), o, kind));
         fputs(",\"code\":", f);
         json_str(f, onshi_batch_result_code(b, i));
         fputs(",\"message\":", f);
@@ -436,7 +436,7 @@ static void print_table(FILE *f, onshi_batch *b)
             pid = num;
         }
         pad(f, pid, 16);
-        pad(f, onshi_batch_outcome_label(o, kind, ja), 16);
+        pad(f, onshi_batch_outcome_label(cli_labels(ja), o, kind), 16);
         fprintf(f, "%s%s%s%s%s\n", name, *name && (*msg || *code) ? " " : "", code,
                 *code && *msg ? " " : "", msg);
     }
@@ -451,7 +451,7 @@ static void print_table(FILE *f, onshi_batch *b)
         if (!show && counts[order[k]] == 0)
             continue;
         fputs("  ", f);
-        pad(f, onshi_batch_outcome_label(order[k], kind, ja), 16);
+        pad(f, onshi_batch_outcome_label(cli_labels(ja), order[k], kind), 16);
         fprintf(f, "%6zu\n", counts[order[k]]);
     }
     fputs("  ", f);
@@ -605,7 +605,10 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
     bar pb = {!quiet && isatty(2), 0};
-    onshi_ctx_set_progress_cb(ctx, on_progress, &pb);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = &pb;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     struct sigaction sa, old;
     pthread_t th;
     int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
@@ -628,7 +631,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         close(sig_pipe[1]);
         sig_pipe[0] = sig_pipe[1] = -1;
     }
-    onshi_ctx_set_progress_cb(ctx, NULL, NULL);
+    onshi_ctx_set_callbacks(ctx, NULL);
     if (pb.shown)
         fputs("\r\033[K", stderr);
     if (r != ONSHI_OK) {

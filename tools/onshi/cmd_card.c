@@ -268,7 +268,7 @@ static const char *gs(onshi_group *g, int field)
 static const char *glabel(onshi_group *g, int field)
 {
     const char *v = NULL;
-    if (g && onshi_group_get_label(&v, g, field, cli_lang_ja()) == ONSHI_OK)
+    if (g && onshi_group_get_label(&v, cli_labels(cli_lang_ja()), g, field) == ONSHI_OK)
         return v;
     return gs(g, field);
 }
@@ -347,11 +347,18 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
             return 2;
         }
     }
-    onshi_ctx_set_pin_cb(ctx, vc_pin, &ui);
-    onshi_ctx_set_consent_cb(ctx, vc_consent, &ui);
-    onshi_ctx_set_progress_cb(ctx, vc_progress, &ui);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.pin = vc_pin;
+    cbs.pin_userdata = &ui;
+    cbs.consent = vc_consent;
+    cbs.consent_userdata = &ui;
+    cbs.progress = vc_progress;
+    cbs.progress_userdata = &ui;
+    cbs.identity = vc_identity;
+    cbs.identity_userdata = &ui;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, method, offered, vc_identity, &ui);
+    int rc = onshi_verify_by_card(&m, ctx, method, offered);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
     rc = cli_print_qualification(ctx, m, json);
@@ -490,7 +497,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
                (long long)copay);
         return 0;
     }
-    const char *label = onshi_code_label(12, cls, cli_lang_ja());
+    const char *label = onshi_code_label(cli_labels(cli_lang_ja()), 12, cls);
     char buf[64];
     printf("%s\n", TR("Monthly co-payment ceiling (高額療養費)", "自己負担限度額（高額療養費）"));
     snprintf(buf, sizeof buf, "%s%s%s%s", cls, label ? " (" : "", label ? label : "",
@@ -529,6 +536,8 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
         }
     }
     onshi_diag_report *r = NULL;
+    /* the report's messages come in the context's language: the one of the terminal */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, cli_lang_ja() ? "ja" : "en");
     int rc = onshi_diagnose(&r, ctx);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, "diagnose");
@@ -541,7 +550,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
         printf("%s\n", TR("Connection diagnosis", "接続診断"));
     for (size_t i = 0; i < n; i++) {
         int o = onshi_diag_report_outcome(r, i);
-        const char *msg = onshi_diag_report_message(r, i, cli_lang_ja());
+        const char *msg = onshi_diag_report_message(r, i);
         if (json) {
             printf("%s{\"check\":%d,\"outcome\":\"%s\",\"status\":\"%s\",\"message\":", i ? "," : "",
                    onshi_diag_report_check(r, i), o >= 0 && o <= 3 ? out_en[o] : "?",

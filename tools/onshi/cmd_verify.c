@@ -31,6 +31,26 @@ int cli_lang_ja(void)
     return v != NULL && strncmp(v, "ja", 2) == 0;
 }
 
+static onshi_ctx *label_ctx[2];
+
+static void label_ctx_free(void)
+{
+    onshi_ctx_free(label_ctx[0]);
+    onshi_ctx_free(label_ctx[1]);
+}
+
+onshi_ctx *cli_labels(int ja)
+{
+    onshi_ctx **c = &label_ctx[ja != 0];
+    if (*c == NULL) {
+        if (label_ctx[ja == 0] == NULL)
+            atexit(label_ctx_free);
+        if (onshi_ctx_new(c) == ONSHI_OK)
+            onshi_ctx_set_str(*c, ONSHI_OPT_LANG, ja ? "ja" : "en");
+    }
+    return *c;
+}
+
 int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path)
 {
     const char *p = path;
@@ -135,7 +155,7 @@ static const char *val(const onshi_group *g, int field)
 static const char *lab(const onshi_group *g, int field, int ja)
 {
     const char *l = NULL;
-    if (onshi_group_get_label(&l, g, field, ja) == ONSHI_OK && l != NULL)
+    if (onshi_group_get_label(&l, cli_labels(ja), g, field) == ONSHI_OK && l != NULL)
         return l;
     return val(g, field);
 }
@@ -214,7 +234,7 @@ static const char *ratio(char *buf, size_t n, const char *v, int ja)
 static void print_person(onshi_group *p, size_t i, int ja)
 {
     const char *sex = NULL, *sexl = NULL;
-    onshi_person_sex(&sex, &sexl, p, ja);
+    onshi_person_sex(&sex, &sexl, cli_labels(ja), p);
     onshi_group *lim = sub(p, ONSHI_G_LIMIT), *eld = sub(p, ONSHI_G_ELDERLY);
     printf(ja ? "[%zu] %s\n" : "[%zu] %s\n", i + 1, val(p, ONSHI_F_NAME));
     row("カナ氏名", "kana", val(p, ONSHI_F_NAME_KANA), ja);
@@ -261,7 +281,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
     size_t n = onshi_group_count(b, ONSHI_G_RESULT);
     int validity = 0;
     const char *vlabel = NULL;
-    onshi_result_validity(&validity, &vlabel, m, ja);
+    onshi_result_validity(&validity, &vlabel, cli_labels(ja), m);
     if (format == OUT_JSON) {
         onshi_buf *j = NULL;
         int rc = onshi_msg_to_json(&j, ctx, m);
@@ -288,7 +308,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
                 csv_field(val(p, csv_fields[k]));
             }
             const char *sex = NULL;
-            onshi_person_sex(&sex, NULL, p, 0);
+            onshi_person_sex(&sex, NULL, cli_labels(0), p);
             onshi_group *lim = sub(p, ONSHI_G_LIMIT);
             printf(",%s,%s,%d,%d\n", sex ? sex : "",
                    lim ? val(lim, ONSHI_F_LIMIT_CLASSIFICATION_FLAG) : "",
@@ -357,7 +377,7 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
         return cli_fail(cmd, "no person to compare");
     }
     onshi_changes *ch = NULL;
-    rc = onshi_person_compare(&ch, ctx, a, b);
+    rc = onshi_person_compare(&ch, cli_labels(cli_lang_ja()), a, b);
     if (rc != ONSHI_OK) {
         onshi_msg_free(prev);
         return cli_fail_ctx(cmd, ctx, rc, "compare");
@@ -374,7 +394,7 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
                onshi_changes_count(ch));
         for (size_t i = 0; i < onshi_changes_count(ch); i++) {
             const char *fl, *ol, *nl;
-            onshi_changes_labels(&fl, &ol, &nl, ch, i, ja);
+            onshi_changes_labels(&fl, &ol, &nl, ch, i);
             fputs("  ", stdout);
             padded(fl, 20);
             printf(" %s -> %s\n", *ol ? ol : "-", *nl ? nl : "-");

@@ -62,7 +62,7 @@ int cli_fail_ctx(const char *cmd, onshi_ctx *ctx, int status, const char *what)
 {
     const char *msg = ctx ? onshi_ctx_last_error_message(ctx) : "";
     if (msg == NULL || *msg == '\0')
-        msg = onshi_status_str(status);
+        msg = onshi_status_label(cli_labels(0), status);
     return cli_fail(cmd, "%s: %s (%s)", what, msg, onshi_status_name(status) ? onshi_status_name(status) : "?");
 }
 
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         onshi_ctx *ctx = NULL;
         int rc = onshi_ctx_new(&ctx);
         if (rc != ONSHI_OK)
-            return cli_fail(argv[1], "cannot create a context: %s", onshi_status_str(rc));
+            return cli_fail(argv[1], "cannot create a context: %s", onshi_status_label(cli_labels(0), rc));
         /* One error line in the language of the environment would be nicer; English keeps
          * scripts and logs greppable. ONSHI_LANG=ja switches. */
         const char *lang = getenv("ONSHI_LANG");

@@ -19,6 +19,7 @@ __all__ = ["OnshiError", "Context", "version", "status_name", "status_str", "sta
            "option_id", "limit_ceiling", "limit_copay", "SCOPE_OUTPATIENT", "SCOPE_ALL",
            "F_MANY_TIMES", "F_BIRTH_MONTH_75", "load"]
 
+OPT_LANG = 100  # ONSHI_OPT_LANG
 SCOPE_OUTPATIENT = 1
 SCOPE_ALL = 2
 F_MANY_TIMES = 1
@@ -61,8 +62,7 @@ def load(path=None):
     sig = {
         "onshi_version": (c_char_p, [ctypes.POINTER(c_int)] * 3),
         "onshi_status_band": (c_int, [c_int]),
-        "onshi_status_str": (c_char_p, [c_int]),
-        "onshi_status_str_ja": (c_char_p, [c_int]),
+        "onshi_status_label": (c_char_p, [c_void_p, c_int]),
         "onshi_status_name": (c_char_p, [c_int]),
         "onshi_ctx_new": (c_int, [ctypes.POINTER(c_void_p)]),
         "onshi_ctx_free": (None, [c_void_p]),
@@ -101,8 +101,16 @@ def status_name(code):
 
 
 def status_str(code, ja=False):
+    """The description of a status code in Japanese or English (ONSHI_OPT_LANG of a context)."""
     lib = load()
-    return (lib.onshi_status_str_ja if ja else lib.onshi_status_str)(code).decode()
+    ctx = ctypes.c_void_p()
+    if lib.onshi_ctx_new(ctypes.byref(ctx)) != 0:
+        raise MemoryError("onshi_ctx_new")
+    try:
+        lib.onshi_ctx_set_str(ctx, OPT_LANG, b"ja" if ja else b"en")
+        return lib.onshi_status_label(ctx, code).decode()  # static string
+    finally:
+        lib.onshi_ctx_free(ctx)
 
 
 def status_band(code):

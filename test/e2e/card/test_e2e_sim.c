@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "../../integration/pcsc/pcsc_util.h"
 
@@ -175,8 +176,8 @@ static onshi_ctx *new_ctx(const char *server, int *grant)
     onshi_ctx_set_str(ctx, ONSHI_OPT_OPERATOR_ID, "e2e-staff");
     snprintf(p, sizeof p, "%s/state-%d.db", dir, (int)getpid());
     onshi_ctx_set_str(ctx, ONSHI_OPT_STATE_DB, p);
-    onshi_ctx_set_pin_cb(ctx, pin_cb, NULL);
-    onshi_ctx_set_consent_cb(ctx, consent_cb, grant);
+    tcb_set_pin(ctx, pin_cb, NULL);
+    tcb_set_consent(ctx, consent_cb, grant);
     return ctx;
 }
 
@@ -213,10 +214,8 @@ static void test_card_then_drug_info(void **state)
     insert("P001");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN,
-                                                    ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
-                                                        ONSHI_CONSENT_CHECKUP,
-                                                    NULL, NULL)),
+    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
+                                                        ONSHI_CONSENT_CHECKUP)),
                      ONSHI_OK);
     onshi_group *p = NULL;
     const char *name = NULL, *v = NULL;
@@ -248,7 +247,7 @@ static void test_revoked_card(void **state)
     insert("P060");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "CA007"));
     assert_null(m);
@@ -264,8 +263,9 @@ static void test_method_refused(void **state)
     snprintf(other, sizeof other, "https://localhost:%d", port_closed);
     insert("P002");
     onshi_ctx *ctx = new_ctx(other, &grant); /* this server allows only the PIN method */
+    tcb_set_identity(ctx, identity_cb, NULL);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0, identity_cb, NULL);
+    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0);
     if (rc != ONSHI_E_VERIFICATION_METHOD)
         fprintf(stderr, "method refused: %s\n", onshi_ctx_last_error_message(ctx));
     assert_int_equal(rc, ONSHI_E_VERIFICATION_METHOD);
@@ -280,12 +280,12 @@ static void test_face_and_visual(void **state)
     int grant = ONSHI_CONSENT_LIMIT;
     insert("P002");
     onshi_ctx *ctx = new_ctx(url, &grant);
+    tcb_set_identity(ctx, identity_cb, NULL);
     static const int methods[] = {ONSHI_IDV_FACE, ONSHI_IDV_VISUAL};
     for (int i = 0; i < 2; i++) {
         onshi_msg *m = NULL;
         const char *v = NULL;
-        assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT,
-                                                        identity_cb, NULL)),
+        assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT)),
                          ONSHI_OK);
         assert_int_equal(onshi_group_get_str(&v, onshi_msg_body(m),
                                              ONSHI_F_IDENTITY_VERIFICATION_METHOD),

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "pcsc_util.h"
 
@@ -54,7 +55,7 @@ static onshi_ctx *new_ctx(pin_script *ps)
     if (onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, READER0) != ONSHI_OK ||
         onshi_ctx_set_str(ctx, ONSHI_OPT_JPKI_CA_FILES, pki.ca) != ONSHI_OK ||
         onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, 15000) != ONSHI_OK ||
-        (ps != NULL && onshi_ctx_set_pin_cb(ctx, pin_cb, ps) != ONSHI_OK)) {
+        (ps != NULL && tcb_set_pin(ctx, pin_cb, ps) != ONSHI_OK)) {
         onshi_ctx_free(ctx);
         return NULL;
     }

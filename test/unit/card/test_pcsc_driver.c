@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "card/card.h"
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
@@ -310,8 +311,8 @@ static int setup(void **state)
     sc_init(&t->sc);
     assert_int_equal(onshi_ctx_new(&t->ctx), ONSHI_OK);
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_LANG, "en");
-    onshi_ctx_set_card_event_cb(t->ctx, on_event, t);
-    onshi_ctx_set_pin_cb(t->ctx, pin_cb, t);
+    tcb_set_card_event(t->ctx, on_event, t);
+    tcb_set_pin(t->ctx, pin_cb, t);
     *state = t;
     return 0;
 }

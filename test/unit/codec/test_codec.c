@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "codec/codec.h"
 
 #include <iconv.h>
@@ -121,8 +122,8 @@ static void test_code_tables(void **state)
         int t;
         const char *v, *ja, *en;
         onshi__code_at(i, &t, &v, &ja, &en);
-        assert_string_equal(onshi_code_label(t, v, 1), ja);
-        assert_string_equal(onshi_code_label(t, v, 0), en);
+        assert_string_equal(onshi_code_label(lang_ctx(1), t, v), ja);
+        assert_string_equal(onshi_code_label(lang_ctx(0), t, v), en);
         assert_true(strlen(ja) > 0 && strlen(en) > 0);
         for (int f = 100; f < 1000; f++) {
             const onshi__field *fd = onshi__field_by_id(f, -1);
@@ -133,10 +134,10 @@ static void test_code_tables(void **state)
             assert_int_equal(onshi__value_check(fd, "ZZ9", &why), ONSHI_E_CODE_VALUE);
         }
     }
-    assert_string_equal(onshi_code_label(12, "A03", 1), "ウ");
-    assert_string_equal(onshi_code_label(6, "5", 0), "several matches");
-    assert_null(onshi_code_label(6, "7", 1));
-    assert_null(onshi_code_label(99, "1", 1));
+    assert_string_equal(onshi_code_label(lang_ctx(1), 12, "A03"), "ウ");
+    assert_string_equal(onshi_code_label(lang_ctx(0), 6, "5"), "several matches");
+    assert_null(onshi_code_label(lang_ctx(1), 6, "7"));
+    assert_null(onshi_code_label(lang_ctx(1), 99, "1"));
     assert_int_equal(onshi_field_code_table(ONSHI_F_SEX1), 7);
     assert_string_equal(onshi_field_name(ONSHI_F_STATUS_OF_INFECTION), "StatusOfInfecton");
 }
@@ -149,7 +150,7 @@ static void check_single_result(onshi_msg *m)
     onshi_group *h = onshi_msg_header(m), *b = onshi_msg_body(m), *r, *g;
     assert_string_equal(get(h, ONSHI_F_SEGMENT_OF_RESULT), "1");
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, h, ONSHI_F_REFERENCE_CLASSIFICATION, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), h, ONSHI_F_REFERENCE_CLASSIFICATION), ONSHI_OK);
     assert_string_equal(l, "被保険者証情報");
     assert_int_equal(onshi_group_count(b, ONSHI_G_RESULT), 3);
     assert_int_equal(onshi_group_count(b, ONSHI_G_SEARCH), 1);
@@ -161,7 +162,7 @@ static void check_single_result(onshi_msg *m)
     assert_string_equal(get(r, ONSHI_F_NAME), "見本　花子");
     assert_string_equal(get(r, ONSHI_F_NAME_KANA), "ﾐﾎﾝ ﾊﾅｺ");
     assert_string_equal(get(r, ONSHI_F_INSURED_CARD_SYMBOL), "１２－３４");
-    assert_int_equal(onshi_group_get_label(&l, r, ONSHI_F_SEX1, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), r, ONSHI_F_SEX1), ONSHI_OK);
     assert_string_equal(l, "女");
     int64_t v;
     assert_int_equal(onshi_group_get_int(&v, r, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO), ONSHI_OK);
@@ -170,10 +171,10 @@ static void check_single_result(onshi_msg *m)
     assert_int_equal(onshi_group_get_str(&l, r, ONSHI_F_SEGMENT_OF_RESULT), ONSHI_E_FIELD_ID);
     assert_int_equal(onshi_group_count(r, ONSHI_G_DISEASE), 2);
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_DISEASE, 1), ONSHI_OK);
-    assert_int_equal(onshi_group_get_label(&l, g, ONSHI_F_DISEASE_CATEGORY, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(0), g, ONSHI_F_DISEASE_CATEGORY), ONSHI_OK);
     assert_string_equal(l, "congenital coagulation factor VIII/IX disorder");
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_LIMIT, 0), ONSHI_OK);
-    assert_int_equal(onshi_group_get_label(&l, g, ONSHI_F_LIMIT_CLASSIFICATION_FLAG, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), g, ONSHI_F_LIMIT_CLASSIFICATION_FLAG), ONSHI_OK);
     assert_string_equal(l, "ウ");
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_ELDERLY, 0), ONSHI_OK);
     assert_int_equal(onshi_group_get_int(&v, g, ONSHI_F_ELDERLY_CONTRIB_RATIO), ONSHI_OK);
@@ -252,9 +253,9 @@ static void test_decode_face_welfare(void **state)
     assert_int_equal(onshi_group_count(r, ONSHI_G_TICKET), 1);
     assert_int_equal(onshi_group_at(&t, r, ONSHI_G_TICKET, 0), ONSHI_OK);
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, t, ONSHI_F_TICKET_TYPE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), t, ONSHI_F_TICKET_TYPE), ONSHI_OK);
     assert_string_equal(l, "医療券");
-    assert_int_equal(onshi_group_get_label(&l, t, ONSHI_F_MEDICAL_TREATMENT_TYPE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), t, ONSHI_F_MEDICAL_TREATMENT_TYPE), ONSHI_OK);
     assert_string_equal(l, "入院外");
     assert_string_equal(get(t, ONSHI_F_STATUS_OF_INFECTION), "02");
     assert_string_equal(get(t, ONSHI_F_INJURY_NAME3), "");
@@ -444,7 +445,7 @@ static void test_tolerant_reading(void **state)
     onshi_group *b = onshi_msg_body(m), *r;
     assert_string_equal(get(b, ONSHI_F_QUALIFICATION_VALIDITY), "7");
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, b, ONSHI_F_QUALIFICATION_VALIDITY, 1),
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), b, ONSHI_F_QUALIFICATION_VALIDITY),
                      ONSHI_E_CODE_VALUE);
     assert_int_equal(onshi_group_at(&r, b, ONSHI_G_RESULT, 0), ONSHI_OK);
     assert_string_equal(get(r, ONSHI_F_INSURER_NUMBER), "138016");

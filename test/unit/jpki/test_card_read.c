@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "jpki/jpki.h"
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
@@ -115,7 +116,7 @@ static void test_open_driver_errors(void **state)
     assert_int_equal(v, 42);
     sc_assert_done(&t->sc);
     /* no transmit callback at all */
-    onshi_ctx_set_card_transmit_cb(t->ctx, NULL, NULL);
+    tcb_set_card_transmit(t->ctx, NULL, NULL);
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_NO_CALLBACK);
     size_t n;
     onshi_buf *names;

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "jpki/jpki.h"
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
@@ -71,8 +72,8 @@ static int setup(void **state)
     assert_int_equal(onshi_ctx_new(&t->ctx), ONSHI_OK);
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_LANG, "en");
     sc_attach(t->ctx, &t->sc);
-    onshi_ctx_set_pin_cb(t->ctx, pin_cb, t);
-    onshi_ctx_set_log_cb(t->ctx, log_cb, t);
+    tcb_set_pin(t->ctx, pin_cb, t);
+    tcb_set_log(t->ctx, log_cb, t);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_LOG_LEVEL, ONSHI_LOG_DEBUG);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_JPKI_APDU_TRACE, 1);
     sc_script_open(&t->sc, "JPKIAPICCTOKEN2");
@@ -278,7 +279,7 @@ static void test_sign_card_errors(void **state)
                      ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_card_sign(&sig, t->card, 77, h, 32), ONSHI_E_INVALID_ARG);
     /* no PIN callback */
-    onshi_ctx_set_pin_cb(t->ctx, NULL, NULL);
+    tcb_set_pin(t->ctx, NULL, NULL);
     assert_int_equal(onshi_card_sign(&sig, t->card, ONSHI_HASH_SHA256, h, 32),
                      ONSHI_E_NO_CALLBACK);
     assert_int_equal(t->sc.nlog, sent);

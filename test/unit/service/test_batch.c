@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "service/service.h"
 #include "transport/file.h"
 #include "fake_bulk.h"
@@ -277,7 +278,7 @@ static void test_run_file(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
     progress_log pl;
     memset(&pl, 0, sizeof pl);
-    onshi_ctx_set_progress_cb(ctx, on_progress, &pl);
+    tcb_set_progress(ctx, on_progress, &pl);
 
     onshi_batch *b = make_batch(ctx);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_NEW);
@@ -390,11 +391,11 @@ static void test_cancel_and_upload_refused(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
 
     /* cancelled while polling: resumable */
-    onshi_ctx_set_progress_cb(ctx, cancel_on_poll, NULL);
+    tcb_set_progress(ctx, cancel_on_poll, NULL);
     onshi_batch *b = make_batch(ctx);
     assert_int_equal(onshi_batch_run(b), ONSHI_E_CANCELLED);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
-    onshi_ctx_set_progress_cb(ctx, NULL, NULL);
+    tcb_set_progress(ctx, NULL, NULL);
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);
     check_results(b);
     onshi_batch_free(b);
@@ -440,10 +441,10 @@ static void test_refnum(void **state)
     assert_int_equal(onshi_batch_outcome(b, 1), ONSHI_BATCH_ERROR);
     assert_string_equal(onshi_batch_result_code(b, 1), "EBULK009");
     assert_int_equal(onshi_batch_outcome(b, 2), ONSHI_BATCH_VALID);
-    assert_string_equal(onshi_batch_outcome_label(ONSHI_BATCH_VALID, ONSHI_BATCH_REFNUM, 1), "登録済");
-    assert_string_equal(onshi_batch_outcome_label(ONSHI_BATCH_SEVERAL, ONSHI_BATCH_QUALIFICATION, 0),
+    assert_string_equal(onshi_batch_outcome_label(lang_ctx(1), ONSHI_BATCH_VALID, ONSHI_BATCH_REFNUM), "登録済");
+    assert_string_equal(onshi_batch_outcome_label(lang_ctx(0), ONSHI_BATCH_SEVERAL, ONSHI_BATCH_QUALIFICATION),
                         "several matches");
-    assert_null(onshi_batch_outcome_label(99, ONSHI_BATCH_QUALIFICATION, 0));
+    assert_null(onshi_batch_outcome_label(lang_ctx(0), 99, ONSHI_BATCH_QUALIFICATION));
     onshi_group *u = NULL, *g = NULL;
     const char *rn = NULL;
     assert_int_equal(onshi_batch_unit(&u, b, 2), ONSHI_OK);
@@ -592,7 +593,7 @@ static void test_crash_resume(void **state)
         fb_start(fb, e.req, e.res, 2);
         onshi_ctx *ctx;
         assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
-        onshi_ctx_set_log_cb(ctx, on_log, &rl);
+        tcb_set_log(ctx, on_log, &rl);
         onshi_batch *b = make_batch(ctx);
         assert_int_equal(onshi_batch_save(b), ONSHI_OK);
         char id[64], seedarg[16];

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "../transport/fake_linkage.h"
 
@@ -302,8 +303,8 @@ static void test_verify_ok(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
-    onshi_ctx_set_progress_cb(e->ctx, progress_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
+    tcb_set_progress(e->ctx, progress_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
     fake_linkage fl;
@@ -318,7 +319,7 @@ static void test_verify_ok(void **state)
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_QUAL_RES);
     int v;
     const char *label;
-    assert_int_equal(onshi_result_validity(&v, &label, m, 1), ONSHI_OK);
+    assert_int_equal(onshi_result_validity(&v, &label, lang_ctx(1), m), ONSHI_OK);
     assert_int_equal(v, 5);
     assert_string_equal(label, "複数該当");
     assert_int_equal(onshi_group_count(onshi_msg_body(m), ONSHI_G_RESULT), 3);
@@ -336,8 +337,8 @@ static void test_verify_ok(void **state)
     assert_int_equal(r.nstages, 2);
     assert_int_equal(r.stages[0], ONSHI_STAGE_SEND);
     assert_int_equal(r.stages[1], ONSHI_STAGE_DONE);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
-    onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
+    tcb_set_progress(e->ctx, NULL, NULL);
 }
 
 static void test_system_error(void **state)
@@ -345,7 +346,7 @@ static void test_system_error(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "OQSsiquc01res_202501150009.xml", &n);
     fake_linkage fl;
@@ -371,7 +372,7 @@ static void test_system_error(void **state)
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     assert_int_equal(atomic_load(&fl.taken), 0);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 
     /* ProcessingResultStatus 2: the system's processing code reaches staff */
     ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
@@ -385,7 +386,7 @@ static void test_system_error(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "EQS1234"));
 
     /* the progress callback cancelling at SEND: nothing is sent */
-    onshi_ctx_set_progress_cb(e->ctx, cancel_cb, NULL);
+    tcb_set_progress(e->ctx, cancel_cb, NULL);
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
     rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
@@ -394,7 +395,7 @@ static void test_system_error(void **state)
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     assert_int_equal(atomic_load(&fl.taken), 0);
-    onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
+    tcb_set_progress(e->ctx, NULL, NULL);
 }
 
 static void test_pending_then_pickup(void **state)
@@ -457,7 +458,7 @@ static void test_consent(void **state)
     assert_int_equal(onshi_person_consent(NULL, p, ONSHI_CONSENT_DRUG, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
     const char *code, *label;
-    assert_int_equal(onshi_person_sex(&code, &label, p, 1), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, &label, lang_ctx(1), p), ONSHI_OK);
     assert_string_equal(code, "2");
     assert_string_equal(label, "女");
     onshi_msg_free(m);
@@ -468,7 +469,7 @@ static void test_consent(void **state)
     x = replace(x, "<Sex2>2</Sex2>", "<Sex2>1</Sex2>");
     assert_int_equal(onshi_msg_decode(&m, e->ctx, 0, x, strlen(x)), ONSHI_OK);
     free(x);
-    assert_int_equal(onshi_person_sex(&code, &label, person_at(m, 0), 0), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, &label, lang_ctx(0), person_at(m, 0)), ONSHI_OK);
     assert_string_equal(code, "1");
     onshi_msg_free(m);
     x = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
@@ -476,7 +477,7 @@ static void test_consent(void **state)
     x = replace(x, "<Sex1>2</Sex1>", "<Sex1>1</Sex1>");
     assert_int_equal(onshi_msg_decode(&m, e->ctx, 0, x, strlen(x)), ONSHI_OK);
     free(x);
-    assert_int_equal(onshi_person_sex(&code, NULL, person_at(m, 0), 0), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, NULL, lang_ctx(0), person_at(m, 0)), ONSHI_OK);
     assert_string_equal(code, "1");
     onshi_msg_free(m);
 }
@@ -500,7 +501,7 @@ static void test_compare(void **state)
     assert_int_equal(onshi_changes_count(ch), 0);
     onshi_changes_free(ch);
 
-    assert_int_equal(onshi_person_compare(&ch, e->ctx, person_at(a, 0), person_at(b, 0)),
+    assert_int_equal(onshi_person_compare(&ch, lang_ctx(1), person_at(a, 0), person_at(b, 0)),
                      ONSHI_OK);
     assert_int_equal(onshi_changes_count(ch), 2);
     int field;
@@ -509,17 +510,22 @@ static void test_compare(void **state)
     assert_int_equal(field, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
     assert_string_equal(o, "030");
     assert_string_equal(nw, "020");
-    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 0, 1), ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 0), ONSHI_OK);
     assert_string_equal(fl, "一部負担金割合");
     assert_string_equal(ol, "3割");
     assert_string_equal(nl, "2割");
     assert_int_equal(onshi_changes_at(&field, &o, &nw, ch, 1), ONSHI_OK);
     assert_int_equal(field, ONSHI_F_LIMIT_CLASSIFICATION_FLAG);
-    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 1, 1), ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 1), ONSHI_OK);
     assert_string_equal(ol, "ウ");
     assert_string_equal(nl, "エ");
-    assert_int_equal(onshi_changes_labels(&fl, NULL, NULL, ch, 1, 0), ONSHI_OK);
+    /* the labels come in the language of the context the list was made with */
+    onshi_changes *en = NULL;
+    assert_int_equal(onshi_person_compare(&en, lang_ctx(0), person_at(a, 0), person_at(b, 0)),
+                     ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, NULL, NULL, en, 1), ONSHI_OK);
     assert_string_equal(fl, "limit-amount class");
+    onshi_changes_free(en);
     assert_int_equal(onshi_changes_at(&field, NULL, NULL, ch, 2), ONSHI_E_NOT_FOUND);
     onshi_buf *json = NULL;
     assert_int_equal(onshi_changes_to_json(&json, e->ctx, ch), ONSHI_OK);
@@ -554,7 +560,7 @@ static void test_info_refused_without_consent(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
@@ -586,7 +592,7 @@ static void test_info_refused_without_consent(void **state)
     assert_null(res);
     assert_int_equal(atomic_load(&fl.taken), 0);
     assert_int_equal(r.n, 0); /* refused before any access: nothing to audit */
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 }
 
 static void test_drug_xml(void **state)
@@ -594,7 +600,7 @@ static void test_drug_xml(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "YZKsiquc01res_202501150005.xml", &n);
     fake_linkage fl;
@@ -658,7 +664,7 @@ static void test_drug_xml(void **state)
     assert_int_equal(rc, ONSHI_E_INFO_NOT_AVAILABLE);
     assert_null(res);
     onshi_msg_free(m);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 }
 
 static void test_drug_request_content(void **state)

@@ -89,11 +89,11 @@ static void test_folder_missing(void **state)
     int i = onshi_diag_report_first_failure(r);
     assert_int_equal(i, 0);
     assert_int_equal(onshi_diag_report_status(r, 0), ONSHI_E_FOLDER);
-    assert_non_null(strstr(onshi_diag_report_message(r, 0, 1), "フォルダ"));
-    assert_non_null(strstr(onshi_diag_report_message(r, 1, 0), "no-such-res"));
+    assert_non_null(strstr(onshi_diag_report_message(r, 0), "フォルダ"));
+    assert_non_null(strstr(onshi_diag_report_message(r, 1), "no-such-res"));
     assert_int_equal(onshi_diag_report_status(r, 1), ONSHI_E_FOLDER);
     assert_true(find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_SKIPPED) >= 0);
-    assert_null(onshi_diag_report_message(r, 99, 0));
+    assert_null(onshi_diag_report_message(r, 99));
     assert_int_equal(onshi_diag_report_check(r, 99), ONSHI_E_INVALID_ARG);
     onshi_diag_report_free(r);
     onshi_ctx_free(ctx);
@@ -146,8 +146,8 @@ static void test_linkage_not_consuming(void **state)
     int i = find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_FAIL);
     assert_true(i >= 0);
     assert_int_equal(onshi_diag_report_status(r, (size_t)i), ONSHI_E_LINKAGE_NOT_RUNNING);
-    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i, 0), "202501150001"));
-    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i, 1), "連携アプリ"));
+    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i), "202501150001"));
+    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i), "連携アプリ"));
     onshi_diag_report_free(r);
     onshi_ctx_free(ctx);
 }

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "../../../tools/onshi-vcard/vcard.h"
 #include "../../../tools/onshi-vcard/vcard_pki.h"
 
@@ -233,9 +234,9 @@ static void t_library_callback_driver(void **state)
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK),
                      ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_pin_cb(ctx, pin_1234, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_card_transmit(ctx, vcard_transmit_cb, c), ONSHI_OK);
+    assert_int_equal(tcb_set_card_reset(ctx, vcard_reset_cb, c), ONSHI_OK);
+    assert_int_equal(tcb_set_pin(ctx, pin_1234, NULL), ONSHI_OK);
     assert_int_equal(onshi_card_open(&card, ctx), ONSHI_OK);
     assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
     assert_int_equal(onshi_cert_der(&der, cert), ONSHI_OK);
