@@ -86,10 +86,21 @@ int main(int argc, char **argv)
         rc = onshi_batch_open(&batch, ctx, resume);
     } else {
         rc = onshi_batch_new(&batch, ctx, ONSHI_BATCH_QUALIFICATION);
-        for (i = 0; rc == ONSHI_OK && i < sizeof reserved / sizeof reserved[0]; i++)
-            rc = onshi_batch_add(batch, reserved[i].patient_id, reserved[i].insurer,
-                                 reserved[i].symbol, reserved[i].number, reserved[i].branch,
-                                 reserved[i].birthdate, reserved[i].limit_consent);
+        onshi_request *entry = NULL;
+        if (rc == ONSHI_OK)
+            rc = onshi_request_new(&entry, ONSHI_REQ_BATCH_ENTRY);
+        /* one request, filled anew for each patient (the batch copies the values) */
+        for (i = 0; rc == ONSHI_OK && i < sizeof reserved / sizeof reserved[0]; i++) {
+            onshi_request_set_str(entry, ONSHI_P_PATIENT_ID, reserved[i].patient_id);
+            onshi_request_set_str(entry, ONSHI_P_INSURER_NUMBER, reserved[i].insurer);
+            onshi_request_set_str(entry, ONSHI_P_SYMBOL, reserved[i].symbol);
+            onshi_request_set_str(entry, ONSHI_P_NUMBER, reserved[i].number);
+            onshi_request_set_str(entry, ONSHI_P_BRANCH, reserved[i].branch);
+            onshi_request_set_str(entry, ONSHI_P_BIRTHDATE, reserved[i].birthdate);
+            onshi_request_set_int(entry, ONSHI_P_LIMIT_CONSENT, reserved[i].limit_consent);
+            rc = onshi_batch_add(batch, entry);
+        }
+        onshi_request_free(entry);
         /* Validates every entry (check digits, dates...) and persists the list. */
         if (rc == ONSHI_OK)
             rc = onshi_batch_save(batch);

@@ -173,7 +173,18 @@ int main(int argc, char **argv)
     onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("カードを置いてください / Place the My Number Card on the reader\n");
-    rc = onshi_verify_by_card(&result, ctx, method, ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_CHECKUP | ONSHI_CONSENT_DRUG);
+    {
+        onshi_request *req = NULL;
+        rc = onshi_request_new(&req, ONSHI_REQ_VERIFY_CARD);
+        if (rc == ONSHI_OK) {
+            onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
+            onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, ONSHI_CONSENT_LIMIT |
+                                                               ONSHI_CONSENT_CHECKUP |
+                                                               ONSHI_CONSENT_DRUG);
+            rc = onshi_verify_by_card(&result, ctx, req);
+            onshi_request_free(req);
+        }
+    }
     if (rc != ONSHI_OK) {
         /* The message is for people (Japanese by default, ONSHI_OPT_LANG "en" for English);
          * the status tells the program what happened (locked PIN, card removed, CA008, ...). */

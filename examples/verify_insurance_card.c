@@ -49,9 +49,22 @@ int main(int argc, char **argv)
     char id[ONSHI_FILE_ID_SIZE] = "";
     if (rc == ONSHI_OK && pickup)
         rc = onshi_result_pickup(&res, ctx, argv[3], ONSHI_MSG_QUAL_REQ, -1);
-    else if (rc == ONSHI_OK)
-        rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, argv[2], argv[3], argv[4],
-                                         argv[5], argv[6], 1 /* 限度額 consent */, NULL);
+    else if (rc == ONSHI_OK) {
+        /* The inputs of a workflow are an onshi_request: one typed setter per parameter, so
+         * a new input in a later version is a new ONSHI_P_* id, not a new function. */
+        onshi_request *req = NULL;
+        rc = onshi_request_new(&req, ONSHI_REQ_VERIFY_INSURANCE_CARD);
+        if (rc == ONSHI_OK) {
+            onshi_request_set_str(req, ONSHI_P_INSURER_NUMBER, argv[2]);
+            onshi_request_set_str(req, ONSHI_P_SYMBOL, argv[3]);
+            onshi_request_set_str(req, ONSHI_P_NUMBER, argv[4]);
+            onshi_request_set_str(req, ONSHI_P_BRANCH, argv[5]);
+            onshi_request_set_str(req, ONSHI_P_BIRTHDATE, argv[6]);
+            onshi_request_set_int(req, ONSHI_P_LIMIT_CONSENT, 1); /* 限度額 consent */
+            rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, req);
+            onshi_request_free(req);
+        }
+    }
     if (rc == ONSHI_E_PENDING) {
         printf("no result yet; run again with --pickup %s\n", id);
         onshi_ctx_free(ctx);

@@ -1609,6 +1609,93 @@ ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
  * WORKFLOWS: verification, information, batch, limit amount
  * ===================================================================================== */
 
+/* ---------------------------------------------------------------------------------------
+ * Requests: the inputs of a workflow, set one by one by numbered parameter id
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * Every workflow call that needs more than its context takes an onshi_request: an opaque
+ * object of one kind (ONSHI_REQ_*) whose parameters (ONSHI_P_*) are set with typed setters,
+ * like the options of a context. A new input is a new parameter id, never a new function, and
+ * a language binding needs no struct layout. Which parameters a kind takes, which are
+ * required and their formats are documented at the call; setting a parameter the kind does
+ * not take fails at once (ONSHI_E_FIELD_ID). The call checks the values and names the field.
+ * A request may be reused for several calls and changed between them.
+ */
+
+/** The inputs of one workflow call. */
+typedef struct onshi_request onshi_request;
+
+/* Kinds of request (onshi_request_new), one per workflow. */
+#define ONSHI_REQ_VERIFY_INSURANCE_CARD 1 /**< onshi_verify_insurance_card */
+#define ONSHI_REQ_VERIFY_CARD           2 /**< onshi_verify_by_card */
+#define ONSHI_REQ_DISASTER_SEARCH       3 /**< onshi_disaster_search */
+#define ONSHI_REQ_REFNUM_REGISTER       4 /**< onshi_refnum_register */
+#define ONSHI_REQ_INFO                  5 /**< onshi_info_request */
+#define ONSHI_REQ_BATCH_ENTRY           6 /**< onshi_batch_add (one patient of a batch) */
+#define ONSHI_REQ_LIMIT                 7 /**< onshi_limit_ceiling, onshi_limit_copay */
+
+/*
+ * Parameters: type (str or int) and the kinds that take them. Ids are never reused.
+ */
+#define ONSHI_P_INSURER_NUMBER    1 /**< str 保険者番号: VERIFY_INSURANCE_CARD, REFNUM_REGISTER, BATCH_ENTRY */
+#define ONSHI_P_SYMBOL            2 /**< str 記号 (may be empty): as INSURER_NUMBER */
+#define ONSHI_P_NUMBER            3 /**< str 番号: as INSURER_NUMBER */
+#define ONSHI_P_BRANCH            4 /**< str 枝番, 2 digits or empty: as INSURER_NUMBER */
+#define ONSHI_P_BIRTHDATE         5 /**< str 生年月日 YYYYMMDD: VERIFY_INSURANCE_CARD, DISASTER_SEARCH, BATCH_ENTRY */
+#define ONSHI_P_LIMIT_CONSENT     6 /**< int 1: agreed to 限度額 information (default 0): VERIFY_INSURANCE_CARD, BATCH_ENTRY */
+#define ONSHI_P_ARBITRARY_ID      7 /**< str ArbitraryIdentifier echoed back: VERIFY_INSURANCE_CARD */
+#define ONSHI_P_REFERENCE_NUMBER  8 /**< str 照会番号, 1-50 characters: REFNUM_REGISTER, BATCH_ENTRY */
+#define ONSHI_P_PATIENT_ID        9 /**< str the vendor's patient id, never sent: BATCH_ENTRY */
+#define ONSHI_P_NAME             10 /**< str kanji name (full-width space): DISASTER_SEARCH */
+#define ONSHI_P_NAME_KANA        11 /**< str kana name (half-width katakana): DISASTER_SEARCH */
+#define ONSHI_P_SEX              12 /**< int 1 male, 2 female, 0 not given (default): DISASTER_SEARCH */
+#define ONSHI_P_ADDRESS          13 /**< str address prefix: DISASTER_SEARCH */
+#define ONSHI_P_INFO_KIND        14 /**< int ONSHI_DISASTER_* / ONSHI_INFO_*: DISASTER_SEARCH, INFO */
+#define ONSHI_P_FILE_CATEGORY    15 /**< int ONSHI_INFO_PDF, _XML, ...: DISASTER_SEARCH, INFO */
+#define ONSHI_P_START_MONTH      16 /**< str YYYYMM, drug information only: INFO */
+#define ONSHI_P_END_MONTH        17 /**< str YYYYMM, drug information only: INFO */
+#define ONSHI_P_IDV_METHOD       18 /**< int ONSHI_IDV_*: VERIFY_CARD */
+#define ONSHI_P_CONSENT_OFFERED  19 /**< int ONSHI_CONSENT_* bits to ask (default 0): VERIFY_CARD */
+#define ONSHI_P_CLASS_CODE       20 /**< str 適用区分 "A01".."A06", "B01".."B10": LIMIT */
+#define ONSHI_P_TOTAL_COST       21 /**< int the month's total medical cost in yen (10割): LIMIT */
+#define ONSHI_P_RATIO_PERCENT    22 /**< int co-payment ratio 0..100 (onshi_limit_copay only): LIMIT */
+#define ONSHI_P_SCOPE            23 /**< int ONSHI_LIMIT_SCOPE_* (default ALL): LIMIT */
+#define ONSHI_P_FLAGS            24 /**< int ONSHI_LIMIT_F_* (default 0): LIMIT */
+#define ONSHI_P_SERVICE_MONTH    25 /**< int 診療年月 YYYYMM (default 0: the current month): LIMIT */
+
+/**
+ * Create an empty request of a kind.
+ * @param out   receives the request; free with onshi_request_free()
+ * @param kind  ONSHI_REQ_*
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown kind, out NULL), ONSHI_E_NOMEM.
+ * Thread rule: any thread; one request is used by one thread at a time. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_request_new(onshi_request **out, int kind);
+
+/** Free a request (strings it holds are wiped). NULL is accepted. @since 1.0 */
+ONSHI_API void ONSHI_CALL onshi_request_free(onshi_request *req);
+
+/** The ONSHI_REQ_* kind of a request, or ONSHI_E_INVALID_ARG for NULL. @since 1.0 */
+ONSHI_API int ONSHI_CALL onshi_request_kind(const onshi_request *req);
+
+/**
+ * Set a string parameter (copied), or with NULL unset it.
+ * @return ONSHI_OK, ONSHI_E_FIELD_ID (the kind does not take this parameter),
+ *         ONSHI_E_INVALID_ARG (req NULL, or an int parameter), ONSHI_E_NOMEM. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_request_set_str(onshi_request *req, int param, const char *value);
+
+/**
+ * Set an integer parameter.
+ * @return ONSHI_OK, ONSHI_E_FIELD_ID, ONSHI_E_INVALID_ARG (req NULL, or a str parameter).
+ * @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_request_set_int(onshi_request *req, int param, int64_t value);
+
+/** The name of a parameter ("insurer_number"), or NULL. Static. @since 1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_request_param_name(int param);
+
 /* ---- service: callbacks of the workflows (progress, consent, audit) ---- */
 
 /* Stages reported to the progress callback. */
@@ -1714,8 +1801,9 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
  *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
  *                         records the method); free with onshi_msg_free. NULL on failure.
- * @param method           ONSHI_IDV_*
- * @param consent_offered  ONSHI_CONSENT_* items to ask (0: ask nothing, request nothing)
+ * @param req              an ONSHI_REQ_VERIFY_CARD request: ONSHI_P_IDV_METHOD (ONSHI_IDV_*,
+ *                         required), ONSHI_P_CONSENT_OFFERED (ONSHI_CONSENT_* items to ask;
+ *                         0: ask nothing, request nothing)
  * The identity callback (onshi_callbacks.identity) is required for ONSHI_IDV_FACE/VISUAL.
  * @return ONSHI_OK; ONSHI_E_UNSUPPORTED (file transport), ONSHI_E_CONFIG (no 10-digit
  *         ONSHI_OPT_MEDICAL_INSTITUTION_CODE), ONSHI_E_NO_CALLBACK, card-band errors
@@ -1725,10 +1813,10 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  *         ONSHI_E_AUTH_FAILED (CA001-CA008: the code and the system's message in the detail),
  *         transport errors, ONSHI_E_SYSTEM_ERROR / _PROCESSING_ERROR (see onshi_result_check),
  *         ONSHI_E_CANCELLED.
- * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 0.1.0
+ * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered);
+ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx,
+                                              const onshi_request *req);
 
 /* What a disaster-mode search asks for (InformationKind). */
 #define ONSHI_DISASTER_DRUG    1 /**< 薬剤情報 */
@@ -1740,27 +1828,22 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
  * system says disaster mode is open for the institution's region. Every search is reported to
  * the audit callback (ONSHI_AUDIT_DISASTER_SEARCH, BEFORE — a non-zero answer refuses it — and
  * AFTER); ONSHI_OPT_OPERATOR_ID must name the member of staff (sent as StaffId).
- * @param out            receives the result (ONSHI_MSG_DRUG_RES or ONSHI_MSG_CHECKUP_RES; a
- *                       PDF as the message's attachment when file_category is 1)
- * @param name           kanji name (full-width space), or NULL
- * @param name_kana      kana name (half-width katakana), or NULL; at least one name
- * @param birthdate      YYYYMMDD
- * @param sex            1 male, 2 female, 0 not given
- * @param address        address prefix, or NULL
- * @param kind           ONSHI_DISASTER_DRUG or ONSHI_DISASTER_CHECKUP
- * @param file_category  1 PDF, 2 XML
+ * @param out  receives the result (ONSHI_MSG_DRUG_RES or ONSHI_MSG_CHECKUP_RES; a PDF as the
+ *             message's attachment when the file category is 1)
+ * @param req  an ONSHI_REQ_DISASTER_SEARCH request: ONSHI_P_NAME and/or ONSHI_P_NAME_KANA (at
+ *             least one), ONSHI_P_BIRTHDATE (required), ONSHI_P_SEX (1 male, 2 female, 0 not
+ *             given), ONSHI_P_ADDRESS (optional prefix), ONSHI_P_INFO_KIND
+ *             (ONSHI_DISASTER_DRUG or _CHECKUP, required), ONSHI_P_FILE_CATEGORY (1 PDF,
+ *             2 XML, required)
  * @return ONSHI_OK; ONSHI_E_DISASTER_CLOSED (DS001), ONSHI_E_INFO_NOT_AVAILABLE (DS003 nobody
  *         found, or ResultCode), ONSHI_E_SYSTEM_ERROR (DS002 several candidates: narrow the
  *         search; other codes), ONSHI_E_FIELD_FORMAT / _MISSING (the argument named),
  *         ONSHI_E_CONFIG (no operator id / institution code), ONSHI_E_UNSUPPORTED (file
  *         transport), transport errors, ONSHI_E_CANCELLED.
- * Thread rule: the context's thread. @since 0.1.0
+ * Thread rule: the context's thread. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx,
-                                               const char *name, const char *name_kana,
-                                               const char *birthdate, int sex,
-                                               const char *address, int kind,
-                                               int file_category);
+                                               const onshi_request *req);
 
 /* ---- service: verify by insurance card, result helpers, face results, 照会番号, drug/checkup ---- */
 
@@ -1795,25 +1878,22 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param pending_id     may be NULL; receives the request id (file transport) — on
  *                       ONSHI_E_PENDING the id for onshi_result_pickup()
  * @param id_size        size of pending_id (ONSHI_FILE_ID_SIZE)
- * @param insurer_number 保険者番号, 6 or 8 digits
- * @param symbol         記号 (<= 20 characters) or NULL/"" when the card has none
- * @param number         番号 (<= 20 characters), required
- * @param branch         枝番, 2 digits, or NULL/"" (後期高齢者)
- * @param birthdate      生年月日 YYYYMMDD
- * @param limit_consent  1: the patient agrees to the provision of 限度額 information, else 0
- * @param arbitrary_id   the vendor's ArbitraryIdentifier (echoed), or NULL
+ * @param req            an ONSHI_REQ_VERIFY_INSURANCE_CARD request:
+ *                       ONSHI_P_INSURER_NUMBER (保険者番号, 6 or 8 digits), ONSHI_P_SYMBOL (記号,
+ *                       <= 20 characters, unset or "" when the card has none), ONSHI_P_NUMBER
+ *                       (番号, <= 20 characters, required), ONSHI_P_BRANCH (枝番, 2 digits, or
+ *                       unset/"" for 後期高齢者), ONSHI_P_BIRTHDATE (生年月日 YYYYMMDD),
+ *                       ONSHI_P_LIMIT_CONSENT (1: the patient agrees to the provision of 限度額
+ *                       information), ONSHI_P_ARBITRARY_ID (echoed back, optional)
  * @return ONSHI_OK; ONSHI_E_FIELD_FORMAT / ONSHI_E_FIELD_LENGTH / ONSHI_E_FIELD_MISSING /
  *         ONSHI_E_CHECK_DIGIT (nothing sent); ONSHI_E_CONFIG (medical institution code unset
  *         or invalid); ONSHI_E_PENDING; the transport's errors; the statuses of
- *         onshi_result_check(). Thread rule: the context's thread. @since 0.1.0
+ *         onshi_result_check(); ONSHI_E_INVALID_ARG (req NULL or of another kind).
+ * Thread rule: the context's thread. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
                                                      size_t id_size, onshi_ctx *ctx,
-                                                     const char *insurer_number,
-                                                     const char *symbol, const char *number,
-                                                     const char *branch, const char *birthdate,
-                                                     int limit_consent,
-                                                     const char *arbitrary_id);
+                                                     const onshi_request *req);
 
 /**
  * Pick up the late result of a request that returned ONSHI_E_PENDING (file transport) and
@@ -1952,14 +2032,14 @@ ONSHI_API int ONSHI_CALL onshi_face_result_run(onshi_face_watch *watch, onshi_ct
  * Register a 照会番号 (the institution's patient number, returned in later results of this
  * patient here) for one insured person (OQSsiimm01req). Inputs are checked first as in
  * onshi_verify_insurance_card().
- * @param out               receives the result (ONSHI_MSG_REFNUM_RES); free with onshi_msg_free()
- * @param reference_number  1 to 50 characters
- * @return as onshi_verify_insurance_card(). @since 0.1.0
+ * @param out  receives the result (ONSHI_MSG_REFNUM_RES); free with onshi_msg_free()
+ * @param req  an ONSHI_REQ_REFNUM_REGISTER request: ONSHI_P_REFERENCE_NUMBER (1 to 50
+ *             characters), ONSHI_P_INSURER_NUMBER, ONSHI_P_SYMBOL, ONSHI_P_NUMBER,
+ *             ONSHI_P_BRANCH (as onshi_verify_insurance_card)
+ * @return as onshi_verify_insurance_card(). @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
-                                               onshi_ctx *ctx, const char *reference_number,
-                                               const char *insurer_number, const char *symbol,
-                                               const char *number, const char *branch);
+                                               onshi_ctx *ctx, const onshi_request *req);
 
 /* Kinds of onshi_info_request. */
 #define ONSHI_INFO_DRUG    1 /**< 薬剤情報 (YZKsiquc01req) */
@@ -1981,19 +2061,20 @@ ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id
  * onshi_msg_attachment().
  * @param out            receives the result (ONSHI_MSG_DRUG_RES / ONSHI_MSG_CHECKUP_RES)
  * @param person         ONSHI_G_RESULT group (insurer, symbol, number, branch and consents)
- * @param kind           ONSHI_INFO_DRUG or ONSHI_INFO_CHECKUP
- * @param file_category  ONSHI_INFO_PDF, ONSHI_INFO_XML, ONSHI_INFO_DRUG_DIAGNOSIS_* (drug)
- * @param start_month    drug only: first month YYYYMM; NULL: 5 months before end_month
- * @param end_month      drug only: last month YYYYMM; NULL: the current month
+ * @param req            an ONSHI_REQ_INFO request: ONSHI_P_INFO_KIND (ONSHI_INFO_DRUG or
+ *                       ONSHI_INFO_CHECKUP), ONSHI_P_FILE_CATEGORY (ONSHI_INFO_PDF,
+ *                       ONSHI_INFO_XML, ONSHI_INFO_DRUG_DIAGNOSIS_* for drug),
+ *                       ONSHI_P_START_MONTH (drug only: first month YYYYMM; unset: 5 months
+ *                       before the end month), ONSHI_P_END_MONTH (drug only: last month
+ *                       YYYYMM; unset: the current month)
  * @return ONSHI_OK; ONSHI_E_NO_CONSENT, ONSHI_E_CONSENT_EXPIRED (nothing sent);
  *         ONSHI_E_CANCELLED (audit refused); ONSHI_E_INFO_NOT_AVAILABLE (ResultCode ≠ 1,
  *         MessageContents in the message); as onshi_verify_insurance_card() otherwise.
- * Thread rule: the context's thread. @since 0.1.0
+ * Thread rule: the context's thread. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
-                                            onshi_ctx *ctx, const onshi_group *person, int kind,
-                                            int file_category, const char *start_month,
-                                            const char *end_month);
+                                            onshi_ctx *ctx, const onshi_group *person,
+                                            const onshi_request *req);
 
 /* ---- service: batch before the visit (一括照会) and bulk 照会番号 registration ---- */
 
@@ -2043,32 +2124,20 @@ typedef struct onshi_batch onshi_batch;
 ONSHI_API int ONSHI_CALL onshi_batch_new(onshi_batch **out, onshi_ctx *ctx, int kind);
 
 /**
- * Add a reserved patient to a qualification batch. Strings are copied; nothing is checked
- * until onshi_batch_validate() / onshi_batch_save().
- * @param patient_id      the vendor's own patient id (unique in the batch): results are
- *                        matched back to it; it is stored locally and never sent
- * @param insurer_number  保険者番号 (8 digits, or 6 for 国保)
- * @param symbol          記号 (may be "" or NULL); @param number 番号
- * @param branch          枝番 (2 digits, or "" / NULL)
- * @param birthdate       生年月日 YYYYMMDD
- * @param limit_consent   1 when the patient agreed to the 限度額 information, else 0
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG (wrong kind), ONSHI_E_BATCH_STATE (already saved),
- *         ONSHI_E_NOMEM. @since 0.1.0
+ * Add one patient to a qualification or 照会番号 registration batch. The values are copied;
+ * nothing is checked until onshi_batch_validate() / onshi_batch_save().
+ * @param entry  an ONSHI_REQ_BATCH_ENTRY request: ONSHI_P_PATIENT_ID (the vendor's own
+ *               patient id, unique in the batch: results are matched back to it; stored
+ *               locally and never sent), ONSHI_P_INSURER_NUMBER (8 digits, or 6 for 国保),
+ *               ONSHI_P_SYMBOL (may be unset), ONSHI_P_NUMBER, ONSHI_P_BRANCH (2 digits or
+ *               unset); a ONSHI_BATCH_QUALIFICATION batch also ONSHI_P_BIRTHDATE and
+ *               ONSHI_P_LIMIT_CONSENT, a ONSHI_BATCH_REFNUM batch ONSHI_P_REFERENCE_NUMBER
+ *               (the 照会番号, typically the 診察券 number, at most 50 characters)
+ * @return ONSHI_OK, ONSHI_E_INVALID_ARG (a query batch, or entry NULL / of another kind, or a
+ *         parameter the batch's kind does not use), ONSHI_E_BATCH_STATE (already saved),
+ *         ONSHI_E_NOMEM. @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *batch, const char *patient_id,
-                                         const char *insurer_number, const char *symbol,
-                                         const char *number, const char *branch,
-                                         const char *birthdate, int limit_consent);
-
-/**
- * Add a 照会番号 registration to a ONSHI_BATCH_REFNUM batch (same rules as onshi_batch_add).
- * @param reference_number  the 照会番号 (typically the 診察券 number), at most 50 characters
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *batch, const char *patient_id,
-                                                const char *reference_number,
-                                                const char *insurer_number, const char *symbol,
-                                                const char *number, const char *branch);
+ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *batch, const onshi_request *entry);
 
 /**
  * The period of a consent query batch (ONSHI_BATCH_HOMECARE / _ONLINE): the system answers
@@ -2201,30 +2270,28 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(const onshi_ctx *ctx,
  * Not covered: the yearly outpatient cap of 144,000 yen (needs the year's history), the
  * under-70 21,000-yen 合算 rule across institutions, 特定疾病 (see the result's
  * SpecificDiseasesSelfPay).
- * @param out            receives the ceiling in yen
- * @param ctx            for the error message; may be NULL
- * @param class_code     LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"
- * @param total_cost     the month's total medical cost in yen (10割), >= 0
- * @param scope          ONSHI_LIMIT_SCOPE_*
- * @param flags          ONSHI_LIMIT_F_* or 0
- * @param service_month  診療年月 YYYYMM (>= 201808); 0 = the current month
+ * @param out  receives the ceiling in yen
+ * @param ctx  for the error message; may be NULL
+ * @param req  an ONSHI_REQ_LIMIT request: ONSHI_P_CLASS_CODE
+ *             (LimitApplicationCertificateClassificationFlag, "A01".."A06", "B01".."B10"),
+ *             ONSHI_P_TOTAL_COST (the month's total medical cost in yen, 10割, >= 0),
+ *             ONSHI_P_SCOPE (ONSHI_LIMIT_SCOPE_*, default ALL), ONSHI_P_FLAGS (ONSHI_LIMIT_F_*,
+ *             default 0), ONSHI_P_SERVICE_MONTH (診療年月 YYYYMM >= 201808; 0 or unset: the
+ *             current month)
  * @return ONSHI_OK, ONSHI_E_CODE_VALUE (unknown class), ONSHI_E_INVALID_ARG,
  *         ONSHI_E_UNSUPPORTED (month before 201808).
- * Thread rule: any thread (ctx: its own thread). @since 0.1.0
+ * Thread rule: any thread (ctx: its own thread). @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
-                                             const char *class_code, int64_t total_cost,
-                                             int scope, int flags, int service_month);
+                                             const onshi_request *req);
 
 /**
- * The window co-payment for the month: the patient's share (total_cost x ratio_percent / 100,
- * rounded to the yen) stopped at onshi_limit_ceiling(). Parameters and returns as above;
- * ratio_percent is 10, 20 or 30 usually (0..100 accepted). @since 0.1.0
+ * The window co-payment for the month: the patient's share (total cost x ONSHI_P_RATIO_PERCENT
+ * / 100, rounded to the yen; 10, 20 or 30 usually, 0..100 accepted, required) stopped at
+ * onshi_limit_ceiling(). Parameters and returns as above. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
-                                           const char *class_code, int64_t total_cost,
-                                           int ratio_percent, int scope, int flags,
-                                           int service_month);
+                                           const onshi_request *req);
 
 /* ---------------------------------------------------------------------------------------
  * Callbacks: every callback of a context is set through one versioned struct

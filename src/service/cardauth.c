@@ -602,8 +602,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered)
+static int verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method, int consent_offered)
 {
     if (out != NULL)
         *out = NULL;
@@ -638,4 +637,21 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         *out = NULL;
     }
     return rc;
+}
+
+ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx,
+                                              const onshi_request *req)
+{
+    if (out != NULL)
+        *out = NULL;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_CARD, "onshi_verify_by_card");
+    if (rc != ONSHI_OK)
+        return rc;
+    int64_t method = onshi__request_int(req, ONSHI_P_IDV_METHOD, 0);
+    int64_t offered = onshi__request_int(req, ONSHI_P_CONSENT_OFFERED, 0);
+    if (method < 0 || method > 100 || offered < 0 || offered > 0xffff)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG,
+                          "idv_method %lld / consent_offered %lld out of range",
+                          (long long)method, (long long)offered);
+    return verify_by_card(out, ctx, (int)method, (int)offered);
 }

@@ -60,4 +60,15 @@ int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char 
  * the library itself. */
 extern void (*onshi__batch_test_hook)(const char *point);
 
+/* ---- requests (request.c) ------------------------------------------------------------ */
+
+/* ONSHI_OK when req is a request of `kind`; else ONSHI_E_INVALID_ARG recorded, naming `call`. */
+int onshi__request_check(onshi_ctx *ctx, const onshi_request *req, int kind, const char *call);
+/* A string parameter, NULL when unset (borrowed from the request). */
+const char *onshi__request_str(const onshi_request *req, int param);
+/* An integer parameter, `def` when unset. */
+int64_t onshi__request_int(const onshi_request *req, int param, int64_t def);
+/* Whether a parameter was set. */
+bool onshi__request_has(const onshi_request *req, int param);
+
 #endif

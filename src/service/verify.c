@@ -165,12 +165,10 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
     return onshi__service_check(ctx, result);
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
-                                                     size_t id_size, onshi_ctx *ctx,
-                                                     const char *insurer_number,
-                                                     const char *symbol, const char *number,
-                                                     const char *branch, const char *birthdate,
-                                                     int limit_consent, const char *arbitrary_id)
+static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_size,
+                                 onshi_ctx *ctx, const char *insurer_number, const char *symbol,
+                                 const char *number, const char *branch, const char *birthdate,
+                                 int limit_consent, const char *arbitrary_id)
 {
     if (out == NULL || ctx == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
@@ -270,10 +268,9 @@ ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
-                                               onshi_ctx *ctx, const char *reference_number,
-                                               const char *insurer_number, const char *symbol,
-                                               const char *number, const char *branch)
+static int refnum_register(onshi_msg **out, char *pending_id, size_t id_size, onshi_ctx *ctx,
+                           const char *reference_number, const char *insurer_number,
+                           const char *symbol, const char *number, const char *branch)
 {
     if (out == NULL || ctx == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
@@ -339,10 +336,9 @@ static int month_ok(const char *ym)
     return m >= 1 && m <= 12;
 }
 
-ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
-                                            onshi_ctx *ctx, const onshi_group *person, int kind,
-                                            int file_category, const char *start_month,
-                                            const char *end_month)
+static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi_ctx *ctx,
+                        const onshi_group *person, int kind, int file_category,
+                        const char *start_month, const char *end_month)
 {
     if (out == NULL || ctx == NULL || person == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out and person must not be NULL")
@@ -437,4 +433,64 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
                            patient, detail);
     onshi_msg_free(req);
     return rc;
+}
+
+/* ---- the public calls: their inputs come from an onshi_request ---- */
+
+static void clear_out(onshi_msg **out, char *pending_id, size_t id_size)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (pending_id != NULL && id_size > 0)
+        pending_id[0] = '\0';
+}
+
+ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
+                                                     size_t id_size, onshi_ctx *ctx,
+                                                     const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_INSURANCE_CARD,
+                                  "onshi_verify_insurance_card");
+    if (rc != ONSHI_OK)
+        return rc;
+    return verify_insurance_card(
+        out, pending_id, id_size, ctx, onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
+        onshi__request_str(req, ONSHI_P_SYMBOL), onshi__request_str(req, ONSHI_P_NUMBER),
+        onshi__request_str(req, ONSHI_P_BRANCH), onshi__request_str(req, ONSHI_P_BIRTHDATE),
+        (int)onshi__request_int(req, ONSHI_P_LIMIT_CONSENT, 0),
+        onshi__request_str(req, ONSHI_P_ARBITRARY_ID));
+}
+
+ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
+                                               onshi_ctx *ctx, const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_REFNUM_REGISTER, "onshi_refnum_register");
+    if (rc != ONSHI_OK)
+        return rc;
+    return refnum_register(out, pending_id, id_size, ctx,
+                           onshi__request_str(req, ONSHI_P_REFERENCE_NUMBER),
+                           onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
+                           onshi__request_str(req, ONSHI_P_SYMBOL),
+                           onshi__request_str(req, ONSHI_P_NUMBER),
+                           onshi__request_str(req, ONSHI_P_BRANCH));
+}
+
+ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
+                                            onshi_ctx *ctx, const onshi_group *person,
+                                            const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_INFO, "onshi_info_request");
+    if (rc != ONSHI_OK)
+        return rc;
+    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
+    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
+    if (kind < 0 || kind > 100 || cat < 0 || cat > 100)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "info_kind %lld / file_category %lld unknown",
+                          (long long)kind, (long long)cat);
+    return info_request(out, pending_id, id_size, ctx, person, (int)kind, (int)cat,
+                        onshi__request_str(req, ONSHI_P_START_MONTH),
+                        onshi__request_str(req, ONSHI_P_END_MONTH));
 }

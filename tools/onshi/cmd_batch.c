@@ -182,6 +182,29 @@ static void trim(char *s)
         memmove(s, s + i, l - i + 1);
 }
 
+/* One CSV row as a batch entry: a 照会番号 registration (refnum set, limit -1) or a
+ * qualification entry (birth and limit set). */
+static int add_entry(onshi_batch *b, const char *pid, const char *refnum, const char *insurer,
+                     const char *symbol, const char *number, const char *branch, const char *birth,
+                     int limit)
+{
+    onshi_request *r = cli_request(ONSHI_REQ_BATCH_ENTRY);
+    if (r == NULL)
+        return ONSHI_E_NOMEM;
+    cli_request_str(r, ONSHI_P_PATIENT_ID, pid);
+    cli_request_str(r, ONSHI_P_REFERENCE_NUMBER, refnum);
+    cli_request_str(r, ONSHI_P_INSURER_NUMBER, insurer);
+    cli_request_str(r, ONSHI_P_SYMBOL, symbol);
+    cli_request_str(r, ONSHI_P_NUMBER, number);
+    cli_request_str(r, ONSHI_P_BRANCH, branch);
+    cli_request_str(r, ONSHI_P_BIRTHDATE, birth);
+    if (limit >= 0)
+        onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit);
+    int rc = onshi_batch_add(b, r);
+    onshi_request_free(r);
+    return rc;
+}
+
 static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char *path, int kind)
 {
     char *text = read_text(cmd, path);
@@ -205,7 +228,7 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
                                 "患者ID,照会番号,保険者番号,記号,番号[,枝番] の形式ではありません"));
                 break;
             }
-            r = onshi_batch_add_refnum(b, f[0], f[1], f[2], f[3], f[4], n > 5 ? f[5] : "");
+            r = add_entry(b, f[0], f[1], f[2], f[3], f[4], n > 5 ? f[5] : "", NULL, -1);
         } else {
             if (n < 6) {
                 rc = cli_fail(cmd, "%s line %d: %s", path, line,
@@ -215,7 +238,7 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
             }
             const char *lim = n > 6 ? f[6] : "0";
             int limit = strcmp(lim, "1") == 0 ? 1 : strcmp(lim, "0") == 0 || *lim == '\0' ? 0 : 2;
-            r = onshi_batch_add(b, f[0], f[1], f[2], f[3], f[4], f[5], limit);
+            r = add_entry(b, f[0], NULL, f[1], f[2], f[3], f[4], f[5], limit);
         }
         if (r != ONSHI_OK) {
             rc = cli_fail_ctx(cmd, ctx, r, path);

@@ -358,7 +358,13 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
     cbs.identity_userdata = &ui;
     onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, method, offered);
+    onshi_request *req = cli_request(ONSHI_REQ_VERIFY_CARD);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
+    onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, offered);
+    int rc = onshi_verify_by_card(&m, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
     rc = cli_print_qualification(ctx, m, json);
@@ -407,7 +413,18 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     if (birth == NULL)
         goto usage;
     onshi_msg *m = NULL;
-    int rc = onshi_disaster_search(&m, ctx, name, kana, birth, sex, addr, kind, pdf ? 1 : 2);
+    onshi_request *req = cli_request(ONSHI_REQ_DISASTER_SEARCH);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    cli_request_str(req, ONSHI_P_NAME, name);
+    cli_request_str(req, ONSHI_P_NAME_KANA, kana);
+    cli_request_str(req, ONSHI_P_BIRTHDATE, birth);
+    onshi_request_set_int(req, ONSHI_P_SEX, sex);
+    cli_request_str(req, ONSHI_P_ADDRESS, addr);
+    onshi_request_set_int(req, ONSHI_P_INFO_KIND, kind);
+    onshi_request_set_int(req, ONSHI_P_FILE_CATEGORY, pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML);
+    int rc = onshi_disaster_search(&m, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("search failed", "検索できませんでした"));
     const unsigned char *data = NULL;
@@ -482,9 +499,19 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         return 2;
     }
     int64_t ceiling = 0, copay = 0;
-    int rc = onshi_limit_ceiling(&ceiling, ctx, cls, total, scope, flags, month);
+    onshi_request *req = cli_request(ONSHI_REQ_LIMIT);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    onshi_request_set_str(req, ONSHI_P_CLASS_CODE, cls);
+    onshi_request_set_int(req, ONSHI_P_TOTAL_COST, total);
+    onshi_request_set_int(req, ONSHI_P_RATIO_PERCENT, ratio);
+    onshi_request_set_int(req, ONSHI_P_SCOPE, scope);
+    onshi_request_set_int(req, ONSHI_P_FLAGS, flags);
+    onshi_request_set_int(req, ONSHI_P_SERVICE_MONTH, month);
+    int rc = onshi_limit_ceiling(&ceiling, ctx, req);
     if (rc == ONSHI_OK)
-        rc = onshi_limit_copay(&copay, ctx, cls, total, ratio, scope, flags, month);
+        rc = onshi_limit_copay(&copay, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, "limit");
     if (json) {

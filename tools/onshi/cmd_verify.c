@@ -51,6 +51,39 @@ onshi_ctx *cli_labels(int ja)
     return *c;
 }
 
+onshi_request *cli_request(int kind)
+{
+    onshi_request *r = NULL;
+    return onshi_request_new(&r, kind) == ONSHI_OK ? r : NULL;
+}
+
+void cli_request_str(onshi_request *r, int param, const char *value)
+{
+    if (value != NULL)
+        onshi_request_set_str(r, param, value);
+}
+
+/* 資格確認 by the numbers of the insurance card, from the command line's options. */
+static int verify_numbers(onshi_msg **m, char *id, size_t id_size, onshi_ctx *ctx,
+                          const char *insurer, const char *symbol, const char *number,
+                          const char *branch, const char *birth, int limit_consent,
+                          const char *arbitrary_id)
+{
+    onshi_request *r = cli_request(ONSHI_REQ_VERIFY_INSURANCE_CARD);
+    if (r == NULL)
+        return ONSHI_E_NOMEM;
+    cli_request_str(r, ONSHI_P_INSURER_NUMBER, insurer);
+    cli_request_str(r, ONSHI_P_SYMBOL, symbol);
+    cli_request_str(r, ONSHI_P_NUMBER, number);
+    cli_request_str(r, ONSHI_P_BRANCH, branch);
+    cli_request_str(r, ONSHI_P_BIRTHDATE, birth);
+    onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit_consent);
+    cli_request_str(r, ONSHI_P_ARBITRARY_ID, arbitrary_id);
+    int rc = onshi_verify_insurance_card(m, id, id_size, ctx, r);
+    onshi_request_free(r);
+    return rc;
+}
+
 int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path)
 {
     const char *p = path;
@@ -434,8 +467,8 @@ int cmd_verify(onshi_ctx *ctx, int argc, char **argv)
     } else {
         if (o.insurer == NULL || o.number == NULL || o.birth == NULL)
             return cli_fail("verify", "--insurer, --number and --birth are required") + 1;
-        rc = onshi_verify_insurance_card(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number,
-                                         o.branch, o.birth, o.limit_consent, o.id);
+        rc = verify_numbers(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number, o.branch,
+                            o.birth, o.limit_consent, o.id);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING) {
         if (rc == ONSHI_E_LINKAGE_NOT_RUNNING)
@@ -468,8 +501,16 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
     } else {
         if (o.ref == NULL || o.insurer == NULL || o.number == NULL)
             return cli_fail("refnum", "--ref, --insurer and --number are required") + 1;
-        rc = onshi_refnum_register(&m, id, sizeof id, ctx, o.ref, o.insurer, o.symbol, o.number,
-                                   o.branch);
+        onshi_request *r = cli_request(ONSHI_REQ_REFNUM_REGISTER);
+        if (r == NULL)
+            return cli_fail("refnum", "out of memory");
+        cli_request_str(r, ONSHI_P_REFERENCE_NUMBER, o.ref);
+        cli_request_str(r, ONSHI_P_INSURER_NUMBER, o.insurer);
+        cli_request_str(r, ONSHI_P_SYMBOL, o.symbol);
+        cli_request_str(r, ONSHI_P_NUMBER, o.number);
+        cli_request_str(r, ONSHI_P_BRANCH, o.branch);
+        rc = onshi_refnum_register(&m, id, sizeof id, ctx, r);
+        onshi_request_free(r);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)
         return pending_message("refnum", o.pickup ? o.pickup : id, "refnum");
@@ -649,8 +690,8 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
         if (o.result != NULL)
             rc = load_msg(&q, ctx, o.result, ONSHI_MSG_QUAL_RES);
         else if (o.insurer != NULL && o.number != NULL && o.birth != NULL)
-            rc = onshi_verify_insurance_card(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number,
-                                             o.branch, o.birth, o.limit_consent, NULL);
+            rc = verify_numbers(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number, o.branch, o.birth,
+                                o.limit_consent, NULL);
         else
             return cli_fail("info", "--result FILE or --insurer/--number/--birth is required") + 1;
         if (rc != ONSHI_OK)
@@ -660,8 +701,17 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
             onshi_msg_free(q);
             return cli_fail("info", "no person %d in the result", o.person);
         }
-        rc = onshi_info_request(&res, id, sizeof id, ctx, p, kind,
-                                o.pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML, o.from, o.to);
+        onshi_request *r = cli_request(ONSHI_REQ_INFO);
+        if (r == NULL) {
+            onshi_msg_free(q);
+            return cli_fail("info", "out of memory");
+        }
+        onshi_request_set_int(r, ONSHI_P_INFO_KIND, kind);
+        onshi_request_set_int(r, ONSHI_P_FILE_CATEGORY, o.pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML);
+        cli_request_str(r, ONSHI_P_START_MONTH, o.from);
+        cli_request_str(r, ONSHI_P_END_MONTH, o.to);
+        rc = onshi_info_request(&res, id, sizeof id, ctx, p, r);
+        onshi_request_free(r);
         onshi_msg_free(q);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)

@@ -119,7 +119,7 @@ static void test_pin_and_consent(void **state)
     assert_int_equal(vc_start(&card, pctx, READER0, "e2e-ok", &pki, NULL), 0);
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT);
     if (rc != ONSHI_OK)
         fprintf(stderr, "    %s\n", onshi_ctx_last_error_message(ctx));
     assert_int_equal(rc, ONSHI_OK);
@@ -147,7 +147,7 @@ static void test_card_pulled_at_pin(void **state)
     assert_int_equal(vc_start(&card, pctx, READER0, "e2e-pulled", &pki, NULL), 0);
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CARD_REMOVED);
     assert_null(m);
     fake_server_stats_get(srv, &after);
@@ -167,18 +167,18 @@ static void test_last_try_then_locked(void **state)
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
     /* one try left and the UI does not confirm it: refused, the try is not spent */
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_PIN_LAST_TRY);
     assert_int_equal(u.pin_calls, 1);
     /* confirmed, but wrong: the card locks */
     u.pin_calls = 0;
     tcb_set_pin(ctx, confirming_pin, &u);
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0);
     assert_true(rc == ONSHI_E_JPKI_PIN_LOCKED || rc == ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(u.pin_calls, 1);
     /* locked: refused before the PIN is asked and before anything is sent */
     u.pin_calls = 0;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG),
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_int_equal(u.pin_calls, 0);
     assert_null(m);

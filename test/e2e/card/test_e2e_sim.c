@@ -214,7 +214,7 @@ static void test_card_then_drug_info(void **state)
     insert("P001");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
+    assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
                                                         ONSHI_CONSENT_CHECKUP)),
                      ONSHI_OK);
     onshi_group *p = NULL;
@@ -228,7 +228,7 @@ static void test_card_then_drug_info(void **state)
     /* the drug consent just given is valid now: drug information is served */
     onshi_msg *drug = NULL;
     char pending[64];
-    assert_int_equal(said(ctx, onshi_info_request(&drug, pending, sizeof pending, ctx, p,
+    assert_int_equal(said(ctx, t_info_request(&drug, pending, sizeof pending, ctx, p,
                                                   ONSHI_INFO_DRUG, ONSHI_INFO_XML, "202501",
                                                   NULL)),
                      ONSHI_OK);
@@ -247,7 +247,7 @@ static void test_revoked_card(void **state)
     insert("P060");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "CA007"));
     assert_null(m);
@@ -265,7 +265,7 @@ static void test_method_refused(void **state)
     onshi_ctx *ctx = new_ctx(other, &grant); /* this server allows only the PIN method */
     tcb_set_identity(ctx, identity_cb, NULL);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0);
     if (rc != ONSHI_E_VERIFICATION_METHOD)
         fprintf(stderr, "method refused: %s\n", onshi_ctx_last_error_message(ctx));
     assert_int_equal(rc, ONSHI_E_VERIFICATION_METHOD);
@@ -285,7 +285,7 @@ static void test_face_and_visual(void **state)
     for (int i = 0; i < 2; i++) {
         onshi_msg *m = NULL;
         const char *v = NULL;
-        assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT)),
+        assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT)),
                          ONSHI_OK);
         assert_int_equal(onshi_group_get_str(&v, onshi_msg_body(m),
                                              ONSHI_F_IDENTITY_VERIFICATION_METHOD),
@@ -303,19 +303,19 @@ static void test_disaster(void **state)
     int grant = 0;
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1,
+    assert_int_equal(said(ctx, t_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1,
                                                      NULL, ONSHI_DISASTER_DRUG, 2)),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_DRUG_RES);
     onshi_msg_free(m);
-    assert_int_equal(onshi_disaster_search(&m, ctx, "誰も　いない", NULL, "19800401", 1, NULL,
+    assert_int_equal(t_disaster_search(&m, ctx, "誰も　いない", NULL, "19800401", 1, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_INFO_NOT_AVAILABLE);
     onshi_ctx_free(ctx);
     char other[128];
     snprintf(other, sizeof other, "https://localhost:%d", port_closed);
     ctx = new_ctx(other, &grant);
-    assert_int_equal(onshi_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1, NULL,
+    assert_int_equal(t_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_DISASTER_CLOSED);
     onshi_ctx_free(ctx);

@@ -120,7 +120,7 @@ static onshi_batch *make_batch(onshi_ctx *ctx)
     for (size_t i = 0; i < NPAT; i++) {
         char pid[32];
         snprintf(pid, sizeof pid, "P%03zu", i);
-        assert_int_equal(onshi_batch_add(b, pid, i % 2 ? "01130012" : "138016", i % 3 ? "" : "記号１",
+        assert_int_equal(t_batch_add(b, pid, i % 2 ? "01130012" : "138016", i % 3 ? "" : "記号１",
                                          numbers[i], i % 2 ? "01" : "", "19800401", (int)(i % 2)),
                          ONSHI_OK);
     }
@@ -180,10 +180,10 @@ static void test_validate(void **state)
     assert_int_equal(onshi_batch_new(&b, ctx, 7), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_INVALID_ARG); /* empty */
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "B", "138016", "x", "2", "01", "20000229", 1), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "C", "06130012", "", "3", "", "19800401", 0), ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "D", "1", "01130012", "", "1", ""),
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "B", "138016", "x", "2", "01", "20000229", 1), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "C", "06130012", "", "3", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "D", "1", "01130012", "", "1", ""),
                      ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(bad, 2);
@@ -210,8 +210,8 @@ static void test_validate(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, cases[i].pid, cases[i].ins, "", cases[i].num,
+        assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+        assert_int_equal(t_batch_add(b, cases[i].pid, cases[i].ins, "", cases[i].num,
                                          cases[i].br, cases[i].birth, cases[i].limit),
                          ONSHI_OK);
         int r = onshi_batch_validate(&bad, b);
@@ -225,7 +225,7 @@ static void test_validate(void **state)
     /* the institution code is checked too */
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1311234560");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CONFIG);
     onshi_batch_free(b);
 
@@ -233,7 +233,7 @@ static void test_validate(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, INST);
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "06130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "06130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "1件目"));
     onshi_batch_free(b);
@@ -309,7 +309,7 @@ static void test_run_file(void **state)
     check_results(b);
     assert_int_equal(atomic_load(&fb->uploads), 1);
     assert_int_equal(atomic_load(&fb->downloads), 4);
-    assert_int_equal(onshi_batch_add(b, "Z", "01130012", "", "1", "", "19800401", 0),
+    assert_int_equal(t_batch_add(b, "Z", "01130012", "", "1", "", "19800401", 0),
                      ONSHI_E_BATCH_STATE);
     onshi_batch_free(b);
 
@@ -430,12 +430,12 @@ static void test_refnum(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
     onshi_batch *b = NULL;
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_REFNUM), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_batch_add_refnum(b, "K1", "24434", "01130012", "記号１", "7001", "00"),
+    assert_int_equal(t_batch_add_refnum(b, "K1", "24434", "01130012", "記号１", "7001", "00"),
                      ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "K2", "24435", "138016", "", "7009", ""), ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "K3", "24436", "39131016", "", "7011", ""), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "K2", "24435", "138016", "", "7009", ""), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "K3", "24436", "39131016", "", "7011", ""), ONSHI_OK);
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);
     assert_int_equal(onshi_batch_outcome(b, 0), ONSHI_BATCH_VALID);
     assert_int_equal(onshi_batch_outcome(b, 1), ONSHI_BATCH_ERROR);
@@ -481,7 +481,7 @@ static void test_query_batches(void **state)
     for (int k = 0; k < 3; k++) {
         onshi_batch *b = NULL;
         assert_int_equal(onshi_batch_new(&b, ctx, q[k].kind), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
+        assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
                          ONSHI_E_INVALID_ARG);
         if (q[k].kind == ONSHI_BATCH_WELFARE) {
             assert_int_equal(onshi_batch_set_period(b, 0, "20251101", "20251130"),

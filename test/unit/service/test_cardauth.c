@@ -166,7 +166,7 @@ static const char *el(const char *name)
 /* The card workflow's request (the identity callback is installed by setup). */
 static int verify_card(onshi_msg **m, onshi_ctx *ctx, int method, int offered)
 {
-    return onshi_verify_by_card(m, ctx, method, offered);
+    return t_verify_by_card(m, ctx, method, offered);
 }
 
 static int said(onshi_ctx *ctx, int rc, int want)
@@ -439,7 +439,7 @@ static void test_file_transport_and_config(void **state)
                      ONSHI_E_INVALID_ARG);
     assert_int_equal(verify_card(NULL, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_UNSUPPORTED);
 }
@@ -472,7 +472,7 @@ static void test_disaster_open(void **state)
 {
     T *t = *state;
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", "ﾐﾎﾝ ﾊﾅｺ", "19800401", 2,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", "ﾐﾎﾝ ﾊﾅｺ", "19800401", 2,
                                            "東京都千代田区", ONSHI_DISASTER_DRUG, 2),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_DRUG_RES);
@@ -488,13 +488,13 @@ static void test_disaster_open(void **state)
     assert_int_equal(t->audit_after, 1);
     assert_non_null(strstr(t->audit_patient, "19800401"));
     /* checkups, and a PDF */
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, NULL, "ﾐﾎﾝ ﾊﾅｺ", "19800401", 0, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, NULL, "ﾐﾎﾝ ﾊﾅｺ", "19800401", 0, NULL,
                                            ONSHI_DISASTER_CHECKUP, 2),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_CHECKUP_RES);
     assert_null(el("Sex1"));
     onshi_msg_free(m);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 1),
                      ONSHI_OK);
     const unsigned char *pdf = NULL;
@@ -513,7 +513,7 @@ static void test_disaster_closed_and_refusals(void **state)
     onshi_msg *m = NULL;
     fake_server_cfg closed = {"123", 0, 1, 0, 1};
     fake_server_set_cfg(srv, &closed);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_DISASTER_CLOSED);
     assert_null(m);
@@ -522,38 +522,38 @@ static void test_disaster_closed_and_refusals(void **state)
     assert_int_equal(t->audit_outcome, ONSHI_E_DISASTER_CLOSED);
     fake_server_cfg many = {"123", 1, 2, 0, 1}, none = {"123", 1, 0, 0, 1};
     fake_server_set_cfg(srv, &many);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_SYSTEM_ERROR);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "DS002"));
     fake_server_set_cfg(srv, &none);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_INFO_NOT_AVAILABLE);
     /* refused by the audit callback: nothing is sent */
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     t->audit_refuse = 1;
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_CANCELLED);
     fake_server_stats_get(srv, &after);
     assert_int_equal(after.disasters, before.disasters);
     t->audit_refuse = 0;
     /* local validation names the field; nothing is sent */
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, NULL, "", "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, NULL, "", "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800230", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800230", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "Birthdate"));
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 3, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 3, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_FORMAT);
     /* without an operator id there is nobody to name in the audit trail */
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_OPERATOR_ID, "");
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_CONFIG);
     fake_server_stats_get(srv, &after);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@
 static int64_t ceil_of(const char *code, int64_t cost, int scope, int flags, int month)
 {
     int64_t v = -1;
-    assert_int_equal(onshi_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
     return v;
 }
 
@@ -95,15 +96,15 @@ static void test_copay(void **state)
 {
     (void)state;
     int64_t v = -1;
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202611), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202611), ONSHI_OK);
     assert_int_equal(v, 30000); /* below the ceiling: the plain share */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202611), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202611), ONSHI_OK);
     assert_int_equal(v, 87430);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202611), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202611), ONSHI_OK);
     assert_int_equal(v, 18000);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202611), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202611), ONSHI_OK);
     assert_int_equal(v, 1235); /* 1,234.5 rounded */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202611),
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202611),
                      ONSHI_E_INVALID_ARG);
 }
 
@@ -114,16 +115,16 @@ static void test_errors(void **state)
     int64_t v = 7;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202611), ONSHI_E_CODE_VALUE);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202611), ONSHI_E_CODE_VALUE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "C01"));
     assert_int_equal(v, 0);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202611), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202611), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202611), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202611), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 0), ONSHI_OK); /* now */
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202611), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202611), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202611), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202611), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 0), ONSHI_OK); /* now */
     assert_int_equal(v, 252600);
     onshi_ctx_free(ctx);
 }

@@ -216,45 +216,45 @@ static void test_local_refusals(void **state)
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
     /* 06130017 is valid; the last digit changed breaks the check digit */
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CHECK_DIGIT);
     assert_null(m);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "insurer number"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "0613001", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "0613001", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "1", "19800401", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "branch"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017",
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017",
                                                  "１２３４５６７８９０１２３４５６７８９０１",
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_LENGTH);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19810229", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "birth date"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "29991231", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19800401", 2, NULL),
                      ONSHI_E_INVALID_ARG);
     /* Japanese message names the field in Japanese */
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_LANG, "ja");
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "保険者番号"));
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_LANG, "en");
     /* no institution code configured */
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, NULL);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CONFIG);
     fl_sleep_ms(100);
@@ -272,7 +272,7 @@ static void test_request_content(void **state)
     onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 200);
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
                                          "01", "19800401", 1, "PAT-0001");
     assert_int_equal(rc, ONSHI_E_LINKAGE_NOT_RUNNING);
     assert_null(m);
@@ -311,7 +311,7 @@ static void test_verify_ok(void **state)
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
                                          "01", "19800401", 1, NULL);
     fl_stop(&fl);
     free(ans);
@@ -352,7 +352,7 @@ static void test_system_error(void **state)
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
-    int rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    int rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                          "19800401", 0, NULL);
     fl_stop(&fl);
     free(ans);
@@ -366,7 +366,7 @@ static void test_system_error(void **state)
     r.refuse = 1;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_sleep_ms(50);
     fl_stop(&fl);
@@ -377,7 +377,7 @@ static void test_system_error(void **state)
     /* ProcessingResultStatus 2: the system's processing code reaches staff */
     ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
     fake_bytes(&fl, e, ans, n, ".xml");
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_stop(&fl);
     free(ans);
@@ -389,7 +389,7 @@ static void test_system_error(void **state)
     tcb_set_progress(e->ctx, cancel_cb, NULL);
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_sleep_ms(50);
     fl_stop(&fl);
@@ -407,7 +407,7 @@ static void test_pending_then_pickup(void **state)
     fl_run(&fl);
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", NULL, "561", "01",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", NULL, "561", "01",
                                          "19800401", 1, NULL);
     assert_int_equal(rc, ONSHI_E_PENDING);
     assert_null(m);
@@ -566,24 +566,24 @@ static void test_info_refused_without_consent(void **state)
     fl_run(&fl);
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 0), *res = NULL;
     /* 2025 consents have expired by now */
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_XML, NULL, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_CHECKUP, ONSHI_INFO_PDF, NULL, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
     onshi_msg_free(m);
     /* valid drug consent but no 診療 consent for the drug+diagnosis categories */
     m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_DRUG_DIAGNOSIS_XML, NULL, NULL),
                      ONSHI_E_NO_CONSENT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "diagnosis"));
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_CHECKUP, ONSHI_INFO_DRUG_DIAGNOSIS_XML, NULL,
                                         NULL),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_XML, "202513", NULL),
                      ONSHI_E_FIELD_FORMAT);
     onshi_msg_free(m);
@@ -606,7 +606,7 @@ static void test_drug_xml(void **state)
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1), *res = NULL;
-    int rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    int rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                 ONSHI_INFO_XML, "202410", "202501");
     fl_stop(&fl);
     free(ans);
@@ -628,7 +628,7 @@ static void test_drug_xml(void **state)
     /* PDF */
     ans = slurp(GOLDEN "YZKsiquc01res_202501150007.pdf", &n);
     fake_bytes(&fl, e, ans, n, ".pdf");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                             ONSHI_INFO_PDF, NULL, NULL);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_OK);
@@ -643,7 +643,7 @@ static void test_drug_xml(void **state)
     /* checkup XML */
     ans = slurp(GOLDEN "TKKsiquc01res_202501150006.xml", &n);
     fake_bytes(&fl, e, ans, n, ".xml");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_CHECKUP,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_CHECKUP,
                             ONSHI_INFO_XML, NULL, NULL);
     fl_stop(&fl);
     free(ans);
@@ -657,7 +657,7 @@ static void test_drug_xml(void **state)
     ans = slurp(GOLDEN "YZKsiquc01res_202501150005.xml", &n);
     ans = replace(ans, "<ResultCode>1</ResultCode>", "<ResultCode>2</ResultCode>");
     fake_bytes(&fl, e, ans, strlen(ans), ".xml");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                             ONSHI_INFO_XML, NULL, NULL);
     fl_stop(&fl);
     free(ans);
@@ -673,7 +673,7 @@ static void test_drug_request_content(void **state)
     onshi_ctx_set_int(e->ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 100);
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1), *res = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_info_request(&res, id, sizeof id, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, id, sizeof id, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_DRUG, ONSHI_INFO_XML, NULL, "202502"),
                      ONSHI_E_LINKAGE_NOT_RUNNING);
     onshi_msg *req = left_request(e);
@@ -700,12 +700,12 @@ static void test_refnum(void **state)
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_refnum_register(&m, NULL, 0, e->ctx, "", "39131156", NULL, "1", "00"),
+    assert_int_equal(t_refnum_register(&m, NULL, 0, e->ctx, "", "39131156", NULL, "1", "00"),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131157", NULL, "1",
+    assert_int_equal(t_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131157", NULL, "1",
                                            "00"),
                      ONSHI_E_CHECK_DIGIT);
-    int rc = onshi_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131156", "記号１", "12341",
+    int rc = t_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131156", "記号１", "12341",
                                    "00");
     fl_stop(&fl);
     free(ans);
