@@ -135,7 +135,7 @@ $(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
 
 # Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
 EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
-$(B)/examples/%: examples/%.c $(SHLIB) include/onshi.h
+$(B)/examples/%: examples/%.c $(SHLIB) include/onshi.h include/onshi_transport.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \
 	    -Wl,-rpath,$(abspath $(OUTLIB)) $(APP_LDFLAGS)
@@ -172,7 +172,7 @@ unit-build: $(UNIT_BINS)
 unit: $(UNIT_BINS)
 	@$(RUN) cmocka $(RESULTS) $(UNIT_BINS)
 
-header-test: include/onshi.h
+header-test: include/onshi.h include/onshi_transport.h
 	@mkdir -p $(B)/header
 	@$(RUN) script $(RESULTS) "header as C89 -pedantic" \
 	    $(CC) -std=c89 -pedantic -Wall -Wextra -Werror -Iinclude -c test/header/c89.c \
@@ -220,6 +220,7 @@ bench: all $(BENCH_TARGETS)
 install: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 include/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi.h
+	$(INSTALL) -m 644 include/onshi_transport.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h
 	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION)
 	ln -sf libonshi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so
@@ -233,7 +234,7 @@ install: lib
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so \
 	      $(DESTDIR)$(LIBDIR)/libonshi.a $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc \
 	      $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%)

@@ -93,7 +93,7 @@ static void *writer(void *arg)
     return NULL;
 }
 
-static int ONSHI_CALL on_face_ack(void *userdata, const onshi_file_result *r)
+static int on_face_ack(void *userdata, const onshi_file_result *r)
 {
     int stop = on_face(userdata, r);
     atomic_store(&t_renamed, 0);
@@ -120,7 +120,7 @@ static int measure_onshi(const char *db, int force_poll, int64_t poll_ms, double
     atomic_store(&stop_writer, 0);
     pthread_t th;
     pthread_create(&th, NULL, writer, &n);
-    int rc = onshi_face_watch_run(w, on_face_ack, &ru, 120000);
+    int rc = onshi__face_watch_run_files(w, on_face_ack, &ru, 120000);
     atomic_store(&stop_writer, 1);
     pthread_join(th, NULL);
     onshi_face_watch_free(w);

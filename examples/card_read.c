@@ -105,10 +105,12 @@ int main(int argc, char **argv)
         status = fail(ctx, "read certificate", rc);
         goto out;
     }
+    int64_t days = 0;
+    onshi_cert_days_left(&days, cert); /* 0 on its last day, negative once expired */
     printf("reader   %s (%s)\nserial   %s\nissuer   %s\nvalid    %s .. %s (%lld days left)\n",
            onshi_card_reader_name(card), onshi_card_token_label(card),
            onshi_cert_serial_hex(cert), onshi_cert_issuer(cert), onshi_cert_not_before(cert),
-           onshi_cert_not_after(cert), (long long)onshi_cert_days_left(cert));
+           onshi_cert_not_after(cert), (long long)days);
     if (ca != NULL) {
         rc = onshi_cert_verify(ctx, cert);
         printf("chain    %s\n", rc == ONSHI_OK ? "ok" : onshi_ctx_last_error_message(ctx));
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 out:
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
     return status;
 }

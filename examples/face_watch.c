@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_sigint);
     int rc = ONSHI_OK;
     while (!g_stop && rc == ONSHI_OK)
-        rc = onshi_face_result_run(w, ctx, on_face, ctx, 1000);
+        rc = onshi_face_watch_run(w, on_face, ctx, 1000);
     if (rc != ONSHI_OK)
         fprintf(stderr, "%s\n", onshi_ctx_last_error_message(ctx));
     onshi_face_watch_free(w);

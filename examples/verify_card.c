@@ -181,7 +181,7 @@ int main(int argc, char **argv)
             onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, ONSHI_CONSENT_LIMIT |
                                                                ONSHI_CONSENT_CHECKUP |
                                                                ONSHI_CONSENT_DRUG);
-            rc = onshi_verify_by_card(&result, ctx, req);
+            rc = onshi_mynumber_card_verify(&result, ctx, req);
             onshi_request_free(req);
         }
     }

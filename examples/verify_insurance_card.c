@@ -61,7 +61,7 @@ int main(int argc, char **argv)
             onshi_request_set_str(req, ONSHI_P_BRANCH, argv[5]);
             onshi_request_set_str(req, ONSHI_P_BIRTHDATE, argv[6]);
             onshi_request_set_int(req, ONSHI_P_LIMIT_CONSENT, 1); /* 限度額 consent */
-            rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, req);
+            rc = onshi_insurance_card_verify(&res, id, sizeof id, ctx, req);
             onshi_request_free(req);
         }
     }

@@ -562,7 +562,7 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
  * Overwrite len bytes at p with zeros in a way the compiler cannot remove (for secrets a
  * binding copied out of the library). Thread rule: any thread. @since 0.1.0
  */
-ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len);
+ONSHI_API void ONSHI_CALL onshi_mem_wipe(void *p, size_t len);
 
 /* ---------------------------------------------------------------------------------------
  * Configuration file and environment
@@ -691,7 +691,7 @@ ONSHI_API int ONSHI_CALL onshi_card_wait(int *event, onshi_ctx *ctx, int want,
  * ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, connects (ONSHI_OPT_CARD_SHARE_MODE), selects the JPKI
  * application and checks its token label (EF 0006). The card is recognised by what it
  * answers, never by its ATR.
- * @param out  receives the session; close it with onshi_card_close(). It keeps a pointer to
+ * @param out  receives the session; close it with onshi_card_free(). It keeps a pointer to
  *             ctx, which must outlive it.
  * @return ONSHI_OK, ONSHI_E_JPKI_NOT_JPKI, ONSHI_E_JPKI_UNSUPPORTED_TOKEN, card-band errors,
  *         ONSHI_E_NO_CALLBACK (callback driver without a transmit callback),
@@ -701,17 +701,17 @@ ONSHI_API int ONSHI_CALL onshi_card_wait(int *event, onshi_ctx *ctx, int want,
 ONSHI_API int ONSHI_CALL onshi_card_open(onshi_card **out, onshi_ctx *ctx);
 
 /**
- * Close the session and release the reader. A card whose key was used has already been
- * reset. NULL is accepted. @since 0.1.0
+ * Close the session, release the reader and free the session. A card whose key was used has
+ * already been reset. NULL is accepted. @since 1.0
  */
-ONSHI_API void ONSHI_CALL onshi_card_close(onshi_card *card);
+ONSHI_API void ONSHI_CALL onshi_card_free(onshi_card *card);
 
-/** Name of the reader in use (UTF-8), valid until onshi_card_close. @since 0.1.0 */
+/** Name of the reader in use (UTF-8), valid until onshi_card_free. @since 0.1.0 */
 ONSHI_API const char *ONSHI_CALL onshi_card_reader_name(const onshi_card *card);
 
 /**
  * The JPKI token label of the card ("JPKIAPICCTOKEN2" for a My Number Card), valid until
- * onshi_card_close. @since 0.1.0
+ * onshi_card_free. @since 0.1.0
  */
 ONSHI_API const char *ONSHI_CALL onshi_card_token_label(const onshi_card *card);
 
@@ -784,10 +784,12 @@ ONSHI_API const char *ONSHI_CALL onshi_cert_not_after(const onshi_cert *cert);
 /** End of validity as seconds since 1970 (UTC). @since 0.1.0 */
 ONSHI_API int64_t ONSHI_CALL onshi_cert_not_after_epoch(const onshi_cert *cert);
 /**
- * Whole days from now until the end of validity (negative once expired).
- * @since 0.1.0
+ * Whole days from now (Japan time) until the end of validity: 0 on its last day, negative once
+ * expired.
+ * @param out  receives the days
+ * @return ONSHI_OK or ONSHI_E_INVALID_ARG (out or cert NULL). @since 1.0
  */
-ONSHI_API int64_t ONSHI_CALL onshi_cert_days_left(const onshi_cert *cert);
+ONSHI_API int ONSHI_CALL onshi_cert_days_left(int64_t *out, const onshi_cert *cert);
 
 /* Key types (onshi_cert_key_type). */
 #define ONSHI_KEY_RSA 1
@@ -805,7 +807,8 @@ ONSHI_API int ONSHI_CALL onshi_cert_key_bits(const onshi_cert *cert);
 #define ONSHI_KU_KEY_AGREEMENT     0x08
 #define ONSHI_KU_KEY_CERT_SIGN     0x04
 #define ONSHI_KU_CRL_SIGN          0x02
-/** The ONSHI_KU_* bits of the keyUsage extension, or -1 if the extension is absent. @since 0.1.0 */
+/** The ONSHI_KU_* bits of the keyUsage extension, ONSHI_E_NOT_FOUND if the extension is
+ *  absent, ONSHI_E_INVALID_ARG for NULL. @since 1.0 */
 ONSHI_API int ONSHI_CALL onshi_cert_key_usage(const onshi_cert *cert);
 
 /**
@@ -1254,17 +1257,17 @@ ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int tabl
  * @return ONSHI_OK, ONSHI_E_FIELD_FORMAT (not 6/8 digits), ONSHI_E_CHECK_DIGIT.
  * Thread rule: any. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number);
+ONSHI_API int ONSHI_CALL onshi_insurer_number_check(const char *number);
 
 /** Check a 公費負担者番号 (8 digits) by its check digit; returns as above. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number);
+ONSHI_API int ONSHI_CALL onshi_public_expense_number_check(const char *number);
 
 /**
  * Check a 医療機関コード: 10 digits, prefecture 01-47, 点数表 1 (医科), 3 (歯科) or 4 (調剤),
  * and its check digit (same rule as the insurer number over the first nine digits; source in
  * docs/codec.md). @return ONSHI_OK, ONSHI_E_FIELD_FORMAT, ONSHI_E_CHECK_DIGIT. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_check_institution_code(const char *code);
+ONSHI_API int ONSHI_CALL onshi_institution_code_check(const char *code);
 
 /**
  * Open a streaming reader over a bulk result file (OQSmuquc02res and the other OQSmu*02res):
@@ -1310,57 +1313,14 @@ ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
  * TRANSPORT: HTTPS and the file exchange with the linkage app
  * ===================================================================================== */
 
-/* ---- transport (HTTPS): XmlMsg over TLS with a client certificate, diagnose ---- */
-
+/* ---- transport: client certificate, diagnosis, face folder ---- */
 /*
- * The HTTPS binding (docs/protocol.md) carries the same XmlMsg documents as the file
- * exchange. The server certificate and host name are always verified against
- * ONSHI_OPT_TLS_CA_FILE; there is no option to turn that off. One keep-alive connection (and
- * its TLS session, for resumption) is kept per context.
+ * The workflows use the transport configured by ONSHI_OPT_TRANSPORT. The raw exchange of
+ * request and result documents (for vendors who build their own messages) is declared in
+ * onshi_transport.h.
  */
 
-/**
- * Send one XmlMsg request body and receive the result body.
- * POST to the path of msgtype (default "<server_url path>/oqs/v1/<file-name prefix>", see
- * onshi_https_set_path), with the given idempotency key as the Idempotency-Key header. Only
- * a request that carries a key is retried (connection failures, timeouts, HTTP 500/502/503/
- * 504) with exponential back-off (ONSHI_OPT_RETRY_MAX, ONSHI_OPT_RETRY_BASE_MS); without a
- * key it is sent at most once, so a registration can never happen twice.
- * @param out_body  receives the 2xx response body (the result XmlMsg); caller frees it with
- *                  onshi_buf_free(). Left NULL on failure.
- * @param out_http_status  receives the last HTTP status seen (0 if none); may be NULL.
- * @param ctx       the context (options ONSHI_OPT_SERVER_URL, TLS_*, PROXY, timeouts)
- * @param msgtype   an ONSHI_MSG_* request type
- * @param body      the request document (UTF-8 or Shift_JIS per its XML declaration)
- * @param len       its length in bytes
- * @param idempotency_key  printable ASCII, at most 128 characters, unique per logical
- *                  request; NULL for a request that must never be repeated automatically.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_CONFIG, transport codes (ONSHI_E_DNS,
- *         ONSHI_E_CONNECT, ONSHI_E_TLS*, ONSHI_E_CLIENT_CERT*, ONSHI_E_PROXY,
- *         ONSHI_E_TIMEOUT, ONSHI_E_CONNECTION_CLOSED, ONSHI_E_HTTP_STATUS (status as foreign
- *         detail ONSHI_FOREIGN_HTTP), ONSHI_E_HTTP_PROTOCOL, ONSHI_E_SERVER_BUSY,
- *         ONSHI_E_RESULT_TOO_LARGE), ONSHI_E_CANCELLED.
- * Thread rule: one thread per context; onshi_ctx_cancel() from another thread wakes it.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
-                                              onshi_ctx *ctx, int msgtype, const void *body,
-                                              size_t len, const char *idempotency_key);
 
-/**
- * Override the HTTP path of a message type (for a vendor holding the official
- * specification). path starts with '/', is appended to nothing (the server_url path is not
- * prefixed) and is copied; NULL restores the default.
- * @return ONSHI_OK, ONSHI_E_INVALID_ARG (unknown type, path not starting with '/' or with
- *         spaces or control characters), ONSHI_E_NOMEM. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_https_set_path(onshi_ctx *ctx, int msgtype, const char *path);
-
-/**
- * Close the kept-alive connection of ctx (the TLS session stays cached for resumption).
- * Harmless when none is open. @since 0.1.0
- */
-ONSHI_API void ONSHI_CALL onshi_https_close(onshi_ctx *ctx);
 
 /**
  * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
@@ -1383,7 +1343,7 @@ typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
                                                const char *subject);
 
 
-/* Checks of onshi_diagnose, in the order they run (onshi_diag_report_check). */
+/* Checks of onshi_transport_diagnose, in the order they run (onshi_diag_report_check). */
 #define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
 #define ONSHI_DIAG_LINKAGE        2 /**< the linkage app takes requests out of req/ */
 #define ONSHI_DIAG_DNS            3 /**< the server (or proxy) name resolves */
@@ -1399,7 +1359,7 @@ typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
 #define ONSHI_DIAG_FAIL    2
 #define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
 
-/** The report of onshi_diagnose: a list of checks with their outcome and messages. */
+/** The report of onshi_transport_diagnose: a list of checks with their outcome and messages. */
 typedef struct onshi_diag_report onshi_diag_report;
 
 /**
@@ -1412,7 +1372,7 @@ typedef struct onshi_diag_report onshi_diag_report;
  * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
  * Thread rule: one thread per context. @since 0.1.0
  */
-ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
+ONSHI_API int ONSHI_CALL onshi_transport_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
 
 /** Number of checks in the report. @since 0.1.0 */
 ONSHI_API size_t ONSHI_CALL onshi_diag_report_count(const onshi_diag_report *report);
@@ -1433,130 +1393,18 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *repor
 ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *report,
                                                            size_t i);
 
-/** Index of the first failed item, or -1 when nothing failed. @since 0.1.0 */
+/** Index of the first failed item, ONSHI_E_NOT_FOUND when nothing failed. @since 1.0 */
 ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *report);
 
 /** Free a report. NULL is accepted. @since 0.1.0 */
 ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
 
-/* ---- transport (files): exchange with the terminal's linkage app (req/ res/ face/) ---- */
+/* ---- the face folder of the face-recognition card reader ---- */
 
-/*
- * The raw file exchange, for vendors who build their own messages and for the workflows of
- * the service layer. A request is written to ONSHI_OPT_REQ_DIR under its real name
- * ("OQSsiquc01req_202501150001.xml"), never visible half-written; before it becomes visible
- * it is recorded as pending in the state store (ONSHI_OPT_STATE_DB). Its result is read from
- * ONSHI_OPT_RES_DIR only once two reads agree. A request is NEVER sent twice: when the wait
- * times out the call returns ONSHI_E_PENDING and a later onshi_file_wait() with the same id
- * picks up the late result, even after a restart. docs/file-transport.md has the details.
- */
 
 /** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
 #define ONSHI_FILE_ID_SIZE 13
 
-/* States of a request (onshi_file_state). */
-#define ONSHI_FILE_STATE_RECORDED  1 /**< recorded; the process stopped before publishing */
-#define ONSHI_FILE_STATE_PUBLISHED 2 /**< in req/, not yet taken by the linkage app */
-#define ONSHI_FILE_STATE_TAKEN     3 /**< taken by the linkage app, no result yet */
-#define ONSHI_FILE_STATE_ANSWERED  4 /**< a result (or error file) was read, not yet consumed */
-#define ONSHI_FILE_STATE_CONSUMED  5 /**< the result was consumed (onshi_file_consume) */
-#define ONSHI_FILE_STATE_ABANDONED 6 /**< never became visible (crash before publishing) */
-
-/** A result file read from res/ or face/: its name, message type and bytes. */
-typedef struct onshi_file_result onshi_file_result;
-
-/**
- * Publish a request file. The message type gives the file-name prefix; the identifier comes
- * from the per-day sequence of the state store. The bytes are written as given (the codec
- * produces them in ONSHI_OPT_REQUEST_ENCODING).
- * @param ctx      context (req_dir, res_dir, state_db)
- * @param id_out   receives the 12-digit request id, NUL-terminated
- * @param id_size  size of id_out, at least ONSHI_FILE_ID_SIZE
- * @param msgtype  a request type with a file prefix (ONSHI_MSG_QUAL_REQ, ...)
- * @param body     the file's bytes; @param len their number (> 0)
- * @return ONSHI_OK; ONSHI_E_INVALID_ARG, ONSHI_E_BUFFER_TOO_SMALL, ONSHI_E_UNKNOWN_MESSAGE
- *         (not a request type of the file exchange), ONSHI_E_FOLDER (folder missing or
- *         unreadable, named in the message), ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_E_DISK_FULL
- *         (nothing was published), ONSHI_E_STORE, ONSHI_E_LIMIT (9999 requests today).
- * Thread rule: the context's thread. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_send(char *id_out, size_t id_size, onshi_ctx *ctx, int msgtype,
-                                         const void *body, size_t len);
-
-/**
- * Wait for the result of a request sent earlier (by this or a previous process). Results are
- * read only when stable; a ZIP result is opened and its XML returned. The result file stays
- * in res/ until onshi_file_consume(): calling this again returns the same result.
- * @param out         receives the result; free with onshi_file_result_free()
- * @param id          the request id from onshi_file_send()
- * @param timeout_ms  how long to wait; negative: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once
- * @return ONSHI_OK; ONSHI_E_PENDING (no result yet: the request stays pending, call again
- *         later, never send again); ONSHI_E_LINKAGE_NOT_RUNNING (the request was not taken
- *         from req/ within ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS; it stays pending);
- *         ONSHI_E_ERR_FILE (the linkage app answered with an error file; its text is in the
- *         message); ONSHI_E_RESULT_TOO_LARGE, ONSHI_E_RESULT_UNSTABLE, ONSHI_E_ZIP,
- *         ONSHI_E_NOT_FOUND (unknown id), ONSHI_E_STATE (already consumed, or abandoned by a
- *         crash before it was published: it was never sent), ONSHI_E_CANCELLED, ONSHI_E_FOLDER.
- * Thread rule: the context's thread; onshi_ctx_cancel() from any thread wakes it.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx, const char *id,
-                                         int64_t timeout_ms);
-
-/**
- * onshi_file_send() followed by onshi_file_wait() with the configured timeout. On
- * ONSHI_E_PENDING or ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
-                                             onshi_ctx *ctx, int msgtype, const void *body,
-                                             size_t len);
-
-/**
- * Tell the library the caller has the result of id (decoded or stored): the result and any
- * error files are deleted from res/, or moved to ONSHI_OPT_ARCHIVE_DIR when it is set, and
- * the request is marked consumed. Consuming an already consumed id is ONSHI_OK.
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STATE (no result read yet), ONSHI_E_FOLDER*,
- *         ONSHI_E_IO, ONSHI_E_STORE. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_consume(onshi_ctx *ctx, const char *id);
-
-/**
- * Iterate over requests not yet consumed (in id order), e.g. at start-up to pick up results
- * that arrived while the program was not running.
- * @param id_out  receives the next id after `after` (NULL or "": the first)
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND when there is no further one, ONSHI_E_STORE.
- * @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, onshi_ctx *ctx,
-                                                 const char *after);
-
-/**
- * The ONSHI_FILE_STATE_* of a request.
- * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
-
-/** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);
-/** The request id a result answers ("" for face results). @since 0.1.0 */
-ONSHI_API const char *ONSHI_CALL onshi_file_result_id(const onshi_file_result *result);
-/** ONSHI_MSG_* of the result file. @since 0.1.0 */
-ONSHI_API int ONSHI_CALL onshi_file_result_type(const onshi_file_result *result);
-/** The bytes (for a ZIP result: the XML inside). Valid until freed. @since 0.1.0 */
-ONSHI_API const unsigned char *ONSHI_CALL onshi_file_result_data(const onshi_file_result *result);
-/** Number of bytes. @since 0.1.0 */
-ONSHI_API size_t ONSHI_CALL onshi_file_result_len(const onshi_file_result *result);
-/** Free a result. NULL is accepted. @since 0.1.0 */
-ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *result);
-
-/**
- * Callback receiving a result (face watcher).
- * @param userdata  as given; @param result borrowed for the duration of the call
- * @return 0 to go on; non-zero stops and the call returns ONSHI_E_CANCELLED.
- */
-typedef int (ONSHI_CALL *onshi_file_result_cb)(void *userdata,
-                                               const onshi_file_result *result);
 
 /**
  * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
@@ -1581,25 +1429,37 @@ typedef struct onshi_face_watch onshi_face_watch;
 ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
                                               int flags);
 
+
 /**
- * The next face result not delivered before (oldest first). It counts as delivered when
- * this call returns it.
- * @param out         receives the result (free with onshi_file_result_free)
+ * The next face-reader result not delivered before (oldest first), as a decoded message
+ * (ONSHI_MSG_FACE_RES). It counts as delivered when this call returns it, even when it cannot
+ * be decoded. Check it with onshi_result_check() (a card that is not valid is a normal result
+ * with ProcessingResultStatus 2).
+ * @param out         receives the message; free with onshi_msg_free()
  * @param timeout_ms  how long to wait for one; 0: look once; negative: wait until cancelled
  * @return ONSHI_OK, ONSHI_E_TIMEOUT (nothing new in time), ONSHI_E_CANCELLED, ONSHI_E_FOLDER,
- *         ONSHI_E_STORE. A file another reader removes before it is stable is skipped.
- * @since 0.1.0
+ *         ONSHI_E_STORE, or a decode error (the message names the file). A file another
+ *         reader removes before it is stable is skipped. Thread rule: the watcher's context's
+ *         thread. @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *watch,
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_msg **out, onshi_face_watch *watch,
                                                int64_t timeout_ms);
 
 /**
- * Deliver face results to cb as they arrive, for timeout_ms (negative: until cancelled by
- * onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
- * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
- *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 0.1.0
+ * Callback of onshi_face_watch_run: `status` is ONSHI_OK with the decoded `msg`, or the
+ * decode error with msg NULL; `filename` is the face file's name. Both are borrowed for the
+ * call. Return non-zero to stop (the run returns ONSHI_E_CANCELLED).
  */
-ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_file_result_cb cb,
+typedef int (ONSHI_CALL *onshi_face_watch_cb)(void *userdata, int status, const onshi_msg *msg,
+                                              const char *filename);
+
+/**
+ * Deliver face results to cb as decoded messages as they arrive, for timeout_ms (negative:
+ * until cancelled by onshi_ctx_cancel or by cb). A result counts as delivered when cb returns.
+ * @return ONSHI_OK when the time is up, ONSHI_E_CANCELLED (cb returned non-zero or
+ *         onshi_ctx_cancel), or an error as onshi_face_watch_next(). @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_face_watch_cb cb,
                                               void *userdata, int64_t timeout_ms);
 
 /** Stop watching and free the watcher. NULL is accepted. @since 0.1.0 */
@@ -1627,8 +1487,8 @@ ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
 typedef struct onshi_request onshi_request;
 
 /* Kinds of request (onshi_request_new), one per workflow. */
-#define ONSHI_REQ_VERIFY_INSURANCE_CARD 1 /**< onshi_verify_insurance_card */
-#define ONSHI_REQ_VERIFY_CARD           2 /**< onshi_verify_by_card */
+#define ONSHI_REQ_VERIFY_INSURANCE_CARD 1 /**< onshi_insurance_card_verify */
+#define ONSHI_REQ_VERIFY_CARD           2 /**< onshi_mynumber_card_verify */
 #define ONSHI_REQ_DISASTER_SEARCH       3 /**< onshi_disaster_search */
 #define ONSHI_REQ_REFNUM_REGISTER       4 /**< onshi_refnum_register */
 #define ONSHI_REQ_INFO                  5 /**< onshi_info_request */
@@ -1815,7 +1675,7 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  *         ONSHI_E_CANCELLED.
  * Thread rule: the context's thread (onshi_ctx_cancel from any). @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx,
+ONSHI_API int ONSHI_CALL onshi_mynumber_card_verify(onshi_msg **out, onshi_ctx *ctx,
                                               const onshi_request *req);
 
 /* What a disaster-mode search asks for (InformationKind). */
@@ -1891,7 +1751,7 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  *         onshi_result_check(); ONSHI_E_INVALID_ARG (req NULL or of another kind).
  * Thread rule: the context's thread. @since 1.0
  */
-ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
+ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pending_id,
                                                      size_t id_size, onshi_ctx *ctx,
                                                      const onshi_request *req);
 
@@ -1999,44 +1859,14 @@ ONSHI_API int ONSHI_CALL onshi_changes_to_json(onshi_buf **out, onshi_ctx *ctx,
 ONSHI_API void ONSHI_CALL onshi_changes_free(onshi_changes *changes);
 
 /**
- * The next face-reader result as a decoded message (ONSHI_MSG_FACE_RES), through
- * onshi_face_watch_next(): face/ is never locked, moved or changed. Check it with
- * onshi_result_check() (a card that is not valid is a normal result with
- * ProcessingResultStatus 2).
- * @param out         receives the message; free with onshi_msg_free()
- * @param watch       the watcher; @param ctx the context it was created with
- * @param timeout_ms  as onshi_face_watch_next()
- * @return ONSHI_OK, the errors of onshi_face_watch_next(), or a decode error (the file counts
- *         as delivered; the message names it). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watch *watch,
-                                                onshi_ctx *ctx, int64_t timeout_ms);
-
-/**
- * Callback of onshi_face_result_run: `status` is ONSHI_OK with the decoded `msg`, or the
- * decode error with msg NULL; `filename` is the face file's name. Both are borrowed for the
- * call. Return non-zero to stop (the run returns ONSHI_E_CANCELLED).
- */
-typedef int (ONSHI_CALL *onshi_face_result_cb)(void *userdata, int status, const onshi_msg *msg,
-                                               const char *filename);
-
-/**
- * Deliver face results to cb as decoded messages, for timeout_ms (negative: until cancelled).
- * @return as onshi_face_watch_run(). @since 0.1.0
- */
-ONSHI_API int ONSHI_CALL onshi_face_result_run(onshi_face_watch *watch, onshi_ctx *ctx,
-                                               onshi_face_result_cb cb, void *userdata,
-                                               int64_t timeout_ms);
-
-/**
  * Register a 照会番号 (the institution's patient number, returned in later results of this
  * patient here) for one insured person (OQSsiimm01req). Inputs are checked first as in
- * onshi_verify_insurance_card().
+ * onshi_insurance_card_verify().
  * @param out  receives the result (ONSHI_MSG_REFNUM_RES); free with onshi_msg_free()
  * @param req  an ONSHI_REQ_REFNUM_REGISTER request: ONSHI_P_REFERENCE_NUMBER (1 to 50
  *             characters), ONSHI_P_INSURER_NUMBER, ONSHI_P_SYMBOL, ONSHI_P_NUMBER,
- *             ONSHI_P_BRANCH (as onshi_verify_insurance_card)
- * @return as onshi_verify_insurance_card(). @since 1.0
+ *             ONSHI_P_BRANCH (as onshi_insurance_card_verify)
+ * @return as onshi_insurance_card_verify(). @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
                                                onshi_ctx *ctx, const onshi_request *req);
@@ -2069,7 +1899,7 @@ ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id
  *                       YYYYMM; unset: the current month)
  * @return ONSHI_OK; ONSHI_E_NO_CONSENT, ONSHI_E_CONSENT_EXPIRED (nothing sent);
  *         ONSHI_E_CANCELLED (audit refused); ONSHI_E_INFO_NOT_AVAILABLE (ResultCode ≠ 1,
- *         MessageContents in the message); as onshi_verify_insurance_card() otherwise.
+ *         MessageContents in the message); as onshi_insurance_card_verify() otherwise.
  * Thread rule: the context's thread. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,

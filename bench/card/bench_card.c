@@ -117,7 +117,7 @@ static int lib_read(onshi_ctx *ctx)
     if (rc == ONSHI_OK)
         rc = onshi_card_read_auth_cert(&cert, card);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     return rc;
 }
 
@@ -137,7 +137,7 @@ static int lib_read_sign(onshi_ctx *ctx)
         rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32);
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     return rc;
 }
 

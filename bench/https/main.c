@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "onshi.h"
+#include "onshi_transport.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -66,8 +67,7 @@ static onshi_ctx *mkctx(void)
 static int one(onshi_ctx *ctx)
 {
     onshi_buf *b = NULL;
-    int rc = onshi_https_exchange(&b, NULL, ctx, ONSHI_MSG_QUAL_REQ, payload, strlen(payload),
-                                  NULL);
+    int rc = onshi_https_exchange(&b, ctx, ONSHI_MSG_QUAL_REQ, payload, strlen(payload), NULL);
     onshi_buf_free(b);
     if (rc != ONSHI_OK)
         fprintf(stderr, "exchange failed: %s\n", onshi_ctx_last_error_message(ctx));

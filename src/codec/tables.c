@@ -362,7 +362,7 @@ const char *onshi__format_problem(const onshi__field *f, const char *v, int *sta
     case K_PUBEXP:
         return n == 8 && all_digits(v, 8) ? NULL : "not 8 digits";
     case K_INST:
-        return onshi_check_institution_code(v) != ONSHI_E_FIELD_FORMAT
+        return onshi_institution_code_check(v) != ONSHI_E_FIELD_FORMAT
                    ? NULL
                    : "not 10 digits with prefecture 01-47 and 点数表 1/3/4";
     default:
@@ -410,7 +410,7 @@ static const char *trim(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number)
+ONSHI_API int ONSHI_CALL onshi_insurer_number_check(const char *number)
 {
     char b[16];
     const char *s = trim(number, b, sizeof b);
@@ -422,7 +422,7 @@ ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number)
     return onshi__check_digit_ok(s, n) ? ONSHI_OK : ONSHI_E_CHECK_DIGIT;
 }
 
-ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number)
+ONSHI_API int ONSHI_CALL onshi_public_expense_number_check(const char *number)
 {
     char b[16];
     const char *s = trim(number, b, sizeof b);
@@ -443,7 +443,7 @@ ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number)
  * see docs/codec.md. Prefecture 01-47; 点数表 1 医科, 3 歯科, 4 調剤 (the codes that send
  * オン資 messages).
  */
-ONSHI_API int ONSHI_CALL onshi_check_institution_code(const char *code)
+ONSHI_API int ONSHI_CALL onshi_institution_code_check(const char *code)
 {
     if (code == NULL)
         return ONSHI_E_INVALID_ARG;

@@ -6,6 +6,7 @@
 #define ONSHI_CORE_H
 
 #include "onshi.h"
+#include "onshi_transport.h" /* the raw transport is implemented inside the library */
 
 #include <stdarg.h>
 #include <stdbool.h>

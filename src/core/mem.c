@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len)
+ONSHI_API void ONSHI_CALL onshi_mem_wipe(void *p, size_t len)
 {
     if (p != NULL && len != 0)
         mbedtls_platform_zeroize(p, len);
@@ -43,7 +43,7 @@ char *onshi__strdup(const char *s)
 void onshi__free_secret_str(char *s)
 {
     if (s != NULL) {
-        onshi_wipe(s, strlen(s));
+        onshi_mem_wipe(s, strlen(s));
         free(s);
     }
 }
@@ -73,7 +73,7 @@ int onshi__buf_reserve(onshi_buf *b, size_t extra)
         if (b->len)
             memcpy(p, b->data, b->len);
         if (b->data) {
-            onshi_wipe(b->data, b->cap);
+            onshi_mem_wipe(b->data, b->cap);
             free(b->data);
         }
     } else {
@@ -125,7 +125,7 @@ void onshi__buf_clear(onshi_buf *b)
 {
     if (b->data != NULL) {
         if (b->secret)
-            onshi_wipe(b->data, b->cap);
+            onshi_mem_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = NULL;
@@ -171,7 +171,7 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf)
         return;
     /* Buffers handed out may hold certificates or signed data: always wipe. */
     if (buf->data != NULL)
-        onshi_wipe(buf->data, buf->cap);
+        onshi_mem_wipe(buf->data, buf->cap);
     free(buf->data);
     free(buf);
 }

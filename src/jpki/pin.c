@@ -16,7 +16,7 @@
 static void jpki_state_free(void *p)
 {
     onshi__jpki_state *st = p;
-    onshi_wipe(st->pin, sizeof st->pin);
+    onshi_mem_wipe(st->pin, sizeof st->pin);
     free(st);
 }
 
@@ -126,7 +126,7 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
     int confirm = 0;
     char *pin = st->pin;
     const size_t size = sizeof st->pin;
-    onshi_wipe(pin, size);
+    onshi_mem_wipe(pin, size);
     int cbrc = cbs->pin(cbs->pin_userdata, tries, is_last, pin, size, &confirm);
     int rc = ONSHI_OK;
     size_t len = strnlen(pin, size);
@@ -143,7 +143,7 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
                            "nothing was sent to the card", "カードには送信していません");
     else
         rc = verify_sent(card, pin, len);
-    onshi_wipe(pin, size);
+    onshi_mem_wipe(pin, size);
     return rc;
 }
 

@@ -370,7 +370,7 @@ static int validate_entry(onshi_batch *b, size_t i)
         if (strcmp(b->e[j].pid, x->pid) == 0)
             return bad(b, i, ONSHI_E_FIELD_FORMAT, "patient_id", "appears twice in the batch",
                        "一括の中で重複しています");
-    int r = onshi_check_insurer_number(x->insurer);
+    int r = onshi_insurer_number_check(x->insurer);
     if (r == ONSHI_E_CHECK_DIGIT)
         return bad(b, i, r, "insurer_number", "check digit does not match",
                    "保険者番号の検証番号が一致しません");
@@ -479,7 +479,7 @@ static int build_upload(onshi_msg **out, onshi_batch *b)
 static int check_institution(onshi_batch *b)
 {
     const char *inst = onshi__opt_str(b->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE);
-    if (onshi_check_institution_code(inst ? inst : "") != ONSHI_OK)
+    if (onshi_institution_code_check(inst ? inst : "") != ONSHI_OK)
         return onshi__err_ja(b->ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "option medical_institution_code is not a valid 医療機関コード",
                              "医療機関コード（medical_institution_code）が正しくありません");
@@ -916,8 +916,7 @@ static int fail_batch(onshi_batch *b, int status)
 static int https_raw(onshi_batch *b, int type, const onshi_buf *body, const char *key,
                      onshi_buf **out)
 {
-    int r = onshi_https_exchange(out, NULL, b->ctx, type, onshi_buf_data(body),
-                                 onshi_buf_len(body), key);
+    int r = onshi_https_exchange(out, b->ctx, type, onshi_buf_data(body), onshi_buf_len(body), key);
     if (r != ONSHI_OK)
         return r;
     if (onshi_buf_len(*out) >= 4 && memcmp(onshi_buf_data(*out), "PK\003\004", 4) == 0) {

@@ -469,7 +469,7 @@ typedef struct flow {
 
 static void flow_free(flow *f)
 {
-    onshi_card_close(f->card);
+    onshi_card_free(f->card);
     onshi_cert_free(f->cert);
     onshi_buf_free(f->der);
     onshi_buf_free(f->sig);
@@ -497,7 +497,10 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
         (rc = onshi_cert_der(&f->der, f->cert)) != ONSHI_OK)
         return rc;
     snprintf(patient, patient_cap, "card:%s", onshi_cert_serial_hex(f->cert));
-    if (onshi_cert_days_left(f->cert) < 0)
+    int64_t days = 0;
+    if ((rc = onshi_cert_days_left(&days, f->cert)) != ONSHI_OK)
+        return rc;
+    if (days < 0)
         return onshi__err_ja(ctx, ONSHI_E_JPKI_CERT_EXPIRED, ONSHI_FOREIGN_NONE, 0,
                              "the card's user-authentication certificate has expired (renew it "
                              "at the municipal office)",
@@ -551,7 +554,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
             return rc;
     }
     /* The reader is free for the next patient while the system answers. */
-    onshi_card_close(f->card);
+    onshi_card_free(f->card);
     f->card = NULL;
     if ((rc = b64(ctx, onshi_buf_data(f->der), onshi_buf_len(f->der), &f->cert_b64)) != ONSHI_OK)
         return rc;
@@ -577,8 +580,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
         return rc;
     /* Keyed with the challenge id: a challenge is single-use, so a retry can only ever get
      * the stored answer back (§7.3). */
-    rc = onshi_https_exchange(&f->res, NULL, ctx, ONSHI_MSG_CARDAUTH_REQ, onshi_buf_data(f->req),
-                              onshi_buf_len(f->req), ch.id);
+    rc = onshi_https_exchange(&f->res, ctx, ONSHI_MSG_CARDAUTH_REQ, onshi_buf_data(f->req), onshi_buf_len(f->req), ch.id);
     if (rc != ONSHI_OK)
         return rc;
     onshi_msg *m = NULL;
@@ -639,12 +641,12 @@ static int verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method, int conse
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx,
+ONSHI_API int ONSHI_CALL onshi_mynumber_card_verify(onshi_msg **out, onshi_ctx *ctx,
                                               const onshi_request *req)
 {
     if (out != NULL)
         *out = NULL;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_CARD, "onshi_verify_by_card");
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_CARD, "onshi_mynumber_card_verify");
     if (rc != ONSHI_OK)
         return rc;
     int64_t method = onshi__request_int(req, ONSHI_P_IDV_METHOD, 0);

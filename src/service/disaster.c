@@ -152,8 +152,7 @@ static int disaster_search(onshi_msg **out, onshi_ctx *ctx, const char *name,
     rc = onshi__progress(ctx, ONSHI_STAGE_SEND, 0, 0);
     /* Read-only: keyed with the request's own identifier so a lost answer may be asked again. */
     if (rc == ONSHI_OK)
-        rc = onshi_https_exchange(&res, NULL, ctx, ONSHI_MSG_DISASTER_REQ, onshi_buf_data(req),
-                                  onshi_buf_len(req), afi);
+        rc = onshi_https_exchange(&res, ctx, ONSHI_MSG_DISASTER_REQ, onshi_buf_data(req), onshi_buf_len(req), afi);
     onshi_buf_free(req);
     onshi_msg *m = NULL;
     if (rc == ONSHI_OK)

@@ -7,6 +7,7 @@
 #include "service/service.h"
 
 #include "codec/codec.h"
+#include "transport/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,8 +82,7 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
 
     if (onshi__opt_int(ctx, ONSHI_OPT_TRANSPORT) == ONSHI_TRANSPORT_HTTPS) {
         onshi_buf *res = NULL;
-        rc = onshi_https_exchange(&res, NULL, ctx, req_type, onshi_buf_data(body),
-                                  onshi_buf_len(body), idempotency_key);
+        rc = onshi_https_exchange(&res, ctx, req_type, onshi_buf_data(body), onshi_buf_len(body), idempotency_key);
         onshi_buf_free(body);
         if (rc != ONSHI_OK)
             return rc;
@@ -94,7 +94,7 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
 
     char id[ONSHI_FILE_ID_SIZE];
     onshi_file_result *fr = NULL;
-    rc = onshi_file_exchange(&fr, id, sizeof id, ctx, req_type, onshi_buf_data(body),
+    rc = onshi__file_exchange(&fr, id, sizeof id, ctx, req_type, onshi_buf_data(body),
                              onshi_buf_len(body));
     onshi_buf_free(body);
     if (pending_id != NULL && id_size > 0 && (rc == ONSHI_E_PENDING ||

@@ -7,6 +7,7 @@
 #include "service/service.h"
 #include "service/verify.h"
 #include "codec/codec.h"
+#include "transport/file.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -374,14 +375,16 @@ static int decode_face(onshi_msg **out, onshi_ctx *ctx, const onshi_file_result 
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watch *watch,
-                                                onshi_ctx *ctx, int64_t timeout_ms)
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_msg **out, onshi_face_watch *watch,
+                                               int64_t timeout_ms)
 {
+    onshi_ctx *ctx = onshi__face_watch_ctx(watch);
+    if (out != NULL)
+        *out = NULL;
     if (out == NULL || watch == NULL || ctx == NULL)
         return ONSHI_E_INVALID_ARG;
-    *out = NULL;
     onshi_file_result *fr = NULL;
-    int rc = onshi_face_watch_next(&fr, watch, timeout_ms);
+    int rc = onshi__face_watch_next_file(&fr, watch, timeout_ms);
     if (rc != ONSHI_OK)
         return rc;
     rc = decode_face(out, ctx, fr);
@@ -391,11 +394,11 @@ ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watc
 
 struct face_run {
     onshi_ctx *ctx;
-    onshi_face_result_cb cb;
+    onshi_face_watch_cb cb;
     void *ud;
 };
 
-static int ONSHI_CALL face_run_cb(void *ud, const onshi_file_result *fr)
+static int face_run_cb(void *ud, const onshi_file_result *fr)
 {
     struct face_run *r = ud;
     onshi_msg *m = NULL;
@@ -405,12 +408,12 @@ static int ONSHI_CALL face_run_cb(void *ud, const onshi_file_result *fr)
     return stop;
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_result_run(onshi_face_watch *watch, onshi_ctx *ctx,
-                                               onshi_face_result_cb cb, void *userdata,
-                                               int64_t timeout_ms)
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_face_watch_cb cb,
+                                              void *userdata, int64_t timeout_ms)
 {
+    onshi_ctx *ctx = onshi__face_watch_ctx(watch);
     if (watch == NULL || ctx == NULL || cb == NULL)
         return ONSHI_E_INVALID_ARG;
     struct face_run r = {ctx, cb, userdata};
-    return onshi_face_watch_run(watch, face_run_cb, &r, timeout_ms);
+    return onshi__face_watch_run_files(watch, face_run_cb, &r, timeout_ms);
 }

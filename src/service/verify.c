@@ -77,7 +77,7 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
     if (empty(insurer))
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_MISSING, "保険者番号", "insurer number",
                                          "required", "入力してください");
-    int rc = onshi_check_insurer_number(insurer);
+    int rc = onshi_insurer_number_check(insurer);
     if (rc == ONSHI_E_CHECK_DIGIT)
         return onshi__verify_field_error(ctx, rc, "保険者番号", "insurer number",
                                          "the check digit is wrong (typing error?)",
@@ -108,7 +108,7 @@ int onshi__verify_institution(onshi_ctx *ctx, const char **code)
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "medical_institution_code is not set",
                              "医療機関コード（medical_institution_code）が設定されていません");
-    if (onshi_check_institution_code(c) != ONSHI_OK)
+    if (onshi_institution_code_check(c) != ONSHI_OK)
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                              "medical_institution_code is not a valid 10-digit code",
                              "医療機関コード（medical_institution_code）が正しくありません");
@@ -445,13 +445,13 @@ static void clear_out(onshi_msg **out, char *pending_id, size_t id_size)
         pending_id[0] = '\0';
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
+ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pending_id,
                                                      size_t id_size, onshi_ctx *ctx,
                                                      const onshi_request *req)
 {
     clear_out(out, pending_id, id_size);
     int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_INSURANCE_CARD,
-                                  "onshi_verify_insurance_card");
+                                  "onshi_insurance_card_verify");
     if (rc != ONSHI_OK)
         return rc;
     return verify_insurance_card(

@@ -1,5 +1,5 @@
 /*
- * onshi_diagnose(): find out which link of the chain is broken — exchange folders, linkage
+ * onshi_transport_diagnose(): find out which link of the chain is broken — exchange folders, linkage
  * app, DNS, TCP, proxy, server certificate, client certificate, server — and say so in
  * Japanese (for staff at the window) and English (for the vendor's support). It never sends
  * an XmlMsg request: the HTTPS side stops at the TLS handshake and a GET of the health path
@@ -378,7 +378,7 @@ out:
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
+ONSHI_API int ONSHI_CALL onshi_transport_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
 {
     if (out != NULL)
         *out = NULL;
@@ -462,7 +462,7 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report
     for (size_t i = 0; r != NULL && i < r->n; i++)
         if (r->items[i].outcome == ONSHI_DIAG_FAIL)
             return (int)i;
-    return -1;
+    return r == NULL ? ONSHI_E_INVALID_ARG : ONSHI_E_NOT_FOUND;
 }
 
 ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *r)

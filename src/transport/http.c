@@ -536,9 +536,15 @@ static bool idem_ok(const char *k)
     return true;
 }
 
-ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
-                                              onshi_ctx *ctx, int msgtype, const void *body,
-                                              size_t len, const char *idempotency_key)
+ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, onshi_ctx *ctx, int msgtype,
+                                              const void *body, size_t len,
+                                              const char *idempotency_key)
+{
+    return onshi__https_exchange(out_body, NULL, ctx, msgtype, body, len, idempotency_key);
+}
+
+int onshi__https_exchange(onshi_buf **out_body, int *out_http_status, onshi_ctx *ctx,
+                          int msgtype, const void *body, size_t len, const char *idempotency_key)
 {
     if (out_body != NULL)
         *out_body = NULL;

@@ -155,4 +155,9 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
 /* Open (or reuse) the connection only: TCP, proxy, TLS handshake (used by diagnose). */
 int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs);
 
+/* onshi_https_exchange with the last HTTP status seen (0 if none) in *out_http_status (may be
+ * NULL): for the tests of retries and status handling. */
+int onshi__https_exchange(onshi_buf **out_body, int *out_http_status, onshi_ctx *ctx,
+                          int msgtype, const void *body, size_t len, const char *idempotency_key);
+
 #endif /* ONSHI_TRANSPORT_HTTPS_H */

@@ -1,5 +1,6 @@
 /* onshi.h must compile as strict C89 (-std=c89 -pedantic -Werror): vendors' old compilers. */
 #include "onshi.h"
+#include "onshi_transport.h"
 
 int header_c89_probe(void);
 int header_c89_probe(void)

@@ -1,5 +1,6 @@
 // onshi.h must compile as C++ (extern "C", no C-only constructs).
 #include "onshi.h"
+#include "onshi_transport.h"
 
 int header_cxx_probe();
 int header_cxx_probe()

@@ -92,7 +92,7 @@ static inline int t_verify_insurance_card(onshi_msg **out, char *pending_id, siz
     treq_str(r, ONSHI_P_BIRTHDATE, birthdate);
     onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit_consent);
     treq_str(r, ONSHI_P_ARBITRARY_ID, arbitrary_id);
-    int rc = onshi_verify_insurance_card(out, pending_id, id_size, ctx, r);
+    int rc = onshi_insurance_card_verify(out, pending_id, id_size, ctx, r);
     onshi_request_free(r);
     return rc;
 }
@@ -158,7 +158,7 @@ static inline int t_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method, 
         return ONSHI_E_NOMEM;
     onshi_request_set_int(r, ONSHI_P_IDV_METHOD, method);
     onshi_request_set_int(r, ONSHI_P_CONSENT_OFFERED, offered);
-    int rc = onshi_verify_by_card(out, ctx, r);
+    int rc = onshi_mynumber_card_verify(out, ctx, r);
     onshi_request_free(r);
     return rc;
 }

@@ -194,7 +194,7 @@ static onshi_msg *step_card(demo *d)
     onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED,
                           ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP |
                               ONSHI_CONSENT_DIAGNOSIS | ONSHI_CONSENT_SURGERY);
-    int rc = onshi_verify_by_card(&m, d->ctx, req);
+    int rc = onshi_mynumber_card_verify(&m, d->ctx, req);
     onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, TR("card verification failed", "カードでの資格確認に失敗"), rc);
@@ -241,7 +241,7 @@ static onshi_msg *step_insurance_card(demo *d, char *insurer, char *number, char
     onshi_request_set_str(req, ONSHI_P_BRANCH, branch);
     onshi_request_set_str(req, ONSHI_P_BIRTHDATE, birth);
     onshi_request_set_int(req, ONSHI_P_LIMIT_CONSENT, 1);
-    int rc = onshi_verify_insurance_card(&m, pending, sizeof pending, d->ctx, req);
+    int rc = onshi_insurance_card_verify(&m, pending, sizeof pending, d->ctx, req);
     onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, TR("insurance-card verification failed", "保険証での資格確認に失敗"), rc);

@@ -343,7 +343,7 @@ int sim_process(sim_env *env, const char *prefix, const unsigned char *data, siz
     char cn_code[11] = "";
     if (strlen(r.client) >= 10 && strspn(r.client, "0123456789") >= 10)
         snprintf(cn_code, sizeof cn_code, "%.10s", r.client);
-    if (inst[0] && cn_code[0] && onshi_check_institution_code(cn_code) == ONSHI_OK &&
+    if (inst[0] && cn_code[0] && onshi_institution_code_check(cn_code) == ONSHI_OK &&
         strncmp(cn_code, inst, 10) != 0) {
         snprintf(err, errn, "MedicalInstitutionCode %s does not match the client certificate",
                  inst);

@@ -363,7 +363,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail(cmd, "out of memory");
     onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
     onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, offered);
-    int rc = onshi_verify_by_card(&m, ctx, req);
+    int rc = onshi_mynumber_card_verify(&m, ctx, req);
     onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
@@ -565,7 +565,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     onshi_diag_report *r = NULL;
     /* the report's messages come in the context's language: the one of the terminal */
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, cli_lang_ja() ? "ja" : "en");
-    int rc = onshi_diagnose(&r, ctx);
+    int rc = onshi_transport_diagnose(&r, ctx);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, "diagnose");
     static const char *const out_en[] = {"OK", "WARN", "FAIL", "skipped"};
@@ -652,6 +652,14 @@ static size_t pem_to_der(unsigned char *p, size_t n)
     return o;
 }
 
+/* Days until a certificate expires (0 for NULL; the file was parsed, so no other error). */
+static long long cert_days(const onshi_cert *cert)
+{
+    int64_t d = 0;
+    onshi_cert_days_left(&d, cert);
+    return (long long)d;
+}
+
 int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "cert-info";
@@ -718,7 +726,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             jstr(onshi_cert_not_before(cert));
             printf(",\"not_after\":");
             jstr(onshi_cert_not_after(cert));
-            printf(",\"days_left\":%lld,\"key_bits\":%d}", (long long)onshi_cert_days_left(cert),
+            printf(",\"days_left\":%lld,\"key_bits\":%d}", cert_days(cert),
                    onshi_cert_key_bits(cert));
         }
         printf("}\n");
@@ -739,7 +747,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             row(TR("serial", "シリアル番号"), onshi_cert_serial_hex(cert));
             row(TR("valid from (UTC)", "有効期間開始（UTC）"), onshi_cert_not_before(cert));
             row(TR("valid until (UTC)", "有効期間終了（UTC）"), onshi_cert_not_after(cert));
-            snprintf(buf, sizeof buf, "%lld", (long long)onshi_cert_days_left(cert));
+            snprintf(buf, sizeof buf, "%lld", cert_days(cert));
             row(TR("days left", "残り日数"), buf);
             snprintf(buf, sizeof buf, "%s %d", onshi_cert_key_type(cert) == ONSHI_KEY_RSA ? "RSA"
                                                : onshi_cert_key_type(cert) == ONSHI_KEY_EC ? "EC"
@@ -748,7 +756,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             row(TR("key", "鍵"), buf);
         }
     }
-    if ((have_client && days < 0) || (cert && onshi_cert_days_left(cert) < 0))
+    if ((have_client && days < 0) || (cert && cert_days(cert) < 0))
         status = 1;
     onshi_cert_free(cert);
     return status;

@@ -79,7 +79,7 @@ static int verify_numbers(onshi_msg **m, char *id, size_t id_size, onshi_ctx *ct
     cli_request_str(r, ONSHI_P_BIRTHDATE, birth);
     onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit_consent);
     cli_request_str(r, ONSHI_P_ARBITRARY_ID, arbitrary_id);
-    int rc = onshi_verify_insurance_card(m, id, id_size, ctx, r);
+    int rc = onshi_insurance_card_verify(m, id, id_size, ctx, r);
     onshi_request_free(r);
     return rc;
 }
@@ -574,7 +574,7 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
     if (rc != ONSHI_OK)
         return cli_fail_ctx("face-watch", ctx, rc, "face folder");
     face_ctx f = {ctx, o.format, o.count, 1};
-    rc = onshi_face_result_run(w, ctx, on_face, &f, o.timeout_ms);
+    rc = onshi_face_watch_run(w, on_face, &f, o.timeout_ms);
     onshi_face_watch_free(w);
     if (rc == ONSHI_E_CANCELLED && o.count > 0 && f.left == 0)
         rc = ONSHI_OK;

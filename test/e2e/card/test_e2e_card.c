@@ -1,5 +1,5 @@
 /*
- * End to end: onshi_verify_by_card through the REAL pcscd + vpcd + onshi-vcard (PC/SC driver,
+ * End to end: onshi_mynumber_card_verify through the REAL pcscd + vpcd + onshi-vcard (PC/SC driver,
  * harness.sh of test/integration/pcsc) and an HTTPS server implementing docs/protocol.md §7
  * (test/support/fake_jpki; onshi-sim takes its place once it is on main). PIN success with
  * consent, card pulled out while the PIN is being asked, last try not confirmed, locked PIN; every APDU log checked

@@ -167,7 +167,7 @@ static void t_lib_read_cert(void **state)
     onshi_buf_free(der);
     onshi_cert_free(cert);
     onshi_cert_free(ca);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -233,7 +233,7 @@ static void t_lib_pin_tries_lock(void **state)
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_null(sig);
     assert_int_equal(count_cmd(card.log, "0020008004"), 3);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -260,7 +260,7 @@ static void t_lib_sign_verify(void **state)
     hash[0] ^= 1;
     assert_true(verify_independently(hash, onshi_buf_data(sig), onshi_buf_len(sig)) != 0);
     onshi_buf_free(sig);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -307,7 +307,7 @@ static void t_lib_card_removed(void **state)
     assert_int_equal(pt_wait_card(pctx, READER0, 0, 15000), 0);
     rc = onshi_card_read_auth_cert(&cert, c);
     assert_true(rc == ONSHI_E_CARD_REMOVED || rc == ONSHI_E_CARD_NO_CARD);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -353,7 +353,7 @@ static int lib_client(int id, int rounds)
         onshi_buf_free(sig);
         onshi_buf_free(der);
         onshi_cert_free(cert);
-        onshi_card_close(c);
+        onshi_card_free(c);
     }
     onshi_ctx_free(ctx);
     return bad;

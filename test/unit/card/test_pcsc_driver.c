@@ -349,7 +349,7 @@ static void test_list_and_choose(void **state)
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
     assert_string_equal(onshi_card_reader_name(card), "Reader B 00 00");
     assert_int_equal(F.share, SCARD_SHARE_SHARED);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
     /* by name: reader A is empty, so no card without waiting */
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_CARD_READER, "Reader A");
@@ -467,7 +467,7 @@ static void test_transactions_and_reset(void **state)
                      ONSHI_E_JPKI_FILE_NOT_FOUND);
     assert_int_equal(F.end_disp[2], SCARD_LEAVE_CARD); /* the PIN was not reached */
     sc_assert_done(&t->sc);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.nend, F.nbegin - 1); /* every successful begin has its end */
 }
 
@@ -527,7 +527,7 @@ static void test_reset_after_pin(void **state)
                      ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(F.end_disp[F.nend - 1], SCARD_RESET_CARD);
     sc_assert_done(&t->sc);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
 }
 
@@ -554,7 +554,7 @@ static void test_t0_get_response_and_removal(void **state)
     onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_W_REMOVED_CARD);
     assert_int_equal(F.nend, F.nbegin);
-    onshi_card_close(card);
+    onshi_card_free(card);
     sc_assert_done(&t->sc);
 }
 
@@ -573,7 +573,7 @@ static void test_endless_get_response(void **state)
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_JPKI_BAD_RESPONSE);
     assert_true(F.nget < 1000);
     F.endless_61 = 0;
-    onshi_card_close(card);
+    onshi_card_free(card);
 }
 
 int main(void)

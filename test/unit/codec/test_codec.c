@@ -77,16 +77,16 @@ static void test_check_digits(void **state)
 {
     (void)state;
     /* domain-rules.md worked examples */
-    assert_int_equal(onshi_check_insurer_number("01130012"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("39131156"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("  131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("00131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("01130013"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("39131155"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("131012"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("1311"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_insurer_number("0113001X"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_insurer_number_check("01130012"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("39131156"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("  131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("00131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("01130013"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("39131155"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("131012"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("1311"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_insurer_number_check("0113001X"), ONSHI_E_FIELD_FORMAT);
     /* every single-digit change of a valid number is caught */
     char n[9] = "39131156";
     for (int i = 0; i < 8; i++)
@@ -95,21 +95,21 @@ static void test_check_digits(void **state)
             if (c == save)
                 continue;
             n[i] = c;
-            assert_int_equal(onshi_check_insurer_number(n), ONSHI_E_CHECK_DIGIT);
+            assert_int_equal(onshi_insurer_number_check(n), ONSHI_E_CHECK_DIGIT);
             n[i] = save;
         }
-    assert_int_equal(onshi_check_public_expense_number("12130019"), ONSHI_OK);
-    assert_int_equal(onshi_check_public_expense_number("12130018"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_public_expense_number("131011"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_institution_code("1311234569"), ONSHI_OK);
-    assert_int_equal(onshi_check_institution_code("0110113719"), ONSHI_OK); /* cited example */
-    assert_int_equal(onshi_check_institution_code("4741234563"), ONSHI_OK);
-    assert_int_equal(onshi_check_institution_code("0110113718"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_institution_code("1311234567"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_institution_code("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
-    assert_int_equal(onshi_check_institution_code("0011234567"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_institution_code("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
-    assert_int_equal(onshi_check_institution_code("131123456"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_public_expense_number_check("12130019"), ONSHI_OK);
+    assert_int_equal(onshi_public_expense_number_check("12130018"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_public_expense_number_check("131011"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_institution_code_check("1311234569"), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check("0110113719"), ONSHI_OK); /* cited example */
+    assert_int_equal(onshi_institution_code_check("4741234563"), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check("0110113718"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check("1311234567"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
+    assert_int_equal(onshi_institution_code_check("0011234567"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_institution_code_check("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
+    assert_int_equal(onshi_institution_code_check("131123456"), ONSHI_E_FIELD_FORMAT);
 }
 
 /* ---- code tables -------------------------------------------------------------------------- */

@@ -89,10 +89,10 @@ static void test_wipe_and_buf(void **state)
     (void)state;
     unsigned char secret[16];
     memset(secret, 0xA5, sizeof secret);
-    onshi_wipe(secret, sizeof secret);
+    onshi_mem_wipe(secret, sizeof secret);
     for (size_t i = 0; i < sizeof secret; i++)
         assert_int_equal(secret[i], 0);
-    onshi_wipe(NULL, 10); /* harmless */
+    onshi_mem_wipe(NULL, 10); /* harmless */
 
     onshi_buf b;
     onshi__buf_init(&b, true);

@@ -36,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     T *t = *state;
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     assert_true(sc_only_allowed_selects(&t->sc));
     onshi_ctx_free(t->ctx);
     free(t);
@@ -58,13 +58,13 @@ static void test_open_labels(void **state)
     assert_string_equal(onshi_card_token_label(t->card), "JPKIAPICCTOKEN2");
     assert_string_equal(onshi_card_reader_name(t->card), "callback");
     assert_int_equal(t->sc.nlog, 3);
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     t->card = NULL;
 
     /* the old 住基カード's JPKI AP is the same profile */
     sc_script_open(&t->sc, "JPKIAPICCTOKEN");
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     t->card = NULL;
 
     /* smartphone tokens and anything else: unsupported */

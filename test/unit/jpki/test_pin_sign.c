@@ -85,7 +85,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     T *t = *state;
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     assert_true(sc_only_allowed_selects(&t->sc));
     onshi_ctx_free(t->ctx);
     free(t);

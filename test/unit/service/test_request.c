@@ -54,16 +54,16 @@ static void test_request_of_another_kind(void **state)
     assert_int_equal(onshi_request_new(&lim, ONSHI_REQ_LIMIT), ONSHI_OK);
     onshi_msg *m = (onshi_msg *)1;
     char id[ONSHI_FILE_ID_SIZE] = "x";
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, ctx, lim),
+    assert_int_equal(onshi_insurance_card_verify(&m, id, sizeof id, ctx, lim),
                      ONSHI_E_INVALID_ARG);
     assert_null(m);
     assert_string_equal(id, "");
     const char *msg = onshi_ctx_last_error_message(ctx);
     assert_non_null(strstr(msg, "ONSHI_REQ_VERIFY_INSURANCE_CARD"));
     assert_non_null(strstr(msg, "ONSHI_REQ_LIMIT"));
-    assert_int_equal(onshi_verify_insurance_card(&m, NULL, 0, ctx, NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_insurance_card_verify(&m, NULL, 0, ctx, NULL), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_disaster_search(&m, ctx, lim), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_verify_by_card(&m, ctx, lim), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_mynumber_card_verify(&m, ctx, lim), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_refnum_register(&m, NULL, 0, ctx, lim), ONSHI_E_INVALID_ARG);
     onshi_request_free(lim);
     onshi_ctx_free(ctx);

@@ -746,13 +746,13 @@ static void test_face(void **state)
     assert_int_equal(onshi_face_watch_new(&w, e->ctx, ONSHI_FACE_WATCH_DELIVER_EXISTING),
                      ONSHI_OK);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_face_result_next(&m, w, e->ctx, 5000), ONSHI_OK);
+    assert_int_equal(onshi_face_watch_next(&m, w, 5000), ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_FACE_RES);
     assert_int_equal(onshi_result_check(e->ctx, m), ONSHI_OK);
     assert_true(onshi_group_count(onshi_msg_body(m), ONSHI_G_RESULT) >= 1);
     onshi_msg_free(m);
     /* delivered once only */
-    assert_int_equal(onshi_face_result_next(&m, w, e->ctx, 0), ONSHI_E_TIMEOUT);
+    assert_int_equal(onshi_face_watch_next(&m, w, 0), ONSHI_E_TIMEOUT);
     /* a second file through the callback form */
     const char *name2 = "OQSsiquc01res_face_1311234569abcdefghij0123456789_20250115093105.xml";
     char path2[700];
@@ -760,7 +760,7 @@ static void test_face(void **state)
     fl_write_file(path2, x, n);
     face_seen s;
     memset(&s, 0, sizeof s);
-    assert_int_equal(onshi_face_result_run(w, e->ctx, face_cb, &s, 5000), ONSHI_E_CANCELLED);
+    assert_int_equal(onshi_face_watch_run(w, face_cb, &s, 5000), ONSHI_E_CANCELLED);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.ok, 1);
     assert_string_equal(s.name, name2);

@@ -260,7 +260,7 @@ static void t_library_callback_driver(void **state)
     onshi_buf_free(sig);
     onshi_buf_free(der);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
     vcard_free(c);
 }
