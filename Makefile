@@ -47,8 +47,14 @@ WARN      := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 $(WARN) -fvisibility=hidden -fPIC -Iinclude -Isrc \
                -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN)
 LIB_CFLAGS  := $(BASE_CFLAGS) -DONSHI_BUILDING $(CFLAGS) $(CPPFLAGS)
-# Tools and tests see internal headers too (they link the static archive).
+# Tests (and onshi-sim, onshi-vcard, onshi-docgen) see internal headers too (they link the
+# static archive).
 APP_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+# The CLI, the demo and the benchmarks are built like a vendor's program: include/ only, no
+# -Isrc; `make public-api-test` checks that their objects use no internal symbol either.
+PUBLIC_APP_CFLAGS := -std=c11 $(WARN) -fPIC -Iinclude -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN) \
+                     $(CFLAGS) $(CPPFLAGS)
+PUBLIC_APP_DIRS   := tools/onshi tools/demo bench
 APP_LDFLAGS := $(SAN) $(LDFLAGS)
 
 SONAME   := libonshi.so.$(VERSION_MAJOR)
@@ -107,6 +113,17 @@ $(STATICLIB): $(LIB_OBJ)
 $(B)/app/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(foreach d,$(PUBLIC_APP_DIRS),$(eval $(B)/app/$(d)/%.o: APP_CFLAGS := $(PUBLIC_APP_CFLAGS)))
+PUBLIC_APP_OBJ := $(patsubst %.c,$(B)/app/%.o,$(foreach d,$(PUBLIC_APP_DIRS),\
+                    $(wildcard $(d)/*.c $(d)/*/*.c)))
+
+# The programs built on the public API reference no internal (onshi__) symbol.
+CHECK_TARGETS += public-api-test
+.PHONY: public-api-test
+public-api-test: $(PUBLIC_APP_OBJ)
+	@$(RUN) script $(RESULTS) "CLI, demo and benchmarks use the public API only" \
+	    sh test/scripts/check-public-api.sh $(PUBLIC_APP_OBJ)
 
 TESTSUPPORT_OBJ := $(TESTSUPPORT_SRC:%.c=$(B)/app/%.o)
 TESTSUPPORT_LIB := $(B)/libtestsupport.a
