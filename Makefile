@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Layout of what is built:
-#   lib/libonshi.so.X.Y.Z (+ .so.0, .so links) and lib/libonshi.a   default build
+#   lib/libonshi.so.X.Y.Z (+ .so.1, .so links) and lib/libonshi.a   default build
 #   build/default/...   objects, tools (bin/), tests       build/asan/...  SANITIZE=1 twin
 # Folders plug in through an optional module.mk (src/*/, tools/*/, test/*/, test/unit/*/,
 # bench/, examples/) that appends to the variables documented in docs/build.md.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
+VERSION_MAJOR := 1
+VERSION_MINOR := 0
 VERSION_PATCH := 0
 VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 

@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     printf("カードを置いてください / Place the My Number Card on the reader\n");
     {
         onshi_request *req = NULL;
-        rc = onshi_request_new(&req, ONSHI_REQ_VERIFY_CARD);
+        rc = onshi_request_new(&req, ONSHI_REQ_MYNUMBER_CARD_VERIFY);
         if (rc == ONSHI_OK) {
             onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
             onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, ONSHI_CONSENT_LIMIT |

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         /* The inputs of a workflow are an onshi_request: one typed setter per parameter, so
          * a new input in a later version is a new ONSHI_P_* id, not a new function. */
         onshi_request *req = NULL;
-        rc = onshi_request_new(&req, ONSHI_REQ_VERIFY_INSURANCE_CARD);
+        rc = onshi_request_new(&req, ONSHI_REQ_INSURANCE_CARD_VERIFY);
         if (rc == ONSHI_OK) {
             onshi_request_set_str(req, ONSHI_P_INSURER_NUMBER, argv[2]);
             onshi_request_set_str(req, ONSHI_P_SYMBOL, argv[3]);

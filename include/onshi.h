@@ -67,10 +67,10 @@ typedef struct onshi_ctx onshi_ctx;
 /* ---------------------------------------------------------------------------------------
  * Version
  * ------------------------------------------------------------------------------------- */
-#define ONSHI_VERSION_MAJOR 0
-#define ONSHI_VERSION_MINOR 1
+#define ONSHI_VERSION_MAJOR 1
+#define ONSHI_VERSION_MINOR 0
 #define ONSHI_VERSION_PATCH 0
-#define ONSHI_VERSION_STRING "0.1.0"
+#define ONSHI_VERSION_STRING "1.0.0-rc1" /* release candidate of the 1.0 ABI */
 /** The version as one comparable number: 0xMMmmpp. */
 #define ONSHI_VERSION_NUM \
     ((ONSHI_VERSION_MAJOR << 16) | (ONSHI_VERSION_MINOR << 8) | ONSHI_VERSION_PATCH)
@@ -81,7 +81,7 @@ typedef struct onshi_ctx onshi_ctx;
  * @param major  out, may be NULL
  * @param minor  out, may be NULL
  * @param patch  out, may be NULL
- * @return the version string, static storage ("0.1.0").
+ * @return the version string, static storage ("1.0.0-rc1").
  * Thread rule: any thread, any time.
  * @since 0.1.0
  */
@@ -560,7 +560,7 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf);
 
 /**
  * Overwrite len bytes at p with zeros in a way the compiler cannot remove (for secrets a
- * binding copied out of the library). Thread rule: any thread. @since 0.1.0
+ * binding copied out of the library). Thread rule: any thread. @since 1.0
  */
 ONSHI_API void ONSHI_CALL onshi_mem_wipe(void *p, size_t len);
 
@@ -1255,17 +1255,17 @@ ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int tabl
 /**
  * Check a 保険者番号 (8 digits, or 6-digit 国保; surrounding spaces ignored) by its check digit.
  * @return ONSHI_OK, ONSHI_E_FIELD_FORMAT (not 6/8 digits), ONSHI_E_CHECK_DIGIT.
- * Thread rule: any. @since 0.1.0
+ * Thread rule: any. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_insurer_number_check(const char *number);
 
-/** Check a 公費負担者番号 (8 digits) by its check digit; returns as above. @since 0.1.0 */
+/** Check a 公費負担者番号 (8 digits) by its check digit; returns as above. @since 1.0 */
 ONSHI_API int ONSHI_CALL onshi_public_expense_number_check(const char *number);
 
 /**
  * Check a 医療機関コード: 10 digits, prefecture 01-47, 点数表 1 (医科), 3 (歯科) or 4 (調剤),
  * and its check digit (same rule as the insurer number over the first nine digits; source in
- * docs/codec.md). @return ONSHI_OK, ONSHI_E_FIELD_FORMAT, ONSHI_E_CHECK_DIGIT. @since 0.1.0
+ * docs/codec.md). @return ONSHI_OK, ONSHI_E_FIELD_FORMAT, ONSHI_E_CHECK_DIGIT. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_institution_code_check(const char *code);
 
@@ -1370,7 +1370,7 @@ typedef struct onshi_diag_report onshi_diag_report;
  * @param out  receives the report (caller frees with onshi_diag_report_free) even when a
  *             check failed; the return value says only whether diagnosing itself worked.
  * @return ONSHI_OK, ONSHI_E_INVALID_ARG, ONSHI_E_NOMEM, ONSHI_E_CANCELLED.
- * Thread rule: one thread per context. @since 0.1.0
+ * Thread rule: one thread per context. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_transport_diagnose(onshi_diag_report **out, onshi_ctx *ctx);
 
@@ -1487,8 +1487,8 @@ ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *watch);
 typedef struct onshi_request onshi_request;
 
 /* Kinds of request (onshi_request_new), one per workflow. */
-#define ONSHI_REQ_VERIFY_INSURANCE_CARD 1 /**< onshi_insurance_card_verify */
-#define ONSHI_REQ_VERIFY_CARD           2 /**< onshi_mynumber_card_verify */
+#define ONSHI_REQ_INSURANCE_CARD_VERIFY 1 /**< onshi_insurance_card_verify */
+#define ONSHI_REQ_MYNUMBER_CARD_VERIFY  2 /**< onshi_mynumber_card_verify */
 #define ONSHI_REQ_DISASTER_SEARCH       3 /**< onshi_disaster_search */
 #define ONSHI_REQ_REFNUM_REGISTER       4 /**< onshi_refnum_register */
 #define ONSHI_REQ_INFO                  5 /**< onshi_info_request */
@@ -1498,13 +1498,13 @@ typedef struct onshi_request onshi_request;
 /*
  * Parameters: type (str or int) and the kinds that take them. Ids are never reused.
  */
-#define ONSHI_P_INSURER_NUMBER    1 /**< str 保険者番号: VERIFY_INSURANCE_CARD, REFNUM_REGISTER, BATCH_ENTRY */
+#define ONSHI_P_INSURER_NUMBER    1 /**< str 保険者番号: INSURANCE_CARD_VERIFY, REFNUM_REGISTER, BATCH_ENTRY */
 #define ONSHI_P_SYMBOL            2 /**< str 記号 (may be empty): as INSURER_NUMBER */
 #define ONSHI_P_NUMBER            3 /**< str 番号: as INSURER_NUMBER */
 #define ONSHI_P_BRANCH            4 /**< str 枝番, 2 digits or empty: as INSURER_NUMBER */
-#define ONSHI_P_BIRTHDATE         5 /**< str 生年月日 YYYYMMDD: VERIFY_INSURANCE_CARD, DISASTER_SEARCH, BATCH_ENTRY */
-#define ONSHI_P_LIMIT_CONSENT     6 /**< int 1: agreed to 限度額 information (default 0): VERIFY_INSURANCE_CARD, BATCH_ENTRY */
-#define ONSHI_P_ARBITRARY_ID      7 /**< str ArbitraryIdentifier echoed back: VERIFY_INSURANCE_CARD */
+#define ONSHI_P_BIRTHDATE         5 /**< str 生年月日 YYYYMMDD: INSURANCE_CARD_VERIFY, DISASTER_SEARCH, BATCH_ENTRY */
+#define ONSHI_P_LIMIT_CONSENT     6 /**< int 1: agreed to 限度額 information (default 0): INSURANCE_CARD_VERIFY, BATCH_ENTRY */
+#define ONSHI_P_ARBITRARY_ID      7 /**< str ArbitraryIdentifier echoed back: INSURANCE_CARD_VERIFY */
 #define ONSHI_P_REFERENCE_NUMBER  8 /**< str 照会番号, 1-50 characters: REFNUM_REGISTER, BATCH_ENTRY */
 #define ONSHI_P_PATIENT_ID        9 /**< str the vendor's patient id, never sent: BATCH_ENTRY */
 #define ONSHI_P_NAME             10 /**< str kanji name (full-width space): DISASTER_SEARCH */
@@ -1515,8 +1515,8 @@ typedef struct onshi_request onshi_request;
 #define ONSHI_P_FILE_CATEGORY    15 /**< int ONSHI_INFO_PDF, _XML, ...: DISASTER_SEARCH, INFO */
 #define ONSHI_P_START_MONTH      16 /**< str YYYYMM, drug information only: INFO */
 #define ONSHI_P_END_MONTH        17 /**< str YYYYMM, drug information only: INFO */
-#define ONSHI_P_IDV_METHOD       18 /**< int ONSHI_IDV_*: VERIFY_CARD */
-#define ONSHI_P_CONSENT_OFFERED  19 /**< int ONSHI_CONSENT_* bits to ask (default 0): VERIFY_CARD */
+#define ONSHI_P_IDV_METHOD       18 /**< int ONSHI_IDV_*: MYNUMBER_CARD_VERIFY */
+#define ONSHI_P_CONSENT_OFFERED  19 /**< int ONSHI_CONSENT_* bits to ask (default 0): MYNUMBER_CARD_VERIFY */
 #define ONSHI_P_CLASS_CODE       20 /**< str 適用区分 "A01".."A06", "B01".."B10": LIMIT */
 #define ONSHI_P_TOTAL_COST       21 /**< int the month's total medical cost in yen (10割): LIMIT */
 #define ONSHI_P_RATIO_PERCENT    22 /**< int co-payment ratio 0..100 (onshi_limit_copay only): LIMIT */
@@ -1661,7 +1661,7 @@ typedef int (ONSHI_CALL *onshi_identity_cb)(void *userdata, int method,
  * @param out              receives the result (type ONSHI_MSG_CARDAUTH_RES, the
  *                         OQSsiquc01res layout; its body's ONSHI_F_IDENTITY_VERIFICATION_METHOD
  *                         records the method); free with onshi_msg_free. NULL on failure.
- * @param req              an ONSHI_REQ_VERIFY_CARD request: ONSHI_P_IDV_METHOD (ONSHI_IDV_*,
+ * @param req              an ONSHI_REQ_MYNUMBER_CARD_VERIFY request: ONSHI_P_IDV_METHOD (ONSHI_IDV_*,
  *                         required), ONSHI_P_CONSENT_OFFERED (ONSHI_CONSENT_* items to ask;
  *                         0: ask nothing, request nothing)
  * The identity callback (onshi_callbacks.identity) is required for ONSHI_IDV_FACE/VISUAL.
@@ -1738,7 +1738,7 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * @param pending_id     may be NULL; receives the request id (file transport) — on
  *                       ONSHI_E_PENDING the id for onshi_result_pickup()
  * @param id_size        size of pending_id (ONSHI_FILE_ID_SIZE)
- * @param req            an ONSHI_REQ_VERIFY_INSURANCE_CARD request:
+ * @param req            an ONSHI_REQ_INSURANCE_CARD_VERIFY request:
  *                       ONSHI_P_INSURER_NUMBER (保険者番号, 6 or 8 digits), ONSHI_P_SYMBOL (記号,
  *                       <= 20 characters, unset or "" when the card has none), ONSHI_P_NUMBER
  *                       (番号, <= 20 characters, required), ONSHI_P_BRANCH (枝番, 2 digits, or

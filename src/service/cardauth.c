@@ -646,7 +646,7 @@ ONSHI_API int ONSHI_CALL onshi_mynumber_card_verify(onshi_msg **out, onshi_ctx *
 {
     if (out != NULL)
         *out = NULL;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_CARD, "onshi_mynumber_card_verify");
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_MYNUMBER_CARD_VERIFY, "onshi_mynumber_card_verify");
     if (rc != ONSHI_OK)
         return rc;
     int64_t method = onshi__request_int(req, ONSHI_P_IDV_METHOD, 0);

@@ -450,7 +450,7 @@ ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pend
                                                      const onshi_request *req)
 {
     clear_out(out, pending_id, id_size);
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_VERIFY_INSURANCE_CARD,
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_INSURANCE_CARD_VERIFY,
                                   "onshi_insurance_card_verify");
     if (rc != ONSHI_OK)
         return rc;

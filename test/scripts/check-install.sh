@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 $make --no-print-directory install DESTDIR="$tmp/root" PREFIX=/opt/onshi >/dev/null
 pcdir="$tmp/root/opt/onshi/lib/pkgconfig"
 test -f "$pcdir/onshi.pc"
-test -L "$tmp/root/opt/onshi/lib/libonshi.so.0"
+test -L "$tmp/root/opt/onshi/lib/libonshi.so.1"
 flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$tmp/root" pkg-config --cflags --libs onshi)
 echo "pkg-config: $flags"
 $cc -std=c99 -Wall -Werror -o "$tmp/tiny" test/install/tiny.c $flags

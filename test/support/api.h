@@ -83,7 +83,7 @@ static inline int t_verify_insurance_card(onshi_msg **out, char *pending_id, siz
                                           int limit_consent, const char *arbitrary_id)
 {
     onshi_request *r = NULL;
-    if (onshi_request_new(&r, ONSHI_REQ_VERIFY_INSURANCE_CARD) != ONSHI_OK)
+    if (onshi_request_new(&r, ONSHI_REQ_INSURANCE_CARD_VERIFY) != ONSHI_OK)
         return ONSHI_E_NOMEM;
     treq_str(r, ONSHI_P_INSURER_NUMBER, insurer);
     treq_str(r, ONSHI_P_SYMBOL, symbol);
@@ -154,7 +154,7 @@ static inline int t_disaster_search(onshi_msg **out, onshi_ctx *ctx, const char 
 static inline int t_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method, int offered)
 {
     onshi_request *r = NULL;
-    if (onshi_request_new(&r, ONSHI_REQ_VERIFY_CARD) != ONSHI_OK)
+    if (onshi_request_new(&r, ONSHI_REQ_MYNUMBER_CARD_VERIFY) != ONSHI_OK)
         return ONSHI_E_NOMEM;
     onshi_request_set_int(r, ONSHI_P_IDV_METHOD, method);
     onshi_request_set_int(r, ONSHI_P_CONSENT_OFFERED, offered);

@@ -189,7 +189,7 @@ static onshi_msg *step_card(demo *d)
           "1. マイナンバーカードで資格確認（暗証番号・同意）— HTTPS 直接方式");
     onshi_msg *m = NULL;
     consent_answer = ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP;
-    onshi_request *req = new_request(ONSHI_REQ_VERIFY_CARD);
+    onshi_request *req = new_request(ONSHI_REQ_MYNUMBER_CARD_VERIFY);
     onshi_request_set_int(req, ONSHI_P_IDV_METHOD, ONSHI_IDV_PIN);
     onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED,
                           ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP |
@@ -234,7 +234,7 @@ static onshi_msg *step_insurance_card(demo *d, char *insurer, char *number, char
     row(TR("card entered", "入力した保険証"), shown);
     onshi_msg *m = NULL;
     char pending[64];
-    onshi_request *req = new_request(ONSHI_REQ_VERIFY_INSURANCE_CARD);
+    onshi_request *req = new_request(ONSHI_REQ_INSURANCE_CARD_VERIFY);
     onshi_request_set_str(req, ONSHI_P_INSURER_NUMBER, insurer);
     onshi_request_set_str(req, ONSHI_P_SYMBOL, symbol);
     onshi_request_set_str(req, ONSHI_P_NUMBER, number);

@@ -358,7 +358,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
     cbs.identity_userdata = &ui;
     onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *m = NULL;
-    onshi_request *req = cli_request(ONSHI_REQ_VERIFY_CARD);
+    onshi_request *req = cli_request(ONSHI_REQ_MYNUMBER_CARD_VERIFY);
     if (req == NULL)
         return cli_fail(cmd, "out of memory");
     onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);

@@ -69,7 +69,7 @@ static int verify_numbers(onshi_msg **m, char *id, size_t id_size, onshi_ctx *ct
                           const char *branch, const char *birth, int limit_consent,
                           const char *arbitrary_id)
 {
-    onshi_request *r = cli_request(ONSHI_REQ_VERIFY_INSURANCE_CARD);
+    onshi_request *r = cli_request(ONSHI_REQ_INSURANCE_CARD_VERIFY);
     if (r == NULL)
         return ONSHI_E_NOMEM;
     cli_request_str(r, ONSHI_P_INSURER_NUMBER, insurer);

@@ -38,11 +38,11 @@ def _candidates():
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
     # a source checkout: bindings/python/onshi/ → lib/
-    yield os.path.join(here, "..", "..", "..", "lib", "libonshi.so.0")
+    yield os.path.join(here, "..", "..", "..", "lib", "libonshi.so.1")
     found = ctypes.util.find_library("onshi")
     if found:
         yield found
-    yield "libonshi.so.0"
+    yield "libonshi.so.1"
 
 
 def load(path=None):

@@ -23,8 +23,8 @@ static void test_request_params(void **state)
     assert_int_equal(onshi_request_new(&r, 0), ONSHI_E_INVALID_ARG);
     assert_null(r);
     assert_int_equal(onshi_request_new(&r, 99), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_VERIFY_INSURANCE_CARD), ONSHI_OK);
-    assert_int_equal(onshi_request_kind(r), ONSHI_REQ_VERIFY_INSURANCE_CARD);
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_INSURANCE_CARD_VERIFY), ONSHI_OK);
+    assert_int_equal(onshi_request_kind(r), ONSHI_REQ_INSURANCE_CARD_VERIFY);
     assert_int_equal(onshi_request_set_str(r, ONSHI_P_INSURER_NUMBER, "06139990"), ONSHI_OK);
     /* a parameter of another kind is refused at once, not ignored by the call */
     assert_int_equal(onshi_request_set_str(r, ONSHI_P_REFERENCE_NUMBER, "A-1"), ONSHI_E_FIELD_ID);
@@ -59,7 +59,7 @@ static void test_request_of_another_kind(void **state)
     assert_null(m);
     assert_string_equal(id, "");
     const char *msg = onshi_ctx_last_error_message(ctx);
-    assert_non_null(strstr(msg, "ONSHI_REQ_VERIFY_INSURANCE_CARD"));
+    assert_non_null(strstr(msg, "ONSHI_REQ_INSURANCE_CARD_VERIFY"));
     assert_non_null(strstr(msg, "ONSHI_REQ_LIMIT"));
     assert_int_equal(onshi_insurance_card_verify(&m, NULL, 0, ctx, NULL), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_disaster_search(&m, ctx, lim), ONSHI_E_INVALID_ARG);
