@@ -1875,7 +1875,7 @@ ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id
 #define ONSHI_INFO_DRUG    1 /**< 薬剤情報 (YZKsiquc01req) */
 #define ONSHI_INFO_CHECKUP 2 /**< 特定健診情報 (TKKsiquc01req) */
 
-/* FileCategory values (oqs-interface.md §5.7). */
+/* FileCategory values (docs/workflow-verify.md). */
 #define ONSHI_INFO_PDF                1 /**< PDF (drug or checkup) */
 #define ONSHI_INFO_XML                2 /**< XML (drug or checkup) */
 #define ONSHI_INFO_DRUG_DIAGNOSIS_PDF 3 /**< 薬剤＋診療 PDF (drug only; needs 診療 consent too) */

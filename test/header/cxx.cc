@@ -6,6 +6,9 @@ int header_cxx_probe();
 int header_cxx_probe()
 {
     onshi_ctx *ctx = nullptr;
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    if (cbs.version != ONSHI_CALLBACKS_VERSION)
+        return 1;
     if (onshi_ctx_new(&ctx) != ONSHI_OK)
         return 1;
     const char *msg = onshi_ctx_last_error_message(ctx);
