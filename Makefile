@@ -152,7 +152,7 @@ $(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
 
 # Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
 EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
-$(B)/examples/%: examples/%.c $(SHLIB) include/onshi.h include/onshi_transport.h
+$(B)/examples/%: examples/%.c $(SHLIB) $(OUTLIB)/libonshi.so include/onshi.h include/onshi_transport.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \
 	    -Wl,-rpath,$(abspath $(OUTLIB)) $(APP_LDFLAGS)

@@ -210,7 +210,7 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_NO_CALLBACK         -602 /**< a required callback is not set */
 
 /* Bands, as returned by onshi_status_band(). */
-#define ONSHI_BAND_UNKNOWN   -1
+#define ONSHI_BAND_UNKNOWN   ONSHI_E_INVALID_ARG /* not a status of any band (a status itself) */
 #define ONSHI_BAND_OK         0
 #define ONSHI_BAND_CORE       1
 #define ONSHI_BAND_CARD       2
@@ -221,8 +221,8 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_BAND_CALLBACK   7
 
 /**
- * The layer band a status belongs to (ONSHI_BAND_*), or ONSHI_BAND_UNKNOWN for a value
- * outside every band. Thread rule: any thread. @since 0.1.0
+ * The layer band a status belongs to (ONSHI_BAND_*, >= 0), or ONSHI_BAND_UNKNOWN (the status
+ * ONSHI_E_INVALID_ARG) for a value outside every band. Thread rule: any thread. @since 1.0
  */
 ONSHI_API int ONSHI_CALL onshi_status_band(int status);
 

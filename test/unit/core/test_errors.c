@@ -61,6 +61,9 @@ static void test_bands(void **state)
     assert_int_equal(onshi_status_band(ONSHI_E_PENDING), ONSHI_BAND_TRANSPORT);
     assert_int_equal(onshi_status_band(ONSHI_E_CANCELLED), ONSHI_BAND_CALLBACK);
     assert_int_equal(onshi_status_band(1), ONSHI_BAND_UNKNOWN);
+    /* an int getter returns a value >= 0 or a status, never another negative number */
+    assert_int_equal(onshi_status_band(-700), ONSHI_E_INVALID_ARG);
+    assert_true(onshi_status_band(ONSHI_OK) >= 0);
     assert_int_equal(onshi_status_band(-700), ONSHI_BAND_UNKNOWN);
     assert_null(onshi_status_name(-99));
     assert_string_equal(onshi_status_label(lang_ctx(0), -99), "unknown status");
