@@ -321,7 +321,6 @@ ONSHI_API void ONSHI_CALL onshi_global_cleanup(void);
  * Context
  * ------------------------------------------------------------------------------------- */
 
-
 /**
  * Create a context with every option at its default.
  * @param out  receives the new context; the caller frees it with onshi_ctx_free().
@@ -541,7 +540,6 @@ ONSHI_API void ONSHI_CALL onshi_ctx_cancel(onshi_ctx *ctx);
 typedef void (ONSHI_CALL *onshi_log_cb)(void *userdata, int level, const char *component,
                                         const char *message);
 
-
 /* ---------------------------------------------------------------------------------------
  * Memory: owned byte buffers and wiping
  * ------------------------------------------------------------------------------------- */
@@ -623,8 +621,6 @@ typedef int (ONSHI_CALL *onshi_card_transmit_cb)(void *userdata, const unsigned 
  */
 typedef int (ONSHI_CALL *onshi_card_reset_cb)(void *userdata);
 
-
-
 /* Card events (onshi_card_event_cb, onshi_card_wait). */
 #define ONSHI_CARD_EVENT_ANY      0 /**< (onshi_card_wait only) any change */
 #define ONSHI_CARD_EVENT_INSERTED 1 /**< a card is present in the reader */
@@ -637,7 +633,6 @@ typedef int (ONSHI_CALL *onshi_card_reset_cb)(void *userdata);
  * @return 0 to go on; non-zero cancels the waiting call (ONSHI_E_CANCELLED).
  */
 typedef int (ONSHI_CALL *onshi_card_event_cb)(void *userdata, int event, const char *reader);
-
 
 /** Largest PIN buffer the library hands to the PIN callback (bytes, including the NUL). */
 #define ONSHI_PIN_BUF_SIZE 32
@@ -657,7 +652,6 @@ typedef int (ONSHI_CALL *onshi_card_event_cb)(void *userdata, int event, const c
  */
 typedef int (ONSHI_CALL *onshi_pin_cb)(void *userdata, int tries_left, int is_last_try,
                                        char *pin_buf, size_t pin_buf_size, int *confirm_last);
-
 
 /**
  * List the readers of the selected driver.
@@ -1310,7 +1304,7 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_warning_at(int *kind, const char **pa
 ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 
 /* =======================================================================================
- * TRANSPORT: HTTPS and the file exchange with the linkage app
+ * TRANSPORT: client certificate, diagnosis, face folder (raw exchange: onshi_transport.h)
  * ===================================================================================== */
 
 /* ---- transport: client certificate, diagnosis, face folder ---- */
@@ -1319,8 +1313,6 @@ ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
  * request and result documents (for vendors who build their own messages) is declared in
  * onshi_transport.h.
  */
-
-
 
 /**
  * Days until the configured client certificate (ONSHI_OPT_TLS_PKCS12_FILE, or
@@ -1341,7 +1333,6 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
  */
 typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
                                                const char *subject);
-
 
 /* Checks of onshi_transport_diagnose, in the order they run (onshi_diag_report_check). */
 #define ONSHI_DIAG_FOLDERS        1 /**< req/res/face folders exist and req/res are writable */
@@ -1401,10 +1392,8 @@ ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *report);
 
 /* ---- the face folder of the face-recognition card reader ---- */
 
-
 /** Size of a buffer for a request id: 12 digits (YYYYMMDD + 4-digit number) and a NUL. */
 #define ONSHI_FILE_ID_SIZE 13
-
 
 /**
  * Watcher of ONSHI_OPT_FACE_DIR, the folder where the face-recognition card reader's results
@@ -1428,7 +1417,6 @@ typedef struct onshi_face_watch onshi_face_watch;
  */
 ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx *ctx,
                                               int flags);
-
 
 /**
  * The next face-reader result not delivered before (oldest first), as a decoded message
@@ -1580,7 +1568,6 @@ ONSHI_API const char *ONSHI_CALL onshi_request_param_name(int param);
 typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t done,
                                             int64_t total);
 
-
 /* Consent items (bit mask) asked at the window, each of which the patient may refuse. */
 #define ONSHI_CONSENT_LIMIT      0x01 /**< 限度額適用認定証等情報の提供 */
 #define ONSHI_CONSENT_CHECKUP    0x02 /**< 特定健診等情報の閲覧 */
@@ -1594,7 +1581,6 @@ typedef int (ONSHI_CALL *onshi_progress_cb)(void *userdata, int stage, int64_t d
  * cancel the whole verification. Runs on the caller's thread.
  */
 typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *granted);
-
 
 /* Audited actions. */
 #define ONSHI_AUDIT_DRUG_INFO        1 /**< 薬剤情報 requested */
@@ -1619,7 +1605,6 @@ typedef int (ONSHI_CALL *onshi_consent_cb)(void *userdata, int offered, int *gra
 typedef int (ONSHI_CALL *onshi_audit_cb)(void *userdata, int action, int phase, int outcome,
                                          const char *operator_id, const char *patient,
                                          const char *detail, const char *timestamp);
-
 
 /* ---- service: verification by My Number Card (direct mode) and disaster-mode search ---- */
 /*
