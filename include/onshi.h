@@ -4,15 +4,20 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  *
- * This is the only public header. It is C89-clean (compiled with -std=c89 -pedantic in the
- * tests) and usable from C++.
+ * The public header, with onshi_transport.h for the raw exchange of documents. It is C89-clean
+ * (compiled with -std=c89 -pedantic in the tests) and usable from C++. It reads by area:
+ * core, card, codec, transport, workflows, then the callbacks struct.
  *
  * Conventions (docs/api-conventions.md has the long form):
- *  - Every type is opaque. Results are read through typed getters by numbered id.
- *  - Functions return an int status: 0 (ONSHI_OK) or a negative ONSHI_E_* code. Codes are
- *    banded per layer (onshi_status_band) and never renumbered. What a function produces
- *    through pointers comes FIRST (`out`), then the object or context it works on, then the
- *    inputs: onshi_card_open(&card, ctx), onshi_ctx_get_int(&value, ctx, option).
+ *  - Every type is opaque but onshi_callbacks (versioned). Results are read through typed
+ *    getters by numbered id; a workflow's inputs are an onshi_request set by numbered id.
+ *  - A call that can fail returns an int status: 0 (ONSHI_OK) or a negative ONSHI_E_* code.
+ *    Codes are banded per layer (onshi_status_band) and never renumbered. A getter that cannot
+ *    fail returns its value; an int getter returns a value >= 0 or a negative status. What a
+ *    function produces through pointers comes FIRST (`out`), then the object or context it
+ *    works on, then the inputs: onshi_card_open(&card, ctx), onshi_ctx_get_int(&value, ctx,
+ *    option). No function takes more than six arguments.
+ *  - Labels and messages for people are in the context's ONSHI_OPT_LANG ("ja" by default).
  *  - Error detail is kept per context (onshi_ctx_last_error*), never per thread.
  *  - Strings are UTF-8 and NUL-terminated. A returned `const char *` is borrowed; each
  *    function says how long it stays valid. Objects returned through `out` are owned by the
@@ -21,7 +26,8 @@
  *    parallel. The only call that may be made on a context from another thread is
  *    onshi_ctx_cancel(). Callbacks run on the thread that made the call, never under an
  *    internal lock.
- *  - Callbacks take `void *userdata` first and return int: non-zero aborts the operation,
+ *  - Callbacks are installed through onshi_callbacks (onshi_ctx_set_callbacks), each with its
+ *    own `void *userdata`, passed first; they return int: non-zero aborts the operation,
  *    which then returns ONSHI_E_CANCELLED.
  *  - The library never prints, never exits and never aborts on bad input.
  */
