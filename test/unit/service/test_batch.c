@@ -664,6 +664,9 @@ static void test_crash_resume(void **state)
         check_results(b);
         assert_string_equal(onshi_batch_reception_number(b), "R000001");
         onshi_batch_free(b);
+        /* the fake linkage app is stopped first: it unlinks the request it took only after
+         * writing the result, so a check made while it still runs can see that file */
+        fb_stop(fb);
         /* the list was uploaded exactly once, no request file name was written twice, every
          * result file was consumed and no request is left open */
         assert_int_equal(atomic_load(&fb->uploads), 1);
@@ -673,7 +676,6 @@ static void test_crash_resume(void **state)
         char next[ONSHI_FILE_ID_SIZE];
         assert_int_equal(onshi_file_pending_next(next, sizeof next, ctx, NULL), ONSHI_E_NOT_FOUND);
         onshi_ctx_free(ctx);
-        fb_stop(fb);
         free(fb);
         env_remove(&e);
     }
