@@ -1,6 +1,6 @@
 /*
  * onshi-vcard core: the card's file system, PIN counters, security state and signing.
- * Every byte value comes from /work/shared/reference/jpki-card.md ([OpenSC], [myna],
+ * Every byte value comes from the JPKI card facts in docs/card.md ([OpenSC], [myna],
  * [myna-card], [jpki-rs]); choices the sources leave open are marked "choice:".
  * SPDX-License-Identifier: Apache-2.0
  */

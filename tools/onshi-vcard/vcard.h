@@ -4,7 +4,7 @@
  *   - by the onshi-vcard process (main.c), which plugs it into pcscd through vpcd;
  *   - in-process through vcard_transmit_cb, the shape of the library's vendor
  *     transmit callback, for fast tests and the demo.
- * Behaviour follows /work/shared/reference/jpki-card.md; docs/virtual-card.md lists what is
+ * Behaviour follows the JPKI card facts in docs/card.md; docs/virtual-card.md lists what is
  * and is not emulated.
  * SPDX-License-Identifier: Apache-2.0
  */
