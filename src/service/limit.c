@@ -17,26 +17,46 @@ typedef struct {
     const char *code;
     int kind;
     int64_t base, threshold, many, outpatient, yearly, outpatient_yearly;
+    int confirmed;
 } limit_row;
 
 typedef struct {
-    int id, first, last, confirmed;
+    int id, first, last;
 } limit_period;
 
+typedef struct {
+    int period;
+    const char *en, *ja;
+} limit_note;
+
 static const limit_period limit_periods[] = {
-#define PERIOD(id, first, last, confirmed) {id, first, last, confirmed},
-#define LIMIT(period, code, kind, base, thr, many, out, yearly, out_yearly)
+#define PERIOD(id, first, last) {id, first, last},
+#define NOTE(period, en, ja)
+#define LIMIT(period, code, kind, base, thr, many, out, yearly, out_yearly, confirmed)
 #include "limit.def"
 #undef LIMIT
+#undef NOTE
+#undef PERIOD
+};
+
+static const limit_note limit_notes[] = {
+#define PERIOD(id, first, last)
+#define NOTE(period, en, ja) {period, en, ja},
+#define LIMIT(period, code, kind, base, thr, many, out, yearly, out_yearly, confirmed)
+#include "limit.def"
+#undef LIMIT
+#undef NOTE
 #undef PERIOD
 };
 
 static const limit_row limit_rows[] = {
-#define PERIOD(id, first, last, confirmed)
-#define LIMIT(period, code, kind, base, thr, many, out, yearly, out_yearly)                       \
-    {period, code, kind, base, thr, many, out, yearly, out_yearly},
+#define PERIOD(id, first, last)
+#define NOTE(period, en, ja)
+#define LIMIT(period, code, kind, base, thr, many, out, yearly, out_yearly, confirmed)            \
+    {period, code, kind, base, thr, many, out, yearly, out_yearly, confirmed},
 #include "limit.def"
 #undef LIMIT
+#undef NOTE
 #undef PERIOD
 };
 
@@ -65,7 +85,7 @@ static bool known_class(const char *code)
 }
 
 /*
- * The row of class_code for service_month, or an error: a month no table covers, or a table
+ * The row of class_code for service_month, or an error: a month no table covers, or a row
  * whose figures are not confirmed while the caller did not ask for provisional figures, is
  * ONSHI_E_LIMIT_NO_TABLE — never the numbers of another period.
  */
@@ -87,27 +107,38 @@ static int limit_lookup(const limit_row **out, onshi_ctx *ctx, const char *class
     for (size_t i = 0; i < sizeof limit_periods / sizeof limit_periods[0]; i++)
         if (service_month >= limit_periods[i].first && service_month <= limit_periods[i].last)
             p = &limit_periods[i];
-    char en[400], ja[600];
+    char en[600], ja[900];
     if (p == NULL) {
-        snprintf(en, sizeof en, "no ceiling table is known for service month %d (the tables end "
-                 "with July 2027; the August 2027 step is not in them)", service_month);
-        snprintf(ja, sizeof ja, "診療年月 %d の限度額表がありません（2027年7月診療分まで。"
-                 "2027年8月の見直しは未収録）", service_month);
-        return onshi__err_ja(ctx, ONSHI_E_LIMIT_NO_TABLE, ONSHI_FOREIGN_NONE, 0, en, ja);
-    }
-    if (!p->confirmed && !(flags & ONSHI_LIMIT_F_PROVISIONAL)) {
-        snprintf(en, sizeof en, "service month %d falls under the August 2026 revision, whose "
-                 "figures are not confirmed against MHLW or the amended 政令 "
-                 "(docs/limit-amount.md); pass ONSHI_LIMIT_F_PROVISIONAL to use the published "
-                 "provisional figures", service_month);
-        snprintf(ja, sizeof ja, "診療年月 %d は2026年8月の見直しの対象ですが、その金額は厚生労働省"
-                 "の資料・改正政令で未確認です（docs/limit-amount.md）。暫定値を使う場合は "
-                 "ONSHI_LIMIT_F_PROVISIONAL を指定してください", service_month);
+        int last = 0;
+        for (size_t i = 0; i < sizeof limit_periods / sizeof limit_periods[0]; i++)
+            if (limit_periods[i].last > last)
+                last = limit_periods[i].last;
+        snprintf(en, sizeof en, "no ceiling table is known for service month %d: the last "
+                 "table ends with service month %d (the step MHLW plans from August 2027 splits "
+                 "the under-70 classes into 13 bands that have no 適用区分 code in OQSCD012 yet; "
+                 "docs/limit-amount.md)", service_month, last);
+        snprintf(ja, sizeof ja, "診療年月 %d の限度額表がありません。最後の表は診療年月 %d まで"
+                 "です（2027年8月から予定の見直しは70歳未満を13区分に分けますが、その適用区分の"
+                 "コードがOQSCD012にまだありません。docs/limit-amount.md）", service_month, last);
         return onshi__err_ja(ctx, ONSHI_E_LIMIT_NO_TABLE, ONSHI_FOREIGN_NONE, 0, en, ja);
     }
     *out = limit_find_in(p->id, class_code);
     if (*out == NULL)
         return onshi__err(ctx, ONSHI_E_GENERIC, "limit table has no row %s", class_code);
+    if (!(*out)->confirmed && !(flags & ONSHI_LIMIT_F_PROVISIONAL)) {
+        const char *why_en = "see docs/limit-amount.md", *why_ja = "docs/limit-amount.md を参照";
+        for (size_t i = 0; i < sizeof limit_notes / sizeof limit_notes[0]; i++)
+            if (limit_notes[i].period == p->id) {
+                why_en = limit_notes[i].en;
+                why_ja = limit_notes[i].ja;
+            }
+        *out = NULL;
+        snprintf(en, sizeof en, "the ceiling of class %.3s for service month %d is not "
+                 "confirmed: %s", class_code, service_month, why_en);
+        snprintf(ja, sizeof ja, "区分 %.3s の診療年月 %d の限度額は未確認です。%s", class_code,
+                 service_month, why_ja);
+        return onshi__err_ja(ctx, ONSHI_E_LIMIT_NO_TABLE, ONSHI_FOREIGN_NONE, 0, en, ja);
+    }
     return ONSHI_OK;
 }
 

@@ -51,12 +51,18 @@ class CoreTest(unittest.TestCase):
         self.assertEqual(onshi.limit_ceiling("B04", 300000, onshi.SCOPE_OUTPATIENT,
                                              service_month=202607), 18000)
         self.assertEqual(onshi.limit_copay("A03", 100000, 30, service_month=202607), 30000)
-        # the August 2026 revision is unconfirmed: an explicit status, or provisional on request
+        # the August 2026 revision: 85,800 + (1,000,000 - 286,000) x 1%; 後期高齢者 一般Ⅱ is
+        # unconfirmed: an explicit status, or provisional on request; August 2027 on: none
+        self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, service_month=202611), 92940)
         with self.assertRaises(onshi.OnshiError) as cm:
-            onshi.limit_ceiling("A03", 1_000_000, service_month=202611)
+            onshi.limit_ceiling("B09", 300000, onshi.SCOPE_OUTPATIENT, service_month=202611)
         self.assertEqual(cm.exception.code, -510)
-        self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, flags=onshi.F_PROVISIONAL,
-                                             service_month=202611), 92940)
+        self.assertEqual(onshi.limit_ceiling("B09", 300000, onshi.SCOPE_OUTPATIENT,
+                                             flags=onshi.F_PROVISIONAL,
+                                             service_month=202611), 22000)
+        with self.assertRaises(onshi.OnshiError) as cm:
+            onshi.limit_ceiling("A03", 1_000_000, service_month=202708)
+        self.assertEqual(cm.exception.code, -510)
         with onshi.Context(lang="en") as ctx:
             with self.assertRaises(onshi.OnshiError) as cm:
                 onshi.limit_ceiling("Z99", 1, ctx=ctx)

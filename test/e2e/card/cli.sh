@@ -24,11 +24,16 @@ out=$(LANG=ja_JP.UTF-8 "$onshi" limit A03 1000000 --month 202607)
 echo "$out" | grep -q '限度額（円）.*87430' && ok "limit table ja" || bad "limit ja: $out"
 out=$(LANG=C "$onshi" limit A03 1000000 --month 202607)
 echo "$out" | grep -q 'ceiling (yen) .*87430' && ok "limit table en" || bad "limit en: $out"
-# August 2026 on: the revision's figures are unconfirmed → explicit status unless --provisional
-LANG=C "$onshi" limit A03 1000000 --month 202608 >/dev/null 2>"$tmp/err" && bad "202608 answered" ||
-    { grep -q "ONSHI_E_LIMIT_NO_TABLE" "$tmp/err" && ok "limit 202608 no table" || bad "202608: $(cat "$tmp/err")"; }
-out=$(LANG=C "$onshi" limit A03 1000000 --month 202608 --provisional --json)
-echo "$out" | grep -q '"ceiling":92940,.*"provisional":true' && ok "limit provisional" || bad "provisional: $out"
+# August 2026 - July 2027: the revision as MHLW and 協会けんぽ publish it; 後期高齢者 一般Ⅱ/Ⅰ
+# unconfirmed → explicit status unless --provisional; August 2027 on: no table
+out=$(LANG=C "$onshi" limit A03 1000000 --month 202608 --json)
+echo "$out" | grep -q '"ceiling":92940,.*"provisional":false' && ok "limit 202608" || bad "202608: $out"
+LANG=C "$onshi" limit B09 300000 --outpatient --month 202608 >/dev/null 2>"$tmp/err" && bad "B09 202608 answered" ||
+    { grep -q "ONSHI_E_LIMIT_NO_TABLE" "$tmp/err" && ok "limit B09 202608 unconfirmed" || bad "B09 202608: $(cat "$tmp/err")"; }
+out=$(LANG=C "$onshi" limit B09 300000 --outpatient --ratio 20 --month 202608 --provisional --json)
+echo "$out" | grep -q '"ceiling":22000,.*"provisional":true' && ok "limit provisional" || bad "provisional: $out"
+LANG=C "$onshi" limit A03 1000000 --month 202708 --provisional >/dev/null 2>"$tmp/err" && bad "202708 answered" ||
+    { grep -q "ONSHI_E_LIMIT_NO_TABLE" "$tmp/err" && ok "limit 202708 no table" || bad "202708: $(cat "$tmp/err")"; }
 LANG=C "$onshi" limit Z99 1000 >/dev/null 2>"$tmp/err" && bad "limit Z99 accepted" ||
     { grep -q "ONSHI_E_CODE_VALUE" "$tmp/err" && ok "limit unknown class" || bad "Z99: $(cat "$tmp/err")"; }
 

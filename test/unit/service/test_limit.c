@@ -8,7 +8,6 @@
 #include "core/core.h"
 
 #include <string.h>
-#include <time.h>
 
 #define OUT ONSHI_LIMIT_SCOPE_OUTPATIENT
 #define ALL ONSHI_LIMIT_SCOPE_ALL
@@ -125,71 +124,147 @@ static void test_errors(void **state)
     assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
     assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 16, 202607), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
-    /* 0 = the current month: the same answer as that month given explicitly */
-    {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        int month = (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
-        int64_t w = 0;
-        int rc0 = onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 0);
-        int rc1 = onshi_limit_ceiling(&w, ctx, "A01", 1, ALL, 0, month);
-        assert_int_equal(rc0, rc1);
-        assert_true(v == w);
-    }
     onshi_ctx_free(ctx);
 }
 
-/* Each table carries the months it is valid for; a month past the confirmed tables is an
- * explicit status, never silently the old numbers. */
+static int64_t fixed_clock(void *ud)
+{
+    return *(const int64_t *)ud;
+}
+
+/* service_month 0 = the current month in Japan time, from the context's clock, whatever the
+ * machine's zone (`make check` runs this under several TZ): 2026-07-31 23:30 UTC is
+ * 2026-08-01 08:30 JST, so the August 2026 table applies (the local month of a machine in UTC
+ * or America/Los_Angeles would still be July). */
+static void test_current_month_is_japan_time(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    int64_t v = 0, w = 0;
+    int64_t now = INT64_C(1785540600); /* 2026-07-31T23:30:00Z */
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi__clock_set(ctx, fixed_clock, &now);
+    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(v, 92940); /* 85,800 + (1,000,000 - 286,000) x 1% */
+    assert_int_equal(onshi_limit_ceiling(&w, ctx, "A03", 1000000, ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, w);
+    /* 14:59 UTC on July 31 = 23:59 JST: still July, the 2018 table */
+    now = INT64_C(1785509940); /* 2026-07-31T14:59:00Z */
+    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(v, 87430);
+    /* the yearly cap follows the same clock */
+    now = INT64_C(1785540600);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(v, 530000);
+    onshi_ctx_free(ctx);
+}
+
+/* Each table carries the months it is valid for; a month past the known tables, or a row whose
+ * figures are not confirmed, is an explicit status, never silently other numbers. */
 static void test_periods(void **state)
 {
     (void)state;
     onshi_ctx *ctx;
     int64_t v = 7;
+    int P = ONSHI_LIMIT_F_PROVISIONAL;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
     /* July 2026: the 2018 table */
     assert_int_equal(ceil_of("A03", 1000000, ALL, 0, 202607), 87430);
-    /* August 2026: the revision's figures are not confirmed: explicit status, no number */
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202608),
-                     ONSHI_E_LIMIT_NO_TABLE);
-    assert_int_equal(v, 0);
-    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "not confirmed"));
-    assert_int_equal(onshi_limit_copay(&v, ctx, "A03", 1000000, 30, ALL, 0, 202612),
-                     ONSHI_E_LIMIT_NO_TABLE);
-    /* with ONSHI_LIMIT_F_PROVISIONAL: ウ 85,800 + (1,000,000 - 286,000) x 1% = 92,940 */
-    int P = ONSHI_LIMIT_F_PROVISIONAL;
+    /* August 2026 - July 2027: the revision as MHLW and 協会けんぽ publish it (limit.def [M][K]):
+     * ウ 85,800 + (1,000,000 - 286,000) x 1% = 92,940 (MHLW's "約9.3万円") */
+    assert_int_equal(ceil_of("A03", 1000000, ALL, 0, 202608), 92940);
+    assert_int_equal(ceil_of("A03", 1000000, ALL, 0, 202707), 92940);
+    assert_int_equal(ceil_of("A01", 1000000, ALL, 0, 202707), 271290); /* 270,300 + 990 */
+    assert_int_equal(ceil_of("A02", 1000000, ALL, 0, 202612), 183130); /* 179,100 + 4,030 */
+    assert_int_equal(ceil_of("A02", 597000, ALL, 0, 202612), 179100);
+    assert_int_equal(ceil_of("A04", 0, ALL, 0, 202612), 61500);
+    assert_int_equal(ceil_of("A05", 0, ALL, 0, 202612), 36900);
+    assert_int_equal(ceil_of("A06", 0, ALL, 0, 202612), 36900);
+    /* 多数回 unchanged */
+    assert_int_equal(ceil_of("A01", 2000000, ALL, MANY, 202612), 140100);
+    assert_int_equal(ceil_of("A02", 2000000, ALL, MANY, 202612), 93000);
+    assert_int_equal(ceil_of("A03", 2000000, ALL, MANY, 202612), 44400);
+    assert_int_equal(ceil_of("A04", 0, ALL, MANY, 202612), 44400);
+    assert_int_equal(ceil_of("A05", 0, ALL, MANY, 202612), 24600);
+    /* 70 and over */
+    assert_int_equal(ceil_of("B01", 1000000, ALL, 0, 202612), 271290);
+    assert_int_equal(ceil_of("B03", 1000000, OUT, 0, 202612), 92940);
+    assert_int_equal(ceil_of("B04", 300000, OUT, 0, 202612), 22000);
+    assert_int_equal(ceil_of("B04", 300000, OUT, MANY, 202612), 22000);
+    assert_int_equal(ceil_of("B04", 300000, ALL, 0, 202612), 61500);
+    assert_int_equal(ceil_of("B04", 300000, ALL, MANY, 202612), 44400);
+    assert_int_equal(ceil_of("B05", 300000, OUT, 0, 202612), 11000);
+    assert_int_equal(ceil_of("B05", 300000, ALL, 0, 202612), 25700);
+    assert_int_equal(ceil_of("B05", 300000, ALL, MANY, 202612), 24600); /* new 多数回 */
+    for (int i = 6; i <= 8; i++) {
+        char code[4] = {'B', '0', (char)('0' + i), 0};
+        assert_int_equal(ceil_of(code, 300000, OUT, 0, 202612), 8000);
+        assert_int_equal(ceil_of(code, 300000, ALL, MANY, 202612), 15700); /* no 多数回 */
+    }
+    /* 75歳到達月: halved, as before */
+    assert_int_equal(ceil_of("B04", 300000, OUT, B75, 202612), 11000);
+    /* the flag changes nothing where the rows are confirmed */
     assert_int_equal(ceil_of("A03", 1000000, ALL, P, 202608), 92940);
-    assert_int_equal(ceil_of("A01", 1000000, ALL, P, 202707), 271290); /* 270,300 + 990 */
-    assert_int_equal(ceil_of("A02", 597000, ALL, P, 202612), 179100);
-    assert_int_equal(ceil_of("A04", 0, ALL, P, 202612), 61500);
-    assert_int_equal(ceil_of("A05", 0, ALL, P, 202612), 36900);
-    assert_int_equal(ceil_of("A05", 0, ALL, P | MANY, 202612), 24600);
-    assert_int_equal(ceil_of("B04", 300000, OUT, P, 202612), 22000);
-    assert_int_equal(ceil_of("B04", 300000, ALL, P, 202612), 61500);
-    assert_int_equal(ceil_of("B05", 300000, OUT, P, 202612), 11000);
-    assert_int_equal(ceil_of("B05", 300000, ALL, P | MANY, 202612), 24600); /* new 多数回 */
-    assert_int_equal(ceil_of("B06", 300000, ALL, P, 202612), 15700);
-    /* the 2018 table is not affected by the flag */
     assert_int_equal(ceil_of("A03", 1000000, ALL, P, 202607), 87430);
+    /* 後期高齢者 一般Ⅱ/Ⅰ in the revision: not confirmed by any source at hand: explicit
+     * status naming the class and what would confirm it; with the flag, the 一般 figures */
+    for (int i = 9; i <= 10; i++) {
+        const char *code = i == 9 ? "B09" : "B10";
+        v = 7;
+        assert_int_equal(onshi_limit_ceiling(&v, ctx, code, 300000, OUT, 0, 202608),
+                         ONSHI_E_LIMIT_NO_TABLE);
+        assert_int_equal(v, 0);
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), code));
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "not confirmed"));
+        assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "広域連合"));
+        assert_int_equal(onshi_limit_copay(&v, ctx, code, 300000, 10, OUT, 0, 202612),
+                         ONSHI_E_LIMIT_NO_TABLE);
+        assert_int_equal(ceil_of(code, 300000, OUT, P, 202612), 22000);
+        assert_int_equal(ceil_of(code, 300000, ALL, P, 202612), 61500);
+        /* the 2018 rows stay confirmed */
+        assert_int_equal(ceil_of(code, 300000, OUT, 0, 202607), 18000);
+    }
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja"), ONSHI_OK);
+    assert_int_equal(onshi_limit_ceiling(&v, ctx, "B09", 1, OUT, 0, 202608),
+                     ONSHI_E_LIMIT_NO_TABLE);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "未確認"));
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
     /* August 2027 on: no table at all, even provisional */
     assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, P, 202708),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "202708"));
-    /* yearly caps */
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, P, 202608), ONSHI_OK);
-    assert_int_equal(v, 530000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A01", ALL, P, 202608), ONSHI_OK);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "202707"));
+    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202801),
+                     ONSHI_E_LIMIT_NO_TABLE);
+    /* yearly caps (August-July) */
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A01", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 1680000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A02", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, 1110000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, 530000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A04", ALL, 0, 202707), ONSHI_OK);
+    assert_int_equal(v, 530000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A05", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, 290000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B05", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, 290000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B05", OUT, 0, 202608), ONSHI_OK);
+    assert_int_equal(v, 96000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 180000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, P, 202608), ONSHI_OK);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", OUT, 0, 202608), ONSHI_E_NOT_FOUND);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 216000);
     assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 144000);
     assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202607), ONSHI_E_NOT_FOUND);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608),
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B09", ALL, 0, 202608),
+                     ONSHI_E_LIMIT_NO_TABLE);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B09", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(v, 530000);
+    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202708),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "Z99", ALL, P, 202608), ONSHI_E_CODE_VALUE);
     onshi_ctx_free(ctx);
@@ -204,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_birth_month_75),
         cmocka_unit_test(test_copay),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_current_month_is_japan_time),
         cmocka_unit_test(test_periods),
     };
     return cmocka_run_group_tests_name("service/limit", tests, NULL, NULL);
