@@ -129,6 +129,9 @@ static void test_code_tables(void **state)
     /* Wording as the public sources give it (codes.def header, docs/codec.md) */
     assert_string_equal(onshi_code_label(13, "1", 1), "人工透析を必要とする慢性腎不全");
     assert_string_equal(onshi_code_label(13, "3", 1), "血液凝固因子製剤の投与に起因するHIV感染症");
+    /* OQSCD011 01 as RW and HG both copy the table (not the certificate's legal name) */
+    assert_string_equal(onshi_code_label(11, "01", 1), "限度額適用区分認定証");
+    assert_string_equal(onshi_code_label(8, "99", 1), "その他"); /* HG (RW repeats 03's label) */
     assert_string_equal(onshi_code_label(23, "01", 1), "あり");
     assert_string_equal(onshi_code_label(27, "1", 1), "同一個人あり");
     /* OQSCD030-044 (RW OqsFunc) */
