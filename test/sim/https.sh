@@ -80,7 +80,7 @@ done
 # 4. bulk: upload (idempotent retry gets the same 受付番号), download 2 until ready, ZIP
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$QDATE</QualificationConfirmationDate>
 <MedicalInstitutionCode>1311234569</MedicalInstitutionCode><ArbitraryFileIdentifier>B</ArbitraryFileIdentifier>
 </MessageHeader><MessageBody>
 <QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
@@ -138,7 +138,7 @@ card() { # card CERT KEY [METHOD] [SIGNING-TIME] → result in $T/ca
     openssl dgst -sha256 -sign "$2" -out "$T/sig.bin" "$T/tbs"
     cat >"$T/ca.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$QDATE</QualificationConfirmationDate>
 <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
 <ArbitraryFileIdentifier>CA</ArbitraryFileIdentifier></MessageHeader><MessageBody>
 <OnshiCardAuthentication version="1"><ChallengeId>$cid</ChallengeId><Nonce>$nonce</Nonce>

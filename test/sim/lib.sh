@@ -27,6 +27,10 @@ stop_pid() {
         rm -f "$1"
     fi
 }
+# The QualificationConfirmationDate of the hand-written requests: a fixed Japan date. The
+# simulator answers as of the request's date, so the answers do not change with the day (or the
+# machine's zone) the tests run in, and no test computes "today" itself.
+QDATE=20261202
 # qreq FILE INSURER SYMBOL NUMBER BRANCH BIRTH [AFI] [ENCODING]: single-inquiry request
 qreq() {
     enc=${8:-UTF-8}
@@ -34,7 +38,7 @@ qreq() {
 <?xml version="1.0" encoding="$enc" standalone="no"?>
 <XmlMsg>
   <MessageHeader>
-    <QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
+    <QualificationConfirmationDate>$QDATE</QualificationConfirmationDate>
     <MedicalInstitutionCode>1311234569</MedicalInstitutionCode>
     <ArbitraryFileIdentifier>${7:-T}</ArbitraryFileIdentifier>
   </MessageHeader>

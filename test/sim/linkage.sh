@@ -84,7 +84,7 @@ has "$D/res/OQSsiquc01res_202611250012.xml" '<ReferenceNumber>KARTE-777</Referen
 # 7. bulk: upload → ReceptionNumber; download answers 2 until ready, then the units
 cat >"$T/bu.xml" <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<XmlMsg><MessageHeader><QualificationConfirmationDate>$(TZ=JST-9 date +%Y%m%d)</QualificationConfirmationDate>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>$QDATE</QualificationConfirmationDate>
 <MedicalInstitutionCode>1311234569</MedicalInstitutionCode><ArbitraryFileIdentifier>BULK1</ArbitraryFileIdentifier>
 </MessageHeader><MessageBody>
 <QualificationConfirmSearchInfo><InsurerNumber>01130111</InsurerNumber><InsuredCardSymbol>101-01</InsuredCardSymbol>
