@@ -81,7 +81,7 @@ static void test_limit_by_request(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "total_cost"));
     assert_int_equal(onshi_request_set_str(r, ONSHI_P_CLASS_CODE, "A03"), ONSHI_OK);
     assert_int_equal(onshi_request_set_int(r, ONSHI_P_TOTAL_COST, 1000000), ONSHI_OK);
-    assert_int_equal(onshi_request_set_int(r, ONSHI_P_SERVICE_MONTH, 202611), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_SERVICE_MONTH, 202607), ONSHI_OK);
     /* 区分ウ: 80,100 + (1,000,000 - 267,000) x 1% = 87,430 (docs/limit-amount.md) */
     assert_int_equal(onshi_limit_ceiling(&yen, ctx, r), ONSHI_OK);
     assert_int_equal(yen, 87430);
@@ -101,6 +101,24 @@ static void test_limit_by_request(void **state)
     assert_int_equal(onshi_request_set_int(r, ONSHI_P_SCOPE, (int64_t)1 << 40), ONSHI_OK);
     assert_int_equal(onshi_limit_ceiling(&yen, ctx, r), ONSHI_E_INVALID_ARG);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "scope"));
+    onshi_request_free(r);
+
+    /* the yearly cap takes the same kind of request, without a total cost */
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_LIMIT), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_CLASS_CODE, "B04"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_OUTPATIENT),
+                     ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_SERVICE_MONTH, 202607), ONSHI_OK);
+    assert_int_equal(onshi_limit_yearly_cap(&yen, ctx, r), ONSHI_OK);
+    assert_int_equal(yen, 144000);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_SCOPE, (int64_t)1 << 40), ONSHI_OK);
+    assert_int_equal(onshi_limit_yearly_cap(&yen, ctx, r), ONSHI_E_INVALID_ARG);
+    assert_int_equal(yen, 0);
+    onshi_request_free(r);
+    /* another kind of request is refused, naming the call */
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_INFO), ONSHI_OK);
+    assert_int_equal(onshi_limit_yearly_cap(&yen, ctx, r), ONSHI_E_INVALID_ARG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "onshi_limit_yearly_cap"));
     onshi_request_free(r);
     onshi_ctx_free(ctx);
 }
