@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@
 static int64_t ceil_of(const char *code, int64_t cost, int scope, int flags, int month)
 {
     int64_t v = -1;
-    assert_int_equal(onshi_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
     return v;
 }
 
@@ -95,15 +96,15 @@ static void test_copay(void **state)
 {
     (void)state;
     int64_t v = -1;
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 30000); /* below the ceiling: the plain share */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 87430);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 18000);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 1235); /* 1,234.5 rounded */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202607),
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202607),
                      ONSHI_E_INVALID_ARG);
 }
 
@@ -114,16 +115,16 @@ static void test_errors(void **state)
     int64_t v = 7;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202607), ONSHI_E_CODE_VALUE);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202607), ONSHI_E_CODE_VALUE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "C01"));
     assert_int_equal(v, 0);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 16, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 16, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
     onshi_ctx_free(ctx);
 }
 
@@ -144,17 +145,17 @@ static void test_current_month_is_japan_time(void **state)
     int64_t now = INT64_C(1785540600); /* 2026-07-31T23:30:00Z */
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     onshi__clock_set(ctx, fixed_clock, &now);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
     assert_int_equal(v, 92940); /* 85,800 + (1,000,000 - 286,000) x 1% */
-    assert_int_equal(onshi_limit_ceiling(&w, ctx, "A03", 1000000, ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&w, ctx, "A03", 1000000, ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, w);
     /* 14:59 UTC on July 31 = 23:59 JST: still July, the 2018 table */
     now = INT64_C(1785509940); /* 2026-07-31T14:59:00Z */
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 0), ONSHI_OK);
     assert_int_equal(v, 87430);
     /* the yearly cap follows the same clock */
     now = INT64_C(1785540600);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 0), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 0), ONSHI_OK);
     assert_int_equal(v, 530000);
     onshi_ctx_free(ctx);
 }
@@ -212,13 +213,13 @@ static void test_periods(void **state)
     for (int i = 9; i <= 10; i++) {
         const char *code = i == 9 ? "B09" : "B10";
         v = 7;
-        assert_int_equal(onshi_limit_ceiling(&v, ctx, code, 300000, OUT, 0, 202608),
+        assert_int_equal(t_limit_ceiling(&v, ctx, code, 300000, OUT, 0, 202608),
                          ONSHI_E_LIMIT_NO_TABLE);
         assert_int_equal(v, 0);
         assert_non_null(strstr(onshi_ctx_last_error_message(ctx), code));
         assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "not confirmed"));
         assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "広域連合"));
-        assert_int_equal(onshi_limit_copay(&v, ctx, code, 300000, 10, OUT, 0, 202612),
+        assert_int_equal(t_limit_copay(&v, ctx, code, 300000, 10, OUT, 0, 202612),
                          ONSHI_E_LIMIT_NO_TABLE);
         assert_int_equal(ceil_of(code, 300000, OUT, P, 202612), 22000);
         assert_int_equal(ceil_of(code, 300000, ALL, P, 202612), 61500);
@@ -226,47 +227,47 @@ static void test_periods(void **state)
         assert_int_equal(ceil_of(code, 300000, OUT, 0, 202607), 18000);
     }
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja"), ONSHI_OK);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "B09", 1, OUT, 0, 202608),
+    assert_int_equal(t_limit_ceiling(&v, ctx, "B09", 1, OUT, 0, 202608),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "未確認"));
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
     /* August 2027 on: no table at all, even provisional */
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, P, 202708),
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, P, 202708),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "202708"));
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "202707"));
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202801),
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202801),
                      ONSHI_E_LIMIT_NO_TABLE);
     /* yearly caps (August-July) */
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A01", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A01", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 1680000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A02", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A02", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 1110000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 530000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A04", ALL, 0, 202707), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A04", ALL, 0, 202707), ONSHI_OK);
     assert_int_equal(v, 530000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A05", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A05", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 290000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B05", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B05", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 290000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B05", OUT, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B05", OUT, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 96000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", ALL, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B06", ALL, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 180000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", OUT, 0, 202608), ONSHI_E_NOT_FOUND);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B06", OUT, 0, 202608), ONSHI_E_NOT_FOUND);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202608), ONSHI_OK);
     assert_int_equal(v, 216000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 144000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202607), ONSHI_E_NOT_FOUND);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B09", ALL, 0, 202608),
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202607), ONSHI_E_NOT_FOUND);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B09", ALL, 0, 202608),
                      ONSHI_E_LIMIT_NO_TABLE);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B09", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B09", ALL, P, 202608), ONSHI_OK);
     assert_int_equal(v, 530000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202708),
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202708),
                      ONSHI_E_LIMIT_NO_TABLE);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "Z99", ALL, P, 202608), ONSHI_E_CODE_VALUE);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "Z99", ALL, P, 202608), ONSHI_E_CODE_VALUE);
     onshi_ctx_free(ctx);
 }
 
