@@ -325,6 +325,12 @@ typedef struct onshi__match_keys {
 /* The keys of a request, or the echoed keys of a result, normalised alike (spaces and
  * full-width forms folded, number padding dropped). ONSHI_E_NOMEM. */
 int onshi__msg_match_keys(const onshi_msg *m, onshi__match_keys *k);
+/* The same from a header and a body group (either may be NULL): a streamed bulk result has
+ * its header as a group and no body tree. */
+int onshi__group_match_keys(onshi_group *h, onshi_group *b, onshi__match_keys *k);
+/* Set one slot from a value the caller knows (normalised as above; NULL clears it).
+ * ONSHI_E_NOMEM. */
+int onshi__match_keys_set(onshi__match_keys *k, int slot, const char *v);
 /* Wipe and free the values. */
 void onshi__match_keys_clear(onshi__match_keys *k);
 /* The element name of a key slot, for messages. */

@@ -60,25 +60,50 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
  * crash ends the process, so the adopted request can only be the marked batch's. */
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ---- never the wrong patient: a batch result answers its own request --------------------
+ * What each result of a batch must echo (the keys and the comparison are the single
+ * exchange's: codec/match.c, onshi__service_match): the upload result (01res) the upload's
+ * ArbitraryFileIdentifier, which is the batch id (oqs-interface.md §5.4: 01res header); a
+ * download result (02res) the ReceptionNumber asked for (§4: 02res header). A result
+ * carrying another value is ONSHI_E_RESULT_MISMATCH: nothing of it is stored, the request
+ * stays open (file transport: not marked answered, the file stays in res/). The units of a
+ * final 02res are then matched to the entries by their echoed search keys (take_results). */
+static int batch_match_text(onshi_batch *b, int download, char **out)
+{
+    onshi__match_keys k;
+    memset(&k, 0, sizeof k);
+    int r = download ? onshi__match_keys_set(&k, ONSHI__MK_RECEPTION, b->reception)
+                     : onshi__match_keys_set(&k, ONSHI__MK_AFI, b->id);
+    if (r != ONSHI_OK) {
+        onshi__match_keys_clear(&k);
+        return onshi__err(b->ctx, r, "batch keys");
+    }
+    return onshi__service_match_text_keys(b->ctx, &k, out);
+}
+
 /* Send a request document over the file transport, naming its id in `slot` of the run
- * row. */
+ * row; the batch's match text is kept with the pending request. */
 static int file_send_marked(onshi_batch *b, int type, const onshi_buf *body,
                             onshi__batch_slot slot, char id[ONSHI_FILE_ID_SIZE])
 {
-    char host[256] = "";
+    char host[256] = "", *match = NULL;
+    int r = batch_match_text(b, slot == ONSHI__BATCH_SLOT_DOWN, &match);
+    if (r != ONSHI_OK)
+        return r;
     gethostname(host, sizeof host - 1);
     pthread_mutex_lock(&send_lock);
-    int r = onshi__batch_store_mark(b, host, (int64_t)getpid());
+    r = onshi__batch_store_mark(b, host, (int64_t)getpid());
     if (r == ONSHI_OK) {
         onshi__batch_hook(b, "marked");
-        r = onshi_file_send(id, ONSHI_FILE_ID_SIZE, b->ctx, type, onshi_buf_data(body),
-                            onshi_buf_len(body));
+        r = onshi__file_send_ex(b->ctx, type, onshi_buf_data(body), onshi_buf_len(body), match,
+                                id);
         onshi__batch_hook(b, "sent");
         int r2 = onshi__batch_store_set_request(b, slot, r == ONSHI_OK ? id : NULL);
         if (r == ONSHI_OK && r2 != ONSHI_OK)
             r = r2; /* the mark stays: a resume adopts the request */
     }
     pthread_mutex_unlock(&send_lock);
+    free(match);
     return r;
 }
 
@@ -156,12 +181,13 @@ static int https_raw(onshi_batch *b, int type, const onshi_buf *body, const char
     return r;
 }
 
-/* File transport: wait for the result of `id`. ONSHI_E_STATE with *abandoned set when the
+/* File transport: wait for the result of `id`, NOT yet marked answered (file_taken does it
+ * once the result is known to answer the request). ONSHI_E_STATE with *abandoned set when the
  * request never became visible (a crash before its rename): it must be sent again. */
 static int file_result(onshi_batch *b, const char *id, onshi_file_result **out, int *abandoned)
 {
     *abandoned = 0;
-    int r = onshi_file_wait(out, b->ctx, id, -1);
+    int r = onshi__file_wait_unconfirmed(b->ctx, id, -1, out);
     if (r == ONSHI_E_STATE) {
         int st = 0;
         if (onshi_file_state(&st, b->ctx, id) == ONSHI_OK && st == ONSHI_FILE_STATE_ABANDONED)
@@ -170,15 +196,48 @@ static int file_result(onshi_batch *b, const char *id, onshi_file_result **out, 
     return r;
 }
 
+/* A file result (fr; NULL over HTTPS) was decoded and matched (r): mark it answered before
+ * anything of it is persisted, unless it is not this request's answer (a mismatch leaves the
+ * request open, as for a single exchange). A result that cannot be decoded counts as the
+ * answer (it will not get better; it stays in res/ for inspection). */
+static int accept_file(onshi_batch *b, const onshi_file_result *fr, int r)
+{
+    if (fr != NULL && r != ONSHI_E_RESULT_MISMATCH && r != ONSHI_E_NOMEM) {
+        int c = onshi__file_confirm(b->ctx, fr);
+        if (r == ONSHI_OK)
+            r = c;
+    }
+    return r;
+}
+
+/* Does a result (header, and body when decoded whole) answer the batch's upload or
+ * download? `id`/`name`: the request and result named in the message. */
+static int batch_match(onshi_batch *b, int download, onshi_group *h, onshi_group *body,
+                       const char *id, const char *name)
+{
+    char *match = NULL;
+    int r = batch_match_text(b, download, &match);
+    if (r == ONSHI_OK)
+        r = onshi__service_match_groups(b->ctx, match, h, body, id, name);
+    free(match);
+    return r;
+}
+
 /* ---- the upload ------------------------------------------------------------------------- */
 
 static int take_reception(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                          const char *consume_id)
+                          const char *consume_id, const onshi_file_result *fr)
 {
     onshi_msg *m = NULL;
+    const char *name = fr ? onshi_file_result_name(fr) : onshi_msgtype_prefix(type);
     int r = onshi_msg_decode(&m, b->ctx, type, data, len);
-    if (r != ONSHI_OK)
+    /* Another batch's answer is not ours: nothing stored, the request stays open. */
+    if (r == ONSHI_OK)
+        r = batch_match(b, 0, onshi_msg_header(m), NULL, consume_id ? consume_id : b->id, name);
+    if ((r = accept_file(b, fr, r)) != ONSHI_OK) {
+        onshi_msg_free(m);
         return r;
+    }
     r = onshi__service_check(b->ctx, m);
     const char *rn = NULL, *rt = NULL;
     if (r == ONSHI_OK) {
@@ -231,7 +290,7 @@ static int do_upload(onshi_batch *b, onshi__batch_row *w)
             r = https_raw(b, type, body, key, &res);
         onshi_buf_free(body);
         if (r == ONSHI_OK)
-            r = take_reception(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL);
+            r = take_reception(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, NULL);
         onshi_buf_free(res);
         return r;
     }
@@ -266,7 +325,7 @@ static int do_upload(onshi_batch *b, onshi__batch_row *w)
     if (r != ONSHI_OK)
         return r;
     r = take_reception(b, onshi_file_result_data(fr), onshi_file_result_len(fr), type + 1,
-                       w->up_file_id);
+                       w->up_file_id, fr);
     onshi_file_result_free(fr);
     return r;
 }
@@ -435,12 +494,13 @@ static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
 /* Match the units of a final 02res to the entries (streaming), then persist everything in
  * one transaction together with phase DONE. */
 static int take_results(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                        const char *consume_id)
+                        const char *consume_id, const onshi_file_result *fr,
+                        int reception_echoed)
 {
     onshi_bulk_reader *rd = NULL;
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
     if (r != ONSHI_OK)
-        return r;
+        return accept_file(b, fr, r);
     char key[400];
     size_t units = 0, matched = 0;
     key_index ix = {NULL, NULL, 0};
@@ -477,8 +537,9 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
             hit = b->n - 1;
         } else if (unit_key(key, sizeof key, u, b->kind)) {
             hit = find_entry(&ix, b, key);
-        } else {
-            /* No echo: the system's order is the upload's order. */
+        } else if (reception_echoed) {
+            /* No echo, but the result names our reception number: the system's order is the
+             * upload's order. Without either, nothing proves the unit is one of ours. */
             if (units < b->n && b->e[units].unit < 0)
                 hit = units;
         }
@@ -506,7 +567,21 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
     }
     onshi_bulk_reader_free(rd);
     index_free(&ix);
-    if (r != ONSHI_OK)
+    if (r == ONSHI_OK && !onshi__batch_is_query(b->kind) && units > 0 && matched == 0) {
+        /* Not one unit is about a patient of ours: another batch's answer. */
+        char en[400], ja[600];
+        snprintf(en, sizeof en,
+                 "the batch result does not answer batch %s: none of its %zu units is about a "
+                 "patient of this batch (another batch's answer, not accepted; the download "
+                 "stays open)", b->id, units);
+        snprintf(ja, sizeof ja,
+                 "一括結果はバッチ %s への回答ではありません。%zu 件の回答のどれもこのバッチの"
+                 "患者のものではありません（別のバッチの結果のため受け付けません。ダウンロード要求"
+                 "は保留中のままです）", b->id, units);
+        r = onshi__err_ja(b->ctx, ONSHI_E_RESULT_MISMATCH, ONSHI_FOREIGN_NONE, 0, en, ja);
+    }
+    /* Answered (or refused) only now, before anything of it is persisted. */
+    if ((r = accept_file(b, fr, r)) != ONSHI_OK)
         return r;
     for (size_t i = 0; i < b->n; i++) {
         if (b->e[i].unit >= 0)
@@ -535,14 +610,24 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
 /* Look at a 02res: still processing (*again = 1), failed, or final (results stored). */
 static int take_download(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                         const char *consume_id, int *again)
+                         const char *consume_id, const onshi_file_result *fr, int *again)
 {
     *again = 0;
     onshi_bulk_reader *rd = NULL;
+    const char *name = fr ? onshi_file_result_name(fr) : onshi_msgtype_prefix(type);
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
-    if (r != ONSHI_OK)
-        return r;
+    /* Another reception's answer (even "still processing" or an error) is not ours. */
+    if (r == ONSHI_OK)
+        r = batch_match(b, 1, onshi_bulk_reader_header(rd), NULL,
+                        consume_id ? consume_id : b->id, name);
+    if (r != ONSHI_OK) {
+        onshi_bulk_reader_free(rd);
+        return accept_file(b, fr, r);
+    }
     onshi_group *h = onshi_bulk_reader_header(rd);
+    const char *echoed = NULL;
+    onshi_group_get_str(&echoed, h, ONSHI_F_HDR_RECEPTION_NUMBER);
+    int reception_echoed = echoed != NULL && *echoed != '\0';
     const char *seg = NULL, *code = NULL, *msg = NULL;
     onshi_group_get_str(&seg, h, ONSHI_F_SEGMENT_OF_RESULT);
     onshi_group_get_str(&code, h, ONSHI_F_ERROR_CODE);
@@ -557,6 +642,8 @@ static int take_download(onshi_batch *b, const unsigned char *data, size_t len, 
                  msg ? msg : "（メッセージなし）");
     }
     onshi_bulk_reader_free(rd);
+    if ((still || failed) && (r = accept_file(b, fr, ONSHI_OK)) != ONSHI_OK)
+        return r;
     if (still) {
         *again = 1;
         r = onshi__batch_store_download_answered(b, consume_id);
@@ -573,7 +660,7 @@ static int take_download(onshi_batch *b, const unsigned char *data, size_t len, 
                       ja);
         return fail_batch(b, ONSHI_E_SYSTEM_ERROR);
     }
-    return take_results(b, data, len, type, consume_id);
+    return take_results(b, data, len, type, consume_id, fr, reception_echoed);
 }
 
 /* Back-off before the n-th repeated download (n >= 1): base × 2^(n-1), capped. Cancellable. */
@@ -637,7 +724,8 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
                 return r;
             w->polls = k;
             b->polls = k;
-            r = take_download(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, &again);
+            r = take_download(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, NULL,
+                              &again);
             onshi_buf_free(res);
         } else {
             r = resolve_mark(b, w, type, ONSHI__BATCH_SLOT_DOWN, &w->down_file_id);
@@ -675,7 +763,7 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
             char *cid = w->down_file_id;
             w->down_file_id = NULL;
             r = take_download(b, onshi_file_result_data(fr), onshi_file_result_len(fr), type + 1,
-                              cid, &again);
+                              cid, fr, &again);
             onshi_file_result_free(fr);
             free(w->consume_id);
             w->consume_id = cid;

@@ -740,6 +740,110 @@ static void test_linear_batch(void **state)
     assert_true(big < small * 13);
 }
 
+/* The open request of a batch's slot in the store is still open (not answered, not consumed)
+ * and its result file is still in res/. */
+static void assert_open_request(onshi_ctx *ctx, const env *e)
+{
+    char id[ONSHI_FILE_ID_SIZE];
+    int st = 0, open = 0;
+    const char *after = NULL;
+    while (onshi_file_pending_next(id, sizeof id, ctx, after) == ONSHI_OK) {
+        assert_int_equal(onshi_file_state(&st, ctx, id), ONSHI_OK);
+        assert_true(st != ONSHI_FILE_STATE_ANSWERED && st != ONSHI_FILE_STATE_CONSUMED);
+        open++;
+        after = id;
+    }
+    assert_int_equal(open, 1);
+    assert_int_equal(visible_files(e->res), 1);
+}
+
+/* Never the wrong patient (issue 12): a batch result is accepted only when it answers its
+ * own request. Batch A runs normally; then the linkage app answers batch B's download with
+ * A's final result (same patients, so only the reception number tells them apart), a batch
+ * of other patients' download with A's result without any header echo (only the units'
+ * echoes tell), and an upload with another batch's ArbitraryFileIdentifier. Each is
+ * ONSHI_E_RESULT_MISMATCH naming the element, nothing is stored, the request stays open, and
+ * a resume refuses the same file again. */
+static void test_foreign_result(void **state)
+{
+    (void)state;
+    env e;
+    env_make(&e);
+    fake_bulk *fb = calloc(1, sizeof *fb);
+    fb_start(fb, e.req, e.res, 0);
+    fb->echo_header = 1;
+    onshi_ctx *ctx;
+    assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+
+    onshi_batch *a = make_batch(ctx);
+    assert_int_equal(onshi_batch_run(a), ONSHI_OK);
+    check_results(a); /* the echoed header is accepted */
+    assert_string_equal(onshi_batch_reception_number(a), "R000001");
+    onshi_batch_free(a);
+
+    /* B (the same patients): its download answered with A's result */
+    fb->swap_reception = 1;
+    onshi_batch *b = make_batch(ctx);
+    assert_int_equal(onshi_batch_run(b), ONSHI_E_RESULT_MISMATCH);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "ReceptionNumber"));
+    assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
+    assert_string_equal(onshi_batch_reception_number(b), "R000002");
+    for (size_t i = 0; i < NPAT; i++)
+        assert_int_equal(onshi_batch_outcome(b, i), ONSHI_BATCH_PENDING);
+    assert_open_request(ctx, &e);
+    /* resumed: the same foreign file is refused again, nothing new is sent */
+    char bid[64];
+    snprintf(bid, sizeof bid, "%s", onshi_batch_id(b));
+    onshi_batch_free(b);
+    int downloads = atomic_load(&fb->downloads);
+    assert_int_equal(onshi_batch_open(&b, ctx, bid), ONSHI_OK);
+    assert_int_equal(onshi_batch_run(b), ONSHI_E_RESULT_MISMATCH);
+    assert_int_equal(atomic_load(&fb->downloads), downloads);
+    assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
+    onshi_batch_free(b);
+    fb_stop(fb);
+    onshi_ctx_free(ctx);
+    env_remove(&e);
+
+    /* other patients, no echo in the header: A's units are nobody of this batch */
+    env_make(&e);
+    fb_start(fb, e.req, e.res, 0);
+    assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    a = make_batch(ctx);
+    assert_int_equal(onshi_batch_run(a), ONSHI_OK);
+    onshi_batch_free(a);
+    fb->swap_reception = 1;
+    assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
+    assert_int_equal(onshi_batch_add(b, "Q1", "01130012", "", "7001", "01", "19610101", 0), ONSHI_OK);
+    assert_int_equal(onshi_batch_add(b, "Q2", "01130012", "", "7011", "01", "19620202", 0), ONSHI_OK);
+    assert_int_equal(onshi_batch_run(b), ONSHI_E_RESULT_MISMATCH);
+    assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
+    assert_int_equal(onshi_batch_outcome(b, 0), ONSHI_BATCH_PENDING);
+    assert_open_request(ctx, &e);
+    onshi_batch_free(b);
+    fb_stop(fb);
+    onshi_ctx_free(ctx);
+    env_remove(&e);
+
+    /* the upload answered with another batch's ArbitraryFileIdentifier */
+    env_make(&e);
+    fb_start(fb, e.req, e.res, 0);
+    fb->wrong_afi = 1;
+    assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
+    b = make_batch(ctx);
+    assert_int_equal(onshi_batch_run(b), ONSHI_E_RESULT_MISMATCH);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "ArbitraryFileIdentifier"));
+    assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_UPLOAD);
+    assert_string_equal(onshi_batch_reception_number(b), "");
+    assert_int_equal(atomic_load(&fb->downloads), 0);
+    assert_open_request(ctx, &e);
+    onshi_batch_free(b);
+    onshi_ctx_free(ctx);
+    fb_stop(fb);
+    free(fb);
+    env_remove(&e);
+}
+
 int main(int argc, char **argv)
 {
     self_path = argv[0];
@@ -754,6 +858,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_query_batches),
         cmocka_unit_test(test_crash_resume),
         cmocka_unit_test(test_linear_batch),
+        cmocka_unit_test(test_foreign_result),
     };
     return cmocka_run_group_tests_name("service/batch", tests, NULL, NULL);
 }
