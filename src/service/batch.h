@@ -41,7 +41,15 @@ struct onshi_batch {
     int fail_status;
     unsigned char *raw; /* stored 02res bytes (DONE) */
     size_t raw_len;
-    onshi_msg *res;     /* raw decoded on first access to a unit */
+    onshi_msg *res;     /* raw decoded whole: only when units cannot be read one by one */
+    /* Units read one at a time from raw (onshi_batch_unit): the offset of each unit, a
+     * reader standing after unit cur_ord (cur_unit, valid until another unit is read). */
+    size_t *unit_off;
+    size_t unit_count;
+    int units_state;    /* 0 not scanned yet, 1 offsets usable, -1 decode whole (res) */
+    onshi_bulk_reader *cur;
+    onshi_group *cur_unit;
+    size_t cur_ord, cur_next;
     char *q_from, *q_to; /* query batches: period (YYYYMMDD) or month (YYYYMM, q_to NULL) */
     int q_exam;          /* ONLINE: the period is of examinations, not of consents */
 };
@@ -61,6 +69,11 @@ void onshi__batch_set_search(onshi_group *g, const onshi__batch_entry *x, int ki
 /* The upload document of the whole list / the download request of the reception number. */
 int onshi__batch_build_upload(onshi_msg **out, onshi_batch *b);
 int onshi__batch_build_download(onshi_buf **out, onshi_batch *b);
+/* The matching key of an entry, and of a unit's echo (0: the unit carries none). */
+void onshi__batch_entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind);
+int onshi__batch_unit_key(char *out, size_t size, onshi_group *u, int kind);
+/* Forget the unit reader and offsets (raw replaced or freed). */
+void onshi__batch_units_reset(onshi_batch *b);
 /* The test hook (service.h) at a persisted step. */
 void onshi__batch_hook(onshi_batch *b, const char *point);
 

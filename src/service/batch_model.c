@@ -60,11 +60,25 @@ ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *b)
     free(b->institution);
     free(b->reception);
     free(b->fail_message);
+    onshi__batch_units_reset(b);
     free(b->raw);
     free(b->q_from);
     free(b->q_to);
-    onshi_msg_free(b->res);
     free(b);
+}
+
+void onshi__batch_units_reset(onshi_batch *b)
+{
+    onshi_bulk_reader_free(b->cur);
+    b->cur = NULL;
+    b->cur_unit = NULL;
+    b->cur_ord = b->cur_next = 0;
+    free(b->unit_off);
+    b->unit_off = NULL;
+    b->unit_count = 0;
+    b->units_state = 0;
+    onshi_msg_free(b->res);
+    b->res = NULL;
 }
 
 int onshi__batch_up_type(int kind)
@@ -372,6 +386,70 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *b)
     return b && b->fail_message ? b->fail_message : "";
 }
 
+/* ---- units one at a time --------------------------------------------------------------
+ * A final 02res of 100,000 units decodes to a tree of ~400 MB; the batch keeps only its bytes
+ * (raw) and reads the unit asked for: a streaming reader over the header and the bytes from
+ * that unit on, kept positioned, so reading the entries in the system's order (the common
+ * case) streams the result once, and any other order costs one reader per jump, never a
+ * rescan. The offsets come from a byte scan (codec), so each unit read is checked against
+ * what the run matched: its echo must be the entry's key (a query batch: the unit count
+ * must be the entry count). Anything else falls back to decoding the whole result. */
+static int unit_stream(onshi_batch *b, size_t u, onshi_group **out)
+{
+    *out = NULL;
+    if (b->units_state == 0) {
+        int r = onshi__bulk_unit_offsets(b->raw, b->raw_len, &b->unit_off, &b->unit_count);
+        if (r != ONSHI_OK)
+            return onshi__err(b->ctx, r, "unit offsets");
+        b->units_state = b->unit_count > 0 ? 1 : -1;
+        if (onshi__batch_is_query(b->kind) && b->unit_count != b->n)
+            b->units_state = -1;
+    }
+    if (b->units_state < 0 || u >= b->unit_count)
+        return ONSHI_E_NOT_FOUND;
+    if (b->cur_unit != NULL && b->cur_ord == u) {
+        *out = b->cur_unit;
+        return ONSHI_OK;
+    }
+    int type = onshi__batch_down_type(b->kind) + 1;
+    if (b->cur == NULL || b->cur_next != u) {
+        onshi_bulk_reader_free(b->cur);
+        b->cur_unit = NULL;
+        int r = onshi__bulk_reader_open_at(&b->cur, b->ctx, b->raw, b->raw_len, type,
+                                           b->unit_off[0], b->unit_off[u]);
+        if (r != ONSHI_OK) {
+            b->cur = NULL;
+            return r == ONSHI_E_NOMEM ? r : ONSHI_E_NOT_FOUND;
+        }
+        b->cur_next = u;
+    }
+    onshi_group *g = NULL;
+    int r = onshi_bulk_reader_next(&g, b->cur);
+    if (r != ONSHI_OK || g == NULL) {
+        onshi_bulk_reader_free(b->cur);
+        b->cur = NULL;
+        b->cur_unit = NULL;
+        return r == ONSHI_E_NOMEM ? r : ONSHI_E_NOT_FOUND;
+    }
+    b->cur_unit = g;
+    b->cur_ord = u;
+    b->cur_next = u + 1;
+    *out = g;
+    return ONSHI_OK;
+}
+
+/* Is g the unit the run matched to entry i? */
+static bool unit_is_entry(onshi_batch *b, size_t i, onshi_group *g)
+{
+    if (onshi__batch_is_query(b->kind))
+        return b->unit_count == b->n; /* the system's list: one entry per unit, in order */
+    char want[400], got[400];
+    if (!onshi__batch_unit_key(got, sizeof got, g, b->kind))
+        return false; /* no echo: nothing to check it by */
+    onshi__batch_entry_key(want, sizeof want, &b->e[i], b->kind);
+    return strcmp(want, got) == 0;
+}
+
 ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *b, size_t i)
 {
     if (out == NULL || b == NULL)
@@ -381,6 +459,22 @@ ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *b, siz
         return onshi__err(b->ctx, ONSHI_E_INVALID_ARG, "entry %zu out of range", i);
     if (b->e[i].unit < 0 || b->raw == NULL)
         return onshi__err(b->ctx, ONSHI_E_NOT_FOUND, "entry %zu has no result unit", i);
+    if (b->res == NULL && b->units_state >= 0) {
+        onshi_group *g = NULL;
+        int r = unit_stream(b, (size_t)b->e[i].unit, &g);
+        if (r == ONSHI_E_NOMEM)
+            return r;
+        if (r == ONSHI_OK && unit_is_entry(b, i, g)) {
+            *out = g;
+            return ONSHI_OK;
+        }
+        /* not what the run matched: read the whole result as before */
+        onshi_ctx_clear_error(b->ctx);
+        onshi_bulk_reader_free(b->cur);
+        b->cur = NULL;
+        b->cur_unit = NULL;
+        b->units_state = -1;
+    }
     if (b->res == NULL) {
         int r = onshi_msg_decode(&b->res, b->ctx, onshi__batch_down_type(b->kind) + 1, b->raw, b->raw_len);
         if (r != ONSHI_OK)

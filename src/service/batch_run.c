@@ -344,7 +344,7 @@ static void trim_copy(char *out, size_t size, const char *s)
         out[--l] = '\0';
 }
 
-static void entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind)
+void onshi__batch_entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind)
 {
     char ins[32];
     trim_copy(ins, sizeof ins, x->insurer);
@@ -355,7 +355,7 @@ static void entry_key(char *out, size_t size, const onshi__batch_entry *x, int k
 }
 
 /* The key of a unit's echo; 0 when the unit carries none. */
-static int unit_key(char *out, size_t size, onshi_group *u, int kind)
+int onshi__batch_unit_key(char *out, size_t size, onshi_group *u, int kind)
 {
     onshi_group *g = NULL;
     if (onshi_group_at(&g, u, kind == ONSHI_BATCH_REFNUM ? ONSHI_G_REFNUM : ONSHI_G_SEARCH, 0) !=
@@ -384,7 +384,7 @@ static int unit_key(char *out, size_t size, onshi_group *u, int kind)
     x.symbol = (char *)(v[2] ? v[2] : "");
     x.number = (char *)(v[3] ? v[3] : "");
     x.branch = (char *)(v[4] ? v[4] : "");
-    entry_key(out, size, &x, kind);
+    onshi__batch_entry_key(out, size, &x, kind);
     return 1;
 }
 
@@ -457,7 +457,7 @@ static int index_build(key_index *ix, onshi_batch *b)
     }
     char k[400];
     for (size_t i = 0; i < b->n; i++) {
-        entry_key(k, sizeof k, &b->e[i], b->kind);
+        onshi__batch_entry_key(k, sizeof k, &b->e[i], b->kind);
         if ((ix->keys[i] = onshi__strdup(k)) == NULL) {
             index_free(ix);
             return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
@@ -535,7 +535,7 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
                 break;
             }
             hit = b->n - 1;
-        } else if (unit_key(key, sizeof key, u, b->kind)) {
+        } else if (onshi__batch_unit_key(key, sizeof key, u, b->kind)) {
             hit = find_entry(&ix, b, key);
         } else if (reception_echoed) {
             /* No echo, but the result names our reception number: the system's order is the
@@ -595,6 +595,7 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
     if ((r = onshi__batch_store_results(b, data, len, consume_id)) != ONSHI_OK)
         return r;
+    onshi__batch_units_reset(b);
     free(b->raw);
     b->raw = malloc(len ? len : 1);
     if (b->raw) {
@@ -858,6 +859,7 @@ ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *b)
                     b->e[i].message = o->e[i].message;
                     o->e[i].code = o->e[i].message = NULL;
                 }
+                onshi__batch_units_reset(b);
                 b->raw = o->raw;
                 b->raw_len = o->raw_len;
                 o->raw = NULL;

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "service/batch.h"
 #include "service/service.h"
 #include "transport/file.h"
 #include "fake_bulk.h"
@@ -290,6 +291,22 @@ static void test_run_file(void **state)
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_NEW);
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);
     check_results(b);
+    /* the units were read one at a time from the result's bytes (the fake answers in reverse
+     * order: one reader per unit), never as a whole tree */
+    assert_null(b->res);
+    assert_int_equal(b->units_state, 1);
+    assert_int_equal(b->unit_count, NPAT);
+    /* offsets that do not lead to the unit the run matched are noticed by the echo: the
+     * whole result is decoded instead, and every entry still gets its own unit */
+    size_t t = b->unit_off[0];
+    b->unit_off[0] = b->unit_off[1];
+    b->unit_off[1] = t;
+    onshi_bulk_reader_free(b->cur);
+    b->cur = NULL;
+    b->cur_unit = NULL;
+    check_results(b);
+    assert_int_equal(b->units_state, -1);
+    assert_non_null(b->res);
     assert_string_equal(onshi_batch_reception_number(b), "R000001");
     assert_int_equal(onshi_batch_download_count(b), 4);
     assert_int_equal(pl.upload, 1);
