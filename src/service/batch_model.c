@@ -61,7 +61,7 @@ ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *b)
     free(b->reception);
     free(b->fail_message);
     onshi__batch_units_reset(b);
-    free(b->raw);
+    onshi__free_wiped(b->raw); /* the system's answer: personal data */
     free(b->q_from);
     free(b->q_to);
     free(b);

@@ -495,7 +495,7 @@ static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
  * one transaction together with phase DONE. */
 static int take_results(onshi_batch *b, const unsigned char *data, size_t len, int type,
                         const char *consume_id, const onshi_file_result *fr,
-                        int reception_echoed)
+                        int reception_echoed, onshi_buf *owner)
 {
     onshi_bulk_reader *rd = NULL;
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
@@ -595,10 +595,18 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
     if ((r = onshi__batch_store_results(b, data, len, consume_id)) != ONSHI_OK)
         return r;
+    /* The result's bytes stay with the batch for onshi_batch_unit: taken over from the
+     * buffer they arrived in (no second copy of a result of hundreds of megabytes). */
     onshi__batch_units_reset(b);
-    free(b->raw);
-    b->raw = malloc(len ? len : 1);
-    if (b->raw) {
+    onshi__free_wiped(b->raw);
+    b->raw = NULL;
+    b->raw_len = 0;
+    if (owner != NULL && owner->data == data && owner->len == len && len > 0) {
+        b->raw = owner->data;
+        b->raw_len = len;
+        owner->data = NULL;
+        owner->len = owner->cap = 0;
+    } else if ((b->raw = malloc(len ? len : 1)) != NULL) {
         memcpy(b->raw, data, len);
         b->raw_len = len;
     }
@@ -611,7 +619,8 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
 /* Look at a 02res: still processing (*again = 1), failed, or final (results stored). */
 static int take_download(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                         const char *consume_id, const onshi_file_result *fr, int *again)
+                         const char *consume_id, const onshi_file_result *fr, onshi_buf *owner,
+                         int *again)
 {
     *again = 0;
     onshi_bulk_reader *rd = NULL;
@@ -661,7 +670,7 @@ static int take_download(onshi_batch *b, const unsigned char *data, size_t len, 
                       ja);
         return fail_batch(b, ONSHI_E_SYSTEM_ERROR);
     }
-    return take_results(b, data, len, type, consume_id, fr, reception_echoed);
+    return take_results(b, data, len, type, consume_id, fr, reception_echoed, owner);
 }
 
 /* Back-off before the n-th repeated download (n >= 1): base × 2^(n-1), capped. Cancellable. */
@@ -726,7 +735,7 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
             w->polls = k;
             b->polls = k;
             r = take_download(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, NULL,
-                              &again);
+                              res, &again);
             onshi_buf_free(res);
         } else {
             r = resolve_mark(b, w, type, ONSHI__BATCH_SLOT_DOWN, &w->down_file_id);
@@ -764,7 +773,7 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
             char *cid = w->down_file_id;
             w->down_file_id = NULL;
             r = take_download(b, onshi_file_result_data(fr), onshi_file_result_len(fr), type + 1,
-                              cid, fr, &again);
+                              cid, fr, &fr->data, &again);
             onshi_file_result_free(fr);
             free(w->consume_id);
             w->consume_id = cid;

@@ -9,6 +9,7 @@
 #include "core/store.h"
 #include "transport/file.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,14 +395,50 @@ int onshi__batch_store_results(onshi_batch *b, const unsigned char *data, size_t
                                 " consume_id = ?, updated_ms = ? WHERE id = ?",
                                 -1, &s, NULL);
     if (rc == SQLITE_OK) {
+        /* The result's bytes are written into a zeroblob piece by piece: binding them whole
+         * makes SQLite build the row in memory, a second copy of a result that can be
+         * hundreds of megabytes (100,000 units). */
         sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_DONE);
-        sqlite3_bind_blob64(s, 2, data, (sqlite3_uint64)len, SQLITE_STATIC); /* no copy */
+        if (len > (size_t)INT_MAX)
+            rc = SQLITE_TOOBIG; /* sqlite3_blob_write takes int offsets */
+        else
+            rc = sqlite3_bind_zeroblob64(s, 2, (sqlite3_uint64)len);
+    }
+    if (rc == SQLITE_OK) {
         bind_text_or_null(s, 3, consume_id);
         sqlite3_bind_int64(s, 4, onshi__wall_ms());
         sqlite3_bind_text(s, 5, b->id, -1, SQLITE_TRANSIENT);
         rc = step_done(s);
     }
     sqlite3_finalize(s);
+    s = NULL;
+    sqlite3_int64 rowid = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT rowid FROM batch_run WHERE id = ?", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, b->id, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            rowid = sqlite3_column_int64(s, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_NOTFOUND;
+        }
+    }
+    sqlite3_finalize(s);
+    sqlite3_blob *blob = NULL;
+    if (rc == SQLITE_OK && len > 0)
+        rc = sqlite3_blob_open(st->db, "main", "batch_run", "result", rowid, 1, &blob);
+    for (size_t off = 0; rc == SQLITE_OK && off < len;) {
+        size_t n = len - off > ((size_t)1 << 20) ? ((size_t)1 << 20) : len - off;
+        rc = sqlite3_blob_write(blob, data + off, (int)n, (int)off);
+        off += n;
+    }
+    if (blob != NULL) {
+        int rc2 = sqlite3_blob_close(blob);
+        if (rc == SQLITE_OK)
+            rc = rc2;
+    }
     return end_tx(b->ctx, st, rc, "batch results");
 }
 
@@ -436,6 +473,7 @@ int onshi__batch_store_open(onshi_batch *b, const char *batch_id)
     b->polls = sqlite3_column_int64(s, 5);
     if (sqlite3_column_type(s, 6) == SQLITE_BLOB) {
         int n = sqlite3_column_bytes(s, 6);
+        onshi__free_wiped(b->raw);
         b->raw = malloc(n > 0 ? (size_t)n : 1);
         if (b->raw) {
             memcpy(b->raw, sqlite3_column_blob(s, 6), (size_t)n);
