@@ -248,6 +248,37 @@ if cr:
     if cr.get("fails", ["0"])[0] != "0":
         w("\n**%s runs failed: the card numbers are not comparable.**\n" % cr["fails"][0])
 
+# What pcscd costs: the whole verification as a process through pcscd + vpcd + the card daemon
+# against a process with the same card core in-process, alternating pairs.
+cp = {}
+for r in rows:
+    if r[0] == "card-pcscd":
+        cp.setdefault(r[1], {})[r[2]] = r[3:]
+if cp:
+    w("### What pcscd costs: the same verification through pcscd or in-process\n")
+    w("The whole verification (open, read the auth certificate, PIN, sign) as a process: through "
+      "the private pcscd, vpcd and the onshi-vcard daemon, against a process that runs the same "
+      "card core in-process behind the callback driver. The card has no timing model here, so the "
+      "difference per pair is what pcscd, its socket, vpcd and the reader driver add; divided by "
+      "the APDUs of one verification, their cost per APDU. Pairs alternate (and which goes first "
+      "alternates). `bench_card sign-pcsc` / `sign-inproc`.\n")
+    w("| holder | APDUs | pairs | through pcscd (median) | in-process (median) | ratio per pair (min / **median** / max) | pcscd per verification (median of pair differences) | per APDU |")
+    w("|---|---:|---:|---:|---:|---|---:|---:|")
+    for mode, label in (("card", "physical card"), ("android", "Android smartphone")):
+        d = cp.get(mode)
+        if not d or not d.get("pcsc") or not d.get("inproc"):
+            continue
+        pc = [float(x) for x in d["pcsc"]]
+        pi = [float(x) for x in d["inproc"]]
+        diff = med([x - y for x, y in zip(pc, pi)])
+        n = int(d.get("apdus", ["0"])[0] or 0)
+        w("| %s | %d | %d | %.1f ms | %.1f ms | %s | %.1f ms | %s |" % (
+            label, n, len(pc), med(pc), med(pi), spread([x / y for x, y in zip(pc, pi)]), diff,
+            "%.2f ms" % (diff / n) if n else "–"))
+        if d.get("fails", ["0"])[0] != "0":
+            w("\n**%s: %s runs failed; not comparable.**" % (label, d["fails"][0]))
+    w("")
+
 w("\n---\nPlots: %s (in `%s`, not committed; `make bench` draws them).\n" % (
     ", ".join(plots) if plots else "none", plot_dir))
 with open(md_path, "w", encoding="utf-8") as f:
