@@ -15,6 +15,7 @@
 #include "fake_bulk.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,25 @@ static void test_run_file(void **state)
     assert_int_equal(atomic_load(&fb->uploads), 1);
     assert_int_equal(atomic_load(&fb->downloads), 4);
     assert_int_equal(atomic_load(&fb->dup_names), 0);
+    /* the result's bytes are kept in their own table, so the run's later updates of its
+     * batch_run row do not rewrite them (issue 17: SQLite rewrites a whole row) */
+    {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *q = NULL;
+        assert_int_equal(sqlite3_open_v2(e.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT (SELECT count(*) FROM batch_run WHERE result"
+                                            " IS NOT NULL), (SELECT length(result) FROM"
+                                            " batch_result WHERE batch_id = ?)",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(q, 1, onshi_batch_id(b), -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), 0);
+        assert_true(sqlite3_column_int(q, 1) > 1000);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
     /* every result consumed, nothing left open */
     assert_int_equal(visible_files(e.res), 0);
     char next[ONSHI_FILE_ID_SIZE];
