@@ -72,6 +72,21 @@ int onshi__batch_build_download(onshi_buf **out, onshi_batch *b);
 /* The matching key of an entry, and of a unit's echo (0: the unit carries none). */
 void onshi__batch_entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind);
 int onshi__batch_unit_key(char *out, size_t size, onshi_group *u, int kind);
+/* A hash index over an array of strings (the caller's; not copied), so that finding repeated
+ * patient ids and matching 100,000 result units to their entries stay linear (issue 17: the
+ * sorts they replace grew n log n). Slots hold indices into the array. */
+typedef struct onshi__strhash {
+    size_t *slot; /* index + 1; 0: empty */
+    size_t mask;
+} onshi__strhash;
+/* Room for n strings. ONSHI_E_NOMEM. */
+int onshi__strhash_init(onshi__strhash *h, size_t n);
+void onshi__strhash_free(onshi__strhash *h);
+/* Index keys[i]: returns i, or the index already holding an equal string (then nothing is
+ * added). */
+size_t onshi__strhash_put(onshi__strhash *h, const char *const *keys, size_t i);
+/* The index holding `key`, or SIZE_MAX. */
+size_t onshi__strhash_get(const onshi__strhash *h, const char *const *keys, const char *key);
 /* Forget the unit reader and offsets (raw replaced or freed). */
 void onshi__batch_units_reset(onshi_batch *b);
 /* The test hook (service.h) at a persisted step. */

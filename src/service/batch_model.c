@@ -7,6 +7,7 @@
 #include "service/batch.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,55 @@ ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *b)
     free(b->q_from);
     free(b->q_to);
     free(b);
+}
+
+static size_t str_hash(const char *s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return (size_t)(h ^ (h >> 29));
+}
+
+int onshi__strhash_init(onshi__strhash *h, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 1 && cap < SIZE_MAX / 4)
+        cap *= 2;
+    h->slot = calloc(cap, sizeof *h->slot);
+    h->mask = cap - 1;
+    return h->slot != NULL ? ONSHI_OK : ONSHI_E_NOMEM;
+}
+
+void onshi__strhash_free(onshi__strhash *h)
+{
+    free(h->slot);
+    h->slot = NULL;
+    h->mask = 0;
+}
+
+size_t onshi__strhash_put(onshi__strhash *h, const char *const *keys, size_t i)
+{
+    for (size_t k = str_hash(keys[i]) & h->mask;; k = (k + 1) & h->mask) {
+        ONSHI__WORK(1);
+        if (h->slot[k] == 0) {
+            h->slot[k] = i + 1;
+            return i;
+        }
+        if (strcmp(keys[h->slot[k] - 1], keys[i]) == 0)
+            return h->slot[k] - 1;
+    }
+}
+
+size_t onshi__strhash_get(const onshi__strhash *h, const char *const *keys, const char *key)
+{
+    for (size_t k = str_hash(key) & h->mask;; k = (k + 1) & h->mask) {
+        ONSHI__WORK(1);
+        if (h->slot[k] == 0)
+            return SIZE_MAX;
+        if (strcmp(keys[h->slot[k] - 1], key) == 0)
+            return h->slot[k] - 1;
+    }
 }
 
 void onshi__batch_units_reset(onshi_batch *b)

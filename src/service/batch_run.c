@@ -417,41 +417,41 @@ static int unit_outcome(onshi_group *u, int kind)
     return ONSHI_BATCH_ERROR;
 }
 
-/* The entries' keys sorted (ties by onshi__batch_entry order), so that matching 100,000 units stays
- * n log n: a unit takes the first onshi__batch_entry with its key that is not answered yet. */
+/* The entries' keys in a hash index; entries with the same key are chained in entry order,
+ * so a unit takes the first entry with its key that is not answered yet, in O(1) amortised
+ * (100,000 units stay linear; the sort this replaces grew n log n). */
 typedef struct key_index {
-    char **keys;  /* per onshi__batch_entry */
-    size_t *ord;  /* onshi__batch_entry indices sorted by key, then index */
+    char **keys;    /* per entry */
+    size_t *next;   /* next entry with the same key (SIZE_MAX: none) */
+    size_t *tail;   /* per chain head: its last entry */
+    size_t *cursor; /* per chain head: the first entry that may still be unanswered */
+    onshi__strhash h;
     size_t n;
 } key_index;
-
-static key_index *sort_ix;
-
-static int ord_cmp(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    ONSHI__WORK(1);
-    int c = strcmp(sort_ix->keys[x], sort_ix->keys[y]);
-    return c ? c : (x < y ? -1 : x > y);
-}
 
 static void index_free(key_index *ix)
 {
     for (size_t i = 0; ix->keys && i < ix->n; i++)
         free(ix->keys[i]);
     free(ix->keys);
-    free(ix->ord);
+    free(ix->next);
+    free(ix->tail);
+    free(ix->cursor);
+    onshi__strhash_free(&ix->h);
     memset(ix, 0, sizeof *ix);
 }
 
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static int index_build(key_index *ix, onshi_batch *b)
 {
+    memset(ix, 0, sizeof *ix);
     ix->n = b->n;
-    ix->keys = calloc(b->n ? b->n : 1, sizeof *ix->keys);
-    ix->ord = calloc(b->n ? b->n : 1, sizeof *ix->ord);
-    if (ix->keys == NULL || ix->ord == NULL) {
+    size_t m = b->n ? b->n : 1;
+    ix->keys = calloc(m, sizeof *ix->keys);
+    ix->next = malloc(m * sizeof *ix->next);
+    ix->tail = malloc(m * sizeof *ix->tail);
+    ix->cursor = malloc(m * sizeof *ix->cursor);
+    if (ix->keys == NULL || ix->next == NULL || ix->tail == NULL || ix->cursor == NULL ||
+        onshi__strhash_init(&ix->h, b->n) != ONSHI_OK) {
         index_free(ix);
         return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
     }
@@ -462,33 +462,30 @@ static int index_build(key_index *ix, onshi_batch *b)
             index_free(ix);
             return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
         }
-        ix->ord[i] = i;
+        ix->next[i] = SIZE_MAX;
+        size_t head = onshi__strhash_put(&ix->h, (const char *const *)ix->keys, i);
+        if (head == i) {
+            ix->tail[i] = ix->cursor[i] = i;
+        } else {
+            ix->next[ix->tail[head]] = i;
+            ix->tail[head] = i;
+        }
     }
-    /* qsort has no context argument in C11: the comparator's index is handed over under a
-     * lock (batches of several threads may finish together). */
-    pthread_mutex_lock(&sort_lock);
-    sort_ix = ix;
-    qsort(ix->ord, ix->n, sizeof *ix->ord, ord_cmp);
-    sort_ix = NULL;
-    pthread_mutex_unlock(&sort_lock);
     return ONSHI_OK;
 }
 
-static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
+static size_t find_entry(key_index *ix, onshi_batch *b, const char *key)
 {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
+    size_t head = onshi__strhash_get(&ix->h, (const char *const *)ix->keys, key);
+    if (head == SIZE_MAX)
+        return b->n;
+    size_t c = ix->cursor[head];
+    while (c != SIZE_MAX && b->e[c].unit >= 0) {
         ONSHI__WORK(1);
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(ix->keys[ix->ord[mid]], key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+        c = ix->next[c];
     }
-    for (; lo < ix->n && strcmp(ix->keys[ix->ord[lo]], key) == 0; lo++, ONSHI__WORK(1))
-        if (b->e[ix->ord[lo]].unit < 0)
-            return ix->ord[lo];
-    return b->n;
+    ix->cursor[head] = c;
+    return c == SIZE_MAX ? b->n : c;
 }
 
 /* Match the units of a final 02res to the entries (streaming), then persist everything in
@@ -503,7 +500,8 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
         return accept_file(b, fr, r);
     char key[400];
     size_t units = 0, matched = 0;
-    key_index ix = {NULL, NULL, 0};
+    key_index ix;
+    memset(&ix, 0, sizeof ix);
     int64_t expected_units = 0;
     onshi_group_get_int(&expected_units, onshi_bulk_reader_header(rd),
                         ONSHI_F_NUMBER_OF_PROCESSING_RESULT);
