@@ -91,7 +91,7 @@ void onshi__match_keys_clear(onshi__match_keys *k)
 {
     for (int i = 0; i < ONSHI__MK_COUNT; i++) {
         if (k->v[i] != NULL) {
-            onshi_wipe(k->v[i], strlen(k->v[i]));
+            onshi_mem_wipe(k->v[i], strlen(k->v[i]));
             free(k->v[i]);
         }
     }
@@ -109,7 +109,7 @@ int onshi__match_keys_set(onshi__match_keys *k, int slot, const char *v)
     if (slot < 0 || slot >= ONSHI__MK_COUNT)
         return ONSHI_E_INVALID_ARG;
     if (k->v[slot] != NULL) {
-        onshi_wipe(k->v[slot], strlen(k->v[slot]));
+        onshi_mem_wipe(k->v[slot], strlen(k->v[slot]));
         free(k->v[slot]);
         k->v[slot] = NULL;
     }
