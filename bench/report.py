@@ -112,6 +112,14 @@ if batch:
                                            (float(dl) / 1e3) if dl not in ("-", "") else "NaN",
                                            scpu if scpu not in ("-", "") else "NaN"))
     w("")
+    ins = [(int(r[1]), int(r[8])) for r in batch if len(r) > 8 and r[8].isdigit()]
+    if len(ins) > 1:
+        w("Instructions the client executed (the same process once more under callgrind; a "
+          "count that does not depend on the other processes of this shared machine, unlike "
+          "the times above): %s; ×%.2f per ×%g entries (10 = linear; the fixed costs of a "
+          "run make small sizes grow less than linearly).\n" % (
+              ", ".join("%d: %.2f G" % (n, i / 1e9) for n, i in ins),
+              ins[-1][1] / ins[-2][1], ins[-1][0] / ins[-2][0]))
     d = datfile("batch.dat", lines)
     if gnuplot("batch-scaling.png", """set logscale xy
 set grid
