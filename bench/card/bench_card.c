@@ -41,7 +41,8 @@ static FILE *raw;
 
 /* The fewest APDUs a whole verification (read the auth certificate, PIN status, VERIFY, sign)
  * can take on a physical card, for a 1.3 kB certificate: SELECT AP, SELECT EF, 6 READ BINARY,
- * SELECT PIN EF, status, VERIFY, SELECT key, SIGN (issue 17). */
+ * SELECT PIN EF, status, VERIFY, SELECT key, SIGN (issue 17); one READ BINARY more per
+ * further 256 bytes of certificate. */
 #define MIN_APDUS_VERIFY 13
 
 /* A test PKI whose auth certificate has the size of a real one. The JPKI test profile of
@@ -547,9 +548,10 @@ static void bench_overhead(void)
         printf("SDK overhead = libonshi - replay (median of pairs): %.3f ms  (goal < 1 ms)\n",
                md);
         printf("APDUs of read + PIN + sign: libonshi %ld, minimum for a physical card %d\n",
-               a_lib, MIN_APDUS_VERIFY);
+               a_lib, MIN_APDUS_VERIFY - 6 + (int)((pki.cert_len + 255) / 256));
         if (raw) {
-            fprintf(raw, "card-sign\tapdus\t%ld\t%d\n", a_lib, MIN_APDUS_VERIFY);
+            fprintf(raw, "card-sign\tapdus\t%ld\t%d\n", a_lib,
+                    MIN_APDUS_VERIFY - 6 + (int)((pki.cert_len + 255) / 256));
             fprintf(raw, "card-sign\toverhead");
             for (i = 0; i < N; i++)
                 fprintf(raw, "\t%.4f", d[i]);
