@@ -49,6 +49,7 @@ struct onshi_batch {
     int units_state;    /* 0 not scanned yet, 1 offsets usable, -1 decode whole (res) */
     onshi_bulk_reader *cur;
     onshi_group *cur_unit;
+    bool cur_checked;   /* cur_unit was checked against the entry it answers */
     size_t cur_ord, cur_next;
     char *q_from, *q_to; /* query batches: period (YYYYMMDD) or month (YYYYMM, q_to NULL) */
     int q_exam;          /* ONLINE: the period is of examinations, not of consents */

@@ -512,6 +512,7 @@ static int unit_stream(onshi_batch *b, size_t u, onshi_group **out)
         return r == ONSHI_E_NOMEM ? r : ONSHI_E_NOT_FOUND;
     }
     b->cur_unit = g;
+    b->cur_checked = false;
     b->cur_ord = u;
     b->cur_next = u + 1;
     *out = g;
@@ -540,11 +541,18 @@ ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *b, siz
     if (b->e[i].unit < 0 || b->raw == NULL)
         return onshi__err(b->ctx, ONSHI_E_NOT_FOUND, "entry %zu has no result unit", i);
     if (b->res == NULL && b->units_state >= 0) {
+        /* the unit read last, already checked (the CLI asks for the unit, the person count
+         * and the first person of each entry) */
+        if (b->cur_unit != NULL && b->cur_ord == (size_t)b->e[i].unit && b->cur_checked) {
+            *out = b->cur_unit;
+            return ONSHI_OK;
+        }
         onshi_group *g = NULL;
         int r = unit_stream(b, (size_t)b->e[i].unit, &g);
         if (r == ONSHI_E_NOMEM)
             return r;
         if (r == ONSHI_OK && unit_is_entry(b, i, g)) {
+            b->cur_checked = true;
             *out = g;
             return ONSHI_OK;
         }
