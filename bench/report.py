@@ -53,6 +53,9 @@ try:
     load = max(float(meta.get("load_start", "0").split()[0]), float(meta.get("load_end", "0").split()[0]))
 except ValueError:
     load = 0
+w("This machine is shared (other builds and tests run beside the benchmarks), so wall times "
+  "vary from run to run: read the instruction counts (callgrind) and the ratios of interleaved "
+  "pairs first, the absolute times beside them.\n")
 if load > cpus * 0.5 or meta.get("scale") != "full":
     w("> **Not final figures.** %s%s Wall-clock numbers need a quiet machine and the full "
       "sizes (`make bench`); CPU times and ratios of paired runs are more robust, but not "
@@ -112,6 +115,14 @@ if batch:
                                            (float(dl) / 1e3) if dl not in ("-", "") else "NaN",
                                            scpu if scpu not in ("-", "") else "NaN"))
     w("")
+    ins = [(int(r[1]), int(r[8])) for r in batch if len(r) > 8 and r[8].isdigit()]
+    if len(ins) > 1:
+        w("Instructions the client executed (the same process once more under callgrind; a "
+          "count that does not depend on the other processes of this shared machine, unlike "
+          "the times above): %s; ×%.2f per ×%g entries (10 = linear; the fixed costs of a "
+          "run make small sizes grow less than linearly).\n" % (
+              ", ".join("%d: %.2f G" % (n, i / 1e9) for n, i in ins),
+              ins[-1][1] / ins[-2][1], ins[-1][0] / ins[-2][0]))
     d = datfile("batch.dat", lines)
     if gnuplot("batch-scaling.png", """set logscale xy
 set grid
@@ -236,9 +247,16 @@ if cr:
         w("\nProcess against process, per round (same round, one after the other): "
           "libonshi / OpenSC %s.\n" % spread([x / y for x, y in zip(pl, po_)]))
     if cs.get("apdus"):
+        # the minimum follows the certificate's size: READ BINARY of up to 256 bytes each
+        try:
+            reads = (int(cr["cert_bytes"][0]) + 255) // 256
+            minimum = str(7 + reads)
+        except (KeyError, ValueError, IndexError):
+            reads, minimum = "N", cs["apdus"][1]
         w("Whole verification (read + PIN status + VERIFY + sign): libonshi **%s APDUs**; the "
-          "minimum for a physical card is **%s** (SELECT AP, SELECT EF, 6 READ BINARY, SELECT "
-          "PIN EF, status, VERIFY, SELECT key, SIGN).\n" % (cs["apdus"][0], cs["apdus"][1]))
+          "minimum for a physical card with this certificate is **%s** (SELECT AP, SELECT EF, "
+          "%s READ BINARY, SELECT PIN EF, status, VERIFY, SELECT key, SIGN).\n"
+          % (cs["apdus"][0], minimum, reads))
     if cs.get("overhead"):
         v = [float(x) for x in cs["overhead"]]
         w("SDK's own time for read + PIN + sign through pcscd (libonshi minus a raw replay of the "
@@ -248,6 +266,38 @@ if cr:
         w(" In-process (callback driver, time inside the card subtracted): median **%.2f ms**.\n" % med(v))
     if cr.get("fails", ["0"])[0] != "0":
         w("\n**%s runs failed: the card numbers are not comparable.**\n" % cr["fails"][0])
+
+# What pcscd costs: the whole verification as a process through pcscd + vpcd + the card daemon
+# against a process with the same card core in-process, alternating pairs.
+cp = {}
+for r in rows:
+    if r[0] == "card-pcscd":
+        cp.setdefault(r[1], {})[r[2]] = r[3:]
+if cp:
+    w("### What pcscd costs: the same verification through pcscd or in-process\n")
+    w("The whole verification (open, read the auth certificate, PIN, sign) as a process: through "
+      "the private pcscd, vpcd and the onshi-vcard daemon, against a process that runs the same "
+      "card core in-process behind the callback driver. The card has no timing model here, so the "
+      "difference per pair is what pcscd, its socket, vpcd and the reader driver add; divided by "
+      "the APDUs of one verification, their cost per APDU. Pairs alternate (and which goes first "
+      "alternates). `bench_card sign-pcsc` / `sign-inproc`.\n")
+    w("| holder | APDUs | pairs | through pcscd (median) | in-process (median) | ratio per pair (min / **median** / max) | pcscd per verification (median of pair differences) | per APDU |")
+    w("|---|---:|---:|---:|---:|---|---:|---:|")
+    for mode, label in (("card", "physical card"), ("android", "Android smartphone")):
+        d = cp.get(mode)
+        if not d or not d.get("pcsc") or not d.get("inproc"):
+            continue
+        pc = [float(x) for x in d["pcsc"]]
+        pi = [float(x) for x in d["inproc"]]
+        diff = med([x - y for x, y in zip(pc, pi)])
+        n = int(d.get("apdus", ["0"])[0] or 0)
+        w("| %s | %d | %d | %.1f ms | %.1f ms | %s | %.1f ms | %s |" % (
+            label, n, len(pc), med(pc), med(pi), spread([x / y for x, y in zip(pc, pi)]), diff,
+            "%.2f ms" % (diff / n) if n else "–"))
+        if d.get("fails", ["0"])[0] != "0":
+            w("\n**%s: %s runs failed; not comparable.**" % (label, d["fails"][0]))
+    w("\nGoal (issue 17): a physical card sends the minimum above, a smartphone (token label, "
+      "certificate readable only after the PIN) at most 2 APDUs more.\n")
 
 w("\n---\nPlots: %s (in `%s`, not committed; `make bench` draws them).\n" % (
     ", ".join(plots) if plots else "none", plot_dir))

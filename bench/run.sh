@@ -2,7 +2,8 @@
 # `make bench`: every benchmark one after the other (never two at once), raw samples into one
 # file, then bench/report.py writes bench/report.md and the PNG plots.
 # Usage: run.sh BUILD_DIR   (BENCH_QUICK=1: reduced sizes, to prove the chain works;
-# BENCH_BATCH="1000 10000 ..." overrides the batch sizes)
+# BENCH_BATCH="1000 10000 ..." overrides the batch sizes; BENCH_INSTR="1000 10000" (default):
+# the sizes also counted in instructions under callgrind, "" none)
 set -eu
 B=$1
 OUT=$B/bench/out
@@ -34,7 +35,8 @@ BENCH_HTTPS_N=$HN BENCH_HTTPS_COLD=$HC sh bench/https/run.sh "$B/bin/onshi-sim" 
     "$B/bench/https/bench-https" "$B/bin/onshi" "$RAW"
 step "batch against onshi-sim (no processing delay): $BATCH"
 # shellcheck disable=SC2086
-sh bench/batch/scale.sh "$B/bin/onshi-sim" "$B/bin/onshi" $BATCH | tee "$OUT/batch.txt"
+INSTR=${BENCH_INSTR-1000 10000} sh bench/batch/scale.sh "$B/bin/onshi-sim" "$B/bin/onshi" $BATCH |
+    tee "$OUT/batch.txt"
 sed 's/^/batch\t/; s/ /\t/g' "$OUT/batch.txt" >>"$RAW"
 step "card (private pcscd + vpcd + onshi-vcard; OpenSC pkcs15-tool)"
 if command -v pcscd >/dev/null && command -v pkcs15-tool >/dev/null; then

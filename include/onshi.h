@@ -2168,8 +2168,11 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_result_code(const onshi_batch *batc
 ONSHI_API const char *ONSHI_CALL onshi_batch_result_message(const onshi_batch *batch, size_t i);
 
 /**
- * The BulkConfirmUnit answering entry i (its echo, status fields and persons).
- * @param out  receives the group, borrowed until the batch is freed
+ * The BulkConfirmUnit answering entry i (its echo, status fields and persons). Units are read
+ * one at a time from the stored result, so memory does not grow with the number of entries.
+ * @param out  receives the group, borrowed until the next onshi_batch_unit,
+ *             onshi_batch_person or onshi_batch_person_count call for another entry of this
+ *             batch, or until the batch is freed
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no result for this entry), ONSHI_E_INVALID_ARG, or a
  *         decode status. @since 0.1.0
  */

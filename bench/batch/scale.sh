@@ -1,7 +1,8 @@
 #!/bin/sh
 # Batch scaling: `onshi batch` (whole process, CSV out) against onshi-sim over HTTPS with no
 # processing delay, for each size given. Prints one line per size:
-#   entries wall_s user_s sys_s maxrss_kb sim_download_ms sim_cpu_s
+#   entries wall_s user_s sys_s maxrss_kb sim_download_ms sim_cpu_s client_instructions
+# (client_instructions: with INSTR="N ...", the sizes also run once under callgrind; else -)
 # (client: the whole `onshi batch` process; simulator: the download request as it logs it, and
 # the CPU it used during the run)
 # Usage: scale.sh ONSHI_SIM ONSHI N...   (not a test: nothing here asserts a time)
@@ -46,5 +47,19 @@ for n in "$@"; do
     [ "$rows" -eq "$n" ] || fail "batch of $n: $rows rows"
     # the simulator logs each request with its duration in ms
     dl=$(sed -n "s/.*OQSmuquc02req -> 200 [0-9]* bytes \([0-9]*\) ms.*/\1/p" "$T/s.log" | tail -1)
-    echo "$n $(cat "$T/time") ${dl:--} $(echo "$c0 $c1" | awk -v hz="$HZ" '{printf "%.2f", ($2-$1)/hz}')"
+    instr=-
+    if [ -n "${INSTR:-}" ] && echo " $INSTR " | grep -q " $n "; then
+        # the same process once more under callgrind: instructions executed, a count that does
+        # not depend on what else runs on the machine (the simulator is not counted)
+        rm -f "$T/state.db"*
+        valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$ONSHI" batch "$T/list.csv" \
+            --quiet --csv --set transport=https --set "server_url=https://localhost:$PORT" \
+            --set "tls_ca_file=$T/pki/tls-ca.crt" --set "tls_client_cert=$T/pki/client-1311234569.crt" \
+            --set "tls_client_key=$T/pki/client-1311234569.key" --set "state_db=$T/state.db" \
+            --set medical_institution_code=1311234569 --set batch_poll_base_ms=10 \
+            --set batch_poll_limit=1000 --set read_timeout_ms=3600000 \
+            --set result_max_size=4294967296 --set xml_max_size=4294967296 \
+            >/dev/null 2>"$T/cg.err" && instr=$(sed -n 's/^totals: //p' "$T/cg.out")
+    fi
+    echo "$n $(cat "$T/time") ${dl:--} $(echo "$c0 $c1" | awk -v hz="$HZ" '{printf "%.2f", ($2-$1)/hz}') ${instr:--}"
 done

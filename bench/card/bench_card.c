@@ -7,6 +7,9 @@
  *   2. With --latency-ms 20 --sign-ms 300: libonshi's read + PIN + sign against a raw PC/SC
  *      replay of exactly the APDUs the library sent; the difference is the SDK's own
  *      overhead beyond the card's modelled time.
+ *   3. What pcscd costs: the whole verification as a process through pcscd + vpcd + the card
+ *      daemon against a process with the same card core in-process (callback driver), in
+ *      alternating pairs, for a physical card and an Android smartphone; per APDU.
  * Like with like: a process against a process (pkcs15-tool vs `bench_card once`), in-process
  * against the raw PC/SC floor in-process; the certificate is the size of a real one (~1.3 kB:
  * six READ BINARY of 256 bytes, where the old 995-byte test certificate needed four).
@@ -38,7 +41,8 @@ static FILE *raw;
 
 /* The fewest APDUs a whole verification (read the auth certificate, PIN status, VERIFY, sign)
  * can take on a physical card, for a 1.3 kB certificate: SELECT AP, SELECT EF, 6 READ BINARY,
- * SELECT PIN EF, status, VERIFY, SELECT key, SIGN (issue 17). */
+ * SELECT PIN EF, status, VERIFY, SELECT key, SIGN (issue 17); one READ BINARY more per
+ * further 256 bytes of certificate. */
 #define MIN_APDUS_VERIFY 13
 
 /* A test PKI whose auth certificate has the size of a real one. The JPKI test profile of
@@ -201,6 +205,62 @@ static int lib_read_sign(onshi_ctx *ctx)
     onshi_buf_free(sig);
     onshi_cert_free(cert);
     onshi_card_free(card);
+    return rc;
+}
+
+typedef struct timed_card timed_card;
+static int ONSHI_CALL timed_transmit(void *ud, const unsigned char *cmd, size_t len,
+                                     unsigned char *resp, size_t cap, size_t *rlen);
+static int ONSHI_CALL timed_reset(void *ud);
+struct timed_card {
+    vcard *card;
+    double inside_ms;
+};
+
+/* `bench_card sign-pcsc`: one whole verification (open, read the auth certificate, PIN,
+ * sign) as a process, through pcscd and vpcd to the onshi-vcard daemon. */
+static int sign_pcsc(void)
+{
+    onshi_ctx *ctx = lib_ctx();
+    int rc = ctx != NULL ? lib_read_sign(ctx) : -1;
+    onshi_ctx_free(ctx);
+    return rc == ONSHI_OK ? 0 : 1;
+}
+
+/* `bench_card sign-inproc CERT KEY CA [android]`: the same as a process, with the same card
+ * core in the process behind the callback driver (no pcscd, no vpcd, no socket). */
+static int sign_inproc(int argc, char **argv)
+{
+    vcard_material m;
+    vcard_config cfg;
+    vcard *card = NULL;
+    timed_card t;
+    const char *failed;
+    char err[128];
+    onshi_ctx *ctx = NULL;
+    int rc = 1;
+    if (argc < 5 || vcard_material_load(&m, argv[2], argv[3], argv[4], &failed) != 0)
+        return 2;
+    vcard_material_config(&cfg, &m);
+    if (argc > 5 && strcmp(argv[5], "android") == 0)
+        cfg.smartphone = VCARD_PHONE_ANDROID;
+    if (vcard_new(&card, &cfg, err, sizeof err) == 0 && onshi_ctx_new(&ctx) == ONSHI_OK) {
+        memset(&t, 0, sizeof t);
+        t.card = card;
+        onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
+        onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+        cbs.card_transmit = timed_transmit;
+        cbs.card_transmit_userdata = &t;
+        cbs.card_reset = timed_reset;
+        cbs.card_reset_userdata = &t;
+        cbs.pin = pin_cb;
+        cbs.pin_userdata = NULL;
+        onshi_ctx_set_callbacks(ctx, &cbs);
+        rc = lib_read_sign(ctx) == ONSHI_OK ? 0 : 1;
+    }
+    onshi_ctx_free(ctx);
+    vcard_free(card);
+    vcard_material_free(&m);
     return rc;
 }
 
@@ -488,9 +548,10 @@ static void bench_overhead(void)
         printf("SDK overhead = libonshi - replay (median of pairs): %.3f ms  (goal < 1 ms)\n",
                md);
         printf("APDUs of read + PIN + sign: libonshi %ld, minimum for a physical card %d\n",
-               a_lib, MIN_APDUS_VERIFY);
+               a_lib, MIN_APDUS_VERIFY - 6 + (int)((pki.cert_len + 255) / 256));
         if (raw) {
-            fprintf(raw, "card-sign\tapdus\t%ld\t%d\n", a_lib, MIN_APDUS_VERIFY);
+            fprintf(raw, "card-sign\tapdus\t%ld\t%d\n", a_lib,
+                    MIN_APDUS_VERIFY - 6 + (int)((pki.cert_len + 255) / 256));
             fprintf(raw, "card-sign\toverhead");
             for (i = 0; i < N; i++)
                 fprintf(raw, "\t%.4f", d[i]);
@@ -506,11 +567,6 @@ static void bench_overhead(void)
 /* In-process: the library's callback driver on the card core with the same timing model;
  * the time spent inside the card (its model included) is measured around every APDU, so
  * wall - card = the SDK's own time, with no daemon or socket in between. */
-typedef struct timed_card {
-    vcard *card;
-    double inside_ms;
-} timed_card;
-
 static int ONSHI_CALL timed_transmit(void *ud, const unsigned char *cmd, size_t len,
                                      unsigned char *resp, size_t cap, size_t *rlen)
 {
@@ -586,11 +642,85 @@ static void bench_overhead_inprocess(void)
     vcard_material_free(&m);
 }
 
+/* What pcscd costs: the same whole verification (read + PIN + sign) as a process through
+ * pcscd + vpcd + the onshi-vcard daemon, and as a process with the same card core in-process
+ * (callback driver), alternating (which goes first alternates too); no timing model in the
+ * card, so the difference per pair is what the daemon, the socket and the reader driver add,
+ * and divided by the APDUs of a verification, their cost per APDU. A physical card (13 APDUs
+ * for a 1.3 kB certificate) and an Android smartphone (JPKIAPGPSETOKEN). */
+static void bench_pcscd_cost(const char *mode)
+{
+    enum { N = 21 };
+    const char *extra_card[] = {NULL};
+    const char *extra_phone[] = {"--smartphone", "android", NULL};
+    int phone = strcmp(mode, "android") == 0;
+    double p_pcsc[N], p_in[N];
+    vc_proc card;
+    long before, apdus;
+    int i, fails = 0;
+    char *pcsc_argv[] = {(char *)self, "sign-pcsc", NULL};
+    char *in_argv[] = {(char *)self, "sign-inproc", pki.cert, pki.key, pki.ca,
+                       phone ? "android" : "card", NULL};
+    onshi_ctx *ctx = lib_ctx();
+    if (ctx == NULL ||
+        vc_start(&card, pctx, READER0, phone ? "bench-phone" : "bench-plain", &pki,
+                 phone ? extra_phone : extra_card) != 0) {
+        fprintf(stderr, "bench: the virtual card did not start\n");
+        onshi_ctx_free(ctx);
+        return;
+    }
+    before = log_apdus(card.log);
+    fails += lib_read_sign(ctx) != ONSHI_OK; /* warm-up; the APDUs of one verification */
+    apdus = log_apdus(card.log) - before;
+    onshi_ctx_free(ctx);
+    for (i = 0; i < N; i++) {
+        double t0;
+        int k;
+        for (k = 0; k < 2; k++) {
+            int pcsc_turn = (i % 2 == 0) == (k == 0);
+            t0 = now_ms();
+            fails += run_cmd(pcsc_turn ? pcsc_argv : in_argv, NULL) != 0;
+            (pcsc_turn ? p_pcsc : p_in)[i] = now_ms() - t0;
+        }
+    }
+    vc_stop(&card, pctx);
+    {
+        double d[N], r[N], md;
+        for (i = 0; i < N; i++) {
+            d[i] = p_pcsc[i] - p_in[i];
+            r[i] = p_pcsc[i] / p_in[i];
+        }
+        if (raw) {
+            fprintf(raw, "card-pcscd\t%s\tapdus\t%ld\n", mode, apdus);
+            fprintf(raw, "card-pcscd\t%s\tpcsc", mode);
+            for (i = 0; i < N; i++)
+                fprintf(raw, "\t%.4f", p_pcsc[i]);
+            fprintf(raw, "\ncard-pcscd\t%s\tinproc", mode);
+            for (i = 0; i < N; i++)
+                fprintf(raw, "\t%.4f", p_in[i]);
+            fprintf(raw, "\ncard-pcscd\t%s\tfails\t%d\n", mode, fails);
+        }
+        md = median(d, N);
+        printf("\n== whole verification as a process, %s, %d pairs: pcscd vs in-process ==\n",
+               phone ? "Android smartphone" : "physical card", N);
+        printf("APDUs %ld; through pcscd %.3f ms, in-process %.3f ms (medians); ratio per pair "
+               "median %.2f; pcscd's cost %.3f ms per verification, %.3f ms per APDU\n",
+               apdus, median(p_pcsc, N), median(p_in, N), median(r, N), md,
+               apdus > 0 ? md / (double)apdus : 0.0);
+        if (fails)
+            printf("WARNING: %d runs failed; numbers are not comparable\n", fails);
+    }
+}
+
 int main(int argc, char **argv)
 {
     self = argv[0];
     if (argc > 1 && strcmp(argv[1], "once") == 0)
         return once();
+    if (argc > 1 && strcmp(argv[1], "sign-inproc") == 0)
+        return sign_inproc(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "sign-pcsc") == 0)
+        return sign_pcsc();
     const char *rawp = getenv("BENCH_RAW");
     raw = rawp && *rawp ? fopen(rawp, "a") : NULL;
     if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &pctx) != SCARD_S_SUCCESS ||
@@ -601,6 +731,8 @@ int main(int argc, char **argv)
     bench_read();
     bench_overhead();
     bench_overhead_inprocess();
+    bench_pcscd_cost("card");
+    bench_pcscd_cost("android");
     SCardReleaseContext(pctx);
     pt_pki_free(&pki);
     if (raw)

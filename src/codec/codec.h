@@ -285,6 +285,9 @@ typedef struct onshi__src {
     size_t mem_len;
     int fd; /* -1 for memory */
     bool streaming; /* bulk reader: size cap and memory budget per unit, not per file */
+    /* memory only: bytes read before mem (a bulk result's header, to start at a unit) */
+    const unsigned char *pre;
+    size_t pre_len;
 } onshi__src;
 
 typedef struct onshi__xmlreader onshi__xmlreader;
@@ -306,6 +309,18 @@ void onshi__check_cci(onshi_msg *msg, int enc);
 int onshi__msg_from_attachment(onshi_msg **out, onshi_ctx *ctx, int type, const void *data,
                                size_t len, const char *filename);
 
+/* ---- bulk results read from a unit on (decode.c) -------------------------------------
+ * The byte offset of every BulkConfirmUnit start tag that is a child of XmlMsg/MessageBody,
+ * found by a scan of the bytes (UTF-8 or Shift_JIS: '<', '>', '/' and quotes are never part of
+ * a multibyte character in either); comments, PIs, CDATA and quoted values are skipped.
+ * *off (malloc'd, NULL when none) receives *count offsets. ONSHI_E_NOMEM. The scan does not
+ * parse: a caller checks what it reads at an offset (the unit's echo) before trusting it. */
+int onshi__bulk_unit_offsets(const unsigned char *p, size_t n, size_t **off, size_t *count);
+/* A bulk reader over data[0, prefix_len) (the header up to the first unit) followed by
+ * data[at, len): its first onshi_bulk_reader_next is the unit starting at `at`. */
+int onshi__bulk_reader_open_at(onshi_bulk_reader **out, onshi_ctx *ctx, const void *data,
+                               size_t len, int type, size_t prefix_len, size_t at);
+
 /* ---- search keys for matching a result to its request (match.c) --------------------- */
 enum {
     ONSHI__MK_AFI,          /* header ArbitraryFileIdentifier */
@@ -325,6 +340,12 @@ typedef struct onshi__match_keys {
 /* The keys of a request, or the echoed keys of a result, normalised alike (spaces and
  * full-width forms folded, number padding dropped). ONSHI_E_NOMEM. */
 int onshi__msg_match_keys(const onshi_msg *m, onshi__match_keys *k);
+/* The same from a header and a body group (either may be NULL): a streamed bulk result has
+ * its header as a group and no body tree. */
+int onshi__group_match_keys(onshi_group *h, onshi_group *b, onshi__match_keys *k);
+/* Set one slot from a value the caller knows (normalised as above; NULL clears it).
+ * ONSHI_E_NOMEM. */
+int onshi__match_keys_set(onshi__match_keys *k, int slot, const char *v);
 /* Wipe and free the values. */
 void onshi__match_keys_clear(onshi__match_keys *k);
 /* The element name of a key slot, for messages. */

@@ -59,7 +59,7 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode(onshi_msg **out, onshi_ctx *ctx, int t
 {
     if (out == NULL || (data == NULL && len > 0))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
-    onshi__src src = {data, len, -1, false};
+    onshi__src src = {data, len, -1, false, NULL, 0};
     return decode_src(ctx, out, type, src);
 }
 
@@ -201,7 +201,7 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
         else
             rc = attach_file(ctx, out, type, fd, path, err);
     } else {
-        onshi__src src = {NULL, 0, fd, false};
+        onshi__src src = {NULL, 0, fd, false, NULL, 0};
         rc = decode_src(ctx, out, type, src);
     }
     close(fd);
@@ -273,7 +273,7 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open(onshi_bulk_reader **out, onshi_c
     int rc = open_input(ctx, path, &fd);
     if (rc != ONSHI_OK)
         return rc;
-    onshi__src src = {NULL, 0, fd, false};
+    onshi__src src = {NULL, 0, fd, false, NULL, 0};
     return bulk_open(ctx, out, src, type, fd);
 }
 
@@ -283,8 +283,122 @@ ONSHI_API int ONSHI_CALL onshi_bulk_reader_open_mem(onshi_bulk_reader **out, ons
     if (out == NULL || (data == NULL && len > 0))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out or data is NULL");
     *out = NULL;
-    onshi__src src = {data, len, -1, false};
+    onshi__src src = {data, len, -1, false, NULL, 0};
     return bulk_open(ctx, out, src, type, -1);
+}
+
+int onshi__bulk_reader_open_at(onshi_bulk_reader **out, onshi_ctx *ctx, const void *data,
+                               size_t len, int type, size_t prefix_len, size_t at)
+{
+    *out = NULL;
+    if (data == NULL || prefix_len > len || at > len)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "bulk result offsets out of range");
+    const unsigned char *d = data;
+    onshi__src src = {d + at, len - at, -1, false, d, prefix_len};
+    return bulk_open(ctx, out, src, type, -1);
+}
+
+/* Skip to the end of a construct starting at i: returns the index after `end` (n if none). */
+static size_t skip_past(const unsigned char *p, size_t n, size_t i, const char *end)
+{
+    size_t el = strlen(end);
+    while (i + el <= n) {
+        const unsigned char *q = memchr(p + i, end[0], n - i);
+        if (q == NULL)
+            return n;
+        i = (size_t)(q - p);
+        if (i + el <= n && memcmp(p + i, end, el) == 0)
+            return i + el;
+        i++;
+    }
+    return n;
+}
+
+int onshi__bulk_unit_offsets(const unsigned char *p, size_t n, size_t **off, size_t *count)
+{
+    *off = NULL;
+    *count = 0;
+    size_t cap = 0, depth = 0, i = 0;
+    bool in_body = false; /* the depth-2 element is XmlMsg/MessageBody */
+    bool root_ok = false; /* the depth-1 element is XmlMsg */
+    static const char unit[] = "BulkConfirmUnit", body[] = "MessageBody", root[] = "XmlMsg";
+    while (i < n) {
+        const unsigned char *q = memchr(p + i, '<', n - i);
+        if (q == NULL)
+            break;
+        size_t lt = (size_t)(q - p);
+        i = lt + 1;
+        if (i >= n)
+            break;
+        if (p[i] == '!') {
+            if (i + 2 < n && p[i + 1] == '-' && p[i + 2] == '-')
+                i = skip_past(p, n, i + 3, "-->");
+            else if (i + 7 < n && memcmp(p + i + 1, "[CDATA[", 7) == 0)
+                i = skip_past(p, n, i + 8, "]]>");
+            else
+                i = skip_past(p, n, i, ">");
+            continue;
+        }
+        if (p[i] == '?') {
+            i = skip_past(p, n, i + 1, "?>");
+            continue;
+        }
+        bool end = p[i] == '/';
+        size_t ns = end ? i + 1 : i, ne = ns;
+        while (ne < n && p[ne] != '>' && p[ne] != '/' && p[ne] != ' ' && p[ne] != '\t' &&
+               p[ne] != '\r' && p[ne] != '\n')
+            ne++;
+        /* the end of the tag, quoted values skipped */
+        size_t k = ne;
+        unsigned char quote = 0;
+        for (; k < n; k++) {
+            if (quote) {
+                if (p[k] == quote)
+                    quote = 0;
+            } else if (p[k] == '"' || p[k] == '\'') {
+                quote = p[k];
+            } else if (p[k] == '>') {
+                break;
+            }
+        }
+        if (k >= n)
+            break;
+        bool empty = !end && k > ns && p[k - 1] == '/';
+        size_t nl = ne - ns;
+        i = k + 1;
+        if (end) {
+            if (depth > 0)
+                depth--;
+            if (depth < 2)
+                in_body = false;
+            if (depth < 1)
+                root_ok = false;
+            continue;
+        }
+        if (depth == 2 && in_body && nl == sizeof unit - 1 && memcmp(p + ns, unit, nl) == 0) {
+            if (*count == cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                size_t *v = realloc(*off, nc * sizeof *v);
+                if (v == NULL) {
+                    free(*off);
+                    *off = NULL;
+                    *count = 0;
+                    return ONSHI_E_NOMEM;
+                }
+                *off = v;
+                cap = nc;
+            }
+            (*off)[(*count)++] = lt;
+        }
+        if (empty)
+            continue;
+        if (depth == 0)
+            root_ok = nl == sizeof root - 1 && memcmp(p + ns, root, nl) == 0;
+        else if (depth == 1)
+            in_body = root_ok && nl == sizeof body - 1 && memcmp(p + ns, body, nl) == 0;
+        depth++;
+    }
+    return ONSHI_OK;
 }
 
 ONSHI_API onshi_group *ONSHI_CALL onshi_bulk_reader_header(onshi_bulk_reader *br)

@@ -98,11 +98,41 @@ void onshi__match_keys_clear(onshi__match_keys *k)
     memset(k, 0, sizeof *k);
 }
 
+/* Key slots whose values are numbers padded with zeros or spaces. */
+static int zeros_slot(int slot)
+{
+    return slot == ONSHI__MK_INSURER || slot == ONSHI__MK_BRANCH;
+}
+
+int onshi__match_keys_set(onshi__match_keys *k, int slot, const char *v)
+{
+    if (slot < 0 || slot >= ONSHI__MK_COUNT)
+        return ONSHI_E_INVALID_ARG;
+    if (k->v[slot] != NULL) {
+        onshi_mem_wipe(k->v[slot], strlen(k->v[slot]));
+        free(k->v[slot]);
+        k->v[slot] = NULL;
+    }
+    if (v == NULL)
+        return ONSHI_OK;
+    k->v[slot] = norm(v, zeros_slot(slot));
+    if (k->v[slot] == NULL)
+        for (const char *q = v; *q; q++)
+            if (*q != ' ')
+                return ONSHI_E_NOMEM;
+    return ONSHI_OK;
+}
+
 int onshi__msg_match_keys(const onshi_msg *msg, onshi__match_keys *k)
 {
-    memset(k, 0, sizeof *k);
     onshi_msg *m = (onshi_msg *)msg; /* the accessors take non-const messages */
-    onshi_group *h = onshi_msg_header(m), *b = onshi_msg_body(m), *g = NULL;
+    return onshi__group_match_keys(onshi_msg_header(m), onshi_msg_body(m), k);
+}
+
+int onshi__group_match_keys(onshi_group *h, onshi_group *b, onshi__match_keys *k)
+{
+    memset(k, 0, sizeof *k);
+    onshi_group *g = NULL;
     int r = put(k, ONSHI__MK_AFI, h, ONSHI_F_ARBITRARY_FILE_IDENTIFIER, 0);
     /* Reception number: body of a download request, header (or body) of its result. */
     if (r == ONSHI_OK)

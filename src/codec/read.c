@@ -194,10 +194,20 @@ static int fill(onshi__xmlreader *r)
         return 0;
     size_t want = r->pend_cap - r->pend_len, got;
     if (r->src.fd < 0) {
-        got = r->src.mem_len - r->src_pos;
+        /* memory: src.pre then src.mem, as one stream */
+        got = r->src.pre_len + r->src.mem_len - r->src_pos;
         if (got > want)
             got = want;
-        memcpy(r->pend + r->pend_len, r->src.mem + r->src_pos, got);
+        size_t k = 0;
+        if (r->src_pos < r->src.pre_len) {
+            k = r->src.pre_len - r->src_pos;
+            if (k > got)
+                k = got;
+            memcpy(r->pend + r->pend_len, r->src.pre + r->src_pos, k);
+        }
+        if (k < got)
+            memcpy(r->pend + r->pend_len + k, r->src.mem + (r->src_pos + k - r->src.pre_len),
+                   got - k);
     } else {
         ssize_t n;
         do

@@ -166,6 +166,8 @@ struct onshi_buf {
 };
 void onshi__buf_init(onshi_buf *b, bool secret);
 int onshi__buf_reserve(onshi_buf *b, size_t extra);
+/* Room for exactly `extra` more bytes (a size known in advance: no doubling). */
+int onshi__buf_reserve_exact(onshi_buf *b, size_t extra);
 int onshi__buf_append(onshi_buf *b, const void *p, size_t n);
 int onshi__buf_append_str(onshi_buf *b, const char *s);
 int onshi__buf_printf(onshi_buf *b, const char *fmt, ...) ONSHI__PRINTF(2, 3);

@@ -101,7 +101,7 @@ void onshi__buf_init(onshi_buf *b, bool secret)
     b->secret = secret;
 }
 
-int onshi__buf_reserve(onshi_buf *b, size_t extra)
+static int buf_grow(onshi_buf *b, size_t extra, bool exact)
 {
     if (extra > SIZE_MAX - b->len)
         return ONSHI_E_NOMEM;
@@ -109,8 +109,10 @@ int onshi__buf_reserve(onshi_buf *b, size_t extra)
     if (need <= b->cap)
         return ONSHI_OK;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
+    while (!exact && cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (exact)
+        cap = need;
     /* Buffers hold secrets or personal data (results, requests, JSON): realloc could leave
      * a copy behind, so the bytes are moved by hand and the old block wiped. */
     unsigned char *p = malloc(cap);
@@ -125,6 +127,16 @@ int onshi__buf_reserve(onshi_buf *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return ONSHI_OK;
+}
+
+int onshi__buf_reserve(onshi_buf *b, size_t extra)
+{
+    return buf_grow(b, extra, false);
+}
+
+int onshi__buf_reserve_exact(onshi_buf *b, size_t extra)
+{
+    return buf_grow(b, extra, true);
 }
 
 int onshi__buf_append(onshi_buf *b, const void *p, size_t n)

@@ -41,7 +41,16 @@ struct onshi_batch {
     int fail_status;
     unsigned char *raw; /* stored 02res bytes (DONE) */
     size_t raw_len;
-    onshi_msg *res;     /* raw decoded on first access to a unit */
+    onshi_msg *res;     /* raw decoded whole: only when units cannot be read one by one */
+    /* Units read one at a time from raw (onshi_batch_unit): the offset of each unit, a
+     * reader standing after unit cur_ord (cur_unit, valid until another unit is read). */
+    size_t *unit_off;
+    size_t unit_count;
+    int units_state;    /* 0 not scanned yet, 1 offsets usable, -1 decode whole (res) */
+    onshi_bulk_reader *cur;
+    onshi_group *cur_unit;
+    bool cur_checked;   /* cur_unit was checked against the entry it answers */
+    size_t cur_ord, cur_next;
     char *q_from, *q_to; /* query batches: period (YYYYMMDD) or month (YYYYMM, q_to NULL) */
     int q_exam;          /* ONLINE: the period is of examinations, not of consents */
 };
@@ -61,6 +70,26 @@ void onshi__batch_set_search(onshi_group *g, const onshi__batch_entry *x, int ki
 /* The upload document of the whole list / the download request of the reception number. */
 int onshi__batch_build_upload(onshi_msg **out, onshi_batch *b);
 int onshi__batch_build_download(onshi_buf **out, onshi_batch *b);
+/* The matching key of an entry, and of a unit's echo (0: the unit carries none). */
+void onshi__batch_entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind);
+int onshi__batch_unit_key(char *out, size_t size, onshi_group *u, int kind);
+/* A hash index over an array of strings (the caller's; not copied), so that finding repeated
+ * patient ids and matching 100,000 result units to their entries stay linear (issue 17: the
+ * sorts they replace grew n log n). Slots hold indices into the array. */
+typedef struct onshi__strhash {
+    size_t *slot; /* index + 1; 0: empty */
+    size_t mask;
+} onshi__strhash;
+/* Room for n strings. ONSHI_E_NOMEM. */
+int onshi__strhash_init(onshi__strhash *h, size_t n);
+void onshi__strhash_free(onshi__strhash *h);
+/* Index keys[i]: returns i, or the index already holding an equal string (then nothing is
+ * added). */
+size_t onshi__strhash_put(onshi__strhash *h, const char *const *keys, size_t i);
+/* The index holding `key`, or SIZE_MAX. */
+size_t onshi__strhash_get(const onshi__strhash *h, const char *const *keys, const char *key);
+/* Forget the unit reader and offsets (raw replaced or freed). */
+void onshi__batch_units_reset(onshi_batch *b);
 /* The test hook (service.h) at a persisted step. */
 void onshi__batch_hook(onshi_batch *b, const char *point);
 

@@ -7,6 +7,7 @@
 #include "service/batch.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,11 +61,74 @@ ONSHI_API void ONSHI_CALL onshi_batch_free(onshi_batch *b)
     free(b->institution);
     free(b->reception);
     free(b->fail_message);
-    free(b->raw);
+    onshi__batch_units_reset(b);
+    onshi__free_wiped(b->raw); /* the system's answer: personal data */
     free(b->q_from);
     free(b->q_to);
-    onshi_msg_free(b->res);
     free(b);
+}
+
+static size_t str_hash(const char *s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return (size_t)(h ^ (h >> 29));
+}
+
+int onshi__strhash_init(onshi__strhash *h, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 1 && cap < SIZE_MAX / 4)
+        cap *= 2;
+    h->slot = calloc(cap, sizeof *h->slot);
+    h->mask = cap - 1;
+    return h->slot != NULL ? ONSHI_OK : ONSHI_E_NOMEM;
+}
+
+void onshi__strhash_free(onshi__strhash *h)
+{
+    free(h->slot);
+    h->slot = NULL;
+    h->mask = 0;
+}
+
+size_t onshi__strhash_put(onshi__strhash *h, const char *const *keys, size_t i)
+{
+    for (size_t k = str_hash(keys[i]) & h->mask;; k = (k + 1) & h->mask) {
+        ONSHI__WORK(1);
+        if (h->slot[k] == 0) {
+            h->slot[k] = i + 1;
+            return i;
+        }
+        if (strcmp(keys[h->slot[k] - 1], keys[i]) == 0)
+            return h->slot[k] - 1;
+    }
+}
+
+size_t onshi__strhash_get(const onshi__strhash *h, const char *const *keys, const char *key)
+{
+    for (size_t k = str_hash(key) & h->mask;; k = (k + 1) & h->mask) {
+        ONSHI__WORK(1);
+        if (h->slot[k] == 0)
+            return SIZE_MAX;
+        if (strcmp(keys[h->slot[k] - 1], key) == 0)
+            return h->slot[k] - 1;
+    }
+}
+
+void onshi__batch_units_reset(onshi_batch *b)
+{
+    onshi_bulk_reader_free(b->cur);
+    b->cur = NULL;
+    b->cur_unit = NULL;
+    b->cur_ord = b->cur_next = 0;
+    free(b->unit_off);
+    b->unit_off = NULL;
+    b->unit_count = 0;
+    b->units_state = 0;
+    onshi_msg_free(b->res);
+    b->res = NULL;
 }
 
 int onshi__batch_up_type(int kind)
@@ -402,6 +466,71 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_fail_message(const onshi_batch *b)
     return b && b->fail_message ? b->fail_message : "";
 }
 
+/* ---- units one at a time --------------------------------------------------------------
+ * A final 02res of 100,000 units decodes to a tree of ~400 MB; the batch keeps only its bytes
+ * (raw) and reads the unit asked for: a streaming reader over the header and the bytes from
+ * that unit on, kept positioned, so reading the entries in the system's order (the common
+ * case) streams the result once, and any other order costs one reader per jump, never a
+ * rescan. The offsets come from a byte scan (codec), so each unit read is checked against
+ * what the run matched: its echo must be the entry's key (a query batch: the unit count
+ * must be the entry count). Anything else falls back to decoding the whole result. */
+static int unit_stream(onshi_batch *b, size_t u, onshi_group **out)
+{
+    *out = NULL;
+    if (b->units_state == 0) {
+        int r = onshi__bulk_unit_offsets(b->raw, b->raw_len, &b->unit_off, &b->unit_count);
+        if (r != ONSHI_OK)
+            return onshi__err(b->ctx, r, "unit offsets");
+        b->units_state = b->unit_count > 0 ? 1 : -1;
+        if (onshi__batch_is_query(b->kind) && b->unit_count != b->n)
+            b->units_state = -1;
+    }
+    if (b->units_state < 0 || u >= b->unit_count)
+        return ONSHI_E_NOT_FOUND;
+    if (b->cur_unit != NULL && b->cur_ord == u) {
+        *out = b->cur_unit;
+        return ONSHI_OK;
+    }
+    int type = onshi__batch_down_type(b->kind) + 1;
+    if (b->cur == NULL || b->cur_next != u) {
+        onshi_bulk_reader_free(b->cur);
+        b->cur_unit = NULL;
+        int r = onshi__bulk_reader_open_at(&b->cur, b->ctx, b->raw, b->raw_len, type,
+                                           b->unit_off[0], b->unit_off[u]);
+        if (r != ONSHI_OK) {
+            b->cur = NULL;
+            return r == ONSHI_E_NOMEM ? r : ONSHI_E_NOT_FOUND;
+        }
+        b->cur_next = u;
+    }
+    onshi_group *g = NULL;
+    int r = onshi_bulk_reader_next(&g, b->cur);
+    if (r != ONSHI_OK || g == NULL) {
+        onshi_bulk_reader_free(b->cur);
+        b->cur = NULL;
+        b->cur_unit = NULL;
+        return r == ONSHI_E_NOMEM ? r : ONSHI_E_NOT_FOUND;
+    }
+    b->cur_unit = g;
+    b->cur_checked = false;
+    b->cur_ord = u;
+    b->cur_next = u + 1;
+    *out = g;
+    return ONSHI_OK;
+}
+
+/* Is g the unit the run matched to entry i? */
+static bool unit_is_entry(onshi_batch *b, size_t i, onshi_group *g)
+{
+    if (onshi__batch_is_query(b->kind))
+        return b->unit_count == b->n; /* the system's list: one entry per unit, in order */
+    char want[400], got[400];
+    if (!onshi__batch_unit_key(got, sizeof got, g, b->kind))
+        return false; /* no echo: nothing to check it by */
+    onshi__batch_entry_key(want, sizeof want, &b->e[i], b->kind);
+    return strcmp(want, got) == 0;
+}
+
 ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *b, size_t i)
 {
     if (out == NULL || b == NULL)
@@ -411,6 +540,29 @@ ONSHI_API int ONSHI_CALL onshi_batch_unit(onshi_group **out, onshi_batch *b, siz
         return onshi__err(b->ctx, ONSHI_E_INVALID_ARG, "entry %zu out of range", i);
     if (b->e[i].unit < 0 || b->raw == NULL)
         return onshi__err(b->ctx, ONSHI_E_NOT_FOUND, "entry %zu has no result unit", i);
+    if (b->res == NULL && b->units_state >= 0) {
+        /* the unit read last, already checked (the CLI asks for the unit, the person count
+         * and the first person of each entry) */
+        if (b->cur_unit != NULL && b->cur_ord == (size_t)b->e[i].unit && b->cur_checked) {
+            *out = b->cur_unit;
+            return ONSHI_OK;
+        }
+        onshi_group *g = NULL;
+        int r = unit_stream(b, (size_t)b->e[i].unit, &g);
+        if (r == ONSHI_E_NOMEM)
+            return r;
+        if (r == ONSHI_OK && unit_is_entry(b, i, g)) {
+            b->cur_checked = true;
+            *out = g;
+            return ONSHI_OK;
+        }
+        /* not what the run matched: read the whole result as before */
+        onshi_ctx_clear_error(b->ctx);
+        onshi_bulk_reader_free(b->cur);
+        b->cur = NULL;
+        b->cur_unit = NULL;
+        b->units_state = -1;
+    }
     if (b->res == NULL) {
         int r = onshi_msg_decode(&b->res, b->ctx, onshi__batch_down_type(b->kind) + 1, b->raw, b->raw_len);
         if (r != ONSHI_OK)

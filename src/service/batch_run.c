@@ -60,25 +60,50 @@ ONSHI_API int ONSHI_CALL onshi_batch_save(onshi_batch *b)
  * crash ends the process, so the adopted request can only be the marked batch's. */
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ---- never the wrong patient: a batch result answers its own request --------------------
+ * What each result of a batch must echo (the keys and the comparison are the single
+ * exchange's: codec/match.c, onshi__service_match): the upload result (01res) the upload's
+ * ArbitraryFileIdentifier, which is the batch id (oqs-interface.md §5.4: 01res header); a
+ * download result (02res) the ReceptionNumber asked for (§4: 02res header). A result
+ * carrying another value is ONSHI_E_RESULT_MISMATCH: nothing of it is stored, the request
+ * stays open (file transport: not marked answered, the file stays in res/). The units of a
+ * final 02res are then matched to the entries by their echoed search keys (take_results). */
+static int batch_match_text(onshi_batch *b, int download, char **out)
+{
+    onshi__match_keys k;
+    memset(&k, 0, sizeof k);
+    int r = download ? onshi__match_keys_set(&k, ONSHI__MK_RECEPTION, b->reception)
+                     : onshi__match_keys_set(&k, ONSHI__MK_AFI, b->id);
+    if (r != ONSHI_OK) {
+        onshi__match_keys_clear(&k);
+        return onshi__err(b->ctx, r, "batch keys");
+    }
+    return onshi__service_match_text_keys(b->ctx, &k, out);
+}
+
 /* Send a request document over the file transport, naming its id in `slot` of the run
- * row. */
+ * row; the batch's match text is kept with the pending request. */
 static int file_send_marked(onshi_batch *b, int type, const onshi_buf *body,
                             onshi__batch_slot slot, char id[ONSHI_FILE_ID_SIZE])
 {
-    char host[256] = "";
+    char host[256] = "", *match = NULL;
+    int r = batch_match_text(b, slot == ONSHI__BATCH_SLOT_DOWN, &match);
+    if (r != ONSHI_OK)
+        return r;
     gethostname(host, sizeof host - 1);
     pthread_mutex_lock(&send_lock);
-    int r = onshi__batch_store_mark(b, host, (int64_t)getpid());
+    r = onshi__batch_store_mark(b, host, (int64_t)getpid());
     if (r == ONSHI_OK) {
         onshi__batch_hook(b, "marked");
-        r = onshi_file_send(id, ONSHI_FILE_ID_SIZE, b->ctx, type, onshi_buf_data(body),
-                            onshi_buf_len(body));
+        r = onshi__file_send_ex(b->ctx, type, onshi_buf_data(body), onshi_buf_len(body), match,
+                                id);
         onshi__batch_hook(b, "sent");
         int r2 = onshi__batch_store_set_request(b, slot, r == ONSHI_OK ? id : NULL);
         if (r == ONSHI_OK && r2 != ONSHI_OK)
             r = r2; /* the mark stays: a resume adopts the request */
     }
     pthread_mutex_unlock(&send_lock);
+    free(match);
     return r;
 }
 
@@ -155,12 +180,13 @@ static int https_raw(onshi_batch *b, int type, const onshi_buf *body, const char
     return r;
 }
 
-/* File transport: wait for the result of `id`. ONSHI_E_STATE with *abandoned set when the
+/* File transport: wait for the result of `id`, NOT yet marked answered (file_taken does it
+ * once the result is known to answer the request). ONSHI_E_STATE with *abandoned set when the
  * request never became visible (a crash before its rename): it must be sent again. */
 static int file_result(onshi_batch *b, const char *id, onshi_file_result **out, int *abandoned)
 {
     *abandoned = 0;
-    int r = onshi_file_wait(out, b->ctx, id, -1);
+    int r = onshi__file_wait_unconfirmed(b->ctx, id, -1, out);
     if (r == ONSHI_E_STATE) {
         int st = 0;
         if (onshi_file_state(&st, b->ctx, id) == ONSHI_OK && st == ONSHI_FILE_STATE_ABANDONED)
@@ -169,15 +195,48 @@ static int file_result(onshi_batch *b, const char *id, onshi_file_result **out, 
     return r;
 }
 
+/* A file result (fr; NULL over HTTPS) was decoded and matched (r): mark it answered before
+ * anything of it is persisted, unless it is not this request's answer (a mismatch leaves the
+ * request open, as for a single exchange). A result that cannot be decoded counts as the
+ * answer (it will not get better; it stays in res/ for inspection). */
+static int accept_file(onshi_batch *b, const onshi_file_result *fr, int r)
+{
+    if (fr != NULL && r != ONSHI_E_RESULT_MISMATCH && r != ONSHI_E_NOMEM) {
+        int c = onshi__file_confirm(b->ctx, fr);
+        if (r == ONSHI_OK)
+            r = c;
+    }
+    return r;
+}
+
+/* Does a result (header, and body when decoded whole) answer the batch's upload or
+ * download? `id`/`name`: the request and result named in the message. */
+static int batch_match(onshi_batch *b, int download, onshi_group *h, onshi_group *body,
+                       const char *id, const char *name)
+{
+    char *match = NULL;
+    int r = batch_match_text(b, download, &match);
+    if (r == ONSHI_OK)
+        r = onshi__service_match_groups(b->ctx, match, h, body, id, name);
+    free(match);
+    return r;
+}
+
 /* ---- the upload ------------------------------------------------------------------------- */
 
 static int take_reception(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                          const char *consume_id)
+                          const char *consume_id, const onshi_file_result *fr)
 {
     onshi_msg *m = NULL;
+    const char *name = fr ? onshi_file_result_name(fr) : onshi_msgtype_prefix(type);
     int r = onshi_msg_decode(&m, b->ctx, type, data, len);
-    if (r != ONSHI_OK)
+    /* Another batch's answer is not ours: nothing stored, the request stays open. */
+    if (r == ONSHI_OK)
+        r = batch_match(b, 0, onshi_msg_header(m), NULL, consume_id ? consume_id : b->id, name);
+    if ((r = accept_file(b, fr, r)) != ONSHI_OK) {
+        onshi_msg_free(m);
         return r;
+    }
     r = onshi__service_check(b->ctx, m);
     const char *rn = NULL, *rt = NULL;
     if (r == ONSHI_OK) {
@@ -230,7 +289,7 @@ static int do_upload(onshi_batch *b, onshi__batch_row *w)
             r = https_raw(b, type, body, key, &res);
         onshi_buf_free(body);
         if (r == ONSHI_OK)
-            r = take_reception(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL);
+            r = take_reception(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, NULL);
         onshi_buf_free(res);
         return r;
     }
@@ -265,7 +324,7 @@ static int do_upload(onshi_batch *b, onshi__batch_row *w)
     if (r != ONSHI_OK)
         return r;
     r = take_reception(b, onshi_file_result_data(fr), onshi_file_result_len(fr), type + 1,
-                       w->up_file_id);
+                       w->up_file_id, fr);
     onshi_file_result_free(fr);
     return r;
 }
@@ -284,7 +343,7 @@ static void trim_copy(char *out, size_t size, const char *s)
         out[--l] = '\0';
 }
 
-static void entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind)
+void onshi__batch_entry_key(char *out, size_t size, const onshi__batch_entry *x, int kind)
 {
     char ins[32];
     trim_copy(ins, sizeof ins, x->insurer);
@@ -295,7 +354,7 @@ static void entry_key(char *out, size_t size, const onshi__batch_entry *x, int k
 }
 
 /* The key of a unit's echo; 0 when the unit carries none. */
-static int unit_key(char *out, size_t size, onshi_group *u, int kind)
+int onshi__batch_unit_key(char *out, size_t size, onshi_group *u, int kind)
 {
     onshi_group *g = NULL;
     if (onshi_group_at(&g, u, kind == ONSHI_BATCH_REFNUM ? ONSHI_G_REFNUM : ONSHI_G_SEARCH, 0) !=
@@ -324,7 +383,7 @@ static int unit_key(char *out, size_t size, onshi_group *u, int kind)
     x.symbol = (char *)(v[2] ? v[2] : "");
     x.number = (char *)(v[3] ? v[3] : "");
     x.branch = (char *)(v[4] ? v[4] : "");
-    entry_key(out, size, &x, kind);
+    onshi__batch_entry_key(out, size, &x, kind);
     return 1;
 }
 
@@ -357,92 +416,91 @@ static int unit_outcome(onshi_group *u, int kind)
     return ONSHI_BATCH_ERROR;
 }
 
-/* The entries' keys sorted (ties by onshi__batch_entry order), so that matching 100,000 units stays
- * n log n: a unit takes the first onshi__batch_entry with its key that is not answered yet. */
+/* The entries' keys in a hash index; entries with the same key are chained in entry order,
+ * so a unit takes the first entry with its key that is not answered yet, in O(1) amortised
+ * (100,000 units stay linear; the sort this replaces grew n log n). */
 typedef struct key_index {
-    char **keys;  /* per onshi__batch_entry */
-    size_t *ord;  /* onshi__batch_entry indices sorted by key, then index */
+    char **keys;    /* per entry */
+    size_t *next;   /* next entry with the same key (SIZE_MAX: none) */
+    size_t *tail;   /* per chain head: its last entry */
+    size_t *cursor; /* per chain head: the first entry that may still be unanswered */
+    onshi__strhash h;
     size_t n;
 } key_index;
-
-static key_index *sort_ix;
-
-static int ord_cmp(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    ONSHI__WORK(1);
-    int c = strcmp(sort_ix->keys[x], sort_ix->keys[y]);
-    return c ? c : (x < y ? -1 : x > y);
-}
 
 static void index_free(key_index *ix)
 {
     for (size_t i = 0; ix->keys && i < ix->n; i++)
         free(ix->keys[i]);
     free(ix->keys);
-    free(ix->ord);
+    free(ix->next);
+    free(ix->tail);
+    free(ix->cursor);
+    onshi__strhash_free(&ix->h);
     memset(ix, 0, sizeof *ix);
 }
 
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static int index_build(key_index *ix, onshi_batch *b)
 {
+    memset(ix, 0, sizeof *ix);
     ix->n = b->n;
-    ix->keys = calloc(b->n ? b->n : 1, sizeof *ix->keys);
-    ix->ord = calloc(b->n ? b->n : 1, sizeof *ix->ord);
-    if (ix->keys == NULL || ix->ord == NULL) {
+    size_t m = b->n ? b->n : 1;
+    ix->keys = calloc(m, sizeof *ix->keys);
+    ix->next = malloc(m * sizeof *ix->next);
+    ix->tail = malloc(m * sizeof *ix->tail);
+    ix->cursor = malloc(m * sizeof *ix->cursor);
+    if (ix->keys == NULL || ix->next == NULL || ix->tail == NULL || ix->cursor == NULL ||
+        onshi__strhash_init(&ix->h, b->n) != ONSHI_OK) {
         index_free(ix);
         return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
     }
     char k[400];
     for (size_t i = 0; i < b->n; i++) {
-        entry_key(k, sizeof k, &b->e[i], b->kind);
+        onshi__batch_entry_key(k, sizeof k, &b->e[i], b->kind);
         if ((ix->keys[i] = onshi__strdup(k)) == NULL) {
             index_free(ix);
             return onshi__err(b->ctx, ONSHI_E_NOMEM, "result index");
         }
-        ix->ord[i] = i;
+        ix->next[i] = SIZE_MAX;
+        size_t head = onshi__strhash_put(&ix->h, (const char *const *)ix->keys, i);
+        if (head == i) {
+            ix->tail[i] = ix->cursor[i] = i;
+        } else {
+            ix->next[ix->tail[head]] = i;
+            ix->tail[head] = i;
+        }
     }
-    /* qsort has no context argument in C11: the comparator's index is handed over under a
-     * lock (batches of several threads may finish together). */
-    pthread_mutex_lock(&sort_lock);
-    sort_ix = ix;
-    qsort(ix->ord, ix->n, sizeof *ix->ord, ord_cmp);
-    sort_ix = NULL;
-    pthread_mutex_unlock(&sort_lock);
     return ONSHI_OK;
 }
 
-static size_t find_entry(const key_index *ix, onshi_batch *b, const char *key)
+static size_t find_entry(key_index *ix, onshi_batch *b, const char *key)
 {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
+    size_t head = onshi__strhash_get(&ix->h, (const char *const *)ix->keys, key);
+    if (head == SIZE_MAX)
+        return b->n;
+    size_t c = ix->cursor[head];
+    while (c != SIZE_MAX && b->e[c].unit >= 0) {
         ONSHI__WORK(1);
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(ix->keys[ix->ord[mid]], key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+        c = ix->next[c];
     }
-    for (; lo < ix->n && strcmp(ix->keys[ix->ord[lo]], key) == 0; lo++, ONSHI__WORK(1))
-        if (b->e[ix->ord[lo]].unit < 0)
-            return ix->ord[lo];
-    return b->n;
+    ix->cursor[head] = c;
+    return c == SIZE_MAX ? b->n : c;
 }
 
 /* Match the units of a final 02res to the entries (streaming), then persist everything in
  * one transaction together with phase DONE. */
 static int take_results(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                        const char *consume_id)
+                        const char *consume_id, const onshi_file_result *fr,
+                        int reception_echoed, onshi_buf *owner)
 {
     onshi_bulk_reader *rd = NULL;
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
     if (r != ONSHI_OK)
-        return r;
+        return accept_file(b, fr, r);
     char key[400];
     size_t units = 0, matched = 0;
-    key_index ix = {NULL, NULL, 0};
+    key_index ix;
+    memset(&ix, 0, sizeof ix);
     int64_t expected_units = 0;
     onshi_group_get_int(&expected_units, onshi_bulk_reader_header(rd),
                         ONSHI_F_NUMBER_OF_PROCESSING_RESULT);
@@ -474,10 +532,11 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
                 break;
             }
             hit = b->n - 1;
-        } else if (unit_key(key, sizeof key, u, b->kind)) {
+        } else if (onshi__batch_unit_key(key, sizeof key, u, b->kind)) {
             hit = find_entry(&ix, b, key);
-        } else {
-            /* No echo: the system's order is the upload's order. */
+        } else if (reception_echoed) {
+            /* No echo, but the result names our reception number: the system's order is the
+             * upload's order. Without either, nothing proves the unit is one of ours. */
             if (units < b->n && b->e[units].unit < 0)
                 hit = units;
         }
@@ -505,7 +564,21 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
     }
     onshi_bulk_reader_free(rd);
     index_free(&ix);
-    if (r != ONSHI_OK)
+    if (r == ONSHI_OK && !onshi__batch_is_query(b->kind) && units > 0 && matched == 0) {
+        /* Not one unit is about a patient of ours: another batch's answer. */
+        char en[400], ja[600];
+        snprintf(en, sizeof en,
+                 "the batch result does not answer batch %s: none of its %zu units is about a "
+                 "patient of this batch (another batch's answer, not accepted; the download "
+                 "stays open)", b->id, units);
+        snprintf(ja, sizeof ja,
+                 "一括結果はバッチ %s への回答ではありません。%zu 件の回答のどれもこのバッチの"
+                 "患者のものではありません（別のバッチの結果のため受け付けません。ダウンロード要求"
+                 "は保留中のままです）", b->id, units);
+        r = onshi__err_ja(b->ctx, ONSHI_E_RESULT_MISMATCH, ONSHI_FOREIGN_NONE, 0, en, ja);
+    }
+    /* Answered (or refused) only now, before anything of it is persisted. */
+    if ((r = accept_file(b, fr, r)) != ONSHI_OK)
         return r;
     for (size_t i = 0; i < b->n; i++) {
         if (b->e[i].unit >= 0)
@@ -519,9 +592,18 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
     if ((r = onshi__batch_store_results(b, data, len, consume_id)) != ONSHI_OK)
         return r;
-    free(b->raw);
-    b->raw = malloc(len ? len : 1);
-    if (b->raw) {
+    /* The result's bytes stay with the batch for onshi_batch_unit: taken over from the
+     * buffer they arrived in (no second copy of a result of hundreds of megabytes). */
+    onshi__batch_units_reset(b);
+    onshi__free_wiped(b->raw);
+    b->raw = NULL;
+    b->raw_len = 0;
+    if (owner != NULL && owner->data == data && owner->len == len && len > 0) {
+        b->raw = owner->data;
+        b->raw_len = len;
+        owner->data = NULL;
+        owner->len = owner->cap = 0;
+    } else if ((b->raw = malloc(len ? len : 1)) != NULL) {
         memcpy(b->raw, data, len);
         b->raw_len = len;
     }
@@ -534,14 +616,25 @@ static int take_results(onshi_batch *b, const unsigned char *data, size_t len, i
 
 /* Look at a 02res: still processing (*again = 1), failed, or final (results stored). */
 static int take_download(onshi_batch *b, const unsigned char *data, size_t len, int type,
-                         const char *consume_id, int *again)
+                         const char *consume_id, const onshi_file_result *fr, onshi_buf *owner,
+                         int *again)
 {
     *again = 0;
     onshi_bulk_reader *rd = NULL;
+    const char *name = fr ? onshi_file_result_name(fr) : onshi_msgtype_prefix(type);
     int r = onshi_bulk_reader_open_mem(&rd, b->ctx, data, len, type);
-    if (r != ONSHI_OK)
-        return r;
+    /* Another reception's answer (even "still processing" or an error) is not ours. */
+    if (r == ONSHI_OK)
+        r = batch_match(b, 1, onshi_bulk_reader_header(rd), NULL,
+                        consume_id ? consume_id : b->id, name);
+    if (r != ONSHI_OK) {
+        onshi_bulk_reader_free(rd);
+        return accept_file(b, fr, r);
+    }
     onshi_group *h = onshi_bulk_reader_header(rd);
+    const char *echoed = NULL;
+    onshi_group_get_str(&echoed, h, ONSHI_F_HDR_RECEPTION_NUMBER);
+    int reception_echoed = echoed != NULL && *echoed != '\0';
     const char *seg = NULL, *code = NULL, *msg = NULL;
     onshi_group_get_str(&seg, h, ONSHI_F_SEGMENT_OF_RESULT);
     onshi_group_get_str(&code, h, ONSHI_F_ERROR_CODE);
@@ -556,6 +649,8 @@ static int take_download(onshi_batch *b, const unsigned char *data, size_t len, 
                  msg ? msg : "（メッセージなし）");
     }
     onshi_bulk_reader_free(rd);
+    if ((still || failed) && (r = accept_file(b, fr, ONSHI_OK)) != ONSHI_OK)
+        return r;
     if (still) {
         *again = 1;
         r = onshi__batch_store_download_answered(b, consume_id);
@@ -572,7 +667,7 @@ static int take_download(onshi_batch *b, const unsigned char *data, size_t len, 
                       ja);
         return fail_batch(b, ONSHI_E_SYSTEM_ERROR);
     }
-    return take_results(b, data, len, type, consume_id);
+    return take_results(b, data, len, type, consume_id, fr, reception_echoed, owner);
 }
 
 /* Back-off before the n-th repeated download (n >= 1): base × 2^(n-1), capped. Cancellable. */
@@ -636,7 +731,8 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
                 return r;
             w->polls = k;
             b->polls = k;
-            r = take_download(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, &again);
+            r = take_download(b, onshi_buf_data(res), onshi_buf_len(res), type + 1, NULL, NULL,
+                              res, &again);
             onshi_buf_free(res);
         } else {
             r = resolve_mark(b, w, type, ONSHI__BATCH_SLOT_DOWN, &w->down_file_id);
@@ -674,7 +770,7 @@ static int do_poll(onshi_batch *b, onshi__batch_row *w, int64_t *stills)
             char *cid = w->down_file_id;
             w->down_file_id = NULL;
             r = take_download(b, onshi_file_result_data(fr), onshi_file_result_len(fr), type + 1,
-                              cid, &again);
+                              cid, fr, &fr->data, &again);
             onshi_file_result_free(fr);
             free(w->consume_id);
             w->consume_id = cid;
@@ -769,6 +865,7 @@ ONSHI_API int ONSHI_CALL onshi_batch_run(onshi_batch *b)
                     b->e[i].message = o->e[i].message;
                     o->e[i].code = o->e[i].message = NULL;
                 }
+                onshi__batch_units_reset(b);
                 b->raw = o->raw;
                 b->raw_len = o->raw_len;
                 o->raw = NULL;

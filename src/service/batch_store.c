@@ -9,6 +9,7 @@
 #include "core/store.h"
 #include "transport/file.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,14 @@ static const onshi__store_step batch_steps[] = {
     {2, "ALTER TABLE batch_run ADD COLUMN q_from TEXT;"
         "ALTER TABLE batch_run ADD COLUMN q_to TEXT;"
         "ALTER TABLE batch_run ADD COLUMN q_exam INTEGER NOT NULL DEFAULT 0;"},
+    /* The download result in its own table: SQLite rewrites a whole row, overflow pages
+     * included, on every UPDATE, so a result of hundreds of megabytes in batch_run was
+     * copied again by each later step of the run (issue 17: batch time grew faster than
+     * the number of reservations). */
+    {3, "CREATE TABLE batch_result (batch_id TEXT PRIMARY KEY, result BLOB NOT NULL);"
+        "INSERT INTO batch_result (batch_id, result)"
+        " SELECT id, result FROM batch_run WHERE result IS NOT NULL;"
+        "UPDATE batch_run SET result = NULL WHERE result IS NOT NULL;"},
 };
 
 static int batch_store(onshi_ctx *ctx, onshi__store **out)
@@ -63,8 +72,11 @@ static void purge_finished(onshi_ctx *ctx, onshi__store *st)
              "BEGIN IMMEDIATE;"
              "DELETE FROM batch_patient WHERE batch_id IN (SELECT id FROM batch_run WHERE"
              " phase IN (%d, %d) AND updated_ms <= %lld);"
+             "DELETE FROM batch_result WHERE batch_id IN (SELECT id FROM batch_run WHERE"
+             " phase IN (%d, %d) AND updated_ms <= %lld);"
              "DELETE FROM batch_run WHERE phase IN (%d, %d) AND updated_ms <= %lld;"
              "COMMIT;",
+             ONSHI_BATCH_PHASE_DONE, ONSHI_BATCH_PHASE_FAILED, (long long)before,
              ONSHI_BATCH_PHASE_DONE, ONSHI_BATCH_PHASE_FAILED, (long long)before,
              ONSHI_BATCH_PHASE_DONE, ONSHI_BATCH_PHASE_FAILED, (long long)before);
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
@@ -390,18 +402,48 @@ int onshi__batch_store_results(onshi_batch *b, const unsigned char *data, size_t
     s = NULL;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(st->db,
-                                "UPDATE batch_run SET phase = ?, result = ?, down_file_id = NULL,"
+                                "UPDATE batch_run SET phase = ?, down_file_id = NULL,"
                                 " consume_id = ?, updated_ms = ? WHERE id = ?",
                                 -1, &s, NULL);
     if (rc == SQLITE_OK) {
+        /* The result's bytes are written into a zeroblob piece by piece: binding them whole
+         * makes SQLite build the row in memory, a second copy of a result that can be
+         * hundreds of megabytes (100,000 units). */
         sqlite3_bind_int(s, 1, ONSHI_BATCH_PHASE_DONE);
-        sqlite3_bind_blob64(s, 2, data, (sqlite3_uint64)len, SQLITE_STATIC); /* no copy */
-        bind_text_or_null(s, 3, consume_id);
-        sqlite3_bind_int64(s, 4, onshi__wall_ms());
-        sqlite3_bind_text(s, 5, b->id, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(s, 2, consume_id);
+        sqlite3_bind_int64(s, 3, onshi__wall_ms());
+        sqlite3_bind_text(s, 4, b->id, -1, SQLITE_TRANSIENT);
         rc = step_done(s);
     }
     sqlite3_finalize(s);
+    s = NULL;
+    if (rc == SQLITE_OK && len > (size_t)INT_MAX)
+        rc = SQLITE_TOOBIG; /* sqlite3_blob_write takes int offsets */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "INSERT OR REPLACE INTO batch_result (batch_id, result)"
+                                " VALUES (?, zeroblob(?))",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, b->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)len);
+        rc = step_done(s);
+    }
+    sqlite3_finalize(s);
+    sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
+    sqlite3_blob *blob = NULL;
+    if (rc == SQLITE_OK && len > 0)
+        rc = sqlite3_blob_open(st->db, "main", "batch_result", "result", rowid, 1, &blob);
+    for (size_t off = 0; rc == SQLITE_OK && off < len;) {
+        size_t n = len - off > ((size_t)1 << 20) ? ((size_t)1 << 20) : len - off;
+        rc = sqlite3_blob_write(blob, data + off, (int)n, (int)off);
+        off += n;
+    }
+    if (blob != NULL) {
+        int rc2 = sqlite3_blob_close(blob);
+        if (rc == SQLITE_OK)
+            rc = rc2;
+    }
     return end_tx(b->ctx, st, rc, "batch results");
 }
 
@@ -412,7 +454,8 @@ int onshi__batch_store_open(onshi_batch *b, const char *batch_id)
     sqlite3_stmt *s;
     int r = prepare(ctx, &st, &s,
                     "SELECT kind, phase, transport, institution, reception, polls,"
-                    " result, fail_status, fail_message, q_from, q_to, q_exam"
+                    " (SELECT result FROM batch_result WHERE batch_id = batch_run.id),"
+                    " fail_status, fail_message, q_from, q_to, q_exam"
                     " FROM batch_run WHERE id = ?",
                     "batch open");
     if (r != ONSHI_OK)
@@ -436,6 +479,7 @@ int onshi__batch_store_open(onshi_batch *b, const char *batch_id)
     b->polls = sqlite3_column_int64(s, 5);
     if (sqlite3_column_type(s, 6) == SQLITE_BLOB) {
         int n = sqlite3_column_bytes(s, 6);
+        onshi__free_wiped(b->raw);
         b->raw = malloc(n > 0 ? (size_t)n : 1);
         if (b->raw) {
             memcpy(b->raw, sqlite3_column_blob(s, 6), (size_t)n);

@@ -20,38 +20,26 @@ static int bad(onshi_batch *b, size_t i, int status, const char *field, const ch
     return onshi__err_ja(b->ctx, status, ONSHI_FOREIGN_NONE, 0, den, dja);
 }
 
-/* Which entries repeat the patient id of an earlier entry: sorted by (id, index), O(n log n)
- * (a comparison with every earlier entry was O(n^2): minutes at 100,000). NULL on ENOMEM. */
-typedef struct pid_ref {
-    const char *pid;
-    size_t i;
-} pid_ref;
-
-static int pid_cmp(const void *a, const void *b)
-{
-    const pid_ref *x = a, *y = b;
-    ONSHI__WORK(1);
-    int c = strcmp(x->pid, y->pid);
-    return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
-}
-
+/* Which entries repeat the patient id of an earlier entry: one hash lookup each, linear (a
+ * comparison with every earlier entry was O(n^2): minutes at 100,000; a sort, n log n). NULL
+ * on ENOMEM. */
 static unsigned char *repeated_ids(const onshi_batch *b)
 {
-    pid_ref *r = malloc((b->n ? b->n : 1) * sizeof *r);
+    const char **ids = malloc((b->n ? b->n : 1) * sizeof *ids);
     unsigned char *dup = calloc(b->n ? b->n : 1, 1);
-    if (r == NULL || dup == NULL) {
-        free(r);
+    onshi__strhash h = {NULL, 0};
+    if (ids == NULL || dup == NULL || onshi__strhash_init(&h, b->n) != ONSHI_OK) {
+        free(ids);
         free(dup);
         return NULL;
     }
-    for (size_t i = 0; i < b->n; i++)
-        r[i] = (pid_ref){b->e[i].pid, i};
-    qsort(r, b->n, sizeof *r, pid_cmp);
-    for (size_t k = 1; k < b->n; k++)
-        if (strcmp(r[k - 1].pid, r[k].pid) == 0)
-            dup[r[k].i] = 1; /* not the first of its id */
-    ONSHI__WORK(b->n);
-    free(r);
+    for (size_t i = 0; i < b->n; i++) {
+        ids[i] = b->e[i].pid;
+        if (onshi__strhash_put(&h, ids, i) != i)
+            dup[i] = 1; /* not the first of its id */
+    }
+    onshi__strhash_free(&h);
+    free(ids);
     return dup;
 }
 

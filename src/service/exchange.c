@@ -80,6 +80,39 @@ static int random_salt(unsigned char salt[8])
     return got == 8 ? ONSHI_OK : ONSHI_E_IO;
 }
 
+/* The match text of keys (NULL *out when there is none); the keys are cleared. */
+int onshi__service_match_text_keys(onshi_ctx *ctx, onshi__match_keys *k, char **out)
+{
+    *out = NULL;
+    unsigned char salt[8];
+    if (random_salt(salt) != ONSHI_OK) {
+        onshi__match_keys_clear(k);
+        return onshi__err(ctx, ONSHI_E_IO, "no random numbers (/dev/urandom)");
+    }
+    char *t = malloc(20 + ONSHI__MK_COUNT * 24);
+    if (t == NULL) {
+        onshi__match_keys_clear(k);
+        return onshi__err(ctx, ONSHI_E_NOMEM, "match");
+    }
+    int n = sprintf(t, "s=");
+    for (int i = 0; i < 8; i++)
+        n += sprintf(t + n, "%02x", salt[i]);
+    int any = 0;
+    for (int i = 0; i < ONSHI__MK_COUNT; i++) {
+        if (k->v[i] == NULL)
+            continue;
+        n += sprintf(t + n, ";%d=%016llx", i, (unsigned long long)fingerprint(salt, i, k->v[i]));
+        any = 1;
+    }
+    onshi__match_keys_clear(k);
+    if (!any) {
+        free(t);
+        return ONSHI_OK;
+    }
+    *out = t;
+    return ONSHI_OK;
+}
+
 /* The match text of a request (NULL *out when it has no key at all). */
 static int match_text(onshi_ctx *ctx, const onshi_msg *req, char **out)
 {
@@ -88,33 +121,7 @@ static int match_text(onshi_ctx *ctx, const onshi_msg *req, char **out)
     int r = onshi__msg_match_keys(req, &k);
     if (r != ONSHI_OK)
         return onshi__err(ctx, r, "request keys");
-    unsigned char salt[8];
-    if (random_salt(salt) != ONSHI_OK) {
-        onshi__match_keys_clear(&k);
-        return onshi__err(ctx, ONSHI_E_IO, "no random numbers (/dev/urandom)");
-    }
-    char *t = malloc(20 + ONSHI__MK_COUNT * 24);
-    if (t == NULL) {
-        onshi__match_keys_clear(&k);
-        return onshi__err(ctx, ONSHI_E_NOMEM, "match");
-    }
-    int n = sprintf(t, "s=");
-    for (int i = 0; i < 8; i++)
-        n += sprintf(t + n, "%02x", salt[i]);
-    int any = 0;
-    for (int i = 0; i < ONSHI__MK_COUNT; i++) {
-        if (k.v[i] == NULL)
-            continue;
-        n += sprintf(t + n, ";%d=%016llx", i, (unsigned long long)fingerprint(salt, i, k.v[i]));
-        any = 1;
-    }
-    onshi__match_keys_clear(&k);
-    if (!any) {
-        free(t);
-        return ONSHI_OK;
-    }
-    *out = t;
-    return ONSHI_OK;
+    return onshi__service_match_text_keys(ctx, &k, out);
 }
 
 /* Parse one "slot=hex" of a match text. */
@@ -148,6 +155,14 @@ static int mismatch(onshi_ctx *ctx, const char *id, const char *name, const char
 int onshi__service_match(onshi_ctx *ctx, const char *match, const onshi_msg *res,
                          const char *id, const char *name)
 {
+    onshi_msg *m = (onshi_msg *)res; /* the accessors take non-const messages */
+    return onshi__service_match_groups(ctx, match, onshi_msg_header(m), onshi_msg_body(m), id,
+                                       name);
+}
+
+int onshi__service_match_groups(onshi_ctx *ctx, const char *match, onshi_group *header,
+                                onshi_group *body, const char *id, const char *name)
+{
     if (match == NULL || strncmp(match, "s=", 2) != 0 || strlen(match) < 18)
         return ONSHI_OK; /* a request without keys (or recorded by libonshi 0.1) */
     unsigned char salt[8];
@@ -156,7 +171,7 @@ int onshi__service_match(onshi_ctx *ctx, const char *match, const onshi_msg *res
         salt[i] = (unsigned char)strtoul(hx, NULL, 16);
     }
     onshi__match_keys k;
-    int r = onshi__msg_match_keys(res, &k);
+    int r = onshi__group_match_keys(header, body, &k);
     if (r != ONSHI_OK)
         return onshi__err(ctx, r, "result keys");
     char fields[300] = "";

@@ -35,6 +35,15 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
 int onshi__service_match(onshi_ctx *ctx, const char *match, const onshi_msg *res,
                          const char *id, const char *name);
 
+/* The same for a result given as its header and body groups (body NULL: a streamed bulk
+ * result, whose units are matched one by one by the batch). */
+int onshi__service_match_groups(onshi_ctx *ctx, const char *match, onshi_group *header,
+                                onshi_group *body, const char *id, const char *name);
+/* The match text (salted fingerprints) of keys the caller gathered; the keys are cleared.
+ * *out NULL when there is no key. */
+struct onshi__match_keys;
+int onshi__service_match_text_keys(onshi_ctx *ctx, struct onshi__match_keys *k, char **out);
+
 /* Pick up the late result of a file-transport request (onshi_file_wait with timeout_ms, 0 =
  * look once), decode it as res_type and consume it. */
 int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_id, int res_type,

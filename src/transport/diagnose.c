@@ -225,20 +225,36 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     }
     const onshi__url *first = use_proxy ? &pu : &u;
 
-    /* DNS: the proxy resolves the server's name itself, so only the first hop is ours. */
+    onshi__https *hs = onshi__https_state(ctx);
+    if (hs == NULL)
+        return ONSHI_E_NOMEM;
+    onshi__conn c;
+    onshi__conn_init(&c);
+    onshi__conn_arm_cancel(ctx, &c);
+
+    /* DNS: the proxy resolves the server's name itself, so only the first hop is ours.
+     * Bounded by connect_timeout_ms and cancellable, like every resolution (net.c). */
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(first->host, first->port, &hints, &res);
+    int g = onshi__resolve(&c, first->host, first->port, &hints,
+                           onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS), &res);
     char en[800], ja[900];
+    if (g == ONSHI__RESOLVE_CANCELLED) {
+        rc = onshi__err(ctx, ONSHI_E_CANCELLED, "name resolution cancelled");
+        goto out;
+    }
     if (g != 0) {
         snprintf(en, sizeof en, "cannot resolve %s%s: %s", use_proxy ? "proxy " : "", first->host,
-                 gai_strerror(g));
+                 g == ONSHI__RESOLVE_TIMEOUT ? "no answer from the name resolver within "
+                                               "connect_timeout_ms"
+                                             : gai_strerror(g));
         snprintf(ja, sizeof ja, "%s%s の名前解決ができません（DNS・ネットワーク設定を確認してください）",
                  use_proxy ? "プロキシ " : "", first->host);
         add(r, ONSHI_DIAG_DNS, ONSHI_DIAG_FAIL, use_proxy ? ONSHI_E_PROXY : ONSHI_E_DNS, en, ja);
         skip_rest(r, after_dns, 5, "not checked: name not resolved", "名前解決できないため未確認");
-        return ONSHI_OK;
+        rc = ONSHI_OK;
+        goto out;
     }
     int naddr = 0;
     for (struct addrinfo *a = res; a != NULL; a = a->ai_next)
@@ -247,13 +263,6 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     snprintf(en, sizeof en, "%s resolves (%d address(es))", first->host, naddr);
     snprintf(ja, sizeof ja, "%s の名前解決は正常です", first->host);
     add(r, ONSHI_DIAG_DNS, ONSHI_DIAG_OK, ONSHI_OK, en, ja);
-
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return ONSHI_E_NOMEM;
-    onshi__conn c;
-    onshi__conn_init(&c);
-    onshi__conn_arm_cancel(ctx, &c);
 
     /* TCP */
     rc = onshi__tcp_connect(ctx, &c, first->host, first->port,

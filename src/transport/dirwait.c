@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,28 +20,75 @@
 #define HAVE_INOTIFY 1
 #endif
 
-static void hooks_free(void *p)
+/* The transport's per-context state (slot ONSHI__SLOT_TRANSPORT): a test's hooks and the
+ * converters of .err texts, opened once per context and reused (iconv_open loads gconv
+ * modules: it costs time and races in glibc's loader under ThreadSanitizer). */
+typedef struct transport_slot {
+    onshi__file_hooks hooks;
+    int have_hooks;
+    iconv_t err_cd[2]; /* UTF-8 from UTF-8 (validation), UTF-8 from CP932 */
+} transport_slot;
+
+static size_t err_cd_opened;
+
+static void slot_free(void *p)
 {
-    free(p);
+    transport_slot *s = p;
+    for (int i = 0; i < 2; i++)
+        if (s->err_cd[i] != (iconv_t)-1)
+            iconv_close(s->err_cd[i]);
+    free(s);
+}
+
+static transport_slot *slot_of(onshi_ctx *ctx)
+{
+    transport_slot *s = onshi__slot_get(ctx, ONSHI__SLOT_TRANSPORT);
+    if (s == NULL) {
+        if ((s = calloc(1, sizeof *s)) == NULL)
+            return NULL;
+        s->err_cd[0] = s->err_cd[1] = (iconv_t)-1;
+        onshi__slot_set(ctx, ONSHI__SLOT_TRANSPORT, s, slot_free);
+    }
+    return s;
 }
 
 int onshi__file_hooks_set(onshi_ctx *ctx, const onshi__file_hooks *h)
 {
-    onshi__file_hooks *c = NULL;
-    if (h != NULL) {
-        if ((c = malloc(sizeof *c)) == NULL)
-            return ONSHI_E_NOMEM;
-        *c = *h;
-    }
-    onshi__slot_set(ctx, ONSHI__SLOT_TRANSPORT, c, c ? hooks_free : NULL);
+    transport_slot *s = slot_of(ctx);
+    if (s == NULL)
+        return ONSHI_E_NOMEM;
+    memset(&s->hooks, 0, sizeof s->hooks);
+    s->have_hooks = h != NULL;
+    if (h != NULL)
+        s->hooks = *h;
     return ONSHI_OK;
 }
 
 const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx)
 {
     static const onshi__file_hooks none;
-    const onshi__file_hooks *h = ctx ? onshi__slot_get(ctx, ONSHI__SLOT_TRANSPORT) : NULL;
-    return h ? h : &none;
+    const transport_slot *s = ctx ? onshi__slot_get(ctx, ONSHI__SLOT_TRANSPORT) : NULL;
+    return s && s->have_hooks ? &s->hooks : &none;
+}
+
+iconv_t onshi__file_err_cd(onshi_ctx *ctx, int which)
+{
+    transport_slot *s = ctx ? slot_of(ctx) : NULL;
+    if (s == NULL || which < 0 || which > 1)
+        return (iconv_t)-1;
+    if (s->err_cd[which] == (iconv_t)-1) {
+        s->err_cd[which] = iconv_open("UTF-8", which == 0 ? "UTF-8" : "CP932");
+        if (s->err_cd[which] == (iconv_t)-1)
+            return (iconv_t)-1;
+        __atomic_add_fetch(&err_cd_opened, 1, __ATOMIC_RELAXED);
+    }
+    iconv(s->err_cd[which], NULL, NULL, NULL, NULL); /* initial state */
+    return s->err_cd[which];
+}
+
+size_t onshi__file_err_cd_opened(void)
+{
+    return __atomic_load_n(&err_cd_opened, __ATOMIC_RELAXED);
 }
 
 static void wake_fn(void *arg)

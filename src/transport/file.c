@@ -486,7 +486,7 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
 /* ---- error files ------------------------------------------------------------------------ */
 
 /* The .err text as UTF-8 for the message: as is when valid UTF-8, else from CP932. */
-static void err_text(char *out, size_t size, const onshi_buf *b)
+static void err_text(onshi_ctx *ctx, char *out, size_t size, const onshi_buf *b)
 {
     out[0] = '\0';
     if (b->len == 0) {
@@ -499,9 +499,8 @@ static void err_text(char *out, size_t size, const onshi_buf *b)
     char *o = out;
     size_t o_left = size - 1;
     /* Valid UTF-8? (iconv UTF-8 → UTF-8 validates) */
-    const char *from[] = {"UTF-8", "CP932"};
     for (int i = 0; i < 2; i++) {
-        cd = iconv_open("UTF-8", from[i]);
+        cd = onshi__file_err_cd(ctx, i); /* the context's, reset */
         if (cd == (iconv_t)-1)
             continue;
         in = (char *)b->data;
@@ -509,7 +508,6 @@ static void err_text(char *out, size_t size, const onshi_buf *b)
         o = out;
         o_left = size - 1;
         size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
-        iconv_close(cd);
         if (rc != (size_t)-1 || errno == E2BIG)
             break;
         o = out;
@@ -528,7 +526,7 @@ static int err_file_status(onshi_ctx *ctx, const char *req_name, const char *err
 {
     char t[512], en[1024], ja[1024];
     if (text != NULL)
-        err_text(t, sizeof t, text);
+        err_text(ctx, t, sizeof t, text);
     else
         snprintf(t, sizeof t, "(no .err text)");
     snprintf(en, sizeof en, "the linkage app rejected %s (%s): %s", req_name, errname, t);

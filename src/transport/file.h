@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "core/store.h"
 
+#include <iconv.h>
 #include <sys/types.h>
 
 /* ---- the layer's tables in the state store (filestore.c) --------------------------------
@@ -118,6 +119,13 @@ typedef struct onshi__file_hooks {
 int onshi__file_hooks_set(onshi_ctx *ctx, const onshi__file_hooks *h);
 /* The hooks of ctx; all empty when none were set (never NULL). */
 const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx);
+
+/* The converter to UTF-8 of .err texts, from UTF-8 (which 0: validates) or CP932 (1): opened
+ * once per context (its transport slot) and reset to the initial state; (iconv_t)-1 when
+ * unavailable. Owned by the context. */
+iconv_t onshi__file_err_cd(onshi_ctx *ctx, int which);
+/* Converters opened by onshi__file_err_cd so far, in the process (for tests). */
+size_t onshi__file_err_cd_opened(void);
 
 /* ---- limits ----------------------------------------------------------------------------- */
 #define ONSHI__ERRFILE_MAX (64 * 1024)   /* .err files are short texts */

@@ -221,6 +221,13 @@ static int on_headers_done(void *ud, const onshi__http_head *h)
         r->too_large = true;
         return -1;
     }
+    /* The announced size at once (at most result_max_size): growing by doubling would hold
+     * up to twice the body, and the old and new blocks together while copying. */
+    if (h->content_length > 0 &&
+        onshi__buf_reserve_exact(r->body, (size_t)h->content_length + 1) != ONSHI_OK) {
+        r->nomem = true;
+        return -1;
+    }
     return 0;
 }
 

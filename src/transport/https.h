@@ -140,6 +140,15 @@ void onshi__conn_free(onshi__conn *c);
 /* Resolve and connect to host:port within timeout_ms, trying every address (IPv6 and
  * IPv4). dns_status is the code a resolution failure maps to (ONSHI_E_DNS, or ONSHI_E_PROXY
  * for the proxy's name). */
+/* getaddrinfo(host, port, hints) bounded by timeout_ms and c's deadline, cancellable through
+ * c's wake pipe (armed by onshi__conn_arm_cancel): a worker thread resolves, the caller waits.
+ * Returns getaddrinfo's code (0: *res to freeaddrinfo), or ONSHI__RESOLVE_TIMEOUT
+ * (c->deadline_hit set when it was the call's deadline) or ONSHI__RESOLVE_CANCELLED. */
+#define ONSHI__RESOLVE_TIMEOUT (-100001)
+#define ONSHI__RESOLVE_CANCELLED (-100002)
+struct addrinfo;
+int onshi__resolve(onshi__conn *c, const char *host, const char *port,
+                   const struct addrinfo *hints, int64_t timeout_ms, struct addrinfo **res);
 int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const char *port,
                        int64_t timeout_ms, int dns_status);
 /* Ask the proxy on c->fd to open a tunnel to host:port (HTTP CONNECT). */

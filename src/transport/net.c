@@ -14,6 +14,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -311,6 +313,110 @@ static int connect_one(onshi__conn *c, const struct addrinfo *ai, int64_t timeou
     return fd;
 }
 
+/* ---- name resolution within the deadline ----------------------------------------------
+ * getaddrinfo(3) cannot be interrupted and a resolver that never answers holds it for as long
+ * as resolv.conf's timeouts and attempts allow (and longer with a stuck NSS module). It runs
+ * in a detached worker thread; the caller waits for the worker's pipe like for any socket
+ * (wait_fd: the timeout, the call's http_deadline_ms, onshi_ctx_cancel's wake pipe). A caller
+ * that gives up leaves the job to the worker, which frees it when getaddrinfo returns. */
+typedef struct resolve_job {
+    pthread_mutex_t mu;
+    int refs;             /* caller and worker */
+    int pipe[2];          /* the worker writes one byte when done */
+    char *host, *port;
+    struct addrinfo hints;
+    int g;                /* getaddrinfo's answer */
+    struct addrinfo *res; /* owned by the job until the caller takes it */
+} resolve_job;
+
+static void job_release(resolve_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    int left = --j->refs;
+    pthread_mutex_unlock(&j->mu);
+    if (left > 0)
+        return;
+    if (j->res != NULL)
+        freeaddrinfo(j->res);
+    close(j->pipe[0]);
+    close(j->pipe[1]);
+    free(j->host);
+    free(j->port);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+static void *resolve_main(void *arg)
+{
+    resolve_job *j = arg;
+    struct addrinfo *res = NULL;
+    int g = getaddrinfo(j->host, j->port, &j->hints, &res);
+    if (g != 0 && g != EAI_AGAIN && g != EAI_MEMORY && (j->hints.ai_flags & AI_ADDRCONFIG)) {
+        /* AI_ADDRCONFIG hides every address on a host with loopback only (a closed-network
+         * PC before its IPv6 link is up, a test namespace): ask again without it. */
+        j->hints.ai_flags &= ~AI_ADDRCONFIG;
+        g = getaddrinfo(j->host, j->port, &j->hints, &res);
+    }
+    pthread_mutex_lock(&j->mu);
+    j->g = g;
+    j->res = g == 0 ? res : NULL;
+    pthread_mutex_unlock(&j->mu);
+    char b = 1;
+    ssize_t w = write(j->pipe[1], &b, 1);
+    (void)w;
+    job_release(j);
+    return NULL;
+}
+
+int onshi__resolve(onshi__conn *c, const char *host, const char *port,
+                   const struct addrinfo *hints, int64_t timeout_ms, struct addrinfo **res)
+{
+    *res = NULL;
+    resolve_job *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return EAI_MEMORY;
+    j->pipe[0] = j->pipe[1] = -1;
+    if (pipe(j->pipe) != 0 || (j->host = strdup(host)) == NULL ||
+        (j->port = strdup(port)) == NULL) {
+        if (j->pipe[0] >= 0) {
+            close(j->pipe[0]);
+            close(j->pipe[1]);
+        }
+        free(j->host);
+        free(j);
+        return EAI_MEMORY;
+    }
+    for (int i = 0; i < 2; i++)
+        fcntl(j->pipe[i], F_SETFD, FD_CLOEXEC);
+    j->hints = *hints;
+    j->refs = 2;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_attr_t at;
+    pthread_t th;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int e = pthread_create(&th, &at, resolve_main, j);
+    pthread_attr_destroy(&at);
+    if (e != 0) {
+        j->refs = 1;
+        job_release(j);
+        return EAI_SYSTEM;
+    }
+    int w = wait_fd(c, j->pipe[0], POLLIN, timeout_ms);
+    int g;
+    if (w == 1) {
+        pthread_mutex_lock(&j->mu);
+        g = j->g;
+        *res = j->res;
+        j->res = NULL;
+        pthread_mutex_unlock(&j->mu);
+    } else {
+        g = w == -1 ? ONSHI__RESOLVE_CANCELLED : ONSHI__RESOLVE_TIMEOUT;
+    }
+    job_release(j);
+    return g;
+}
+
 int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const char *port,
                        int64_t timeout_ms, int dns_status)
 {
@@ -319,12 +425,21 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    int g = getaddrinfo(host, port, &hints, &res);
-    if (g != 0 && g != EAI_AGAIN && g != EAI_MEMORY) {
-        /* AI_ADDRCONFIG hides every address on a host with loopback only (a closed-network
-         * PC before its IPv6 link is up, a test namespace): ask again without it. */
-        hints.ai_flags = 0;
-        g = getaddrinfo(host, port, &hints, &res);
+    /* Resolving and connecting share the connect timeout (and the call's deadline). */
+    int64_t deadline = onshi__now_ms() + timeout_ms;
+    c->deadline_hit = false;
+    int g = onshi__resolve(c, host, port, &hints, timeout_ms, &res);
+    if (g == ONSHI__RESOLVE_CANCELLED) {
+        c->io_status = ONSHI_E_CANCELLED;
+        return onshi__conn_io_error(ctx, c, "name resolution");
+    }
+    if (g == ONSHI__RESOLVE_TIMEOUT) {
+        char en[400];
+        snprintf(en, sizeof en, "cannot resolve %s: no answer from the name resolver within %s",
+                 host, c->deadline_hit ? "http_deadline_ms" : "connect_timeout_ms");
+        return onshi__err_ja(ctx, c->deadline_hit ? ONSHI_E_TIMEOUT : dns_status,
+                             ONSHI_FOREIGN_NONE, 0, en,
+                             "名前解決が時間内に終わりませんでした（DNS・ネットワーク設定を確認してください）");
     }
     if (g != 0) {
         char en[400];
@@ -334,7 +449,6 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
                                  ? "プロキシのホスト名を解決できません（DNS設定を確認してください）"
                                  : "サーバーのホスト名を解決できません（DNS・ネットワーク設定を確認してください）");
     }
-    int64_t deadline = onshi__now_ms() + timeout_ms;
     int err = 0, fd = -1;
     char tried[300] = "";
     for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {

@@ -9,6 +9,8 @@
 #include "../support/api.h"
 #include "transport/https.h"
 
+#include <dlfcn.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,42 @@
 #include <unistd.h>
 
 static const char *pki, *server_bin;
+
+/* A name resolver that never answers for "stuck.invalid" (this definition interposes libc's
+ * getaddrinfo; the library is linked statically into this program). It returns EAI_AGAIN
+ * only once released: by the test after its checks, or by a watchdog thread, so that a
+ * library which waits for getaddrinfo fails the test instead of hanging it. */
+static pthread_mutex_t gai_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gai_cv = PTHREAD_COND_INITIALIZER;
+static int gai_entered, gai_released;
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res)
+{
+    static int (*real)(const char *, const char *, const struct addrinfo *,
+                       struct addrinfo **);
+    if (node != NULL && strcmp(node, "stuck.invalid") == 0) {
+        pthread_mutex_lock(&gai_mu);
+        gai_entered++;
+        pthread_cond_broadcast(&gai_cv);
+        while (!gai_released)
+            pthread_cond_wait(&gai_cv, &gai_mu);
+        pthread_mutex_unlock(&gai_mu);
+        return EAI_AGAIN;
+    }
+    if (real == NULL)
+        real = (int (*)(const char *, const char *, const struct addrinfo *,
+                        struct addrinfo **))dlsym(RTLD_NEXT, "getaddrinfo");
+    return real(node, service, hints, res);
+}
+
+static void gai_release(void)
+{
+    pthread_mutex_lock(&gai_mu);
+    gai_released = 1;
+    pthread_cond_broadcast(&gai_cv);
+    pthread_mutex_unlock(&gai_mu);
+}
 static char logpath[512];
 
 typedef struct srv {
@@ -730,6 +768,61 @@ static void test_cancel_wakes_read(void **state)
     stop(&s);
 }
 
+/* ---- name resolution within the deadline (issue 12) ---------------------------------------
+ * A resolver that never answers held a call for ever: getaddrinfo ran before any deadline. */
+static void *gai_watchdog(void *arg)
+{
+    (void)arg;
+    sleep(60); /* not a time limit on the library: only turns a hang into a failure */
+    gai_release();
+    return NULL;
+}
+
+static void *cancel_when_resolving(void *arg)
+{
+    onshi_ctx *ctx = arg;
+    pthread_mutex_lock(&gai_mu);
+    int seen = gai_entered;
+    while (gai_entered == seen && !gai_released)
+        pthread_cond_wait(&gai_cv, &gai_mu);
+    pthread_mutex_unlock(&gai_mu);
+    onshi_ctx_cancel(ctx);
+    return NULL;
+}
+
+static void test_stuck_resolver(void **state)
+{
+    (void)state;
+    pthread_t wd;
+    pthread_create(&wd, NULL, gai_watchdog, NULL);
+    pthread_detach(wd);
+    onshi_ctx *ctx = NULL;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_SERVER_URL, "https://stuck.invalid:9/base"),
+                     ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CA_FILE, P("ca.pem")), ONSHI_OK);
+    /* the call's overall deadline ends the wait for the resolver */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS, 300);
+    expect_fail(ctx, NULL, ONSHI_E_TIMEOUT);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "http_deadline_ms"));
+    /* ... and so does the connect timeout, as a name-resolution failure */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_HTTP_DEADLINE_MS, 3600000);
+    onshi_ctx_set_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS, 300);
+    expect_fail(ctx, NULL, ONSHI_E_DNS);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "connect_timeout_ms"));
+    /* ... and a cancellation from another thread while the resolver is asked */
+    onshi_ctx_set_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS, 600000);
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_when_resolving, ctx);
+    expect_fail(ctx, NULL, ONSHI_E_CANCELLED);
+    pthread_join(t, NULL);
+    onshi_ctx_free(ctx);
+    /* the stuck lookups still run in their workers: released, they clean up after
+     * themselves */
+    gai_release();
+}
+
 static void test_cancel_wakes_backoff(void **state)
 {
     (void)state;
@@ -1025,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_cancel_wakes_read),
         cmocka_unit_test(test_cancel_wakes_backoff),
+        cmocka_unit_test(test_stuck_resolver),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_path_override),
         cmocka_unit_test(test_diag_all_ok),

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Several processes (reception PCs) on one req/res folder pair, answered by onshi-sim's
 # linkage mode (test/sim/lib_sharing.c): separate state stores, then one shared store, then a
-# linkage app that answers with another patient's result. Sizes: SHARING_N processes x
-# SHARING_M rounds each (default 4 x 30 = 120 concurrent rounds per store layout).
+# linkage app that answers with another patient's result (and a batch with another batch's).
+# Sizes: SHARING_N processes x SHARING_M rounds each (default 4 x 30 = 120 concurrent rounds
+# per store layout).
 SIM=$1; CLIENT=$2
 N=${SHARING_N:-4}; M=${SHARING_M:-30}
 . "$(dirname "$0")/lib.sh"
@@ -27,3 +28,9 @@ done
 wait_for "$T/w.pid"; wait_for "$T/wrong/res"
 "$CLIENT" "$T/wrong" "$T/reg.db" wrong || { cat "$T/w.log" >&2; fail "wrong patient"; }
 stop_pid "$T/w.pid"; sanitizer_clean "$T/w.log"
+# the same fault for batches: the second batch's upload gets the first one's upload result
+"$SIM" linkage --db "$T/reg.db" --dir "$T/wrongbatch" --poll-ms 20 --bulk-delay-ms 0 \
+    --fault wrongpatient --pidfile "$T/w.pid" 2>"$T/wb.log" &
+wait_for "$T/w.pid"; wait_for "$T/wrongbatch/res"
+"$CLIENT" "$T/wrongbatch" "$T/reg.db" wrongbatch || { cat "$T/wb.log" >&2; fail "another batch's result"; }
+stop_pid "$T/w.pid"; sanitizer_clean "$T/wb.log"

@@ -11,6 +11,9 @@
  *   lib_sharing DIR REGDB wrong                 the linkage app answers with the previous
  *                                               patient's result (--fault wrongpatient):
  *                                               ONSHI_E_RESULT_MISMATCH, request not answered
+ *   lib_sharing DIR REGDB wrongbatch            the same linkage app answers a batch's upload
+ *                                               with the previous batch's upload result:
+ *                                               ONSHI_E_RESULT_MISMATCH, nothing taken over
  * Each process has its own state store (separate) or all share one (shared). Prints the
  * counts; exit 1 on any mix-up, duplicate or loss.
  * SPDX-License-Identifier: Apache-2.0
@@ -245,10 +248,80 @@ static int run_wrong(const char *dir)
     return bad ? 1 : 0;
 }
 
+/* A batch of three registry persons starting at `first`. */
+static onshi_batch *batch_of(onshi_ctx *ctx, int first)
+{
+    onshi_batch *b = NULL;
+    if (onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION) != ONSHI_OK)
+        return NULL;
+    for (int i = first; i < first + 3; i++) {
+        const person *p = &persons[i % npersons];
+        char pid[16];
+        snprintf(pid, sizeof pid, "P%d", i);
+        if (t_batch_add(b, pid, p->ins, p->sym, p->num, p->br, p->birth, 0) != ONSHI_OK) {
+            onshi_batch_free(b);
+            return NULL;
+        }
+    }
+    return b;
+}
+
+/* Batch A runs; batch B's upload is answered with A's upload result (its reception number,
+ * A's ArbitraryFileIdentifier). B must refuse it: ONSHI_E_RESULT_MISMATCH, no reception number
+ * taken over, the upload request left open (never A's results for B's patients). */
+static int run_wrong_batch(const char *dir)
+{
+    char db[700];
+    snprintf(db, sizeof db, "%s/state-wrongbatch.db", dir);
+    onshi_ctx *ctx = new_ctx(dir, db);
+    if (ctx == NULL)
+        return 2;
+    int bad = 0;
+    onshi_batch *a = batch_of(ctx, 0), *b = NULL;
+    int rc = a ? onshi_batch_run(a) : ONSHI_E_NOMEM;
+    if (rc != ONSHI_OK || onshi_batch_outcome(a, 0) != ONSHI_BATCH_VALID) {
+        fprintf(stderr, "first batch: %s %s\n", onshi_status_name(rc),
+                onshi_ctx_last_error_message(ctx));
+        bad++;
+    }
+    b = batch_of(ctx, 3);
+    rc = b ? onshi_batch_run(b) : ONSHI_E_NOMEM;
+    const char *msg = onshi_ctx_last_error_message(ctx);
+    printf("another batch's result: %s (%s)\n", onshi_status_name(rc), msg);
+    if (rc != ONSHI_E_RESULT_MISMATCH || strstr(msg, "ArbitraryFileIdentifier") == NULL) {
+        fprintf(stderr, "expected ONSHI_E_RESULT_MISMATCH naming ArbitraryFileIdentifier\n");
+        bad++;
+    }
+    if (b != NULL && (onshi_batch_phase(b) != ONSHI_BATCH_PHASE_UPLOAD ||
+                      onshi_batch_reception_number(b)[0] != '\0' ||
+                      onshi_batch_outcome(b, 0) != ONSHI_BATCH_PENDING)) {
+        fprintf(stderr, "the second batch took over the first one's answer\n");
+        bad++;
+    }
+    /* its upload is still open: not answered by the foreign result */
+    char id[ONSHI_FILE_ID_SIZE];
+    int st = 0, open = 0;
+    const char *after = NULL;
+    while (onshi_file_pending_next(id, sizeof id, ctx, after) == ONSHI_OK) {
+        if (onshi_file_state(&st, ctx, id) == ONSHI_OK && st != ONSHI_FILE_STATE_ANSWERED &&
+            st != ONSHI_FILE_STATE_CONSUMED)
+            open++;
+        after = id;
+    }
+    if (open != 1) {
+        fprintf(stderr, "%d open requests, expected the second batch's upload\n", open);
+        bad++;
+    }
+    onshi_batch_free(a);
+    onshi_batch_free(b);
+    onshi_ctx_free(ctx);
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: lib_sharing DIR REGDB N M separate|shared | DIR REGDB wrong\n");
+        fprintf(stderr, "usage: lib_sharing DIR REGDB N M separate|shared | DIR REGDB wrong|wrongbatch\n");
         return 2;
     }
     if (load_persons(argv[2]) != 0) {
@@ -257,6 +330,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[3], "wrong") == 0)
         return run_wrong(argv[1]);
+    if (strcmp(argv[3], "wrongbatch") == 0)
+        return run_wrong_batch(argv[1]);
     if (argc != 6)
         return 2;
     return run_sharing(argv[1], atoi(argv[3]), atoi(argv[4]), strcmp(argv[5], "shared") == 0);

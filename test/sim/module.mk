@@ -46,5 +46,5 @@ $(B)/test/sim/lib_sharing: $(B)/app/test/sim/lib_sharing.o $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(STATICLIB) $(APP_LDFLAGS) $(DEP_LIBS)
 sim-test-lib-sharing: $(SIM_BIN) $(B)/test/sim/lib_sharing
-	@$(RUN) script $(RESULTS) "several processes on one req/res pair: 0 mix-ups, 0 duplicates, 0 losses; a wrong patient's result is refused" \
+	@$(RUN) script $(RESULTS) "several processes on one req/res pair: 0 mix-ups, 0 duplicates, 0 losses; a wrong patient's or another batch's result is refused" \
 	    sh test/sim/lib-sharing.sh $(SIM_BIN) $(B)/test/sim/lib_sharing

@@ -49,8 +49,14 @@ typedef struct pending {
 typedef struct linkage {
     sim_env *env;
     char req[1024], res[1024];
-    unsigned char *last;  /* the previous result (fault wrongpatient answers with it) */
-    size_t last_len;
+    /* The previous result of each request kind (OQSsiquc01, OQSmuquc01, OQSmuquc02, ...): the
+     * fault wrongpatient answers with it, so a batch's upload gets another batch's upload
+     * result and its download another batch's final result. */
+    struct {
+        char kind[16];
+        unsigned char *data;
+        size_t len;
+    } last[16];
     seen seen[MAX_SEEN];
     pending pend[MAX_PENDING];
 } linkage;
@@ -174,11 +180,18 @@ static void handle(linkage *lk, seen *s)
         size_t idl = dot ? (size_t)(dot - id) : strlen(id);
         snprintf(resname, sizeof resname, "%.*sres%.*s.%s", (int)(pl - 3), name, (int)idl, id,
                  o.ext);
-        if (f.kind == SIM_FAULT_WRONGPATIENT && lk->last != NULL) {
-            /* Another patient's answer under this request's name. */
+        /* the kind: the prefix and the 01/02 of the name (OQSmuquc02req_… → OQSmuquc02) */
+        int k = 0;
+        while (k < 16 && lk->last[k].kind[0] && strncmp(lk->last[k].kind, name, pl - 3) != 0)
+            k++;
+        if (k == 16)
+            k = 15;
+        if (f.kind == SIM_FAULT_WRONGPATIENT && lk->last[k].data != NULL &&
+            strncmp(lk->last[k].kind, name, pl - 3) == 0) {
+            /* Another patient's (another batch's) answer under this request's name. */
             sim_out wrong = o;
-            wrong.data = lk->last;
-            wrong.len = lk->last_len;
+            wrong.data = lk->last[k].data;
+            wrong.len = lk->last[k].len;
             write_result(lk, resname, &wrong, &f);
         } else {
             write_result(lk, resname, &o, &f);
@@ -186,9 +199,10 @@ static void handle(linkage *lk, seen *s)
         unsigned char *copy = malloc(o.len ? o.len : 1);
         if (copy != NULL) {
             memcpy(copy, o.data, o.len);
-            free(lk->last);
-            lk->last = copy;
-            lk->last_len = o.len;
+            free(lk->last[k].data);
+            snprintf(lk->last[k].kind, sizeof lk->last[k].kind, "%.*s", (int)(pl - 3), name);
+            lk->last[k].data = copy;
+            lk->last[k].len = o.len;
         }
         sim_log("linkage: %s -> %s (%zu bytes, %lld ms%s%s)", name, resname, o.len,
                 (long long)(sim_now_ms() - t0), f.kind ? ", fault " : "",
@@ -320,7 +334,8 @@ int sim_linkage(sim_env *env, const char *dir, long poll_ms, bool forever)
     } while (!g_stop && forever);
     for (int i = 0; i < MAX_PENDING; i++)
         free(lk->pend[i].data);
-    free(lk->last);
+    for (int i = 0; i < 16; i++)
+        free(lk->last[i].data);
     free(lk);
     return 0;
 }

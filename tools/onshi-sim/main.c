@@ -28,7 +28,7 @@ static void usage(FILE *f)
           "        --disaster PREF:YYYYMMDD-YYYYMMDD (PREF 2 digits, 00 = all; repeatable)\n"
           "        --consent-hours N  --now YYYYMMDDHHMMSS (Japan time; the clock runs on from it)\n"
           "Faults: latency=MS reset truncate http500 http503 malformed wrongenc seg9=CODE\n"
-          "        processing half=MS duplicate=MS err untaken\n",
+          "        processing half=MS duplicate=MS err untaken wrongpatient\n",
           f);
 }
 

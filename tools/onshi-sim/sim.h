@@ -37,8 +37,9 @@ enum sim_fault_kind {
     SIM_FAULT_DUPLICATE, /* linkage: the result is written again after arg ms */
     SIM_FAULT_ERR,       /* linkage: request copied to res + .err instead of a result */
     SIM_FAULT_UNTAKEN,   /* linkage: the request file is left in req, never answered */
-    SIM_FAULT_WRONGPATIENT /* linkage: answers with the previous request's result (another
-                            * patient's), as a mixed-up terminal or a name clash would */
+    SIM_FAULT_WRONGPATIENT /* linkage: answers with the previous result of the same request
+                            * kind (another patient's, another batch's), as a mixed-up
+                            * terminal or a name clash would */
 };
 
 typedef struct sim_fault {

@@ -7,6 +7,11 @@
  * 番号: 1 valid (one person), 2 invalid, 4 not found, 5 several (two persons), 9 processing
  * error (code EBULK009), anything else valid. It records every request file name it took, so
  * a test can prove none was written twice.
+ * Faults for "never the wrong patient" (test_foreign_result): `echo_header` makes result
+ * headers echo the upload's ArbitraryFileIdentifier and the ReceptionNumber, as the real system
+ * does; `swap_reception` (1-based, 0 off) answers every download with that reception's final
+ * result instead (another batch's answer); `wrong_afi` answers uploads with another
+ * ArbitraryFileIdentifier.
  * Header-only so each test program carries its own copy.
  */
 #ifndef FAKE_BULK_H
@@ -34,6 +39,7 @@ typedef struct fb_entry {
 typedef struct fb_reception {
     int kind; /* 1 qualification, 2 refnum, 3 a query (consent / 医療扶助) */
     char query[128]; /* query: the period or month and flag asked for */
+    char afi[64];    /* the upload's ArbitraryFileIdentifier */
     int n;
     fb_entry e[FB_MAX_ENTRIES];
     int polls;
@@ -43,6 +49,9 @@ typedef struct fake_bulk {
     char req[512], res[512];
     int still;               /* "still processing" answers per reception */
     int upload_error;        /* answer uploads with SegmentOfResult 9 */
+    int echo_header;         /* headers echo ArbitraryFileIdentifier and ReceptionNumber */
+    int swap_reception;      /* 1-based: every download answered with this reception's result */
+    int wrong_afi;           /* uploads answered with another ArbitraryFileIdentifier */
     atomic_int stop;
     atomic_int uploads, downloads, dup_names;
     pthread_mutex_t mu;
@@ -103,6 +112,9 @@ static inline void fb_upload(fake_bulk *fb, onshi_ctx *ctx, const char *name, co
     fb_reception *rc = &fb->rec[r];
     memset(rc, 0, sizeof *rc);
     rc->kind = kind;
+    const char *afi = NULL;
+    onshi_group_get_str(&afi, onshi_msg_header(m), ONSHI_F_ARBITRARY_FILE_IDENTIFIER);
+    snprintf(rc->afi, sizeof rc->afi, "%s", afi ? afi : "");
     onshi_group *body = onshi_msg_body(m);
     int gk = kind == 2 ? ONSHI_G_REFNUM : ONSHI_G_SEARCH;
     size_t n = kind == 3 ? 0 : onshi_group_count(body, gk);
@@ -155,8 +167,11 @@ static inline void fb_upload(fake_bulk *fb, onshi_ctx *ctx, const char *name, co
                "<ErrorCode>EQS0099</ErrorCode><ErrorMessage>一括照会を受け付けできません</ErrorMessage>");
         strcat(doc, "<MessageBody/></XmlMsg>\n");
     } else {
-        char hdr[2048];
-        fb_hdr(hdr, sizeof hdr, "1", "");
+        char hdr[2048], extra[200] = "";
+        if (fb->echo_header || fb->wrong_afi)
+            snprintf(extra, sizeof extra, "<ArbitraryFileIdentifier>%s</ArbitraryFileIdentifier>",
+                     fb->wrong_afi ? "B20990101000000-000000000000" : rc->afi);
+        fb_hdr(hdr, sizeof hdr, "1", extra);
         snprintf(doc, 4096,
                  "%s<MessageBody><ReceptionNumber>R%06d</ReceptionNumber>"
                  "<ReceptionDateTime>20251125093000</ReceptionDateTime></MessageBody></XmlMsg>\n",
@@ -188,17 +203,26 @@ static inline void fb_download(fake_bulk *fb, onshi_ctx *ctx, const char *name, 
         r = atoi(rn + 1) - 1;
     onshi_msg_free(m);
     size_t cap = ((size_t)1 << 16) + (size_t)FB_MAX_ENTRIES * 3072; /* every unit fits */
-    char *doc = malloc(cap), hdr[2048];
+    char *doc = malloc(cap), hdr[2048], extra[300] = "";
     pthread_mutex_lock(&fb->mu);
+    if (fb->swap_reception > 0 && r >= 0 && r < fb->nrec) {
+        r = fb->swap_reception - 1; /* another batch's answer */
+        fb->rec[r].polls = fb->still;
+    }
+    if (fb->echo_header && r >= 0 && r < fb->nrec)
+        snprintf(extra, sizeof extra,
+                 "<ArbitraryFileIdentifier>%s</ArbitraryFileIdentifier>"
+                 "<ReceptionNumber>R%06d</ReceptionNumber>",
+                 fb->rec[r].afi, r + 1);
     if (r < 0 || r >= fb->nrec) {
         fb_hdr(doc, cap, "9", "<ErrorCode>EFAKE02</ErrorCode><ErrorMessage>unknown reception</ErrorMessage>");
         strcat(doc, "<MessageBody/></XmlMsg>\n");
     } else if (fb->rec[r].polls++ < fb->still) {
-        fb_hdr(doc, cap, "2", "");
+        fb_hdr(doc, cap, "2", extra);
         strcat(doc, "<MessageBody/></XmlMsg>\n");
     } else {
         fb_reception *rc = &fb->rec[r];
-        fb_hdr(hdr, sizeof hdr, "1", "");
+        fb_hdr(hdr, sizeof hdr, "1", extra);
         size_t len = (size_t)snprintf(doc, cap, "%s<MessageBody>", hdr);
         for (int i = rc->kind == 3 ? 0 : rc->n - 1; rc->kind == 3 ? i < rc->n : i >= 0;
              rc->kind == 3 ? i++ : i--) {

@@ -9,15 +9,29 @@
 #include "fake_linkage.h"
 #include "../../support/fixed_clock.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <iconv.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <zip.h>
+
+/* Every iconv_open of the process, counted (this definition interposes libc's; the library
+ * is linked statically into this program). */
+static atomic_int iconv_opens;
+iconv_t iconv_open(const char *to, const char *from)
+{
+    static iconv_t (*real)(const char *, const char *);
+    if (real == NULL)
+        real = (iconv_t(*)(const char *, const char *))dlsym(RTLD_NEXT, "iconv_open");
+    atomic_fetch_add(&iconv_opens, 1);
+    return real(to, from);
+}
 
 typedef struct env {
     char base[256], req[300], res[300], archive[300], db[300];
@@ -437,8 +451,14 @@ static void test_err_file(void **state)
     /* the .err text, decoded from CP932 */
     assert_non_null(strstr(msg, "エラー E001"));
     assert_non_null(strstr(msg, id));
-    /* the same answer again until consumed, then both files are gone */
-    assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_ERR_FILE);
+    /* the same answer again until consumed, then both files are gone; the .err text is
+     * converted with the context's converters, opened once (issue 12: not once per call) */
+    int opens = atomic_load(&iconv_opens);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(onshi_file_wait(&r, e->ctx, id, 0), ONSHI_E_ERR_FILE);
+        assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "エラー E001"));
+    }
+    assert_int_equal(atomic_load(&iconv_opens), opens);
     assert_int_equal(fl_count_files(e->res), 2);
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
     assert_int_equal(fl_count_files(e->res), 0);
