@@ -225,77 +225,68 @@ static int limit_yearly_cap(int64_t *out, onshi_ctx *ctx, const char *class_code
     return ONSHI_OK;
 }
 
-/* The int parameters of a limit request, each in a range that fits an int; the calculator
- * checks their meaning. */
-static int limit_args(onshi_ctx *ctx, const onshi_request *req, const char *call, bool need_cost,
-                      int *ratio, int *scope, int *flags, int *month)
+/* The parameters of a limit request: the int ones each in a range that fits an int; the
+ * calculator checks their meaning. */
+typedef struct {
+    const char *class_code;
+    int64_t cost;
+    int ratio, scope, flags, month;
+} limit_in;
+
+/* What the three public calls share: clear the answer, check the request's kind and read its
+ * parameters (`need_cost`: total_cost must be set). */
+static int limit_args(limit_in *a, int64_t *out, onshi_ctx *ctx, const onshi_request *req,
+                      const char *call, bool need_cost)
 {
-    if (need_cost && req != NULL && !onshi__request_has(req, ONSHI_P_TOTAL_COST))
+    if (out != NULL)
+        *out = 0;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, call);
+    if (rc != ONSHI_OK)
+        return rc;
+    if (need_cost && !onshi__request_has(req, ONSHI_P_TOTAL_COST))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: total_cost is not set", call);
-    static const struct {
-        int param;
-        int64_t def, min, max;
-    } rows[] = {
-        {ONSHI_P_RATIO_PERCENT, -1, 0, 100},
-        {ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_ALL, 0, 100},
-        {ONSHI_P_FLAGS, 0, 0, 0xffff},
-        {ONSHI_P_SERVICE_MONTH, 0, 0, 999999},
+    const onshi__int_param rows[] = {
+        {ONSHI_P_RATIO_PERCENT, -1, 0, 100, &a->ratio},
+        {ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_ALL, 0, 100, &a->scope},
+        {ONSHI_P_FLAGS, 0, 0, 0xffff, &a->flags},
+        {ONSHI_P_SERVICE_MONTH, 0, 0, 999999, &a->month},
     };
-    int *dst[] = {ratio, scope, flags, month};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int64_t v = onshi__request_int(req, rows[i].param, rows[i].def);
-        if (v != rows[i].def && (v < rows[i].min || v > rows[i].max))
-            return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: %s %lld out of range", call,
-                              onshi_request_param_name(rows[i].param), (long long)v);
-        *dst[i] = (int)v;
-    }
+    rc = onshi__request_ints(ctx, req, call, rows, sizeof rows / sizeof rows[0]);
+    if (rc != ONSHI_OK)
+        return rc;
+    a->class_code = onshi__request_str(req, ONSHI_P_CLASS_CODE);
+    a->cost = onshi__request_int(req, ONSHI_P_TOTAL_COST, 0);
     return ONSHI_OK;
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
                                              const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_ceiling");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_ceiling", true, &ratio, &scope, &flags, &month);
+    limit_in a;
+    int rc = limit_args(&a, out, ctx, req, "onshi_limit_ceiling", true);
     if (rc != ONSHI_OK)
         return rc;
-    return limit_ceiling(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
-                         onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), scope, flags, month);
+    return limit_ceiling(out, ctx, a.class_code, a.cost, a.scope, a.flags, a.month);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_copay");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_copay", true, &ratio, &scope, &flags, &month);
+    limit_in a;
+    int rc = limit_args(&a, out, ctx, req, "onshi_limit_copay", true);
     if (rc != ONSHI_OK)
         return rc;
     if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "onshi_limit_copay: ratio_percent is not set");
-    return limit_copay(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
-                       onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), ratio, scope, flags,
-                       month);
+    return limit_copay(out, ctx, a.class_code, a.cost, a.ratio, a.scope, a.flags, a.month);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
                                                 const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_yearly_cap");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_yearly_cap", false, &ratio, &scope, &flags, &month);
+    limit_in a;
+    int rc = limit_args(&a, out, ctx, req, "onshi_limit_yearly_cap", false);
     if (rc != ONSHI_OK)
         return rc;
-    return limit_yearly_cap(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE), scope, flags,
-                            month);
+    return limit_yearly_cap(out, ctx, a.class_code, a.scope, a.flags, a.month);
 }

@@ -436,7 +436,7 @@ ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pend
         out, pending_id, id_size, ctx, onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
         onshi__request_str(req, ONSHI_P_SYMBOL), onshi__request_str(req, ONSHI_P_NUMBER),
         onshi__request_str(req, ONSHI_P_BRANCH), onshi__request_str(req, ONSHI_P_BIRTHDATE),
-        (int)onshi__request_int(req, ONSHI_P_LIMIT_CONSENT, 0),
+        onshi__request_flag(req, ONSHI_P_LIMIT_CONSENT),
         onshi__request_str(req, ONSHI_P_ARBITRARY_ID));
 }
 
@@ -463,12 +463,15 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
     int rc = onshi__request_check(ctx, req, ONSHI_REQ_INFO, "onshi_info_request");
     if (rc != ONSHI_OK)
         return rc;
-    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
-    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
-    if (kind < 0 || kind > 100 || cat < 0 || cat > 100)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "info_kind %lld / file_category %lld unknown",
-                          (long long)kind, (long long)cat);
-    return info_request(out, pending_id, id_size, ctx, person, (int)kind, (int)cat,
+    int kind, cat;
+    const onshi__int_param rows[] = {
+        {ONSHI_P_INFO_KIND, 0, 0, 100, &kind},
+        {ONSHI_P_FILE_CATEGORY, 0, 0, 100, &cat},
+    };
+    rc = onshi__request_ints(ctx, req, "onshi_info_request", rows, 2);
+    if (rc != ONSHI_OK)
+        return rc;
+    return info_request(out, pending_id, id_size, ctx, person, kind, cat,
                         onshi__request_str(req, ONSHI_P_START_MONTH),
                         onshi__request_str(req, ONSHI_P_END_MONTH));
 }
