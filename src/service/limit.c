@@ -118,6 +118,21 @@ static int64_t percent(int64_t x, int64_t pct)
     return (x * pct + 50) / 100;
 }
 
+/* What the ceiling and the yearly cap share: the scope, the flags the calculation knows
+ * (`known_flags`), the service month (0: this month in Japan time, written back) and the row
+ * of the class in force that month. */
+static int limit_row_for(const limit_row **r, onshi_ctx *ctx, const char *class_code, int scope,
+                         int flags, int known_flags, int *service_month)
+{
+    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
+    if (flags & ~known_flags)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
+    if (*service_month == 0)
+        *service_month = onshi__jst_month(ctx);
+    return limit_lookup(r, ctx, class_code, *service_month, flags);
+}
+
 static int limit_ceiling(int64_t *out, onshi_ctx *ctx, const char *class_code,
                          int64_t total_cost, int scope, int flags, int service_month)
 {
@@ -127,15 +142,11 @@ static int limit_ceiling(int64_t *out, onshi_ctx *ctx, const char *class_code,
     if (total_cost < 0 || total_cost > INT64_C(1000000000000))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "total_cost %lld out of range",
                           (long long)total_cost);
-    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
-    if (flags & ~(ONSHI_LIMIT_F_MANY_TIMES | ONSHI_LIMIT_F_BIRTH_MONTH_75 |
-                  ONSHI_LIMIT_F_PROVISIONAL))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
-    if (service_month == 0)
-        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
-    int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
+    int rc = limit_row_for(&r, ctx, class_code, scope, flags,
+                           ONSHI_LIMIT_F_MANY_TIMES | ONSHI_LIMIT_F_BIRTH_MONTH_75 |
+                               ONSHI_LIMIT_F_PROVISIONAL,
+                           &service_month);
     if (rc != ONSHI_OK)
         return rc;
 
@@ -202,14 +213,9 @@ static int limit_yearly_cap(int64_t *out, onshi_ctx *ctx, const char *class_code
     if (out == NULL || class_code == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "class_code and out must not be NULL");
     *out = 0;
-    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
-    if (flags & ~ONSHI_LIMIT_F_PROVISIONAL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
-    if (service_month == 0)
-        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
-    int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
+    int rc = limit_row_for(&r, ctx, class_code, scope, flags, ONSHI_LIMIT_F_PROVISIONAL,
+                           &service_month);
     if (rc != ONSHI_OK)
         return rc;
     int64_t cap = scope == ONSHI_LIMIT_SCOPE_OUTPATIENT ? r->outpatient_yearly : r->yearly;

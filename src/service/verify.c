@@ -144,6 +144,27 @@ static int set(int rc, onshi_group *g, int field, const char *v)
     return onshi_group_set_str(g, field, v);
 }
 
+/* A new request of `type` with the institution's own code in its header, after the one
+ * institution check; `what` names the message in an error. The codec writes the fields in
+ * schema order, so the order they are set in does not matter. */
+static int new_request(onshi_msg **req, onshi_ctx *ctx, int type, const char *what)
+{
+    *req = NULL;
+    const char *inst;
+    int rc = onshi__verify_institution(ctx, &inst);
+    if (rc != ONSHI_OK)
+        return rc;
+    rc = onshi_msg_new(req, type);
+    if (rc == ONSHI_OK)
+        rc = onshi_group_set_str(onshi_msg_header(*req), ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
+    if (rc != ONSHI_OK) {
+        onshi_msg_free(*req);
+        *req = NULL;
+        return onshi__err(ctx, rc, "%s", what);
+    }
+    return ONSHI_OK;
+}
+
 /* ---- public calls -------------------------------------------------------------------- */
 
 ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result)
@@ -182,21 +203,15 @@ static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_si
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_LENGTH, "任意識別子",
                                          "ArbitraryIdentifier", "at most 50 characters",
                                          "50文字以内です");
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, ONSHI_MSG_QUAL_REQ, "qualification request");
     if (rc != ONSHI_OK)
         return rc;
-
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, ONSHI_MSG_QUAL_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "qualification request");
     char date[9];
     memcpy(date, now, 8);
     date[8] = '\0';
     onshi_group *h = onshi_msg_header(req), *s = NULL;
     rc = set(rc, h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, date);
-    rc = set(rc, h, ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
     if (rc == ONSHI_OK)
         rc = onshi_group_add(&s, onshi_msg_body(req), ONSHI_G_SEARCH);
     rc = set(rc, s, ONSHI_F_SEARCH_INSURER_NUMBER, insurer_number);
@@ -274,18 +289,12 @@ static int refnum_register(onshi_msg **out, char *pending_id, size_t id_size, on
     int rc = onshi__verify_check_insured(ctx, insurer_number, symbol, number, branch);
     if (rc != ONSHI_OK)
         return rc;
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, ONSHI_MSG_REFNUM_REQ, "registration request");
     if (rc != ONSHI_OK)
         return rc;
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, ONSHI_MSG_REFNUM_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "registration request");
     onshi_group *g = NULL;
-    rc = set(rc, onshi_msg_header(req), ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
-    if (rc == ONSHI_OK)
-        rc = onshi_group_add(&g, onshi_msg_body(req), ONSHI_G_REFNUM);
+    rc = onshi_group_add(&g, onshi_msg_body(req), ONSHI_G_REFNUM);
     rc = set(rc, g, ONSHI_F_REG_REFERENCE_NUMBER, reference_number);
     rc = set(rc, g, ONSHI_F_REG_INSURER_NUMBER, insurer_number);
     rc = set(rc, g, ONSHI_F_REG_INSURED_CARD_SYMBOL, symbol);
@@ -371,19 +380,14 @@ static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi
             return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "開始年月", "StartDate",
                                              "after EndDate", "終了年月より後です");
     }
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, kind == ONSHI_INFO_DRUG ? ONSHI_MSG_DRUG_REQ : ONSHI_MSG_CHECKUP_REQ,
+                     "information request");
     if (rc != ONSHI_OK)
         return rc;
-
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, kind == ONSHI_INFO_DRUG ? ONSHI_MSG_DRUG_REQ : ONSHI_MSG_CHECKUP_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "information request");
     char cat[4];
     snprintf(cat, sizeof cat, "%d", file_category);
     onshi_group *h = onshi_msg_header(req), *b = onshi_msg_body(req);
-    rc = set(rc, h, ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
     rc = set(rc, h, ONSHI_F_HDR_INSURER_NUMBER, insurer);
     rc = set(rc, h, ONSHI_F_HDR_INSURANCE_CARD_SYMBOL, symbol);
     rc = set(rc, h, ONSHI_F_HDR_INSURED_PERSON_ID_NUMBER, number);
