@@ -265,34 +265,44 @@ static int limit_args(limit_in *a, int64_t *out, onshi_ctx *ctx, const onshi_req
     return ONSHI_OK;
 }
 
+/* The three public calls: one reading of the request, then the calculation asked for. */
+enum { CALL_CEILING, CALL_COPAY, CALL_YEARLY_CAP };
+
+static int limit_call(int which, int64_t *out, onshi_ctx *ctx, const onshi_request *req)
+{
+    static const char *const names[] = {"onshi_limit_ceiling", "onshi_limit_copay",
+                                        "onshi_limit_yearly_cap"};
+    limit_in a;
+    int rc = limit_args(&a, out, ctx, req, names[which], which != CALL_YEARLY_CAP);
+    if (rc != ONSHI_OK)
+        return rc;
+    switch (which) {
+    case CALL_CEILING:
+        return limit_ceiling(out, ctx, a.class_code, a.cost, a.scope, a.flags, a.month);
+    case CALL_COPAY:
+        if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
+            return onshi__err(ctx, ONSHI_E_INVALID_ARG,
+                              "onshi_limit_copay: ratio_percent is not set");
+        return limit_copay(out, ctx, a.class_code, a.cost, a.ratio, a.scope, a.flags, a.month);
+    default:
+        return limit_yearly_cap(out, ctx, a.class_code, a.scope, a.flags, a.month);
+    }
+}
+
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
                                              const onshi_request *req)
 {
-    limit_in a;
-    int rc = limit_args(&a, out, ctx, req, "onshi_limit_ceiling", true);
-    if (rc != ONSHI_OK)
-        return rc;
-    return limit_ceiling(out, ctx, a.class_code, a.cost, a.scope, a.flags, a.month);
+    return limit_call(CALL_CEILING, out, ctx, req);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const onshi_request *req)
 {
-    limit_in a;
-    int rc = limit_args(&a, out, ctx, req, "onshi_limit_copay", true);
-    if (rc != ONSHI_OK)
-        return rc;
-    if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "onshi_limit_copay: ratio_percent is not set");
-    return limit_copay(out, ctx, a.class_code, a.cost, a.ratio, a.scope, a.flags, a.month);
+    return limit_call(CALL_COPAY, out, ctx, req);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
                                                 const onshi_request *req)
 {
-    limit_in a;
-    int rc = limit_args(&a, out, ctx, req, "onshi_limit_yearly_cap", false);
-    if (rc != ONSHI_OK)
-        return rc;
-    return limit_yearly_cap(out, ctx, a.class_code, a.scope, a.flags, a.month);
+    return limit_call(CALL_YEARLY_CAP, out, ctx, req);
 }

@@ -165,6 +165,23 @@ static int new_request(onshi_msg **req, onshi_ctx *ctx, int type, const char *wh
     return ONSHI_OK;
 }
 
+/* The common end of the three requests: one whose building failed (`rc`) is dropped with its
+ * error kept, else it is sent as one audited exchange naming the insured person
+ * (insurer, symbol, number, branch). The request is freed either way. */
+static int run_built(int rc, onshi_msg *req, onshi_msg **out, char *pending_id, size_t id_size,
+                     onshi_ctx *ctx, int audit, const char *const insured[4], const char *detail)
+{
+    if (rc != ONSHI_OK) {
+        onshi_msg_free(req);
+        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
+    }
+    char patient[200];
+    patient_ref(patient, sizeof patient, insured[0], insured[1], insured[2], insured[3]);
+    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, audit, patient, detail);
+    onshi_msg_free(req);
+    return rc;
+}
+
 /* ---- public calls -------------------------------------------------------------------- */
 
 ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result)
@@ -221,16 +238,9 @@ static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_si
     rc = set(rc, s, ONSHI_F_SEARCH_BIRTHDATE, birthdate);
     rc = set(rc, s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, limit_consent ? "1" : "0");
     rc = set(rc, s, ONSHI_F_SEARCH_ARBITRARY_IDENTIFIER, arbitrary_id);
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200];
-    patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, ONSHI_AUDIT_QUALIFICATION,
-                           patient, "qualification by insurer/symbol/number (OQSsiquc01req)");
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx, ONSHI_AUDIT_QUALIFICATION,
+                     (const char *const[4]){insurer_number, symbol, number, branch},
+                     "qualification by insurer/symbol/number (OQSsiquc01req)");
 }
 
 ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
@@ -300,16 +310,9 @@ static int refnum_register(onshi_msg **out, char *pending_id, size_t id_size, on
     rc = set(rc, g, ONSHI_F_REG_INSURED_CARD_SYMBOL, symbol);
     rc = set(rc, g, ONSHI_F_REG_INSURED_ID_NUMBER, number);
     rc = set(rc, g, ONSHI_F_REG_INSURED_BRANCH_NUMBER, branch);
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200];
-    patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, 0, patient,
-                           "reference number registration (OQSsiimm01req)");
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx, 0,
+                     (const char *const[4]){insurer_number, symbol, number, branch},
+                     "reference number registration (OQSsiimm01req)");
 }
 
 /* YYYYMM of `months` months before ym (ym as "YYYYMM"). */
@@ -397,24 +400,16 @@ static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi
     rc = set(rc, b, ONSHI_F_FILE_CATEGORY, cat);
     rc = set(rc, b, ONSHI_F_PR_DI_INF_CLASSIFICATION, "1");
     rc = set(rc, b, ONSHI_F_BODY_MEDICAL_TREATMENT_FLAG, "1");
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200], detail[160];
-    patient_ref(patient, sizeof patient, insurer, symbol, number, branch);
+    char detail[160];
     if (kind == ONSHI_INFO_DRUG)
         snprintf(detail, sizeof detail, "drug information %s-%s FileCategory %d (YZKsiquc01req)",
                  start, end, file_category);
     else
         snprintf(detail, sizeof detail, "checkup information FileCategory %d (TKKsiquc01req)",
                  file_category);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req,
-                           kind == ONSHI_INFO_DRUG ? ONSHI_AUDIT_DRUG_INFO
-                                                   : ONSHI_AUDIT_CHECKUP_INFO,
-                           patient, detail);
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx,
+                     kind == ONSHI_INFO_DRUG ? ONSHI_AUDIT_DRUG_INFO : ONSHI_AUDIT_CHECKUP_INFO,
+                     (const char *const[4]){insurer, symbol, number, branch}, detail);
 }
 
 /* ---- the public calls: their inputs come from an onshi_request ---- */
