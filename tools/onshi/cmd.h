@@ -79,6 +79,20 @@ void cli_pin_init(cli_pin *p);
 int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i);
 /* The onshi_pin_cb reading from p. */
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm);
+/* cmd.c: the one reader of a typed line. cli_read_line reads one line from fd into buf
+ * (NUL-terminated, newline dropped), waiting at most timeout_s seconds for each byte (0: no
+ * limit): CLI_LINE_OK; CLI_LINE_EOF at end of input with nothing typed; CLI_LINE_LONG when
+ * the line does not fit (buf empty, nothing more read); CLI_LINE_NONE on timeout or error. */
+enum { CLI_LINE_OK = 0, CLI_LINE_NONE = -1, CLI_LINE_EOF = -2, CLI_LINE_LONG = -3 };
+int cli_read_line(int fd, char *buf, size_t cap, int timeout_s);
+/* The same from the terminal (/dev/tty, not stdin), prompt first, echo off when secret;
+ * CLI_LINE_NONE without a terminal. */
+int cli_tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s);
+/* A [y/N] question: 1 for an answer starting with y or Y; 0 for anything else, end of input
+ * or an over-long line (read to its end, so it cannot answer the next question); -1 without
+ * a terminal or on timeout. cli_ask_yes_fd reads the answer from fd (no prompt). */
+int cli_ask_yes(const char *prompt, int timeout_s);
+int cli_ask_yes_fd(int fd, int timeout_s);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

@@ -136,38 +136,6 @@ static void row(const char *label, const char *value)
     printf("  %s%*s %s\n", label, pad > 0 ? pad : 0, "", value && *value ? value : "-");
 }
 
-/* Read a line from the terminal (not stdin, which may be a pipe), echo off when secret. */
-static int tty_read(const char *prompt, char *buf, size_t cap, int secret)
-{
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy: go on reading */
-    }
-    size_t n = 0;
-    char c;
-    while (n + 1 < cap && read(fd, &c, 1) == 1 && c != '\n')
-        buf[n++] = c;
-    buf[n] = '\0';
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
-    return 0;
-}
-
 /* ---- verify-card ---- */
 
 typedef struct vc_ui {
@@ -199,13 +167,14 @@ static int ONSHI_CALL vc_consent(void *ud, int offered, int *granted)
     for (size_t i = 0; i < sizeof k_items / sizeof k_items[0]; i++) {
         if (!(offered & k_items[i].bit))
             continue;
-        char prompt[200], ans[16];
+        char prompt[200];
         snprintf(prompt, sizeof prompt, TR("Patient consents to: %s? [y/N] ",
                                            "患者さんは「%s」に同意しますか？ [y/N] "),
                  cli_lang_ja() ? k_items[i].ja : k_items[i].en);
-        if (tty_read(prompt, ans, sizeof ans, 0) != 0)
+        int yes = cli_ask_yes(prompt, 0); /* no terminal: cancel; end of input: no */
+        if (yes < 0)
             return 1;
-        if (ans[0] == 'y' || ans[0] == 'Y')
+        if (yes)
             *granted |= k_items[i].bit;
     }
     return 0;
@@ -221,12 +190,12 @@ static int ONSHI_CALL vc_identity(void *ud, int method, const onshi_cert *cert, 
         *verified = 1;
         return 0;
     }
-    char ans[16];
-    if (tty_read(TR("Staff: have you compared the patient with the card's photo? [y/N] ",
-                    "職員の方へ：カードの顔写真と本人を目視で確認しましたか？ [y/N] "),
-                 ans, sizeof ans, 0) != 0)
+    int yes = cli_ask_yes(TR("Staff: have you compared the patient with the card's photo? [y/N] ",
+                             "職員の方へ：カードの顔写真と本人を目視で確認しましたか？ [y/N] "),
+                          0);
+    if (yes < 0)
         return 1;
-    *verified = ans[0] == 'y' || ans[0] == 'Y';
+    *verified = yes;
     return 0;
 }
 

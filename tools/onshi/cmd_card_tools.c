@@ -23,70 +23,9 @@
 
 /* ---- the PIN source (also used by verify-card) ---------------------------------------- */
 
-/* Read one line from fd into buf (NUL-terminated, newline dropped), waiting at most
- * timeout_s seconds for each byte (0: no limit). Returns 0, or -1 on timeout / EOF / error. */
-static int read_line_fd(int fd, char *buf, size_t cap, int timeout_s)
-{
-    size_t n = 0;
-    for (;;) {
-        if (timeout_s > 0) {
-            struct pollfd p = {fd, POLLIN, 0};
-            int r = poll(&p, 1, timeout_s * 1000);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                return -1;
-        }
-        char c;
-        ssize_t k = read(fd, &c, 1);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return n > 0 ? (buf[n] = '\0', 0) : -1;
-        if (c == '\n' || c == '\r')
-            break;
-        if (n + 1 >= cap) { /* too long: not a PIN; consume nothing more */
-            buf[0] = '\0';
-            return -1;
-        }
-        buf[n++] = c;
-    }
-    buf[n] = '\0';
-    return 0;
-}
-
-/* The terminal, echo off when secret, with the timeout. */
-static int tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s)
-{
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy */
-    }
-    int rc = read_line_fd(fd, buf, cap, timeout_s);
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
-    return rc;
-}
-
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm)
 {
     cli_pin *p = ud;
-    char ans[16];
     if (last) {
         if (p->fd >= 0) {
             /* No one to ask: only an explicit --confirm-last-try spends the last try. */
@@ -99,20 +38,21 @@ int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size,
             }
             *confirm = 1;
         } else {
-            if (tty_line(TR("Only ONE PIN try is left; a wrong PIN locks the card (only the "
-                            "municipal office can unlock it). Try anyway? [y/N] ",
-                            "暗証番号の残り回数は 1 回です。間違えるとロックされ、市区町村窓口"
-                            "でしか解除できません。入力しますか？ [y/N] "),
-                         ans, sizeof ans, 0, p->timeout_s) != 0)
+            int yes = cli_ask_yes(TR("Only ONE PIN try is left; a wrong PIN locks the card (only "
+                                     "the municipal office can unlock it). Try anyway? [y/N] ",
+                                     "暗証番号の残り回数は 1 回です。間違えるとロックされ、市区町村"
+                                     "窓口でしか解除できません。入力しますか？ [y/N] "),
+                                  p->timeout_s);
+            if (yes < 0)
                 return 1;
-            if (ans[0] != 'y' && ans[0] != 'Y')
+            if (!yes)
                 return 0; /* not confirmed: the library refuses without trying */
             *confirm = 1;
         }
     }
     p->asked++;
     if (p->fd >= 0)
-        return read_line_fd(p->fd, buf, size, p->timeout_s) == 0 ? 0 : 1;
+        return cli_read_line(p->fd, buf, size, p->timeout_s) == CLI_LINE_OK ? 0 : 1;
     char prompt[160];
     if (tries >= 0)
         snprintf(prompt, sizeof prompt, TR("Card PIN (4 digits, %d tries left): ",
@@ -121,7 +61,7 @@ int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size,
     else
         snprintf(prompt, sizeof prompt, "%s",
                  TR("Card PIN (4 digits): ", "利用者証明用暗証番号（4桁）: "));
-    if (tty_line(prompt, buf, size, 1, p->timeout_s) != 0) {
+    if (cli_tty_line(prompt, buf, size, 1, p->timeout_s) != CLI_LINE_OK) {
         fprintf(stderr, "%s\n", TR("onshi: no PIN entered (timeout or no terminal)",
                                    "onshi: 暗証番号が入力されませんでした（時間切れまたは端末なし）"));
         return 1;
