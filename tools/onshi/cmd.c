@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -114,4 +116,87 @@ int cli_ask_yes(const char *prompt, int timeout_s)
     int yes = cli_ask_yes_fd(fd, timeout_s);
     close(fd);
     return yes;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf != NULL) {
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+        if (n == cap) {
+            char *nb = cap <= ((size_t)-1 - 1) / 2 ? realloc(buf, cap * 2 + 1) : NULL;
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int failed = buf != NULL && ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (failed) { /* a folder, a read error: not an empty file */
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    if (buf == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}
+
+void cli_csv_field(FILE *f, const char *s)
+{
+    if (s == NULL)
+        s = "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void cli_csv_row(FILE *f, const char *const *cols, size_t n)
+{
+    for (size_t c = 0; c < n; c++) {
+        if (c)
+            fputc(',', f);
+        cli_csv_field(f, cols[c]);
+    }
+    fputc('\n', f);
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
 }

@@ -93,6 +93,15 @@ int cli_tty_line(const char *prompt, char *buf, size_t cap, int secret, int time
  * a terminal or on timeout. cli_ask_yes_fd reads the answer from fd (no prompt). */
 int cli_ask_yes(const char *prompt, int timeout_s);
 int cli_ask_yes_fd(int fd, int timeout_s);
+/* The whole of a file ("-": standard input), with a NUL after its *len bytes; NULL with
+ * errno on failure (a read error or a folder is a failure, not an empty file). */
+char *cli_read_file(const char *path, size_t *len);
+/* CSV (RFC 4180): one field, quoted when it holds a comma, quote or line break (NULL: empty);
+ * one row of n fields and its newline. */
+void cli_csv_field(FILE *f, const char *s);
+void cli_csv_row(FILE *f, const char *const *cols, size_t n);
+/* A JSON string literal of UTF-8 text (NULL: ""): quote, backslash and control bytes escaped. */
+void cli_json_str(FILE *f, const char *s);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

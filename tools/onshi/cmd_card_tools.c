@@ -118,20 +118,6 @@ void cli_pin_init(cli_pin *p)
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-static void jstr(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static void row(const char *label, const char *value)
 {
     int pad = 26 - cli_display_width(label);
@@ -230,11 +216,11 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
         for (size_t i = 0; i < n; i++, p += strlen(p) + 1) {
             if (i)
                 putchar(',');
-            jstr(p);
+            cli_json_str(stdout, p);
         }
         printf("],\"reader\":");
         if (reader)
-            jstr(reader);
+            cli_json_str(stdout, reader);
         else
             printf("null");
         printf(",\"card_present\":%s,\"jpki\":%s,\"pin_tries_left\":", present ? "true" : "false",
@@ -244,9 +230,9 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
         else
             printf("null");
         printf(",\"pin_locked\":%s,\"status\":", locked ? "true" : "false");
-        jstr(onshi_status_name(orc));
+        cli_json_str(stdout, onshi_status_name(orc));
         printf(",\"message\":");
-        jstr(why);
+        cli_json_str(stdout, why);
         printf("}\n");
     } else {
         printf("%s\n", TR("Card reader and card", "カードリーダーとカード"));
@@ -280,20 +266,20 @@ static void cert_out(const onshi_cert *c, int json, int chain_rc, const char *ch
     onshi_cert_days_left(&days, c);
     if (json) {
         printf("{\"_type\":\"card_cert\",\"serial\":");
-        jstr(onshi_cert_serial_hex(c));
+        cli_json_str(stdout, onshi_cert_serial_hex(c));
         printf(",\"issuer\":");
-        jstr(onshi_cert_issuer(c));
+        cli_json_str(stdout, onshi_cert_issuer(c));
         printf(",\"subject\":");
-        jstr(onshi_cert_subject(c));
+        cli_json_str(stdout, onshi_cert_subject(c));
         printf(",\"not_before\":");
-        jstr(onshi_cert_not_before(c));
+        cli_json_str(stdout, onshi_cert_not_before(c));
         printf(",\"not_after\":");
-        jstr(onshi_cert_not_after(c));
+        cli_json_str(stdout, onshi_cert_not_after(c));
         printf(",\"days_left\":%lld,\"expired\":%s,\"key_bits\":%d,\"chain\":", (long long)days,
                days < 0 ? "true" : "false", onshi_cert_key_bits(c));
-        jstr(onshi_status_name(chain_rc));
+        cli_json_str(stdout, onshi_status_name(chain_rc));
         printf(",\"chain_message\":");
-        jstr(chain_msg);
+        cli_json_str(stdout, chain_msg);
         printf("}\n");
         return;
     }
@@ -382,14 +368,14 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
         onshi_ctx_last_error_foreign(&kind, &left, ctx);
         if (a->json) {
             printf("{\"_type\":\"card_sign_test\",\"ok\":false,\"status\":");
-            jstr(onshi_status_name(rc));
+            cli_json_str(stdout, onshi_status_name(rc));
             printf(",\"tries_left\":");
             if (kind == ONSHI_FOREIGN_TRIES)
                 printf("%lld", (long long)left);
             else
                 printf("null");
             printf(",\"message\":");
-            jstr(onshi_ctx_last_error_message(ctx));
+            cli_json_str(stdout, onshi_ctx_last_error_message(ctx));
             printf("}\n");
         }
         return cli_fail_ctx(cmd, ctx, rc, TR("test signature", "テスト署名"));
@@ -398,7 +384,7 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
     if (a->json) {
         printf("{\"_type\":\"card_sign_test\",\"ok\":true,\"signature_bytes\":%zu,\"serial\":",
                onshi_buf_len(sig));
-        jstr(onshi_cert_serial_hex(c));
+        cli_json_str(stdout, onshi_cert_serial_hex(c));
         printf("}\n");
     } else {
         char v[80];

@@ -9,6 +9,8 @@
 
 #include "../../../tools/onshi/cmd.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,12 +72,45 @@ static void test_pin_line(void **state)
     close(fd);
 }
 
+/* The CLI's one CSV and JSON writers and its one file reader. */
+static void test_csv_json_file(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    assert_non_null(f);
+    const char *cols[] = {"a", "b,c", "say \"hi\"", NULL, "x\ny"};
+    cli_csv_row(f, cols, 5);
+    cli_json_str(f, "q\"\\\x01é");
+    cli_json_str(f, NULL);
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(text, "a,\"b,c\",\"say \"\"hi\"\"\",,\"x\ny\"\n"
+                              "\"q\\\"\\\\\\u0001é\"\"\"");
+    free(text);
+
+    char path[] = "/tmp/onshi-cli-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "abc", 3), 3);
+    close(fd);
+    char *got = cli_read_file(path, &n);
+    assert_non_null(got);
+    assert_int_equal(n, 3);
+    assert_string_equal(got, "abc"); /* NUL after the bytes */
+    free(got);
+    unlink(path);
+    assert_null(cli_read_file(path, &n));
+    assert_null(cli_read_file("/tmp", &n)); /* a folder is not an empty file */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_consent_answers),
         cmocka_unit_test(test_consent_long_line_answers_one_question),
         cmocka_unit_test(test_pin_line),
+        cmocka_unit_test(test_csv_json_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
