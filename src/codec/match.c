@@ -133,46 +133,45 @@ int onshi__group_match_keys(onshi_group *h, onshi_group *b, onshi__match_keys *k
 {
     memset(k, 0, sizeof *k);
     onshi_group *g = NULL;
-    int r = put(k, ONSHI__MK_AFI, h, ONSHI_F_ARBITRARY_FILE_IDENTIFIER, 0);
-    /* Reception number: body of a download request, header (or body) of its result. */
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_RECEPTION, b, ONSHI_F_RECEPTION_NUMBER, 0);
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_RECEPTION, h, ONSHI_F_HDR_RECEPTION_NUMBER, 0);
     /* A single inquiry and its echo (a bulk upload has many: only its header is compared). */
-    if (r == ONSHI_OK && onshi_group_count(b, ONSHI_G_SEARCH) == 1 &&
-        onshi_group_at(&g, b, ONSHI_G_SEARCH, 0) == ONSHI_OK) {
-        r = put(k, ONSHI__MK_INSURER, g, ONSHI_F_SEARCH_INSURER_NUMBER, 1);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_SYMBOL, g, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL, 0);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_NUMBER, g, ONSHI_F_SEARCH_INSURED_ID_NUMBER, 0);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_BRANCH, g, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER, 1);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_BIRTH, g, ONSHI_F_SEARCH_BIRTHDATE, 0);
-    }
-    if (r == ONSHI_OK && onshi_group_count(b, ONSHI_G_REFNUM) == 1 &&
-        onshi_group_at(&g, b, ONSHI_G_REFNUM, 0) == ONSHI_OK) {
-        r = put(k, ONSHI__MK_REFNUM, g, ONSHI_F_REG_REFERENCE_NUMBER, 0);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_INSURER, g, ONSHI_F_REG_INSURER_NUMBER, 1);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_SYMBOL, g, ONSHI_F_REG_INSURED_CARD_SYMBOL, 0);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_NUMBER, g, ONSHI_F_REG_INSURED_ID_NUMBER, 0);
-        if (r == ONSHI_OK)
-            r = put(k, ONSHI__MK_BRANCH, g, ONSHI_F_REG_INSURED_BRANCH_NUMBER, 1);
-    }
-    /* Drug / checkup requests name the person in the header. */
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_INSURER, h, ONSHI_F_HDR_INSURER_NUMBER, 1);
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_SYMBOL, h, ONSHI_F_HDR_INSURANCE_CARD_SYMBOL, 0);
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_NUMBER, h, ONSHI_F_HDR_INSURED_PERSON_ID_NUMBER, 0);
-    if (r == ONSHI_OK)
-        r = put(k, ONSHI__MK_BRANCH, h, ONSHI_F_HDR_BRANCH_NUMBER, 1);
+    const onshi_group *search = NULL, *reg = NULL;
+    if (onshi_group_count(b, ONSHI_G_SEARCH) == 1 &&
+        onshi_group_at(&g, b, ONSHI_G_SEARCH, 0) == ONSHI_OK)
+        search = g;
+    if (onshi_group_count(b, ONSHI_G_REFNUM) == 1 &&
+        onshi_group_at(&g, b, ONSHI_G_REFNUM, 0) == ONSHI_OK)
+        reg = g;
+    const onshi_group *where[] = {h, b, search, reg};
+    /* One table of the echoed keys (the list in the comment at the top of this file). The first
+     * value found for a key wins, so the order of the rows is the order of precedence. */
+    enum { IN_HEADER, IN_BODY, IN_SEARCH, IN_REFNUM };
+    static const struct {
+        unsigned char in, slot, strip_zeros;
+        int field;
+    } echoed[] = {
+        {IN_HEADER, ONSHI__MK_AFI, 0, ONSHI_F_ARBITRARY_FILE_IDENTIFIER},
+        /* Reception number: body of a download request, header (or body) of its result. */
+        {IN_BODY, ONSHI__MK_RECEPTION, 0, ONSHI_F_RECEPTION_NUMBER},
+        {IN_HEADER, ONSHI__MK_RECEPTION, 0, ONSHI_F_HDR_RECEPTION_NUMBER},
+        {IN_SEARCH, ONSHI__MK_INSURER, 1, ONSHI_F_SEARCH_INSURER_NUMBER},
+        {IN_SEARCH, ONSHI__MK_SYMBOL, 0, ONSHI_F_SEARCH_INSURED_CARD_SYMBOL},
+        {IN_SEARCH, ONSHI__MK_NUMBER, 0, ONSHI_F_SEARCH_INSURED_ID_NUMBER},
+        {IN_SEARCH, ONSHI__MK_BRANCH, 1, ONSHI_F_SEARCH_INSURED_BRANCH_NUMBER},
+        {IN_SEARCH, ONSHI__MK_BIRTH, 0, ONSHI_F_SEARCH_BIRTHDATE},
+        {IN_REFNUM, ONSHI__MK_REFNUM, 0, ONSHI_F_REG_REFERENCE_NUMBER},
+        {IN_REFNUM, ONSHI__MK_INSURER, 1, ONSHI_F_REG_INSURER_NUMBER},
+        {IN_REFNUM, ONSHI__MK_SYMBOL, 0, ONSHI_F_REG_INSURED_CARD_SYMBOL},
+        {IN_REFNUM, ONSHI__MK_NUMBER, 0, ONSHI_F_REG_INSURED_ID_NUMBER},
+        {IN_REFNUM, ONSHI__MK_BRANCH, 1, ONSHI_F_REG_INSURED_BRANCH_NUMBER},
+        /* Drug / checkup requests name the person in the header. */
+        {IN_HEADER, ONSHI__MK_INSURER, 1, ONSHI_F_HDR_INSURER_NUMBER},
+        {IN_HEADER, ONSHI__MK_SYMBOL, 0, ONSHI_F_HDR_INSURANCE_CARD_SYMBOL},
+        {IN_HEADER, ONSHI__MK_NUMBER, 0, ONSHI_F_HDR_INSURED_PERSON_ID_NUMBER},
+        {IN_HEADER, ONSHI__MK_BRANCH, 1, ONSHI_F_HDR_BRANCH_NUMBER},
+    };
+    int r = ONSHI_OK;
+    for (size_t i = 0; r == ONSHI_OK && i < sizeof echoed / sizeof echoed[0]; i++)
+        r = put(k, echoed[i].slot, where[echoed[i].in], echoed[i].field, echoed[i].strip_zeros);
     /* The persons of a qualification result: their birth date. Different dates among them
      * cannot all answer one search: kept as a value no request has. */
     size_t np = onshi_group_count(b, ONSHI_G_RESULT);

@@ -171,6 +171,8 @@ int onshi__buf_reserve_exact(onshi_buf *b, size_t extra);
 int onshi__buf_append(onshi_buf *b, const void *p, size_t n);
 int onshi__buf_append_str(onshi_buf *b, const char *s);
 int onshi__buf_printf(onshi_buf *b, const char *fmt, ...) ONSHI__PRINTF(2, 3);
+/* The one formatter of core: appends, keeps a NUL after len (not counted). */
+int onshi__buf_vprintf(onshi_buf *b, const char *fmt, va_list ap) ONSHI__PRINTF(2, 0);
 /* Wipe (if secret) and release the storage; the struct may be reused after init. */
 void onshi__buf_clear(onshi_buf *b);
 /* Move a filled stack buffer into a new heap onshi_buf for the caller. */

@@ -16,18 +16,16 @@ void onshi__error_reset(onshi__error *e)
     memset(e, 0, sizeof *e);
 }
 
+/* The detail text, formatted by the buffer's one formatter; the caller frees it. */
 static char *vformat(const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
+    onshi_buf b;
+    onshi__buf_init(&b, false);
+    if (onshi__buf_vprintf(&b, fmt, ap) != ONSHI_OK) {
+        onshi__buf_clear(&b);
         return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (s != NULL)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
+    }
+    return (char *)b.data;
 }
 
 static void error_store(onshi_ctx *ctx, int status, int kind, int64_t value, char *en, char *ja)

@@ -156,22 +156,29 @@ int onshi__buf_append_str(onshi_buf *b, const char *s)
     return onshi__buf_append(b, s, strlen(s));
 }
 
-int onshi__buf_printf(onshi_buf *b, const char *fmt, ...)
+int onshi__buf_vprintf(onshi_buf *b, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2); /* measure first, then write in place */
+    va_end(ap2);
     if (n < 0)
         return ONSHI_E_GENERIC;
     int rc = onshi__buf_reserve(b, (size_t)n + 1);
     if (rc != ONSHI_OK)
         return rc;
-    va_start(ap, fmt);
     vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n; /* the NUL stays after len, not counted */
     return ONSHI_OK;
+}
+
+int onshi__buf_printf(onshi_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = onshi__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void onshi__buf_clear(onshi_buf *b)

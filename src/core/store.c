@@ -338,23 +338,10 @@ int onshi__store_install_id(onshi_ctx *ctx, onshi__store *st, char out[33])
     int r = read_install_id(ctx, st, out, &found);
     if (r != ONSHI_OK || found)
         return r; /* the usual case: a read, no write transaction */
-    unsigned char rnd[16];
-    size_t got = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    while (fd >= 0 && got < sizeof rnd) {
-        ssize_t n = read(fd, rnd + got, sizeof rnd - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (fd >= 0)
-        close(fd);
-    if (got < sizeof rnd)
-        return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno,
-                                  "no random numbers (/dev/urandom) for the store's identity");
     char hex[33];
-    for (size_t i = 0; i < sizeof rnd; i++)
-        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    r = onshi__random_hex(ctx, hex, 16); /* the one source of random bytes, failing loudly */
+    if (r != ONSHI_OK)
+        return r;
     sqlite3_stmt *s;
     /* The first writer wins; everybody reads the same value afterwards. */
     r = onshi__store_prep(ctx, st,

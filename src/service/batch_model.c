@@ -200,59 +200,6 @@ static int check_open(onshi_batch *b)
     return ONSHI_OK;
 }
 
-/* The common part of the two adders: the batch must be open and of `kind`; the entry's
- * strings were copied by the caller (NULL = out of memory). */
-static int add_copied(onshi_batch *b, int kind, const char *wrong_kind, onshi__batch_entry *x, bool copied)
-{
-    int r = check_open(b);
-    if (r == ONSHI_OK && b->kind != kind)
-        r = onshi__err(b->ctx, ONSHI_E_INVALID_ARG, "%s", wrong_kind);
-    if (r == ONSHI_OK && (!copied || onshi__batch_add_entry(b, x) != ONSHI_OK))
-        r = onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
-    if (r != ONSHI_OK)
-        onshi__batch_entry_clear(x);
-    return r;
-}
-
-static int batch_add(onshi_batch *b, const char *patient_id, const char *insurer_number,
-                     const char *symbol, const char *number, const char *branch,
-                     const char *birthdate, int limit_consent)
-{
-    if (b == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__batch_entry x;
-    memset(&x, 0, sizeof x);
-    x.pid = dup_opt(patient_id);
-    x.insurer = dup_opt(insurer_number);
-    x.symbol = dup_opt(symbol);
-    x.number = dup_opt(number);
-    x.branch = dup_opt(branch);
-    x.birth = dup_opt(birthdate);
-    x.limit = limit_consent;
-    return add_copied(b, ONSHI_BATCH_QUALIFICATION,
-                      "onshi_batch_add: a query batch has no entries of its own", &x,
-                      x.pid && x.insurer && x.symbol && x.number && x.branch && x.birth);
-}
-
-static int batch_add_refnum(onshi_batch *b, const char *patient_id,
-                            const char *reference_number, const char *insurer_number,
-                            const char *symbol, const char *number, const char *branch)
-{
-    if (b == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__batch_entry x;
-    memset(&x, 0, sizeof x);
-    x.pid = dup_opt(patient_id);
-    x.refnum = dup_opt(reference_number);
-    x.insurer = dup_opt(insurer_number);
-    x.symbol = dup_opt(symbol);
-    x.number = dup_opt(number);
-    x.branch = dup_opt(branch);
-    return add_copied(b, ONSHI_BATCH_REFNUM,
-                      "onshi_batch_add: a query batch has no entries of its own", &x,
-                      x.pid && x.refnum && x.insurer && x.symbol && x.number && x.branch);
-}
-
 ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const onshi_request *entry)
 {
     if (b == NULL)
@@ -260,29 +207,46 @@ ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const onshi_request *en
     int rc = onshi__request_check(b->ctx, entry, ONSHI_REQ_BATCH_ENTRY, "onshi_batch_add");
     if (rc != ONSHI_OK)
         return rc;
-    const char *pid = onshi__request_str(entry, ONSHI_P_PATIENT_ID);
-    const char *ins = onshi__request_str(entry, ONSHI_P_INSURER_NUMBER);
-    const char *sym = onshi__request_str(entry, ONSHI_P_SYMBOL);
-    const char *num = onshi__request_str(entry, ONSHI_P_NUMBER);
-    const char *br = onshi__request_str(entry, ONSHI_P_BRANCH);
+    bool refnum = b->kind == ONSHI_BATCH_REFNUM;
     /* a parameter the batch's kind does not send is refused, not silently dropped */
-    if (b->kind == ONSHI_BATCH_REFNUM) {
-        if (onshi__request_has(entry, ONSHI_P_BIRTHDATE) ||
-            onshi__request_has(entry, ONSHI_P_LIMIT_CONSENT))
-            return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
-                              "onshi_batch_add: a 照会番号 registration batch takes no birthdate "
-                              "or limit_consent");
-        return batch_add_refnum(b, pid, onshi__request_str(entry, ONSHI_P_REFERENCE_NUMBER), ins,
-                                sym, num, br);
-    }
+    if (refnum && (onshi__request_has(entry, ONSHI_P_BIRTHDATE) ||
+                   onshi__request_has(entry, ONSHI_P_LIMIT_CONSENT)))
+        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                          "onshi_batch_add: a 照会番号 registration batch takes no birthdate "
+                          "or limit_consent");
     if (b->kind == ONSHI_BATCH_QUALIFICATION && onshi__request_has(entry, ONSHI_P_REFERENCE_NUMBER))
         return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
                           "onshi_batch_add: a qualification batch takes no reference_number");
-    /* checked with the other fields by onshi_batch_validate, which names the entry */
-    int64_t consent = onshi__request_int(entry, ONSHI_P_LIMIT_CONSENT, 0);
-    int limit = consent == 0 || consent == 1 ? (int)consent : 2;
-    return batch_add(b, pid, ins, sym, num, br, onshi__request_str(entry, ONSHI_P_BIRTHDATE),
-                     limit);
+    rc = check_open(b);
+    if (rc == ONSHI_OK && !refnum && b->kind != ONSHI_BATCH_QUALIFICATION)
+        rc = onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                        "onshi_batch_add: a query batch has no entries of its own");
+    if (rc != ONSHI_OK)
+        return rc;
+    /* One entry shape for both kinds: the strings are copied ("" for one not set; the fields
+     * the kind does not send stay NULL). The values are checked with the other entries by
+     * onshi_batch_validate, which names the entry. */
+    onshi__batch_entry x;
+    memset(&x, 0, sizeof x);
+    x.pid = dup_opt(onshi__request_str(entry, ONSHI_P_PATIENT_ID));
+    x.insurer = dup_opt(onshi__request_str(entry, ONSHI_P_INSURER_NUMBER));
+    x.symbol = dup_opt(onshi__request_str(entry, ONSHI_P_SYMBOL));
+    x.number = dup_opt(onshi__request_str(entry, ONSHI_P_NUMBER));
+    x.branch = dup_opt(onshi__request_str(entry, ONSHI_P_BRANCH));
+    bool copied = x.pid && x.insurer && x.symbol && x.number && x.branch;
+    if (refnum) {
+        x.refnum = dup_opt(onshi__request_str(entry, ONSHI_P_REFERENCE_NUMBER));
+        copied = copied && x.refnum;
+    } else {
+        x.birth = dup_opt(onshi__request_str(entry, ONSHI_P_BIRTHDATE));
+        copied = copied && x.birth;
+        x.limit = onshi__request_flag(entry, ONSHI_P_LIMIT_CONSENT);
+    }
+    if (!copied || onshi__batch_add_entry(b, &x) != ONSHI_OK) {
+        onshi__batch_entry_clear(&x);
+        return onshi__err(b->ctx, ONSHI_E_NOMEM, "batch entry");
+    }
+    return ONSHI_OK;
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *b, int examination,

@@ -502,11 +502,13 @@ ONSHI_API int ONSHI_CALL onshi_mynumber_card_verify(onshi_msg **out, onshi_ctx *
     int rc = onshi__request_check(ctx, req, ONSHI_REQ_MYNUMBER_CARD_VERIFY, "onshi_mynumber_card_verify");
     if (rc != ONSHI_OK)
         return rc;
-    int64_t method = onshi__request_int(req, ONSHI_P_IDV_METHOD, 0);
-    int64_t offered = onshi__request_int(req, ONSHI_P_CONSENT_OFFERED, 0);
-    if (method < 0 || method > 100 || offered < 0 || offered > 0xffff)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG,
-                          "idv_method %lld / consent_offered %lld out of range",
-                          (long long)method, (long long)offered);
-    return verify_by_card(out, ctx, (int)method, (int)offered);
+    int method, offered;
+    const onshi__int_param rows[] = {
+        {ONSHI_P_IDV_METHOD, 0, 0, 100, &method},
+        {ONSHI_P_CONSENT_OFFERED, 0, 0, 0xffff, &offered},
+    };
+    rc = onshi__request_ints(ctx, req, "onshi_mynumber_card_verify", rows, 2);
+    if (rc != ONSHI_OK)
+        return rc;
+    return verify_by_card(out, ctx, method, offered);
 }

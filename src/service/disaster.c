@@ -168,14 +168,17 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx,
     int rc = onshi__request_check(ctx, req, ONSHI_REQ_DISASTER_SEARCH, "onshi_disaster_search");
     if (rc != ONSHI_OK)
         return rc;
-    int64_t sex = onshi__request_int(req, ONSHI_P_SEX, 0);
-    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
-    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
-    if (sex < 0 || sex > 9 || kind < 0 || kind > 9 || cat < 0 || cat > 9)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "sex %lld / info_kind %lld / file_category "
-                          "%lld out of range", (long long)sex, (long long)kind, (long long)cat);
+    int sex, kind, cat;
+    const onshi__int_param rows[] = {
+        {ONSHI_P_SEX, 0, 0, 9, &sex},
+        {ONSHI_P_INFO_KIND, 0, 0, 9, &kind},
+        {ONSHI_P_FILE_CATEGORY, 0, 0, 9, &cat},
+    };
+    rc = onshi__request_ints(ctx, req, "onshi_disaster_search", rows, 3);
+    if (rc != ONSHI_OK)
+        return rc;
     return disaster_search(out, ctx, onshi__request_str(req, ONSHI_P_NAME),
                            onshi__request_str(req, ONSHI_P_NAME_KANA),
-                           onshi__request_str(req, ONSHI_P_BIRTHDATE), (int)sex,
-                           onshi__request_str(req, ONSHI_P_ADDRESS), (int)kind, (int)cat);
+                           onshi__request_str(req, ONSHI_P_BIRTHDATE), sex,
+                           onshi__request_str(req, ONSHI_P_ADDRESS), kind, cat);
 }

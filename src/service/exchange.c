@@ -65,29 +65,15 @@ static uint64_t fingerprint(const unsigned char salt[8], int slot, const char *v
     return h;
 }
 
-static int random_salt(unsigned char salt[8])
-{
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
-    while (fd >= 0 && got < 8) {
-        ssize_t n = read(fd, salt + got, 8 - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (fd >= 0)
-        close(fd);
-    return got == 8 ? ONSHI_OK : ONSHI_E_IO;
-}
-
 /* The match text of keys (NULL *out when there is none); the keys are cleared. */
 int onshi__service_match_text_keys(onshi_ctx *ctx, onshi__match_keys *k, char **out)
 {
     *out = NULL;
     unsigned char salt[8];
-    if (random_salt(salt) != ONSHI_OK) {
+    int r = onshi__random(ctx, salt, sizeof salt); /* the one source of random bytes (core) */
+    if (r != ONSHI_OK) {
         onshi__match_keys_clear(k);
-        return onshi__err(ctx, ONSHI_E_IO, "no random numbers (/dev/urandom)");
+        return r;
     }
     char *t = malloc(20 + ONSHI__MK_COUNT * 24);
     if (t == NULL) {

@@ -149,6 +149,21 @@ static int64_t percent(int64_t x, int64_t pct)
     return (x * pct + 50) / 100;
 }
 
+/* What the ceiling and the yearly cap share: the scope, the flags the calculation knows
+ * (`known_flags`), the service month (0: this month in Japan time, written back) and the row
+ * of the class in force that month. */
+static int limit_row_for(const limit_row **r, onshi_ctx *ctx, const char *class_code, int scope,
+                         int flags, int known_flags, int *service_month)
+{
+    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
+    if (flags & ~known_flags)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
+    if (*service_month == 0)
+        *service_month = onshi__jst_month(ctx);
+    return limit_lookup(r, ctx, class_code, *service_month, flags);
+}
+
 static int limit_ceiling(int64_t *out, onshi_ctx *ctx, const char *class_code,
                          int64_t total_cost, int scope, int flags, int service_month)
 {
@@ -158,15 +173,11 @@ static int limit_ceiling(int64_t *out, onshi_ctx *ctx, const char *class_code,
     if (total_cost < 0 || total_cost > INT64_C(1000000000000))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "total_cost %lld out of range",
                           (long long)total_cost);
-    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
-    if (flags & ~(ONSHI_LIMIT_F_MANY_TIMES | ONSHI_LIMIT_F_BIRTH_MONTH_75 |
-                  ONSHI_LIMIT_F_PROVISIONAL))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
-    if (service_month == 0)
-        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
-    int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
+    int rc = limit_row_for(&r, ctx, class_code, scope, flags,
+                           ONSHI_LIMIT_F_MANY_TIMES | ONSHI_LIMIT_F_BIRTH_MONTH_75 |
+                               ONSHI_LIMIT_F_PROVISIONAL,
+                           &service_month);
     if (rc != ONSHI_OK)
         return rc;
 
@@ -233,14 +244,9 @@ static int limit_yearly_cap(int64_t *out, onshi_ctx *ctx, const char *class_code
     if (out == NULL || class_code == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "class_code and out must not be NULL");
     *out = 0;
-    if (scope != ONSHI_LIMIT_SCOPE_OUTPATIENT && scope != ONSHI_LIMIT_SCOPE_ALL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "scope %d is not ONSHI_LIMIT_SCOPE_*", scope);
-    if (flags & ~ONSHI_LIMIT_F_PROVISIONAL)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
-    if (service_month == 0)
-        service_month = onshi__jst_month(ctx);
     const limit_row *r = NULL;
-    int rc = limit_lookup(&r, ctx, class_code, service_month, flags);
+    int rc = limit_row_for(&r, ctx, class_code, scope, flags, ONSHI_LIMIT_F_PROVISIONAL,
+                           &service_month);
     if (rc != ONSHI_OK)
         return rc;
     int64_t cap = scope == ONSHI_LIMIT_SCOPE_OUTPATIENT ? r->outpatient_yearly : r->yearly;
@@ -256,77 +262,78 @@ static int limit_yearly_cap(int64_t *out, onshi_ctx *ctx, const char *class_code
     return ONSHI_OK;
 }
 
-/* The int parameters of a limit request, each in a range that fits an int; the calculator
- * checks their meaning. */
-static int limit_args(onshi_ctx *ctx, const onshi_request *req, const char *call, bool need_cost,
-                      int *ratio, int *scope, int *flags, int *month)
+/* The parameters of a limit request: the int ones each in a range that fits an int; the
+ * calculator checks their meaning. */
+typedef struct {
+    const char *class_code;
+    int64_t cost;
+    int ratio, scope, flags, month;
+} limit_in;
+
+/* What the three public calls share: clear the answer, check the request's kind and read its
+ * parameters (`need_cost`: total_cost must be set). */
+static int limit_args(limit_in *a, int64_t *out, onshi_ctx *ctx, const onshi_request *req,
+                      const char *call, bool need_cost)
 {
-    if (need_cost && req != NULL && !onshi__request_has(req, ONSHI_P_TOTAL_COST))
+    if (out != NULL)
+        *out = 0;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, call);
+    if (rc != ONSHI_OK)
+        return rc;
+    if (need_cost && !onshi__request_has(req, ONSHI_P_TOTAL_COST))
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: total_cost is not set", call);
-    static const struct {
-        int param;
-        int64_t def, min, max;
-    } rows[] = {
-        {ONSHI_P_RATIO_PERCENT, -1, 0, 100},
-        {ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_ALL, 0, 100},
-        {ONSHI_P_FLAGS, 0, 0, 0xffff},
-        {ONSHI_P_SERVICE_MONTH, 0, 0, 999999},
+    const onshi__int_param rows[] = {
+        {ONSHI_P_RATIO_PERCENT, -1, 0, 100, &a->ratio},
+        {ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_ALL, 0, 100, &a->scope},
+        {ONSHI_P_FLAGS, 0, 0, 0xffff, &a->flags},
+        {ONSHI_P_SERVICE_MONTH, 0, 0, 999999, &a->month},
     };
-    int *dst[] = {ratio, scope, flags, month};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int64_t v = onshi__request_int(req, rows[i].param, rows[i].def);
-        if (v != rows[i].def && (v < rows[i].min || v > rows[i].max))
-            return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: %s %lld out of range", call,
-                              onshi_request_param_name(rows[i].param), (long long)v);
-        *dst[i] = (int)v;
-    }
+    rc = onshi__request_ints(ctx, req, call, rows, sizeof rows / sizeof rows[0]);
+    if (rc != ONSHI_OK)
+        return rc;
+    a->class_code = onshi__request_str(req, ONSHI_P_CLASS_CODE);
+    a->cost = onshi__request_int(req, ONSHI_P_TOTAL_COST, 0);
     return ONSHI_OK;
+}
+
+/* The three public calls: one reading of the request, then the calculation asked for. */
+enum { CALL_CEILING, CALL_COPAY, CALL_YEARLY_CAP };
+
+static int limit_call(int which, int64_t *out, onshi_ctx *ctx, const onshi_request *req)
+{
+    static const char *const names[] = {"onshi_limit_ceiling", "onshi_limit_copay",
+                                        "onshi_limit_yearly_cap"};
+    limit_in a;
+    int rc = limit_args(&a, out, ctx, req, names[which], which != CALL_YEARLY_CAP);
+    if (rc != ONSHI_OK)
+        return rc;
+    switch (which) {
+    case CALL_CEILING:
+        return limit_ceiling(out, ctx, a.class_code, a.cost, a.scope, a.flags, a.month);
+    case CALL_COPAY:
+        if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
+            return onshi__err(ctx, ONSHI_E_INVALID_ARG,
+                              "onshi_limit_copay: ratio_percent is not set");
+        return limit_copay(out, ctx, a.class_code, a.cost, a.ratio, a.scope, a.flags, a.month);
+    default:
+        return limit_yearly_cap(out, ctx, a.class_code, a.scope, a.flags, a.month);
+    }
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
                                              const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_ceiling");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_ceiling", true, &ratio, &scope, &flags, &month);
-    if (rc != ONSHI_OK)
-        return rc;
-    return limit_ceiling(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
-                         onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), scope, flags, month);
+    return limit_call(CALL_CEILING, out, ctx, req);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
                                            const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_copay");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_copay", true, &ratio, &scope, &flags, &month);
-    if (rc != ONSHI_OK)
-        return rc;
-    if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "onshi_limit_copay: ratio_percent is not set");
-    return limit_copay(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
-                       onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), ratio, scope, flags,
-                       month);
+    return limit_call(CALL_COPAY, out, ctx, req);
 }
 
 ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
                                                 const onshi_request *req)
 {
-    if (out != NULL)
-        *out = 0;
-    int ratio, scope, flags, month;
-    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_yearly_cap");
-    if (rc == ONSHI_OK)
-        rc = limit_args(ctx, req, "onshi_limit_yearly_cap", false, &ratio, &scope, &flags, &month);
-    if (rc != ONSHI_OK)
-        return rc;
-    return limit_yearly_cap(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE), scope, flags,
-                            month);
+    return limit_call(CALL_YEARLY_CAP, out, ctx, req);
 }

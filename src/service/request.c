@@ -191,3 +191,22 @@ bool onshi__request_has(const onshi_request *req, int param)
 {
     return req != NULL && param >= 1 && param <= PARAM_MAX && req->v[param].set;
 }
+
+int onshi__request_flag(const onshi_request *req, int param)
+{
+    int64_t v = onshi__request_int(req, param, 0);
+    return v == 0 || v == 1 ? (int)v : 2;
+}
+
+int onshi__request_ints(onshi_ctx *ctx, const onshi_request *req, const char *call,
+                        const onshi__int_param *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = onshi__request_int(req, rows[i].param, rows[i].def);
+        if (v != rows[i].def && (v < rows[i].min || v > rows[i].max))
+            return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: %s %lld out of range", call,
+                              onshi_request_param_name(rows[i].param), (long long)v);
+        *rows[i].dst = (int)v;
+    }
+    return ONSHI_OK;
+}

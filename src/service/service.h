@@ -99,5 +99,19 @@ const char *onshi__request_str(const onshi_request *req, int param);
 int64_t onshi__request_int(const onshi_request *req, int param, int64_t def);
 /* Whether a parameter was set. */
 bool onshi__request_has(const onshi_request *req, int param);
+/* A yes/no parameter (limit_consent): 0 when unset, 0 or 1 as set, 2 for any other value so
+ * that the caller's field check refuses it by name (a value past INT_MAX is not cut to 0/1). */
+int onshi__request_flag(const onshi_request *req, int param);
+/* One integer parameter a workflow reads: `def` when unset, else it must lie in min..max
+ * (`def` itself is always taken, so it may lie outside as a "not given" mark). */
+typedef struct onshi__int_param {
+    int param;
+    int64_t def, min, max;
+    int *dst;
+} onshi__int_param;
+/* Reads the n rows into their *dst; the first out of range is ONSHI_E_INVALID_ARG recorded,
+ * naming `call`, the parameter and its value. The one range check of every workflow's ints. */
+int onshi__request_ints(onshi_ctx *ctx, const onshi_request *req, const char *call,
+                        const onshi__int_param *rows, size_t n);
 
 #endif

@@ -144,6 +144,44 @@ static int set(int rc, onshi_group *g, int field, const char *v)
     return onshi_group_set_str(g, field, v);
 }
 
+/* A new request of `type` with the institution's own code in its header, after the one
+ * institution check; `what` names the message in an error. The codec writes the fields in
+ * schema order, so the order they are set in does not matter. */
+static int new_request(onshi_msg **req, onshi_ctx *ctx, int type, const char *what)
+{
+    *req = NULL;
+    const char *inst;
+    int rc = onshi__verify_institution(ctx, &inst);
+    if (rc != ONSHI_OK)
+        return rc;
+    rc = onshi_msg_new(req, type);
+    if (rc == ONSHI_OK)
+        rc = onshi_group_set_str(onshi_msg_header(*req), ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
+    if (rc != ONSHI_OK) {
+        onshi_msg_free(*req);
+        *req = NULL;
+        return onshi__err(ctx, rc, "%s", what);
+    }
+    return ONSHI_OK;
+}
+
+/* The common end of the three requests: one whose building failed (`rc`) is dropped with its
+ * error kept, else it is sent as one audited exchange naming the insured person
+ * (insurer, symbol, number, branch). The request is freed either way. */
+static int run_built(int rc, onshi_msg *req, onshi_msg **out, char *pending_id, size_t id_size,
+                     onshi_ctx *ctx, int audit, const char *const insured[4], const char *detail)
+{
+    if (rc != ONSHI_OK) {
+        onshi_msg_free(req);
+        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
+    }
+    char patient[200];
+    patient_ref(patient, sizeof patient, insured[0], insured[1], insured[2], insured[3]);
+    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, audit, patient, detail);
+    onshi_msg_free(req);
+    return rc;
+}
+
 /* ---- public calls -------------------------------------------------------------------- */
 
 ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *result)
@@ -182,21 +220,15 @@ static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_si
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_LENGTH, "任意識別子",
                                          "ArbitraryIdentifier", "at most 50 characters",
                                          "50文字以内です");
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, ONSHI_MSG_QUAL_REQ, "qualification request");
     if (rc != ONSHI_OK)
         return rc;
-
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, ONSHI_MSG_QUAL_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "qualification request");
     char date[9];
     memcpy(date, now, 8);
     date[8] = '\0';
     onshi_group *h = onshi_msg_header(req), *s = NULL;
     rc = set(rc, h, ONSHI_F_QUALIFICATION_CONFIRMATION_DATE, date);
-    rc = set(rc, h, ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
     if (rc == ONSHI_OK)
         rc = onshi_group_add(&s, onshi_msg_body(req), ONSHI_G_SEARCH);
     rc = set(rc, s, ONSHI_F_SEARCH_INSURER_NUMBER, insurer_number);
@@ -206,16 +238,9 @@ static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_si
     rc = set(rc, s, ONSHI_F_SEARCH_BIRTHDATE, birthdate);
     rc = set(rc, s, ONSHI_F_SEARCH_LIMIT_CONS_FLG, limit_consent ? "1" : "0");
     rc = set(rc, s, ONSHI_F_SEARCH_ARBITRARY_IDENTIFIER, arbitrary_id);
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200];
-    patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, ONSHI_AUDIT_QUALIFICATION,
-                           patient, "qualification by insurer/symbol/number (OQSsiquc01req)");
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx, ONSHI_AUDIT_QUALIFICATION,
+                     (const char *const[4]){insurer_number, symbol, number, branch},
+                     "qualification by insurer/symbol/number (OQSsiquc01req)");
 }
 
 ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
@@ -274,33 +299,20 @@ static int refnum_register(onshi_msg **out, char *pending_id, size_t id_size, on
     int rc = onshi__verify_check_insured(ctx, insurer_number, symbol, number, branch);
     if (rc != ONSHI_OK)
         return rc;
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, ONSHI_MSG_REFNUM_REQ, "registration request");
     if (rc != ONSHI_OK)
         return rc;
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, ONSHI_MSG_REFNUM_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "registration request");
     onshi_group *g = NULL;
-    rc = set(rc, onshi_msg_header(req), ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
-    if (rc == ONSHI_OK)
-        rc = onshi_group_add(&g, onshi_msg_body(req), ONSHI_G_REFNUM);
+    rc = onshi_group_add(&g, onshi_msg_body(req), ONSHI_G_REFNUM);
     rc = set(rc, g, ONSHI_F_REG_REFERENCE_NUMBER, reference_number);
     rc = set(rc, g, ONSHI_F_REG_INSURER_NUMBER, insurer_number);
     rc = set(rc, g, ONSHI_F_REG_INSURED_CARD_SYMBOL, symbol);
     rc = set(rc, g, ONSHI_F_REG_INSURED_ID_NUMBER, number);
     rc = set(rc, g, ONSHI_F_REG_INSURED_BRANCH_NUMBER, branch);
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200];
-    patient_ref(patient, sizeof patient, insurer_number, symbol, number, branch);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req, 0, patient,
-                           "reference number registration (OQSsiimm01req)");
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx, 0,
+                     (const char *const[4]){insurer_number, symbol, number, branch},
+                     "reference number registration (OQSsiimm01req)");
 }
 
 /* YYYYMM of `months` months before ym (ym as "YYYYMM"). */
@@ -371,19 +383,14 @@ static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi
             return onshi__verify_field_error(ctx, ONSHI_E_FIELD_FORMAT, "開始年月", "StartDate",
                                              "after EndDate", "終了年月より後です");
     }
-    const char *inst;
-    rc = onshi__verify_institution(ctx, &inst);
+    onshi_msg *req = NULL;
+    rc = new_request(&req, ctx, kind == ONSHI_INFO_DRUG ? ONSHI_MSG_DRUG_REQ : ONSHI_MSG_CHECKUP_REQ,
+                     "information request");
     if (rc != ONSHI_OK)
         return rc;
-
-    onshi_msg *req = NULL;
-    rc = onshi_msg_new(&req, kind == ONSHI_INFO_DRUG ? ONSHI_MSG_DRUG_REQ : ONSHI_MSG_CHECKUP_REQ);
-    if (rc != ONSHI_OK)
-        return onshi__err(ctx, rc, "information request");
     char cat[4];
     snprintf(cat, sizeof cat, "%d", file_category);
     onshi_group *h = onshi_msg_header(req), *b = onshi_msg_body(req);
-    rc = set(rc, h, ONSHI_F_MEDICAL_INSTITUTION_CODE, inst);
     rc = set(rc, h, ONSHI_F_HDR_INSURER_NUMBER, insurer);
     rc = set(rc, h, ONSHI_F_HDR_INSURANCE_CARD_SYMBOL, symbol);
     rc = set(rc, h, ONSHI_F_HDR_INSURED_PERSON_ID_NUMBER, number);
@@ -393,24 +400,16 @@ static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi
     rc = set(rc, b, ONSHI_F_FILE_CATEGORY, cat);
     rc = set(rc, b, ONSHI_F_PR_DI_INF_CLASSIFICATION, "1");
     rc = set(rc, b, ONSHI_F_BODY_MEDICAL_TREATMENT_FLAG, "1");
-    if (rc != ONSHI_OK) {
-        onshi_msg_free(req);
-        return onshi__err_is(ctx, rc) ? rc : onshi__err(ctx, rc, "building the request");
-    }
-    char patient[200], detail[160];
-    patient_ref(patient, sizeof patient, insurer, symbol, number, branch);
+    char detail[160];
     if (kind == ONSHI_INFO_DRUG)
         snprintf(detail, sizeof detail, "drug information %s-%s FileCategory %d (YZKsiquc01req)",
                  start, end, file_category);
     else
         snprintf(detail, sizeof detail, "checkup information FileCategory %d (TKKsiquc01req)",
                  file_category);
-    rc = onshi__verify_run(out, pending_id, id_size, ctx, req,
-                           kind == ONSHI_INFO_DRUG ? ONSHI_AUDIT_DRUG_INFO
-                                                   : ONSHI_AUDIT_CHECKUP_INFO,
-                           patient, detail);
-    onshi_msg_free(req);
-    return rc;
+    return run_built(rc, req, out, pending_id, id_size, ctx,
+                     kind == ONSHI_INFO_DRUG ? ONSHI_AUDIT_DRUG_INFO : ONSHI_AUDIT_CHECKUP_INFO,
+                     (const char *const[4]){insurer, symbol, number, branch}, detail);
 }
 
 /* ---- the public calls: their inputs come from an onshi_request ---- */
@@ -436,7 +435,7 @@ ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pend
         out, pending_id, id_size, ctx, onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
         onshi__request_str(req, ONSHI_P_SYMBOL), onshi__request_str(req, ONSHI_P_NUMBER),
         onshi__request_str(req, ONSHI_P_BRANCH), onshi__request_str(req, ONSHI_P_BIRTHDATE),
-        (int)onshi__request_int(req, ONSHI_P_LIMIT_CONSENT, 0),
+        onshi__request_flag(req, ONSHI_P_LIMIT_CONSENT),
         onshi__request_str(req, ONSHI_P_ARBITRARY_ID));
 }
 
@@ -463,12 +462,15 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
     int rc = onshi__request_check(ctx, req, ONSHI_REQ_INFO, "onshi_info_request");
     if (rc != ONSHI_OK)
         return rc;
-    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
-    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
-    if (kind < 0 || kind > 100 || cat < 0 || cat > 100)
-        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "info_kind %lld / file_category %lld unknown",
-                          (long long)kind, (long long)cat);
-    return info_request(out, pending_id, id_size, ctx, person, (int)kind, (int)cat,
+    int kind, cat;
+    const onshi__int_param rows[] = {
+        {ONSHI_P_INFO_KIND, 0, 0, 100, &kind},
+        {ONSHI_P_FILE_CATEGORY, 0, 0, 100, &cat},
+    };
+    rc = onshi__request_ints(ctx, req, "onshi_info_request", rows, 2);
+    if (rc != ONSHI_OK)
+        return rc;
+    return info_request(out, pending_id, id_size, ctx, person, kind, cat,
                         onshi__request_str(req, ONSHI_P_START_MONTH),
                         onshi__request_str(req, ONSHI_P_END_MONTH));
 }

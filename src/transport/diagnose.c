@@ -176,6 +176,16 @@ static void skip_rest(onshi_diag_report *r, const int *checks, size_t n, const c
         add(r, checks[i], ONSHI_DIAG_SKIPPED, ONSHI_OK, why_en, why_ja);
 }
 
+/* The server refused the client certificate, in the handshake (TLS 1.2) or as the answer to
+ * the first request (TLS 1.3): one report with one hint, and the one check after it skipped. */
+static void client_cert_refused(onshi_diag_report *r, onshi_ctx *ctx, int status,
+                                const int *rest, const char *why_en, const char *why_ja)
+{
+    add_error(r, ctx, ONSHI_DIAG_CLIENT_CERT, status,
+              "証明書が正しいか（失効・別の医療機関のものでないか）確認してください");
+    skip_rest(r, rest, 1, why_en, why_ja);
+}
+
 static void check_client_cert(onshi_diag_report *r, onshi_ctx *ctx, bool *usable)
 {
     *usable = false;
@@ -350,10 +360,9 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     if (rc == ONSHI_E_CANCELLED)
         goto out;
     if (rc != ONSHI_OK) {
-        add_error(r, ctx, ONSHI_DIAG_CLIENT_CERT, rc,
-                  "証明書が正しいか（失効・別の医療機関のものでないか）確認してください");
-        skip_rest(r, after_dns + 4, 1, "not checked: TLS with the client certificate failed",
-                  "クライアント証明書での接続に失敗したため未確認");
+        client_cert_refused(r, ctx, rc, after_dns + 4,
+                            "not checked: TLS with the client certificate failed",
+                            "クライアント証明書での接続に失敗したため未確認");
         rc = ONSHI_OK;
         goto out;
     }
@@ -378,10 +387,9 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     if (rc == ONSHI_E_CANCELLED)
         goto out;
     if (verdict_later && (rc == ONSHI_E_CLIENT_CERT || rc == ONSHI_E_CLIENT_CERT_EXPIRED)) {
-        add_error(r, ctx, ONSHI_DIAG_CLIENT_CERT, rc,
-                  "証明書が正しいか（失効・別の医療機関のものでないか）確認してください");
-        skip_rest(r, after_dns + 4, 1, "not checked: the server refused the client certificate",
-                  "クライアント証明書が受け付けられなかったため未確認");
+        client_cert_refused(r, ctx, rc, after_dns + 4,
+                            "not checked: the server refused the client certificate",
+                            "クライアント証明書が受け付けられなかったため未確認");
         rc = ONSHI_OK;
         goto out;
     }

@@ -12,7 +12,6 @@
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509.h>
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #include <psa/crypto.h>
@@ -114,48 +113,33 @@ void onshi__tls_conf_free(onshi__tls_conf *t)
     mbedtls_platform_zeroize(t, sizeof *t);
 }
 
-static void sha256(const unsigned char *p, size_t n, unsigned char out[32])
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    mbedtls_sha256(p, n, out, 0);
-#else
-    mbedtls_sha256_ret(p, n, out, 0);
-#endif
-}
-
 /* Hash every option the TLS material depends on, secrets included, so a change of any of
- * them rebuilds the configuration without keeping a password in clear outside the options. */
-static void conf_signature(const onshi_ctx *ctx, unsigned char out[32])
+ * them rebuilds the configuration without keeping a password in clear outside the options.
+ * The one SHA-256 of the library (crypto); the input is gathered in a buffer wiped after.
+ * false when it could not be computed: the caller then rebuilds. */
+static bool conf_signature(const onshi_ctx *ctx, unsigned char out[32])
 {
     static const int ids[] = {ONSHI_OPT_TLS_CA_FILE,          ONSHI_OPT_TLS_CLIENT_CERT,
                               ONSHI_OPT_TLS_CLIENT_KEY,       ONSHI_OPT_TLS_CLIENT_KEY_PASSWORD,
                               ONSHI_OPT_TLS_PKCS12_FILE,      ONSHI_OPT_TLS_PKCS12_PASSWORD};
-    mbedtls_sha256_context h;
-    mbedtls_sha256_init(&h);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    mbedtls_sha256_starts(&h, 0);
-#define SHA_UPDATE mbedtls_sha256_update
-#define SHA_FINISH mbedtls_sha256_finish
-#else
-    mbedtls_sha256_starts_ret(&h, 0);
-#define SHA_UPDATE mbedtls_sha256_update_ret
-#define SHA_FINISH mbedtls_sha256_finish_ret
-#endif
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+    onshi_buf in;
+    onshi__buf_init(&in, true);
+    int rc = ONSHI_OK;
+    for (size_t i = 0; rc == ONSHI_OK && i < sizeof ids / sizeof ids[0]; i++) {
         const char *s = onshi__opt_str(ctx, ids[i]);
         unsigned char sep = (unsigned char)(0x80 + i);
         if (s != NULL)
-            SHA_UPDATE(&h, (const unsigned char *)s, strlen(s) + 1);
-        SHA_UPDATE(&h, &sep, 1);
+            rc = onshi__buf_append(&in, s, strlen(s) + 1);
+        if (rc == ONSHI_OK)
+            rc = onshi__buf_append(&in, &sep, 1);
     }
     size_t pl = 0;
     const unsigned char *pin = onshi__opt_bytes(ctx, ONSHI_OPT_TLS_PINNED_KEY, &pl);
-    if (pin != NULL)
-        SHA_UPDATE(&h, pin, pl);
-    SHA_FINISH(&h, out);
-#undef SHA_UPDATE
-#undef SHA_FINISH
-    mbedtls_sha256_free(&h);
+    if (rc == ONSHI_OK && pin != NULL)
+        rc = onshi__buf_append(&in, pin, pl);
+    bool ok = rc == ONSHI_OK && onshi__sha256(in.data, in.len, out) == 0;
+    onshi__buf_clear(&in);
+    return ok;
 }
 
 int onshi__crt_days_left(const mbedtls_x509_crt *crt)
@@ -254,8 +238,7 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     if (depth == 0 && t->have_pin) {
         unsigned char h[32];
-        sha256(crt->pk_raw.p, crt->pk_raw.len, h);
-        if (memcmp(h, t->pin, 32) != 0) {
+        if (onshi__sha256(crt->pk_raw.p, crt->pk_raw.len, h) != 0 || memcmp(h, t->pin, 32) != 0) {
             t->pin_failed = true;
             *flags |= MBEDTLS_X509_BADCERT_OTHER;
         }
@@ -280,9 +263,9 @@ static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t)
 static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool with_client,
                       bool cached)
 {
-    unsigned char sig[32];
-    conf_signature(ctx, sig);
-    if (cached && t->ready && memcmp(sig, t->sig, 32) == 0) {
+    unsigned char sig[32] = {0};
+    bool signed_ok = conf_signature(ctx, sig);
+    if (cached && t->ready && signed_ok && memcmp(sig, t->sig, 32) == 0) {
         if (t->have_own && onshi__crt_days_left(&t->own) < 0)
             goto expired;
         return ONSHI_OK;

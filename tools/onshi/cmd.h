@@ -79,6 +79,29 @@ void cli_pin_init(cli_pin *p);
 int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i);
 /* The onshi_pin_cb reading from p. */
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm);
+/* cmd.c: the one reader of a typed line. cli_read_line reads one line from fd into buf
+ * (NUL-terminated, newline dropped), waiting at most timeout_s seconds for each byte (0: no
+ * limit): CLI_LINE_OK; CLI_LINE_EOF at end of input with nothing typed; CLI_LINE_LONG when
+ * the line does not fit (buf empty, nothing more read); CLI_LINE_NONE on timeout or error. */
+enum { CLI_LINE_OK = 0, CLI_LINE_NONE = -1, CLI_LINE_EOF = -2, CLI_LINE_LONG = -3 };
+int cli_read_line(int fd, char *buf, size_t cap, int timeout_s);
+/* The same from the terminal (/dev/tty, not stdin), prompt first, echo off when secret;
+ * CLI_LINE_NONE without a terminal. */
+int cli_tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s);
+/* A [y/N] question: 1 for an answer starting with y or Y; 0 for anything else, end of input
+ * or an over-long line (read to its end, so it cannot answer the next question); -1 without
+ * a terminal or on timeout. cli_ask_yes_fd reads the answer from fd (no prompt). */
+int cli_ask_yes(const char *prompt, int timeout_s);
+int cli_ask_yes_fd(int fd, int timeout_s);
+/* The whole of a file ("-": standard input), with a NUL after its *len bytes; NULL with
+ * errno on failure (a read error or a folder is a failure, not an empty file). */
+char *cli_read_file(const char *path, size_t *len);
+/* CSV (RFC 4180): one field, quoted when it holds a comma, quote or line break (NULL: empty);
+ * one row of n fields and its newline. */
+void cli_csv_field(FILE *f, const char *s);
+void cli_csv_row(FILE *f, const char *const *cols, size_t n);
+/* A JSON string literal of UTF-8 text (NULL: ""): quote, backslash and control bytes escaped. */
+void cli_json_str(FILE *f, const char *s);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

@@ -61,34 +61,12 @@ static int valid_utf8(const unsigned char *p, size_t n)
 
 static char *read_text(const char *cmd, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
+    size_t n = 0;
+    char *buf = cli_read_file(path, &n);
+    if (buf == NULL) {
         cli_fail(cmd, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (f != stdin)
-        fclose(f);
-    if (buf == NULL) {
-        cli_fail(cmd, "out of memory reading %s", path);
-        return NULL;
-    }
-    buf[n] = '\0';
     if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         memmove(buf, buf + 3, (n -= 3) + 1);
     if (valid_utf8((unsigned char *)buf, n))
@@ -312,38 +290,6 @@ static int ONSHI_CALL on_progress(void *ud, int stage, int64_t done, int64_t tot
 
 /* ---- output -------------------------------------------------------------------------------- */
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (s == NULL)
-        s = "";
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static const char *person_str(onshi_batch *b, size_t i, int field)
 {
     onshi_group *p = NULL;
@@ -360,13 +306,13 @@ static void write_csv(FILE *f, onshi_batch *b)
           "insurer_number,symbol,number,branch,ratio\r\n", f);
     for (size_t i = 0; i < onshi_batch_count(b); i++) {
         int o = onshi_batch_outcome(b, i);
-        csv_field(f, onshi_batch_patient_id(b, i));
+        cli_csv_field(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",%d,", o);
-        csv_field(f, onshi_batch_outcome_label(cli_labels(ja), o, kind));
+        cli_csv_field(f, onshi_batch_outcome_label(cli_labels(ja), o, kind));
         fputc(',', f);
-        csv_field(f, onshi_batch_result_code(b, i));
+        cli_csv_field(f, onshi_batch_result_code(b, i));
         fputc(',', f);
-        csv_field(f, onshi_batch_result_message(b, i));
+        cli_csv_field(f, onshi_batch_result_message(b, i));
         fprintf(f, ",%zu", onshi_batch_person_count(b, i));
         static const int fields[] = {ONSHI_F_NAME, ONSHI_F_NAME_KANA, ONSHI_F_BIRTHDATE,
                                      ONSHI_F_INSURER_NUMBER, ONSHI_F_INSURED_CARD_SYMBOL,
@@ -374,7 +320,7 @@ static void write_csv(FILE *f, onshi_batch *b)
                                      ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO};
         for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
             fputc(',', f);
-            csv_field(f, person_str(b, i, fields[k]));
+            cli_csv_field(f, person_str(b, i, fields[k]));
         }
         fputs("\r\n", f);
     }
@@ -384,27 +330,27 @@ static void write_json(FILE *f, onshi_ctx *ctx, onshi_batch *b)
 {
     int kind = onshi_batch_kind(b);
     fputs("{\"batch_id\":", f);
-    json_str(f, onshi_batch_id(b));
+    cli_json_str(f, onshi_batch_id(b));
     fputs(",\"kind\":", f);
     static const char *const kinds[] = {"", "qualification", "refnum", "homecare", "online",
                                         "welfare"};
-    json_str(f, kind >= 1 && kind <= 5 ? kinds[kind] : "");
+    cli_json_str(f, kind >= 1 && kind <= 5 ? kinds[kind] : "");
     fputs(",\"reception_number\":", f);
-    json_str(f, onshi_batch_reception_number(b));
+    cli_json_str(f, onshi_batch_reception_number(b));
     fputs(",\"results\":[", f);
     for (size_t i = 0; i < onshi_batch_count(b); i++) {
         int o = onshi_batch_outcome(b, i);
         fputs(i ? ",\n{" : "\n{", f);
         fputs("\"patient_id\":", f);
-        json_str(f, onshi_batch_patient_id(b, i));
+        cli_json_str(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",\"outcome\":%d,\"label\":", o);
-        json_str(f, onshi_batch_outcome_label(cli_labels(0), o, kind));
+        cli_json_str(f, onshi_batch_outcome_label(cli_labels(0), o, kind));
         fputs(",\"label_ja\":", f);
-        json_str(f, onshi_batch_outcome_label(cli_labels(1), o, kind));
+        cli_json_str(f, onshi_batch_outcome_label(cli_labels(1), o, kind));
         fputs(",\"code\":", f);
-        json_str(f, onshi_batch_result_code(b, i));
+        cli_json_str(f, onshi_batch_result_code(b, i));
         fputs(",\"message\":", f);
-        json_str(f, onshi_batch_result_message(b, i));
+        cli_json_str(f, onshi_batch_result_message(b, i));
         onshi_group *u = NULL;
         onshi_buf *j = NULL;
         if (onshi_batch_unit(&u, b, i) == ONSHI_OK && u && onshi_group_to_json(&j, ctx, u) == ONSHI_OK) {

@@ -10,6 +10,7 @@
 #include "cmd.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -80,22 +81,6 @@ int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
     return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, name);
 }
 
-/* Print a JSON string literal. */
-static void jstr(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 /* Columns a UTF-8 string takes on a terminal: East Asian wide characters take two. */
 int cli_display_width(const char *s)
 {
@@ -136,38 +121,6 @@ static void row(const char *label, const char *value)
     printf("  %s%*s %s\n", label, pad > 0 ? pad : 0, "", value && *value ? value : "-");
 }
 
-/* Read a line from the terminal (not stdin, which may be a pipe), echo off when secret. */
-static int tty_read(const char *prompt, char *buf, size_t cap, int secret)
-{
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy: go on reading */
-    }
-    size_t n = 0;
-    char c;
-    while (n + 1 < cap && read(fd, &c, 1) == 1 && c != '\n')
-        buf[n++] = c;
-    buf[n] = '\0';
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
-    return 0;
-}
-
 /* ---- verify-card ---- */
 
 typedef struct vc_ui {
@@ -199,13 +152,14 @@ static int ONSHI_CALL vc_consent(void *ud, int offered, int *granted)
     for (size_t i = 0; i < sizeof k_items / sizeof k_items[0]; i++) {
         if (!(offered & k_items[i].bit))
             continue;
-        char prompt[200], ans[16];
+        char prompt[200];
         snprintf(prompt, sizeof prompt, TR("Patient consents to: %s? [y/N] ",
                                            "患者さんは「%s」に同意しますか？ [y/N] "),
                  cli_lang_ja() ? k_items[i].ja : k_items[i].en);
-        if (tty_read(prompt, ans, sizeof ans, 0) != 0)
+        int yes = cli_ask_yes(prompt, 0); /* no terminal: cancel; end of input: no */
+        if (yes < 0)
             return 1;
-        if (ans[0] == 'y' || ans[0] == 'Y')
+        if (yes)
             *granted |= k_items[i].bit;
     }
     return 0;
@@ -221,12 +175,12 @@ static int ONSHI_CALL vc_identity(void *ud, int method, const onshi_cert *cert, 
         *verified = 1;
         return 0;
     }
-    char ans[16];
-    if (tty_read(TR("Staff: have you compared the patient with the card's photo? [y/N] ",
-                    "職員の方へ：カードの顔写真と本人を目視で確認しましたか？ [y/N] "),
-                 ans, sizeof ans, 0) != 0)
+    int yes = cli_ask_yes(TR("Staff: have you compared the patient with the card's photo? [y/N] ",
+                             "職員の方へ：カードの顔写真と本人を目視で確認しましたか？ [y/N] "),
+                          0);
+    if (yes < 0)
         return 1;
-    *verified = ans[0] == 'y' || ans[0] == 'Y';
+    *verified = yes;
     return 0;
 }
 
@@ -519,7 +473,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail_ctx(cmd, ctx, rc, "limit");
     if (json) {
         printf("{\"class\":");
-        jstr(cls);
+        cli_json_str(stdout, cls);
         printf(",\"total_cost\":%lld,\"ratio_percent\":%d,\"scope\":\"%s\",\"many_times\":%s,"
                "\"ceiling\":%lld,\"copay\":%lld,\"provisional\":%s}\n",
                (long long)total, ratio, scope == ONSHI_LIMIT_SCOPE_ALL ? "all" : "outpatient",
@@ -585,7 +539,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
             printf("%s{\"check\":%d,\"outcome\":\"%s\",\"status\":\"%s\",\"message\":", i ? "," : "",
                    onshi_diag_report_check(r, i), o >= 0 && o <= 3 ? out_en[o] : "?",
                    onshi_status_name(onshi_diag_report_status(r, i)));
-            jstr(msg);
+            cli_json_str(stdout, msg);
             printf("}");
         } else {
             printf("  [%-4s] %s\n", o >= 0 && o <= 3 ? (cli_lang_ja() ? out_ja[o] : out_en[o]) : "?",
@@ -600,33 +554,6 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
 }
 
 /* ---- cert-info ---- */
-
-static int read_file(const char *path, unsigned char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *p = malloc(cap);
-    size_t k;
-    while (p && (k = fread(p + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            unsigned char *q = realloc(p, cap *= 2);
-            if (!q) {
-                free(p);
-                p = NULL;
-            } else
-                p = q;
-        }
-    }
-    fclose(f);
-    if (!p)
-        return -1;
-    *out = p;
-    *len = n;
-    return 0;
-}
 
 /* PEM → DER (the first certificate), in place; DER passes unchanged. */
 static size_t pem_to_der(unsigned char *p, size_t n)
@@ -704,10 +631,10 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
     }
     onshi_cert *cert = NULL;
     if (card_file) {
-        unsigned char *der = NULL;
         size_t len = 0;
-        if (read_file(card_file, &der, &len) != 0)
-            return cli_fail(cmd, "cannot read %s", card_file);
+        unsigned char *der = (unsigned char *)cli_read_file(card_file, &len);
+        if (der == NULL)
+            return cli_fail(cmd, "cannot read %s: %s", card_file, strerror(errno));
         len = pem_to_der(der, len);
         int rc = onshi_cert_from_der(&cert, ctx, der, len);
         free(der);
@@ -720,15 +647,15 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             printf("\"client_cert_days_left\":%d%s", days, cert ? "," : "");
         if (cert) {
             printf("\"card_cert\":{\"subject\":");
-            jstr(onshi_cert_subject(cert));
+            cli_json_str(stdout, onshi_cert_subject(cert));
             printf(",\"issuer\":");
-            jstr(onshi_cert_issuer(cert));
+            cli_json_str(stdout, onshi_cert_issuer(cert));
             printf(",\"serial\":");
-            jstr(onshi_cert_serial_hex(cert));
+            cli_json_str(stdout, onshi_cert_serial_hex(cert));
             printf(",\"not_before\":");
-            jstr(onshi_cert_not_before(cert));
+            cli_json_str(stdout, onshi_cert_not_before(cert));
             printf(",\"not_after\":");
-            jstr(onshi_cert_not_after(cert));
+            cli_json_str(stdout, onshi_cert_not_after(cert));
             printf(",\"days_left\":%lld,\"key_bits\":%d}", cert_days(cert),
                    onshi_cert_key_bits(cert));
         }

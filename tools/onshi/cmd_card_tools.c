@@ -23,70 +23,9 @@
 
 /* ---- the PIN source (also used by verify-card) ---------------------------------------- */
 
-/* Read one line from fd into buf (NUL-terminated, newline dropped), waiting at most
- * timeout_s seconds for each byte (0: no limit). Returns 0, or -1 on timeout / EOF / error. */
-static int read_line_fd(int fd, char *buf, size_t cap, int timeout_s)
-{
-    size_t n = 0;
-    for (;;) {
-        if (timeout_s > 0) {
-            struct pollfd p = {fd, POLLIN, 0};
-            int r = poll(&p, 1, timeout_s * 1000);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                return -1;
-        }
-        char c;
-        ssize_t k = read(fd, &c, 1);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return n > 0 ? (buf[n] = '\0', 0) : -1;
-        if (c == '\n' || c == '\r')
-            break;
-        if (n + 1 >= cap) { /* too long: not a PIN; consume nothing more */
-            buf[0] = '\0';
-            return -1;
-        }
-        buf[n++] = c;
-    }
-    buf[n] = '\0';
-    return 0;
-}
-
-/* The terminal, echo off when secret, with the timeout. */
-static int tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s)
-{
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy */
-    }
-    int rc = read_line_fd(fd, buf, cap, timeout_s);
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
-    return rc;
-}
-
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm)
 {
     cli_pin *p = ud;
-    char ans[16];
     if (last) {
         if (p->fd >= 0) {
             /* No one to ask: only an explicit --confirm-last-try spends the last try. */
@@ -99,20 +38,21 @@ int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size,
             }
             *confirm = 1;
         } else {
-            if (tty_line(TR("Only ONE PIN try is left; a wrong PIN locks the card (only the "
-                            "municipal office can unlock it). Try anyway? [y/N] ",
-                            "暗証番号の残り回数は 1 回です。間違えるとロックされ、市区町村窓口"
-                            "でしか解除できません。入力しますか？ [y/N] "),
-                         ans, sizeof ans, 0, p->timeout_s) != 0)
+            int yes = cli_ask_yes(TR("Only ONE PIN try is left; a wrong PIN locks the card (only "
+                                     "the municipal office can unlock it). Try anyway? [y/N] ",
+                                     "暗証番号の残り回数は 1 回です。間違えるとロックされ、市区町村"
+                                     "窓口でしか解除できません。入力しますか？ [y/N] "),
+                                  p->timeout_s);
+            if (yes < 0)
                 return 1;
-            if (ans[0] != 'y' && ans[0] != 'Y')
+            if (!yes)
                 return 0; /* not confirmed: the library refuses without trying */
             *confirm = 1;
         }
     }
     p->asked++;
     if (p->fd >= 0)
-        return read_line_fd(p->fd, buf, size, p->timeout_s) == 0 ? 0 : 1;
+        return cli_read_line(p->fd, buf, size, p->timeout_s) == CLI_LINE_OK ? 0 : 1;
     char prompt[160];
     if (tries >= 0)
         snprintf(prompt, sizeof prompt, TR("Card PIN (4 digits, %d tries left): ",
@@ -121,7 +61,7 @@ int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size,
     else
         snprintf(prompt, sizeof prompt, "%s",
                  TR("Card PIN (4 digits): ", "利用者証明用暗証番号（4桁）: "));
-    if (tty_line(prompt, buf, size, 1, p->timeout_s) != 0) {
+    if (cli_tty_line(prompt, buf, size, 1, p->timeout_s) != CLI_LINE_OK) {
         fprintf(stderr, "%s\n", TR("onshi: no PIN entered (timeout or no terminal)",
                                    "onshi: 暗証番号が入力されませんでした（時間切れまたは端末なし）"));
         return 1;
@@ -177,20 +117,6 @@ void cli_pin_init(cli_pin *p)
 }
 
 /* ---- output ----------------------------------------------------------------------------- */
-
-static void jstr(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
 
 static void row(const char *label, const char *value)
 {
@@ -290,11 +216,11 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
         for (size_t i = 0; i < n; i++, p += strlen(p) + 1) {
             if (i)
                 putchar(',');
-            jstr(p);
+            cli_json_str(stdout, p);
         }
         printf("],\"reader\":");
         if (reader)
-            jstr(reader);
+            cli_json_str(stdout, reader);
         else
             printf("null");
         printf(",\"card_present\":%s,\"jpki\":%s,\"pin_tries_left\":", present ? "true" : "false",
@@ -304,9 +230,9 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
         else
             printf("null");
         printf(",\"pin_locked\":%s,\"status\":", locked ? "true" : "false");
-        jstr(onshi_status_name(orc));
+        cli_json_str(stdout, onshi_status_name(orc));
         printf(",\"message\":");
-        jstr(why);
+        cli_json_str(stdout, why);
         printf("}\n");
     } else {
         printf("%s\n", TR("Card reader and card", "カードリーダーとカード"));
@@ -340,20 +266,20 @@ static void cert_out(const onshi_cert *c, int json, int chain_rc, const char *ch
     onshi_cert_days_left(&days, c);
     if (json) {
         printf("{\"_type\":\"card_cert\",\"serial\":");
-        jstr(onshi_cert_serial_hex(c));
+        cli_json_str(stdout, onshi_cert_serial_hex(c));
         printf(",\"issuer\":");
-        jstr(onshi_cert_issuer(c));
+        cli_json_str(stdout, onshi_cert_issuer(c));
         printf(",\"subject\":");
-        jstr(onshi_cert_subject(c));
+        cli_json_str(stdout, onshi_cert_subject(c));
         printf(",\"not_before\":");
-        jstr(onshi_cert_not_before(c));
+        cli_json_str(stdout, onshi_cert_not_before(c));
         printf(",\"not_after\":");
-        jstr(onshi_cert_not_after(c));
+        cli_json_str(stdout, onshi_cert_not_after(c));
         printf(",\"days_left\":%lld,\"expired\":%s,\"key_bits\":%d,\"chain\":", (long long)days,
                days < 0 ? "true" : "false", onshi_cert_key_bits(c));
-        jstr(onshi_status_name(chain_rc));
+        cli_json_str(stdout, onshi_status_name(chain_rc));
         printf(",\"chain_message\":");
-        jstr(chain_msg);
+        cli_json_str(stdout, chain_msg);
         printf("}\n");
         return;
     }
@@ -442,14 +368,14 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
         onshi_ctx_last_error_foreign(&kind, &left, ctx);
         if (a->json) {
             printf("{\"_type\":\"card_sign_test\",\"ok\":false,\"status\":");
-            jstr(onshi_status_name(rc));
+            cli_json_str(stdout, onshi_status_name(rc));
             printf(",\"tries_left\":");
             if (kind == ONSHI_FOREIGN_TRIES)
                 printf("%lld", (long long)left);
             else
                 printf("null");
             printf(",\"message\":");
-            jstr(onshi_ctx_last_error_message(ctx));
+            cli_json_str(stdout, onshi_ctx_last_error_message(ctx));
             printf("}\n");
         }
         return cli_fail_ctx(cmd, ctx, rc, TR("test signature", "テスト署名"));
@@ -458,7 +384,7 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
     if (a->json) {
         printf("{\"_type\":\"card_sign_test\",\"ok\":true,\"signature_bytes\":%zu,\"serial\":",
                onshi_buf_len(sig));
-        jstr(onshi_cert_serial_hex(c));
+        cli_json_str(stdout, onshi_cert_serial_hex(c));
         printf("}\n");
     } else {
         char v[80];

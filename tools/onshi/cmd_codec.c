@@ -35,21 +35,6 @@ static bool is_bulk_result(const char *file)
            n > 4 && strcasecmp(file + n - 4, ".xml") == 0;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* One pass of the streaming reader over a bulk result. With `out` NULL it only reads (every
  * unit decoded and checked, nothing printed); otherwise it prints the same JSON shape as a
  * whole-message decode, unit by unit, and the warnings (spooled to `warn`, a temporary file,
@@ -80,9 +65,9 @@ static int bulk_pass(onshi_ctx *ctx, const char *file, FILE *out, FILE *warn, si
                                                 "unknown_code", "format", "encoding_hint",
                                                 "padded", "dropped"};
             fprintf(warn, "%s{\"path\": ", nw++ ? ", " : "");
-            json_string(warn, path);
+            cli_json_str(warn, path);
             fprintf(warn, ", \"kind\": \"%s\", \"message\": ", kinds[kind >= 1 && kind <= 7 ? kind : 0]);
-            json_string(warn, text);
+            cli_json_str(warn, text);
             fputc('}', warn);
         }
         if (pass == 0 && out) {
@@ -179,7 +164,7 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
                 fputs("]\n\t\t}\n\t},\n\t\"_warnings\":\t[", out);
             fprintf(out, "],\n\t\"_error\":\t{\"status\": \"%s\", \"message\": ",
                     onshi_status_name(rc) ? onshi_status_name(rc) : "?");
-            json_string(out, why);
+            cli_json_str(out, why);
             fputs("}\n}\n", out);
             fflush(out);
         }
@@ -254,35 +239,6 @@ static int type_of(const char *s)
     return -1;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (f != stdin)
-        fclose(f);
-    *len = n;
-    return buf;
-}
-
 int cmd_encode(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *type_s = NULL, *json_path = NULL, *out_path = NULL, *enc = "utf-8";
@@ -314,7 +270,7 @@ int cmd_encode(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail("encode", "unknown encoding %s (utf-8 or cp932)", enc);
     onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, e);
     size_t len = 0;
-    char *json = slurp(json_path, &len);
+    char *json = cli_read_file(json_path, &len);
     if (json == NULL)
         return cli_fail("encode", "cannot read %s: %s", json_path, strerror(errno));
     onshi_msg *msg = NULL;

@@ -163,21 +163,6 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
 
 /* ---- output helpers ------------------------------------------------------------------- */
 
-static void csv_field(const char *s)
-{
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static const char *val(const onshi_group *g, int field)
 {
     const char *v = NULL;
@@ -338,7 +323,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
             printf("%d", validity);
             for (size_t k = 0; k < sizeof csv_fields / sizeof csv_fields[0]; k++) {
                 putchar(',');
-                csv_field(val(p, csv_fields[k]));
+                cli_csv_field(stdout, val(p, csv_fields[k]));
             }
             const char *sex = NULL;
             onshi_person_sex(&sex, NULL, cli_labels(0), p);
@@ -526,7 +511,7 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
         }
     } else if (o.format == OUT_CSV) {
         printf("status,ReferenceNumber\nok,");
-        csv_field(*ref ? ref : (o.ref ? o.ref : ""));
+        cli_csv_field(stdout, *ref ? ref : (o.ref ? o.ref : ""));
         putchar('\n');
     } else {
         printf("%s: %s\n", ja ? "照会番号を登録しました" : "reference number registered",
@@ -611,12 +596,7 @@ static void print_drug(onshi_msg *m, int format, int ja)
                                           val(dr, ONSHI_F_DRUG_QUANTITY),
                                           val(dr, ONSHI_F_DRUG_UNIT), val(dr, ONSHI_F_DRUG_USAGE),
                                           val(dr, ONSHI_F_DRUG_TIMES)};
-                    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-                        if (c)
-                            putchar(',');
-                        csv_field(cols[c]);
-                    }
-                    putchar('\n');
+                    cli_csv_row(stdout, cols, sizeof cols / sizeof cols[0]);
                 } else {
                     printf("  %s  %s %s%s  %s\n", val(dt, ONSHI_F_DRUG_DATE_DI_DATE),
                            val(dr, ONSHI_F_DRUG_NAME), val(dr, ONSHI_F_DRUG_QUANTITY),
@@ -650,12 +630,7 @@ static void print_checkup(onshi_msg *m, int format, int ja)
                                       val(it, ONSHI_F_CHECKUP_ITEM_CODE),
                                       val(it, ONSHI_F_CHECKUP_ITEM_NAME), v,
                                       val(it, ONSHI_F_CHECKUP_UNIT)};
-                for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-                    if (c)
-                        putchar(',');
-                    csv_field(cols[c]);
-                }
-                putchar('\n');
+                cli_csv_row(stdout, cols, sizeof cols / sizeof cols[0]);
             } else {
                 printf("  %-28s %s %s\n", val(it, ONSHI_F_CHECKUP_ITEM_NAME), v,
                        val(it, ONSHI_F_CHECKUP_UNIT));

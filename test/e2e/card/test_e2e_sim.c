@@ -219,13 +219,11 @@ static void insert_as(const char *person, const char *name, const char *kind)
     assert_int_equal(vc_start(&card, pctx, READER0, name, &pki, kind ? extra : NULL), 0);
 }
 
+/* The allowlist verdict of pcsc_util (one rule for every card test). */
 static void assert_clean_log(const vc_proc *p)
 {
-    pt_logscan s;
-    assert_int_equal(pt_log_scan(p->log, &s), 0);
-    assert_int_equal(s.outside, 0);
-    assert_int_equal(s.mynumber, 0);
-    assert_int_equal(s.unmasked_verify, 0);
+    if (p != NULL)
+        assert_true(pt_log_clean(p->log, 0));
 }
 
 static int said(onshi_ctx *ctx, int rc)

@@ -323,3 +323,19 @@ int pt_log_scan(const char *path, pt_logscan *s)
     fclose(f);
     return 0;
 }
+
+int pt_log_clean(const char *path, int strict)
+{
+    pt_logscan s;
+    if (pt_log_scan(path, &s) != 0) {
+        fprintf(stderr, "    APDU log %s cannot be read\n", path);
+        return 0;
+    }
+    int clean = s.outside == 0 && s.mynumber == 0 && s.unmasked_verify == 0 &&
+                (!strict || (s.apdus > 0 && s.flagged == 0));
+    if (!clean)
+        fprintf(stderr, "    APDU log %s: apdus %lu, outside %lu, flagged %lu, mynumber %lu, "
+                "unmasked VERIFY %lu\n", path, s.apdus, s.outside, s.flagged, s.mynumber,
+                s.unmasked_verify);
+    return clean;
+}

@@ -61,5 +61,9 @@ typedef struct pt_logscan {
     unsigned long apdus, selects, outside, flagged, mynumber, unmasked_verify;
 } pt_logscan;
 int pt_log_scan(const char *path, pt_logscan *out);
+/* The one verdict on a card session's log: 1 when it could be read and shows no SELECT
+ * outside the allowlist, no My Number access and no unmasked VERIFY; `strict` also wants at
+ * least one APDU and nothing the card flagged. Otherwise 0, with the counts on stderr. */
+int pt_log_clean(const char *path, int strict);
 
 #endif

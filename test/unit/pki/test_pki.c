@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "../../../tools/onshi-pki/pki.h"
+#include "../../support/tmpdir.h"
 
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
@@ -15,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/onshi-pki-test-XXXXXX";
+static char dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    if (mkdtemp(dir) == NULL)
+    if (tmpdir_make(dir, sizeof dir, "pki-test") != 0)
         return -1;
     return pki_make_standard(dir) == 0 ? 0 : -1;
 }
@@ -28,9 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(dir);
 }
 
 /* Accept the JPKI (test) policy in a critical certificatePolicies, as the jpki layer must. */

@@ -153,6 +153,49 @@ static void test_batch_entry_checked_against_kind(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* Every workflow's int parameters go through one range check that names the call, the
+ * parameter and its value; a yes/no value past INT_MAX is not cut down to 0 ("no"). */
+static void test_int_params_in_range(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx = mkctx("en");
+    onshi_msg *m = (onshi_msg *)1;
+    onshi_request *r = NULL;
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_INSURANCE_CARD_VERIFY), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_INSURER_NUMBER, "06130017"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_SYMBOL, "1"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_NUMBER, "2"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_BRANCH, "01"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_str(r, ONSHI_P_BIRTHDATE, "19800101"), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, (int64_t)1 << 32), ONSHI_OK);
+    assert_int_equal(onshi_insurance_card_verify(&m, NULL, 0, ctx, r), ONSHI_E_INVALID_ARG);
+    assert_null(m);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "consent"));
+    onshi_request_free(r);
+
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_DISASTER_SEARCH), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_FILE_CATEGORY, 10), ONSHI_OK);
+    assert_int_equal(onshi_disaster_search(&m, ctx, r), ONSHI_E_INVALID_ARG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx),
+                           "onshi_disaster_search: file_category 10 out of range"));
+    onshi_request_free(r);
+
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_INFO), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_INFO_KIND, -1), ONSHI_OK);
+    assert_int_equal(onshi_info_request(&m, NULL, 0, ctx, NULL, r), ONSHI_E_INVALID_ARG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx),
+                           "onshi_info_request: info_kind -1 out of range"));
+    onshi_request_free(r);
+
+    assert_int_equal(onshi_request_new(&r, ONSHI_REQ_MYNUMBER_CARD_VERIFY), ONSHI_OK);
+    assert_int_equal(onshi_request_set_int(r, ONSHI_P_CONSENT_OFFERED, 0x10000), ONSHI_OK);
+    assert_int_equal(onshi_mynumber_card_verify(&m, ctx, r), ONSHI_E_INVALID_ARG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx),
+                           "onshi_mynumber_card_verify: consent_offered 65536 out of range"));
+    onshi_request_free(r);
+    onshi_ctx_free(ctx);
+}
+
 static int ONSHI_CALL on_progress(void *ud, int stage, int64_t done, int64_t total)
 {
     (void)stage;
@@ -223,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_request_of_another_kind),
         cmocka_unit_test(test_limit_by_request),
         cmocka_unit_test(test_batch_entry_checked_against_kind),
+        cmocka_unit_test(test_int_params_in_range),
         cmocka_unit_test(test_callbacks_struct),
         cmocka_unit_test(test_labels_follow_lang),
     };

@@ -183,6 +183,16 @@ static void fake_bytes(fake_linkage *fl, env *e, const char *answer, size_t len,
     fl_run(fl);
 }
 
+/* The fake linkage app answering every request with a golden XML file; the returned bytes
+ * are freed by the caller after fl_stop. */
+static char *fake_golden(fake_linkage *fl, env *e, const char *path)
+{
+    size_t n;
+    char *ans = slurp(path, &n);
+    fake_bytes(fl, e, ans, n, ".xml");
+    return ans;
+}
+
 /* The one request file left in req/ (the linkage app "not running"), decoded. */
 static onshi_msg *left_request(env *e)
 {
@@ -306,10 +316,8 @@ static void test_verify_ok(void **state)
     memset(&r, 0, sizeof r);
     tcb_set_audit(e->ctx, audit_cb, &r);
     tcb_set_progress(e->ctx, progress_cb, &r);
-    size_t n;
-    char *ans = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
     fake_linkage fl;
-    fake_bytes(&fl, e, ans, n, ".xml");
+    char *ans = fake_golden(&fl, e, GOLDEN "OQSsiquc01res_202501150001.xml");
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
     int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
@@ -348,10 +356,8 @@ static void test_system_error(void **state)
     rec r;
     memset(&r, 0, sizeof r);
     tcb_set_audit(e->ctx, audit_cb, &r);
-    size_t n;
-    char *ans = slurp(GOLDEN "OQSsiquc01res_202501150009.xml", &n);
     fake_linkage fl;
-    fake_bytes(&fl, e, ans, n, ".xml");
+    char *ans = fake_golden(&fl, e, GOLDEN "OQSsiquc01res_202501150009.xml");
     onshi_msg *m = NULL;
     int rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                          "19800401", 0, NULL);
@@ -377,6 +383,7 @@ static void test_system_error(void **state)
 
     /* "No such qualification" is an outcome, not an error, even when the system says so
      * with ProcessingResultStatus 2 (as batch units are read): ONSHI_OK, validity 4 */
+    size_t n;
     ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
     fake_bytes(&fl, e, ans, n, ".xml");
     rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
@@ -625,10 +632,8 @@ static void test_drug_xml(void **state)
     rec r;
     memset(&r, 0, sizeof r);
     tcb_set_audit(e->ctx, audit_cb, &r);
-    size_t n;
-    char *ans = slurp(GOLDEN "YZKsiquc01res_202501150005.xml", &n);
     fake_linkage fl;
-    fake_bytes(&fl, e, ans, n, ".xml");
+    char *ans = fake_golden(&fl, e, GOLDEN "YZKsiquc01res_202501150005.xml");
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1), *res = NULL;
     int rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                 ONSHI_INFO_XML, "202410", "202501");
@@ -650,6 +655,7 @@ static void test_drug_xml(void **state)
     assert_string_equal(r.patient[0], "138016/１２－３４/561/01");
 
     /* PDF */
+    size_t n;
     ans = slurp(GOLDEN "YZKsiquc01res_202501150007.pdf", &n);
     fake_bytes(&fl, e, ans, n, ".pdf");
     rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
@@ -719,10 +725,8 @@ static void test_drug_request_content(void **state)
 static void test_refnum(void **state)
 {
     env *e = *state;
-    size_t n;
-    char *ans = slurp(GOLDEN "OQSsiimm01res_202501150002.xml", &n);
     fake_linkage fl;
-    fake_bytes(&fl, e, ans, n, ".xml");
+    char *ans = fake_golden(&fl, e, GOLDEN "OQSsiimm01res_202501150002.xml");
     onshi_msg *m = NULL;
     assert_int_equal(t_refnum_register(&m, NULL, 0, e->ctx, "", "39131156", NULL, "1", "00"),
                      ONSHI_E_FIELD_MISSING);

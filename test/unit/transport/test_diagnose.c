@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "../../support/tmpdir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +20,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/onshi-diag-XXXXXX");
-    return mkdtemp(dir) != NULL ? 0 : -1;
+    return tmpdir_make(dir, sizeof dir, "diag");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(dir);
 }
 
 static const char *sub(const char *name)

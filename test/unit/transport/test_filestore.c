@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "transport/file.h"
+#include "../../support/tmpdir.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,8 +20,7 @@ static char dir[64], db[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/onshi-store-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (tmpdir_make(dir, sizeof dir, "store") != 0)
         return -1;
     snprintf(db, sizeof db, "%s/state.db", dir);
     return 0;
@@ -29,9 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove(dir);
 }
 
 /* The store with the transport's tables, as every exchange opens it. */
