@@ -74,6 +74,8 @@ void cli_pin_init(cli_pin *p);
 int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i);
 /* The onshi_pin_cb reading from p. */
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm);
+/* cmd_pending.c: `onshi pending` (list, --resume) */
+int cmd_pending(onshi_ctx *ctx, int argc, char **argv);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

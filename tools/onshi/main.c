@@ -53,6 +53,9 @@ static const onshi_cli_cmd commands[] = {
     {"batch", cmd_batch,
      "batch FILE.csv | --homecare|--online FROM TO | --welfare YYYYMM | --resume ID | --list [--out FILE] [--json|--csv] [--config FILE] [--set OPTION=VALUE]...",
      "一括照会: check a list of reserved patients (CSV, UTF-8 or CP932) before the visit; or fetch the 同意済 (訪問/オンライン) or 医療扶助 list; progress bar, summary table"},
+    {"pending", cmd_pending,
+     "pending [--all] [--json|--csv] | --resume [ID] [--wait-ms MS] [--json] [--config FILE] [--set OPTION=VALUE]...",
+     "requests a stopped program left open (file transport): id, type, state, age, masked patient key; --resume picks their results up (never sends again)"},
 };
 
 FILE *cli_create_private(const char *path)
