@@ -15,9 +15,12 @@
 #             uploaded exactly once.
 # Usage: kill9.sh SIM ONSHI TRIALS [SEED]   (prints the figures; exit 1 on any lost/duplicate)
 set -u
-SIM=$(readlink -f "$1"); ONSHI=$(readlink -f "$2"); TRIALS=${3:-200}; SEED=${4:-$$}
+TRIALS=${3:-200}; SEED=${4:-$$}
 RANDOM=$SEED
 T=$(mktemp -d /tmp/onshi-kill9-XXXXXX)
+# copies: a rebuild during a long run must not change the programs under test
+cp "$1" "$T/onshi-sim" && cp "$2" "$T/onshi" || exit 1
+SIM=$T/onshi-sim; ONSHI=$T/onshi
 LPID=
 cleanup() {
     [ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
@@ -62,8 +65,8 @@ problem() { echo "trial $1: $2" >>"$T/problems"; }
 for i in $(seq "$TRIALS"); do
     before=$(q "SELECT count(*) FROM pending" || echo 0); before=${before:-0}
     taken0=$(grep -c 'linkage: OQS.*req_' "$T/l.log")
-    # uniform over the run: a single exchange takes about 250 ms here, a batch about 1.5 s
-    delay_ms=$((RANDOM % 300))
+    # uniform over most of the run: a single exchange takes about 200 ms here, a batch about 1 s
+    delay_ms=$((RANDOM % 200))
     if [ $((i % 3)) -ne 0 ]; then
         single=$((single + 1))
         read -r ins sym num br birth name <<<"${PEOPLE[$((RANDOM % ${#PEOPLE[@]}))]}"
@@ -74,7 +77,11 @@ for i in $(seq "$TRIALS"); do
         if kill -9 "$k" 2>/dev/null; then wait "$k" 2>/dev/null; done_before=0; else wait "$k"; done_before=1; fi
         # where it stopped: the state of this trial's first request, if any
         st=$(q "SELECT state FROM pending ORDER BY id LIMIT 1 OFFSET $before")
-        where=${st:-none}; [ "$done_before" = 1 ] && where=finished
+        case ${st:-0} in
+        0) where=before-recording ;; 1) where=recorded ;; 2) where=published ;; 3) where=taken ;;
+        4) where=answered ;; 5) where=consumed ;; 6) where=abandoned ;; *) where=state-$st ;;
+        esac
+        [ "$done_before" = 1 ] && where=exited
         at[$where]=$((${at[$where]:-0} + 1))
         if ! "$ONSHI" "${args[@]}" >"$T/r.out" 2>"$T/r.err"; then
             problem "$i" "restart failed: $(cat "$T/r.err")"; lost=$((lost + 1)); continue
@@ -105,7 +112,7 @@ for i in $(seq "$TRIALS"); do
         up0=$(grep -c 'linkage: OQSmuquc01req_' "$T/l.log")
         "$ONSHI" batch "$T/list.csv" --csv >"$T/k.out" 2>"$T/k.err" &
         k=$!
-        delay_ms=$((RANDOM % 1500))
+        delay_ms=$((RANDOM % 1000))
         sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
         if kill -9 "$k" 2>/dev/null; then wait "$k" 2>/dev/null; where=batch-killed; else wait "$k"; where=batch-finished; fi
         at[$where]=$((${at[$where]:-0} + 1))

@@ -77,6 +77,11 @@ NOW=$(TZ=JST-9 date +%Y%m)
 out=$("$ONSHI" info drug --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
     --birth 19800401 --from 202001 --to "$NOW" 2>&1) || fail "files drug P001: $out"
 echo "$out" | grep -q "アムロジピン" || fail "files drug output: $out"
+# the default window (the last six months up to now) finds the registry's drug history
+# (issue 16: it printed only a heading)
+out=$("$ONSHI" info drug --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
+    --birth 19800401 2>&1) || fail "files drug P001, default window: $out"
+echo "$out" | grep -q "ロキソプロフェン" || fail "files drug, default window: $out"
 out=$("$ONSHI" info checkup --insurer 130633 --symbol 153-04 --number 0002961 --branch 01 \
     --birth 19720517 --csv 2>&1) || fail "files checkup P053: $out"
 # P051: expired consent → refused locally, no YZK request
