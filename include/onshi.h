@@ -1,4 +1,5 @@
-/*
+/** @file onshi.h
+ *
  * libonshi — オンライン資格確認 (online eligibility verification of Japanese public
  * health insurance) SDK.
  *
