@@ -2222,6 +2222,22 @@ ONSHI_API void ONSHI_CALL onshi_bulk_reader_free(onshi_bulk_reader *r);
 ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path);
 
 /**
+ * Set one option from its configuration name and text, by the one parser onshi.conf and the
+ * ONSHI_* variables use: a number or, for enumerated options, a name ("transport", "https");
+ * hex for byte options; an empty value restores the default. For command lines (`--set
+ * name=value`), settings screens and bindings, so a value accepted in one place is accepted
+ * in all.
+ * @param name   the option's name ("req_dir"), as onshi_option_name()
+ * @param value  its text (UTF-8)
+ * @return ONSHI_OK; ONSHI_E_CONFIG (unknown name, a value that is neither a number nor one of
+ *         the option's names, bad hex: the message names the option and the names it takes),
+ *         ONSHI_E_OPTION_RANGE, ONSHI_E_INVALID_ARG (NULL). Thread rule: the context's
+ *         thread. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_option(onshi_ctx *ctx, const char *name,
+                                              const char *value);
+
+/**
  * The status of a result as the system reports it: SegmentOfResult, ErrorCode,
  * ProcessingResultStatus and (drug/checkup) ResultCode. A PDF result is ONSHI_OK. A result
  * whose QualificationValidity is 4 (該当資格なし) or 5 (複数該当) is ONSHI_OK whatever its

@@ -463,33 +463,7 @@ static void print_table(FILE *f, onshi_batch *b)
 
 static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
 {
-    const char *eq = strchr(kv, '=');
-    if (eq == NULL)
-        return cli_fail(cmd, "--set expects name=value, got \"%s\"", kv);
-    char name[128];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
-    int id = onshi_option_id(name);
-    if (id < 0)
-        return cli_fail(cmd, "unknown option \"%s\"", name);
-    if (onshi_option_is_secret(id) == 1)
-        return cli_refuse_secret(cmd, name);
-    int r;
-    if (onshi_option_type(id) == ONSHI_OPTTYPE_INT) {
-        const char *v = eq + 1;
-        /* the transport option also takes its names */
-        if (id == ONSHI_OPT_TRANSPORT && strcmp(v, "file") == 0)
-            v = "1";
-        else if (id == ONSHI_OPT_TRANSPORT && strcmp(v, "https") == 0)
-            v = "2";
-        char *end;
-        long long n = strtoll(v, &end, 10);
-        if (*v == '\0' || *end != '\0')
-            return cli_fail(cmd, "option %s expects a number", name);
-        r = onshi_ctx_set_int(ctx, id, (int64_t)n);
-    } else {
-        r = onshi_ctx_set_str(ctx, id, eq + 1);
-    }
-    return r == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, r, name);
+    return cli_set_option(ctx, cmd, kv); /* the one parser (onshi_ctx_set_option) */
 }
 
 static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int kind)

@@ -68,16 +68,11 @@ int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
     memcpy(name, kv, n);
     name[n] = '\0';
     int id = onshi_option_id(name);
-    if (id < 0)
-        return cli_fail(cmd, "unknown option \"%s\" (see docs/options.md)", name);
-    if (onshi_option_is_secret(id) == 1)
+    if (id >= 0 && onshi_option_is_secret(id) == 1)
         return cli_refuse_secret(cmd, name);
-    int rc;
-    if (onshi_option_type(id) == ONSHI_OPTTYPE_INT)
-        rc = onshi_ctx_set_int(ctx, id, strtoll(eq + 1, NULL, 10));
-    else
-        rc = onshi_ctx_set_str(ctx, id, eq + 1);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, name);
+    /* the library's one parser: names and values exactly as in onshi.conf and ONSHI_* */
+    int rc = onshi_ctx_set_option(ctx, name, eq + 1);
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "--set");
 }
 
 /* Print a JSON string literal. */

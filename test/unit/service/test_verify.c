@@ -867,6 +867,40 @@ static void test_config(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* One parser for names and values (issue 16: `--set transport=https` failed while the same
+ * worked in onshi.conf): onshi_ctx_set_option takes exactly what the file takes. */
+static void test_set_option_text(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    int64_t v;
+    const char *s;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "https"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_TRANSPORT), ONSHI_OK);
+    assert_int_equal(v, ONSHI_TRANSPORT_HTTPS);
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "1"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_TRANSPORT), ONSHI_OK);
+    assert_int_equal(v, ONSHI_TRANSPORT_FILE);
+    assert_int_equal(onshi_ctx_set_option(ctx, "request_encoding", "Shift_JIS"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_REQUEST_ENCODING), ONSHI_OK);
+    assert_int_equal(v, ONSHI_ENC_CP932);
+    assert_int_equal(onshi_ctx_set_option(ctx, "log_level", "warn"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_option(ctx, "req_dir", "/tmp/a b"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_REQ_DIR), ONSHI_OK);
+    assert_string_equal(s, "/tmp/a b");
+    /* a wrong word names the words the option takes */
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "htps"), ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "file|https"));
+    assert_int_equal(onshi_ctx_set_option(ctx, "no_such", "1"), ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "no_such"));
+    assert_int_equal(onshi_ctx_set_option(ctx, "xml_max_depth", "100000"), ONSHI_E_OPTION_RANGE);
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_ctx_set_option(NULL, "transport", "file"), ONSHI_E_INVALID_ARG);
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +916,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drug_request_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refnum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_face, setup, teardown),
+        cmocka_unit_test(test_set_option_text),
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
     };
     return cmocka_run_group_tests_name("service/verify", tests, NULL, NULL);
