@@ -875,7 +875,7 @@ ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind
 #define ONSHI_STAGE_CONSENT          4  /**< asking the patient's consent */
 #define ONSHI_STAGE_SIGN             5  /**< the card signs the server's challenge */
 #define ONSHI_STAGE_SEND             6  /**< the request is being sent */
-#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result */
+#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result (file transport: after sending; a batch: each wait for an answer, `done` = downloads so far) */
 #define ONSHI_STAGE_BATCH_UPLOAD     8  /**< bulk: uploading the list */
 #define ONSHI_STAGE_BATCH_POLL       9  /**< bulk: the system is still processing */
 #define ONSHI_STAGE_BATCH_RESULTS   10  /**< bulk: results per patient (done/total) */
@@ -2257,7 +2257,7 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * The inputs are checked before anything is sent: the insurer number's check digit, lengths,
  * the 2-digit branch, the birth date (a real date, not in the future); the error names the
  * field (in the context's language). The request carries ONSHI_OPT_MEDICAL_INSTITUTION_CODE
- * and today's date. Progress: ONSHI_STAGE_SEND, ONSHI_STAGE_DONE; audit
+ * and today's date. Progress: ONSHI_STAGE_SEND, ONSHI_STAGE_WAIT_RESULT (file transport: sent, now waiting), ONSHI_STAGE_DONE; audit
  * ONSHI_AUDIT_QUALIFICATION before and after.
  * @param out            receives the result (ONSHI_MSG_QUAL_RES; persons are ONSHI_G_RESULT
  *                       groups of the body); free with onshi_msg_free(). NULL on error.

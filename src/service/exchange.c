@@ -337,6 +337,12 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
     onshi_buf_free(body);
     if (rc != ONSHI_OK)
         return rc;
+    /* sent (or joined): now the wait for the linkage app and the system */
+    if ((rc = onshi__progress(ctx, ONSHI_STAGE_WAIT_RESULT, 0, 0)) != ONSHI_OK) {
+        if (pending_id != NULL && id_size > 0)
+            snprintf(pending_id, id_size, "%s", id);
+        return rc;
+    }
     rc = file_result(out, ctx, id, res_type, -1);
     if (joined && rc == ONSHI_E_STATE) {
         int state = 0;

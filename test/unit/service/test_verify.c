@@ -334,9 +334,11 @@ static void test_verify_ok(void **state)
     assert_int_equal(r.phase[1], ONSHI_AUDIT_AFTER);
     assert_int_equal(r.outcome[1], ONSHI_OK);
     assert_string_equal(r.patient[0], "138016/１２－３４/561/01");
-    assert_int_equal(r.nstages, 2);
+    /* every stage (issue 16): sent, waiting for the linkage app and the system, done */
+    assert_int_equal(r.nstages, 3);
     assert_int_equal(r.stages[0], ONSHI_STAGE_SEND);
-    assert_int_equal(r.stages[1], ONSHI_STAGE_DONE);
+    assert_int_equal(r.stages[1], ONSHI_STAGE_WAIT_RESULT);
+    assert_int_equal(r.stages[2], ONSHI_STAGE_DONE);
     onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
     onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
 }
