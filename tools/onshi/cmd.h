@@ -15,7 +15,19 @@ typedef struct onshi_cli_cmd {
     int (*run)(onshi_ctx *ctx, int argc, char **argv); /* argv[0] is the subcommand */
     const char *usage;
     const char *help;
+    const char *help_ja;
 } onshi_cli_cmd;
+
+/* Exit status of every command (listed by `onshi --help` and in onshi.1). */
+#define CLI_EXIT_OK 0      /* done */
+#define CLI_EXIT_FAIL 1    /* the input or the operation failed (one error line on stderr) */
+#define CLI_EXIT_USAGE 2   /* usage error */
+#define CLI_EXIT_PENDING 3 /* sent, the result is not there yet: pick it up later */
+#define CLI_EXIT_TIMEOUT 4 /* waited the time given and nothing was delivered */
+
+/* "en" or "ja" by the environment: ONSHI_LANG (ja|en) first, else LC_ALL, LC_MESSAGES,
+ * LANG starting with "ja". */
+#define CLI_T(en, ja) (cli_lang_ja() ? (ja) : (en))
 
 /* Print one error line "onshi <cmd>: <what>" on stderr; returns the exit status 1. */
 int cli_fail(const char *cmd, const char *fmt, ...)
@@ -74,6 +86,9 @@ void cli_pin_init(cli_pin *p);
 int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i);
 /* The onshi_pin_cb reading from p. */
 int ONSHI_CALL cli_pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm);
+/* main.c: the --set NAME=VALUE pairs of the command line, applied again (after a command
+ * loaded its configuration, so they win). 0 or the exit status. */
+int cli_apply_sets(onshi_ctx *ctx, const char *cmd);
 /* cmd_pending.c: `onshi pending` (list, --resume) */
 int cmd_pending(onshi_ctx *ctx, int argc, char **argv);
 /* cmd_batch.c */

@@ -27,6 +27,89 @@ static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
     return bad ? cli_fail(cmd, "writing %s failed", path ? path : "stdout") : 0;
 }
 
+
+/* ---- decode as a table ------------------------------------------------------------------
+ * The codec's JSON (one member a line, nesting by tabs) printed as an indented list:
+ * "Key: value" for a value, "Key" for a group, "-" between the elements of a list. Line by
+ * line, so a bulk result streams through it in bounded memory. */
+
+static void table_value(FILE *out, const char *v, size_t n)
+{
+    /* a JSON value: strings unquoted (escapes undone), numbers/null as they are */
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        for (size_t i = 1; i + 1 < n; i++) {
+            if (v[i] == '\\' && i + 2 < n) {
+                char c = v[++i];
+                fputc(c == 'n' ? ' ' : c == 't' ? ' ' : c, out);
+                if (c == 'u')
+                    i += 4 <= n - 2 - i ? 4 : 0; /* control characters: dropped */
+            } else {
+                fputc(v[i], out);
+            }
+        }
+        return;
+    }
+    fwrite(v, 1, n, out);
+}
+
+static int json_to_table(FILE *in, FILE *out)
+{
+    char line[65536];
+    int depth = 0; /* open objects and lists (the document's own brace is 1) */
+    while (fgets(line, sizeof line, in) != NULL) {
+        char *p = line + strspn(line, "\t ");
+        size_t n = strcspn(p, "\r\n");
+        p[n] = '\0';
+        while (n > 0 && (p[n - 1] == ',' || p[n - 1] == ' '))
+            p[--n] = '\0';
+        int ind = (depth > 1 ? depth - 1 : 0) * 2;
+        if (strcmp(p, "}, {") == 0) {
+            fprintf(out, "%*s-\n", ind > 2 ? ind - 2 : 0, "");
+            continue;
+        }
+        if (p[0] == '}' || p[0] == ']') {
+            for (const char *c = p; *c == '}' || *c == ']' || *c == ','; c++)
+                depth -= *c != ',';
+            continue;
+        }
+        if (strcmp(p, "{") == 0 || strcmp(p, "[{") == 0) {
+            depth += p[0] == '[' ? 2 : 1;
+            continue;
+        }
+        char *colon = p[0] == '"' ? strstr(p, "\":") : NULL;
+        if (colon == NULL) {
+            if (n > 0) { /* a value of a list spread over lines */
+                fprintf(out, "%*s- ", ind, "");
+                table_value(out, p, n);
+                fputc('\n', out);
+            }
+            continue;
+        }
+        const char *v = colon + 2;
+        while (*v == '\t' || *v == ' ')
+            v++;
+        fprintf(out, "%*s%.*s", ind, "", (int)(colon - p - 1), p + 1);
+        size_t vl = strlen(v);
+        if (v[0] == '{' && vl == 1) {
+            depth++;
+        } else if (v[0] == '[' && v[1] == '{' && vl == 2) {
+            depth += 2;
+        } else if (v[0] == '[' && vl == 1) {
+            depth++;
+        } else if (v[0] == '[' && v[vl - 1] == ']') {
+            if (vl > 2) {
+                fputs(": ", out);
+                table_value(out, v + 1, vl - 2);
+            }
+        } else if (!(v[0] == '{' && v[vl - 1] == '}')) {
+            fputs(": ", out);
+            table_value(out, v, vl);
+        }
+        fputc('\n', out);
+    }
+    return ferror(in) ? -1 : 0;
+}
+
 static bool is_bulk_result(const char *file)
 {
     const char *p = onshi_msgtype_prefix(onshi_msgtype_from_filename(file));
@@ -144,7 +227,7 @@ static int copy_warnings(FILE *warn, FILE *out)
  * second prints it. Should the second pass still fail (the file changed in between, memory),
  * the document printed so far is closed as valid JSON with an "_error" member, so a reader
  * never gets invalid JSON; the exit status is 1 either way. */
-static int decode_bulk(onshi_ctx *ctx, const char *file)
+static int decode_bulk(onshi_ctx *ctx, const char *file, int table)
 {
     size_t units = 0, checked = 0;
     int at = OUT_NONE;
@@ -154,7 +237,12 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
     FILE *warn = tmpfile();
     if (warn == NULL)
         return cli_fail("decode", "no temporary file for the warnings: %s", strerror(errno));
-    FILE *out = stdout;
+    /* a table: the JSON goes through a temporary file, line by line */
+    FILE *out = table ? tmpfile() : stdout;
+    if (out == NULL) {
+        fclose(warn);
+        return cli_fail("decode", "no temporary file: %s", strerror(errno));
+    }
     rc = bulk_pass(ctx, file, out, warn, &units, &at);
     const char *why = NULL;
     if (rc == ONSHI_OK && units != checked) {
@@ -183,10 +271,20 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
             fputs("}\n}\n", out);
             fflush(out);
         }
+        if (table)
+            fclose(out);
         return cli_fail("decode", "%s: %s (%s)", file, why,
                         onshi_status_name(rc) ? onshi_status_name(rc) : "?");
     }
     fputs("]\n}\n", out);
+    if (table) {
+        rewind(out);
+        int bad = json_to_table(out, stdout);
+        fclose(out);
+        if (bad)
+            return cli_fail("decode", "reading the temporary file failed");
+        out = stdout;
+    }
     if (fflush(out) != 0)
         return cli_fail("decode", "writing to stdout failed");
     return 0;
@@ -195,9 +293,12 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
 int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL, *config = NULL;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            continue; /* JSON is the only output form for now */
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1; /* else a table */
+            continue;
+        }
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
             continue;
@@ -219,25 +320,28 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
     int rc = onshi_ctx_load_config(ctx, config);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, "configuration");
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--set") == 0) {
-            if (i + 1 >= argc)
-                return cli_fail("decode", "--set wants name=value");
-            if ((rc = cli_set_option(ctx, "decode", argv[++i])) != 0)
-                return rc;
-        }
+    if ((rc = cli_apply_sets(ctx, "decode")) != 0) /* --set wins over the file and ONSHI_* */
+        return rc;
     if (is_bulk_result(file))
-        return decode_bulk(ctx, file);
+        return decode_bulk(ctx, file, !json);
     onshi_msg *msg = NULL;
     rc = onshi_msg_decode_file(&msg, ctx, file);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
-    onshi_buf *json = NULL;
-    rc = onshi_msg_to_json(&json, ctx, msg);
+    int want_json = json;
+    onshi_buf *json_buf = NULL;
+    rc = onshi_msg_to_json(&json_buf, ctx, msg);
     onshi_msg_free(msg);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
-    return emit("decode", json, NULL, true);
+    if (want_json)
+        return emit("decode", json_buf, NULL, true);
+    FILE *in = fmemopen((void *)onshi_buf_data(json_buf), onshi_buf_len(json_buf), "r");
+    int bad = in == NULL || json_to_table(in, stdout) != 0;
+    if (in)
+        fclose(in);
+    onshi_buf_free(json_buf);
+    return bad || fflush(stdout) != 0 ? cli_fail("decode", "writing the table failed") : 0;
 }
 
 static int type_of(const char *s)

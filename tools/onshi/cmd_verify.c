@@ -23,6 +23,11 @@ typedef struct opts {
 
 int cli_lang_ja(void)
 {
+    const char *o = getenv("ONSHI_LANG");
+    if (o != NULL && strcmp(o, "ja") == 0)
+        return 1;
+    if (o != NULL && strcmp(o, "en") == 0)
+        return 0;
     const char *v = getenv("LC_ALL");
     if (v == NULL || *v == '\0')
         v = getenv("LC_MESSAGES");
@@ -42,7 +47,10 @@ int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path)
             p = NULL;
     }
     int rc = onshi_ctx_load_config(ctx, p);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "configuration");
+    if (rc != ONSHI_OK)
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("configuration", "設定"));
+    /* --set of the command line wins over the file and the environment */
+    return cli_apply_sets(ctx, cmd);
 }
 
 static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
@@ -254,6 +262,9 @@ static const int csv_fields[] = {
     ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO, ONSHI_F_REFERENCE_NUMBER,
 };
 
+/* face-watch: the file a CSV row comes from (its first column), NULL otherwise */
+static const char *csv_file;
+
 static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int format, int header)
 {
     int ja = cli_lang_ja();
@@ -274,7 +285,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
     }
     if (format == OUT_CSV) {
         if (header) {
-            fputs("validity", stdout);
+            fputs(csv_file ? "file,validity" : "validity", stdout);
             for (size_t k = 0; k < sizeof csv_fields / sizeof csv_fields[0]; k++)
                 printf(",%s", onshi_field_name(csv_fields[k]));
             fputs(",Sex,LimitClass,DrugConsent,CheckupConsent\n", stdout);
@@ -282,6 +293,10 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
         for (size_t i = 0; i < n; i++) {
             onshi_group *p = NULL;
             onshi_group_at(&p, b, ONSHI_G_RESULT, i);
+            if (csv_file) {
+                csv_field(csv_file);
+                putchar(',');
+            }
             printf("%d", validity);
             for (size_t k = 0; k < sizeof csv_fields / sizeof csv_fields[0]; k++) {
                 putchar(',');
@@ -480,6 +495,7 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
 typedef struct face_ctx {
     onshi_ctx *ctx;
     int format, left, header;
+    int delivered;
 } face_ctx;
 
 static int ONSHI_CALL on_face(void *ud, int status, const onshi_msg *msg, const char *filename)
@@ -494,8 +510,11 @@ static int ONSHI_CALL on_face(void *ud, int status, const onshi_msg *msg, const 
             printf("== %s\n", filename);
         if (rc != ONSHI_OK && f->format == OUT_TABLE)
             printf("%s\n", onshi_ctx_last_error_message(f->ctx));
+        csv_file = filename; /* CSV rows name the face file they come from */
         print_result("face-watch", f->ctx, (onshi_msg *)msg, f->format, f->header);
+        csv_file = NULL;
         f->header = 0;
+        f->delivered++;
         fflush(stdout);
     }
     return f->left > 0 && --f->left == 0;
@@ -512,12 +531,23 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
     int rc = onshi_face_watch_new(&w, ctx, o.existing ? ONSHI_FACE_WATCH_DELIVER_EXISTING : 0);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("face-watch", ctx, rc, "face folder");
-    face_ctx f = {ctx, o.format, o.count, 1};
+    face_ctx f = {ctx, o.format, o.count, 1, 0};
     rc = onshi_face_result_run(w, ctx, on_face, &f, o.timeout_ms);
     onshi_face_watch_free(w);
     if (rc == ONSHI_E_CANCELLED && o.count > 0 && f.left == 0)
         rc = ONSHI_OK;
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx("face-watch", ctx, rc, "watching");
+    if ((rc == ONSHI_OK || rc == ONSHI_E_TIMEOUT) && o.timeout_ms >= 0) {
+        /* the time given passed (the run ends then with ONSHI_OK): a distinct exit status
+         * when nothing came at all */
+        if (f.delivered == 0) {
+            fprintf(stderr, "onshi face-watch: %s\n",
+                    CLI_T("no face-reader result arrived in the time given",
+                          "指定した時間内に顔認証付きカードリーダーの結果は届きませんでした"));
+            return CLI_EXIT_TIMEOUT;
+        }
+        return CLI_EXIT_OK;
+    }
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx("face-watch", ctx, rc, CLI_T("watching", "監視"));
 }
 
 /* ---- info drug|checkup ----------------------------------------------------------------- */
