@@ -69,6 +69,9 @@ int cli_refuse_secret(const char *cmd, const char *name);
 /* Apply one "name=value" library option (--set); secret options are refused. Returns 0 or
  * the exit status. */
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
+/* Print a drug or checkup result: format 0 table (ja/en; an empty one says so, with the
+ * months asked for: from/to, NULL for the default window), 1 JSON, 2 CSV. ONSHI status. */
+int cli_print_info(onshi_ctx *ctx, onshi_msg *m, int format, const char *from, const char *to);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
 int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
 /* cmd_card_tools.c: `onshi card status|cert|sign-test`, and the PIN source of every card

@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -240,28 +242,75 @@ static void on_sigint(int sig)
     (void)w;
 }
 
+typedef struct bar {
+    int tty;
+    int shown;
+    /* the real wait (ONSHI_STAGE_WAIT_RESULT): redrawn each second with the time waited by
+     * the thread below, until the next stage */
+    int waiting;
+    int64_t since_ms, downloads;
+} bar;
+
+static pthread_mutex_t bar_mu = PTHREAD_MUTEX_INITIALIZER;
+static bar *bar_now;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void draw_wait(bar *b)
+{
+    long secs = (long)((mono_ms() - b->since_ms) / 1000);
+    if (b->downloads > 0)
+        fprintf(stderr, "\r\033[K[%s] %lds (%s %lld)",
+                T("waiting for the linkage app and the system", "連携アプリとシステムの処理待ち"),
+                secs, T("download", "取得"), (long long)b->downloads);
+    else
+        fprintf(stderr, "\r\033[K[%s] %lds",
+                T("waiting for the reception number", "受付番号の応答待ち"), secs);
+    fflush(stderr);
+    b->shown = 1;
+}
+
 static void *cancel_thread(void *arg)
 {
     onshi_ctx *ctx = arg;
-    char c;
-    while (read(sig_pipe[0], &c, 1) == 1) {
-        if (c == 'q')
+    for (;;) {
+        struct pollfd pf = {sig_pipe[0], POLLIN, 0};
+        int n = poll(&pf, 1, 1000);
+        if (n == 0) {
+            pthread_mutex_lock(&bar_mu);
+            if (bar_now != NULL && bar_now->tty && bar_now->waiting)
+                draw_wait(bar_now);
+            pthread_mutex_unlock(&bar_mu);
+            continue;
+        }
+        char c;
+        if (n < 0 || read(sig_pipe[0], &c, 1) != 1 || c == 'q')
             break;
         onshi_ctx_cancel(ctx);
     }
     return NULL;
 }
 
-typedef struct bar {
-    int tty;
-    int shown;
-} bar;
-
 static int ONSHI_CALL on_progress(void *ud, int stage, int64_t done, int64_t total)
 {
     bar *b = ud;
     if (!b->tty)
         return 0;
+    pthread_mutex_lock(&bar_mu);
+    b->waiting = stage == ONSHI_STAGE_WAIT_RESULT;
+    if (b->waiting) {
+        b->since_ms = mono_ms();
+        b->downloads = done;
+        draw_wait(b);
+        pthread_mutex_unlock(&bar_mu);
+        return 0;
+    }
+    pthread_mutex_unlock(&bar_mu);
     char line[160];
     if (stage == ONSHI_STAGE_BATCH_UPLOAD) {
         snprintf(line, sizeof line, "%s (%lld)", T("uploading the list", "一覧を送信中"),
@@ -521,17 +570,31 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     if (list) {
         /* the batches a crash or an interruption left unfinished, to --resume */
         char id[ONSHI_BATCH_ID_SIZE], after[ONSHI_BATCH_ID_SIZE] = "";
-        int r;
+        int r, n = 0;
+        if (csv)
+            puts("id,phase,entries,reception_number");
+        else if (json)
+            fputs("{\"_type\":\"batch_list\",\"batches\":[", stdout);
         while ((r = onshi_batch_next_unfinished(id, sizeof id, ctx, after)) == ONSHI_OK) {
             onshi_batch *b = NULL;
             if (onshi_batch_open(&b, ctx, id) == ONSHI_OK) {
-                printf("%s %s %zu %s\n", id,
-                       onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll",
-                       onshi_batch_count(b), onshi_batch_reception_number(b));
+                const char *ph = onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll";
+                const char *rn = onshi_batch_reception_number(b);
+                if (csv)
+                    printf("%s,%s,%zu,%s\n", id, ph, onshi_batch_count(b), rn ? rn : "");
+                else if (json)
+                    printf("%s{\"id\":\"%s\",\"phase\":\"%s\",\"entries\":%zu,"
+                           "\"reception_number\":\"%s\"}",
+                           n ? "," : "", id, ph, onshi_batch_count(b), rn ? rn : "");
+                else
+                    printf("%s %s %zu %s\n", id, ph, onshi_batch_count(b), rn ? rn : "");
                 onshi_batch_free(b);
+                n++;
             }
             snprintf(after, sizeof after, "%s", id);
         }
+        if (json)
+            puts("]}");
         return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, "list");
     }
     int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
@@ -580,8 +643,11 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         fprintf(stderr, "%s %s (%zu) — %s onshi %s --resume %s\n", T("batch", "一括ID"),
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
-    bar pb = {!quiet && isatty(2), 0};
+    bar pb = {!quiet && isatty(2), 0, 0, 0, 0};
     onshi_ctx_set_progress_cb(ctx, on_progress, &pb);
+    pthread_mutex_lock(&bar_mu);
+    bar_now = &pb;
+    pthread_mutex_unlock(&bar_mu);
     struct sigaction sa, old;
     pthread_t th;
     int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
@@ -605,6 +671,9 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         sig_pipe[0] = sig_pipe[1] = -1;
     }
     onshi_ctx_set_progress_cb(ctx, NULL, NULL);
+    pthread_mutex_lock(&bar_mu);
+    bar_now = NULL;
+    pthread_mutex_unlock(&bar_mu);
     if (pb.shown)
         fputs("\r\033[K", stderr);
     if (r != ONSHI_OK) {

@@ -361,11 +361,11 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     if (card_config(ctx, cmd, &argc, argv) != 0)
         return 1;
     const char *name = NULL, *kana = NULL, *birth = NULL, *addr = NULL, *pdf = NULL;
-    int sex = 0, kind = ONSHI_DISASTER_DRUG, json = 0;
+    int sex = 0, kind = ONSHI_DISASTER_DRUG, format = 0; /* table, 1 JSON, 2 CSV */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
+            format = a[2] == 'j' ? 1 : 2;
             continue;
         }
         if (v == NULL)
@@ -412,21 +412,16 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
                pdf, len);
         return 0;
     }
-    onshi_buf *b = NULL;
-    rc = onshi_msg_to_json(&b, ctx, m);
-    if (rc == ONSHI_OK) {
-        if (!json)
-            printf("%s\n", TR("Disaster-mode search: one person found (JSON below)",
-                              "災害時検索：該当者 1 名（以下 JSON）"));
-        fwrite(onshi_buf_data(b), 1, onshi_buf_len(b), stdout);
-        putchar('\n');
-    }
-    onshi_buf_free(b);
+    if (format == 0)
+        printf("%s\n", TR("Disaster-mode search: one person found",
+                          "災害時検索：該当者 1 名"));
+    /* a table unless --json (or --csv), as info drug|checkup prints it */
+    rc = cli_print_info(ctx, m, format, NULL, NULL);
     onshi_msg_free(m);
     return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "output");
 usage:
     fprintf(stderr, "usage: onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
-                    "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json] "
+                    "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json|--csv] "
                     "--set operator_id=ID [--set name=value]...\n");
     return 2;
 }
@@ -514,15 +509,17 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     const char *cmd = "diagnose";
     if (card_config(ctx, cmd, &argc, argv) != 0)
         return 1;
-    int json = 0;
+    int json = 0, csv = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--csv") == 0)
+            csv = 1;
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi diagnose [--json] [--set name=value]...\n");
+            fprintf(stderr, "usage: onshi diagnose [--json|--csv] [--set name=value]...\n");
             return 2;
         }
     }
@@ -535,6 +532,8 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     size_t n = onshi_diag_report_count(r);
     if (json)
         printf("[");
+    else if (csv)
+        printf("check,outcome,status,message\n");
     else
         printf("%s\n", TR("Connection diagnosis", "接続診断"));
     for (size_t i = 0; i < n; i++) {
@@ -546,6 +545,15 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
                    onshi_status_name(onshi_diag_report_status(r, i)));
             jstr(msg);
             printf("}");
+        } else if (csv) {
+            printf("%d,%s,%s,\"", onshi_diag_report_check(r, i), o >= 0 && o <= 3 ? out_en[o] : "?",
+                   onshi_status_name(onshi_diag_report_status(r, i)));
+            for (const char *c = msg ? msg : ""; *c; c++) {
+                if (*c == '"')
+                    putchar('"');
+                putchar(*c);
+            }
+            printf("\"\n");
         } else {
             printf("  [%-4s] %s\n", o >= 0 && o <= 3 ? (cli_lang_ja() ? out_ja[o] : out_en[o]) : "?",
                    msg ? msg : "");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -552,13 +553,34 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
 
 /* ---- info drug|checkup ----------------------------------------------------------------- */
 
-static void print_drug(onshi_msg *m, int format, int ja)
+/* The months a drug request asks for when none are given (the library's rule: the last six
+ * up to the current month, Japan time), for saying what an empty answer covered. */
+static void default_months(char from[16], char to[16])
+{
+    time_t t = time(NULL) + 9 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int y = tm.tm_year + 1900, mo = tm.tm_mon + 1;
+    snprintf(to, 16, "%04u%02u", (unsigned)y % 10000u, (unsigned)mo % 100u);
+    unsigned k = (unsigned)(y * 12 + mo - 1 - 5);
+    snprintf(from, 16, "%04u%02u", (k / 12) % 10000u, k % 12 + 1);
+}
+
+static void print_drug(onshi_msg *m, int format, int ja, const char *from, const char *to)
 {
     onshi_group *b = onshi_msg_body(m);
     if (format == OUT_CSV)
         printf("month,institution,date,code,name,quantity,unit,usage,times\n");
     else
         printf("%s\n", ja ? "薬剤情報" : "drug information");
+    if (format == OUT_TABLE && onshi_group_count(b, ONSHI_G_DRUG_MONTH) == 0) {
+        /* say so, and which months were asked for: an empty table is not an answer */
+        char df[16], dt[16];
+        default_months(df, dt);
+        printf(ja ? "  %s〜%s の薬剤情報はありません（--from/--to で期間を指定できます）\n"
+                  : "  no drug information for %s to %s (choose the months with --from/--to)\n",
+               from ? from : df, to ? to : dt);
+    }
     for (size_t i = 0; i < onshi_group_count(b, ONSHI_G_DRUG_MONTH); i++) {
         onshi_group *mo = NULL;
         onshi_group_at(&mo, b, ONSHI_G_DRUG_MONTH, i);
@@ -603,6 +625,8 @@ static void print_checkup(onshi_msg *m, int format, int ja)
         printf("date,code,name,value,unit\n");
     else
         printf("%s\n", ja ? "特定健診情報" : "specific health checkup information");
+    if (format == OUT_TABLE && onshi_group_count(b, ONSHI_G_CHECKUP) == 0)
+        puts(ja ? "  特定健診情報はありません" : "  no checkup information");
     for (size_t i = 0; i < onshi_group_count(b, ONSHI_G_CHECKUP); i++) {
         onshi_group *ck = NULL;
         onshi_group_at(&ck, b, ONSHI_G_CHECKUP, i);
@@ -690,17 +714,30 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
         }
         printf(ja ? "PDF を保存しました: %s (%zu バイト)\n" : "PDF saved: %s (%zu bytes)\n", o.out,
                plen);
-    } else if (o.format == OUT_JSON) {
-        onshi_buf *j = NULL;
-        if (onshi_msg_to_json(&j, ctx, res) == ONSHI_OK) {
-            printf("%s\n", (const char *)onshi_buf_data(j));
-            onshi_buf_free(j);
-        }
-    } else if (kind == ONSHI_INFO_DRUG) {
-        print_drug(res, o.format, ja);
     } else {
-        print_checkup(res, o.format, ja);
+        cli_print_info(ctx, res, o.format == OUT_JSON ? 1 : o.format == OUT_CSV ? 2 : 0, o.from,
+                       o.to);
     }
     onshi_msg_free(res);
     return 0;
+}
+
+int cli_print_info(onshi_ctx *ctx, onshi_msg *m, int format, const char *from, const char *to)
+{
+    int ja = cli_lang_ja();
+    if (format == 1) {
+        onshi_buf *j = NULL;
+        int rc = onshi_msg_to_json(&j, ctx, m);
+        if (rc == ONSHI_OK) {
+            printf("%s\n", (const char *)onshi_buf_data(j));
+            onshi_buf_free(j);
+        }
+        return rc;
+    }
+    int f = format == 2 ? OUT_CSV : OUT_TABLE;
+    if (onshi_msg_type(m) == ONSHI_MSG_CHECKUP_RES)
+        print_checkup(m, f, ja);
+    else
+        print_drug(m, f, ja, from, to);
+    return ONSHI_OK;
 }
