@@ -65,7 +65,7 @@ static char *read_text(const char *cmd, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        cli_fail(cmd, "cannot read %s: %s", path, strerror(errno));
+        cli_fail(cmd, CLI_T("cannot read %s: %s", "%s を読めません：%s"), path, strerror(errno));
         return NULL;
     }
     size_t cap = 65536, n = 0;
@@ -87,7 +87,7 @@ static char *read_text(const char *cmd, const char *path)
     if (f != stdin)
         fclose(f);
     if (buf == NULL) {
-        cli_fail(cmd, "out of memory reading %s", path);
+        cli_fail(cmd, CLI_T("out of memory reading %s", "%s の読み込み中にメモリが不足しました"), path);
         return NULL;
     }
     buf[n] = '\0';
@@ -98,7 +98,7 @@ static char *read_text(const char *cmd, const char *path)
     iconv_t cd = iconv_open("UTF-8", "CP932");
     if (cd == (iconv_t)-1) {
         free(buf);
-        cli_fail(cmd, "%s is not UTF-8 and CP932 conversion is unavailable", path);
+        cli_fail(cmd, CLI_T("%s is not UTF-8 and CP932 conversion is unavailable", "%s は UTF-8 ではなく、CP932 の変換も使えません"), path);
         return NULL;
     }
     size_t ocap = n * 3 + 1, inleft = n, outleft = ocap - 1;
@@ -106,7 +106,7 @@ static char *read_text(const char *cmd, const char *path)
     size_t rc = out ? iconv(cd, &in, &inleft, &op, &outleft) : (size_t)-1;
     iconv_close(cd);
     if (rc == (size_t)-1) {
-        cli_fail(cmd, "%s is neither UTF-8 nor CP932 (byte offset %zu)", path,
+        cli_fail(cmd, CLI_T("%s is neither UTF-8 nor CP932 (byte offset %zu)", "%s は UTF-8 でも CP932 でもありません（%zu バイト目）"), path,
                  (size_t)(in - buf));
         free(buf);
         free(out);
@@ -553,7 +553,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             if (nsets < (int)(sizeof sets / sizeof sets[0]))
                 sets[nsets++] = argv[++i];
             else
-                return cli_fail(cmd, "too many --set");
+                return cli_fail(cmd, CLI_T("too many --set", "--set が多すぎます"));
         } else if (argv[i][0] != '-' && file == NULL && kind == ONSHI_BATCH_QUALIFICATION)
             file = argv[i];
         else {
@@ -595,7 +595,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         }
         if (json)
             puts("]}");
-        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, "list");
+        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, CLI_T("list", "一覧"));
     }
     int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
                 kind == ONSHI_BATCH_WELFARE;
@@ -622,13 +622,13 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         }
     } else {
         if ((r = onshi_batch_new(&b, ctx, kind)) != ONSHI_OK)
-            return cli_fail_ctx(cmd, ctx, r, "batch");
+            return cli_fail_ctx(cmd, ctx, r, CLI_T("batch", "一括照会"));
         if (query) {
             r = kind == ONSHI_BATCH_WELFARE ? onshi_batch_set_month(b, from)
                                             : onshi_batch_set_period(b, exam, from, to);
             if (r != ONSHI_OK) {
                 onshi_batch_free(b);
-                return cli_fail_ctx(cmd, ctx, r, "period");
+                return cli_fail_ctx(cmd, ctx, r, CLI_T("period", "期間"));
             }
         } else if (load_csv(cmd, ctx, b, file, kind) != 0) {
             onshi_batch_free(b);
@@ -687,7 +687,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     FILE *f = stdout;
     if (out && (f = cli_create_private(out)) == NULL) {
         onshi_batch_free(b);
-        return cli_fail(cmd, "cannot write %s: %s", out, strerror(errno));
+        return cli_fail(cmd, CLI_T("cannot write %s: %s", "%s に書き込めません：%s"), out, strerror(errno));
     }
     if (json)
         write_json(f, ctx, b);
@@ -699,7 +699,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     if (out && !quiet && !bad)
         print_table(stderr, b);
     onshi_batch_free(b);
-    return bad ? cli_fail(cmd, "writing %s failed", out ? out : "stdout") : 0;
+    return bad ? cli_fail(cmd, CLI_T("writing %s failed", "%s への書き込みに失敗しました"), out ? out : "stdout") : 0;
 }
 
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv)

@@ -60,11 +60,11 @@ int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
 {
     const char *eq = strchr(kv, '=');
     if (eq == NULL || eq == kv)
-        return cli_fail(cmd, "--set wants name=value, got \"%s\"", kv);
+        return cli_fail(cmd, CLI_T("--set wants name=value, got \"%s\"", "--set には 名前=値 を指定してください（指定：「%s」）"), kv);
     char name[64];
     size_t n = (size_t)(eq - kv);
     if (n >= sizeof name)
-        return cli_fail(cmd, "option name too long: %s", kv);
+        return cli_fail(cmd, CLI_T("option name too long: %s", "オプション名が長すぎます：%s"), kv);
     memcpy(name, kv, n);
     name[n] = '\0';
     int id = onshi_option_id(name);
@@ -350,7 +350,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
     rc = cli_print_qualification(ctx, m, json);
     onshi_msg_free(m);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "output");
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, CLI_T("output", "出力"));
 }
 
 /* ---- disaster-search ---- */
@@ -407,7 +407,7 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
             ok = fclose(f) == 0 && ok;
         onshi_msg_free(m);
         if (!ok)
-            return cli_fail(cmd, "cannot write %s", pdf);
+            return cli_fail(cmd, CLI_T("cannot write %s", "%s に書き込めません"), pdf);
         printf(TR("PDF written to %s (%zu bytes)\n", "PDF を %s に保存しました（%zu バイト）\n"),
                pdf, len);
         return 0;
@@ -418,7 +418,7 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     /* a table unless --json (or --csv), as info drug|checkup prints it */
     rc = cli_print_info(ctx, m, format, NULL, NULL);
     onshi_msg_free(m);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "output");
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, CLI_T("output", "出力"));
 usage:
     fprintf(stderr, "usage: onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
                     "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json|--csv] "
@@ -472,7 +472,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
     if (rc == ONSHI_OK)
         rc = onshi_limit_copay(&copay, ctx, cls, total, ratio, scope, flags, month);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx(cmd, ctx, rc, "limit");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("limit", "限度額"));
     if (json) {
         printf("{\"class\":");
         jstr(cls);
@@ -526,7 +526,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     onshi_diag_report *r = NULL;
     int rc = onshi_diagnose(&r, ctx);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx(cmd, ctx, rc, "diagnose");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("diagnose", "診断"));
     static const char *const out_en[] = {"OK", "WARN", "FAIL", "skipped"};
     static const char *const out_ja[] = {"正常", "注意", "異常", "省略"};
     size_t n = onshi_diag_report_count(r);
@@ -666,7 +666,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
         unsigned char *der = NULL;
         size_t len = 0;
         if (read_file(card_file, &der, &len) != 0)
-            return cli_fail(cmd, "cannot read %s", card_file);
+            return cli_fail(cmd, CLI_T("cannot read %s", "%s を読めません"), card_file);
         len = pem_to_der(der, len);
         int rc = onshi_cert_from_der(&cert, ctx, der, len);
         free(der);

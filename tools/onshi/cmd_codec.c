@@ -17,14 +17,14 @@ static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
     FILE *f = path ? cli_create_private(path) : stdout;
     if (f == NULL) {
         onshi_buf_free(b);
-        return cli_fail(cmd, "cannot write %s: %s", path, strerror(errno));
+        return cli_fail(cmd, CLI_T("cannot write %s: %s", "%s に書き込めません：%s"), path, strerror(errno));
     }
     bool bad = fwrite(onshi_buf_data(b), 1, onshi_buf_len(b), f) != onshi_buf_len(b);
     if (newline)
         bad |= fputc('\n', f) == EOF;
     bad |= (f == stdout ? fflush(f) : fclose(f)) != 0;
     onshi_buf_free(b);
-    return bad ? cli_fail(cmd, "writing %s failed", path ? path : "stdout") : 0;
+    return bad ? cli_fail(cmd, CLI_T("writing %s failed", "%s への書き込みに失敗しました"), path ? path : "stdout") : 0;
 }
 
 
@@ -236,12 +236,12 @@ static int decode_bulk(onshi_ctx *ctx, const char *file, int table)
         return cli_fail_ctx("decode", ctx, rc, file);
     FILE *warn = tmpfile();
     if (warn == NULL)
-        return cli_fail("decode", "no temporary file for the warnings: %s", strerror(errno));
+        return cli_fail("decode", CLI_T("no temporary file for the warnings: %s", "警告用の一時ファイルを作れません：%s"), strerror(errno));
     /* a table: the JSON goes through a temporary file, line by line */
     FILE *out = table ? tmpfile() : stdout;
     if (out == NULL) {
         fclose(warn);
-        return cli_fail("decode", "no temporary file: %s", strerror(errno));
+        return cli_fail("decode", CLI_T("no temporary file: %s", "一時ファイルを作れません：%s"), strerror(errno));
     }
     rc = bulk_pass(ctx, file, out, warn, &units, &at);
     const char *why = NULL;
@@ -282,11 +282,11 @@ static int decode_bulk(onshi_ctx *ctx, const char *file, int table)
         int bad = json_to_table(out, stdout);
         fclose(out);
         if (bad)
-            return cli_fail("decode", "reading the temporary file failed");
+            return cli_fail("decode", CLI_T("reading the temporary file failed", "一時ファイルの読み込みに失敗しました"));
         out = stdout;
     }
     if (fflush(out) != 0)
-        return cli_fail("decode", "writing to stdout failed");
+        return cli_fail("decode", CLI_T("writing to stdout failed", "標準出力への書き込みに失敗しました"));
     return 0;
 }
 
@@ -304,22 +304,22 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
             continue;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0' && strcmp(argv[i], "--set") != 0)
-            return cli_fail("decode", "unknown option %s", argv[i]);
+            return cli_fail("decode", CLI_T("unknown option %s", "不明なオプション %s"), argv[i]);
         if (strcmp(argv[i], "--set") == 0) {
             i++; /* applied below, after the variables */
             continue;
         }
         if (file != NULL)
-            return cli_fail("decode", "one FILE only");
+            return cli_fail("decode", CLI_T("one FILE only", "ファイルは1つだけ指定してください"));
         file = argv[i];
     }
     if (file == NULL)
-        return cli_fail("decode", "usage: onshi decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...");
+        return cli_fail("decode", CLI_T("usage: onshi decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...", "使い方: onshi decode FILE [--json] [--config FILE] [--set 名前=値]..."));
     /* The limits (xml_max_size, xml_max_depth...) from --config FILE, the ONSHI_* variables
      * (ONSHI_XML_MAX_SIZE) and --set, in that order; no onshi.conf is looked for. */
     int rc = onshi_ctx_load_config(ctx, config);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("decode", ctx, rc, "configuration");
+        return cli_fail_ctx("decode", ctx, rc, CLI_T("configuration", "設定"));
     if ((rc = cli_apply_sets(ctx, "decode")) != 0) /* --set wins over the file and ONSHI_* */
         return rc;
     if (is_bulk_result(file))
@@ -341,7 +341,7 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
     if (in)
         fclose(in);
     onshi_buf_free(json_buf);
-    return bad || fflush(stdout) != 0 ? cli_fail("decode", "writing the table failed") : 0;
+    return bad || fflush(stdout) != 0 ? cli_fail("decode", CLI_T("writing the table failed", "表の書き込みに失敗しました")) : 0;
 }
 
 static int type_of(const char *s)
@@ -398,29 +398,29 @@ int cmd_encode(onshi_ctx *ctx, int argc, char **argv)
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out_path = argv[++i];
         else if (argv[i][0] == '-')
-            return cli_fail("encode", "unknown or incomplete option %s", argv[i]);
+            return cli_fail("encode", CLI_T("unknown or incomplete option %s", "不明または値のないオプション %s"), argv[i]);
         else if (type_s == NULL)
             type_s = argv[i];
         else
-            return cli_fail("encode", "unexpected argument %s", argv[i]);
+            return cli_fail("encode", CLI_T("unexpected argument %s", "余分な引数 %s"), argv[i]);
     }
     if (type_s == NULL || json_path == NULL)
-        return cli_fail("encode", "usage: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]");
+        return cli_fail("encode", CLI_T("usage: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]", "使い方: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]"));
     int type = type_of(type_s);
     if (type < 0)
-        return cli_fail("encode", "unknown message type %s (use a file prefix such as OQSsiquc01req)", type_s);
+        return cli_fail("encode", CLI_T("unknown message type %s (use a file prefix such as OQSsiquc01req)", "不明な電文種別 %s（OQSsiquc01req などのファイル接頭辞を指定してください）"), type_s);
     int e;
     if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
         e = ONSHI_ENC_UTF8;
     else if (strcasecmp(enc, "cp932") == 0 || strcasecmp(enc, "shift_jis") == 0 || strcasecmp(enc, "sjis") == 0)
         e = ONSHI_ENC_CP932;
     else
-        return cli_fail("encode", "unknown encoding %s (utf-8 or cp932)", enc);
+        return cli_fail("encode", CLI_T("unknown encoding %s (utf-8 or cp932)", "不明な文字コード %s（utf-8 または cp932）"), enc);
     onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, e);
     size_t len = 0;
     char *json = slurp(json_path, &len);
     if (json == NULL)
-        return cli_fail("encode", "cannot read %s: %s", json_path, strerror(errno));
+        return cli_fail("encode", CLI_T("cannot read %s: %s", "%s を読めません：%s"), json_path, strerror(errno));
     onshi_msg *msg = NULL;
     int rc = onshi_msg_from_json(&msg, ctx, type, json, len);
     free(json);
@@ -438,7 +438,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
 {
     (void)ctx;
     if (argc != 3)
-        return cli_fail("check", "usage: onshi check insurer|public-expense|institution NUMBER");
+        return cli_fail("check", CLI_T("usage: onshi check insurer|public-expense|institution NUMBER", "使い方: onshi check insurer|public-expense|institution 番号"));
     const char *kind = argv[1], *num = argv[2];
     int rc;
     if (strcmp(kind, "insurer") == 0)
@@ -448,7 +448,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
     else if (strcmp(kind, "institution") == 0)
         rc = onshi_check_institution_code(num);
     else
-        return cli_fail("check", "unknown kind %s (insurer, public-expense, institution)", kind);
+        return cli_fail("check", CLI_T("unknown kind %s (insurer, public-expense, institution)", "不明な種類 %s（insurer、public-expense、institution）"), kind);
     if (rc == ONSHI_OK) {
         printf("%s %s: OK\n", kind, num);
         return 0;

@@ -226,7 +226,7 @@ int cmd_pending(onshi_ctx *ctx, int argc, char **argv)
             char *end;
             long long v = strtoll(argv[++i], &end, 10);
             if (*end != '\0' || v < 0)
-                return cli_fail("pending", "--wait-ms: a number of milliseconds expected") + 1;
+                return cli_fail("pending", CLI_T("--wait-ms: a number of milliseconds expected", "--wait-ms にはミリ秒の数値を指定してください")) + 1;
             wait_ms = v;
         } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];

@@ -65,7 +65,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
 #define STR_OPT(name, field)                                                                   \
     if (strcmp(a, name) == 0) {                                                                \
         if (next == NULL)                                                                      \
-            return cli_fail(cmd, "%s needs a value", name) + 1;                                \
+            return cli_fail(cmd, CLI_T("%s needs a value", "%s には値が必要です"), name) + 1;                                \
         o->field = next;                                                                       \
         i++;                                                                                   \
         continue;                                                                              \
@@ -101,7 +101,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
             char *end;
             long long v = strtoll(next, &end, 10);
             if (*end != '\0' || v < -1)
-                return cli_fail(cmd, "%s: a number is expected", a) + 1;
+                return cli_fail(cmd, CLI_T("%s: a number is expected", "%s には数値を指定してください"), a) + 1;
             if (a[2] == 'p')
                 o->person = (int)v;
             else if (a[2] == 'c')
@@ -112,7 +112,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
                 o->timeout_ms = v;
             i++;
         } else
-            return cli_fail(cmd, "unknown argument \"%s\"", a) + 1;
+            return cli_fail(cmd, CLI_T("unknown argument \"%s\"", "不明な引数「%s」"), a) + 1;
     }
     return 0;
 }
@@ -278,7 +278,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
         onshi_buf *j = NULL;
         int rc = onshi_msg_to_json(&j, ctx, m);
         if (rc != ONSHI_OK)
-            return cli_fail_ctx(cmd, ctx, rc, "JSON");
+            return cli_fail_ctx(cmd, ctx, rc, CLI_T("JSON", "JSON"));
         fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), stdout);
         putchar('\n');
         onshi_buf_free(j);
@@ -370,13 +370,13 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
     if (onshi_group_at(&a, onshi_msg_body(prev), ONSHI_G_RESULT, 0) != ONSHI_OK ||
         onshi_group_at(&b, onshi_msg_body(cur), ONSHI_G_RESULT, 0) != ONSHI_OK) {
         onshi_msg_free(prev);
-        return cli_fail(cmd, "no person to compare");
+        return cli_fail(cmd, CLI_T("no person to compare", "比較する人がいません"));
     }
     onshi_changes *ch = NULL;
     rc = onshi_person_compare(&ch, ctx, a, b);
     if (rc != ONSHI_OK) {
         onshi_msg_free(prev);
-        return cli_fail_ctx(cmd, ctx, rc, "compare");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("compare", "比較"));
     }
     int ja = cli_lang_ja();
     if (format == OUT_JSON) {
@@ -429,17 +429,17 @@ int cmd_verify(onshi_ctx *ctx, int argc, char **argv)
         rc = onshi_result_pickup(&m, ctx, o.pickup, ONSHI_MSG_QUAL_REQ, o.wait_ms);
     } else {
         if (o.insurer == NULL || o.number == NULL || o.birth == NULL)
-            return cli_fail("verify", "--insurer, --number and --birth are required") + 1;
+            return cli_fail("verify", CLI_T("--insurer, --number and --birth are required", "--insurer、--number、--birth は必須です")) + 1;
         rc = onshi_verify_insurance_card(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number,
                                          o.branch, o.birth, o.limit_consent, o.id);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING) {
         if (rc == ONSHI_E_LINKAGE_NOT_RUNNING)
-            cli_fail_ctx("verify", ctx, rc, "linkage app");
+            cli_fail_ctx("verify", ctx, rc, CLI_T("linkage app", "連携アプリ"));
         return pending_message("verify", o.pickup ? o.pickup : id, "verify");
     }
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("verify", ctx, rc, "verification");
+        return cli_fail_ctx("verify", ctx, rc, CLI_T("verification", "資格確認"));
     rc = print_result("verify", ctx, m, o.format, 1);
     if (rc == 0 && o.previous != NULL)
         rc = print_changes("verify", ctx, m, o.previous, o.format);
@@ -463,14 +463,14 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
         rc = onshi_result_pickup(&m, ctx, o.pickup, ONSHI_MSG_REFNUM_REQ, o.wait_ms);
     } else {
         if (o.ref == NULL || o.insurer == NULL || o.number == NULL)
-            return cli_fail("refnum", "--ref, --insurer and --number are required") + 1;
+            return cli_fail("refnum", CLI_T("--ref, --insurer and --number are required", "--ref、--insurer、--number は必須です")) + 1;
         rc = onshi_refnum_register(&m, id, sizeof id, ctx, o.ref, o.insurer, o.symbol, o.number,
                                    o.branch);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)
         return pending_message("refnum", o.pickup ? o.pickup : id, "refnum");
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("refnum", ctx, rc, "registration");
+        return cli_fail_ctx("refnum", ctx, rc, CLI_T("registration", "照会番号の登録"));
     int ja = cli_lang_ja();
     const char *ref = val(onshi_msg_body(m), ONSHI_F_BODY_REFERENCE_NUMBER);
     if (o.format == OUT_JSON) {
@@ -531,7 +531,7 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
     onshi_face_watch *w = NULL;
     int rc = onshi_face_watch_new(&w, ctx, o.existing ? ONSHI_FACE_WATCH_DELIVER_EXISTING : 0);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("face-watch", ctx, rc, "face folder");
+        return cli_fail_ctx("face-watch", ctx, rc, CLI_T("face folder", "顔認証リーダーのフォルダ"));
     face_ctx f = {ctx, o.format, o.count, 1, 0};
     rc = onshi_face_result_run(w, ctx, on_face, &f, o.timeout_ms);
     onshi_face_watch_free(w);
@@ -660,7 +660,7 @@ static void print_checkup(onshi_msg *m, int format, int ja)
 int cmd_info(onshi_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || (strcmp(argv[1], "drug") != 0 && strcmp(argv[1], "checkup") != 0))
-        return cli_fail("info", "drug or checkup expected") + 1;
+        return cli_fail("info", CLI_T("drug or checkup expected", "drug または checkup を指定してください")) + 1;
     int kind = strcmp(argv[1], "drug") == 0 ? ONSHI_INFO_DRUG : ONSHI_INFO_CHECKUP;
     opts o;
     if (parse("info", argc, argv, 2, &o))
@@ -668,7 +668,7 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
     if (cli_load_config(ctx, "info", o.config))
         return 1;
     if (o.pdf && o.out == NULL && o.pickup == NULL)
-        return cli_fail("info", "--pdf needs -o FILE") + 1;
+        return cli_fail("info", CLI_T("--pdf needs -o FILE", "--pdf には -o FILE が必要です")) + 1;
     onshi_msg *res = NULL;
     int rc;
     char id[ONSHI_FILE_ID_SIZE] = "";
@@ -686,13 +686,13 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
             rc = onshi_verify_insurance_card(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number,
                                              o.branch, o.birth, o.limit_consent, NULL);
         else
-            return cli_fail("info", "--result FILE or --insurer/--number/--birth is required") + 1;
+            return cli_fail("info", CLI_T("--result FILE or --insurer/--number/--birth is required", "--result FILE、または --insurer/--number/--birth が必要です")) + 1;
         if (rc != ONSHI_OK)
             return cli_fail_ctx("info", ctx, rc, o.result ? o.result : "verification");
         onshi_group *p = NULL;
         if (onshi_group_at(&p, onshi_msg_body(q), ONSHI_G_RESULT, (size_t)o.person) != ONSHI_OK) {
             onshi_msg_free(q);
-            return cli_fail("info", "no person %d in the result", o.person);
+            return cli_fail("info", CLI_T("no person %d in the result", "結果に %d 番目の人はいません"), o.person);
         }
         rc = onshi_info_request(&res, id, sizeof id, ctx, p, kind,
                                 o.pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML, o.from, o.to);
@@ -710,7 +710,7 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
         FILE *f = o.out ? cli_create_private(o.out) : NULL;
         if (f == NULL || fwrite(pdf, 1, plen, f) != plen || fclose(f) != 0) {
             onshi_msg_free(res);
-            return cli_fail("info", "cannot write the PDF to %s", o.out ? o.out : "(no -o)");
+            return cli_fail("info", CLI_T("cannot write the PDF to %s", "PDF を %s に書き込めません"), o.out ? o.out : "(no -o)");
         }
         printf(ja ? "PDF を保存しました: %s (%zu バイト)\n" : "PDF saved: %s (%zu bytes)\n", o.out,
                plen);
