@@ -31,6 +31,10 @@ for c in $cmds; do
 done
 LANG=ja_JP.UTF-8 ONSHI_LANG= "$ONSHI" --help | grep -q '終了コード' || fail "LANG=ja: help not Japanese"
 "$ONSHI" nosuch >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command: not exit 2"
+# the command's own messages in Japanese too
+out=$(ONSHI_LANG=ja "$ONSHI" verify --insurer 1 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "verify without --number: exit $rc"
+echo "$out" | grep -q -- "--insurer、--number、--birth は必須です" || fail "Japanese message: $out"
 
 # ---- a system to talk to ------------------------------------------------------------------------
 "$SIM" init-db "$T/reg.db" >/dev/null || exit 1
