@@ -74,7 +74,7 @@ int onshi__pcsc_err(onshi_ctx *ctx, uint32_t code, const char *call)
              (unsigned long)code);
     /* Like the English: which call returned what. The table's hint only when it adds to the
      * status's own text (the message already starts with that). */
-    const char *label = onshi_status_str_ja(status);
+    const char *label = onshi__status_str_lang(status, true);
     if (d != NULL && (label == NULL || strcmp(d->ja, label) != 0))
         snprintf(ja, sizeof ja, "%s（%s が %s（0x%08lX）を返しました）", d->ja, call, d->name,
                  (unsigned long)code);

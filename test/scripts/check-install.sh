@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 $make --no-print-directory install DESTDIR="$tmp/root" PREFIX=/opt/onshi >/dev/null
 pcdir="$tmp/root/opt/onshi/lib/pkgconfig"
 test -f "$pcdir/onshi.pc"
-test -L "$tmp/root/opt/onshi/lib/libonshi.so.0"
+test -L "$tmp/root/opt/onshi/lib/libonshi.so.1"
 # the commands (onshi-sim: the vendors' test server too), their man pages, the docs
 for f in bin/onshi bin/onshi-sim share/man/man1/onshi.1 share/man/man1/onshi-sim.1 \
          share/doc/libonshi/README.md share/doc/libonshi/docs/guide.en.md \

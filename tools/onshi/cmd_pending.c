@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cmd.h"
+#include "onshi_transport.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -110,7 +110,7 @@ int cli_fail_ctx(const char *cmd, onshi_ctx *ctx, int status, const char *what)
 {
     const char *msg = ctx ? onshi_ctx_last_error_message(ctx) : "";
     if (msg == NULL || *msg == '\0')
-        msg = onshi_status_str(status);
+        msg = onshi_status_label(cli_labels(0), status);
     return cli_fail(cmd, "%s: %s (%s)", what, msg, onshi_status_name(status) ? onshi_status_name(status) : "?");
 }
 
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
         onshi_ctx *ctx = NULL;
         int rc = onshi_ctx_new(&ctx);
         if (rc != ONSHI_OK)
-            return cli_fail(argv[1], CLI_T("cannot create a context: %s", "コンテキストを作れません：%s"), onshi_status_str(rc));
+            return cli_fail(argv[1], CLI_T("cannot create a context: %s", "コンテキストを作れません：%s"), onshi_status_label(cli_labels(0), rc));
         /* messages of the library in the language of the environment */
         onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, cli_lang_ja() ? "ja" : "en");
         /* Decoding limits from the environment (ONSHI_XML_MAX_SIZE=1073741824 onshi decode …);

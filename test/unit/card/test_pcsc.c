@@ -90,7 +90,7 @@ static void test_error_message_once(void **state)
             onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, ja ? "ja" : "en");
             int st = onshi__pcsc_err(ctx, code, "SCardTransmit");
             const char *m = onshi_ctx_last_error_message(ctx);
-            const char *label = ja ? onshi_status_str_ja(st) : onshi_status_str(st);
+            const char *label = onshi_status_label(ctx, st);
             const char *first = strstr(m, label);
             if (first == NULL || strstr(first + 1, label) != NULL || strncmp(m, label, strlen(label)))
                 fail_msg("%s: \"%s\"", d ? d->name : "unmapped", m);
