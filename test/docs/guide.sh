@@ -60,7 +60,7 @@ grep -q "^drug information: consented" "$T/sec3.out" || { cat "$T/sec3.out"; fai
 # 5. the callback functions compile against the installed header, warning-free
 cb=$(grep -l 'static int ONSHI_CALL ask_pin' "$T"/block*.c | head -1)
 [ -n "$cb" ] || fail "no callbacks in the guide"
-{ echo '#include <onshi.h>'; echo '#include <stddef.h>'; cat "$cb";
+{ echo '#include <onshi.h>'; echo '#include <stdio.h>'; echo '#include <string.h>'; cat "$cb";
   echo 'int main(void) { onshi_callbacks c = ONSHI_CALLBACKS_INIT; c.pin = ask_pin;';
   echo '  c.consent = ask_consent; c.identity = confirm_identity; return c.version == 0; }'; } >"$T/cb.c"
 $CC -std=c99 -Wall -Wextra -Werror -Wno-unused-function -o "$T/cb" "$T/cb.c" \
