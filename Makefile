@@ -202,7 +202,7 @@ endif
 	@$(MAKE) --no-print-directory SANITIZE=1 check-sanitize
 	@$(RUN) summary $(RESULTS)
 
-check-default: all examples unit header-test exports-test status-table-test docs-test \
+check-default: all examples unit header-test exports-test status-table-test docs-test api-docs-test \
                abi-check install-test $(CHECK_TARGETS)
 
 check-sanitize: all unit $(SAN_CHECK_TARGETS)
