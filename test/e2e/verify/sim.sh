@@ -125,6 +125,12 @@ out=$("$EX/drug_info" "$T/files.conf" "$T/face-P001.xml" 202001 "$NOW" 2>"$T/aud
     fail "example drug_info (files): $out $(cat "$T/audit.log")"
 echo "$out" | grep -q "アムロジピン" || fail "example drug_info output: $out"
 grep -q "after outcome=0" "$T/audit.log" || fail "example drug_info audit"
+# ... and from what the onshi command saves (issue 16): `onshi verify --json`, default months
+"$ONSHI" verify --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
+    --birth 19800401 --json >"$T/p001.json" 2>&1 || fail "verify --json: $(cat "$T/p001.json")"
+out=$("$EX/drug_info" "$T/files.conf" "$T/p001.json" 2>"$T/audit2.log") ||
+    fail "example drug_info on the CLI's JSON: $out $(cat "$T/audit2.log")"
+echo "$out" | grep -q "ロキソプロフェン" || fail "example drug_info (CLI JSON) output: $out"
 stop_pid "$T/l.pid"
 
 # ---- HTTPS ----------------------------------------------------------------------------------
