@@ -877,6 +877,19 @@ static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi_
             onshi__buf_clear(&b);
             return r;
         }
+        if (!any && !was_answered) {
+            /* Another process waiting for the same request (a joined one, a pickup) may have
+             * taken and consumed its result meanwhile. */
+            onshi__pending now;
+            int gr = onshi__pending_get(NULL, st, p->id, &now);
+            int consumed = gr == ONSHI_OK && now.state == ONSHI__P_CONSUMED;
+            if (gr == ONSHI_OK)
+                onshi__pending_clear(&now);
+            if (consumed)
+                return onshi__err(ctx, ONSHI_E_STATE,
+                                  "the result of %s was consumed meanwhile by another process",
+                                  p->id);
+        }
         if (was_answered && !any)
             return onshi__err_ja(ctx, ONSHI_E_NOT_FOUND, ONSHI_FOREIGN_NONE, 0,
                                  "the result file was removed from res/ before it was consumed "

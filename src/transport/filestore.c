@@ -262,13 +262,19 @@ int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, i
                              const char *res_name, int err)
 {
     static const char *const sql[] = {
-        [ONSHI__P_RECORDED] = "UPDATE pending SET state=?2 WHERE id=?1",
-        [ONSHI__P_PUBLISHED] = "UPDATE pending SET state=?2, published_ms=?3 WHERE id=?1",
-        [ONSHI__P_TAKEN] = "UPDATE pending SET state=?2, taken_ms=?3 WHERE id=?1",
+        /* States only move forward: another process that joined the same request (or
+         * picked it up) never moves a consumed request back to "taken". */
+        [ONSHI__P_RECORDED] = "UPDATE pending SET state=?2 WHERE id=?1 AND state<=?2",
+        [ONSHI__P_PUBLISHED] = "UPDATE pending SET state=?2, published_ms=?3 WHERE id=?1"
+                               " AND state<=?2",
+        [ONSHI__P_TAKEN] = "UPDATE pending SET state=?2, taken_ms=?3 WHERE id=?1 AND state<=?2",
         [ONSHI__P_ANSWERED] = "UPDATE pending SET state=?2, answered_ms=?3, res_name=?4,"
-                              " err=?5, taken_ms=coalesce(taken_ms, ?3) WHERE id=?1",
-        [ONSHI__P_CONSUMED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1",
-        [ONSHI__P_ABANDONED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1",
+                              " err=?5, taken_ms=coalesce(taken_ms, ?3) WHERE id=?1"
+                              " AND state<=?2",
+        [ONSHI__P_CONSUMED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1"
+                              " AND state<=?2",
+        [ONSHI__P_ABANDONED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1"
+                               " AND state<=?2",
     };
     if (state < ONSHI__P_RECORDED || state > ONSHI__P_ABANDONED)
         return onshi__err(ctx, ONSHI_E_GENERIC, "bad pending state %d", state);

@@ -22,3 +22,5 @@ CHECK_TARGETS += cli-consistency-test
 cli-consistency-test: $(B)/bin/onshi $(B)/bin/onshi-sim
 	@$(RUN) script $(RESULTS) "onshi: --help on every command, --version, Japanese, exit codes, one --set parser, tables and --csv, face-watch timeout, info drug window, pending --resume" \
 	    bash test/cli/consistency.sh $(B)/bin/onshi $(B)/bin/onshi-sim
+	@$(RUN) script $(RESULTS) "onshi disaster-search over HTTPS: a table unless --json, --csv" \
+	    bash test/cli/disaster-table.sh $(B)/bin/onshi $(B)/bin/onshi-sim
