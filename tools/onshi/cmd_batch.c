@@ -623,9 +623,10 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
                 kind == ONSHI_BATCH_WELFARE;
     if (query + (file != NULL) + (resume != NULL) != 1) {
+        fputs(CLI_T("usage: ", "使い方: "), stderr);
         fprintf(stderr, kind == ONSHI_BATCH_REFNUM
-                            ? "usage: onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv]\n"
-                            : "usage: onshi batch FILE.csv | --homecare FROM TO | --online FROM TO"
+                            ? "onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv]\n"
+                            : "onshi batch FILE.csv | --homecare FROM TO | --online FROM TO"
                               " [--examination] | --welfare YYYYMM | --resume ID [--out FILE]"
                               " [--json|--csv]\n");
         return 2;

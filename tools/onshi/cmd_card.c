@@ -335,7 +335,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi verify-card [--face-verified|--visual] "
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi verify-card [--face-verified|--visual] "
                             "[--consent ask|all|none|skip] [--json] [--pin-fd N] "
                             "[--pin-timeout S] [--confirm-last-try] [--set name=value]...\n");
             return 2;
@@ -444,7 +444,7 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     onshi_msg_free(m);
     return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, CLI_T("output", "出力"));
 usage:
-    fprintf(stderr, "usage: onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
+    fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
                     "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json|--csv] "
                     "--set operator_id=ID [--set name=value]...\n");
     return 2;
@@ -484,7 +484,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         }
     }
     if (cls == NULL || total < 0) {
-        fprintf(stderr, "usage: onshi limit CLASS TOTAL_COST [--ratio 10|20|30] [--outpatient] "
+        fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi limit CLASS TOTAL_COST [--ratio 10|20|30] [--outpatient] "
                         "[--many] [--birth-month-75] [--month YYYYMM] [--provisional] [--json]\n"
                         "  CLASS: 適用区分 A01..A06, B01..B10\n"
                         "  --provisional: use the August 2026 revision's published figures, not yet\n"
@@ -553,7 +553,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi diagnose [--json|--csv] [--set name=value]...\n");
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi diagnose [--json|--csv] [--set name=value]...\n");
             return 2;
         }
     }
@@ -682,7 +682,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi cert-info [--card-cert FILE] [--json] "
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi cert-info [--card-cert FILE] [--json] "
                             "[--set tls_client_cert=F --set tls_client_key=F | "
                             "--set tls_pkcs12_file=F]\n");
             return 2;

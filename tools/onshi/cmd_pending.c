@@ -234,7 +234,7 @@ int cmd_pending(onshi_ctx *ctx, int argc, char **argv)
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             i++; /* applied after the configuration file, below */
         } else {
-            fprintf(stderr, "usage: onshi pending [--all] [--json|--csv] | --resume [ID] "
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi pending [--all] [--json|--csv] | --resume [ID] "
                             "[--wait-ms MS] [--json] [--config FILE] [--set OPTION=VALUE]...\n");
             return 2;
         }
