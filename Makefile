@@ -19,6 +19,9 @@ BINDIR       ?= $(EXEC_PREFIX)/bin
 LIBDIR       ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATAROOTDIR  ?= $(PREFIX)/share
+MANDIR       ?= $(DATAROOTDIR)/man
+DOCDIR       ?= $(DATAROOTDIR)/doc/libonshi
 DESTDIR      ?=
 INSTALL      ?= install
 
@@ -91,6 +94,8 @@ SAN_CHECK_TARGETS :=          # also run by the SANITIZE=1 pass of `make check`
 BENCH_TARGETS   :=            # run by `make bench`
 EXAMPLES        := $(basename $(notdir $(wildcard examples/*.c)))
 INSTALL_TOOLS   :=            # tools installed into BINDIR by `make install`
+MAN_PAGES       := man/onshi.1 man/onshi-sim.1   # into MANDIR/man1
+INSTALL_DOCS    := $(filter-out docs/Doxyfile,$(wildcard docs/*.md))   # into DOCDIR/docs
 CLEAN_EXTRA     :=
 
 -include $(wildcard src/*/module.mk tools/*/module.mk test/*/module.mk test/unit/*/module.mk \
@@ -197,7 +202,7 @@ endif
 	@$(MAKE) --no-print-directory SANITIZE=1 check-sanitize
 	@$(RUN) summary $(RESULTS)
 
-check-default: all examples unit header-test exports-test status-table-test docs-test \
+check-default: all examples unit header-test exports-test status-table-test docs-test api-docs-test \
                abi-check install-test $(CHECK_TARGETS)
 
 check-sanitize: all unit $(SAN_CHECK_TARGETS)
@@ -281,9 +286,20 @@ abi-baseline: $(SHLIB)
 
 # ---- generated docs -------------------------------------------------------------------------
 DOCGEN := $(B)/bin/onshi-docgen
-docs: $(DOCGEN)
+docs: $(DOCGEN) api-docs
 	$(DOCGEN) options > docs/options.md
 	$(DOCGEN) status > docs/status-codes.md
+
+# The API reference from the public headers (Doxygen, docs/Doxyfile): build/docs/api/html.
+# api-docs-test (make check) fails on any Doxygen warning.
+api-docs:
+	@mkdir -p build/docs/api
+	doxygen docs/Doxyfile
+	@echo "API reference: build/docs/api/html/index.html"
+
+api-docs-test:
+	@$(RUN) script $(RESULTS) "API reference: Doxygen over include/*.h without a warning" \
+	    sh test/scripts/check-api-docs.sh
 
 docs-test: $(DOCGEN)
 	@$(RUN) script $(RESULTS) "docs/options.md and docs/status-codes.md up to date" \
@@ -293,7 +309,7 @@ docs-test: $(DOCGEN)
 bench: all $(BENCH_TARGETS)
 
 # ---- install / uninstall --------------------------------------------------------------------
-install: lib
+install: lib tools
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 include/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi.h
 	$(INSTALL) -m 644 include/onshi_transport.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h
@@ -308,12 +324,19 @@ install: lib
 	@for t in $(INSTALL_TOOLS); do \
 	    $(INSTALL) -d $(DESTDIR)$(BINDIR) && $(INSTALL) -m 755 $(B)/bin/$$t $(DESTDIR)$(BINDIR)/$$t; \
 	done
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)/docs
+	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 README.md CHANGELOG.md LICENSE $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/docs/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so \
 	      $(DESTDIR)$(LIBDIR)/libonshi.a $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc \
-	      $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	      $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+	      $(MAN_PAGES:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	      $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/CHANGELOG.md $(DESTDIR)$(DOCDIR)/LICENSE \
+	      $(INSTALL_DOCS:docs/%=$(DESTDIR)$(DOCDIR)/docs/%)
 
 clean:
 	rm -rf build lib/libonshi.so* lib/libonshi.a $(CLEAN_EXTRA)

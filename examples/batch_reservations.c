@@ -29,33 +29,33 @@ static const struct {
     {"K-0003", "01130525", "142-00", "0002554", "", "20150707", 0},
 };
 
+/* One line per update (a log or a terminal alike): what the batch is doing now. */
 static int ONSHI_CALL on_progress(void *userdata, int stage, int64_t done, int64_t total)
 {
     (void)userdata;
     if (stage == ONSHI_STAGE_BATCH_UPLOAD)
         fprintf(stderr, "uploading %lld patients\n", (long long)total);
+    else if (stage == ONSHI_STAGE_WAIT_RESULT)
+        fprintf(stderr, "waiting for the linkage app and the system\n");
     else if (stage == ONSHI_STAGE_BATCH_POLL)
         fprintf(stderr, "still processing, asking again (%lld)\n", (long long)done);
     else if (stage == ONSHI_STAGE_BATCH_RESULTS)
-        fprintf(stderr, "\rresults %lld/%lld", (long long)done, (long long)total);
+        fprintf(stderr, "results %lld/%lld\n", (long long)done, (long long)total);
+    else if (stage == ONSHI_STAGE_DONE)
+        fprintf(stderr, "done\n");
     return 0; /* non-zero would cancel; the batch stays resumable */
 }
 
+/* "name=value" by the library's one parser (the names and values of onshi.conf) */
 static int set_option(onshi_ctx *ctx, const char *arg)
 {
     char name[64];
     const char *eq = strchr(arg, '=');
-    int id;
     if (eq == NULL || (size_t)(eq - arg) >= sizeof name)
-        return -1;
+        return ONSHI_E_INVALID_ARG;
     memcpy(name, arg, (size_t)(eq - arg));
     name[eq - arg] = '\0';
-    id = onshi_option_id(name);
-    if (id < 0)
-        return -1;
-    if (onshi_option_type(id) == ONSHI_OPTTYPE_INT)
-        return onshi_ctx_set_int(ctx, id, (int64_t)strtoll(eq + 1, NULL, 10));
-    return onshi_ctx_set_str(ctx, id, eq + 1);
+    return onshi_ctx_set_option(ctx, name, eq + 1);
 }
 
 int main(int argc, char **argv)

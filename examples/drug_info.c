@@ -1,10 +1,12 @@
 /*
  * Example (CC0-1.0): the drug history (薬剤情報) of a patient who consented.
  *
- *   drug_info ONSHI_CONF RESULT.xml [FROM_YYYYMM TO_YYYYMM]
+ *   drug_info ONSHI_CONF RESULT [FROM_YYYYMM TO_YYYYMM]
  *
- * RESULT.xml is the patient's qualification or face-reader result of today: it carries the
- * consent (PharmacistsInfoConsFlg and its AvailableTime). The library refuses locally —
+ * RESULT is the patient's qualification or face-reader result of today: the XML file (from
+ * res/ or face/), or the JSON the onshi command saves (`onshi verify ... --json > p.json`,
+ * `onshi face-watch --json`). It carries the consent (PharmacistsInfoConsFlg and its
+ * AvailableTime). The library refuses locally —
  * nothing is sent — when that consent is missing or has expired, and calls the audit
  * callback before and after the access (here it prints the audit line; a product writes it
  * to its access log, and returning non-zero before the access stops it).
@@ -12,6 +14,57 @@
 #include <onshi.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A saved result: XML as the system wrote it, or the codec's JSON (what `onshi ... --json`
+ * prints), whose "_type" names the message (the file prefix). */
+static int load_result(onshi_msg **out, onshi_ctx *ctx, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return onshi_msg_decode_file(out, ctx, path); /* reports the error */
+    int c;
+    while ((c = fgetc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+        ;
+    if (c != '{') {
+        fclose(f);
+        return onshi_msg_decode_file(out, ctx, path);
+    }
+    char *buf = NULL;
+    size_t len = 1, cap = 0;
+    int rc = ONSHI_OK;
+    do {
+        if (len + 4097 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 8192);
+            if (nb == NULL) {
+                rc = ONSHI_E_NOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        buf[0] = '{';
+        len += fread(buf + len, 1, 4096, f);
+    } while (!feof(f) && !ferror(f));
+    fclose(f);
+    if (rc != ONSHI_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    /* "_type": "OQSsiquc01res" -> the message type, as a file name would give it */
+    char name[64] = "OQSsiquc01res_0.xml";
+    const char *t = strstr(buf, "\"_type\"");
+    if (t != NULL && (t = strchr(t + 7, '"')) != NULL) {
+        size_t n = strcspn(t + 1, "\"");
+        if (n > 0 && n < 40)
+            snprintf(name, sizeof name, "%.*s_0.xml", (int)n, t + 1);
+    }
+    int type = onshi_msgtype_from_filename(name);
+    rc = type > 0 ? onshi_msg_from_json(out, ctx, type, buf, len) : ONSHI_E_UNKNOWN_MESSAGE;
+    free(buf);
+    return rc;
+}
 
 static int ONSHI_CALL audit(void *ud, int action, int phase, int outcome, const char *op,
                             const char *patient, const char *detail, const char *ts)
@@ -25,7 +78,8 @@ static int ONSHI_CALL audit(void *ud, int action, int phase, int outcome, const 
 int main(int argc, char **argv)
 {
     if (argc != 3 && argc != 5) {
-        fprintf(stderr, "usage: %s ONSHI_CONF RESULT.xml [FROM_YYYYMM TO_YYYYMM]\n", argv[0]);
+        fprintf(stderr, "usage: %s ONSHI_CONF RESULT(.xml|.json) [FROM_YYYYMM TO_YYYYMM]\n",
+                argv[0]);
         return 2;
     }
     onshi_ctx *ctx;
@@ -40,7 +94,7 @@ int main(int argc, char **argv)
     onshi_group *person = NULL;
     int rc = onshi_ctx_load_config(ctx, argv[1]);
     if (rc == ONSHI_OK)
-        rc = onshi_msg_decode_file(&qual, ctx, argv[2]);
+        rc = load_result(&qual, ctx, argv[2]);
     if (rc == ONSHI_OK)
         rc = onshi_group_at(&person, onshi_msg_body(qual), ONSHI_G_RESULT, 0);
     if (rc == ONSHI_OK) {

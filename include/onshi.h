@@ -1,4 +1,5 @@
-/*
+/** @file onshi.h
+ *
  * libonshi — オンライン資格確認 (online eligibility verification of Japanese public
  * health insurance) SDK.
  *
@@ -45,20 +46,20 @@ extern "C" {
  * Export and calling-convention macros
  * ------------------------------------------------------------------------------------- */
 #if defined(_WIN32)
-#  define ONSHI_CALL __cdecl
+#  define ONSHI_CALL __cdecl /**< calling convention of every function (__cdecl on Windows) */
 #  if defined(ONSHI_STATIC)
-#    define ONSHI_API
+#    define ONSHI_API /**< export (import) attribute of every function */
 #  elif defined(ONSHI_BUILDING)
-#    define ONSHI_API __declspec(dllexport)
+#    define ONSHI_API __declspec(dllexport) /**< export (import) attribute of every function */
 #  else
-#    define ONSHI_API __declspec(dllimport)
+#    define ONSHI_API __declspec(dllimport) /**< export (import) attribute of every function */
 #  endif
 #else
-#  define ONSHI_CALL
+#  define ONSHI_CALL /**< calling convention of every function (__cdecl on Windows) */
 #  if defined(ONSHI_BUILDING) && defined(__GNUC__)
-#    define ONSHI_API __attribute__((visibility("default")))
+#    define ONSHI_API __attribute__((visibility("default"))) /**< export (import) attribute of every function */
 #  else
-#    define ONSHI_API
+#    define ONSHI_API /**< export (import) attribute of every function */
 #  endif
 #endif
 
@@ -73,10 +74,10 @@ typedef struct onshi_ctx onshi_ctx;
 /* ---------------------------------------------------------------------------------------
  * Version
  * ------------------------------------------------------------------------------------- */
-#define ONSHI_VERSION_MAJOR 1
-#define ONSHI_VERSION_MINOR 0
-#define ONSHI_VERSION_PATCH 0
-#define ONSHI_VERSION_STRING "1.0.0-rc1" /* release candidate of the 1.0 ABI */
+#define ONSHI_VERSION_MAJOR 1 /**< major version of this header */
+#define ONSHI_VERSION_MINOR 0 /**< minor version of this header */
+#define ONSHI_VERSION_PATCH 0 /**< patch version of this header */
+#define ONSHI_VERSION_STRING "1.0.0-rc1" /**< "major.minor.patch[-pre]": release candidate of the 1.0 ABI */
 /** The version as one comparable number: 0xMMmmpp. */
 #define ONSHI_VERSION_NUM \
     ((ONSHI_VERSION_MAJOR << 16) | (ONSHI_VERSION_MINOR << 8) | ONSHI_VERSION_PATCH)
@@ -99,7 +100,7 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
  *   transport -400..-499, service -500..-599, callback/cancel -600..-699.
  * A code is never renumbered or reused. New codes are appended at the end of their band.
  * ------------------------------------------------------------------------------------- */
-#define ONSHI_OK 0
+#define ONSHI_OK 0 /**< success */
 
 /* core */
 #define ONSHI_E_GENERIC              -1  /**< internal error (a bug: please report) */
@@ -217,6 +218,9 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
  *  or the class's figures are unconfirmed and ONSHI_LIMIT_F_PROVISIONAL was not given). @since 1.0 */
 #define ONSHI_E_LIMIT_NO_TABLE      -510
 #define ONSHI_E_RESULT_MISMATCH     -511 /**< the result answers another request (other patient): not accepted (@since 1.0) */
+/** An identical request was still open, so this call waited for it instead of sending again,
+ *  and another process took its result first (shown there). Nothing was sent twice. @since 1.0 */
+#define ONSHI_E_ANSWERED_ELSEWHERE  -512
 
 /* callback / cancel */
 #define ONSHI_E_CANCELLED           -600 /**< cancelled (by onshi_ctx_cancel or a callback) */
@@ -224,15 +228,15 @@ ONSHI_API const char *ONSHI_CALL onshi_version(int *major, int *minor, int *patc
 #define ONSHI_E_NO_CALLBACK         -602 /**< a required callback is not set */
 
 /* Bands, as returned by onshi_status_band(). */
-#define ONSHI_BAND_UNKNOWN   ONSHI_E_INVALID_ARG /* not a status of any band (a status itself) */
-#define ONSHI_BAND_OK         0
-#define ONSHI_BAND_CORE       1
-#define ONSHI_BAND_CARD       2
-#define ONSHI_BAND_JPKI       3
-#define ONSHI_BAND_CODEC      4
-#define ONSHI_BAND_TRANSPORT  5
-#define ONSHI_BAND_SERVICE    6
-#define ONSHI_BAND_CALLBACK   7
+#define ONSHI_BAND_UNKNOWN   ONSHI_E_INVALID_ARG /**< not a status of any band (a status itself) */
+#define ONSHI_BAND_OK         0 /**< ONSHI_OK */
+#define ONSHI_BAND_CORE       1 /**< core: codes from -1 to -99 */
+#define ONSHI_BAND_CARD       2 /**< card readers: codes from -100 to -199 */
+#define ONSHI_BAND_JPKI       3 /**< My Number Card (JPKI): codes from -200 to -299 */
+#define ONSHI_BAND_CODEC      4 /**< messages: codes from -300 to -399 */
+#define ONSHI_BAND_TRANSPORT  5 /**< transport: codes from -400 to -499 */
+#define ONSHI_BAND_SERVICE    6 /**< workflows: codes from -500 to -599 */
+#define ONSHI_BAND_CALLBACK   7 /**< callbacks and cancel: codes from -600 on */
 
 /**
  * The layer band a status belongs to (ONSHI_BAND_*, >= 0), or ONSHI_BAND_UNKNOWN (the status
@@ -267,29 +271,29 @@ ONSHI_API const char *ONSHI_CALL onshi_status_name(int status);
 #define ONSHI_MSG_BULK_QUAL_DOWN_REQ      8  /**< OQSmuquc02req */
 #define ONSHI_MSG_BULK_QUAL_DOWN_RES      9  /**< OQSmuquc02res */
 #define ONSHI_MSG_BULK_REFNUM_UP_REQ     10  /**< OQSmuimm01req 照会番号一括登録 */
-#define ONSHI_MSG_BULK_REFNUM_UP_RES     11
-#define ONSHI_MSG_BULK_REFNUM_DOWN_REQ   12
-#define ONSHI_MSG_BULK_REFNUM_DOWN_RES   13
+#define ONSHI_MSG_BULK_REFNUM_UP_RES     11 /**< bulk 照会番号 upload result (OQSmuimm01res) */
+#define ONSHI_MSG_BULK_REFNUM_DOWN_REQ   12 /**< bulk 照会番号 download (OQSmuimm02req) */
+#define ONSHI_MSG_BULK_REFNUM_DOWN_RES   13 /**< bulk 照会番号 download result (OQSmuimm02res) */
 #define ONSHI_MSG_BULK_WELFARE_UP_REQ    14  /**< OQSmutic01req 医療扶助 一括 */
-#define ONSHI_MSG_BULK_WELFARE_UP_RES    15
-#define ONSHI_MSG_BULK_WELFARE_DOWN_REQ  16
-#define ONSHI_MSG_BULK_WELFARE_DOWN_RES  17
+#define ONSHI_MSG_BULK_WELFARE_UP_RES    15 /**< 医療扶助 upload result (OQSmutic01res) */
+#define ONSHI_MSG_BULK_WELFARE_DOWN_REQ  16 /**< 医療扶助 download (OQSmutic02req) */
+#define ONSHI_MSG_BULK_WELFARE_DOWN_RES  17 /**< 医療扶助 download result (OQSmutic02res) */
 #define ONSHI_MSG_BULK_HOMECARE_UP_REQ   18  /**< OQSmuhvq01req 同意済 一括（訪問診療等） */
-#define ONSHI_MSG_BULK_HOMECARE_UP_RES   19
-#define ONSHI_MSG_BULK_HOMECARE_DOWN_REQ 20
-#define ONSHI_MSG_BULK_HOMECARE_DOWN_RES 21
+#define ONSHI_MSG_BULK_HOMECARE_UP_RES   19 /**< 同意済 (訪問診療等) upload result (OQSmuhvq01res) */
+#define ONSHI_MSG_BULK_HOMECARE_DOWN_REQ 20 /**< 同意済 (訪問診療等) download (OQSmuhvq02req) */
+#define ONSHI_MSG_BULK_HOMECARE_DOWN_RES 21 /**< 同意済 (訪問診療等) download result (OQSmuhvq02res) */
 #define ONSHI_MSG_BULK_ONLINE_UP_REQ     22  /**< OQSmuonq01req 同意済 一括（オンライン診療等） */
-#define ONSHI_MSG_BULK_ONLINE_UP_RES     23
-#define ONSHI_MSG_BULK_ONLINE_DOWN_REQ   24
-#define ONSHI_MSG_BULK_ONLINE_DOWN_RES   25
+#define ONSHI_MSG_BULK_ONLINE_UP_RES     23 /**< 同意済 (オンライン診療等) upload result (OQSmuonq01res) */
+#define ONSHI_MSG_BULK_ONLINE_DOWN_REQ   24 /**< 同意済 (オンライン診療等) download (OQSmuonq02req) */
+#define ONSHI_MSG_BULK_ONLINE_DOWN_RES   25 /**< 同意済 (オンライン診療等) download result (OQSmuonq02res) */
 #define ONSHI_MSG_DRUG_REQ               26  /**< YZKsiquc01req 薬剤情報 */
-#define ONSHI_MSG_DRUG_RES               27
+#define ONSHI_MSG_DRUG_RES               27 /**< 薬剤情報 result (YZKsiquc01res) */
 #define ONSHI_MSG_CHECKUP_REQ            28  /**< TKKsiquc01req 特定健診情報 */
-#define ONSHI_MSG_CHECKUP_RES            29
+#define ONSHI_MSG_CHECKUP_RES            29 /**< 特定健診情報 result (TKKsiquc01res) */
 #define ONSHI_MSG_CARDAUTH_REQ           40  /**< HTTPS binding extension (docs/protocol.md) */
-#define ONSHI_MSG_CARDAUTH_RES           41
+#define ONSHI_MSG_CARDAUTH_RES           41 /**< card authentication result (HTTPS binding) */
 #define ONSHI_MSG_DISASTER_REQ           42  /**< HTTPS binding extension (docs/protocol.md) */
-#define ONSHI_MSG_DISASTER_RES           43
+#define ONSHI_MSG_DISASTER_RES           43 /**< disaster-mode search result (HTTPS binding) */
 
 /**
  * The file-name prefix of a message type ("OQSsiquc01req"), or NULL for an unknown type or a
@@ -352,9 +356,9 @@ ONSHI_API int ONSHI_CALL onshi_ctx_new(onshi_ctx **out);
 ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 
 /* Option value types (onshi_option_type). */
-#define ONSHI_OPTTYPE_STR   1
-#define ONSHI_OPTTYPE_INT   2
-#define ONSHI_OPTTYPE_BYTES 3
+#define ONSHI_OPTTYPE_STR   1 /**< string option */
+#define ONSHI_OPTTYPE_INT   2 /**< integer option */
+#define ONSHI_OPTTYPE_BYTES 3 /**< byte option */
 
 /*
  * Option ids. Numbered per layer (1xx core, 2xx card, 3xx jpki, 4xx codec, 5xx transport,
@@ -412,24 +416,27 @@ ONSHI_API void ONSHI_CALL onshi_ctx_free(onshi_ctx *ctx);
 #define ONSHI_OPT_BATCH_POLL_LIMIT     620 /**< int bulk: "still processing" answers per run */
 #define ONSHI_OPT_BATCH_POLL_BASE_MS   621 /**< int bulk: first back-off, doubled each time */
 #define ONSHI_OPT_BATCH_POLL_MAX_MS    622 /**< int bulk: longest back-off */
+/** int seconds: a request identical to one still open (file transport, recorded this recently)
+ *  waits for that one instead of being sent again; 0 turns this off. @since 1.0 */
+#define ONSHI_OPT_PENDING_REUSE_SECONDS 630
 
 /* Values of enumerated options. */
-#define ONSHI_LOG_DEBUG 10
-#define ONSHI_LOG_INFO  20
-#define ONSHI_LOG_WARN  30
-#define ONSHI_LOG_ERROR 40
-#define ONSHI_LOG_NONE  100
+#define ONSHI_LOG_DEBUG 10 /**< debug */
+#define ONSHI_LOG_INFO  20 /**< information */
+#define ONSHI_LOG_WARN  30 /**< warning */
+#define ONSHI_LOG_ERROR 40 /**< error */
+#define ONSHI_LOG_NONE  100 /**< nothing is logged */
 
-#define ONSHI_CARD_DRIVER_PCSC     1
-#define ONSHI_CARD_DRIVER_CALLBACK 2
-#define ONSHI_CARD_SHARE_SHARED    0
-#define ONSHI_CARD_SHARE_EXCLUSIVE 1
+#define ONSHI_CARD_DRIVER_PCSC     1 /**< PC/SC (pcsclite, WinSCard) */
+#define ONSHI_CARD_DRIVER_CALLBACK 2 /**< the vendor's transmit callback */
+#define ONSHI_CARD_SHARE_SHARED    0 /**< shared with other programs, in transactions */
+#define ONSHI_CARD_SHARE_EXCLUSIVE 1 /**< exclusive */
 
-#define ONSHI_ENC_UTF8  0
-#define ONSHI_ENC_CP932 1
+#define ONSHI_ENC_UTF8  0 /**< UTF-8 */
+#define ONSHI_ENC_CP932 1 /**< CP932 (declared Shift_JIS) */
 
-#define ONSHI_TRANSPORT_FILE  1
-#define ONSHI_TRANSPORT_HTTPS 2
+#define ONSHI_TRANSPORT_FILE  1 /**< file exchange with the terminal's linkage app */
+#define ONSHI_TRANSPORT_HTTPS 2 /**< HTTPS binding (direct mode) */
 
 /**
  * Set a string option. NULL restores the default. The string is copied.
@@ -489,7 +496,7 @@ ONSHI_API int ONSHI_CALL onshi_option_is_secret(int option);
  * ------------------------------------------------------------------------------------- */
 
 /* Kinds of foreign (underlying library) error codes kept as detail. */
-#define ONSHI_FOREIGN_NONE    0
+#define ONSHI_FOREIGN_NONE    0 /**< no foreign code */
 #define ONSHI_FOREIGN_ERRNO   1 /**< errno value */
 #define ONSHI_FOREIGN_PCSC    2 /**< SCARD_E_* / SCARD_W_* value */
 #define ONSHI_FOREIGN_MBEDTLS 3 /**< MBEDTLS_ERR_* value (negative) */
@@ -605,6 +612,23 @@ ONSHI_API void ONSHI_CALL onshi_mem_wipe(void *p, size_t len);
  *         before the failing line stay set. Thread rule: the context's thread. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path);
+
+/**
+ * Set one option from its configuration name and text, by the one parser onshi.conf and the
+ * ONSHI_* variables use: a number or, for enumerated options, a name ("transport", "https");
+ * hex for byte options; an empty value restores the default. For command lines (`--set
+ * name=value`), settings screens and bindings, so a value accepted in one place is accepted
+ * in all.
+ * @param ctx    the context
+ * @param name   the option's name ("req_dir"), as onshi_option_name()
+ * @param value  its text (UTF-8)
+ * @return ONSHI_OK; ONSHI_E_CONFIG (unknown name, a value that is neither a number nor one of
+ *         the option's names, bad hex: the message names the option and the names it takes),
+ *         ONSHI_E_OPTION_RANGE, ONSHI_E_INVALID_ARG (NULL). Thread rule: the context's
+ *         thread. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_ctx_set_option(onshi_ctx *ctx, const char *name,
+                                              const char *value);
 
 /* =======================================================================================
  * CARD: readers, My Number Card (JPKI) certificate, PIN, signature
@@ -764,8 +788,8 @@ ONSHI_API int ONSHI_CALL onshi_card_read_ca_cert(onshi_cert **out, onshi_card *c
 ONSHI_API int ONSHI_CALL onshi_card_pin_tries_left(int *tries, onshi_card *card);
 
 /* Hash algorithms of onshi_card_sign. */
-#define ONSHI_HASH_SHA256 1
-#define ONSHI_HASH_SHA384 2
+#define ONSHI_HASH_SHA256 1 /**< SHA-256 */
+#define ONSHI_HASH_SHA384 2 /**< SHA-384 */
 
 /**
  * Sign a hash with the user-authentication key, after the PIN. In one card transaction:
@@ -821,21 +845,21 @@ ONSHI_API int64_t ONSHI_CALL onshi_cert_not_after_epoch(const onshi_cert *cert);
 ONSHI_API int ONSHI_CALL onshi_cert_days_left(int64_t *out, const onshi_cert *cert);
 
 /* Key types (onshi_cert_key_type). */
-#define ONSHI_KEY_RSA 1
-#define ONSHI_KEY_EC  2
+#define ONSHI_KEY_RSA 1 /**< RSA key */
+#define ONSHI_KEY_EC  2 /**< elliptic-curve key */
 /** ONSHI_KEY_* of the subject public key, or 0 for another kind. @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_cert_key_type(const onshi_cert *cert);
 /** Size of the subject public key in bits (2048, 384...). @since 0.1.0 */
 ONSHI_API int ONSHI_CALL onshi_cert_key_bits(const onshi_cert *cert);
 
 /* Key usage bits (X.509 KeyUsage; onshi_cert_key_usage). */
-#define ONSHI_KU_DIGITAL_SIGNATURE 0x80
-#define ONSHI_KU_NON_REPUDIATION   0x40
-#define ONSHI_KU_KEY_ENCIPHERMENT  0x20
-#define ONSHI_KU_DATA_ENCIPHERMENT 0x10
-#define ONSHI_KU_KEY_AGREEMENT     0x08
-#define ONSHI_KU_KEY_CERT_SIGN     0x04
-#define ONSHI_KU_CRL_SIGN          0x02
+#define ONSHI_KU_DIGITAL_SIGNATURE 0x80 /**< keyUsage digitalSignature */
+#define ONSHI_KU_NON_REPUDIATION   0x40 /**< keyUsage nonRepudiation */
+#define ONSHI_KU_KEY_ENCIPHERMENT  0x20 /**< keyUsage keyEncipherment */
+#define ONSHI_KU_DATA_ENCIPHERMENT 0x10 /**< keyUsage dataEncipherment */
+#define ONSHI_KU_KEY_AGREEMENT     0x08 /**< keyUsage keyAgreement */
+#define ONSHI_KU_KEY_CERT_SIGN     0x04 /**< keyUsage keyCertSign */
+#define ONSHI_KU_CRL_SIGN          0x02 /**< keyUsage cRLSign */
 /** The ONSHI_KU_* bits of the keyUsage extension, ONSHI_E_NOT_FOUND if the extension is
  *  absent, ONSHI_E_INVALID_ARG for NULL. @since 1.0 */
 ONSHI_API int ONSHI_CALL onshi_cert_key_usage(const onshi_cert *cert);
@@ -1329,7 +1353,7 @@ ONSHI_API const char *ONSHI_CALL onshi_field_name(int field);
 ONSHI_API int ONSHI_CALL onshi_field_code_table(int field);
 
 /**
- * The label of a value in code table OQSCD<table> in the language of ctx (NULL: Japanese),
+ * The label of a value in code table number `table` (6 for OQSCD006) in the language of ctx (NULL: Japanese),
  * or NULL when the table or value is unknown. Static string. Thread rule: any. @since 1.0
  */
 ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int table,
@@ -1438,9 +1462,9 @@ typedef int (ONSHI_CALL *onshi_cert_expiry_cb)(void *userdata, int days_left,
 #define ONSHI_DIAG_INSTITUTION    9
 
 /* Outcome of a check (onshi_diag_report_outcome). */
-#define ONSHI_DIAG_OK      0
+#define ONSHI_DIAG_OK      0 /**< the check passed */
 #define ONSHI_DIAG_WARN    1 /**< works, but needs attention (certificate expires soon) */
-#define ONSHI_DIAG_FAIL    2
+#define ONSHI_DIAG_FAIL    2 /**< the check failed */
 #define ONSHI_DIAG_SKIPPED 3 /**< not applicable or not reachable because an earlier check failed */
 
 /** The report of onshi_transport_diagnose: a list of checks with their outcome and messages. */
@@ -1651,7 +1675,7 @@ ONSHI_API const char *ONSHI_CALL onshi_request_param_name(int param);
 #define ONSHI_STAGE_CONSENT          4  /**< asking the patient's consent */
 #define ONSHI_STAGE_SIGN             5  /**< the card signs the server's challenge */
 #define ONSHI_STAGE_SEND             6  /**< the request is being sent */
-#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result */
+#define ONSHI_STAGE_WAIT_RESULT      7  /**< waiting for the result (file transport: after sending; a batch: each wait for an answer, `done` = downloads so far) */
 #define ONSHI_STAGE_BATCH_UPLOAD     8  /**< bulk: uploading the list */
 #define ONSHI_STAGE_BATCH_POLL       9  /**< bulk: the system is still processing */
 #define ONSHI_STAGE_BATCH_RESULTS   10  /**< bulk: results per patient (done/total) */
@@ -1824,7 +1848,8 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
  * The inputs are checked before anything is sent: the insurer number's check digit, lengths,
  * the 2-digit branch, the birth date (a real date, not in the future); the error names the
  * field (in the context's language). The request carries ONSHI_OPT_MEDICAL_INSTITUTION_CODE
- * and today's date. Progress: ONSHI_STAGE_SEND, ONSHI_STAGE_DONE; audit
+ * and today's date. Progress: ONSHI_STAGE_SEND, ONSHI_STAGE_WAIT_RESULT (file transport:
+ * sent, now waiting), ONSHI_STAGE_DONE; audit
  * ONSHI_AUDIT_QUALIFICATION before and after.
  * @param out            receives the result (ONSHI_MSG_QUAL_RES; persons are ONSHI_G_RESULT
  *                       groups of the body); free with onshi_msg_free(). NULL on error.
@@ -2005,7 +2030,7 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
 
 /* ---- service: batch before the visit (一括照会) and bulk 照会番号 registration ---- */
 
-/*
+/**
  * A list of reserved patients checked in one two-phase bulk exchange (OQSmuquc01/02), or a
  * list of 照会番号 registered in one (OQSmuimm01/02). Every step is persisted in the state
  * store (ONSHI_OPT_STATE_DB) before it is taken: a batch reopened by its id after a crash or
@@ -2266,28 +2291,28 @@ typedef struct onshi_callbacks {
     int version; /**< ONSHI_CALLBACKS_VERSION */
     /* core */
     onshi_log_cb log;                     /**< log lines (ONSHI_OPT_LOG_LEVEL and above) */
-    void *log_userdata;
+    void *log_userdata; /**< passed first to the log callback */
     /* card and JPKI */
     onshi_card_transmit_cb card_transmit; /**< APDUs of ONSHI_CARD_DRIVER_CALLBACK */
-    void *card_transmit_userdata;
+    void *card_transmit_userdata; /**< passed first to the card_transmit callback */
     onshi_card_reset_cb card_reset;       /**< card reset of ONSHI_CARD_DRIVER_CALLBACK */
-    void *card_reset_userdata;
+    void *card_reset_userdata; /**< passed first to the card_reset callback */
     onshi_card_event_cb card_event;       /**< card inserted/removed while waiting */
-    void *card_event_userdata;
+    void *card_event_userdata; /**< passed first to the card_event callback */
     onshi_pin_cb pin;                     /**< the PIN for onshi_card_sign and card workflows */
-    void *pin_userdata;
+    void *pin_userdata; /**< passed first to the pin callback */
     /* transport */
     onshi_cert_expiry_cb cert_expiry;     /**< the client certificate expires soon */
-    void *cert_expiry_userdata;
+    void *cert_expiry_userdata; /**< passed first to the cert_expiry callback */
     /* workflows */
     onshi_progress_cb progress;           /**< stages of the workflows */
-    void *progress_userdata;
+    void *progress_userdata; /**< passed first to the progress callback */
     onshi_consent_cb consent;             /**< consent items at the window */
-    void *consent_userdata;
+    void *consent_userdata; /**< passed first to the consent callback */
     onshi_audit_cb audit;                 /**< before and after each access */
-    void *audit_userdata;
+    void *audit_userdata; /**< passed first to the audit callback */
     onshi_identity_cb identity;           /**< face verdict / visual confirmation */
-    void *identity_userdata;
+    void *identity_userdata; /**< passed first to the identity callback */
 } onshi_callbacks;
 
 /** Initialiser of an onshi_callbacks with nothing installed. */

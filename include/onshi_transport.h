@@ -1,4 +1,5 @@
-/*
+/** @file onshi_transport.h
+ *
  * libonshi — the raw transport: one XmlMsg document to the central system and its answer,
  * over HTTPS or through the folders of the terminal's linkage app. For vendors who build their
  * own messages; the workflows of onshi.h do all of this themselves.
@@ -164,6 +165,65 @@ ONSHI_API int ONSHI_CALL onshi_file_pending_next(char *id_out, size_t id_size, o
  * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_STORE. @since 0.1.0
  */
 ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const char *id);
+
+/*
+ * Pending work after a crash: what a stopped program left open, for a "pending requests"
+ * screen. Listing first recovers what can be recovered without asking anyone: a request
+ * recorded by a stopped process is marked published (the linkage app may have it: wait for
+ * its result) or abandoned (it never became visible: nothing was sent), an answered request
+ * of a stopped process whose result file is gone is marked consumed, and our own temporary
+ * files in req/ that no live process is publishing are deleted (never another program's
+ * files). To resume, pick the result up with onshi_result_pickup(id, onshi_pending_type()).
+ * docs/file-transport.md, "Recovery after a crash".
+ */
+
+/** Details of one request recorded by the file transport. */
+typedef struct onshi_pending onshi_pending;
+
+/** onshi_pending_next(): also list finished (consumed, abandoned) requests still kept. */
+#define ONSHI_PENDING_ALL 1
+
+/**
+ * The request after `after` in id order (NULL or "": the first, after recovering what
+ * stopped processes left). Without ONSHI_PENDING_ALL only open requests (recorded,
+ * published, taken, answered) are listed.
+ * @param out    receives the request; free with onshi_pending_free()
+ * @param ctx    context (state_db, req_dir)
+ * @param after  the id of the previous one, or NULL
+ * @param flags  0 or ONSHI_PENDING_ALL
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND (no further one), ONSHI_E_INVALID_ARG, ONSHI_E_STORE,
+ *         ONSHI_E_NOMEM. Thread rule: the context's thread. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_pending_next(onshi_pending **out, onshi_ctx *ctx,
+                                            const char *after, int flags);
+
+/**
+ * One request by id (any state).
+ * @param out  receives the request; free with onshi_pending_free()
+ * @param ctx  context (state_db)
+ * @param id   the request id
+ * @return ONSHI_OK, ONSHI_E_NOT_FOUND, ONSHI_E_INVALID_ARG (not a request id), ONSHI_E_STORE,
+ *         ONSHI_E_NOMEM. Thread rule: the context's thread. @since 1.0
+ */
+ONSHI_API int ONSHI_CALL onshi_pending_get(onshi_pending **out, onshi_ctx *ctx, const char *id);
+
+/** The request id (16 digits, or 12 from libonshi 0.1). Borrowed. @since 1.0 */
+ONSHI_API const char *ONSHI_CALL onshi_pending_id(const onshi_pending *pending);
+/** ONSHI_MSG_* of the request (give it to onshi_result_pickup()); 0 for NULL. @since 1.0 */
+ONSHI_API int ONSHI_CALL onshi_pending_type(const onshi_pending *pending);
+/** ONSHI_FILE_STATE_* of the request; 0 for NULL. @since 1.0 */
+ONSHI_API int ONSHI_CALL onshi_pending_state(const onshi_pending *pending);
+/** When it was recorded, Unix time in milliseconds; 0 for NULL. @since 1.0 */
+ONSHI_API int64_t ONSHI_CALL onshi_pending_created(const onshi_pending *pending);
+/**
+ * The patient key for staff, masked: insurer number, 記号 as '*', 番号 with all but its last
+ * two characters as '*', 枝番 (e.g. "06139999 ** *****67 01"); a 照会番号 likewise; never a
+ * birth date. NULL when the request has none (or was recorded before 1.0). Borrowed.
+ * @since 1.0
+ */
+ONSHI_API const char *ONSHI_CALL onshi_pending_patient(const onshi_pending *pending);
+/** Free. NULL is accepted. @since 1.0 */
+ONSHI_API void ONSHI_CALL onshi_pending_free(onshi_pending *pending);
 
 /** File name of a result, without folder. Valid until the result is freed. @since 0.1.0 */
 ONSHI_API const char *ONSHI_CALL onshi_file_result_name(const onshi_file_result *result);

@@ -6,6 +6,7 @@
 #include "card/card.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <winscard.h>
 
 #define E(code, status, ja) {(uint32_t)(code), #code, status, ja},
@@ -67,9 +68,18 @@ int onshi__pcsc_status(uint32_t code)
 int onshi__pcsc_err(onshi_ctx *ctx, uint32_t code, const char *call)
 {
     const onshi__pcsc_errdef *d = onshi__pcsc_errdef_find(code);
-    char en[160];
+    int status = d ? d->status : ONSHI_E_CARD_PCSC;
+    char en[160], ja[400];
     snprintf(en, sizeof en, "%s returned %s (0x%08lX)", call, d ? d->name : "an error",
              (unsigned long)code);
-    return onshi__err_ja(ctx, d ? d->status : ONSHI_E_CARD_PCSC, ONSHI_FOREIGN_PCSC,
-                         (int64_t)code, en, d ? d->ja : "スマートカードサービスのエラーです");
+    /* Like the English: which call returned what. The table's hint only when it adds to the
+     * status's own text (the message already starts with that). */
+    const char *label = onshi__status_str_lang(status, true);
+    if (d != NULL && (label == NULL || strcmp(d->ja, label) != 0))
+        snprintf(ja, sizeof ja, "%s（%s が %s（0x%08lX）を返しました）", d->ja, call, d->name,
+                 (unsigned long)code);
+    else
+        snprintf(ja, sizeof ja, "%s が %s（0x%08lX）を返しました", call,
+                 d ? d->name : "エラー", (unsigned long)code);
+    return onshi__err_ja(ctx, status, ONSHI_FOREIGN_PCSC, (int64_t)code, en, ja);
 }

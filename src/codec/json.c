@@ -120,7 +120,11 @@ ONSHI_API int ONSHI_CALL onshi_msg_to_json(onshi_buf **out, onshi_ctx *ctx, cons
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "msg or out is NULL");
     *out = NULL;
     cJSON *o = cJSON_CreateObject();
+    /* the file prefix; a message of the HTTPS binding only has none: its type's name */
     const char *prefix = onshi_msgtype_prefix(msg->type);
+    const onshi__msgtype *mt = onshi__msgtype_find(msg->type);
+    if (prefix == NULL && mt != NULL)
+        prefix = mt->sym;
     bool ok = o != NULL && cJSON_AddStringToObject(o, "_type", prefix ? prefix : "") != NULL;
     cJSON *warns = ok ? cJSON_AddArrayToObject(o, "_warnings") : NULL;
     ok = warns != NULL;

@@ -209,6 +209,8 @@ typedef struct onshi__msgtype {
     int is_request;     /* 1 request, 0 result */
     int phase;          /* 1 single or upload, 2 download (two-phase bulk) */
     const char *ja, *en;
+    const char *sym;    /* "CARDAUTH_RES": the id's name without ONSHI_MSG_ (JSON _type when
+                         * there is no prefix) */
 } onshi__msgtype;
 const onshi__msgtype *onshi__msgtype_find(int type);
 size_t onshi__msgtype_count(void);

@@ -97,13 +97,24 @@ ONSHI_API const char *ONSHI_CALL onshi_ctx_last_error_message(const onshi_ctx *c
     bool ja = onshi__lang_ja(ctx);
     const char *head = onshi__status_str_lang(ctx->err.status, ja);
     const char *detail = ja && ctx->err.detail_ja ? ctx->err.detail_ja : ctx->err.detail_en;
+    /* "head：detail", never saying the same thing twice: a detail that is the status's own
+     * text (or begins with it) stands alone. */
+    if (detail != NULL && head != NULL) {
+        size_t hl = strlen(head);
+        if (strcmp(detail, head) == 0)
+            detail = NULL;
+        else if (strncmp(detail, head, hl) == 0)
+            head = "";
+    }
     onshi_buf b;
     onshi__buf_init(&b, false);
     int rc = onshi__buf_append_str(&b, head);
-    if (rc == ONSHI_OK && detail != NULL && *detail != '\0') {
+    if (rc == ONSHI_OK && detail != NULL && *detail != '\0' && *head != '\0') {
         rc = onshi__buf_append_str(&b, ja ? "：" : ": ");
         if (rc == ONSHI_OK)
             rc = onshi__buf_append_str(&b, detail);
+    } else if (rc == ONSHI_OK && detail != NULL && *head == '\0') {
+        rc = onshi__buf_append_str(&b, detail);
     }
     if (rc == ONSHI_OK)
         rc = onshi__buf_append(&b, "", 1);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const onshi__msgtype msgtypes[] = {
-#define MSG(id, prefix, req, phase, ja, en) {id, prefix, req, phase, ja, en},
+#define MSG(id, prefix, req, phase, ja, en) {id, prefix, req, phase, ja, en, #id + 10},
 #define KNOWN(prefix, ja, en)
 #include "msgtypes.def"
 #undef KNOWN

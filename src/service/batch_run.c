@@ -186,7 +186,11 @@ static int https_raw(onshi_batch *b, int type, const onshi_buf *body, const char
 static int file_result(onshi_batch *b, const char *id, onshi_file_result **out, int *abandoned)
 {
     *abandoned = 0;
-    int r = onshi__file_wait_unconfirmed(b->ctx, id, -1, out);
+    /* the real wait of a batch over files: the linkage app and the system at work */
+    int r = onshi__progress(b->ctx, ONSHI_STAGE_WAIT_RESULT, b->polls, 0);
+    if (r != ONSHI_OK)
+        return r;
+    r = onshi__file_wait_unconfirmed(b->ctx, id, -1, out);
     if (r == ONSHI_E_STATE) {
         int st = 0;
         if (onshi_file_state(&st, b->ctx, id) == ONSHI_OK && st == ONSHI_FILE_STATE_ABANDONED)

@@ -41,8 +41,11 @@ static int conf_err(onshi_ctx *ctx, int status, const char *where, const char *k
                     const char *en, const char *ja)
 {
     char m_en[700], m_ja[700];
-    snprintf(m_en, sizeof m_en, "%s: %s%s%s", where, key ? key : "", key ? ": " : "", en);
-    snprintf(m_ja, sizeof m_ja, "%s: %s%s%s", where, key ? key : "", key ? "：" : "", ja);
+    /* where: "file:line" or "environment ONSHI_X"; NULL for onshi_ctx_set_option */
+    snprintf(m_en, sizeof m_en, "%s%s%s%s%s", where ? where : "", where ? ": " : "",
+             key ? key : "", key ? ": " : "", en);
+    snprintf(m_ja, sizeof m_ja, "%s%s%s%s%s", where ? where : "", where ? ": " : "",
+             key ? key : "", key ? "：" : "", ja);
     return onshi__err_ja(ctx, status, ONSHI_FOREIGN_NONE, 0, m_en, m_ja);
 }
 
@@ -76,9 +79,21 @@ static int set_one(onshi_ctx *ctx, const char *key, const char *value, const cha
                     v = enum_names[i].value;
                     found = 1;
                 }
-            if (!found)
-                return conf_err(ctx, ONSHI_E_CONFIG, where, key, "a number is expected",
-                                "数値を指定してください");
+            if (!found) {
+                /* name the words the option takes, when it has any */
+                char names[160] = "";
+                size_t k = 0;
+                for (size_t i = 0; i < sizeof enum_names / sizeof enum_names[0]; i++)
+                    if (strcmp(enum_names[i].key, key) == 0 && k < sizeof names)
+                        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s",
+                                              k ? "|" : "", enum_names[i].name);
+                char en[240], ja[240];
+                snprintf(en, sizeof en, "\"%.40s\": a number%s%s is expected", value,
+                         k ? " or " : "", names);
+                snprintf(ja, sizeof ja, "「%.40s」：数値%s%sを指定してください", value,
+                         k ? "または " : "", names);
+                return conf_err(ctx, ONSHI_E_CONFIG, where, key, en, ja);
+            }
         }
         rc = onshi_ctx_set_int(ctx, id, (int64_t)v);
     } else {
@@ -200,4 +215,14 @@ ONSHI_API int ONSHI_CALL onshi_ctx_load_config(onshi_ctx *ctx, const char *path)
             return rc;
     }
     return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_ctx_set_option(onshi_ctx *ctx, const char *name,
+                                              const char *value)
+{
+    if (ctx == NULL)
+        return ONSHI_E_INVALID_ARG;
+    if (name == NULL || value == NULL)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "name and value are required");
+    return set_one(ctx, name, value, NULL);
 }

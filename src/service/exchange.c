@@ -110,6 +110,74 @@ static int match_text(onshi_ctx *ctx, const onshi_msg *req, char **out)
     return onshi__service_match_text_keys(ctx, &k, out);
 }
 
+/* v with every character but the last `keep` replaced by '*' (UTF-8 aware). */
+static void mask_tail(char *out, size_t size, const char *v, size_t keep)
+{
+    size_t chars = 0, k = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    size_t i = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && k + 5 < size;) {
+        size_t cl = 1;
+        while (p[cl] && (p[cl] & 0xC0) == 0x80)
+            cl++;
+        if (i + keep < chars) {
+            out[k++] = '*';
+        } else {
+            memcpy(out + k, p, cl);
+            k += cl;
+        }
+        p += cl;
+        i++;
+    }
+    out[k] = '\0';
+}
+
+/* The patient key a pending listing shows (docs/file-transport.md): the insurer number, the
+ * 記号 masked, the 番号 but its last two characters masked, the 枝番; the 照会番号 likewise;
+ * a bulk ReceptionNumber as is. Never the birth date. NULL *out when the request has none. */
+static int patient_label(onshi_ctx *ctx, const onshi_msg *req, char **out)
+{
+    *out = NULL;
+    onshi__match_keys k;
+    int r = onshi__msg_match_keys(req, &k);
+    if (r != ONSHI_OK)
+        return onshi__err(ctx, r, "request keys");
+    char t[256] = "", m[96];
+    size_t n = 0;
+    if (k.v[ONSHI__MK_INSURER] || k.v[ONSHI__MK_NUMBER]) {
+        /* The keys are normalised without leading zeros: an insurer number has 6 or 8
+         * digits, a branch 2, as printed on the card. */
+        const char *ins = k.v[ONSHI__MK_INSURER];
+        size_t il = ins ? strlen(ins) : 0;
+        int iw = il == 0 ? 0 : il <= 6 ? 6 : il <= 8 ? 8 : (int)il;
+        if (ins != NULL && strspn(ins, "0123456789") == il)
+            n += (size_t)snprintf(t + n, sizeof t - n, "%0*d", iw, atoi(ins));
+        else
+            n += (size_t)snprintf(t + n, sizeof t - n, "%s", ins ? ins : "-");
+        mask_tail(m, sizeof m, k.v[ONSHI__MK_SYMBOL] ? k.v[ONSHI__MK_SYMBOL] : "-",
+                  k.v[ONSHI__MK_SYMBOL] ? 0 : 1);
+        n += (size_t)snprintf(t + n, sizeof t - n, " %s", m);
+        mask_tail(m, sizeof m, k.v[ONSHI__MK_NUMBER] ? k.v[ONSHI__MK_NUMBER] : "-", 2);
+        n += (size_t)snprintf(t + n, sizeof t - n, " %s", m);
+        const char *br = k.v[ONSHI__MK_BRANCH];
+        if (br && n < sizeof t)
+            n += (size_t)snprintf(t + n, sizeof t - n, " %s%s",
+                                  strlen(br) == 1 && br[0] >= '0' && br[0] <= '9' ? "0" : "", br);
+    }
+    if (k.v[ONSHI__MK_REFNUM] && n < sizeof t) {
+        mask_tail(m, sizeof m, k.v[ONSHI__MK_REFNUM], 2);
+        n += (size_t)snprintf(t + n, sizeof t - n, "%sref %s", n ? " " : "", m);
+    }
+    if (k.v[ONSHI__MK_RECEPTION] && n < sizeof t)
+        n += (size_t)snprintf(t + n, sizeof t - n, "%sreception %s", n ? " " : "",
+                              k.v[ONSHI__MK_RECEPTION]);
+    onshi__match_keys_clear(&k);
+    if (t[0] != '\0' && (*out = onshi__strdup(t)) == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "patient key");
+    return ONSHI_OK;
+}
+
 /* Parse one "slot=hex" of a match text. */
 static int match_get(const char *text, int slot, uint64_t *v)
 {
@@ -256,16 +324,37 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
         return rc;
     }
 
-    char id[ONSHI_FILE_ID_SIZE], *match = NULL;
+    char id[ONSHI_FILE_ID_SIZE], *match = NULL, *patient = NULL;
+    int joined = 0;
     rc = match_text(ctx, req, &match);
     if (rc == ONSHI_OK)
-        rc = onshi__file_send_ex(ctx, req_type, onshi_buf_data(body), onshi_buf_len(body), match,
-                                 id);
+        rc = patient_label(ctx, req, &patient);
+    if (rc == ONSHI_OK)
+        rc = onshi__file_send_q(ctx, req_type, onshi_buf_data(body), onshi_buf_len(body), match,
+                                patient, &joined, id);
     free(match);
+    free(patient);
     onshi_buf_free(body);
     if (rc != ONSHI_OK)
         return rc;
+    /* sent (or joined): now the wait for the linkage app and the system */
+    if ((rc = onshi__progress(ctx, ONSHI_STAGE_WAIT_RESULT, 0, 0)) != ONSHI_OK) {
+        if (pending_id != NULL && id_size > 0)
+            snprintf(pending_id, id_size, "%s", id);
+        return rc;
+    }
     rc = file_result(out, ctx, id, res_type, -1);
+    if (joined && rc == ONSHI_E_STATE) {
+        int state = 0;
+        if (onshi_file_state(&state, ctx, id) == ONSHI_OK && state == ONSHI_FILE_STATE_CONSUMED)
+            rc = onshi__err_ja(ctx, ONSHI_E_ANSWERED_ELSEWHERE, ONSHI_FOREIGN_NONE, 0,
+                               "an identical request was still open, so it was not sent again; "
+                               "its result was taken meanwhile by the program that sent it "
+                               "(shown there)",
+                               "同じ内容の要求が保留中だったため再送せず、その結果を待ちましたが、"
+                               "結果は送信したプログラムが先に受け取りました（そちらに表示されて"
+                               "います）");
+    }
     if (pending_id != NULL && id_size > 0 && (rc == ONSHI_E_PENDING ||
                                               rc == ONSHI_E_LINKAGE_NOT_RUNNING ||
                                               rc == ONSHI_E_RESULT_MISMATCH ||

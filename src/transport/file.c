@@ -15,6 +15,8 @@
  */
 #include "file.h"
 
+#include "crypto/crypto.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <signal.h>
@@ -279,10 +281,76 @@ static int res_has(const char *res_dir, const names *n)
 
 #define SEND_TRIES 32
 
+/* ---- identical queries --------------------------------------------------------------- */
+
+/* "<16 hex salt>:<32 hex>": the first 16 bytes of SHA-256(salt, type, bytes). Salted per
+ * request, so the store holds nothing that compares two patients' requests without the
+ * bytes themselves. */
+static int qkey_of(onshi_ctx *ctx, const unsigned char salt[8], int msgtype, const void *body,
+                   size_t len, char out[16 + 1 + 32 + 1])
+{
+    unsigned char *b = malloc(len + 8 + 16);
+    if (b == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "request fingerprint");
+    memcpy(b, salt, 8);
+    int n = snprintf((char *)b + 8, 16, "%d:", msgtype);
+    memcpy(b + 8 + n, body, len);
+    unsigned char h[32];
+    int r = onshi__sha256(b, len + 8 + (size_t)n, h);
+    free(b);
+    if (r != 0)
+        return onshi__err(ctx, ONSHI_E_GENERIC, "SHA-256 failed");
+    for (int i = 0; i < 8; i++)
+        sprintf(out + 2 * i, "%02x", salt[i]);
+    out[16] = ':';
+    for (int i = 0; i < 16; i++)
+        sprintf(out + 17 + 2 * i, "%02x", h[i]);
+    return ONSHI_OK;
+}
+
+/* An open request of the same type on the same req/ whose bytes are these, recorded within
+ * ONSHI_OPT_PENDING_REUSE_SECONDS: its id into id_out (empty when none). */
+static int find_identical(onshi_ctx *ctx, onshi__store *st, int msgtype, const char *req_dir,
+                          const void *body, size_t len, char id_out[ONSHI__ID_LEN + 1])
+{
+    id_out[0] = '\0';
+    int64_t window = onshi__opt_int(ctx, ONSHI_OPT_PENDING_REUSE_SECONDS);
+    if (window <= 0)
+        return ONSHI_OK;
+    onshi__names l = {NULL, 0, 0};
+    int r = onshi__pending_list(ctx, st, ONSHI__PL_SAME, msgtype, req_dir,
+                                onshi__wall_ms() - window * 1000, &l);
+    for (size_t i = 0; r == ONSHI_OK && i < l.n && id_out[0] == '\0'; i++) {
+        const char *sp = strchr(l.v[i], ' ');
+        if (sp == NULL || strlen(sp + 1) != 16 + 1 + 32 || sp - l.v[i] > ONSHI__ID_LEN)
+            continue;
+        unsigned char salt[8];
+        for (int k = 0; k < 8; k++) {
+            char hx[3] = {sp[1 + 2 * k], sp[2 + 2 * k], 0};
+            salt[k] = (unsigned char)strtoul(hx, NULL, 16);
+        }
+        char q[16 + 1 + 32 + 1];
+        if ((r = qkey_of(ctx, salt, msgtype, body, len, q)) == ONSHI_OK &&
+            strcmp(q, sp + 1) == 0)
+            snprintf(id_out, ONSHI__ID_LEN + 1, "%.*s", (int)(sp - l.v[i]), l.v[i]);
+    }
+    onshi__names_free(&l);
+    return r;
+}
+
 int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
                         const char *match, char id_out[ONSHI__ID_LEN + 1])
 {
+    return onshi__file_send_q(ctx, msgtype, body, len, match, NULL, NULL, id_out);
+}
+
+int onshi__file_send_q(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
+                       const char *match, const char *patient, int *joined,
+                       char id_out[ONSHI__ID_LEN + 1])
+{
     id_out[0] = '\0';
+    if (joined != NULL)
+        *joined = 0;
     if (body == NULL || len == 0)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "empty request body");
     names n;
@@ -299,6 +367,25 @@ int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t le
     onshi__store *st;
     if ((r = onshi__file_store(ctx, &st)) != ONSHI_OK)
         return r;
+    /* What a stopped process left: requests between recording and publishing, our own
+     * temporary files. Then an identical open query is joined, never sent twice. */
+    onshi__file_recover(ctx, st);
+    char qkey[16 + 1 + 32 + 1];
+    if (joined != NULL) {
+        if ((r = find_identical(ctx, st, msgtype, req_dir, body, len, id_out)) != ONSHI_OK)
+            return r;
+        if (id_out[0] != '\0') {
+            *joined = 1;
+            onshi__log(ctx, ONSHI_LOG_INFO, "transport",
+                       "an identical request %s is still open: waiting for it, not sending "
+                       "again", id_out);
+            return ONSHI_OK;
+        }
+        unsigned char salt[8];
+        if ((r = onshi__random(ctx, salt, sizeof salt)) != ONSHI_OK ||
+            (r = qkey_of(ctx, salt, msgtype, body, len, qkey)) != ONSHI_OK)
+            return r;
+    }
     char ws[ONSHI__WS_LEN + 1];
     int derived;
     if ((r = workstation(ctx, st, ws, &derived)) != ONSHI_OK)
@@ -370,6 +457,8 @@ int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t le
         p.owner_pid = (int64_t)getpid();
         p.tmp_name = tmp;
         p.match = (char *)match;
+        p.qkey = joined != NULL ? qkey : NULL;
+        p.patient = (char *)patient;
         if ((r = onshi__pending_insert(ctx, st, &p)) != ONSHI_OK) {
             unlink_in(req_dir, tmp);
             return r;
@@ -481,6 +570,126 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
     }
     free(path);
     return r;
+}
+
+/* ---- what a stopped process left behind ------------------------------------------------ */
+
+/* ".~onshi-<id>-<8 hex>-<pid>-<n>.tmp" (or 0.1's ".~onshi-<id>.tmp"): our temporary name?
+ * id, host fingerprint and pid are returned (host "" and pid 0 for the 0.1 form). Anything
+ * else in req/ belongs to someone else and is never touched. */
+static int our_tmp(const char *name, char id[ONSHI__ID_LEN + 1], char hostfp[9], long *pid)
+{
+    const char *p = name;
+    if (strncmp(p, ".~onshi-", 8) != 0)
+        return 0;
+    p += 8;
+    size_t n = strspn(p, "0123456789");
+    if (n != ONSHI__ID_LEN && n != ONSHI__ID_LEN_V1)
+        return 0;
+    memcpy(id, p, n);
+    id[n] = '\0';
+    p += n;
+    hostfp[0] = '\0';
+    *pid = 0;
+    if (strcmp(p, ".tmp") == 0)
+        return 1;
+    if (p[0] != '-' || strspn(p + 1, "0123456789abcdef") != 8 || p[9] != '-')
+        return 0;
+    memcpy(hostfp, p + 1, 8);
+    hostfp[8] = '\0';
+    p += 10;
+    size_t d = strspn(p, "0123456789");
+    if (d == 0 || d > 10 || p[d] != '-')
+        return 0;
+    *pid = strtol(p, NULL, 10);
+    p += d + 1;
+    d = strspn(p, "0123456789");
+    return d > 0 && d <= 10 && strcmp(p + d, ".tmp") == 0;
+}
+
+static int keep_tmp(const char *name)
+{
+    return strncmp(name, ".~onshi-", 8) == 0;
+}
+
+void onshi__file_recover(onshi_ctx *ctx, onshi__store *st)
+{
+    /* 1. Requests of stopped processes between recording and publishing: published (wait
+     * for the result) or abandoned (nothing was sent), by the rule above. A live owner's
+     * are left alone. */
+    onshi__names l = {NULL, 0, 0};
+    if (onshi__pending_list(NULL, st, ONSHI__PL_RECORDED, 0, NULL, 0, &l) == ONSHI_OK) {
+        for (size_t i = 0; i < l.n; i++) {
+            onshi__pending p;
+            if (onshi__pending_get(NULL, st, l.v[i], &p) != ONSHI_OK)
+                continue;
+            if (p.state == ONSHI__P_RECORDED && !owner_alive(&p))
+                (void)recover_recorded(ctx, st, &p);
+            onshi__pending_clear(&p);
+        }
+    }
+    onshi__names_free(&l);
+
+    /* 2. Answered requests of stopped processes whose result file is gone: the consume
+     * deletes the file first and then records it; a stop in between (or the terminal's
+     * purge) leaves nothing to read. Consumed, so the same query is a new request. */
+    if (onshi__pending_list(NULL, st, ONSHI__PL_ANSWERED, 0, NULL, 0, &l) == ONSHI_OK) {
+        for (size_t i = 0; i < l.n; i++) {
+            onshi__pending p;
+            if (onshi__pending_get(NULL, st, l.v[i], &p) != ONSHI_OK)
+                continue;
+            if (p.state == ONSHI__P_ANSWERED && p.res_name != NULL && !owner_alive(&p) &&
+                onshi__file_kind(p.res_dir, p.res_name) == -1 &&
+                onshi__pending_set_state(NULL, st, p.id, ONSHI__P_CONSUMED, NULL, 0) == ONSHI_OK)
+                onshi__log(ctx, ONSHI_LOG_WARN, "transport",
+                           "request %s: its result %s is no longer in %s (consumed by a "
+                           "stopped process, or purged): marked consumed",
+                           p.id, p.res_name, p.res_dir);
+            onshi__pending_clear(&p);
+        }
+    }
+    onshi__names_free(&l);
+
+    /* 3. Our temporary files in req/ that no live process is publishing. */
+    const char *req_dir = onshi__opt_str(ctx, ONSHI_OPT_REQ_DIR);
+    if (req_dir == NULL || onshi__dir_list(NULL, req_dir, keep_tmp, &l) != ONSHI_OK) {
+        onshi__names_free(&l);
+        return;
+    }
+    char host[256] = "", myfp[9];
+    gethostname(host, sizeof host - 1);
+    snprintf(myfp, sizeof myfp, "%08x",
+             (unsigned)(fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host)) & 0xffffffffu));
+    for (size_t i = 0; i < l.n; i++) {
+        char id[ONSHI__ID_LEN + 1], fp[9];
+        long pid;
+        if (!our_tmp(l.v[i], id, fp, &pid))
+            continue;
+        onshi__pending p;
+        int r = onshi__pending_get(NULL, st, id, &p);
+        int remove = 0;
+        if (r == ONSHI_OK) {
+            char t[160];
+            tmp_name(t, sizeof t, &p);
+            /* Past recording: published, abandoned or finished, the temporary name is a
+             * leftover (a second link of the published file, or a file never sent).
+             * Recorded: the rule above decides (its owner is alive). */
+            remove = strcmp(t, l.v[i]) == 0 && p.state != ONSHI__P_RECORDED;
+            onshi__pending_clear(&p);
+        } else if (r == ONSHI_E_NOT_FOUND && fp[0] != '\0' && strcmp(fp, myfp) == 0 &&
+                   pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            /* Written by a process of this machine that stopped before recording it: never
+             * published, nothing was sent. */
+            remove = 1;
+        }
+        if (remove) {
+            unlink_in(req_dir, l.v[i]);
+            onshi__log(ctx, ONSHI_LOG_INFO, "transport",
+                       "removed %s left in %s by a stopped process (never sent as such)",
+                       l.v[i], req_dir);
+        }
+    }
+    onshi__names_free(&l);
 }
 
 /* ---- error files ------------------------------------------------------------------------ */
@@ -665,6 +874,19 @@ static int wait_loop(onshi_ctx *ctx, onshi__store *st, onshi__pending *p, onshi_
                 r = err_file_status(ctx, p->req_name, cand[i], &b);
             onshi__buf_clear(&b);
             return r;
+        }
+        if (!any && !was_answered) {
+            /* Another process waiting for the same request (a joined one, a pickup) may have
+             * taken and consumed its result meanwhile. */
+            onshi__pending now;
+            int gr = onshi__pending_get(NULL, st, p->id, &now);
+            int consumed = gr == ONSHI_OK && now.state == ONSHI__P_CONSUMED;
+            if (gr == ONSHI_OK)
+                onshi__pending_clear(&now);
+            if (consumed)
+                return onshi__err(ctx, ONSHI_E_STATE,
+                                  "the result of %s was consumed meanwhile by another process",
+                                  p->id);
         }
         if (was_answered && !any)
             return onshi__err_ja(ctx, ONSHI_E_NOT_FOUND, ONSHI_FOREIGN_NONE, 0,
@@ -1000,4 +1222,86 @@ ONSHI_API int ONSHI_CALL onshi_file_state(int *state_out, onshi_ctx *ctx, const 
     *state_out = p.state;
     onshi__pending_clear(&p);
     return ONSHI_OK;
+}
+
+/* ---- pending work (onshi_pending) ------------------------------------------------------- */
+
+struct onshi_pending {
+    onshi__pending p;
+};
+
+ONSHI_API int ONSHI_CALL onshi_pending_get(onshi_pending **out, onshi_ctx *ctx, const char *id)
+{
+    if (out == NULL || ctx == NULL)
+        return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
+                   : ONSHI_E_INVALID_ARG;
+    *out = NULL;
+    onshi_pending *pd = onshi__calloc(1, sizeof *pd);
+    if (pd == NULL)
+        return onshi__err(ctx, ONSHI_E_NOMEM, "pending request");
+    onshi__store *st;
+    int r = load_pending(ctx, id, &st, &pd->p);
+    if (r != ONSHI_OK) {
+        free(pd);
+        return r;
+    }
+    *out = pd;
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_pending_next(onshi_pending **out, onshi_ctx *ctx,
+                                            const char *after, int flags)
+{
+    if (out == NULL || ctx == NULL)
+        return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
+                   : ONSHI_E_INVALID_ARG;
+    *out = NULL;
+    if ((flags & ~ONSHI_PENDING_ALL) != 0)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "unknown flags 0x%x", (unsigned)flags);
+    onshi__store *st;
+    int r = onshi__file_store(ctx, &st);
+    if (r != ONSHI_OK)
+        return r;
+    if (after == NULL || *after == '\0')
+        onshi__file_recover(ctx, st);
+    char id[ONSHI__ID_LEN + 1];
+    r = onshi__pending_next_ex(ctx, st, after, flags & ONSHI_PENDING_ALL, id);
+    if (r == ONSHI_E_NOT_FOUND)
+        return r; /* the end of the list, not an error */
+    if (r != ONSHI_OK)
+        return r;
+    return onshi_pending_get(out, ctx, id);
+}
+
+ONSHI_API const char *ONSHI_CALL onshi_pending_id(const onshi_pending *pending)
+{
+    return pending ? pending->p.id : NULL;
+}
+
+ONSHI_API int ONSHI_CALL onshi_pending_type(const onshi_pending *pending)
+{
+    return pending ? pending->p.type : 0;
+}
+
+ONSHI_API int ONSHI_CALL onshi_pending_state(const onshi_pending *pending)
+{
+    return pending ? pending->p.state : 0;
+}
+
+ONSHI_API int64_t ONSHI_CALL onshi_pending_created(const onshi_pending *pending)
+{
+    return pending ? pending->p.created_ms : 0;
+}
+
+ONSHI_API const char *ONSHI_CALL onshi_pending_patient(const onshi_pending *pending)
+{
+    return pending ? pending->p.patient : NULL;
+}
+
+ONSHI_API void ONSHI_CALL onshi_pending_free(onshi_pending *pending)
+{
+    if (pending == NULL)
+        return;
+    onshi__pending_clear(&pending->p);
+    free(pending);
 }

@@ -56,6 +56,8 @@ typedef struct onshi__pending {
     int64_t owner_pid;
     char *tmp_name;      /* unique temporary name in req/ (NULL: a 0.1 row, ".~onshi-<id>.tmp") */
     char *match;         /* opaque text from the service layer (fingerprints); may be NULL */
+    char *qkey;          /* "<salt hex>:<hash hex>" of the request's bytes (identical query) */
+    char *patient;       /* masked patient key for listings (never the full keys); may be NULL */
 } onshi__pending;
 
 void onshi__pending_clear(onshi__pending *p);
@@ -68,11 +70,25 @@ int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, i
 /* The smallest id > after (NULL: first) whose state is below CONSUMED (still open). */
 int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
                         char id_out[ONSHI__ID_LEN + 1]);
+/* Same; `all` non-zero also lists consumed and abandoned requests still kept. */
+int onshi__pending_next_ex(onshi_ctx *ctx, onshi__store *st, const char *after, int all,
+                           char id_out[ONSHI__ID_LEN + 1]);
 /* Delete consumed and abandoned rows finished before `before_ms` (Unix ms). Open requests
  * are never deleted. */
 int onshi__pending_prune(onshi_ctx *ctx, onshi__store *st, int64_t before_ms);
 /* Is an id known at all (any state)? */
 int onshi__pending_exists(onshi_ctx *ctx, onshi__store *st, const char *id, int *exists);
+/* Lists appended to *out: ONSHI__PL_SAME: "id qkey" of the open (published, taken or
+ * answered, not consumed) requests of `type` on req/ folder `dir` recorded since since_ms
+ * that have a fingerprint; ONSHI__PL_RECORDED: ids of requests of any process stopped
+ * between recording and publishing; ONSHI__PL_ANSWERED: ids of answered requests not yet
+ * consumed (type, dir, since_ms unused). */
+#define ONSHI__PL_SAME 0
+#define ONSHI__PL_RECORDED 1
+#define ONSHI__PL_ANSWERED 2 /* ids of answered, not consumed requests */
+struct onshi__names;
+int onshi__pending_list(onshi_ctx *ctx, onshi__store *st, int kind, int type, const char *dir,
+                        int64_t since_ms, struct onshi__names *out);
 
 /* ---- face cursor -------------------------------------------------------------------------
  * Per watched folder: which face files were delivered. */
@@ -210,6 +226,8 @@ typedef struct onshi__names {
 int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *name),
                     onshi__names *l);
 void onshi__names_free(onshi__names *l);
+/* Append a malloc'd name (taken on success); -1 when out of memory (name not taken). */
+int onshi__names_add(onshi__names *l, char *name);
 /* Join folder and name into a malloc'd path. */
 char *onshi__path_join(const char *dir, const char *name);
 /* errno of a failed operation on a folder or a file in it → status, message naming both. */
@@ -232,6 +250,21 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
  * search keys, never the keys) with the pending request; onshi__file_match returns it. */
 int onshi__file_send_ex(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
                         const char *match, char id_out[ONSHI__ID_LEN + 1]);
+/* The service layer's send: like onshi__file_send_ex, also recording `patient` (a masked key
+ * for listings, may be NULL). With `joined` non-NULL, an open request of the same type on the
+ * same req/ with exactly these bytes, recorded within ONSHI_OPT_PENDING_REUSE_SECONDS, is not
+ * sent again: its id is returned and *joined = 1 (wait for its result). */
+int onshi__file_send_q(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
+                       const char *match, const char *patient, int *joined,
+                       char id_out[ONSHI__ID_LEN + 1]);
+/* Recovery after a crash, run before every send and listing (cheap when nothing is left):
+ * requests of stopped processes stopped between recording and publishing become published
+ * or abandoned; our own temporary files in req/ (".~onshi-<id>-...tmp") that no live process
+ * is publishing are deleted; an answered request of a stopped process whose result file is
+ * gone from res/ (deleted by its consume, which the stop cut short, or purged by the
+ * terminal) is marked consumed. Nothing else in req/ or res/ is ever touched. Failures are
+ * ignored. */
+void onshi__file_recover(onshi_ctx *ctx, onshi__store *st);
 /* Wait up to timeout_ms (< 0: ONSHI_OPT_RESULT_TIMEOUT_MS; 0: look once) for the result of
  * id. ONSHI_E_PENDING on timeout, ONSHI_E_LINKAGE_NOT_RUNNING when the request was not taken,
  * ONSHI_E_ERR_FILE with the .err text. */

@@ -37,6 +37,20 @@ void onshi__names_free(onshi__names *l)
     memset(l, 0, sizeof *l);
 }
 
+int onshi__names_add(onshi__names *l, char *name)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **nv = realloc(l->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = name;
+    return 0;
+}
+
 int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *name),
                     onshi__names *l)
 {
@@ -48,21 +62,12 @@ int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *nam
     while ((e = readdir(d)) != NULL) {
         if (!keep(e->d_name))
             continue;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 32;
-            char **nv = realloc(l->v, cap * sizeof *nv);
-            if (nv == NULL) {
-                r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
-                break;
-            }
-            l->v = nv;
-            l->cap = cap;
-        }
-        if ((l->v[l->n] = onshi__strdup(e->d_name)) == NULL) {
+        char *d = onshi__strdup(e->d_name);
+        if (d == NULL || onshi__names_add(l, d) != 0) {
+            free(d);
             r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
             break;
         }
-        l->n++;
     }
     closedir(d);
     return r;

@@ -29,6 +29,10 @@ static const onshi__store_step transport_steps[] = {
      * the request's search keys (never the keys themselves) its result must match. */
     {2, "ALTER TABLE pending ADD COLUMN tmp_name TEXT;"
         "ALTER TABLE pending ADD COLUMN match TEXT;"},
+    /* 1.0: the salted fingerprint of the request's bytes (an identical query joins it instead
+     * of being sent again) and the masked patient key shown by a listing. */
+    {3, "ALTER TABLE pending ADD COLUMN qkey TEXT;"
+        "ALTER TABLE pending ADD COLUMN patient TEXT;"},
 };
 
 int onshi__file_store_migrate(onshi_ctx *ctx, onshi__store *st)
@@ -128,6 +132,8 @@ void onshi__pending_clear(onshi__pending *p)
     free(p->owner_host);
     free(p->tmp_name);
     free(p->match);
+    free(p->qkey);
+    free(p->patient);
     memset(p, 0, sizeof *p);
 }
 
@@ -144,8 +150,8 @@ int onshi__pending_insert(onshi_ctx *ctx, onshi__store *st, const onshi__pending
     sqlite3_stmt *s;
     int r = prep(ctx, st,
                  "INSERT INTO pending(id, type, state, req_name, req_dir, res_dir, created_ms,"
-                 " published_ms, owner_host, owner_pid, tmp_name, match)"
-                 " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                 " published_ms, owner_host, owner_pid, tmp_name, match, qkey, patient)"
+                 " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                  &s);
     if (r != ONSHI_OK)
         return r;
@@ -161,6 +167,8 @@ int onshi__pending_insert(onshi_ctx *ctx, onshi__store *st, const onshi__pending
     sqlite3_bind_int64(s, 10, p->owner_pid);
     sqlite3_bind_text(s, 11, p->tmp_name, -1, SQLITE_STATIC); /* NULL binds NULL */
     sqlite3_bind_text(s, 12, p->match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 13, p->qkey, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, p->patient, -1, SQLITE_STATIC);
     return step_done(ctx, st, s, "record pending request");
 }
 
@@ -177,7 +185,7 @@ int onshi__pending_get(onshi_ctx *ctx, onshi__store *st, const char *id, onshi__
     int r = prep(ctx, st,
                  "SELECT id, type, state, req_name, req_dir, res_dir, res_name, err, created_ms,"
                  " published_ms, taken_ms, answered_ms, consumed_ms, owner_host, owner_pid,"
-                 " tmp_name, match FROM pending WHERE id=?1",
+                 " tmp_name, match, qkey, patient FROM pending WHERE id=?1",
                  &s);
     if (r != ONSHI_OK)
         return r;
@@ -201,10 +209,14 @@ int onshi__pending_get(onshi_ctx *ctx, onshi__store *st, const char *id, onshi__
         out->owner_pid = sqlite3_column_int64(s, 14);
         out->tmp_name = col_dup(s, 15);
         out->match = col_dup(s, 16);
+        out->qkey = col_dup(s, 17);
+        out->patient = col_dup(s, 18);
         if (!out->req_name || !out->req_dir || !out->res_dir || !out->owner_host ||
             (sqlite3_column_type(s, 6) != SQLITE_NULL && !out->res_name) ||
             (sqlite3_column_type(s, 15) != SQLITE_NULL && !out->tmp_name) ||
-            (sqlite3_column_type(s, 16) != SQLITE_NULL && !out->match)) {
+            (sqlite3_column_type(s, 16) != SQLITE_NULL && !out->match) ||
+            (sqlite3_column_type(s, 17) != SQLITE_NULL && !out->qkey) ||
+            (sqlite3_column_type(s, 18) != SQLITE_NULL && !out->patient)) {
             onshi__pending_clear(out);
             r = onshi__err(ctx, ONSHI_E_NOMEM, "pending request");
         }
@@ -250,13 +262,19 @@ int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, i
                              const char *res_name, int err)
 {
     static const char *const sql[] = {
-        [ONSHI__P_RECORDED] = "UPDATE pending SET state=?2 WHERE id=?1",
-        [ONSHI__P_PUBLISHED] = "UPDATE pending SET state=?2, published_ms=?3 WHERE id=?1",
-        [ONSHI__P_TAKEN] = "UPDATE pending SET state=?2, taken_ms=?3 WHERE id=?1",
+        /* States only move forward: another process that joined the same request (or
+         * picked it up) never moves a consumed request back to "taken". */
+        [ONSHI__P_RECORDED] = "UPDATE pending SET state=?2 WHERE id=?1 AND state<=?2",
+        [ONSHI__P_PUBLISHED] = "UPDATE pending SET state=?2, published_ms=?3 WHERE id=?1"
+                               " AND state<=?2",
+        [ONSHI__P_TAKEN] = "UPDATE pending SET state=?2, taken_ms=?3 WHERE id=?1 AND state<=?2",
         [ONSHI__P_ANSWERED] = "UPDATE pending SET state=?2, answered_ms=?3, res_name=?4,"
-                              " err=?5, taken_ms=coalesce(taken_ms, ?3) WHERE id=?1",
-        [ONSHI__P_CONSUMED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1",
-        [ONSHI__P_ABANDONED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1",
+                              " err=?5, taken_ms=coalesce(taken_ms, ?3) WHERE id=?1"
+                              " AND state<=?2",
+        [ONSHI__P_CONSUMED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1"
+                              " AND state<=?2",
+        [ONSHI__P_ABANDONED] = "UPDATE pending SET state=?2, consumed_ms=?3 WHERE id=?1"
+                               " AND state<=?2",
     };
     if (state < ONSHI__P_RECORDED || state > ONSHI__P_ABANDONED)
         return onshi__err(ctx, ONSHI_E_GENERIC, "bad pending state %d", state);
@@ -278,6 +296,12 @@ int onshi__pending_set_state(onshi_ctx *ctx, onshi__store *st, const char *id, i
 int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
                         char id_out[ONSHI__ID_LEN + 1])
 {
+    return onshi__pending_next_ex(ctx, st, after, 0, id_out);
+}
+
+int onshi__pending_next_ex(onshi_ctx *ctx, onshi__store *st, const char *after, int all,
+                           char id_out[ONSHI__ID_LEN + 1])
+{
     sqlite3_stmt *s;
     char from[ONSHI__ID_LEN + 1]; /* after may be id_out itself */
     snprintf(from, sizeof from, "%s", after ? after : "");
@@ -287,13 +311,53 @@ int onshi__pending_next(onshi_ctx *ctx, onshi__store *st, const char *after,
     if (r != ONSHI_OK)
         return r;
     sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, ONSHI__P_CONSUMED);
+    sqlite3_bind_int(s, 2, all ? ONSHI__P_ABANDONED + 1 : ONSHI__P_CONSUMED);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         snprintf(id_out, ONSHI__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
     else if (rc == SQLITE_DONE)
         r = ONSHI_E_NOT_FOUND;
     else
+        r = onshi__store_fail(ctx, st, rc, "list pending requests");
+    sqlite3_finalize(s);
+    return r;
+}
+
+int onshi__pending_list(onshi_ctx *ctx, onshi__store *st, int kind, int type, const char *dir,
+                        int64_t since_ms, onshi__names *out)
+{
+    static const char *const sql[] = {
+        /* open requests of one type on one req/ folder, recorded since since_ms, with a
+         * fingerprint: "id qkey" */
+        "SELECT id || ' ' || qkey FROM pending WHERE state < ?1 AND state <> ?2 AND type=?3"
+        " AND req_dir=?4 AND created_ms >= ?5 AND qkey IS NOT NULL ORDER BY id",
+        /* requests in one state (any process) */
+        "SELECT id FROM pending WHERE state=?2 ORDER BY id",
+    };
+    sqlite3_stmt *s;
+    int r = prep(ctx, st, sql[kind != ONSHI__PL_SAME], &s);
+    if (r != ONSHI_OK)
+        return r;
+    if (kind != ONSHI__PL_SAME) {
+        sqlite3_bind_int(s, 2, kind == ONSHI__PL_RECORDED ? ONSHI__P_RECORDED : ONSHI__P_ANSWERED);
+    } else {
+        sqlite3_bind_int(s, 1, ONSHI__P_CONSUMED);
+        sqlite3_bind_int(s, 2, ONSHI__P_RECORDED);
+        sqlite3_bind_int(s, 3, type);
+        sqlite3_bind_text(s, 4, dir, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, since_ms);
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        char *d = t ? onshi__strdup(t) : NULL;
+        if (d == NULL || onshi__names_add(out, d) != 0) {
+            free(d);
+            r = onshi__err(ctx, ONSHI_E_NOMEM, "pending list");
+            break;
+        }
+    }
+    if (r == ONSHI_OK && rc != SQLITE_DONE)
         r = onshi__store_fail(ctx, st, rc, "list pending requests");
     sqlite3_finalize(s);
     return r;

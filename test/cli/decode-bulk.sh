@@ -28,13 +28,13 @@ units 200 >"$f"
 python3 -c 'import sys; p=sys.argv[1]; s=open(p,"rb").read(); i=s.index(b"<BulkConfirmUnit>")+17; open(p,"wb").write(s[:i]+b" "*65536+s[i:])' "$f"
 size=$(wc -c <"$f")
 
-"$onshi" decode "$f" >"$tmp/ok.json" 2>"$tmp/err" || bad "decode: $(cat "$tmp/err")"
+"$onshi" decode --json "$f" >"$tmp/ok.json" 2>"$tmp/err" || bad "decode: $(cat "$tmp/err")"
 [ "$(count "$tmp/ok.json")" = 600 ] || bad "600 units expected"
 grep -q '"_warnings"' "$tmp/ok.json" || bad "no _warnings"
 
 # a truncated file: nothing on stdout (not even the header), one error line, exit 1
 head -c $((size * 2 / 3)) "$f" >"$tmp/OQSmuquc02res_202501150009.xml"
-if "$onshi" decode "$tmp/OQSmuquc02res_202501150009.xml" >"$tmp/t.json" 2>"$tmp/err"; then
+if "$onshi" decode --json "$tmp/OQSmuquc02res_202501150009.xml" >"$tmp/t.json" 2>"$tmp/err"; then
     bad "truncated file decoded"
 fi
 [ ! -s "$tmp/t.json" ] || bad "truncated file: partial output on stdout ($(wc -c <"$tmp/t.json") bytes)"
@@ -43,28 +43,28 @@ grep -q 'ONSHI_E_XML_MALFORMED' "$tmp/err" || bad "truncated file: $(cat "$tmp/e
 
 # the size limit (1024, the least allowed, is below the padded unit: refused whether the limit
 # is per file or per unit): from the environment, from --set (which wins), from --config
-if ONSHI_XML_MAX_SIZE=1024 "$onshi" decode "$f" >"$tmp/s.json" 2>"$tmp/err"; then
+if ONSHI_XML_MAX_SIZE=1024 "$onshi" decode --json "$f" >"$tmp/s.json" 2>"$tmp/err"; then
     bad "ONSHI_XML_MAX_SIZE ignored"
 fi
 [ ! -s "$tmp/s.json" ] || bad "size limit: partial output"
 grep -q 'xml_max_size.*ONSHI_E_XML_TOO_LARGE' "$tmp/err" || bad "size limit: $(cat "$tmp/err")"
-ONSHI_XML_MAX_SIZE=1024 "$onshi" decode "$f" --set "xml_max_size=$((size * 2))" \
+ONSHI_XML_MAX_SIZE=1024 "$onshi" decode --json "$f" --set "xml_max_size=$((size * 2))" \
     >"$tmp/s.json" 2>"$tmp/err" || bad "--set xml_max_size: $(cat "$tmp/err")"
 [ "$(count "$tmp/s.json")" = 600 ] || bad "--set: 600 units expected"
-if "$onshi" decode "$f" --set xml_max_size=1024 >/dev/null 2>"$tmp/err"; then
+if "$onshi" decode --json "$f" --set xml_max_size=1024 >/dev/null 2>"$tmp/err"; then
     bad "--set xml_max_size ignored"
 fi
 echo "xml_max_size = 1024" >"$tmp/onshi.conf"
-if "$onshi" decode "$f" --config "$tmp/onshi.conf" >/dev/null 2>"$tmp/err"; then
+if "$onshi" decode --json "$f" --config "$tmp/onshi.conf" >/dev/null 2>"$tmp/err"; then
     bad "--config xml_max_size ignored"
 fi
-if ONSHI_XML_MAX_SIZE=12x "$onshi" decode "$f" >/dev/null 2>"$tmp/err"; then
+if ONSHI_XML_MAX_SIZE=12x "$onshi" decode --json "$f" >/dev/null 2>"$tmp/err"; then
     bad "a bad ONSHI_XML_MAX_SIZE accepted"
 fi
 grep -q 'XML_MAX_SIZE' "$tmp/err" || bad "bad variable not named: $(cat "$tmp/err")"
 # a whole-message decode honours the limit too
 one=test/data/codec/OQSmuquc01req_202501150002.xml
-if ONSHI_XML_MAX_SIZE=1024 "$onshi" decode "$one" >"$tmp/o.json" 2>/dev/null && \
+if ONSHI_XML_MAX_SIZE=1024 "$onshi" decode --json "$one" >"$tmp/o.json" 2>/dev/null && \
    [ "$(wc -c <"$one")" -gt 1024 ]; then
     bad "ONSHI_XML_MAX_SIZE ignored by a whole-message decode"
 fi

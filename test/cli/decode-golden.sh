@@ -11,7 +11,7 @@ fail=0
 n=0
 for f in "$data"/*.xml "$data"/*.pdf "$data"/*.err; do
     b=$(basename "$f")
-    if ! "$onshi" decode "$f" >"$tmp/out.json" 2>"$tmp/err"; then
+    if ! "$onshi" decode --json "$f" >"$tmp/out.json" 2>"$tmp/err"; then
         echo "FAIL decode $b: $(cat "$tmp/err")"; fail=1; continue
     fi
     grep -q '"_type"' "$tmp/out.json" || { echo "FAIL $b: no _type"; fail=1; }
@@ -21,7 +21,7 @@ for f in "$data"/*.xml "$data"/*.pdf "$data"/*.err; do
     sed -e 's/encoding="UTF-8"/encoding="Shift_JIS"/' \
         -e 's|<CharacterCodeIdentifier>0<|<CharacterCodeIdentifier>1<|' "$f" |
         iconv -f UTF-8 -t CP932 >"$tmp/$b" || { echo "FAIL iconv $b"; fail=1; continue; }
-    if ! "$onshi" decode "$tmp/$b" >"$tmp/out2.json" 2>"$tmp/err"; then
+    if ! "$onshi" decode --json "$tmp/$b" >"$tmp/out2.json" 2>"$tmp/err"; then
         echo "FAIL decode CP932 $b: $(cat "$tmp/err")"; fail=1; continue
     fi
     # same message apart from CharacterCodeIdentifier
@@ -45,15 +45,15 @@ done
 printf '<XmlMsg><MessageHeader></MessageBody></XmlMsg>' >"$tmp/OQSsiquc01res_bad.xml"
 printf '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><XmlMsg/>' >"$tmp/OQSsiquc01res_dtd.xml"
 for bad in "$tmp/OQSsiquc01res_bad.xml" "$tmp/OQSsiquc01res_dtd.xml" "$tmp/missing.xml"; do
-    if "$onshi" decode "$bad" >/dev/null 2>"$tmp/err"; then
+    if "$onshi" decode --json "$bad" >/dev/null 2>"$tmp/err"; then
         echo "FAIL: decode of $(basename "$bad") succeeded"; fail=1
     elif [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
         echo "FAIL: not one error line:"; cat "$tmp/err"; fail=1
     fi
 done
 grep -q 'line 1' "$tmp/err" 2>/dev/null || true
-"$onshi" decode "$tmp/OQSsiquc01res_bad.xml" 2>&1 | grep -q 'line 1 column' || { echo "FAIL: no line/column"; fail=1; }
-"$onshi" decode "$tmp/OQSsiquc01res_dtd.xml" 2>&1 | grep -q 'byte 21' || { echo "FAIL: no byte offset for DOCTYPE"; fail=1; }
+"$onshi" decode --json "$tmp/OQSsiquc01res_bad.xml" 2>&1 | grep -q 'line 1 column' || { echo "FAIL: no line/column"; fail=1; }
+"$onshi" decode --json "$tmp/OQSsiquc01res_dtd.xml" 2>&1 | grep -q 'byte 21' || { echo "FAIL: no byte offset for DOCTYPE"; fail=1; }
 echo '{"MessageHeader":{"MedicalInstitutionCode":"1311234569"},"MessageBody":{}}' >"$tmp/m.json"
 if "$onshi" encode OQSmuquc02req --json "$tmp/m.json" >/dev/null 2>"$tmp/err"; then
     echo "FAIL: encode without ReceptionNumber succeeded"; fail=1

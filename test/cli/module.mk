@@ -14,3 +14,13 @@ cli-codec-test: $(B)/bin/onshi
 	    sh test/cli/secrets.sh $(B)/bin/onshi src/core/options.def
 	@$(RUN) script $(RESULTS) "files the CLI writes are 0600 whatever the umask" \
 	    sh test/cli/private-files.sh $(B)/bin/onshi test/data/codec
+
+# The command's consistency (issue 16): --help everywhere, --version, Japanese, exit codes,
+# one --set parser, tables/--json/--csv, face-watch timeout, info drug window, pending.
+CHECK_TARGETS += cli-consistency-test
+.PHONY: cli-consistency-test
+cli-consistency-test: $(B)/bin/onshi $(B)/bin/onshi-sim
+	@$(RUN) script $(RESULTS) "onshi: --help on every command, --version, Japanese, exit codes, one --set parser, tables and --csv, face-watch timeout, info drug window, pending --resume" \
+	    bash test/cli/consistency.sh $(B)/bin/onshi $(B)/bin/onshi-sim
+	@$(RUN) script $(RESULTS) "onshi disaster-search over HTTPS: a table unless --json, --csv" \
+	    bash test/cli/disaster-table.sh $(B)/bin/onshi $(B)/bin/onshi-sim

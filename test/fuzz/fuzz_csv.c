@@ -5,6 +5,14 @@
 
 #include "memfile.h"
 
+/* main.c's command-line --set pairs: the fuzzer has none */
+int cli_apply_sets(onshi_ctx *ctx, const char *cmd)
+{
+    (void)ctx;
+    (void)cmd;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* main.c's error printers, silenced */

@@ -9,6 +9,15 @@ $make --no-print-directory install DESTDIR="$tmp/root" PREFIX=/opt/onshi >/dev/n
 pcdir="$tmp/root/opt/onshi/lib/pkgconfig"
 test -f "$pcdir/onshi.pc"
 test -L "$tmp/root/opt/onshi/lib/libonshi.so.1"
+# the commands (onshi-sim: the vendors' test server too), their man pages, the docs
+for f in bin/onshi bin/onshi-sim share/man/man1/onshi.1 share/man/man1/onshi-sim.1 \
+         share/doc/libonshi/README.md share/doc/libonshi/docs/guide.en.md \
+         share/doc/libonshi/docs/guide.ja.md share/doc/libonshi/docs/errors.md; do
+    test -e "$tmp/root/opt/onshi/$f" || { echo "not installed: $f"; exit 1; }
+done
+! command -v man >/dev/null || MANWIDTH=80 man -l "$tmp/root/opt/onshi/share/man/man1/onshi.1" 2>/dev/null | grep -q "EXIT STATUS" ||
+    { echo "man onshi does not render"; exit 1; }
+"$tmp/root/opt/onshi/bin/onshi-sim" --help 2>&1 | grep -q linkage || { echo "onshi-sim does not run"; exit 1; }
 # A plain dynamic link with libonshi's .pc as the only one pkg-config can see
 # (PKG_CONFIG_LIBDIR replaces the system's folders): nothing else is looked up, and no
 # include path of another library appears (least of all one under the sysroot).

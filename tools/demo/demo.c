@@ -374,9 +374,14 @@ static void step_limit(demo *d, onshi_msg *card_result)
         onshi_group_at(&p, onshi_msg_body(card_result), ONSHI_G_RESULT, 0) == ONSHI_OK)
         cls = limit_class(p, 0);
     if (cls == NULL || !*cls) {
-        cls = "A03";
-        printf("   %s\n", TR("(no class in the result: using ウ A03)",
-                             "（結果に区分なし：ウ A03 で計算）"));
+        /* never a class of our own choosing: the ceiling depends on it */
+        printf("   %s\n",
+               TR("The result carries no limit-amount class (適用区分): the patient did not agree "
+                  "to its provision, or none is registered. No ceiling is computed; ask the "
+                  "patient for consent or for the 限度額適用認定証.",
+                  "結果に限度額適用区分がありません（情報提供に同意がないか、登録がありません）。"
+                  "限度額は計算しません。同意を得るか、限度額適用認定証を確認してください。"));
+        return;
     }
     int64_t total = 1000000, ceiling = 0, copay = 0;
     onshi_request *req = new_request(ONSHI_REQ_LIMIT);

@@ -67,11 +67,34 @@ int sim_db_open(sqlite3 **db, const char *path, bool create)
     return 0;
 }
 
+/* The newest month of the seed's drug histories (tools/onshi-sim/seed/make-seed.py). */
+#define SEED_LAST_DRUG_MONTH (2026 * 12 + 1 - 1)
+
 int sim_db_seed(sqlite3 *db)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sim_seed_sql, NULL, NULL, &msg) != SQLITE_OK) {
         fprintf(stderr, "onshi-sim: seed: %s\n", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    /* Drug histories end in the month before the simulator's current month (Japan time), so
+     * a request with the usual window (the last six months up to now) finds them whenever
+     * the registry is made; the months keep their spacing. */
+    char now[15];
+    sim_stamp(now, sim_now_ms());
+    int y = (now[0] - '0') * 1000 + (now[1] - '0') * 100 + (now[2] - '0') * 10 + (now[3] - '0');
+    int m = (now[4] - '0') * 10 + (now[5] - '0');
+    int off = y * 12 + m - 1 - 1 - SEED_LAST_DRUG_MONTH;
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "UPDATE drugs SET month=printf('%%04d%%02d', (k + %d) / 12, (k + %d) %% 12 + 1),"
+             " di_date=printf('%%04d%%02d', (k + %d) / 12, (k + %d) %% 12 + 1) || substr(di_date, 7)"
+             " FROM (SELECT rowid AS r, CAST(substr(month, 1, 4) AS INT) * 12 +"
+             " CAST(substr(month, 5, 2) AS INT) - 1 AS k FROM drugs) AS d WHERE drugs.rowid = d.r",
+             off, off, off, off);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "onshi-sim: seed: drug months: %s\n", msg ? msg : "?");
         sqlite3_free(msg);
         return -1;
     }

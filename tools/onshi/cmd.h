@@ -15,7 +15,19 @@ typedef struct onshi_cli_cmd {
     int (*run)(onshi_ctx *ctx, int argc, char **argv); /* argv[0] is the subcommand */
     const char *usage;
     const char *help;
+    const char *help_ja;
 } onshi_cli_cmd;
+
+/* Exit status of every command (listed by `onshi --help` and in onshi.1). */
+#define CLI_EXIT_OK 0      /* done */
+#define CLI_EXIT_FAIL 1    /* the input or the operation failed (one error line on stderr) */
+#define CLI_EXIT_USAGE 2   /* usage error */
+#define CLI_EXIT_PENDING 3 /* sent, the result is not there yet: pick it up later */
+#define CLI_EXIT_TIMEOUT 4 /* waited the time given and nothing was delivered */
+
+/* "en" or "ja" by the environment: ONSHI_LANG (ja|en) first, else LC_ALL, LC_MESSAGES,
+ * LANG starting with "ja". */
+#define CLI_T(en, ja) (cli_lang_ja() ? (ja) : (en))
 
 /* Print one error line "onshi <cmd>: <what>" on stderr; returns the exit status 1. */
 int cli_fail(const char *cmd, const char *fmt, ...)
@@ -62,6 +74,9 @@ int cli_refuse_secret(const char *cmd, const char *name);
 /* Apply one "name=value" library option (--set); secret options are refused. Returns 0 or
  * the exit status. */
 int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv);
+/* Print a drug or checkup result: format 0 table (ja/en; an empty one says so, with the
+ * months asked for: from/to, NULL for the default window), 1 JSON, 2 CSV. ONSHI status. */
+int cli_print_info(onshi_ctx *ctx, onshi_msg *m, int format, const char *from, const char *to);
 /* Print a qualification result as a table (ja/en) or JSON; returns an ONSHI status. */
 int cli_print_qualification(onshi_ctx *ctx, onshi_msg *m, int json);
 /* cmd_card_tools.c: `onshi card status|cert|sign-test`, and the PIN source of every card
@@ -102,6 +117,11 @@ void cli_csv_field(FILE *f, const char *s);
 void cli_csv_row(FILE *f, const char *const *cols, size_t n);
 /* A JSON string literal of UTF-8 text (NULL: ""): quote, backslash and control bytes escaped. */
 void cli_json_str(FILE *f, const char *s);
+/* main.c: the --set NAME=VALUE pairs of the command line, applied again (after a command
+ * loaded its configuration, so they win). 0 or the exit status. */
+int cli_apply_sets(onshi_ctx *ctx, const char *cmd);
+/* cmd_pending.c: `onshi pending` (list, --resume) */
+int cmd_pending(onshi_ctx *ctx, int argc, char **argv);
 /* cmd_batch.c */
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv);
 /* `onshi refnum --bulk FILE.csv`; cmd_refnum_any dispatches between it and cmd_refnum. */

@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -64,7 +66,7 @@ static char *read_text(const char *cmd, const char *path)
     size_t n = 0;
     char *buf = cli_read_file(path, &n);
     if (buf == NULL) {
-        cli_fail(cmd, "cannot read %s: %s", path, strerror(errno));
+        cli_fail(cmd, CLI_T("cannot read %s: %s", "%s を読めません：%s"), path, strerror(errno));
         return NULL;
     }
     if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -74,7 +76,7 @@ static char *read_text(const char *cmd, const char *path)
     iconv_t cd = iconv_open("UTF-8", "CP932");
     if (cd == (iconv_t)-1) {
         free(buf);
-        cli_fail(cmd, "%s is not UTF-8 and CP932 conversion is unavailable", path);
+        cli_fail(cmd, CLI_T("%s is not UTF-8 and CP932 conversion is unavailable", "%s は UTF-8 ではなく、CP932 の変換も使えません"), path);
         return NULL;
     }
     size_t ocap = n * 3 + 1, inleft = n, outleft = ocap - 1;
@@ -82,7 +84,7 @@ static char *read_text(const char *cmd, const char *path)
     size_t rc = out ? iconv(cd, &in, &inleft, &op, &outleft) : (size_t)-1;
     iconv_close(cd);
     if (rc == (size_t)-1) {
-        cli_fail(cmd, "%s is neither UTF-8 nor CP932 (byte offset %zu)", path,
+        cli_fail(cmd, CLI_T("%s is neither UTF-8 nor CP932 (byte offset %zu)", "%s は UTF-8 でも CP932 でもありません（%zu バイト目）"), path,
                  (size_t)(in - buf));
         free(buf);
         free(out);
@@ -241,28 +243,75 @@ static void on_sigint(int sig)
     (void)w;
 }
 
+typedef struct bar {
+    int tty;
+    int shown;
+    /* the real wait (ONSHI_STAGE_WAIT_RESULT): redrawn each second with the time waited by
+     * the thread below, until the next stage */
+    int waiting;
+    int64_t since_ms, downloads;
+} bar;
+
+static pthread_mutex_t bar_mu = PTHREAD_MUTEX_INITIALIZER;
+static bar *bar_now;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void draw_wait(bar *b)
+{
+    long secs = (long)((mono_ms() - b->since_ms) / 1000);
+    if (b->downloads > 0)
+        fprintf(stderr, "\r\033[K[%s] %lds (%s %lld)",
+                T("waiting for the linkage app and the system", "連携アプリとシステムの処理待ち"),
+                secs, T("download", "取得"), (long long)b->downloads);
+    else
+        fprintf(stderr, "\r\033[K[%s] %lds",
+                T("waiting for the reception number", "受付番号の応答待ち"), secs);
+    fflush(stderr);
+    b->shown = 1;
+}
+
 static void *cancel_thread(void *arg)
 {
     onshi_ctx *ctx = arg;
-    char c;
-    while (read(sig_pipe[0], &c, 1) == 1) {
-        if (c == 'q')
+    for (;;) {
+        struct pollfd pf = {sig_pipe[0], POLLIN, 0};
+        int n = poll(&pf, 1, 1000);
+        if (n == 0) {
+            pthread_mutex_lock(&bar_mu);
+            if (bar_now != NULL && bar_now->tty && bar_now->waiting)
+                draw_wait(bar_now);
+            pthread_mutex_unlock(&bar_mu);
+            continue;
+        }
+        char c;
+        if (n < 0 || read(sig_pipe[0], &c, 1) != 1 || c == 'q')
             break;
         onshi_ctx_cancel(ctx);
     }
     return NULL;
 }
 
-typedef struct bar {
-    int tty;
-    int shown;
-} bar;
-
 static int ONSHI_CALL on_progress(void *ud, int stage, int64_t done, int64_t total)
 {
     bar *b = ud;
     if (!b->tty)
         return 0;
+    pthread_mutex_lock(&bar_mu);
+    b->waiting = stage == ONSHI_STAGE_WAIT_RESULT;
+    if (b->waiting) {
+        b->since_ms = mono_ms();
+        b->downloads = done;
+        draw_wait(b);
+        pthread_mutex_unlock(&bar_mu);
+        return 0;
+    }
+    pthread_mutex_unlock(&bar_mu);
     char line[160];
     if (stage == ONSHI_STAGE_BATCH_UPLOAD) {
         snprintf(line, sizeof line, "%s (%lld)", T("uploading the list", "一覧を送信中"),
@@ -432,33 +481,7 @@ static void print_table(FILE *f, onshi_batch *b)
 
 static int set_option(const char *cmd, onshi_ctx *ctx, const char *kv)
 {
-    const char *eq = strchr(kv, '=');
-    if (eq == NULL)
-        return cli_fail(cmd, "--set expects name=value, got \"%s\"", kv);
-    char name[128];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
-    int id = onshi_option_id(name);
-    if (id < 0)
-        return cli_fail(cmd, "unknown option \"%s\"", name);
-    if (onshi_option_is_secret(id) == 1)
-        return cli_refuse_secret(cmd, name);
-    int r;
-    if (onshi_option_type(id) == ONSHI_OPTTYPE_INT) {
-        const char *v = eq + 1;
-        /* the transport option also takes its names */
-        if (id == ONSHI_OPT_TRANSPORT && strcmp(v, "file") == 0)
-            v = "1";
-        else if (id == ONSHI_OPT_TRANSPORT && strcmp(v, "https") == 0)
-            v = "2";
-        char *end;
-        long long n = strtoll(v, &end, 10);
-        if (*v == '\0' || *end != '\0')
-            return cli_fail(cmd, "option %s expects a number", name);
-        r = onshi_ctx_set_int(ctx, id, (int64_t)n);
-    } else {
-        r = onshi_ctx_set_str(ctx, id, eq + 1);
-    }
-    return r == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, r, name);
+    return cli_set_option(ctx, cmd, kv); /* the one parser (onshi_ctx_set_option) */
 }
 
 static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int kind)
@@ -499,7 +522,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
             if (nsets < (int)(sizeof sets / sizeof sets[0]))
                 sets[nsets++] = argv[++i];
             else
-                return cli_fail(cmd, "too many --set");
+                return cli_fail(cmd, CLI_T("too many --set", "--set が多すぎます"));
         } else if (argv[i][0] != '-' && file == NULL && kind == ONSHI_BATCH_QUALIFICATION)
             file = argv[i];
         else {
@@ -516,25 +539,40 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     if (list) {
         /* the batches a crash or an interruption left unfinished, to --resume */
         char id[ONSHI_BATCH_ID_SIZE], after[ONSHI_BATCH_ID_SIZE] = "";
-        int r;
+        int r, n = 0;
+        if (csv)
+            puts("id,phase,entries,reception_number");
+        else if (json)
+            fputs("{\"_type\":\"batch_list\",\"batches\":[", stdout);
         while ((r = onshi_batch_next_unfinished(id, sizeof id, ctx, after)) == ONSHI_OK) {
             onshi_batch *b = NULL;
             if (onshi_batch_open(&b, ctx, id) == ONSHI_OK) {
-                printf("%s %s %zu %s\n", id,
-                       onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll",
-                       onshi_batch_count(b), onshi_batch_reception_number(b));
+                const char *ph = onshi_batch_phase(b) == ONSHI_BATCH_PHASE_UPLOAD ? "upload" : "poll";
+                const char *rn = onshi_batch_reception_number(b);
+                if (csv)
+                    printf("%s,%s,%zu,%s\n", id, ph, onshi_batch_count(b), rn ? rn : "");
+                else if (json)
+                    printf("%s{\"id\":\"%s\",\"phase\":\"%s\",\"entries\":%zu,"
+                           "\"reception_number\":\"%s\"}",
+                           n ? "," : "", id, ph, onshi_batch_count(b), rn ? rn : "");
+                else
+                    printf("%s %s %zu %s\n", id, ph, onshi_batch_count(b), rn ? rn : "");
                 onshi_batch_free(b);
+                n++;
             }
             snprintf(after, sizeof after, "%s", id);
         }
-        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, "list");
+        if (json)
+            puts("]}");
+        return r == ONSHI_E_NOT_FOUND ? 0 : cli_fail_ctx(cmd, ctx, r, CLI_T("list", "一覧"));
     }
     int query = kind == ONSHI_BATCH_HOMECARE || kind == ONSHI_BATCH_ONLINE ||
                 kind == ONSHI_BATCH_WELFARE;
     if (query + (file != NULL) + (resume != NULL) != 1) {
+        fputs(CLI_T("usage: ", "使い方: "), stderr);
         fprintf(stderr, kind == ONSHI_BATCH_REFNUM
-                            ? "usage: onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv]\n"
-                            : "usage: onshi batch FILE.csv | --homecare FROM TO | --online FROM TO"
+                            ? "onshi refnum --bulk FILE.csv | --resume ID [--out FILE] [--json|--csv]\n"
+                            : "onshi batch FILE.csv | --homecare FROM TO | --online FROM TO"
                               " [--examination] | --welfare YYYYMM | --resume ID [--out FILE]"
                               " [--json|--csv]\n");
         return 2;
@@ -554,13 +592,13 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         }
     } else {
         if ((r = onshi_batch_new(&b, ctx, kind)) != ONSHI_OK)
-            return cli_fail_ctx(cmd, ctx, r, "batch");
+            return cli_fail_ctx(cmd, ctx, r, CLI_T("batch", "一括照会"));
         if (query) {
             r = kind == ONSHI_BATCH_WELFARE ? onshi_batch_set_month(b, from)
                                             : onshi_batch_set_period(b, exam, from, to);
             if (r != ONSHI_OK) {
                 onshi_batch_free(b);
-                return cli_fail_ctx(cmd, ctx, r, "period");
+                return cli_fail_ctx(cmd, ctx, r, CLI_T("period", "期間"));
             }
         } else if (load_csv(cmd, ctx, b, file, kind) != 0) {
             onshi_batch_free(b);
@@ -575,11 +613,14 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         fprintf(stderr, "%s %s (%zu) — %s onshi %s --resume %s\n", T("batch", "一括ID"),
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
-    bar pb = {!quiet && isatty(2), 0};
+    bar pb = {!quiet && isatty(2), 0, 0, 0, 0};
     onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
     cbs.progress = on_progress;
     cbs.progress_userdata = &pb;
     onshi_ctx_set_callbacks(ctx, &cbs);
+    pthread_mutex_lock(&bar_mu);
+    bar_now = &pb;
+    pthread_mutex_unlock(&bar_mu);
     struct sigaction sa, old;
     pthread_t th;
     int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
@@ -603,6 +644,9 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         sig_pipe[0] = sig_pipe[1] = -1;
     }
     onshi_ctx_set_callbacks(ctx, NULL);
+    pthread_mutex_lock(&bar_mu);
+    bar_now = NULL;
+    pthread_mutex_unlock(&bar_mu);
     if (pb.shown)
         fputs("\r\033[K", stderr);
     if (r != ONSHI_OK) {
@@ -616,7 +660,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     FILE *f = stdout;
     if (out && (f = cli_create_private(out)) == NULL) {
         onshi_batch_free(b);
-        return cli_fail(cmd, "cannot write %s: %s", out, strerror(errno));
+        return cli_fail(cmd, CLI_T("cannot write %s: %s", "%s に書き込めません：%s"), out, strerror(errno));
     }
     if (json)
         write_json(f, ctx, b);
@@ -628,7 +672,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
     if (out && !quiet && !bad)
         print_table(stderr, b);
     onshi_batch_free(b);
-    return bad ? cli_fail(cmd, "writing %s failed", out ? out : "stdout") : 0;
+    return bad ? cli_fail(cmd, CLI_T("writing %s failed", "%s への書き込みに失敗しました"), out ? out : "stdout") : 0;
 }
 
 int cmd_batch(onshi_ctx *ctx, int argc, char **argv)

@@ -61,24 +61,19 @@ int cli_set_option(onshi_ctx *ctx, const char *cmd, const char *kv)
 {
     const char *eq = strchr(kv, '=');
     if (eq == NULL || eq == kv)
-        return cli_fail(cmd, "--set wants name=value, got \"%s\"", kv);
+        return cli_fail(cmd, CLI_T("--set wants name=value, got \"%s\"", "--set には 名前=値 を指定してください（指定：「%s」）"), kv);
     char name[64];
     size_t n = (size_t)(eq - kv);
     if (n >= sizeof name)
-        return cli_fail(cmd, "option name too long: %s", kv);
+        return cli_fail(cmd, CLI_T("option name too long: %s", "オプション名が長すぎます：%s"), kv);
     memcpy(name, kv, n);
     name[n] = '\0';
     int id = onshi_option_id(name);
-    if (id < 0)
-        return cli_fail(cmd, "unknown option \"%s\" (see docs/options.md)", name);
-    if (onshi_option_is_secret(id) == 1)
+    if (id >= 0 && onshi_option_is_secret(id) == 1)
         return cli_refuse_secret(cmd, name);
-    int rc;
-    if (onshi_option_type(id) == ONSHI_OPTTYPE_INT)
-        rc = onshi_ctx_set_int(ctx, id, strtoll(eq + 1, NULL, 10));
-    else
-        rc = onshi_ctx_set_str(ctx, id, eq + 1);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, name);
+    /* the library's one parser: names and values exactly as in onshi.conf and ONSHI_* */
+    int rc = onshi_ctx_set_option(ctx, name, eq + 1);
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "--set");
 }
 
 /* Columns a UTF-8 string takes on a terminal: East Asian wide characters take two. */
@@ -294,7 +289,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi verify-card [--face-verified|--visual] "
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi verify-card [--face-verified|--visual] "
                             "[--consent ask|all|none|skip] [--json] [--pin-fd N] "
                             "[--pin-timeout S] [--confirm-last-try] [--set name=value]...\n");
             return 2;
@@ -322,7 +317,7 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
     rc = cli_print_qualification(ctx, m, json);
     onshi_msg_free(m);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "output");
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, CLI_T("output", "出力"));
 }
 
 /* ---- disaster-search ---- */
@@ -333,11 +328,11 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     if (card_config(ctx, cmd, &argc, argv) != 0)
         return 1;
     const char *name = NULL, *kana = NULL, *birth = NULL, *addr = NULL, *pdf = NULL;
-    int sex = 0, kind = ONSHI_DISASTER_DRUG, json = 0;
+    int sex = 0, kind = ONSHI_DISASTER_DRUG, format = 0; /* table, 1 JSON, 2 CSV */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
+            format = a[2] == 'j' ? 1 : 2;
             continue;
         }
         if (v == NULL)
@@ -390,26 +385,21 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
             ok = fclose(f) == 0 && ok;
         onshi_msg_free(m);
         if (!ok)
-            return cli_fail(cmd, "cannot write %s", pdf);
+            return cli_fail(cmd, CLI_T("cannot write %s", "%s に書き込めません"), pdf);
         printf(TR("PDF written to %s (%zu bytes)\n", "PDF を %s に保存しました（%zu バイト）\n"),
                pdf, len);
         return 0;
     }
-    onshi_buf *b = NULL;
-    rc = onshi_msg_to_json(&b, ctx, m);
-    if (rc == ONSHI_OK) {
-        if (!json)
-            printf("%s\n", TR("Disaster-mode search: one person found (JSON below)",
-                              "災害時検索：該当者 1 名（以下 JSON）"));
-        fwrite(onshi_buf_data(b), 1, onshi_buf_len(b), stdout);
-        putchar('\n');
-    }
-    onshi_buf_free(b);
+    if (format == 0)
+        printf("%s\n", TR("Disaster-mode search: one person found",
+                          "災害時検索：該当者 1 名"));
+    /* a table unless --json (or --csv), as info drug|checkup prints it */
+    rc = cli_print_info(ctx, m, format, NULL, NULL);
     onshi_msg_free(m);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "output");
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, CLI_T("output", "出力"));
 usage:
-    fprintf(stderr, "usage: onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
-                    "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json] "
+    fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi disaster-search (--name N | --kana K) --birth YYYYMMDD "
+                    "[--sex 1|2] [--address A] [--kind drug|checkup] [--pdf OUT.pdf] [--json|--csv] "
                     "--set operator_id=ID [--set name=value]...\n");
     return 2;
 }
@@ -448,7 +438,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         }
     }
     if (cls == NULL || total < 0) {
-        fprintf(stderr, "usage: onshi limit CLASS TOTAL_COST [--ratio 10|20|30] [--outpatient] "
+        fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi limit CLASS TOTAL_COST [--ratio 10|20|30] [--outpatient] "
                         "[--many] [--birth-month-75] [--month YYYYMM] [--provisional] [--json]\n"
                         "  CLASS: 適用区分 A01..A06, B01..B10\n"
                         "  --provisional: also use figures not yet confirmed (後期高齢者 B09/B10 from\n"
@@ -470,7 +460,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         rc = onshi_limit_copay(&copay, ctx, req);
     onshi_request_free(req);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx(cmd, ctx, rc, "limit");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("limit", "限度額"));
     if (json) {
         printf("{\"class\":");
         cli_json_str(stdout, cls);
@@ -507,15 +497,17 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     const char *cmd = "diagnose";
     if (card_config(ctx, cmd, &argc, argv) != 0)
         return 1;
-    int json = 0;
+    int json = 0, csv = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--csv") == 0)
+            csv = 1;
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi diagnose [--json] [--set name=value]...\n");
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi diagnose [--json|--csv] [--set name=value]...\n");
             return 2;
         }
     }
@@ -524,12 +516,14 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, cli_lang_ja() ? "ja" : "en");
     int rc = onshi_transport_diagnose(&r, ctx);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx(cmd, ctx, rc, "diagnose");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("diagnose", "診断"));
     static const char *const out_en[] = {"OK", "WARN", "FAIL", "skipped"};
     static const char *const out_ja[] = {"正常", "注意", "異常", "省略"};
     size_t n = onshi_diag_report_count(r);
     if (json)
         printf("[");
+    else if (csv)
+        printf("check,outcome,status,message\n");
     else
         printf("%s\n", TR("Connection diagnosis", "接続診断"));
     for (size_t i = 0; i < n; i++) {
@@ -541,6 +535,12 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
                    onshi_status_name(onshi_diag_report_status(r, i)));
             cli_json_str(stdout, msg);
             printf("}");
+        } else if (csv) {
+            char check[16];
+            snprintf(check, sizeof check, "%d", onshi_diag_report_check(r, i));
+            const char *cols[] = {check, o >= 0 && o <= 3 ? out_en[o] : "?",
+                                  onshi_status_name(onshi_diag_report_status(r, i)), msg};
+            cli_csv_row(stdout, cols, 4);
         } else {
             printf("  [%-4s] %s\n", o >= 0 && o <= 3 ? (cli_lang_ja() ? out_ja[o] : out_en[o]) : "?",
                    msg ? msg : "");
@@ -606,7 +606,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             if (cli_set_option(ctx, cmd, argv[++i]) != 0)
                 return 1;
         } else {
-            fprintf(stderr, "usage: onshi cert-info [--card-cert FILE] [--json] "
+            fprintf(stderr, "%s", CLI_T("usage: ", "使い方: ")), fprintf(stderr, "onshi cert-info [--card-cert FILE] [--json] "
                             "[--set tls_client_cert=F --set tls_client_key=F | "
                             "--set tls_pkcs12_file=F]\n");
             return 2;
@@ -634,7 +634,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
         size_t len = 0;
         unsigned char *der = (unsigned char *)cli_read_file(card_file, &len);
         if (der == NULL)
-            return cli_fail(cmd, "cannot read %s: %s", card_file, strerror(errno));
+            return cli_fail(cmd, CLI_T("cannot read %s: %s", "%s を読めません：%s"), card_file, strerror(errno));
         len = pem_to_der(der, len);
         int rc = onshi_cert_from_der(&cert, ctx, der, len);
         free(der);

@@ -91,7 +91,7 @@ int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i)
                                "または標準入力の 0。--pin-timeout は 0〜86400 秒）"));
         if (strcmp(a, "--pin-fd") == 0) {
             if (fcntl((int)v, F_GETFD) < 0)
-                return cli_fail(cmd, "--pin-fd %ld: %s", v,
+                return cli_fail(cmd, CLI_T("--pin-fd %ld: %s", "--pin-fd %ld：%s"), v,
                                 TR("no such open file descriptor",
                                    "そのファイル記述子は開いていません"));
             p->fd = (int)v;
@@ -351,7 +351,7 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
     const char *cmd = "card sign-test";
     unsigned char hash[32];
     if (getrandom(hash, sizeof hash, 0) != (ssize_t)sizeof hash)
-        return cli_fail(cmd, "getrandom: %s", strerror(errno));
+        return cli_fail(cmd, CLI_T("getrandom: %s", "乱数を取得できません：%s"), strerror(errno));
     cli_set_pin_cb(ctx, &a->pin);
     onshi_card *card = NULL;
     onshi_buf *sig = NULL;

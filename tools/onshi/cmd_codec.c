@@ -17,14 +17,97 @@ static int emit(const char *cmd, onshi_buf *b, const char *path, bool newline)
     FILE *f = path ? cli_create_private(path) : stdout;
     if (f == NULL) {
         onshi_buf_free(b);
-        return cli_fail(cmd, "cannot write %s: %s", path, strerror(errno));
+        return cli_fail(cmd, CLI_T("cannot write %s: %s", "%s に書き込めません：%s"), path, strerror(errno));
     }
     bool bad = fwrite(onshi_buf_data(b), 1, onshi_buf_len(b), f) != onshi_buf_len(b);
     if (newline)
         bad |= fputc('\n', f) == EOF;
     bad |= (f == stdout ? fflush(f) : fclose(f)) != 0;
     onshi_buf_free(b);
-    return bad ? cli_fail(cmd, "writing %s failed", path ? path : "stdout") : 0;
+    return bad ? cli_fail(cmd, CLI_T("writing %s failed", "%s への書き込みに失敗しました"), path ? path : "stdout") : 0;
+}
+
+
+/* ---- decode as a table ------------------------------------------------------------------
+ * The codec's JSON (one member a line, nesting by tabs) printed as an indented list:
+ * "Key: value" for a value, "Key" for a group, "-" between the elements of a list. Line by
+ * line, so a bulk result streams through it in bounded memory. */
+
+static void table_value(FILE *out, const char *v, size_t n)
+{
+    /* a JSON value: strings unquoted (escapes undone), numbers/null as they are */
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        for (size_t i = 1; i + 1 < n; i++) {
+            if (v[i] == '\\' && i + 2 < n) {
+                char c = v[++i];
+                fputc(c == 'n' ? ' ' : c == 't' ? ' ' : c, out);
+                if (c == 'u')
+                    i += 4 <= n - 2 - i ? 4 : 0; /* control characters: dropped */
+            } else {
+                fputc(v[i], out);
+            }
+        }
+        return;
+    }
+    fwrite(v, 1, n, out);
+}
+
+static int json_to_table(FILE *in, FILE *out)
+{
+    char line[65536];
+    int depth = 0; /* open objects and lists (the document's own brace is 1) */
+    while (fgets(line, sizeof line, in) != NULL) {
+        char *p = line + strspn(line, "\t ");
+        size_t n = strcspn(p, "\r\n");
+        p[n] = '\0';
+        while (n > 0 && (p[n - 1] == ',' || p[n - 1] == ' '))
+            p[--n] = '\0';
+        int ind = (depth > 1 ? depth - 1 : 0) * 2;
+        if (strcmp(p, "}, {") == 0) {
+            fprintf(out, "%*s-\n", ind > 2 ? ind - 2 : 0, "");
+            continue;
+        }
+        if (p[0] == '}' || p[0] == ']') {
+            for (const char *c = p; *c == '}' || *c == ']' || *c == ','; c++)
+                depth -= *c != ',';
+            continue;
+        }
+        if (strcmp(p, "{") == 0 || strcmp(p, "[{") == 0) {
+            depth += p[0] == '[' ? 2 : 1;
+            continue;
+        }
+        char *colon = p[0] == '"' ? strstr(p, "\":") : NULL;
+        if (colon == NULL) {
+            if (n > 0) { /* a value of a list spread over lines */
+                fprintf(out, "%*s- ", ind, "");
+                table_value(out, p, n);
+                fputc('\n', out);
+            }
+            continue;
+        }
+        const char *v = colon + 2;
+        while (*v == '\t' || *v == ' ')
+            v++;
+        fprintf(out, "%*s%.*s", ind, "", (int)(colon - p - 1), p + 1);
+        size_t vl = strlen(v);
+        if (v[0] == '{' && vl == 1) {
+            depth++;
+        } else if (v[0] == '[' && v[1] == '{' && vl == 2) {
+            depth += 2;
+        } else if (v[0] == '[' && vl == 1) {
+            depth++;
+        } else if (v[0] == '[' && v[vl - 1] == ']') {
+            if (vl > 2) {
+                fputs(": ", out);
+                table_value(out, v + 1, vl - 2);
+            }
+        } else if (!(v[0] == '{' && v[vl - 1] == '}')) {
+            fputs(": ", out);
+            table_value(out, v, vl);
+        }
+        fputc('\n', out);
+    }
+    return ferror(in) ? -1 : 0;
 }
 
 static bool is_bulk_result(const char *file)
@@ -129,7 +212,7 @@ static int copy_warnings(FILE *warn, FILE *out)
  * second prints it. Should the second pass still fail (the file changed in between, memory),
  * the document printed so far is closed as valid JSON with an "_error" member, so a reader
  * never gets invalid JSON; the exit status is 1 either way. */
-static int decode_bulk(onshi_ctx *ctx, const char *file)
+static int decode_bulk(onshi_ctx *ctx, const char *file, int table)
 {
     size_t units = 0, checked = 0;
     int at = OUT_NONE;
@@ -138,8 +221,13 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
         return cli_fail_ctx("decode", ctx, rc, file);
     FILE *warn = tmpfile();
     if (warn == NULL)
-        return cli_fail("decode", "no temporary file for the warnings: %s", strerror(errno));
-    FILE *out = stdout;
+        return cli_fail("decode", CLI_T("no temporary file for the warnings: %s", "警告用の一時ファイルを作れません：%s"), strerror(errno));
+    /* a table: the JSON goes through a temporary file, line by line */
+    FILE *out = table ? tmpfile() : stdout;
+    if (out == NULL) {
+        fclose(warn);
+        return cli_fail("decode", CLI_T("no temporary file: %s", "一時ファイルを作れません：%s"), strerror(errno));
+    }
     rc = bulk_pass(ctx, file, out, warn, &units, &at);
     const char *why = NULL;
     if (rc == ONSHI_OK && units != checked) {
@@ -168,61 +256,77 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
             fputs("}\n}\n", out);
             fflush(out);
         }
+        if (table)
+            fclose(out);
         return cli_fail("decode", "%s: %s (%s)", file, why,
                         onshi_status_name(rc) ? onshi_status_name(rc) : "?");
     }
     fputs("]\n}\n", out);
+    if (table) {
+        rewind(out);
+        int bad = json_to_table(out, stdout);
+        fclose(out);
+        if (bad)
+            return cli_fail("decode", CLI_T("reading the temporary file failed", "一時ファイルの読み込みに失敗しました"));
+        out = stdout;
+    }
     if (fflush(out) != 0)
-        return cli_fail("decode", "writing to stdout failed");
+        return cli_fail("decode", CLI_T("writing to stdout failed", "標準出力への書き込みに失敗しました"));
     return 0;
 }
 
 int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *file = NULL, *config = NULL;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            continue; /* JSON is the only output form for now */
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1; /* else a table */
+            continue;
+        }
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config = argv[++i];
             continue;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0' && strcmp(argv[i], "--set") != 0)
-            return cli_fail("decode", "unknown option %s", argv[i]);
+            return cli_fail("decode", CLI_T("unknown option %s", "不明なオプション %s"), argv[i]);
         if (strcmp(argv[i], "--set") == 0) {
             i++; /* applied below, after the variables */
             continue;
         }
         if (file != NULL)
-            return cli_fail("decode", "one FILE only");
+            return cli_fail("decode", CLI_T("one FILE only", "ファイルは1つだけ指定してください"));
         file = argv[i];
     }
     if (file == NULL)
-        return cli_fail("decode", "usage: onshi decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...");
+        return cli_fail("decode", CLI_T("usage: onshi decode FILE [--json] [--config FILE] [--set OPTION=VALUE]...", "使い方: onshi decode FILE [--json] [--config FILE] [--set 名前=値]..."));
     /* The limits (xml_max_size, xml_max_depth...) from --config FILE, the ONSHI_* variables
      * (ONSHI_XML_MAX_SIZE) and --set, in that order; no onshi.conf is looked for. */
     int rc = onshi_ctx_load_config(ctx, config);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("decode", ctx, rc, "configuration");
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--set") == 0) {
-            if (i + 1 >= argc)
-                return cli_fail("decode", "--set wants name=value");
-            if ((rc = cli_set_option(ctx, "decode", argv[++i])) != 0)
-                return rc;
-        }
+        return cli_fail_ctx("decode", ctx, rc, CLI_T("configuration", "設定"));
+    if ((rc = cli_apply_sets(ctx, "decode")) != 0) /* --set wins over the file and ONSHI_* */
+        return rc;
     if (is_bulk_result(file))
-        return decode_bulk(ctx, file);
+        return decode_bulk(ctx, file, !json);
     onshi_msg *msg = NULL;
     rc = onshi_msg_decode_file(&msg, ctx, file);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
-    onshi_buf *json = NULL;
-    rc = onshi_msg_to_json(&json, ctx, msg);
+    int want_json = json;
+    onshi_buf *json_buf = NULL;
+    rc = onshi_msg_to_json(&json_buf, ctx, msg);
     onshi_msg_free(msg);
     if (rc != ONSHI_OK)
         return cli_fail_ctx("decode", ctx, rc, file);
-    return emit("decode", json, NULL, true);
+    if (want_json)
+        return emit("decode", json_buf, NULL, true);
+    FILE *in = fmemopen((void *)onshi_buf_data(json_buf), onshi_buf_len(json_buf), "r");
+    int bad = in == NULL || json_to_table(in, stdout) != 0;
+    if (in)
+        fclose(in);
+    onshi_buf_free(json_buf);
+    return bad || fflush(stdout) != 0 ? cli_fail("decode", CLI_T("writing the table failed", "表の書き込みに失敗しました")) : 0;
 }
 
 static int type_of(const char *s)
@@ -250,29 +354,29 @@ int cmd_encode(onshi_ctx *ctx, int argc, char **argv)
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out_path = argv[++i];
         else if (argv[i][0] == '-')
-            return cli_fail("encode", "unknown or incomplete option %s", argv[i]);
+            return cli_fail("encode", CLI_T("unknown or incomplete option %s", "不明または値のないオプション %s"), argv[i]);
         else if (type_s == NULL)
             type_s = argv[i];
         else
-            return cli_fail("encode", "unexpected argument %s", argv[i]);
+            return cli_fail("encode", CLI_T("unexpected argument %s", "余分な引数 %s"), argv[i]);
     }
     if (type_s == NULL || json_path == NULL)
-        return cli_fail("encode", "usage: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]");
+        return cli_fail("encode", CLI_T("usage: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]", "使い方: onshi encode TYPE --json FILE [--encoding utf-8|cp932] [-o OUT]"));
     int type = type_of(type_s);
     if (type < 0)
-        return cli_fail("encode", "unknown message type %s (use a file prefix such as OQSsiquc01req)", type_s);
+        return cli_fail("encode", CLI_T("unknown message type %s (use a file prefix such as OQSsiquc01req)", "不明な電文種別 %s（OQSsiquc01req などのファイル接頭辞を指定してください）"), type_s);
     int e;
     if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
         e = ONSHI_ENC_UTF8;
     else if (strcasecmp(enc, "cp932") == 0 || strcasecmp(enc, "shift_jis") == 0 || strcasecmp(enc, "sjis") == 0)
         e = ONSHI_ENC_CP932;
     else
-        return cli_fail("encode", "unknown encoding %s (utf-8 or cp932)", enc);
+        return cli_fail("encode", CLI_T("unknown encoding %s (utf-8 or cp932)", "不明な文字コード %s（utf-8 または cp932）"), enc);
     onshi_ctx_set_int(ctx, ONSHI_OPT_REQUEST_ENCODING, e);
     size_t len = 0;
     char *json = cli_read_file(json_path, &len);
     if (json == NULL)
-        return cli_fail("encode", "cannot read %s: %s", json_path, strerror(errno));
+        return cli_fail("encode", CLI_T("cannot read %s: %s", "%s を読めません：%s"), json_path, strerror(errno));
     onshi_msg *msg = NULL;
     int rc = onshi_msg_from_json(&msg, ctx, type, json, len);
     free(json);
@@ -290,7 +394,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
 {
     (void)ctx;
     if (argc != 3)
-        return cli_fail("check", "usage: onshi check insurer|public-expense|institution NUMBER");
+        return cli_fail("check", CLI_T("usage: onshi check insurer|public-expense|institution NUMBER", "使い方: onshi check insurer|public-expense|institution 番号"));
     const char *kind = argv[1], *num = argv[2];
     int rc;
     if (strcmp(kind, "insurer") == 0)
@@ -300,7 +404,7 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
     else if (strcmp(kind, "institution") == 0)
         rc = onshi_institution_code_check(num);
     else
-        return cli_fail("check", "unknown kind %s (insurer, public-expense, institution)", kind);
+        return cli_fail("check", CLI_T("unknown kind %s (insurer, public-expense, institution)", "不明な種類 %s（insurer、public-expense、institution）"), kind);
     if (rc == ONSHI_OK) {
         printf("%s %s: OK\n", kind, num);
         return 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -23,6 +24,11 @@ typedef struct opts {
 
 int cli_lang_ja(void)
 {
+    const char *o = getenv("ONSHI_LANG");
+    if (o != NULL && strcmp(o, "ja") == 0)
+        return 1;
+    if (o != NULL && strcmp(o, "en") == 0)
+        return 0;
     const char *v = getenv("LC_ALL");
     if (v == NULL || *v == '\0')
         v = getenv("LC_MESSAGES");
@@ -95,7 +101,10 @@ int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path)
             p = NULL;
     }
     int rc = onshi_ctx_load_config(ctx, p);
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx(cmd, ctx, rc, "configuration");
+    if (rc != ONSHI_OK)
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("configuration", "設定"));
+    /* --set of the command line wins over the file and the environment */
+    return cli_apply_sets(ctx, cmd);
 }
 
 static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
@@ -109,7 +118,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
 #define STR_OPT(name, field)                                                                   \
     if (strcmp(a, name) == 0) {                                                                \
         if (next == NULL)                                                                      \
-            return cli_fail(cmd, "%s needs a value", name) + 1;                                \
+            return cli_fail(cmd, CLI_T("%s needs a value", "%s には値が必要です"), name) + 1;                                \
         o->field = next;                                                                       \
         i++;                                                                                   \
         continue;                                                                              \
@@ -145,7 +154,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
             char *end;
             long long v = strtoll(next, &end, 10);
             if (*end != '\0' || v < -1)
-                return cli_fail(cmd, "%s: a number is expected", a) + 1;
+                return cli_fail(cmd, CLI_T("%s: a number is expected", "%s には数値を指定してください"), a) + 1;
             if (a[2] == 'p')
                 o->person = (int)v;
             else if (a[2] == 'c')
@@ -156,7 +165,7 @@ static int parse(const char *cmd, int argc, char **argv, int first, opts *o)
                 o->timeout_ms = v;
             i++;
         } else
-            return cli_fail(cmd, "unknown argument \"%s\"", a) + 1;
+            return cli_fail(cmd, CLI_T("unknown argument \"%s\"", "不明な引数「%s」"), a) + 1;
     }
     return 0;
 }
@@ -292,6 +301,9 @@ static const int csv_fields[] = {
     ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO, ONSHI_F_REFERENCE_NUMBER,
 };
 
+/* face-watch: the file a CSV row comes from (its first column), NULL otherwise */
+static const char *csv_file;
+
 static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int format, int header)
 {
     int ja = cli_lang_ja();
@@ -304,7 +316,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
         onshi_buf *j = NULL;
         int rc = onshi_msg_to_json(&j, ctx, m);
         if (rc != ONSHI_OK)
-            return cli_fail_ctx(cmd, ctx, rc, "JSON");
+            return cli_fail_ctx(cmd, ctx, rc, CLI_T("JSON", "JSON"));
         fwrite(onshi_buf_data(j), 1, onshi_buf_len(j), stdout);
         putchar('\n');
         onshi_buf_free(j);
@@ -312,7 +324,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
     }
     if (format == OUT_CSV) {
         if (header) {
-            fputs("validity", stdout);
+            fputs(csv_file ? "file,validity" : "validity", stdout);
             for (size_t k = 0; k < sizeof csv_fields / sizeof csv_fields[0]; k++)
                 printf(",%s", onshi_field_name(csv_fields[k]));
             fputs(",Sex,LimitClass,DrugConsent,CheckupConsent\n", stdout);
@@ -320,6 +332,10 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
         for (size_t i = 0; i < n; i++) {
             onshi_group *p = NULL;
             onshi_group_at(&p, b, ONSHI_G_RESULT, i);
+            if (csv_file) {
+                cli_csv_field(stdout, csv_file);
+                putchar(',');
+            }
             printf("%d", validity);
             for (size_t k = 0; k < sizeof csv_fields / sizeof csv_fields[0]; k++) {
                 putchar(',');
@@ -392,13 +408,13 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
     if (onshi_group_at(&a, onshi_msg_body(prev), ONSHI_G_RESULT, 0) != ONSHI_OK ||
         onshi_group_at(&b, onshi_msg_body(cur), ONSHI_G_RESULT, 0) != ONSHI_OK) {
         onshi_msg_free(prev);
-        return cli_fail(cmd, "no person to compare");
+        return cli_fail(cmd, CLI_T("no person to compare", "比較する人がいません"));
     }
     onshi_changes *ch = NULL;
     rc = onshi_person_compare(&ch, cli_labels(cli_lang_ja()), a, b);
     if (rc != ONSHI_OK) {
         onshi_msg_free(prev);
-        return cli_fail_ctx(cmd, ctx, rc, "compare");
+        return cli_fail_ctx(cmd, ctx, rc, CLI_T("compare", "比較"));
     }
     int ja = cli_lang_ja();
     if (format == OUT_JSON) {
@@ -451,17 +467,17 @@ int cmd_verify(onshi_ctx *ctx, int argc, char **argv)
         rc = onshi_result_pickup(&m, ctx, o.pickup, ONSHI_MSG_QUAL_REQ, o.wait_ms);
     } else {
         if (o.insurer == NULL || o.number == NULL || o.birth == NULL)
-            return cli_fail("verify", "--insurer, --number and --birth are required") + 1;
+            return cli_fail("verify", CLI_T("--insurer, --number and --birth are required", "--insurer、--number、--birth は必須です")) + 1;
         rc = verify_numbers(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number, o.branch,
                             o.birth, o.limit_consent, o.id);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING) {
         if (rc == ONSHI_E_LINKAGE_NOT_RUNNING)
-            cli_fail_ctx("verify", ctx, rc, "linkage app");
+            cli_fail_ctx("verify", ctx, rc, CLI_T("linkage app", "連携アプリ"));
         return pending_message("verify", o.pickup ? o.pickup : id, "verify");
     }
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("verify", ctx, rc, "verification");
+        return cli_fail_ctx("verify", ctx, rc, CLI_T("verification", "資格確認"));
     rc = print_result("verify", ctx, m, o.format, 1);
     if (rc == 0 && o.previous != NULL)
         rc = print_changes("verify", ctx, m, o.previous, o.format);
@@ -485,7 +501,7 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
         rc = onshi_result_pickup(&m, ctx, o.pickup, ONSHI_MSG_REFNUM_REQ, o.wait_ms);
     } else {
         if (o.ref == NULL || o.insurer == NULL || o.number == NULL)
-            return cli_fail("refnum", "--ref, --insurer and --number are required") + 1;
+            return cli_fail("refnum", CLI_T("--ref, --insurer and --number are required", "--ref、--insurer、--number は必須です")) + 1;
         onshi_request *r = cli_request(ONSHI_REQ_REFNUM_REGISTER);
         if (r == NULL)
             return cli_fail("refnum", "out of memory");
@@ -500,7 +516,7 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)
         return pending_message("refnum", o.pickup ? o.pickup : id, "refnum");
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("refnum", ctx, rc, "registration");
+        return cli_fail_ctx("refnum", ctx, rc, CLI_T("registration", "照会番号の登録"));
     int ja = cli_lang_ja();
     const char *ref = val(onshi_msg_body(m), ONSHI_F_BODY_REFERENCE_NUMBER);
     if (o.format == OUT_JSON) {
@@ -526,6 +542,7 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
 typedef struct face_ctx {
     onshi_ctx *ctx;
     int format, left, header;
+    int delivered;
 } face_ctx;
 
 static int ONSHI_CALL on_face(void *ud, int status, const onshi_msg *msg, const char *filename)
@@ -540,8 +557,11 @@ static int ONSHI_CALL on_face(void *ud, int status, const onshi_msg *msg, const 
             printf("== %s\n", filename);
         if (rc != ONSHI_OK && f->format == OUT_TABLE)
             printf("%s\n", onshi_ctx_last_error_message(f->ctx));
+        csv_file = filename; /* CSV rows name the face file they come from */
         print_result("face-watch", f->ctx, (onshi_msg *)msg, f->format, f->header);
+        csv_file = NULL;
         f->header = 0;
+        f->delivered++;
         fflush(stdout);
     }
     return f->left > 0 && --f->left == 0;
@@ -557,24 +577,56 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
     onshi_face_watch *w = NULL;
     int rc = onshi_face_watch_new(&w, ctx, o.existing ? ONSHI_FACE_WATCH_DELIVER_EXISTING : 0);
     if (rc != ONSHI_OK)
-        return cli_fail_ctx("face-watch", ctx, rc, "face folder");
-    face_ctx f = {ctx, o.format, o.count, 1};
+        return cli_fail_ctx("face-watch", ctx, rc, CLI_T("face folder", "顔認証リーダーのフォルダ"));
+    face_ctx f = {ctx, o.format, o.count, 1, 0};
     rc = onshi_face_watch_run(w, on_face, &f, o.timeout_ms);
     onshi_face_watch_free(w);
     if (rc == ONSHI_E_CANCELLED && o.count > 0 && f.left == 0)
         rc = ONSHI_OK;
-    return rc == ONSHI_OK ? 0 : cli_fail_ctx("face-watch", ctx, rc, "watching");
+    if ((rc == ONSHI_OK || rc == ONSHI_E_TIMEOUT) && o.timeout_ms >= 0) {
+        /* the time given passed (the run ends then with ONSHI_OK): a distinct exit status
+         * when nothing came at all */
+        if (f.delivered == 0) {
+            fprintf(stderr, "onshi face-watch: %s\n",
+                    CLI_T("no face-reader result arrived in the time given",
+                          "指定した時間内に顔認証付きカードリーダーの結果は届きませんでした"));
+            return CLI_EXIT_TIMEOUT;
+        }
+        return CLI_EXIT_OK;
+    }
+    return rc == ONSHI_OK ? 0 : cli_fail_ctx("face-watch", ctx, rc, CLI_T("watching", "監視"));
 }
 
 /* ---- info drug|checkup ----------------------------------------------------------------- */
 
-static void print_drug(onshi_msg *m, int format, int ja)
+/* The months a drug request asks for when none are given (the library's rule: the last six
+ * up to the current month, Japan time), for saying what an empty answer covered. */
+static void default_months(char from[16], char to[16])
+{
+    time_t t = time(NULL) + 9 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int y = tm.tm_year + 1900, mo = tm.tm_mon + 1;
+    snprintf(to, 16, "%04u%02u", (unsigned)y % 10000u, (unsigned)mo % 100u);
+    unsigned k = (unsigned)(y * 12 + mo - 1 - 5);
+    snprintf(from, 16, "%04u%02u", (k / 12) % 10000u, k % 12 + 1);
+}
+
+static void print_drug(onshi_msg *m, int format, int ja, const char *from, const char *to)
 {
     onshi_group *b = onshi_msg_body(m);
     if (format == OUT_CSV)
         printf("month,institution,date,code,name,quantity,unit,usage,times\n");
     else
         printf("%s\n", ja ? "薬剤情報" : "drug information");
+    if (format == OUT_TABLE && onshi_group_count(b, ONSHI_G_DRUG_MONTH) == 0) {
+        /* say so, and which months were asked for: an empty table is not an answer */
+        char df[16], dt[16];
+        default_months(df, dt);
+        printf(ja ? "  %s〜%s の薬剤情報はありません（--from/--to で期間を指定できます）\n"
+                  : "  no drug information for %s to %s (choose the months with --from/--to)\n",
+               from ? from : df, to ? to : dt);
+    }
     for (size_t i = 0; i < onshi_group_count(b, ONSHI_G_DRUG_MONTH); i++) {
         onshi_group *mo = NULL;
         onshi_group_at(&mo, b, ONSHI_G_DRUG_MONTH, i);
@@ -614,6 +666,8 @@ static void print_checkup(onshi_msg *m, int format, int ja)
         printf("date,code,name,value,unit\n");
     else
         printf("%s\n", ja ? "特定健診情報" : "specific health checkup information");
+    if (format == OUT_TABLE && onshi_group_count(b, ONSHI_G_CHECKUP) == 0)
+        puts(ja ? "  特定健診情報はありません" : "  no checkup information");
     for (size_t i = 0; i < onshi_group_count(b, ONSHI_G_CHECKUP); i++) {
         onshi_group *ck = NULL;
         onshi_group_at(&ck, b, ONSHI_G_CHECKUP, i);
@@ -642,7 +696,7 @@ static void print_checkup(onshi_msg *m, int format, int ja)
 int cmd_info(onshi_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || (strcmp(argv[1], "drug") != 0 && strcmp(argv[1], "checkup") != 0))
-        return cli_fail("info", "drug or checkup expected") + 1;
+        return cli_fail("info", CLI_T("drug or checkup expected", "drug または checkup を指定してください")) + 1;
     int kind = strcmp(argv[1], "drug") == 0 ? ONSHI_INFO_DRUG : ONSHI_INFO_CHECKUP;
     opts o;
     if (parse("info", argc, argv, 2, &o))
@@ -650,7 +704,7 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
     if (cli_load_config(ctx, "info", o.config))
         return 1;
     if (o.pdf && o.out == NULL && o.pickup == NULL)
-        return cli_fail("info", "--pdf needs -o FILE") + 1;
+        return cli_fail("info", CLI_T("--pdf needs -o FILE", "--pdf には -o FILE が必要です")) + 1;
     onshi_msg *res = NULL;
     int rc;
     char id[ONSHI_FILE_ID_SIZE] = "";
@@ -668,13 +722,13 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
             rc = verify_numbers(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number, o.branch, o.birth,
                                 o.limit_consent, NULL);
         else
-            return cli_fail("info", "--result FILE or --insurer/--number/--birth is required") + 1;
+            return cli_fail("info", CLI_T("--result FILE or --insurer/--number/--birth is required", "--result FILE、または --insurer/--number/--birth が必要です")) + 1;
         if (rc != ONSHI_OK)
             return cli_fail_ctx("info", ctx, rc, o.result ? o.result : "verification");
         onshi_group *p = NULL;
         if (onshi_group_at(&p, onshi_msg_body(q), ONSHI_G_RESULT, (size_t)o.person) != ONSHI_OK) {
             onshi_msg_free(q);
-            return cli_fail("info", "no person %d in the result", o.person);
+            return cli_fail("info", CLI_T("no person %d in the result", "結果に %d 番目の人はいません"), o.person);
         }
         onshi_request *r = cli_request(ONSHI_REQ_INFO);
         if (r == NULL) {
@@ -701,21 +755,34 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
         FILE *f = o.out ? cli_create_private(o.out) : NULL;
         if (f == NULL || fwrite(pdf, 1, plen, f) != plen || fclose(f) != 0) {
             onshi_msg_free(res);
-            return cli_fail("info", "cannot write the PDF to %s", o.out ? o.out : "(no -o)");
+            return cli_fail("info", CLI_T("cannot write the PDF to %s", "PDF を %s に書き込めません"), o.out ? o.out : "(no -o)");
         }
         printf(ja ? "PDF を保存しました: %s (%zu バイト)\n" : "PDF saved: %s (%zu bytes)\n", o.out,
                plen);
-    } else if (o.format == OUT_JSON) {
-        onshi_buf *j = NULL;
-        if (onshi_msg_to_json(&j, ctx, res) == ONSHI_OK) {
-            printf("%s\n", (const char *)onshi_buf_data(j));
-            onshi_buf_free(j);
-        }
-    } else if (kind == ONSHI_INFO_DRUG) {
-        print_drug(res, o.format, ja);
     } else {
-        print_checkup(res, o.format, ja);
+        cli_print_info(ctx, res, o.format == OUT_JSON ? 1 : o.format == OUT_CSV ? 2 : 0, o.from,
+                       o.to);
     }
     onshi_msg_free(res);
     return 0;
+}
+
+int cli_print_info(onshi_ctx *ctx, onshi_msg *m, int format, const char *from, const char *to)
+{
+    int ja = cli_lang_ja();
+    if (format == 1) {
+        onshi_buf *j = NULL;
+        int rc = onshi_msg_to_json(&j, ctx, m);
+        if (rc == ONSHI_OK) {
+            printf("%s\n", (const char *)onshi_buf_data(j));
+            onshi_buf_free(j);
+        }
+        return rc;
+    }
+    int f = format == 2 ? OUT_CSV : OUT_TABLE;
+    if (onshi_msg_type(m) == ONSHI_MSG_CHECKUP_RES)
+        print_checkup(m, f, ja);
+    else
+        print_drug(m, f, ja, from, to);
+    return ONSHI_OK;
 }

@@ -82,6 +82,8 @@ def load(path=None):
         "onshi_ctx_cancel": (None, [c_void_p]),
         "onshi_option_id": (c_int, [c_char_p]),
         "onshi_option_type": (c_int, [c_int]),
+        "onshi_option_name": (c_char_p, [c_int]),
+        "onshi_ctx_set_option": (c_int, [c_void_p, c_char_p, c_char_p]),
         "onshi_request_new": (c_int, [ctypes.POINTER(c_void_p), c_int]),
         "onshi_request_free": (None, [c_void_p]),
         "onshi_request_set_str": (c_int, [c_void_p, c_int, c_char_p]),
@@ -187,6 +189,12 @@ class Context:
         """Set an option by configuration name ("req_dir") or id; None restores the default."""
         lib, oid = load(), self._id(option)
         kind = lib.onshi_option_type(oid)
+        if isinstance(value, str) and kind != _OPTTYPE_BYTES:
+            # text as onshi.conf, ONSHI_* and `onshi --set` take it ("transport", "https"):
+            # the library's one parser
+            name = lib.onshi_option_name(oid) or str(option).encode()
+            _check(self._h, lib.onshi_ctx_set_option(self._h, name, value.encode()))
+            return
         if kind == _OPTTYPE_INT and value is not None:
             rc = lib.onshi_ctx_set_int(self._h, oid, int(value))
         elif kind == _OPTTYPE_BYTES:

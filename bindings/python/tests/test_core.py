@@ -29,6 +29,19 @@ class CoreTest(unittest.TestCase):
             ctx.set("req_dir", None)
             self.assertIsNone(ctx.get("req_dir"))
 
+    def test_option_text_as_in_onshi_conf(self):
+        # one parser for names and values: what onshi.conf takes, Python takes
+        with onshi.Context() as ctx:
+            ctx.set("transport", "https")
+            self.assertEqual(ctx.get("transport"), 2)
+            ctx.set("request_encoding", "utf-8")
+            self.assertEqual(ctx.get("request_encoding"), 0)
+            ctx.set("result_timeout_ms", "1500")
+            self.assertEqual(ctx.get("result_timeout_ms"), 1500)
+            with self.assertRaises(onshi.OnshiError) as e:
+                ctx.set("transport", "htps")
+            self.assertIn("file|https", str(e.exception))
+
     def test_errors_carry_code_and_message(self):
         with onshi.Context(lang="en") as ctx:
             with self.assertRaises(onshi.OnshiError) as cm:

@@ -61,6 +61,10 @@ expect_results "$T/f1.csv"
 has "$T/ex.out" '^K-0001   valid *見本　太郎'
 has "$T/ex.out" '^K-0002   invalid'
 has "$T/ex.out" '^K-0003   several matches'
+# one line per update (issue 16): never a line rewritten with a carriage return
+! grep -q "$(printf '\r')" "$T/ex.err" || fail "example progress rewrites lines"
+[ "$(grep -c '^results [0-9]*/3$' "$T/ex.err")" -eq 3 ] || { cat "$T/ex.err" >&2; fail "example: not one line per result"; }
+has "$T/ex.err" '^waiting for the linkage app and the system$'
 
 # ---- linkage mode: the system never finishes; interrupt, restart, resume -------------------------
 stop_pid "$T/l.pid"; : >"$T/l.log"

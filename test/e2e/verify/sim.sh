@@ -77,6 +77,11 @@ NOW=$(TZ=JST-9 date +%Y%m)
 out=$("$ONSHI" info drug --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
     --birth 19800401 --from 202001 --to "$NOW" 2>&1) || fail "files drug P001: $out"
 echo "$out" | grep -q "アムロジピン" || fail "files drug output: $out"
+# the default window (the last six months up to now) finds the registry's drug history
+# (issue 16: it printed only a heading)
+out=$("$ONSHI" info drug --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
+    --birth 19800401 2>&1) || fail "files drug P001, default window: $out"
+echo "$out" | grep -q "ロキソプロフェン" || fail "files drug, default window: $out"
 out=$("$ONSHI" info checkup --insurer 130633 --symbol 153-04 --number 0002961 --branch 01 \
     --birth 19720517 --csv 2>&1) || fail "files checkup P053: $out"
 # P051: expired consent → refused locally, no YZK request
@@ -120,6 +125,12 @@ out=$("$EX/drug_info" "$T/files.conf" "$T/face-P001.xml" 202001 "$NOW" 2>"$T/aud
     fail "example drug_info (files): $out $(cat "$T/audit.log")"
 echo "$out" | grep -q "アムロジピン" || fail "example drug_info output: $out"
 grep -q "after outcome=0" "$T/audit.log" || fail "example drug_info audit"
+# ... and from what the onshi command saves (issue 16): `onshi verify --json`, default months
+"$ONSHI" verify --insurer 01130111 --symbol 101-01 --number 0001037 --branch 01 \
+    --birth 19800401 --json >"$T/p001.json" 2>&1 || fail "verify --json: $(cat "$T/p001.json")"
+out=$("$EX/drug_info" "$T/files.conf" "$T/p001.json" 2>"$T/audit2.log") ||
+    fail "example drug_info on the CLI's JSON: $out $(cat "$T/audit2.log")"
+echo "$out" | grep -q "ロキソプロフェン" || fail "example drug_info (CLI JSON) output: $out"
 stop_pid "$T/l.pid"
 
 # ---- HTTPS ----------------------------------------------------------------------------------

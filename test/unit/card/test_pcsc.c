@@ -76,6 +76,32 @@ static void test_error_detail(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* Every mapped PC/SC code, in both languages: the status's text once, then which call
+ * returned which code. */
+static void test_error_message_once(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    for (size_t i = 0; i <= onshi__pcsc_errdef_count(); i++) {
+        const onshi__pcsc_errdef *d = onshi__pcsc_errdef_at(i);
+        uint32_t code = d ? d->code : 0x80100099u;
+        for (int ja = 0; ja < 2; ja++) {
+            onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, ja ? "ja" : "en");
+            int st = onshi__pcsc_err(ctx, code, "SCardTransmit");
+            const char *m = onshi_ctx_last_error_message(ctx);
+            const char *label = onshi_status_label(ctx, st);
+            const char *first = strstr(m, label);
+            if (first == NULL || strstr(first + 1, label) != NULL || strncmp(m, label, strlen(label)))
+                fail_msg("%s: \"%s\"", d ? d->name : "unmapped", m);
+            assert_non_null(strstr(m, "SCardTransmit"));
+            if (d)
+                assert_non_null(strstr(m, d->name));
+        }
+    }
+    onshi_ctx_free(ctx);
+}
+
 static void test_reader_name_matching(void **state)
 {
     (void)state;
@@ -122,6 +148,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mapping_table),
         cmocka_unit_test(test_error_detail),
+        cmocka_unit_test(test_error_message_once),
         cmocka_unit_test(test_reader_name_matching),
         cmocka_unit_test(test_no_service),
     };

@@ -847,6 +847,17 @@ static void test_json(void **state)
     onshi_buf *out;
     assert_int_equal(onshi_msg_to_json(&out, ctx, m), ONSHI_OK);
     assert_non_null(strstr((const char *)onshi_buf_data(out), "\"_type\":\t\"OQSmuquc02req\""));
+    /* a message of the HTTPS binding only (no file prefix) still names its type (issue 16:
+     * `onshi verify-card --json` had an empty _type) */
+    {
+        onshi_msg *ca = NULL;
+        onshi_buf *cj = NULL;
+        assert_int_equal(onshi_msg_new(&ca, ONSHI_MSG_CARDAUTH_RES), ONSHI_OK);
+        assert_int_equal(onshi_msg_to_json(&cj, ctx, ca), ONSHI_OK);
+        assert_non_null(strstr((const char *)onshi_buf_data(cj), "\"_type\":\t\"CARDAUTH_RES\""));
+        onshi_buf_free(cj);
+        onshi_msg_free(ca);
+    }
     onshi_buf_free(out);
     onshi_msg_free(m);
     onshi_ctx_free(ctx);

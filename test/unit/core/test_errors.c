@@ -110,6 +110,28 @@ static void test_last_error_message_lang(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* A detail that is the status's own text, or starts with it, is not repeated (issue 16:
+ * 「カードとの通信に失敗しました：カードとの通信に失敗しました」). */
+static void test_message_never_repeats(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi__err_ja(ctx, ONSHI_E_CARD_COMM, ONSHI_FOREIGN_NONE, 0,
+                  "communication with the card failed", "カードとの通信に失敗しました");
+    assert_string_equal(onshi_ctx_last_error_message(ctx), "カードとの通信に失敗しました");
+    onshi__err_ja(ctx, ONSHI_E_CARD_COMM, ONSHI_FOREIGN_NONE, 0, "x",
+                  "カードとの通信に失敗しました（SCardTransmit）");
+    assert_string_equal(onshi_ctx_last_error_message(ctx),
+                        "カードとの通信に失敗しました（SCardTransmit）");
+    assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
+    onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    assert_string_equal(onshi_ctx_last_error_message(ctx), "out of memory");
+    onshi__err(ctx, ONSHI_E_NOMEM, "reading %s", "res/");
+    assert_string_equal(onshi_ctx_last_error_message(ctx), "out of memory: reading res/");
+    onshi_ctx_free(ctx);
+}
+
 /* Two contexts used by two threads: each keeps its own last error. */
 struct thread_arg {
     onshi_ctx *ctx;
@@ -233,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bands),
         cmocka_unit_test(test_last_error_message_lang),
+        cmocka_unit_test(test_message_never_repeats),
         cmocka_unit_test(test_last_error_per_context_threads),
         cmocka_unit_test(test_cancel_from_other_thread),
         cmocka_unit_test(test_slots_and_global),

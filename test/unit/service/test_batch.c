@@ -255,7 +255,7 @@ static void test_validate(void **state)
 /* ---- the whole job ---------------------------------------------------------------------- */
 
 typedef struct progress_log {
-    int upload, poll, results, done;
+    int upload, poll, results, done, wait;
     int64_t last_done, last_total;
 } progress_log;
 
@@ -266,6 +266,8 @@ static int ONSHI_CALL on_progress(void *ud, int stage, int64_t done, int64_t tot
         p->upload++;
     else if (stage == ONSHI_STAGE_BATCH_POLL)
         p->poll++;
+    else if (stage == ONSHI_STAGE_WAIT_RESULT)
+        p->wait++;
     else if (stage == ONSHI_STAGE_BATCH_RESULTS) {
         p->results++;
         assert_true(done > p->last_done);
@@ -313,6 +315,8 @@ static void test_run_file(void **state)
     assert_int_equal(onshi_batch_download_count(b), 4);
     assert_int_equal(pl.upload, 1);
     assert_int_equal(pl.poll, 3);
+    /* the real waits are reported (issue 16): the upload's answer and each download's */
+    assert_int_equal(pl.wait, 1 + 4);
     assert_int_equal(pl.results, NPAT);
     assert_int_equal(pl.last_total, NPAT);
     assert_int_equal(pl.done, 1);

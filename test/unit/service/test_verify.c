@@ -9,9 +9,12 @@
 #include "onshi.h"
 #include "../transport/fake_linkage.h"
 #include "../../support/fixed_clock.h"
+#include "onshi_transport.h"
+#include "transport/file.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define GOLDEN "test/data/codec/"
 #define INST "1311234569"
@@ -343,11 +346,78 @@ static void test_verify_ok(void **state)
     assert_int_equal(r.phase[1], ONSHI_AUDIT_AFTER);
     assert_int_equal(r.outcome[1], ONSHI_OK);
     assert_string_equal(r.patient[0], "138016/１２－３４/561/01");
-    assert_int_equal(r.nstages, 2);
+    /* every stage (issue 16): sent, waiting for the linkage app and the system, done */
+    assert_int_equal(r.nstages, 3);
     assert_int_equal(r.stages[0], ONSHI_STAGE_SEND);
-    assert_int_equal(r.stages[1], ONSHI_STAGE_DONE);
+    assert_int_equal(r.stages[1], ONSHI_STAGE_WAIT_RESULT);
+    assert_int_equal(r.stages[2], ONSHI_STAGE_DONE);
     tcb_set_audit(e->ctx, NULL, NULL);
     tcb_set_progress(e->ctx, NULL, NULL);
+}
+
+/* ---- an identical open request is joined; its sender took the result first ------------- */
+
+static onshi_ctx *first_ctx;
+static char first_id[ONSHI_FILE_ID_SIZE];
+static int first_rc = -999;
+
+/* The joining call's wait is in place: the first process picks its result up now. */
+static void first_takes_it(void)
+{
+    onshi_msg *m = NULL;
+    first_rc = onshi_result_pickup(&m, first_ctx, first_id, ONSHI_MSG_QUAL_REQ, 20000);
+    onshi_msg_free(m);
+}
+
+static void test_answered_elsewhere(void **state)
+{
+    env *e = *state;
+    size_t n;
+    char *ans = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
+    /* the first verification: the linkage app is not running, it stays pending */
+    onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 100);
+    onshi_ctx_set_int(e->ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 0);
+    onshi_msg *m = NULL;
+    int rc = t_verify_insurance_card(&m, first_id, sizeof first_id, e->ctx, "138016",
+                                     "１２－３４", "561", "01", "19800401", 1, NULL);
+    assert_int_equal(rc, ONSHI_E_PENDING);
+    onshi_ctx_set_int(e->ctx, ONSHI_OPT_RESULT_TIMEOUT_MS, 20000);
+    /* the linkage app comes and answers it */
+    fake_linkage fl;
+    fake_bytes(&fl, e, ans, n, ".xml");
+    for (int i = 0; i < 2000 && fl_count_files(e->res) == 0; i++)
+        usleep(5000);
+    assert_int_equal(fl_count_files(e->res), 1);
+    /* the same verification from another process joins the open request; while it waits,
+     * the first process takes the result */
+    onshi_ctx *b = NULL;
+    assert_int_equal(onshi_ctx_new(&b), ONSHI_OK);
+    onshi_ctx_set_str(b, ONSHI_OPT_LANG, "en");
+    onshi_ctx_set_str(b, ONSHI_OPT_REQ_DIR, e->req);
+    onshi_ctx_set_str(b, ONSHI_OPT_RES_DIR, e->res);
+    onshi_ctx_set_str(b, ONSHI_OPT_STATE_DB, e->db);
+    onshi_ctx_set_str(b, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, INST);
+    onshi_ctx_set_int(b, ONSHI_OPT_POLL_INTERVAL_MS, 20);
+    onshi_ctx_set_int(b, ONSHI_OPT_REQUEST_ENCODING, ONSHI_ENC_UTF8);
+    onshi__file_hooks hk;
+    memset(&hk, 0, sizeof hk);
+    hk.watching = first_takes_it;
+    assert_int_equal(onshi__file_hooks_set(b, &hk), ONSHI_OK);
+    first_ctx = e->ctx;
+    char id[ONSHI_FILE_ID_SIZE];
+    rc = t_verify_insurance_card(&m, id, sizeof id, b, "138016", "１２－３４", "561", "01",
+                                 "19800401", 1, NULL);
+    fl_stop(&fl);
+    free(ans);
+    assert_int_equal(first_rc, ONSHI_OK);
+    assert_int_equal(rc, ONSHI_E_ANSWERED_ELSEWHERE);
+    assert_null(m);
+    /* one request only, consumed once, and it stays consumed (never moved back) */
+    assert_int_equal(atomic_load(&fl.taken), 1);
+    int st = 0;
+    assert_int_equal(onshi_file_state(&st, b, first_id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_CONSUMED);
+    onshi_ctx_free(b);
 }
 
 static void test_system_error(void **state)
@@ -876,12 +946,47 @@ static void test_config(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* One parser for names and values (issue 16: `--set transport=https` failed while the same
+ * worked in onshi.conf): onshi_ctx_set_option takes exactly what the file takes. */
+static void test_set_option_text(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    int64_t v;
+    const char *s;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "https"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_TRANSPORT), ONSHI_OK);
+    assert_int_equal(v, ONSHI_TRANSPORT_HTTPS);
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "1"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_TRANSPORT), ONSHI_OK);
+    assert_int_equal(v, ONSHI_TRANSPORT_FILE);
+    assert_int_equal(onshi_ctx_set_option(ctx, "request_encoding", "Shift_JIS"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_int(&v, ctx, ONSHI_OPT_REQUEST_ENCODING), ONSHI_OK);
+    assert_int_equal(v, ONSHI_ENC_CP932);
+    assert_int_equal(onshi_ctx_set_option(ctx, "log_level", "warn"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_set_option(ctx, "req_dir", "/tmp/a b"), ONSHI_OK);
+    assert_int_equal(onshi_ctx_get_str(&s, ctx, ONSHI_OPT_REQ_DIR), ONSHI_OK);
+    assert_string_equal(s, "/tmp/a b");
+    /* a wrong word names the words the option takes */
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", "htps"), ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "file|https"));
+    assert_int_equal(onshi_ctx_set_option(ctx, "no_such", "1"), ONSHI_E_CONFIG);
+    assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "no_such"));
+    assert_int_equal(onshi_ctx_set_option(ctx, "xml_max_depth", "100000"), ONSHI_E_OPTION_RANGE);
+    assert_int_equal(onshi_ctx_set_option(ctx, "transport", NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_ctx_set_option(NULL, "transport", "file"), ONSHI_E_INVALID_ARG);
+    onshi_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_local_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answered_elsewhere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_then_pickup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent, setup, teardown),
@@ -891,6 +996,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drug_request_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refnum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_face, setup, teardown),
+        cmocka_unit_test(test_set_option_text),
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
     };
     return cmocka_run_group_tests_name("service/verify", tests, NULL, NULL);

@@ -750,6 +750,175 @@ static void test_crash_after_publish(void **state)
     assert_int_equal(onshi_file_consume(e->ctx, id), ONSHI_OK);
 }
 
+/* ---- recovery at start: stale temporaries, listing, identical queries -------------------- */
+
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return pid;
+}
+
+static void host_fp(char out[9])
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)host; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    snprintf(out, 9, "%08x", (unsigned)(h & 0xffffffffu));
+}
+
+static void touch_in(const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "<x/>", 4), 4);
+    close(fd);
+}
+
+static int present(const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static void test_stale_temps_only_ours(void **state)
+{
+    env *e = *state;
+    char fp[9], mine_dead[160], mine_live[160], other_host[160];
+    host_fp(fp);
+    long dead = (long)dead_pid();
+    /* a process of this machine that died between writing and recording: ours, stale */
+    snprintf(mine_dead, sizeof mine_dead, ".~onshi-2026010100010001-%s-%ld-1.tmp", fp, dead);
+    /* a live process (this one) between writing and recording: left alone */
+    snprintf(mine_live, sizeof mine_live, ".~onshi-2026010100010002-%s-%ld-1.tmp", fp,
+             (long)getpid());
+    /* another machine sharing req/: its own libonshi cleans it, never us */
+    snprintf(other_host, sizeof other_host, ".~onshi-2026010100010003-%s-%ld-1.tmp",
+             strcmp(fp, "00000000") ? "00000000" : "11111111", dead);
+    const char *foreign[] = {".~onshi-notanid.tmp", ".OQSsiquc01req_1.xml.tmp", "~$list.tmp",
+                             ".~onshi-2026010100010004-zz-1-1.tmp", "OQSsiquc01req_x.xml.tmp"};
+    touch_in(e->req, mine_dead);
+    touch_in(e->req, mine_live);
+    touch_in(e->req, other_host);
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++)
+        touch_in(e->req, foreign[i]);
+    /* a crashed sender's request between recording and publishing, never waited for */
+    char id[ONSHI_FILE_ID_SIZE];
+    crash_child_at(e, 0, id);
+    int st;
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_RECORDED);
+    /* listing at start recovers: no wait on the id needed */
+    onshi_pending *p = NULL;
+    assert_int_equal(onshi_pending_next(&p, e->ctx, NULL, 0), ONSHI_E_NOT_FOUND);
+    assert_null(p);
+    assert_int_equal(onshi_file_state(&st, e->ctx, id), ONSHI_OK);
+    assert_int_equal(st, ONSHI_FILE_STATE_ABANDONED);
+    assert_false(present(e->req, mine_dead));
+    assert_true(present(e->req, mine_live));
+    assert_true(present(e->req, other_host));
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++)
+        assert_true(present(e->req, foreign[i]));
+    /* the crashed sender's temporary is gone too: only the files above are left */
+    assert_int_equal(fl_count_files(e->req), 2 + (int)(sizeof foreign / sizeof *foreign));
+    /* with ONSHI_PENDING_ALL the abandoned request is listed, with its state */
+    assert_int_equal(onshi_pending_next(&p, e->ctx, NULL, ONSHI_PENDING_ALL), ONSHI_OK);
+    assert_string_equal(onshi_pending_id(p), id);
+    assert_int_equal(onshi_pending_state(p), ONSHI_FILE_STATE_ABANDONED);
+    assert_int_equal(onshi_pending_type(p), ONSHI_MSG_QUAL_REQ);
+    assert_true(onshi_pending_created(p) > 0);
+    onshi_pending_free(p);
+    assert_int_equal(onshi_pending_next(&p, e->ctx, NULL, 3), ONSHI_E_INVALID_ARG);
+}
+
+static void test_crash_after_publish_listed(void **state)
+{
+    env *e = *state;
+    char id[ONSHI_FILE_ID_SIZE];
+    crash_child_at(e, 1, id);
+    onshi_pending *p = NULL;
+    assert_int_equal(onshi_pending_next(&p, e->ctx, NULL, 0), ONSHI_OK);
+    assert_string_equal(onshi_pending_id(p), id);
+    /* published before the crash: listed as waiting for the linkage app, never abandoned */
+    assert_int_equal(onshi_pending_state(p), ONSHI_FILE_STATE_PUBLISHED);
+    assert_null(onshi_pending_patient(p)); /* the raw call records no patient key */
+    char after[ONSHI_FILE_ID_SIZE];
+    snprintf(after, sizeof after, "%s", onshi_pending_id(p));
+    onshi_pending_free(p);
+    assert_int_equal(onshi_pending_next(&p, e->ctx, after, 0), ONSHI_E_NOT_FOUND);
+    assert_int_equal(fl_count_files(e->req), 1); /* the request itself, untouched */
+}
+
+static const char BODY_B[] = "<?xml version=\"1.0\"?><XmlMsg><B/></XmlMsg>";
+
+static void send_q(env *e, onshi_ctx *ctx, const char *body, char id[ONSHI_FILE_ID_SIZE],
+                   int *joined)
+{
+    int rc = onshi__file_send_q(ctx ? ctx : e->ctx, ONSHI_MSG_QUAL_REQ, body, strlen(body), NULL,
+                                "01130111 ** ****37 01", joined, id);
+    if (rc != ONSHI_OK)
+        fail_msg("send_q: %d %s", rc, onshi_ctx_last_error_message(ctx ? ctx : e->ctx));
+}
+
+static void test_identical_query_joined(void **state)
+{
+    env *e = *state;
+    char a[ONSHI_FILE_ID_SIZE], b[ONSHI_FILE_ID_SIZE], c[ONSHI_FILE_ID_SIZE];
+    int joined = -1;
+    send_q(e, NULL, REQ_BODY, a, &joined);
+    assert_int_equal(joined, 0);
+    /* the same bytes again, from another process after a restart (a new context): joined */
+    onshi_ctx *other = new_ctx(e);
+    send_q(e, other, REQ_BODY, b, &joined);
+    assert_int_equal(joined, 1);
+    assert_string_equal(b, a);
+    /* other bytes: sent */
+    send_q(e, other, BODY_B, c, &joined);
+    assert_int_equal(joined, 0);
+    assert_string_not_equal(c, a);
+    assert_int_equal(fl_count_files(e->req), 2); /* two requests, not three */
+    onshi_pending *p = NULL;
+    assert_int_equal(onshi_pending_get(&p, other, a), ONSHI_OK);
+    assert_string_equal(onshi_pending_patient(p), "01130111 ** ****37 01");
+    onshi_pending_free(p);
+    /* window 0: always sent */
+    assert_int_equal(onshi_ctx_set_int(other, ONSHI_OPT_PENDING_REUSE_SECONDS, 0), ONSHI_OK);
+    send_q(e, other, REQ_BODY, b, &joined);
+    assert_int_equal(joined, 0);
+    assert_string_not_equal(b, a);
+    assert_int_equal(onshi_ctx_set_int(other, ONSHI_OPT_PENDING_REUSE_SECONDS, 600), ONSHI_OK);
+    /* answered and consumed: a new query of the same bytes is a new request */
+    fake_linkage fl;
+    fl_start(&fl, e->req, e->res, FL_ANSWER);
+    fl_run(&fl);
+    onshi_file_result *r = NULL;
+    assert_int_equal(onshi_file_wait(&r, e->ctx, a, -1), ONSHI_OK);
+    onshi_file_result_free(r);
+    assert_int_equal(onshi_file_consume(e->ctx, a), ONSHI_OK);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, b, -1), ONSHI_OK);
+    onshi_file_result_free(r);
+    assert_int_equal(onshi_file_consume(e->ctx, b), ONSHI_OK);
+    assert_int_equal(onshi_file_wait(&r, e->ctx, c, -1), ONSHI_OK);
+    onshi_file_result_free(r);
+    assert_int_equal(onshi_file_consume(e->ctx, c), ONSHI_OK);
+    fl_stop(&fl);
+    char d[ONSHI_FILE_ID_SIZE];
+    send_q(e, other, REQ_BODY, d, &joined);
+    assert_int_equal(joined, 0);
+    assert_string_not_equal(d, a);
+    assert_string_not_equal(d, b);
+    onshi_ctx_free(other);
+}
+
 /* ---- disk full --------------------------------------------------------------------------- */
 
 static int short_writes;
@@ -1080,6 +1249,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_taken_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_between_record_and_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_after_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temps_only_ours, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_after_publish_listed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_query_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_simulated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_tmpfs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),

@@ -121,6 +121,14 @@ static void test_pending_rows(void **state)
     assert_true(p.answered_ms > 0 && p.taken_ms == p.answered_ms);
     assert_int_equal(p.owner_pid, 42);
     onshi__pending_clear(&p);
+    /* states only move forward: a consumed request is never "taken" again (another process
+     * waiting for the same request must not reopen it) */
+    assert_int_equal(onshi__pending_set_state(NULL, st, "2025011500420002", ONSHI__P_TAKEN,
+                                              NULL, 0),
+                     ONSHI_OK);
+    assert_int_equal(onshi__pending_get(NULL, st, "2025011500420002", &p), ONSHI_OK);
+    assert_int_equal(p.state, ONSHI__P_CONSUMED);
+    onshi__pending_clear(&p);
     assert_int_equal(onshi__pending_get(NULL, st, "2025011500429999", &p), ONSHI_E_NOT_FOUND);
     char id[17] = "";
     assert_int_equal(onshi__pending_next(NULL, st, NULL, id), ONSHI_OK);
