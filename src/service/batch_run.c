@@ -9,12 +9,12 @@
 
 #include "transport/file.h"
 
+#include "core/os.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* The batch id: the Japan time of saving (ids sort by time) and 48 random bits from core's
  * one source; no random bytes, no batch (the id is the primary key of the store). */
@@ -66,9 +66,9 @@ static int file_send_marked(onshi_batch *b, int type, const onshi_buf *body,
                             onshi__batch_slot slot, char id[ONSHI_FILE_ID_SIZE])
 {
     char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
     pthread_mutex_lock(&send_lock);
-    int r = onshi__batch_store_mark(b, host, (int64_t)getpid());
+    int r = onshi__batch_store_mark(b, host, onshi__os_pid());
     if (r == ONSHI_OK) {
         onshi__batch_hook(b, "marked");
         r = onshi_file_send(id, ONSHI_FILE_ID_SIZE, b->ctx, type, onshi_buf_data(body),
@@ -596,8 +596,7 @@ static int backoff(onshi_batch *b, int64_t n)
             return ONSHI_OK;
         if (left > 50)
             left = 50;
-        struct timespec ts = {0, (long)left * 1000000L};
-        nanosleep(&ts, NULL);
+        onshi__os_sleep_ms(left);
     }
 }
 

@@ -9,11 +9,11 @@
 #include "codec/codec.h"
 #include "transport/file.h"
 
-#include <fcntl.h>
+#include "core/os.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int onshi__service_result_type(int req_type)
 {
@@ -67,17 +67,7 @@ static uint64_t fingerprint(const unsigned char salt[8], int slot, const char *v
 
 static int random_salt(unsigned char salt[8])
 {
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
-    while (fd >= 0 && got < 8) {
-        ssize_t n = read(fd, salt + got, 8 - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (fd >= 0)
-        close(fd);
-    return got == 8 ? ONSHI_OK : ONSHI_E_IO;
+    return onshi__os_random(salt, 8) == 0 ? ONSHI_OK : ONSHI_E_IO;
 }
 
 /* The match text of a request (NULL *out when it has no key at all). */

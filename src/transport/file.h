@@ -8,6 +8,7 @@
 #define ONSHI_TRANSPORT_FILE_H
 
 #include "core/core.h"
+#include "core/os.h"
 #include "core/store.h"
 
 #include <sys/types.h>
@@ -132,13 +133,12 @@ const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx);
 #define ONSHI__ZIP_MAX_ENTRIES 16
 #define ONSHI__ZIP_MAX_RATIO 200         /* uncompressed / compressed of the entry */
 
-/* ---- folder waiting (inotify where available, polling always as a safety net) ---------- */
+/* ---- folder waiting (a folder watch where available, polling always as a safety net) ---- */
 typedef struct onshi__dirwait {
-    int ifd;           /* inotify fd or -1 */
-    int wd[2];         /* watches (res/ or face/, and req/) */
-    int wake[2];       /* pipe written by onshi_ctx_cancel's hook */
+    onshi__os_watch *watch; /* res/ or face/ (names), and req/; NULL: polling only */
+    onshi__os_wake *wake;   /* signalled by onshi_ctx_cancel's hook */
     int64_t poll_ms;
-    int events_seen;   /* inotify delivered something: the folder is local, events work */
+    int events_seen;   /* the watch reported names: the folder is local, events work */
     struct onshi__dirname {
         char *name;
         int state;     /* ONSHI__NAME_* */
