@@ -39,6 +39,11 @@ else ifeq ($(TSAN),1)
   B      := build/tsan
   OUTLIB := build/tsan/lib
   SAN    := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(WIN),1)
+  # Windows cross build (mk/windows.mk): `make windows ARCH=x86_64|i686` runs this variant
+  B      := build/win-$(WIN_ARCH)
+  OUTLIB := build/win-$(WIN_ARCH)/lib
+  SAN    :=
 else ifeq ($(SANITIZE),1)
   B      := build/asan
   OUTLIB := build/asan/lib
@@ -51,8 +56,10 @@ endif
 
 # Foreign libraries. mbedTLS and http-parser have no .pc file on Debian.
 PC_PKGS   := libxml-2.0 libpcsclite sqlite3 libcjson libzip
+ifneq ($(WIN),1)
 PC_CFLAGS := $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
+endif
 # LDLIBS: more libraries after these (the compatibility job's static libxml2 needs -lm).
 DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread $(LDLIBS)
 
@@ -119,7 +126,7 @@ $(OUTLIB)/libonshi.so: $(OUTLIB)/$(SONAME)
 $(STATICLIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
 
 # ---- objects of programs (tools, tests, examples, benches) --------------------------------
 $(B)/app/%.o: %.c
@@ -131,7 +138,7 @@ TESTSUPPORT_LIB := $(B)/libtestsupport.a
 $(TESTSUPPORT_LIB): $(TESTSUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $(TESTSUPPORT_OBJ) $(if $(TESTSUPPORT_OBJ),,)
+	$(AR) rcs $@ $(TESTSUPPORT_OBJ) $(if $(TESTSUPPORT_OBJ),,)
 
 # Tools: tools/NAME/*.c (with main.c) → $(B)/bin/NAME, linked with the static library so
 # they may use internal layer APIs. NAME_EXTRA_OBJ / NAME_LIBS may come from module.mk.
@@ -299,5 +306,8 @@ uninstall:
 
 clean:
 	rm -rf build lib/libonshi.so* lib/libonshi.a $(CLEAN_EXTRA)
+
+# ---- Windows cross build and its checks (docs/windows.md) ----------------------------------
+include mk/windows.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -37,7 +37,7 @@ HOST=$ARCH-w64-mingw32
 DEBSRC_SUITES=${ONSHI_WIN_SUITES:-bookworm}
 DEBSRC_MIRROR=${ONSHI_WIN_MIRROR:-http://deb.debian.org/debian}
 JOBS=${ONSHI_WIN_JOBS:-2}
-RECIPE=1   # bump when a build_* function below changes
+RECIPE=1   # bump when every build changes; a single build_* function has its own below
 
 CACHE=$(debsrc_cache "${ONSHI_WIN_CACHE:-}" libonshi-win)
 DEBSRC_CACHE=$CACHE
@@ -111,7 +111,9 @@ build_mbedtls() {
 build_libxml2() {
     # Minimal like the compatibility job's; no iconv on Windows (libonshi converts CP932
     # itself and hands libxml2 UTF-8); Win32 threads.
-    cmake_cross "$1" "$2" -DLIBXML2_WITH_PYTHON=OFF -DLIBXML2_WITH_ICU=OFF \
+    # LIBXML_STATIC: its functions are not marked dllexport, so libonshi's DLL does not
+    # export them.
+    cmake_cross "$1" "$2" -DCMAKE_C_FLAGS=-DLIBXML_STATIC -DLIBXML2_WITH_PYTHON=OFF -DLIBXML2_WITH_ICU=OFF \
         -DLIBXML2_WITH_LZMA=OFF -DLIBXML2_WITH_ZLIB=OFF -DLIBXML2_WITH_READLINE=OFF \
         -DLIBXML2_WITH_HISTORY=OFF -DLIBXML2_WITH_PROGRAMS=OFF -DLIBXML2_WITH_TESTS=OFF \
         -DLIBXML2_WITH_ICONV=OFF -DLIBXML2_WITH_HTTP=OFF -DLIBXML2_WITH_FTP=OFF \
@@ -158,9 +160,10 @@ build_cmocka() {
         -DWITH_CMOCKERY_SUPPORT=OFF -DPICKY_DEVELOPER=OFF
 }
 
-# ensure SOURCEPKG FUNCTION: build the newest version of SOURCEPKG in the lists unless built
+# ensure SOURCEPKG FUNCTION [RECIPE]: build the newest version of SOURCEPKG in the lists
+# unless built with this recipe (RECIPE: bump when that build_* function changes)
 ensure() {
-    pkg=$1 fn=$2
+    pkg=$1 fn=$2 own=${3:-1}
     ver=$(debsrc_versions "$pkg" | sort -V | tail -n 1)
     stamp=$PREFIX/.built-$pkg
     if [ -z "$ver" ]; then
@@ -169,6 +172,7 @@ ensure() {
         return 0
     fi
     key="$ver recipe=$RECIPE"
+    [ "$own" = 1 ] || key="$key.$own"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
         log "$pkg $ver ($ARCH): cached"
         return 0
@@ -190,7 +194,7 @@ ensure() {
 
 ensure zlib build_zlib
 ensure mbedtls build_mbedtls
-ensure libxml2 build_libxml2
+ensure libxml2 build_libxml2 2
 ensure sqlite3 build_sqlite3
 ensure libzip build_libzip
 ensure cjson build_cjson

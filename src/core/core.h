@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(_WIN32)
+/* mingw-w64 with __USE_MINGW_ANSI_STDIO: C99 formats (%zu, %lld), not the C runtime's */
+#define ONSHI__PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
 #define ONSHI__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define ONSHI__PRINTF(fmt, args)

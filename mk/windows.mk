@@ -1,0 +1,112 @@
+# Windows: libonshi-<major>.dll for x86_64 and i686, cross-built with Debian's mingw-w64 and
+# tested under Wine (docs/windows.md). Included by the Makefile.
+#
+#   make windows ARCH=x86_64|i686   dependencies (tools/win-deps.sh, cached outside the repo),
+#                                   then the DLL, import library, .def, onshi.exe, the examples
+#                                   and the test programs in build/win-ARCH/
+#   make check-windows              both builds; x86_64 tests under wine64, i686 checked
+#                                   statically (32-bit programs cannot run on this kernel)
+#
+# The sub-make runs with WIN=1 WIN_ARCH=... WIN_PREFIX=...: the Makefile's object rules are
+# reused with the cross compiler and the flags below.
+SPDX_WINDOWS_MK := Apache-2.0
+
+ARCH ?= x86_64
+WIN_ARCHS := x86_64 i686
+WIN_DLL_NAME := libonshi-$(VERSION_MAJOR).dll
+WIN_HOST = $(WIN_ARCH)-w64-mingw32
+
+.PHONY: windows check-windows win-all win-check-static win-check-run win-unit
+
+ifeq ($(WIN),1)
+CC      := $(WIN_HOST)-gcc-posix
+WINDRES := $(WIN_HOST)-windres
+OBJDUMP := $(WIN_HOST)-objdump
+AR      := $(WIN_HOST)-ar
+# -D__USE_MINGW_ANSI_STDIO: C99 printf (%zu, %lld) whatever the C runtime; _WIN32_WINNT:
+# Windows 7 and later (GetSystemTimePreciseAsFileTime is 8: Wine has it, see docs).
+# The static dependencies are named so their headers do not ask for DLL imports.
+WIN_DEFS := -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0602 -DLIBXML_STATIC -DCJSON_HIDE_SYMBOLS
+BASE_CFLAGS := -std=$(CSTD) $(WARN) -Iinclude -Isrc $(WIN_DEFS) -I$(WIN_PREFIX)/include \
+               -I$(WIN_PREFIX)/include/libxml2
+LIB_CFLAGS  := $(BASE_CFLAGS) -DONSHI_BUILDING $(CFLAGS) $(CPPFLAGS)
+# Tools and tests link the static archive: the header's declarations without dllimport.
+APP_CFLAGS  := $(BASE_CFLAGS) -DONSHI_STATIC $(CFLAGS) $(CPPFLAGS)
+# Everything static except the system's DLLs: libgcc and winpthreads included, so nothing but
+# Windows itself has to be installed next to the DLL.
+APP_LDFLAGS := -static $(LDFLAGS)
+DEP_LIBS := -L$(WIN_PREFIX)/lib -lxml2 -lzip -lz -lsqlite3 -lcjson -lhttp_parser -lmbedtls \
+            -lmbedx509 -lmbedcrypto -lwinscard -lws2_32 -lbcrypt -ladvapi32 -lpthread $(LDLIBS)
+
+WIN_LIBDIR := $(OUTLIB)
+WIN_DLL    := $(WIN_LIBDIR)/$(WIN_DLL_NAME)
+WIN_IMPLIB := $(WIN_LIBDIR)/libonshi.dll.a
+WIN_DEF    := $(WIN_LIBDIR)/libonshi.def
+WIN_STATIC := $(WIN_LIBDIR)/libonshi.a
+WIN_RES    := $(B)/obj/onshi-rc.o
+
+$(B)/onshi.rc: lib/onshi.rc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's/@MAJOR@/$(VERSION_MAJOR)/g' -e 's/@MINOR@/$(VERSION_MINOR)/g' \
+	    -e 's/@PATCH@/$(VERSION_PATCH)/g' -e 's/@VERSION@/$(VERSION)/g' \
+	    -e 's/@ARCH@/$(WIN_ARCH)/g' $< > $@
+$(WIN_RES): $(B)/onshi.rc
+	$(WINDRES) $< -O coff -o $@
+
+# The DLL exports exactly what the header marks ONSHI_API (dllexport): the same onshi_* set
+# as lib/onshi.map on Linux (test/scripts/check-win-exports.sh). cdecl (ONSHI_CALL): no
+# decoration on x86_64; on i686 --kill-at keeps the names plain as well.
+$(WIN_DLL): $(LIB_OBJ) $(WIN_RES)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $(LIB_OBJ) $(WIN_RES) -Wl,--out-implib,$(WIN_IMPLIB) \
+	    -Wl,--output-def,$(WIN_DEF) -Wl,--no-undefined -Wl,--kill-at -Wl,--nxcompat \
+	    -Wl,--dynamicbase -Wl,--exclude-libs,ALL $(APP_LDFLAGS) $(DEP_LIBS)
+$(WIN_IMPLIB) $(WIN_DEF): $(WIN_DLL)
+
+
+# onshi.exe: the CLI from the static archive, like on Linux.
+WIN_TOOLS := onshi
+$(B)/bin/onshi.exe: $(onshi_OBJ) $(WIN_STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(onshi_OBJ) $(WIN_STATIC) $(APP_LDFLAGS) $(DEP_LIBS)
+
+# Examples against the DLL's import library, as a vendor links.
+WIN_EXAMPLES := $(EXAMPLES:%=$(B)/examples/%.exe)
+$(B)/examples/%.exe: examples/%.c $(WIN_DLL) include/onshi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=$(CSTD) $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -Iinclude $(CFLAGS) -o $@ $< \
+	    $(WIN_IMPLIB) -static
+
+# Test programs see a few POSIX calls mapped onto the OS layer (test/support/win_posix.h).
+$(B)/app/test/%.o: APP_CFLAGS += -include test/support/win_posix.h
+# The fake JPKI server of the card-authentication test and the test PKI generator
+# (tools/onshi-pki) are POSIX programs: not part of the Windows test support.
+WIN_TESTSUPPORT_OBJ := $(filter-out %/fake_jpki.o %/onshi-pki/pki.o,$(TESTSUPPORT_OBJ))
+$(B)/libtestsupport-win.a: $(WIN_TESTSUPPORT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(WIN_TESTSUPPORT_OBJ)
+
+# Unit tests that build for Windows. The others need POSIX test scaffolding (fork and wait,
+# FIFOs, symbolic links, signals, resource limits, glibc's iconv as the reference): they run
+# on Linux only; docs/windows.md lists them and what covers their subject on Windows.
+WIN_UNIT_EXCLUDE ?= transport/test_file transport/test_filestore core/test_store \
+    core/test_random codec/test_hostile codec/test_codec codec/test_wipe \
+    service/test_batch service/test_batch_cli service/test_cardauth pki/test_pki
+WIN_UNIT_SRC  := $(filter-out $(WIN_UNIT_EXCLUDE:%=test/unit/%.c),$(UNIT_SRC))
+WIN_UNIT_BINS := $(WIN_UNIT_SRC:%.c=$(B)/%.exe)
+$(B)/test/unit/%.exe: $(B)/app/test/unit/%.o $(WIN_STATIC) $(B)/libtestsupport-win.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(B)/libtestsupport-win.a $(WIN_STATIC) $(APP_LDFLAGS) \
+	    -L$(WIN_PREFIX)/lib -lcmocka-static $(DEP_LIBS)
+
+win-all: $(WIN_DLL) $(WIN_STATIC) $(B)/bin/onshi.exe $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
+endif
+
+# ---- entry points (host make) ----------------------------------------------------------------
+windows:
+	@case "$(ARCH)" in x86_64|i686) ;; *) echo "ARCH=$(ARCH): x86_64 or i686" >&2; exit 2 ;; esac
+	@mkdir -p build/win-$(ARCH)
+	@sh tools/win-deps.sh $(ARCH) > build/win-$(ARCH)/deps.env
+	@. ./build/win-$(ARCH)/deps.env && $(MAKE) --no-print-directory WIN=1 WIN_ARCH=$(ARCH) \
+	    WIN_PREFIX="$$WIN_PREFIX" win-all
