@@ -263,17 +263,20 @@ ssize_t onshi__os_pread(int fd, void *buf, size_t n, int64_t off)
         errno = EBADF;
         return -1;
     }
+    /* ReadFile at an offset moves a synchronous handle's position: put it back, as pread
+     * leaves it unchanged. */
+    int64_t pos = _lseeki64(fd, 0, SEEK_CUR);
     OVERLAPPED ov;
     memset(&ov, 0, sizeof ov);
     ov.Offset = (DWORD)((uint64_t)off & 0xffffffffu);
     ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
     DWORD got = 0;
-    if (!ReadFile(h, buf, n > 0x40000000u ? 0x40000000u : (DWORD)n, &got, &ov)) {
-        DWORD e = GetLastError();
-        if (e == ERROR_HANDLE_EOF)
-            return 0;
-        return fail(e);
-    }
+    BOOL ok = ReadFile(h, buf, n > 0x40000000u ? 0x40000000u : (DWORD)n, &got, &ov);
+    DWORD e = GetLastError();
+    if (pos >= 0)
+        _lseeki64(fd, pos, SEEK_SET);
+    if (!ok)
+        return e == ERROR_HANDLE_EOF ? 0 : fail(e);
     return (ssize_t)got;
 }
 
