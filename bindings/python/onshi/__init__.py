@@ -16,9 +16,12 @@ import ctypes.util
 import os
 
 __all__ = ["OnshiError", "Context", "version", "status_name", "status_str", "status_band",
-           "option_id", "limit_ceiling", "limit_copay", "SCOPE_OUTPATIENT", "SCOPE_ALL",
+           "option_id", "limit_ceiling", "limit_copay", "Request", "SCOPE_OUTPATIENT", "SCOPE_ALL",
            "F_MANY_TIMES", "F_BIRTH_MONTH_75", "F_PROVISIONAL", "load"]
 
+OPT_LANG = 100  # ONSHI_OPT_LANG
+REQ_LIMIT = 7  # ONSHI_REQ_LIMIT
+P_CLASS_CODE, P_TOTAL_COST, P_RATIO_PERCENT, P_SCOPE, P_FLAGS, P_SERVICE_MONTH = 20, 21, 22, 23, 24, 25
 SCOPE_OUTPATIENT = 1
 SCOPE_ALL = 2
 F_MANY_TIMES = 1
@@ -37,11 +40,11 @@ def _candidates():
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
     # a source checkout: bindings/python/onshi/ → lib/
-    yield os.path.join(here, "..", "..", "..", "lib", "libonshi.so.0")
+    yield os.path.join(here, "..", "..", "..", "lib", "libonshi.so.1")
     found = ctypes.util.find_library("onshi")
     if found:
         yield found
-    yield "libonshi.so.0"
+    yield "libonshi.so.1"
 
 
 def load(path=None):
@@ -63,8 +66,7 @@ def load(path=None):
     sig = {
         "onshi_version": (c_char_p, [ctypes.POINTER(c_int)] * 3),
         "onshi_status_band": (c_int, [c_int]),
-        "onshi_status_str": (c_char_p, [c_int]),
-        "onshi_status_str_ja": (c_char_p, [c_int]),
+        "onshi_status_label": (c_char_p, [c_void_p, c_int]),
         "onshi_status_name": (c_char_p, [c_int]),
         "onshi_ctx_new": (c_int, [ctypes.POINTER(c_void_p)]),
         "onshi_ctx_free": (None, [c_void_p]),
@@ -80,10 +82,12 @@ def load(path=None):
         "onshi_ctx_cancel": (None, [c_void_p]),
         "onshi_option_id": (c_int, [c_char_p]),
         "onshi_option_type": (c_int, [c_int]),
-        "onshi_limit_ceiling": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_char_p, c_int64,
-                                        c_int, c_int, c_int]),
-        "onshi_limit_copay": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_char_p, c_int64,
-                                      c_int, c_int, c_int, c_int]),
+        "onshi_request_new": (c_int, [ctypes.POINTER(c_void_p), c_int]),
+        "onshi_request_free": (None, [c_void_p]),
+        "onshi_request_set_str": (c_int, [c_void_p, c_int, c_char_p]),
+        "onshi_request_set_int": (c_int, [c_void_p, c_int, c_int64]),
+        "onshi_limit_ceiling": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_void_p]),
+        "onshi_limit_copay": (c_int, [ctypes.POINTER(c_int64), c_void_p, c_void_p]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -103,8 +107,16 @@ def status_name(code):
 
 
 def status_str(code, ja=False):
+    """The description of a status code in Japanese or English (ONSHI_OPT_LANG of a context)."""
     lib = load()
-    return (lib.onshi_status_str_ja if ja else lib.onshi_status_str)(code).decode()
+    ctx = ctypes.c_void_p()
+    if lib.onshi_ctx_new(ctypes.byref(ctx)) != 0:
+        raise MemoryError("onshi_ctx_new")
+    try:
+        lib.onshi_ctx_set_str(ctx, OPT_LANG, b"ja" if ja else b"en")
+        return lib.onshi_status_label(ctx, code).decode()  # static string
+    finally:
+        lib.onshi_ctx_free(ctx)
 
 
 def status_band(code):
@@ -202,19 +214,60 @@ class Context:
         return self._h
 
 
-def limit_ceiling(class_code, total_cost, scope=SCOPE_ALL, flags=0, service_month=0, ctx=None):
-    """Monthly co-payment ceiling in yen (see docs/limit-amount.md)."""
+class Request:
+    """The inputs of a workflow call (onshi_request): a kind (REQ_*) and parameters (P_*) set
+    by typed setters, so a new input in a later libonshi needs no new function here."""
+
+    def __init__(self, kind, **params):
+        lib = load()
+        self.handle = ctypes.c_void_p()
+        rc = lib.onshi_request_new(ctypes.byref(self.handle), kind)
+        if rc != 0:
+            raise OnshiError(rc, "onshi_request_new(%d)" % kind)
+        for param, value in params.items():
+            self.set(globals()["P_" + param.upper()], value)
+
+    def set(self, param, value):
+        lib = load()
+        if isinstance(value, str):
+            rc = lib.onshi_request_set_str(self.handle, param, value.encode())
+        else:
+            rc = lib.onshi_request_set_int(self.handle, param, int(value))
+        if rc != 0:
+            raise OnshiError(rc, "request parameter %d" % param)
+        return self
+
+    def close(self):
+        if self.handle:
+            load().onshi_request_free(self.handle)
+            self.handle = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+def _limit(fn, ctx, **params):
     out = ctypes.c_int64()
     h = ctx.handle if ctx else None
-    _check(h, load().onshi_limit_ceiling(ctypes.byref(out), h, class_code.encode(), total_cost,
-                                         scope, flags, service_month))
+    with Request(REQ_LIMIT, **params) as req:
+        _check(h, fn(ctypes.byref(out), h, req.handle))
     return out.value
+
+
+def limit_ceiling(class_code, total_cost, scope=SCOPE_ALL, flags=0, service_month=0, ctx=None):
+    """Monthly co-payment ceiling in yen (see docs/limit-amount.md)."""
+    return _limit(load().onshi_limit_ceiling, ctx, class_code=class_code, total_cost=total_cost,
+                  scope=scope, flags=flags, service_month=service_month)
 
 
 def limit_copay(class_code, total_cost, ratio_percent, scope=SCOPE_ALL, flags=0,
                 service_month=0, ctx=None):
-    out = ctypes.c_int64()
-    h = ctx.handle if ctx else None
-    _check(h, load().onshi_limit_copay(ctypes.byref(out), h, class_code.encode(), total_cost,
-                                       ratio_percent, scope, flags, service_month))
-    return out.value
+    return _limit(load().onshi_limit_copay, ctx, class_code=class_code, total_cost=total_cost,
+                  ratio_percent=ratio_percent, scope=scope, flags=flags,
+                  service_month=service_month)

@@ -10,7 +10,9 @@ import onshi  # noqa: E402
 
 class CoreTest(unittest.TestCase):
     def test_version(self):
-        self.assertRegex(onshi.version(), r"^\d+\.\d+\.\d+$")
+        # semantic versioning, with a pre-release part for release candidates ("1.0.0-rc1")
+        self.assertRegex(onshi.version(), r"^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$")
+        self.assertTrue(onshi.version().startswith("1."))
 
     def test_status_tables_come_from_the_library(self):
         self.assertEqual(onshi.status_name(-3), "ONSHI_E_NOMEM")
@@ -45,6 +47,14 @@ class CoreTest(unittest.TestCase):
             with self.assertRaises(onshi.OnshiError) as cm:
                 ctx.set("lang", "fr")
             self.assertTrue(cm.exception.message.startswith("オプションの値が範囲外です"))
+
+    def test_request_parameters_checked_by_kind(self):
+        # a parameter the kind does not take is refused at once (ONSHI_E_FIELD_ID)
+        with self.assertRaises(onshi.OnshiError) as e:
+            onshi.Request(onshi.REQ_LIMIT).set(1, "06139990")  # ONSHI_P_INSURER_NUMBER
+        self.assertEqual(e.exception.name, "ONSHI_E_FIELD_ID")
+        with onshi.Request(onshi.REQ_LIMIT, class_code="A03", total_cost=1_000_000) as r:
+            self.assertTrue(r.handle)
 
     def test_limit(self):
         self.assertEqual(onshi.limit_ceiling("A03", 1_000_000, service_month=202607), 87430)
