@@ -81,6 +81,8 @@ PUBLIC_APP_CFLAGS := -std=$(CSTD) $(WARN) -fPIC -Iinclude -D_DEFAULT_SOURCE $(PC
                      $(CFLAGS) $(CPPFLAGS)
 PUBLIC_APP_DIRS   := tools/onshi tools/demo bench
 APP_LDFLAGS := $(SAN) $(LDFLAGS)
+# Windows cross build (WIN=1): its compiler and flags replace the ones above.
+include mk/windows-flags.mk
 
 SONAME   := libonshi.so.$(VERSION_MAJOR)
 SHLIB    := $(OUTLIB)/libonshi.so.$(VERSION)
@@ -196,10 +198,13 @@ RUN     := sh test/run.sh
 # corpora and SAN_CHECK_TARGETS again under ASan+UBSan; it ends with one summary line.
 # The sub-makes re-read pkg-config after deps may have installed packages.
 # `make check SANITIZE=1` runs only the sanitizer pass (what is meaningful under ASan).
+# With the mingw-w64 cross toolchain and Wine present (make deps installs them), the Windows
+# builds and their checks run too (check-windows, docs/windows.md).
 check: deps
 	@mkdir -p build && rm -f $(RESULTS)
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory check-default
+	@$(MAKE) --no-print-directory check-windows-if-toolchain
 endif
 	@$(MAKE) --no-print-directory SANITIZE=1 check-sanitize
 	@$(RUN) summary $(RESULTS)
