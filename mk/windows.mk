@@ -84,9 +84,7 @@ $(B)/test/unit/%.exe: $(B)/app/test/unit/%.o $(WIN_STATIC) $(B)/libtestsupport-w
 	$(CC) -o $@ $< $(B)/libtestsupport-win.a $(WIN_STATIC) $(APP_LDFLAGS) \
 	    -L$(WIN_PREFIX)/lib -lcmocka-static $(DEP_LIBS)
 
-# (onshi.exe is not part of it yet: the CLI's terminal, poll and iconv code is POSIX;
-# docs/windows.md)
-win-all: $(WIN_DLL) $(WIN_STATIC) $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
+win-all: $(WIN_DLL) $(WIN_STATIC) $(B)/bin/onshi.exe $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
 
 # ---- checks of one architecture (run by check-windows) ---------------------------------------
 WIN_PE_FORMAT := $(if $(filter i686,$(WIN_ARCH)),pei-i386,pei-x86-64)

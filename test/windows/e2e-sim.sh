@@ -35,7 +35,8 @@ trap cleanup EXIT
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset ONSHI_LANG ONSHI_CONF
 # The examples next to their DLL, as a vendor ships them.
-cp "$WB"/examples/*.exe "$WB"/lib/libonshi-*.dll "$T/" || { echo "no Windows build in $WB"; exit 1; }
+cp "$WB"/examples/*.exe "$WB"/lib/libonshi-*.dll "$WB"/bin/onshi.exe "$T/" ||
+    { echo "no Windows build in $WB"; exit 1; }
 winpath() { echo "Z:$1" | tr '/' '\\'; }
 run() {
     (cd "$T" && "$WINE" "$@" >"$T/run.out" 2>&1)
@@ -74,6 +75,10 @@ out=$(run ./verify_insurance_card.exe files.conf 01130111 101-01 0001037 01 1980
 echo "$out" | grep -q "qualification: valid" || fail "files P001 validity: $out"
 echo "$out" | grep -q "drug information: consented" || fail "files P001 consent: $out"
 [ -f "$T/状態.db" ] || fail "state store with a Japanese name not created"
+# the CLI (onshi.exe) over the same folders; a decode of a result with a Japanese name
+out=$(ONSHI_CONF=files.conf run ./onshi.exe verify --insurer 01130111 --symbol 101-01 \
+    --number 0001037 --branch 01 --birth 19800401 --limit-consent) || fail "onshi.exe verify: $out"
+echo "$out" | grep -q "qualification: valid" || fail "onshi.exe verify output: $out"
 # Linkage app down: the request is not taken (ONSHI_E_LINKAGE_NOT_RUNNING), stays pending, is
 # picked up after the restart, and the simulator saw it exactly once.
 stop_pid "$T/l.pid"

@@ -4,17 +4,14 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cmd.h"
+#include "sys.h"
 
 #include <errno.h>
-#include <iconv.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* ---- language ---------------------------------------------------------------------------- */
 
@@ -93,25 +90,13 @@ static char *read_text(const char *cmd, const char *path)
         memmove(buf, buf + 3, (n -= 3) + 1);
     if (valid_utf8((unsigned char *)buf, n))
         return buf;
-    iconv_t cd = iconv_open("UTF-8", "CP932");
-    if (cd == (iconv_t)-1) {
-        free(buf);
-        cli_fail(cmd, "%s is not UTF-8 and CP932 conversion is unavailable", path);
-        return NULL;
-    }
-    size_t ocap = n * 3 + 1, inleft = n, outleft = ocap - 1;
-    char *out = malloc(ocap), *in = buf, *op = out;
-    size_t rc = out ? iconv(cd, &in, &inleft, &op, &outleft) : (size_t)-1;
-    iconv_close(cd);
-    if (rc == (size_t)-1) {
-        cli_fail(cmd, "%s is neither UTF-8 nor CP932 (byte offset %zu)", path,
-                 (size_t)(in - buf));
-        free(buf);
-        free(out);
-        return NULL;
-    }
-    *op = '\0';
+    size_t bad = 0;
+    char *out = cli_sys_cp932_to_utf8(buf, n, &bad);
     free(buf);
+    if (out == NULL && bad == (size_t)-1)
+        cli_fail(cmd, "%s is not UTF-8 and CP932 conversion is unavailable", path);
+    else if (out == NULL)
+        cli_fail(cmd, "%s is neither UTF-8 nor CP932 (byte offset %zu)", path, bad);
     return out;
 }
 
@@ -251,28 +236,10 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
 
 /* ---- progress ------------------------------------------------------------------------------- */
 
-/* Ctrl-C: the handler only writes to a pipe (async-signal-safe); a thread turns that into
- * onshi_ctx_cancel, which is thread-safe but not async-signal-safe. */
-static int sig_pipe[2] = {-1, -1};
-
-static void on_sigint(int sig)
+/* Ctrl-C cancels the run (tools/onshi/sys.h calls this from a thread). */
+static void on_interrupt(void *ctx)
 {
-    (void)sig;
-    char c = 'x';
-    ssize_t w = write(sig_pipe[1], &c, 1);
-    (void)w;
-}
-
-static void *cancel_thread(void *arg)
-{
-    onshi_ctx *ctx = arg;
-    char c;
-    while (read(sig_pipe[0], &c, 1) == 1) {
-        if (c == 'q')
-            break;
-        onshi_ctx_cancel(ctx);
-    }
-    return NULL;
+    onshi_ctx_cancel(ctx);
 }
 
 typedef struct bar {
@@ -629,33 +596,15 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         fprintf(stderr, "%s %s (%zu) — %s onshi %s --resume %s\n", T("batch", "一括ID"),
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
-    bar pb = {!quiet && isatty(2), 0};
+    bar pb = {!quiet && cli_sys_isatty(2), 0};
     onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
     cbs.progress = on_progress;
     cbs.progress_userdata = &pb;
     onshi_ctx_set_callbacks(ctx, &cbs);
-    struct sigaction sa, old;
-    pthread_t th;
-    int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
-    if (watching) {
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
-        sigaction(SIGINT, &sa, &old);
-    }
+    int watching = cli_sys_interrupt_on(on_interrupt, ctx) == 0;
     r = onshi_batch_run(b);
-    if (watching) {
-        sigaction(SIGINT, &old, NULL);
-        char q = 'q';
-        if (write(sig_pipe[1], &q, 1) == 1)
-            pthread_join(th, NULL);
-        else
-            pthread_detach(th);
-    }
-    if (sig_pipe[0] >= 0) {
-        close(sig_pipe[0]);
-        close(sig_pipe[1]);
-        sig_pipe[0] = sig_pipe[1] = -1;
-    }
+    if (watching)
+        cli_sys_interrupt_off();
     onshi_ctx_set_callbacks(ctx, NULL);
     if (pb.shown)
         fputs("\r\033[K", stderr);

@@ -8,15 +8,13 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "cmd.h"
+#include "sys.h"
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 /* ---- shared bits ---- */
 
@@ -139,32 +137,16 @@ static void row(const char *label, const char *value)
 /* Read a line from the terminal (not stdin, which may be a pipe), echo off when secret. */
 static int tty_read(const char *prompt, char *buf, size_t cap, int secret)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
+    cli_tty *t = cli_sys_tty_open(secret);
+    if (t == NULL)
         return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy: go on reading */
-    }
+    cli_sys_tty_write(t, prompt);
     size_t n = 0;
-    char c;
-    while (n + 1 < cap && read(fd, &c, 1) == 1 && c != '\n')
-        buf[n++] = c;
+    int c;
+    while (n + 1 < cap && (c = cli_sys_tty_getc(t, 0)) >= 0 && c != '\n')
+        buf[n++] = (char)c;
     buf[n] = '\0';
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
+    cli_sys_tty_close(t);
     return 0;
 }
 
@@ -628,14 +610,24 @@ static int read_file(const char *path, unsigned char **out, size_t *len)
     return 0;
 }
 
+/* memmem(3), which not every C library has (Windows). */
+static const char *find_bytes(const void *h, size_t hl, const char *n, size_t nl)
+{
+    const char *p = h;
+    for (size_t i = 0; i + nl <= hl; i++)
+        if (memcmp(p + i, n, nl) == 0)
+            return p + i;
+    return NULL;
+}
+
 /* PEM → DER (the first certificate), in place; DER passes unchanged. */
 static size_t pem_to_der(unsigned char *p, size_t n)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const char *beg = memmem(p, n, "-----BEGIN CERTIFICATE-----", 27);
+    const char *beg = find_bytes(p, n, "-----BEGIN CERTIFICATE-----", 27);
     if (beg == NULL)
         return n;
-    const char *s = beg + 27, *end = memmem(s, n - (size_t)(s - (char *)p), "-----END", 8);
+    const char *s = beg + 27, *end = find_bytes(s, n - (size_t)(s - (char *)p), "-----END", 8);
     if (end == NULL)
         return 0;
     size_t o = 0;

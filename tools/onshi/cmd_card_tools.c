@@ -9,39 +9,28 @@
  */
 #include "cmd.h"
 
+#include "sys.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <termios.h>
-#include <unistd.h>
 
 #define TR(en, ja) (cli_lang_ja() ? (ja) : (en))
 
 /* ---- the PIN source (also used by verify-card) ---------------------------------------- */
 
-/* Read one line from fd into buf (NUL-terminated, newline dropped), waiting at most
- * timeout_s seconds for each byte (0: no limit). Returns 0, or -1 on timeout / EOF / error. */
-static int read_line_fd(int fd, char *buf, size_t cap, int timeout_s)
+/* Read one line into buf (NUL-terminated, newline dropped) from the terminal t, else from fd,
+ * waiting at most timeout_s seconds for each byte (0: no limit). Returns 0, or -1 on
+ * timeout / EOF / error. */
+static int read_line(cli_tty *t, int fd, char *buf, size_t cap, int timeout_s)
 {
     size_t n = 0;
     for (;;) {
-        if (timeout_s > 0) {
-            struct pollfd p = {fd, POLLIN, 0};
-            int r = poll(&p, 1, timeout_s * 1000);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                return -1;
-        }
-        char c;
-        ssize_t k = read(fd, &c, 1);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
+        int c = t ? cli_sys_tty_getc(t, timeout_s) : cli_sys_fd_getc(fd, timeout_s);
+        if (c == -2)
+            return -1; /* timeout */
+        if (c < 0)
             return n > 0 ? (buf[n] = '\0', 0) : -1;
         if (c == '\n' || c == '\r')
             break;
@@ -49,37 +38,26 @@ static int read_line_fd(int fd, char *buf, size_t cap, int timeout_s)
             buf[0] = '\0';
             return -1;
         }
-        buf[n++] = c;
+        buf[n++] = (char)c;
     }
     buf[n] = '\0';
     return 0;
 }
 
+static int read_line_fd(int fd, char *buf, size_t cap, int timeout_s)
+{
+    return read_line(NULL, fd, buf, cap, timeout_s);
+}
+
 /* The terminal, echo off when secret, with the timeout. */
 static int tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
+    cli_tty *t = cli_sys_tty_open(secret);
+    if (t == NULL)
         return -1;
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy */
-    }
-    int rc = read_line_fd(fd, buf, cap, timeout_s);
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
+    cli_sys_tty_write(t, prompt);
+    int rc = read_line(t, -1, buf, cap, timeout_s);
+    cli_sys_tty_close(t);
     return rc;
 }
 
@@ -150,7 +128,7 @@ int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i)
                                "数値が正しくありません（--pin-fd は 3 以上の開いた記述子、"
                                "または標準入力の 0。--pin-timeout は 0〜86400 秒）"));
         if (strcmp(a, "--pin-fd") == 0) {
-            if (fcntl((int)v, F_GETFD) < 0)
+            if (!cli_sys_fd_open((int)v))
                 return cli_fail(cmd, "--pin-fd %ld: %s", v,
                                 TR("no such open file descriptor",
                                    "そのファイル記述子は開いていません"));
@@ -424,8 +402,8 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
 {
     const char *cmd = "card sign-test";
     unsigned char hash[32];
-    if (getrandom(hash, sizeof hash, 0) != (ssize_t)sizeof hash)
-        return cli_fail(cmd, "getrandom: %s", strerror(errno));
+    if (cli_sys_random(hash, sizeof hash) != 0)
+        return cli_fail(cmd, "no random bytes from the system: %s", strerror(errno));
     cli_set_pin_cb(ctx, &a->pin);
     onshi_card *card = NULL;
     onshi_buf *sig = NULL;
