@@ -94,7 +94,7 @@ win-check-static: win-all
 	    sh test/scripts/check-win-exports.sh $(OBJDUMP) $(WIN_DLL) $(WIN_LINUX_SO)
 	@$(RUN) script $(RESULTS) "windows $(WIN_ARCH): $(WIN_PE_FORMAT), system DLLs only, version resource" \
 	    sh test/scripts/check-win-pe.sh $(OBJDUMP) $(WIN_PE_FORMAT) $(WIN_DLL_NAME) $(WIN_DLL) \
-	    $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
+	    $(B)/bin/onshi.exe $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
 
 # x64 only: the unit tests and the end-to-end test under wine64 (own prefix in build/).
 WINE64      ?= /usr/lib/wine/wine64
