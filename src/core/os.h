@@ -37,6 +37,13 @@
 #endif
 
 /* ---- files ------------------------------------------------------------------------------ */
+/* Does c separate folders in a path? '/' (Windows: also '\\', as in C:\OQS\Req\). */
+#ifdef _WIN32
+#define ONSHI__OS_IS_SEP(c) ((c) == '/' || (c) == '\\')
+#else
+#define ONSHI__OS_IS_SEP(c) ((c) == '/')
+#endif
+
 /* open(2) with a UTF-8 path. Windows: CreateFileW, binary mode, share modes that let other
  * programs (the linkage app) read, write and rename or delete while we hold the file. */
 int onshi__os_open(const char *path, int flags, int mode);

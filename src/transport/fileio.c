@@ -19,7 +19,7 @@ char *onshi__path_join(const char *dir, const char *name)
         return NULL;
     memcpy(p, dir, a);
     size_t o = a;
-    if (a > 0 && dir[a - 1] != '/')
+    if (a > 0 && !ONSHI__OS_IS_SEP(dir[a - 1]))
         p[o++] = '/';
     memcpy(p + o, name, b + 1);
     return p;

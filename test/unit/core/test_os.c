@@ -254,6 +254,25 @@ static void test_pread_keeps_position(void **state)
     onshi_ctx_free(ctx);
 }
 
+/* A folder given with a trailing separator gets no second one. */
+static void test_path_join(void **state)
+{
+    (void)state;
+    char *p = onshi__path_join("/tmp/req/", "a.xml");
+    assert_string_equal(p, "/tmp/req/a.xml");
+    free(p);
+    p = onshi__path_join("/tmp/req", "a.xml");
+    assert_string_equal(p, "/tmp/req/a.xml");
+    free(p);
+    p = onshi__path_join("C:\\OQS\\Req\\", "a.xml");
+#ifdef _WIN32
+    assert_string_equal(p, "C:\\OQS\\Req\\a.xml");
+#else
+    assert_string_equal(p, "C:\\OQS\\Req\\/a.xml"); /* a backslash is a name byte on POSIX */
+#endif
+    free(p);
+}
+
 /* ---- wake-ups, random, sockets ---------------------------------------------------------- */
 static void test_wake(void **state)
 {
@@ -297,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_japanese_folder_publish),
         cmocka_unit_test(test_open_regular),
         cmocka_unit_test(test_pread_keeps_position),
+        cmocka_unit_test(test_path_join),
         cmocka_unit_test(test_wake),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_inet_pton),
