@@ -42,6 +42,11 @@ else ifeq ($(TSAN),1)
   B      := build/tsan
   OUTLIB := build/tsan/lib
   SAN    := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(WIN),1)
+  # Windows cross build (mk/windows.mk): `make windows ARCH=x86_64|i686` runs this variant
+  B      := build/win-$(WIN_ARCH)
+  OUTLIB := build/win-$(WIN_ARCH)/lib
+  SAN    :=
 else ifeq ($(SANITIZE),1)
   B      := build/asan
   OUTLIB := build/asan/lib
@@ -54,8 +59,10 @@ endif
 
 # Foreign libraries. mbedTLS and http-parser have no .pc file on Debian.
 PC_PKGS   := libxml-2.0 libpcsclite sqlite3 libcjson libzip
+ifneq ($(WIN),1)
 PC_CFLAGS := $(shell pkg-config --cflags $(PC_PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PC_PKGS) 2>/dev/null)
+endif
 # LDLIBS: more libraries after these (the compatibility job's static libxml2 needs -lm).
 DEP_LIBS  := $(PC_LIBS) -lhttp_parser -lmbedtls -lmbedx509 -lmbedcrypto -lpthread $(LDLIBS)
 
@@ -77,6 +84,8 @@ PUBLIC_APP_CFLAGS := -std=$(CSTD) $(WARN) -fPIC -Iinclude -D_DEFAULT_SOURCE $(PC
                      $(CFLAGS) $(CPPFLAGS)
 PUBLIC_APP_DIRS   := tools/onshi tools/demo bench
 APP_LDFLAGS := $(SAN) $(LDFLAGS)
+# Windows cross build (WIN=1): its compiler and flags replace the ones above.
+include mk/windows-flags.mk
 
 SONAME   := libonshi.so.$(VERSION_MAJOR)
 SHLIB    := $(OUTLIB)/libonshi.so.$(VERSION)
@@ -130,7 +139,7 @@ $(OUTLIB)/libonshi.so: $(OUTLIB)/$(SONAME)
 $(STATICLIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
 
 # ---- objects of programs (tools, tests, examples, benches) --------------------------------
 $(B)/app/%.o: %.c
@@ -153,7 +162,7 @@ TESTSUPPORT_LIB := $(B)/libtestsupport.a
 $(TESTSUPPORT_LIB): $(TESTSUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
-	ar rcs $@ $(TESTSUPPORT_OBJ) $(if $(TESTSUPPORT_OBJ),,)
+	$(AR) rcs $@ $(TESTSUPPORT_OBJ) $(if $(TESTSUPPORT_OBJ),,)
 
 # Tools: tools/NAME/*.c (with main.c) → $(B)/bin/NAME, linked with the static library so
 # they may use internal layer APIs. NAME_EXTRA_OBJ / NAME_LIBS may come from module.mk.
@@ -194,10 +203,13 @@ RUN     := sh test/run.sh
 # corpora and SAN_CHECK_TARGETS again under ASan+UBSan; it ends with one summary line.
 # The sub-makes re-read pkg-config after deps may have installed packages.
 # `make check SANITIZE=1` runs only the sanitizer pass (what is meaningful under ASan).
+# With the mingw-w64 cross toolchain and Wine present (make deps installs them), the Windows
+# builds and their checks run too (check-windows, docs/windows.md).
 check: deps
 	@mkdir -p build && rm -f $(RESULTS)
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory check-default
+	@$(MAKE) --no-print-directory check-windows-if-toolchain
 endif
 	@$(MAKE) --no-print-directory SANITIZE=1 check-sanitize
 	@$(RUN) summary $(RESULTS)
@@ -340,5 +352,8 @@ uninstall:
 
 clean:
 	rm -rf build lib/libonshi.so* lib/libonshi.a $(CLEAN_EXTRA)
+
+# ---- Windows cross build and its checks (docs/windows.md) ----------------------------------
+include mk/windows.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

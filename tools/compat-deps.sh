@@ -4,7 +4,8 @@
 #
 #   sh tools/compat-deps.sh            prints   MBEDTLS_PREFIX=...  and  LIBXML2_PREFIX=...
 #
-# The sources come through a PRIVATE apt configuration: a generated sources.list with deb-src
+# The sources come through a PRIVATE apt configuration (tools/debsrc.sh, shared with
+# tools/win-deps.sh): a generated sources.list with deb-src
 # entries for trixie and sid (signed by the Debian archive keyring), its own package lists and
 # caches under the cache folder. The machine's own apt sources, lists and caches stay untouched.
 # Each library is built once per version into CACHE/<name>-<version>/ and reused after that;
@@ -21,76 +22,32 @@
 #   ONSHI_COMPAT_JOBS     parallel build jobs (default 2)
 set -eu
 
-log() { echo "compat-deps: $*" >&2; }
-die() { log "$*"; exit 1; }
+here=$(dirname "$0")
+DEBSRC_LOG=compat-deps
+. "$here/debsrc.sh"
+log() { debsrc_log "$@"; }
+die() { debsrc_die "$@"; }
 
 MB_SERIES=${ONSHI_COMPAT_MBEDTLS:-3.6}
 XML_SERIES=${ONSHI_COMPAT_LIBXML2:-2.15}
 SUITES=${ONSHI_COMPAT_SUITES:-trixie sid}
-MIRROR=${ONSHI_COMPAT_MIRROR:-http://deb.debian.org/debian}
+DEBSRC_MIRROR=${ONSHI_COMPAT_MIRROR:-http://deb.debian.org/debian}
 JOBS=${ONSHI_COMPAT_JOBS:-2}
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 RECIPE=2   # bump when build_mbedtls/build_libxml2 change
 
-if [ -n "${ONSHI_COMPAT_CACHE:-}" ]; then
-    CACHE=$ONSHI_COMPAT_CACHE
-elif mkdir -p /var/cache/libonshi-compat 2>/dev/null && [ -w /var/cache/libonshi-compat ]; then
-    CACHE=/var/cache/libonshi-compat
-else
-    CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/libonshi-compat
-fi
-case "$CACHE" in /*) ;; *) CACHE=$(pwd)/$CACHE ;; esac
-# The cache must live outside the repository (a build never writes into the source tree).
-repo=$(cd "$(dirname "$0")/.." && pwd -P)
-mkdir -p "$CACHE"
-case "$(cd "$CACHE" && pwd -P)/" in
-    "$repo"/*) die "ONSHI_COMPAT_CACHE ($CACHE) is inside the repository; choose a folder outside it" ;;
-esac
-chmod 0700 "$CACHE"
+CACHE=$(debsrc_cache "${ONSHI_COMPAT_CACHE:-}" libonshi-compat)
+DEBSRC_CACHE=$CACHE
+DEBSRC_SUITES=$SUITES
 
 for tool in apt-get apt-cache dpkg-source cmake cc python3; do
     command -v "$tool" >/dev/null 2>&1 ||
         die "$tool is missing (make deps installs it: dpkg-dev, cmake, build-essential)"
 done
-[ -r "$KEYRING" ] || die "$KEYRING is missing (package debian-archive-keyring)"
+debsrc_lock
+debsrc_setup
 
-# One run at a time per cache (CI and a developer may share it).
-if command -v flock >/dev/null 2>&1; then
-    exec 9>"$CACHE/lock"
-    flock 9
-fi
-
-# ---- private apt configuration ----------------------------------------------------------
-APTDIR=$CACHE/apt
-mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/etc"
-: >"$APTDIR/etc/sources.list.new"
-for s in $SUITES; do
-    echo "deb-src [signed-by=$KEYRING] $MIRROR $s main" >>"$APTDIR/etc/sources.list.new"
-done
-mv "$APTDIR/etc/sources.list.new" "$APTDIR/etc/sources.list"
-# Preferences and apt.conf.d of the machine are irrelevant for source lookups; only the lists,
-# caches and sources are redirected, so nothing of the system's apt state is written.
-set -- -o "Dir::Etc::SourceList=$APTDIR/etc/sources.list" \
-       -o Dir::Etc::SourceParts=/dev/null \
-       -o "Dir::State::Lists=$APTDIR/lists" \
-       -o "Dir::Cache=$APTDIR/cache" \
-       -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" \
-       -o APT::Get::Only-Source=true -q
-
-stamp=$APTDIR/updated
-fresh=$(find "$stamp" -mmin -1440 2>/dev/null || true)
-if [ -z "$fresh" ]; then
-    log "refreshing the private source lists ($SUITES)"
-    if apt-get "$@" update >"$APTDIR/update.log" 2>&1; then
-        touch "$stamp"
-    else
-        log "apt-get update failed (log: $APTDIR/update.log); trying what is cached"
-    fi
-fi
-
-# newest NAME SERIES with the apt options after it
-newest_src() { n=$1; ser=$2; shift 2; apt-cache "$@" showsrc "$n" 2>/dev/null |
-    sed -n 's/^Version: //p' | while read -r v; do
+# newest NAME SERIES: the newest Debian version of that upstream series
+newest_src() { n=$1; ser=$2; debsrc_versions "$n" | while read -r v; do
         up=${v#*:}; up=${up%-*}
         case "$up" in "$ser".*) echo "$v" ;; esac
     done | sort -V | tail -n 1; }
@@ -100,24 +57,6 @@ cached_build() {
     ls -d "$CACHE/$1-$2".* 2>/dev/null | while read -r d; do
         [ -f "$d/.built" ] && echo "$d"
     done | sort -V | tail -n 1
-}
-
-# fetch_source NAME DEBVERSION → prints the extracted source folder
-fetch_source() {
-    pkg=$1 dver=$2
-    shift 2
-    src=$CACHE/src/${pkg}_$dver
-    if [ ! -f "$src/.extracted" ]; then
-        rm -rf "$src"
-        mkdir -p "$src"
-        log "apt-get source $pkg=$dver"
-        (cd "$src" && apt-get "$@" source "$pkg=$dver") >"$src.log" 2>&1 ||
-            { tail -n 20 "$src.log" >&2; die "apt-get source $pkg=$dver failed"; }
-        touch "$src/.extracted"
-    fi
-    dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-    [ -n "$dir" ] || die "no source folder in $src"
-    echo "$dir"
 }
 
 build_mbedtls() { # $1 = source folder, $2 = prefix
@@ -160,8 +99,7 @@ build_libxml2() { # $1 = source folder, $2 = prefix
 # ensure NAME SERIES BUILDFN → prints the prefix
 ensure() {
     name=$1 series=$2 fn=$3
-    shift 3
-    ver=$(newest_src "$name" "$series" "$@")
+    ver=$(newest_src "$name" "$series")
     if [ -z "$ver" ]; then
         prev=$(cached_build "$name" "$series")
         [ -n "$prev" ] || die "no $name $series.x source in $SUITES (and nothing cached)"
@@ -176,7 +114,7 @@ ensure() {
     if [ -f "$prefix/.built" ] && [ "$(cat "$prefix/.built")" = "$key" ]; then
         log "$name $ver: cached in $prefix"
     else
-        dir=$(fetch_source "$name" "$ver" "$@")
+        dir=$(debsrc_fetch "$name" "$ver")
         log "building $name $ver into $prefix"
         mkdir -p "$CACHE/build"
         if ! "$fn" "$dir" "$prefix" >"$CACHE/build/$name.log" 2>&1; then
@@ -188,7 +126,7 @@ ensure() {
     echo "$prefix"
 }
 
-mb=$(ensure mbedtls "$MB_SERIES" build_mbedtls "$@")
-xml=$(ensure libxml2 "$XML_SERIES" build_libxml2 "$@")
+mb=$(ensure mbedtls "$MB_SERIES" build_mbedtls)
+xml=$(ensure libxml2 "$XML_SERIES" build_libxml2)
 echo "MBEDTLS_PREFIX=$mb"
 echo "LIBXML2_PREFIX=$xml"

@@ -204,7 +204,7 @@ static const char *const cd_to[ONSHI__CD_COUNT] = {"UTF-8", "EUC-JP", "CP932"};
 static const char *const cd_from[ONSHI__CD_COUNT] = {"CP932", "UTF-8", "UTF-8"};
 
 typedef struct codec_slot {
-    iconv_t cd[ONSHI__CD_COUNT];
+    onshi__cv_t cd[ONSHI__CD_COUNT];
     bool busy[ONSHI__CD_COUNT];
 } codec_slot;
 
@@ -212,8 +212,8 @@ static void slot_free(void *p)
 {
     codec_slot *s = p;
     for (int i = 0; i < ONSHI__CD_COUNT; i++)
-        if (s->cd[i] != (iconv_t)-1)
-            iconv_close(s->cd[i]);
+        if (s->cd[i] != ONSHI__CV_NONE)
+            onshi__cv_close(s->cd[i]);
     free(s);
 }
 
@@ -227,7 +227,7 @@ static codec_slot *slot_of(onshi_ctx *ctx)
         if (s == NULL)
             return NULL;
         for (int i = 0; i < ONSHI__CD_COUNT; i++)
-            s->cd[i] = (iconv_t)-1;
+            s->cd[i] = ONSHI__CV_NONE;
         onshi__slot_set(ctx, ONSHI__SLOT_CODEC, s, slot_free);
     }
     return s;
@@ -235,36 +235,36 @@ static codec_slot *slot_of(onshi_ctx *ctx)
 
 static size_t opened_count;
 
-iconv_t onshi__iconv_take(onshi_ctx *ctx, int which)
+onshi__cv_t onshi__iconv_take(onshi_ctx *ctx, int which)
 {
     codec_slot *s = slot_of(ctx);
     if (s != NULL && !s->busy[which]) {
-        if (s->cd[which] == (iconv_t)-1) {
-            s->cd[which] = iconv_open(cd_to[which], cd_from[which]);
-            if (s->cd[which] == (iconv_t)-1)
-                return (iconv_t)-1;
+        if (s->cd[which] == ONSHI__CV_NONE) {
+            s->cd[which] = onshi__cv_open(cd_to[which], cd_from[which]);
+            if (s->cd[which] == ONSHI__CV_NONE)
+                return ONSHI__CV_NONE;
             __atomic_add_fetch(&opened_count, 1, __ATOMIC_RELAXED);
         }
         s->busy[which] = true;
-        iconv(s->cd[which], NULL, NULL, NULL, NULL); /* initial state */
+        onshi__cv(s->cd[which], NULL, NULL, NULL, NULL); /* initial state */
         return s->cd[which];
     }
-    iconv_t cd = iconv_open(cd_to[which], cd_from[which]);
-    if (cd != (iconv_t)-1)
+    onshi__cv_t cd = onshi__cv_open(cd_to[which], cd_from[which]);
+    if (cd != ONSHI__CV_NONE)
         __atomic_add_fetch(&opened_count, 1, __ATOMIC_RELAXED);
     return cd;
 }
 
-void onshi__iconv_give(onshi_ctx *ctx, int which, iconv_t cd)
+void onshi__iconv_give(onshi_ctx *ctx, int which, onshi__cv_t cd)
 {
-    if (cd == (iconv_t)-1)
+    if (cd == ONSHI__CV_NONE)
         return;
     codec_slot *s = ctx ? onshi__slot_get(ctx, ONSHI__SLOT_CODEC) : NULL;
     if (s != NULL && s->cd[which] == cd) {
         s->busy[which] = false;
         return;
     }
-    iconv_close(cd);
+    onshi__cv_close(cd);
 }
 
 size_t onshi__iconv_opened(void)
@@ -275,8 +275,8 @@ size_t onshi__iconv_opened(void)
 int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi_buf *out,
                          size_t *bad)
 {
-    iconv_t cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
-    if (cd == (iconv_t)-1)
+    onshi__cv_t cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
+    if (cd == ONSHI__CV_NONE)
         return ONSHI_E_UNSUPPORTED;
     int rc = onshi__buf_reserve(out, n * 3 / 2 + 16);
     char *in = (char *)p;
@@ -284,7 +284,7 @@ int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi
     while (rc == ONSHI_OK && inleft > 0) {
         char *o = (char *)out->data + out->len;
         size_t oleft = out->cap - out->len;
-        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+        size_t r = onshi__cv(cd, &in, &inleft, &o, &oleft);
         out->len = (size_t)((unsigned char *)o - out->data);
         if (r == (size_t)-1) {
             if (errno == E2BIG)
@@ -299,7 +299,7 @@ int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi
     return rc;
 }
 
-int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp)
+int onshi__cp932_unencodable(onshi__cv_t cd, const char *value, uint32_t *cp)
 {
     char out[64];
     const char *s = value;
@@ -309,8 +309,8 @@ int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp)
         if (c >= 0x80) {
             char *in = (char *)s, *o = out;
             size_t il = l, ol = sizeof out;
-            iconv(cd, NULL, NULL, NULL, NULL);
-            if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
+            onshi__cv(cd, NULL, NULL, NULL, NULL);
+            if (onshi__cv(cd, &in, &il, &o, &ol) == (size_t)-1) {
                 *cp = c;
                 return 1;
             }
@@ -332,7 +332,7 @@ void onshi__charcheck_init(onshi__charcheck *c, onshi_ctx *ctx)
 void onshi__charcheck_free(onshi__charcheck *c)
 {
     onshi__iconv_give(c->ctx, ONSHI__CD_UTF8_EUCJP, c->eucjp);
-    c->eucjp = (iconv_t)-1;
+    c->eucjp = ONSHI__CV_NONE;
 }
 
 /* CP932 maps some JIS X 0208 cells to other code points than JIS/EUC-JP tables do; map
@@ -376,15 +376,15 @@ static size_t utf8_put(uint32_t c, char *o)
 }
 
 /* Is c in JIS X 0208 (as a 2-byte EUC-JP character), ASCII or half-width katakana? */
-static bool in_jis0208(iconv_t cd, uint32_t c)
+static bool in_jis0208(onshi__cv_t cd, uint32_t c)
 {
     if (c < 0x80 || (c >= 0xFF61 && c <= 0xFF9F))
         return true;
     char in[4], out[8];
     size_t il = utf8_put(jis_equivalent(c), in), ol = sizeof out;
     char *ip = in, *op = out;
-    iconv(cd, NULL, NULL, NULL, NULL);
-    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+    onshi__cv(cd, NULL, NULL, NULL, NULL);
+    if (onshi__cv(cd, &ip, &il, &op, &ol) == (size_t)-1)
         return false;
     /* 0x8F introduces JIS X 0212 (補助漢字, e.g. 德); 0x8E half-width kana was let through. */
     return (op - out) == 2 && (unsigned char)out[0] >= 0xA1;
@@ -425,7 +425,7 @@ void onshi__charcheck_text(onshi__charcheck *cc, onshi_group *node, const char *
             onshi__warn(node, ONSHI_WARN_REPLACEMENT_CHAR,
                         "replacement mark U+%04X %s: the system could not show a character",
                         (unsigned)c, ch);
-        else if (cc->eucjp != (iconv_t)-1 && !cached_jis0208(cc, c))
+        else if (cc->eucjp != ONSHI__CV_NONE && !cached_jis0208(cc, c))
             onshi__warn(node, ONSHI_WARN_NOT_JIS_X0208,
                         "character U+%04X %s is outside JIS X 0208 levels 1-2", (unsigned)c, ch);
     }

@@ -9,7 +9,8 @@
 
 #include "core/core.h"
 
-#include <iconv.h>
+#include "core/os.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -243,7 +244,7 @@ const char *onshi__warn_text(const onshi__doc *d, size_t i, int *kind, const cha
 /* Per-decode character checker (JIS X 0208 membership through EUC-JP). */
 typedef struct onshi__charcheck {
     onshi_ctx *ctx;
-    iconv_t eucjp; /* (iconv_t)-1 when unavailable: the check is skipped */
+    onshi__cv_t eucjp; /* ONSHI__CV_NONE when unavailable: the check is skipped */
     /* BMP answers already known: names repeat the same characters unit after unit. */
     uint8_t known[8192], ok[8192];
 } onshi__charcheck;
@@ -267,12 +268,12 @@ int onshi__cp932_to_utf8(onshi_ctx *ctx, const unsigned char *p, size_t n, onshi
                          size_t *bad);
 /* Converters kept per context (opened once, lazily; ctx may be NULL): take one, give it back. */
 enum { ONSHI__CD_CP932_UTF8, ONSHI__CD_UTF8_EUCJP, ONSHI__CD_UTF8_CP932, ONSHI__CD_COUNT };
-iconv_t onshi__iconv_take(onshi_ctx *ctx, int which);
-void onshi__iconv_give(onshi_ctx *ctx, int which, iconv_t cd);
+onshi__cv_t onshi__iconv_take(onshi_ctx *ctx, int which);
+void onshi__iconv_give(onshi_ctx *ctx, int which, onshi__cv_t cd);
 /* iconv_open calls made so far, process-wide (tests prove one per context). */
 size_t onshi__iconv_opened(void);
 /* Check that value can be written in CP932; on failure returns the code point. */
-int onshi__cp932_unencodable(iconv_t cd, const char *value, uint32_t *cp);
+int onshi__cp932_unencodable(onshi__cv_t cd, const char *value, uint32_t *cp);
 /* UTF-8 decode one code point; returns its length (0 at NUL, 1 on bad byte). */
 size_t onshi__utf8_next(const char *s, uint32_t *cp);
 size_t onshi__utf8_chars(const char *s);

@@ -5,14 +5,13 @@
  */
 #include "codec.h"
 
+#include "core/os.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int finish(onshi_ctx *ctx, onshi_msg *m, int type)
 {
@@ -82,20 +81,20 @@ static bool ends_with(const char *s, const char *suffix)
 static int attach_file(onshi_ctx *ctx, onshi_msg **out, int type, int fd, const char *path,
                        bool is_err)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
+    onshi__os_st st;
+    if (onshi__os_fstat(fd, &st) != 0)
         return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, errno, "%s", path);
     int64_t max = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_SIZE) : INT64_C(256) << 20;
-    if (st.st_size > max)
+    if (st.size > max)
         return onshi__err(ctx, ONSHI_E_XML_TOO_LARGE, "%s: %lld bytes is over xml_max_size", path,
-                          (long long)st.st_size);
-    size_t n = (size_t)st.st_size;
+                          (long long)st.size);
+    size_t n = (size_t)st.size;
     unsigned char *data = malloc(n + 1);
     if (data == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "%s", path);
     size_t got = 0;
     while (got < n) {
-        ssize_t k = read(fd, data + got, n - got);
+        ssize_t k = read(fd, data + got, (unsigned)(n - got));
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
@@ -192,7 +191,7 @@ ONSHI_API int ONSHI_CALL onshi_msg_decode_file(onshi_msg **out, onshi_ctx *ctx, 
     if (rc != ONSHI_OK)
         return rc;
     unsigned char magic[5] = {0};
-    ssize_t k = pread(fd, magic, sizeof magic, 0);
+    ssize_t k = onshi__os_pread(fd, magic, sizeof magic, 0);
     bool pdf = (k == 5 && memcmp(magic, "%PDF-", 5) == 0) || ends_with(path, ".pdf");
     bool err = ends_with(path, ".err");
     if (pdf || err) {

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PEEK 16384
 /* The schema has no attributes at all; a few are tolerated (xmlns, xsi), more are refused
@@ -41,7 +40,7 @@ struct onshi__xmlreader {
     char stage[8192];
     size_t stage_off, stage_len;
     int enc;
-    iconv_t cd;
+    onshi__cv_t cd;
     int64_t max_size;
     int max_depth;
     int64_t mem_factor;
@@ -357,7 +356,7 @@ static int produce(onshi__xmlreader *r, char *buf, int len)
         }
         char *in = (char *)p, *out = buf;
         size_t il = avail, ol = (size_t)len;
-        size_t rc = iconv(r->cd, &in, &il, &out, &ol);
+        size_t rc = onshi__cv(r->cd, &in, &il, &out, &ol);
         int e = errno;
         size_t used = avail - il, made = (size_t)len - ol;
         r->pend_off += used;
@@ -491,8 +490,8 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
     r->ctx = ctx;
     r->src = src;
     r->streaming = src.streaming;
-    r->cd = (iconv_t)-1;
-    r->cc.eucjp = (iconv_t)-1;
+    r->cd = ONSHI__CV_NONE;
+    r->cc.eucjp = ONSHI__CV_NONE;
     r->max_size = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_SIZE) : 256 * 1024 * 1024;
     r->max_depth = ctx ? (int)onshi__opt_int(ctx, ONSHI_OPT_XML_MAX_DEPTH) : 32;
     r->mem_factor = ctx ? onshi__opt_int(ctx, ONSHI_OPT_XML_MEMORY_FACTOR) : 16;
@@ -534,7 +533,7 @@ int onshi__xmlreader_open(onshi_ctx *ctx, onshi__xmlreader **out, onshi__src src
             goto fail;
         }
         r->cd = onshi__iconv_take(ctx, ONSHI__CD_CP932_UTF8);
-        if (r->cd == (iconv_t)-1) {
+        if (r->cd == ONSHI__CV_NONE) {
             rc = onshi__err(ctx, ONSHI_E_UNSUPPORTED, "iconv has no CP932 converter");
             goto fail;
         }

@@ -14,7 +14,7 @@ typedef struct wr {
     onshi_ctx *ctx;
     const onshi_msg *msg;
     onshi_buf out;
-    iconv_t to932; /* (iconv_t)-1 when writing UTF-8 */
+    onshi__cv_t to932; /* ONSHI__CV_NONE when writing UTF-8 */
     bool strict;   /* the type has a request layout */
 } wr;
 
@@ -66,7 +66,7 @@ static int check_leaf(wr *w, const onshi_group *g, const onshi_group *leaf)
     int st = onshi__value_check(f, v, &why);
     if (st != ONSHI_OK)
         return fail_field(w, leaf, st, why);
-    if (w->to932 != (iconv_t)-1) {
+    if (w->to932 != ONSHI__CV_NONE) {
         uint32_t cp;
         if (onshi__cp932_unencodable(w->to932, v, &cp)) {
             char msg[128], ch[8] = {0};
@@ -297,12 +297,12 @@ static int run(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out, bool write
 {
     if (msg == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "msg is NULL");
-    wr w = {.ctx = ctx, .msg = msg, .to932 = (iconv_t)-1};
+    wr w = {.ctx = ctx, .msg = msg, .to932 = ONSHI__CV_NONE};
     w.strict = onshi__layout_has(msg->type);
     int enc = ctx ? (int)onshi__opt_int(ctx, ONSHI_OPT_REQUEST_ENCODING) : ONSHI_ENC_UTF8;
     if (enc == ONSHI_ENC_CP932) {
         w.to932 = onshi__iconv_take(ctx, ONSHI__CD_UTF8_CP932);
-        if (w.to932 == (iconv_t)-1)
+        if (w.to932 == ONSHI__CV_NONE)
             return onshi__err(ctx, ONSHI_E_UNSUPPORTED, "iconv has no CP932 converter");
     }
     onshi__buf_init(&w.out, false);
@@ -326,8 +326,8 @@ static int run(onshi_ctx *ctx, const onshi_msg *msg, onshi_buf **out, bool write
         rc = onshi__buf_reserve(&conv, w.out.len + 16);
         char *in = (char *)w.out.data, *o = (char *)conv.data;
         size_t il = w.out.len, ol = conv.cap;
-        iconv(w.to932, NULL, NULL, NULL, NULL);
-        if (rc == ONSHI_OK && iconv(w.to932, &in, &il, &o, &ol) == (size_t)-1)
+        onshi__cv(w.to932, NULL, NULL, NULL, NULL);
+        if (rc == ONSHI_OK && onshi__cv(w.to932, &in, &il, &o, &ol) == (size_t)-1)
             rc = onshi__err(ctx, ONSHI_E_UNENCODABLE, "document not convertible at byte %zu",
                             w.out.len - il);
         conv.len = conv.cap - ol;

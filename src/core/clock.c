@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "core/ctx_impl.h"
+#include "core/os.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,16 +24,12 @@
 
 int64_t onshi__wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return onshi__os_real_ns() / 1000000;
 }
 
 int64_t onshi__now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return onshi__os_mono_ns() / 1000000;
 }
 
 void onshi__clock_set(onshi_ctx *ctx, onshi__clock_fn fn, void *ud)

@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(_WIN32)
+/* mingw-w64 with __USE_MINGW_ANSI_STDIO: C99 formats (%zu, %lld), not the C runtime's */
+#define ONSHI__PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
 #define ONSHI__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define ONSHI__PRINTF(fmt, args)
@@ -236,12 +239,13 @@ void onshi__slot_set(onshi_ctx *ctx, int slot, void *state, void (*free_fn)(void
 
 /* ---- files (safeio.c) ---------------------------------------------------------------- */
 
-struct stat;
+struct onshi__os_st;
 /* Open a file for reading without following a symbolic link and without blocking on a FIFO;
  * only a regular file is accepted (then *fd_out is open, blocking, close-on-exec, and *sb_out
  * its fstat when not NULL). ONSHI_E_NOT_FOUND (not recorded) when it does not exist;
  * ONSHI_E_IO naming the path for a link, FIFO, device or folder, or another failure. */
-int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct stat *sb_out);
+int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out,
+                        struct onshi__os_st *sb_out);
 
 /* ---- time --------------------------------------------------------------------------- */
 

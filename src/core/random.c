@@ -1,5 +1,6 @@
 /*
- * core/ — the one source of random bytes of the library: the kernel's CSPRNG (getrandom(2)),
+ * core/ — the one source of random bytes of the library: the system's CSPRNG (getrandom(2);
+ * BCryptGenRandom on Windows: core/os.h),
  * failing loudly (ONSHI_E_RANDOM, never zeros or a guess). Request identifiers, batch ids,
  * idempotency keys and mbedTLS's needs (TLS, key parsing: transport hands this function to
  * mbedTLS as its f_rng) all come from here.
@@ -7,25 +8,17 @@
  */
 #include "core.h"
 
+#include "core/os.h"
+
 #include <errno.h>
-#include <sys/random.h>
 
 int onshi__random(onshi_ctx *ctx, void *buf, size_t n)
 {
-    unsigned char *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        size_t want = n - got > 256 ? 256 : n - got; /* getrandom's atomic size */
-        ssize_t k = getrandom(p + got, want, 0);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            int e = k < 0 ? errno : EIO;
-            onshi_mem_wipe(buf, n);
-            return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, e,
-                                      "no random bytes from the system (getrandom)");
-        }
-        got += (size_t)k;
+    if (onshi__os_random(buf, n) != 0) {
+        int e = errno;
+        onshi_mem_wipe(buf, n);
+        return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, e,
+                                  "no random bytes from the system (getrandom)");
     }
     return ONSHI_OK;
 }

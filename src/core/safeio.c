@@ -6,18 +6,16 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "core.h"
+#include "core/os.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct stat *sb_out)
+int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, onshi__os_st *sb_out)
 {
     *fd_out = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    int fd = onshi__os_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0) {
         int e = errno;
         if (e == ENOENT)
@@ -26,18 +24,16 @@ int onshi__open_regular(onshi_ctx *ctx, const char *path, int *fd_out, struct st
             return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, e,
                                       "cannot open %s: %s", path, strerror(e));
     } else {
-        struct stat sb;
-        if (fstat(fd, &sb) != 0) {
+        onshi__os_st sb;
+        if (onshi__os_fstat(fd, &sb) != 0) {
             int e = errno;
             close(fd);
             return onshi__err_foreign(ctx, ONSHI_E_IO, ONSHI_FOREIGN_ERRNO, e, "cannot read %s",
                                       path);
         }
-        if (S_ISREG(sb.st_mode)) {
+        if (sb.type == ONSHI__OS_REG) {
             /* Reads block normally again (O_NONBLOCK only kept open() from hanging). */
-            int fl = fcntl(fd, F_GETFL);
-            if (fl >= 0)
-                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+            onshi__os_blocking(fd);
             if (sb_out != NULL)
                 *sb_out = sb;
             *fd_out = fd;

@@ -4,14 +4,12 @@
  */
 #include "store.h"
 
+#include "core/os.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- schema of the core component -------------------------------------------------------
  * Append steps; never edit a released one. Other layers register their own component. */
@@ -147,7 +145,7 @@ static int mkdirs(char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        int rc = mkdir(path, 0700);
+        int rc = onshi__os_mkdir(path, 0700);
         *p = '/';
         if (rc != 0 && errno != EEXIST)
             return -1;
@@ -163,18 +161,12 @@ int onshi__store_default_path(onshi_ctx *ctx, char **out)
     if (env != NULL && *env != '\0') {
         snprintf(buf, sizeof buf, "%s", env);
     } else {
-        const char *xdg = getenv("XDG_STATE_HOME");
-        const char *home = getenv("HOME");
-        int n;
-        if (xdg != NULL && xdg[0] == '/')
-            n = snprintf(buf, sizeof buf, "%s/libonshi/state.db", xdg);
-        else if (home != NULL && home[0] == '/')
-            n = snprintf(buf, sizeof buf, "%s/.local/state/libonshi/state.db", home);
-        else
+        int n = onshi__os_state_path(buf, sizeof buf);
+        if (n == -1)
             return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_NONE, 0,
                                  "ONSHI_OPT_STATE_DB is not set and there is no HOME",
                                  "状態DB (state_db) が設定されておらず HOME もありません");
-        if (n < 0 || (size_t)n >= sizeof buf)
+        if (n != 0)
             return onshi__err(ctx, ONSHI_E_CONFIG, "state store path too long");
     }
     if (mkdirs(buf) != 0)
@@ -203,14 +195,14 @@ static void private_mode(onshi_ctx *ctx, const char *path)
         char p[4096];
         if (snprintf(p, sizeof p, "%s%s", path, sfx[i]) >= (int)sizeof p)
             return;
-        int fd = open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (i == 0 ? O_CREAT : 0),
-                      0600);
+        int fd = onshi__os_open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+                                       (i == 0 ? O_CREAT : 0), 0600);
         if (fd < 0)
             continue;
-        struct stat sb;
-        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 &&
-            sb.st_uid == geteuid()) {
-            if (fchmod(fd, 0600) == 0)
+        onshi__os_st sb;
+        if (onshi__os_fstat(fd, &sb) == 0 && sb.type == ONSHI__OS_REG && (sb.mode & 077) != 0 &&
+            sb.mine) {
+            if (onshi__os_fchmod(fd, 0600) == 0)
                 onshi__log(ctx, ONSHI_LOG_INFO, "core", "state store %s%s: mode set to 0600",
                            path, sfx[i]);
         }
@@ -258,8 +250,7 @@ int onshi__store_open(onshi_ctx *ctx, const char *path, onshi__store **out)
         sqlite3_finalize(s);
         if ((rc & 0xff) != SQLITE_BUSY || onshi__now_ms() >= give_up)
             break;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        onshi__os_sleep_ms(10);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         r = onshi__store_fail(ctx, st, rc, "journal mode");

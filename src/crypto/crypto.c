@@ -8,12 +8,12 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
-#include <dirent.h>
+#include "core/os.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CA_FILE_MAX (1024 * 1024)
 
@@ -31,7 +31,7 @@ static int default_parse(mbedtls_x509_crt *chain, const unsigned char *der, size
 static int load_file(onshi_ctx *ctx, mbedtls_x509_crt *chain, const char *path,
                      const char *option, onshi__x509_parse_fn parse, int *count)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = onshi__os_fopen(path, "rb");
     if (f == NULL)
         return onshi__err_ja(ctx, ONSHI_E_CONFIG, ONSHI_FOREIGN_ERRNO, errno, path,
                              "CA証明書ファイルを開けません");
@@ -100,20 +100,20 @@ static bool ca_file_name(const char *n)
 static int load_dir(onshi_ctx *ctx, mbedtls_x509_crt *chain, const char *dir,
                     const char *option, onshi__x509_parse_fn parse, int *count)
 {
-    DIR *d = opendir(dir);
+    onshi__os_dir *d = onshi__os_opendir(dir);
     if (d == NULL)
         return onshi__err(ctx, ONSHI_E_CONFIG, "%s: CA folder %s cannot be opened", option, dir);
     int rc = ONSHI_OK;
-    struct dirent *e;
-    while (rc == ONSHI_OK && (e = readdir(d)) != NULL) {
-        if (!ca_file_name(e->d_name))
+    const char *e;
+    while (rc == ONSHI_OK && (e = onshi__os_readdir(d)) != NULL) {
+        if (!ca_file_name(e))
             continue;
         char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e) >= sizeof path)
             continue;
         rc = load_file(ctx, chain, path, option, parse, count);
     }
-    closedir(d);
+    onshi__os_closedir(d);
     return rc;
 }
 
@@ -138,10 +138,10 @@ int onshi__x509_load_cas(onshi_ctx *ctx, mbedtls_x509_crt *chain, const char *li
         char *item = onshi__strndup(p, n);
         if (item == NULL)
             return onshi__err(ctx, ONSHI_E_NOMEM, "CA path");
-        struct stat st;
+        onshi__os_st st;
         if (n == 0)
             ;
-        else if (stat(item, &st) == 0 && S_ISDIR(st.st_mode))
+        else if (onshi__os_stat(item, &st) == 0 && st.type == ONSHI__OS_DIR)
             rc = load_dir(ctx, chain, item, option, parse, &loaded);
         else
             rc = load_file(ctx, chain, item, option, parse, &loaded);

@@ -9,12 +9,12 @@
 
 #include "transport/file.h"
 
+#include "core/os.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* The batch id: the Japan time of saving (ids sort by time) and 48 random bits from core's
  * one source; no random bytes, no batch (the id is the primary key of the store). */
@@ -90,9 +90,9 @@ static int file_send_marked(onshi_batch *b, int type, const onshi_buf *body,
     int r = batch_match_text(b, slot == ONSHI__BATCH_SLOT_DOWN, &match);
     if (r != ONSHI_OK)
         return r;
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
     pthread_mutex_lock(&send_lock);
-    r = onshi__batch_store_mark(b, host, (int64_t)getpid());
+    r = onshi__batch_store_mark(b, host, onshi__os_pid());
     if (r == ONSHI_OK) {
         onshi__batch_hook(b, "marked");
         r = onshi__file_send_ex(b->ctx, type, onshi_buf_data(body), onshi_buf_len(body), match,
@@ -694,8 +694,7 @@ static int backoff(onshi_batch *b, int64_t n)
             return ONSHI_OK;
         if (left > 50)
             left = 50;
-        struct timespec ts = {0, (long)left * 1000000L};
-        nanosleep(&ts, NULL);
+        onshi__os_sleep_ms(left);
     }
 }
 

@@ -6,6 +6,8 @@
  */
 #include "service/service.h"
 
+#include "core/os.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -133,7 +135,7 @@ static char *trim(char *s)
 
 static int load_file(onshi_ctx *ctx, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = onshi__os_fopen(path, "r");
     if (f == NULL) {
         int e = errno;
         char en[600], ja[600];

@@ -9,11 +9,11 @@
 #include "codec/codec.h"
 #include "transport/file.h"
 
-#include <fcntl.h>
+#include "core/os.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int onshi__service_result_type(int req_type)
 {

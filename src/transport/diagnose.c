@@ -8,16 +8,13 @@
  */
 #include "transport/https.h"
 
-#include <dirent.h>
+#include "core/os_net.h"
+
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 typedef struct diag_item {
     int check, outcome, status;
@@ -85,24 +82,25 @@ static void add_error(onshi_diag_report *r, onshi_ctx *ctx, int check, int statu
 static void check_folder(onshi_diag_report *r, const char *name, const char *path, bool write)
 {
     char en[1200], ja[1400];
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    onshi__os_st st;
+    if (onshi__os_stat(path, &st) != 0 || st.type != ONSHI__OS_DIR) {
         int e = errno;
+        char eb[128];
         snprintf(en, sizeof en, "%s folder %s does not exist or is not a folder (%s)", name, path,
-                 strerror(e));
+                 onshi__os_strerror(e, eb, sizeof eb));
         snprintf(ja, sizeof ja, "%sフォルダ %s が見つかりません（共有フォルダの接続・パスを確認してください）",
                  name, path);
         add(r, ONSHI_DIAG_FOLDERS, ONSHI_DIAG_FAIL, ONSHI_E_FOLDER, en, ja);
         return;
     }
     /* access() rather than a probe file: the linkage app would take a file put in req/. */
-    if (access(path, R_OK | X_OK) != 0) {
+    if (onshi__os_access(path, R_OK | X_OK) != 0) {
         snprintf(en, sizeof en, "%s folder %s is not readable", name, path);
         snprintf(ja, sizeof ja, "%sフォルダ %s を読めません（アクセス権を確認してください）", name, path);
         add(r, ONSHI_DIAG_FOLDERS, ONSHI_DIAG_FAIL, ONSHI_E_FOLDER, en, ja);
         return;
     }
-    if (write && access(path, W_OK) != 0) {
+    if (write && onshi__os_access(path, W_OK) != 0) {
         snprintf(en, sizeof en, "%s folder %s is not writable", name, path);
         snprintf(ja, sizeof ja, "%sフォルダ %s に書き込めません（アクセス権を確認してください）", name, path);
         add(r, ONSHI_DIAG_FOLDERS, ONSHI_DIAG_FAIL, ONSHI_E_FOLDER_NOT_WRITABLE, en, ja);
@@ -116,7 +114,7 @@ static void check_folder(onshi_diag_report *r, const char *name, const char *pat
 static void check_linkage(onshi_diag_report *r, onshi_ctx *ctx, const char *req)
 {
     int64_t limit_ms = onshi__opt_int(ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS);
-    DIR *d = opendir(req);
+    onshi__os_dir *d = onshi__os_opendir(req);
     if (d == NULL) {
         add(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_SKIPPED, ONSHI_OK,
             "linkage app not checked: req folder not readable",
@@ -124,33 +122,33 @@ static void check_linkage(onshi_diag_report *r, onshi_ctx *ctx, const char *req)
         return;
     }
     /* compared with file modification times: the real clock, never a replaced one */
-    time_t now = (time_t)(onshi__wall_ms() / 1000);
+    int64_t now = onshi__wall_ms() / 1000;
     int waiting = 0;
     char oldest[256] = "";
     double oldest_age = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+    const char *e;
+    while ((e = onshi__os_readdir(d)) != NULL) {
+        if (e[0] == '.')
             continue; /* our own temporary names while writing */
-        int t = onshi_msgtype_from_filename(e->d_name);
+        int t = onshi_msgtype_from_filename(e);
         const onshi__msgtype *mt = t > 0 ? onshi__msgtype_find(t) : NULL;
         if (mt == NULL || !mt->is_request)
             continue;
         char path[2048];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s", req, e->d_name);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        onshi__os_st st;
+        snprintf(path, sizeof path, "%s/%s", req, e);
+        if (onshi__os_stat(path, &st) != 0 || st.type != ONSHI__OS_REG)
             continue;
-        double age = difftime(now, st.st_mtime);
+        double age = (double)(now - st.mtime_s);
         if (age * 1000.0 > (double)limit_ms) {
             waiting++;
             if (age > oldest_age) {
                 oldest_age = age;
-                snprintf(oldest, sizeof oldest, "%s", e->d_name);
+                snprintf(oldest, sizeof oldest, "%s", e);
             }
         }
     }
-    closedir(d);
+    onshi__os_closedir(d);
     char en[800], ja[900];
     if (waiting > 0) {
         snprintf(en, sizeof en, "%d request file(s) lie in req/ longer than %lld s (oldest %s, "
@@ -247,7 +245,8 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;
-    int g = onshi__resolve(&c, first->host, first->port, &hints,
+    int g = onshi__os_net_init() != 0 ? EAI_FAIL
+            : onshi__resolve(&c, first->host, first->port, &hints,
                            onshi__opt_int(ctx, ONSHI_OPT_CONNECT_TIMEOUT_MS), &res);
     char en[800], ja[900];
     if (g == ONSHI__RESOLVE_CANCELLED) {
@@ -258,7 +257,7 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
         snprintf(en, sizeof en, "cannot resolve %s%s: %s", use_proxy ? "proxy " : "", first->host,
                  g == ONSHI__RESOLVE_TIMEOUT ? "no answer from the name resolver within "
                                                "connect_timeout_ms"
-                                             : gai_strerror(g));
+                                             : onshi__os_gai_strerror(g));
         snprintf(ja, sizeof ja, "%s%s の名前解決ができません（DNS・ネットワーク設定を確認してください）",
                  use_proxy ? "プロキシ " : "", first->host);
         add(r, ONSHI_DIAG_DNS, ONSHI_DIAG_FAIL, use_proxy ? ONSHI_E_PROXY : ONSHI_E_DNS, en, ja);
@@ -269,7 +268,7 @@ static int diagnose_https(onshi_diag_report *r, onshi_ctx *ctx)
     int naddr = 0;
     for (struct addrinfo *a = res; a != NULL; a = a->ai_next)
         naddr++;
-    freeaddrinfo(res);
+    onshi__os_freeaddrinfo(res);
     snprintf(en, sizeof en, "%s resolves (%d address(es))", first->host, naddr);
     snprintf(ja, sizeof ja, "%s の名前解決は正常です", first->host);
     add(r, ONSHI_DIAG_DNS, ONSHI_DIAG_OK, ONSHI_OK, en, ja);

@@ -107,9 +107,9 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_new(onshi_face_watch **out, onshi_ctx 
         return onshi__err(ctx, ONSHI_E_NOMEM, "face watcher");
     fw->ctx = ctx;
     fw->flags = flags;
-    char canon[PATH_MAX];
+    char canon[4096];
     fw->dir = onshi__strdup(dir);
-    fw->key = onshi__strdup(realpath(dir, canon) ? canon : dir);
+    fw->key = onshi__strdup(onshi__os_realpath(dir, canon, sizeof canon) ? canon : dir);
     if (fw->dir == NULL || fw->key == NULL) {
         r = onshi__err(ctx, ONSHI_E_NOMEM, "face watcher");
         goto fail;
@@ -132,8 +132,7 @@ ONSHI_API void ONSHI_CALL onshi_face_watch_free(onshi_face_watch *fw)
 {
     if (fw == NULL)
         return;
-    if (fw->w.wake[0] != 0 || fw->w.ifd != 0) /* opened (calloc leaves both 0) */
-        onshi__dirwait_close(&fw->w);
+    onshi__dirwait_close(&fw->w); /* also right when never opened (calloc: all NULL) */
     free(fw->dir);
     free(fw->key);
     free(fw);

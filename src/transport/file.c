@@ -18,14 +18,10 @@
 #include "crypto/crypto.h"
 
 #include <errno.h>
-#include <iconv.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 _Static_assert(ONSHI_FILE_STATE_RECORDED == ONSHI__P_RECORDED &&
                    ONSHI_FILE_STATE_PUBLISHED == ONSHI__P_PUBLISHED &&
@@ -171,7 +167,7 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 static void derive_ws(const char *inst, char ws[ONSHI__WS_LEN + 1])
 {
     char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
     uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host) + 1);
     h = fnv1a(h, inst, 32);
     snprintf(ws, ONSHI__WS_LEN + 1, "%04u", (unsigned)(h % 10000));
@@ -251,15 +247,15 @@ static void new_tmp_name(char *out, size_t size, const char *id, const char *hos
 {
     static unsigned counter;
     uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host));
-    snprintf(out, size, ".~onshi-%s-%08x-%ld-%u.tmp", id, (unsigned)(h & 0xffffffffu),
-             (long)getpid(), __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    snprintf(out, size, ".~onshi-%s-%08x-%lld-%u.tmp", id, (unsigned)(h & 0xffffffffu),
+             (long long)onshi__os_pid(), __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }
 
 static void unlink_in(const char *dir, const char *name)
 {
     char *p = onshi__path_join(dir, name);
     if (p)
-        unlink(p);
+        onshi__os_unlink(p);
     free(p);
 }
 
@@ -392,7 +388,7 @@ int onshi__file_send_q(onshi_ctx *ctx, int msgtype, const void *body, size_t len
         return r;
     const onshi__file_hooks *hk = onshi__file_hooks_of(ctx);
     char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
 
     char id[ONSHI__ID_LEN + 1], req_name[96], tmp[128];
     for (int attempt = 0;; attempt++) {
@@ -454,7 +450,7 @@ int onshi__file_send_q(onshi_ctx *ctx, int msgtype, const void *body, size_t len
         p.res_dir = (char *)res_dir;
         p.created_ms = onshi__wall_ms();
         p.owner_host = host;
-        p.owner_pid = (int64_t)getpid();
+        p.owner_pid = onshi__os_pid();
         p.tmp_name = tmp;
         p.match = (char *)match;
         p.qkey = joined != NULL ? qkey : NULL;
@@ -483,8 +479,8 @@ int onshi__file_send_q(onshi_ctx *ctx, int msgtype, const void *body, size_t len
             /* Not visible (publish failed, or visible but the folder fsync failed: then the
              * record must say published). */
             char *path = onshi__path_join(req_dir, tmp);
-            struct stat sb;
-            int still_tmp = path && lstat(path, &sb) == 0 && sb.st_nlink == 1;
+            onshi__os_st sb;
+            int still_tmp = path && onshi__os_lstat(path, &sb) == 0 && sb.nlink == 1;
             free(path);
             if (still_tmp) {
                 unlink_in(req_dir, tmp);
@@ -517,13 +513,13 @@ int onshi__file_send(onshi_ctx *ctx, int msgtype, const void *body, size_t len,
 static int owner_alive(const onshi__pending *p)
 {
     char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
     if (strcmp(host, p->owner_host) != 0)
         /* Another machine sharing the store: give it time to finish the rename. */
         return onshi__wall_ms() - p->created_ms < 10 * 60 * 1000;
-    if (p->owner_pid == (int64_t)getpid())
+    if (p->owner_pid == onshi__os_pid())
         return 1;
-    return kill((pid_t)p->owner_pid, 0) == 0 || errno == EPERM;
+    return onshi__os_pid_alive(p->owner_pid);
 }
 
 static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
@@ -533,12 +529,12 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
     char *path = onshi__path_join(p->req_dir, tmp);
     if (path == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
-    struct stat sb;
-    int have_tmp = lstat(path, &sb) == 0;
+    onshi__os_st sb;
+    int have_tmp = onshi__os_lstat(path, &sb) == 0;
     /* Published by link(2) and stopped before the temporary name was removed: the request
      * file is the same inode (two links), or the app took it already but its name is
      * still here with the result or .err in res/. */
-    int linked = have_tmp && sb.st_nlink > 1;
+    int linked = have_tmp && sb.nlink > 1;
     if (have_tmp && !linked) {
         names n;
         if (names_of(NULL, p->type, p->id, &n) == ONSHI_OK && res_has(p->res_dir, &n))
@@ -550,7 +546,7 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
         r = onshi__err(ctx, ONSHI_E_PENDING, "request %s is being published by process %lld",
                        p->id, (long long)p->owner_pid);
     } else if (have_tmp && !linked) {
-        unlink(path);
+        onshi__os_unlink(path);
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_ABANDONED, NULL, 0);
         p->state = ONSHI__P_ABANDONED;
         onshi__log(ctx, ONSHI_LOG_WARN, "transport",
@@ -561,7 +557,7 @@ static int recover_recorded(onshi_ctx *ctx, onshi__store *st, onshi__pending *p)
          * linked) the request was published into req/ (and may be taken already). Never
          * write it again. */
         if (linked)
-            unlink(path);
+            onshi__os_unlink(path);
         r = onshi__pending_set_state(ctx, st, p->id, ONSHI__P_PUBLISHED, NULL, 0);
         p->state = ONSHI__P_PUBLISHED;
         p->published_ms = onshi__wall_ms();
@@ -657,7 +653,7 @@ void onshi__file_recover(onshi_ctx *ctx, onshi__store *st)
         return;
     }
     char host[256] = "", myfp[9];
-    gethostname(host, sizeof host - 1);
+    onshi__os_hostname(host, sizeof host);
     snprintf(myfp, sizeof myfp, "%08x",
              (unsigned)(fnv1a(UINT64_C(0xcbf29ce484222325), host, strlen(host)) & 0xffffffffu));
     for (size_t i = 0; i < l.n; i++) {
@@ -677,7 +673,7 @@ void onshi__file_recover(onshi_ctx *ctx, onshi__store *st)
             remove = strcmp(t, l.v[i]) == 0 && p.state != ONSHI__P_RECORDED;
             onshi__pending_clear(&p);
         } else if (r == ONSHI_E_NOT_FOUND && fp[0] != '\0' && strcmp(fp, myfp) == 0 &&
-                   pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+                   pid != (long)onshi__os_pid() && !onshi__os_pid_alive(pid)) {
             /* Written by a process of this machine that stopped before recording it: never
              * published, nothing was sent. */
             remove = 1;
@@ -702,21 +698,21 @@ static void err_text(onshi_ctx *ctx, char *out, size_t size, const onshi_buf *b)
         snprintf(out, size, "(empty .err file)");
         return;
     }
-    iconv_t cd = (iconv_t)-1;
+    onshi__cv_t cd = ONSHI__CV_NONE;
     size_t in_left = b->len;
     char *in = (char *)b->data;
     char *o = out;
     size_t o_left = size - 1;
-    /* Valid UTF-8? (iconv UTF-8 → UTF-8 validates) */
+    /* Valid UTF-8? (a UTF-8 → UTF-8 conversion validates) */
     for (int i = 0; i < 2; i++) {
         cd = onshi__file_err_cd(ctx, i); /* the context's, reset */
-        if (cd == (iconv_t)-1)
+        if (cd == ONSHI__CV_NONE)
             continue;
         in = (char *)b->data;
         in_left = b->len;
         o = out;
         o_left = size - 1;
-        size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
+        size_t rc = onshi__cv(cd, &in, &in_left, &o, &o_left);
         if (rc != (size_t)-1 || errno == E2BIG)
             break;
         o = out;
@@ -748,10 +744,11 @@ static int err_file_status(onshi_ctx *ctx, const char *req_name, const char *err
 static int exists_in(const char *dir, const char *name)
 {
     char *p = onshi__path_join(dir, name);
-    struct stat sb;
+    onshi__os_st sb;
     /* lstat: a symbolic link counts as present, so that reading it reports the refusal
      * instead of the wait timing out without a word. */
-    int ok = p && lstat(p, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode));
+    int ok = p && onshi__os_lstat(p, &sb) == 0 &&
+             (sb.type == ONSHI__OS_REG || sb.type == ONSHI__OS_LNK);
     free(p);
     return ok;
 }
@@ -1053,12 +1050,12 @@ void onshi__file_housekeeping(onshi_ctx *ctx, onshi__store *st)
         onshi__names_free(&l);
         return;
     }
-    time_t cutoff = (time_t)((onshi__wall_ms() - keep_ms) / 1000);
+    int64_t cutoff = (onshi__wall_ms() - keep_ms) / 1000;
     for (size_t i = 0; i < l.n; i++) {
         char *path = onshi__path_join(archive, l.v[i]);
-        struct stat sb;
-        if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime <= cutoff &&
-            unlink(path) == 0)
+        onshi__os_st sb;
+        if (path && onshi__os_lstat(path, &sb) == 0 && sb.type == ONSHI__OS_REG &&
+            sb.mtime_s <= cutoff && onshi__os_unlink(path) == 0)
             onshi__log(ctx, ONSHI_LOG_INFO, "transport", "archived result %s purged", l.v[i]);
         free(path);
     }
@@ -1092,13 +1089,13 @@ static int consume_file(onshi_ctx *ctx, const char *dir, const char *name, const
         char *dst = onshi__path_join(archive, name);
         if (dst == NULL) {
             r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
-        } else if (rename(src, dst) == 0) {
+        } else if (onshi__os_rename(src, dst) == 0) {
             /* Our copy of a patient's result now: private, whatever mode the linkage app
              * gave it (a copy across file systems is written 0600 already). Never through
              * a link: only a regular file opened without following one is changed. */
             int fd;
             if (onshi__open_regular(NULL, dst, &fd, NULL) == ONSHI_OK) {
-                if (fchmod(fd, 0600) != 0)
+                if (onshi__os_fchmod(fd, 0600) != 0)
                     onshi__log(ctx, ONSHI_LOG_WARN, "transport",
                                "archived %s: mode not changed to 0600", name);
                 close(fd);
@@ -1106,14 +1103,14 @@ static int consume_file(onshi_ctx *ctx, const char *dir, const char *name, const
         } else {
             if (errno == EXDEV) { /* another file system (a share): copy, then delete */
                 r = copy_file(ctx, dir, name, archive);
-                if (r == ONSHI_OK && unlink(src) != 0 && errno != ENOENT)
+                if (r == ONSHI_OK && onshi__os_unlink(src) != 0 && errno != ENOENT)
                     r = onshi__file_errno(ctx, errno, dir, name, "delete");
             } else if (errno != ENOENT) {
                 r = onshi__file_errno(ctx, errno, archive, name, "move");
             }
         }
         free(dst);
-    } else if (unlink(src) != 0 && errno != ENOENT) {
+    } else if (onshi__os_unlink(src) != 0 && errno != ENOENT) {
         r = onshi__file_errno(ctx, errno, dir, name, "delete");
     }
     free(src);

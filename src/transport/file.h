@@ -8,9 +8,9 @@
 #define ONSHI_TRANSPORT_FILE_H
 
 #include "core/core.h"
+#include "core/os.h"
 #include "core/store.h"
 
-#include <iconv.h>
 #include <sys/types.h>
 
 /* ---- the layer's tables in the state store (filestore.c) --------------------------------
@@ -137,9 +137,9 @@ int onshi__file_hooks_set(onshi_ctx *ctx, const onshi__file_hooks *h);
 const onshi__file_hooks *onshi__file_hooks_of(const onshi_ctx *ctx);
 
 /* The converter to UTF-8 of .err texts, from UTF-8 (which 0: validates) or CP932 (1): opened
- * once per context (its transport slot) and reset to the initial state; (iconv_t)-1 when
+ * once per context (its transport slot) and reset to the initial state; ONSHI__CV_NONE when
  * unavailable. Owned by the context. */
-iconv_t onshi__file_err_cd(onshi_ctx *ctx, int which);
+onshi__cv_t onshi__file_err_cd(onshi_ctx *ctx, int which);
 /* Converters opened by onshi__file_err_cd so far, in the process (for tests). */
 size_t onshi__file_err_cd_opened(void);
 
@@ -156,13 +156,12 @@ size_t onshi__file_err_cd_opened(void);
 #define ONSHI__ZIP_MAX_ENTRIES 16
 #define ONSHI__ZIP_MAX_RATIO 200         /* uncompressed / compressed of the entry */
 
-/* ---- folder waiting (inotify where available, polling always as a safety net) ---------- */
+/* ---- folder waiting (a folder watch where available, polling always as a safety net) ---- */
 typedef struct onshi__dirwait {
-    int ifd;           /* inotify fd or -1 */
-    int wd[2];         /* watches (res/ or face/, and req/) */
-    int wake[2];       /* pipe written by onshi_ctx_cancel's hook */
+    onshi__os_watch *watch; /* res/ or face/ (names), and req/; NULL: polling only */
+    onshi__os_wake *wake;   /* signalled by onshi_ctx_cancel's hook */
     int64_t poll_ms;
-    int events_seen;   /* inotify delivered something: the folder is local, events work */
+    int events_seen;   /* the watch reported names: the folder is local, events work */
     struct onshi__dirname {
         char *name;
         int state;     /* ONSHI__NAME_* */

@@ -5,15 +5,11 @@
  */
 #include "file.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <strings.h>
 
 char *onshi__path_join(const char *dir, const char *name)
 {
@@ -23,7 +19,7 @@ char *onshi__path_join(const char *dir, const char *name)
         return NULL;
     memcpy(p, dir, a);
     size_t o = a;
-    if (a > 0 && dir[a - 1] != '/')
+    if (a > 0 && !ONSHI__OS_IS_SEP(dir[a - 1]))
         p[o++] = '/';
     memcpy(p + o, name, b + 1);
     return p;
@@ -54,22 +50,22 @@ int onshi__names_add(onshi__names *l, char *name)
 int onshi__dir_list(onshi_ctx *ctx, const char *dir, int (*keep)(const char *name),
                     onshi__names *l)
 {
-    DIR *d = opendir(dir);
+    onshi__os_dir *d = onshi__os_opendir(dir);
     if (d == NULL)
         return onshi__file_errno(ctx, errno, dir, NULL, "list");
-    struct dirent *e;
+    const char *e;
     int r = ONSHI_OK;
-    while ((e = readdir(d)) != NULL) {
-        if (!keep(e->d_name))
+    while ((e = onshi__os_readdir(d)) != NULL) {
+        if (!keep(e))
             continue;
-        char *d = onshi__strdup(e->d_name);
-        if (d == NULL || onshi__names_add(l, d) != 0) {
-            free(d);
+        char *copy = onshi__strdup(e);
+        if (copy == NULL || onshi__names_add(l, copy) != 0) {
+            free(copy);
             r = onshi__err(ctx, ONSHI_E_NOMEM, "listing %s", dir);
             break;
         }
     }
-    closedir(d);
+    onshi__os_closedir(d);
     return r;
 }
 
@@ -110,9 +106,10 @@ int onshi__file_errno(onshi_ctx *ctx, int err, const char *dir, const char *name
         break;
     default:
         status = ONSHI_E_IO;
-        snprintf(en, sizeof en, "%s %s%s%s failed: %s", op, dir, sep, n, strerror(err));
-        snprintf(ja, sizeof ja, "%s%s%s の %s に失敗しました（%s）", dir, sep, n, op,
-                 strerror(err));
+        char eb[128];
+        const char *es = onshi__os_strerror(err, eb, sizeof eb);
+        snprintf(en, sizeof en, "%s %s%s%s failed: %s", op, dir, sep, n, es);
+        snprintf(ja, sizeof ja, "%s%s%s の %s に失敗しました（%s）", dir, sep, n, op, es);
         break;
     }
     return onshi__err_ja(ctx, status, ONSHI_FOREIGN_ERRNO, err, en, ja);
@@ -128,14 +125,13 @@ int onshi__dir_check(onshi_ctx *ctx, const char *dir, const char *what, int writ
     }
     /* Real operations, not access(2): root passes access() on any mode bits, and a share may
      * refuse what the mode bits allow. */
-    DIR *d = opendir(dir);
+    onshi__os_dir *d = onshi__os_opendir(dir);
     if (d == NULL)
         return onshi__file_errno(ctx, errno, dir, NULL, "list");
-    errno = 0;
-    while (readdir(d) != NULL) {
+    while (onshi__os_readdir(d) != NULL) {
     }
     int e = errno;
-    closedir(d);
+    onshi__os_closedir(d);
     if (e != 0)
         return onshi__file_errno(ctx, e, dir, NULL, "list");
     if (!write)
@@ -143,11 +139,11 @@ int onshi__dir_check(onshi_ctx *ctx, const char *dir, const char *what, int writ
     char *probe = onshi__path_join(dir, ".~onshi-probe.tmp");
     if (probe == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
-    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = onshi__os_open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     e = errno;
     if (fd >= 0) {
         close(fd);
-        unlink(probe);
+        onshi__os_unlink(probe);
     }
     free(probe);
     return fd >= 0 ? ONSHI_OK : onshi__file_errno(ctx, e, dir, NULL, "create a file in");
@@ -166,15 +162,15 @@ int onshi__file_read_all(onshi_ctx *ctx, const char *path, size_t cap, onshi_buf
 {
     onshi__buf_init(out, false);
     int fd;
-    struct stat sb;
+    onshi__os_st sb;
     int r = onshi__open_regular(ctx, path, &fd, &sb);
     if (r != ONSHI_OK)
         return r;
-    if ((uint64_t)sb.st_size > cap) {
+    if ((uint64_t)sb.size > cap) {
         r = too_large(ctx, path, cap);
         goto out;
     }
-    if ((r = onshi__buf_reserve(out, (size_t)sb.st_size + 1)) != ONSHI_OK)
+    if ((r = onshi__buf_reserve(out, (size_t)sb.size + 1)) != ONSHI_OK)
         goto out;
     for (;;) {
         if (out->len >= cap + 1 || onshi__buf_reserve(out, 4096) != ONSHI_OK) {
@@ -184,7 +180,7 @@ int onshi__file_read_all(onshi_ctx *ctx, const char *path, size_t cap, onshi_buf
         size_t room = out->cap - out->len;
         if (room > cap + 1 - out->len)
             room = cap + 1 - out->len;
-        ssize_t n = read(fd, out->data + out->len, room);
+        ssize_t n = read(fd, out->data + out->len, (unsigned)room);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -221,15 +217,15 @@ static int ends_like_xml(const char *name, const onshi_buf *b)
 int onshi__file_kind(const char *dir, const char *name)
 {
     char *p = onshi__path_join(dir, name);
-    struct stat sb;
-    int k = p == NULL || lstat(p, &sb) != 0 ? -1 : S_ISREG(sb.st_mode) ? 1 : 0;
+    onshi__os_st sb;
+    int k = p == NULL || onshi__os_lstat(p, &sb) != 0 ? -1 : sb.type == ONSHI__OS_REG ? 1 : 0;
     free(p);
     return k;
 }
 
-static int stat_of(const char *path, struct stat *sb)
+static int stat_of(const char *path, onshi__os_st *sb)
 {
-    return lstat(path, sb) == 0 ? 0 : -1;
+    return onshi__os_lstat(path, sb) == 0 ? 0 : -1;
 }
 
 int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
@@ -241,7 +237,7 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
     onshi_buf prev;
     onshi__buf_init(&prev, false);
     onshi__buf_init(out, false);
-    struct stat s1, s2;
+    onshi__os_st s1, s2;
     int64_t stable_since = 0; /* when the current content was first read */
     int r = ONSHI_OK;
     if (stat_of(path, &s1) != 0 || (r = onshi__file_read_all(ctx, path, cap, &prev)) != ONSHI_OK) {
@@ -266,9 +262,8 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
         if ((r = onshi__file_read_all(ctx, path, cap, out)) != ONSHI_OK)
             goto out;
         int64_t now = onshi__now_ms();
-        int same = out->len == prev.len && s1.st_size == s2.st_size &&
-                   s1.st_mtim.tv_sec == s2.st_mtim.tv_sec &&
-                   s1.st_mtim.tv_nsec == s2.st_mtim.tv_nsec &&
+        int same = out->len == prev.len && s1.size == s2.size &&
+                   s1.mtime_s == s2.mtime_s && s1.mtime_ns == s2.mtime_ns &&
                    (out->len == 0 || memcmp(out->data, prev.data, out->len) == 0);
         if (!same) {
             stable_since = now;
@@ -306,17 +301,6 @@ out:
     return r;
 }
 
-/* Directory fsync makes the rename durable; some file systems refuse it (EINVAL). */
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int e = fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : errno;
-    close(fd);
-    return e;
-}
-
 int onshi__file_write_temp(onshi_ctx *ctx, const char *dir, const char *tmpname,
                            const void *data, size_t len)
 {
@@ -324,17 +308,17 @@ int onshi__file_write_temp(onshi_ctx *ctx, const char *dir, const char *tmpname,
     if (path == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "path");
     /* 0600 whatever the umask: requests and copies carry personal data. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = onshi__os_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
         free(path);
         return onshi__file_errno(ctx, e, dir, tmpname, "create");
     }
     const onshi__file_hooks *h = onshi__file_hooks_of(ctx);
-    ssize_t (*wr)(int, const void *, size_t) = h->write ? h->write : write;
+    ssize_t (*wr)(int, const void *, size_t) = h->write ? h->write : onshi__os_write;
     const unsigned char *p = data;
     size_t left = len;
-    int e = fchmod(fd, 0600) == 0 ? 0 : errno;
+    int e = onshi__os_fchmod(fd, 0600) == 0 ? 0 : errno;
     while (e == 0 && left > 0) {
         ssize_t n = wr(fd, p, left);
         if (n < 0 && errno == EINTR)
@@ -346,13 +330,13 @@ int onshi__file_write_temp(onshi_ctx *ctx, const char *dir, const char *tmpname,
         p += n;
         left -= (size_t)n;
     }
-    if (e == 0 && fsync(fd) != 0)
+    if (e == 0 && onshi__os_fsync(fd) != 0)
         e = errno;
     if (close(fd) != 0 && e == 0)
         e = errno;
     if (e != 0) {
         /* Nothing half-written may stay behind. */
-        unlink(path);
+        onshi__os_unlink(path);
         free(path);
         return onshi__file_errno(ctx, e, dir, tmpname, "write");
     }
@@ -366,36 +350,16 @@ int onshi__file_rename_sync(onshi_ctx *ctx, const char *dir, const char *from, c
     int r = ONSHI_OK;
     if (a == NULL || b == NULL) {
         r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
-    } else if (rename(a, b) != 0) {
+    } else if (onshi__os_rename(a, b) != 0) {
         r = onshi__file_errno(ctx, errno, dir, to, "rename");
     } else {
-        int e = fsync_dir(dir);
+        int e = onshi__os_fsync_dir(dir);
         if (e != 0)
             r = onshi__file_errno(ctx, e, dir, NULL, "fsync");
     }
     free(a);
     free(b);
     return r;
-}
-
-/* rename(2) that never replaces: renameat2(RENAME_NOREPLACE) where the kernel and file system
- * have it (atomic, nothing left behind), else link(2) + unlink(2) of the temporary name. */
-static int rename_noreplace(const char *a, const char *b, int force_link)
-{
-#if defined(__linux__) && defined(SYS_renameat2)
-    if (!force_link) {
-        if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 1u /* RENAME_NOREPLACE */) == 0)
-            return 0;
-        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-            return errno;
-    }
-#else
-    (void)force_link;
-#endif
-    if (link(a, b) != 0)
-        return errno;
-    unlink(a);
-    return 0;
 }
 
 int onshi__file_publish(onshi_ctx *ctx, const char *dir, const char *from, const char *to,
@@ -407,7 +371,7 @@ int onshi__file_publish(onshi_ctx *ctx, const char *dir, const char *from, const
     if (a == NULL || b == NULL) {
         r = onshi__err(ctx, ONSHI_E_NOMEM, "path");
     } else {
-        int e = rename_noreplace(a, b, onshi__file_hooks_of(ctx)->force_link);
+        int e = onshi__os_rename_noreplace(a, b, onshi__file_hooks_of(ctx)->force_link);
         if (e == EEXIST) {
             *exists = 1;
             r = onshi__file_errno(ctx, e, dir, to, "publish");
@@ -423,7 +387,7 @@ int onshi__file_publish(onshi_ctx *ctx, const char *dir, const char *from, const
             r = onshi__err_ja(ctx, ONSHI_E_FOLDER_NOT_WRITABLE, ONSHI_FOREIGN_ERRNO, e, en, ja);
         } else if (e != 0) {
             r = onshi__file_errno(ctx, e, dir, to, "publish");
-        } else if ((e = fsync_dir(dir)) != 0) {
+        } else if ((e = onshi__os_fsync_dir(dir)) != 0) {
             r = onshi__file_errno(ctx, e, dir, NULL, "fsync");
         }
     }
@@ -437,13 +401,13 @@ int onshi__file_write_atomic(onshi_ctx *ctx, const char *dir, const char *name,
 {
     char tmp[512];
     static unsigned counter;
-    snprintf(tmp, sizeof tmp, ".~onshi-%ld-%u-%s.tmp", (long)getpid(),
+    snprintf(tmp, sizeof tmp, ".~onshi-%lld-%u-%s.tmp", (long long)onshi__os_pid(),
              __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), name);
     int r = onshi__file_write_temp(ctx, dir, tmp, data, len);
     if (r == ONSHI_OK && (r = onshi__file_rename_sync(ctx, dir, tmp, name)) != ONSHI_OK) {
         char *p = onshi__path_join(dir, tmp);
         if (p)
-            unlink(p);
+            onshi__os_unlink(p);
         free(p);
     }
     return r;

@@ -10,7 +10,6 @@
 #include "transport/httpwire.h"
 #include <mbedtls/platform_util.h>
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +85,9 @@ int onshi__https_path(onshi_ctx *ctx, onshi__https *hs, int msgtype, const char 
  * idle; detect that before writing so a request is never sent into a dying connection. */
 static bool conn_stale(onshi__conn *c)
 {
-    if (c->fd < 0 || !c->established)
+    if (c->fd == ONSHI__OS_NOSOCK || !c->established)
         return true;
-    struct pollfd p = {c->fd, POLLIN, 0};
-    return poll(&p, 1, 0) != 0;
+    return onshi__os_sock_wait(c->fd, ONSHI__OS_IN, NULL, 0) != 0;
 }
 
 int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const onshi__url *u,

@@ -8,6 +8,8 @@
 
 #include "core/core.h"
 
+#include "core/os.h"
+
 #include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* only */
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
@@ -49,8 +51,8 @@ typedef struct onshi__tls_conf {
 
 /* One connection (TCP, optional proxy tunnel, TLS) kept alive between exchanges. */
 typedef struct onshi__conn {
-    int fd;
-    int wake[2];            /* self-pipe: onshi_ctx_cancel writes here to wake poll() */
+    onshi__os_sock fd;      /* ONSHI__OS_NOSOCK when closed */
+    onshi__os_wake *wake;   /* onshi_ctx_cancel signals it to wake a wait (core/os.h) */
     onshi_ctx *ctx;
     int64_t io_timeout_ms;  /* current per-read/write timeout */
     int64_t deadline_ms;    /* monotonic end of the whole call (http_deadline_ms); 0: none */

@@ -1,31 +1,26 @@
 /*
  * Sockets for the HTTPS transport: resolve and connect (IPv6 and IPv4, each address in
- * turn), HTTP CONNECT tunnel through a proxy, poll()-based I/O with timeouts that a
- * cancellation from another thread wakes through a self-pipe.
+ * turn), HTTP CONNECT tunnel through a proxy, non-blocking I/O with timeouts that a
+ * cancellation from another thread wakes (the OS layer's sockets and wake objects).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "transport/https.h"
 
 #include "transport/httpwire.h"
 
+#include "core/os_net.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 void onshi__conn_init(onshi__conn *c)
 {
     memset(c, 0, sizeof *c);
-    c->fd = -1;
-    c->wake[0] = c->wake[1] = -1;
+    c->fd = ONSHI__OS_NOSOCK;
+    c->wake = NULL;
     mbedtls_ssl_session_init(&c->session);
 }
 
@@ -35,9 +30,9 @@ void onshi__conn_close(onshi__conn *c)
         mbedtls_ssl_free(&c->ssl);
         c->ssl_ready = false;
     }
-    if (c->fd >= 0) {
-        close(c->fd);
-        c->fd = -1;
+    if (c->fd != ONSHI__OS_NOSOCK) {
+        onshi__os_sock_close(c->fd);
+        c->fd = ONSHI__OS_NOSOCK;
     }
     c->established = false;
 }
@@ -47,40 +42,26 @@ void onshi__conn_free(onshi__conn *c)
     onshi__conn_close(c);
     mbedtls_ssl_session_free(&c->session);
     c->have_session = false;
-    for (int i = 0; i < 2; i++) {
-        if (c->wake[i] >= 0)
-            close(c->wake[i]);
-        c->wake[i] = -1;
-    }
+    onshi__os_wake_close(c->wake);
+    c->wake = NULL;
 }
 
 static void wake_fn(void *arg)
 {
     onshi__conn *c = arg;
-    char b = 1;
-    /* Non-blocking pipe: if it is full the waiter is already woken. */
-    ssize_t r = write(c->wake[1], &b, 1);
-    (void)r;
+    onshi__os_wake_signal(c->wake);
 }
 
 static int ensure_pipe(onshi__conn *c)
 {
-    if (c->wake[0] >= 0)
+    if (c->wake != NULL)
         return 0;
-    if (pipe(c->wake) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
-        fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
-    }
-    return 0;
+    return onshi__os_wake_open(&c->wake);
 }
 
 static void drain_pipe(onshi__conn *c)
 {
-    char buf[64];
-    while (c->wake[0] >= 0 && read(c->wake[0], buf, sizeof buf) > 0) {
-    }
+    onshi__os_wake_drain(c->wake);
 }
 
 void onshi__conn_arm_cancel(onshi_ctx *ctx, onshi__conn *c)
@@ -97,9 +78,9 @@ void onshi__conn_disarm_cancel(onshi_ctx *ctx)
     onshi__cancel_set_wake(ctx, NULL, NULL);
 }
 
-/* Wait for `events` on fd or for the wake pipe. Returns 1 ready, 0 timeout, -1 cancelled,
- * -2 poll error (errno). */
-static int wait_fd(onshi__conn *c, int fd, short events, int64_t timeout_ms)
+/* Wait for `events` (ONSHI__OS_IN/OUT) on fd or for the wake object. Returns 1 ready,
+ * 0 timeout, -1 cancelled, -2 wait error (errno). */
+static int wait_fd(onshi__conn *c, onshi__os_sock fd, int events, int64_t timeout_ms)
 {
     int64_t deadline = onshi__now_ms() + timeout_ms;
     if (c->deadline_ms > 0 && c->deadline_ms < deadline)
@@ -107,32 +88,21 @@ static int wait_fd(onshi__conn *c, int fd, short events, int64_t timeout_ms)
     for (;;) {
         if (c->ctx != NULL && onshi__cancel_requested(c->ctx))
             return -1;
-        struct pollfd p[2];
-        int n = 1;
-        p[0].fd = fd;
-        p[0].events = events;
-        p[0].revents = 0;
-        if (c->wake[0] >= 0) {
-            p[1].fd = c->wake[0];
-            p[1].events = POLLIN;
-            p[1].revents = 0;
-            n = 2;
-        }
         int64_t left = deadline - onshi__now_ms();
         if (left < 0)
             left = 0;
-        int r = poll(p, (nfds_t)n, (int)(left > 1000000 ? 1000000 : left));
+        int r = onshi__os_sock_wait(fd, events, c->wake, left);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return -2;
         }
-        if (n == 2 && (p[1].revents & POLLIN)) {
+        if (r & 2) {
             drain_pipe(c);
             if (c->ctx != NULL && onshi__cancel_requested(c->ctx))
                 return -1;
         }
-        if (r > 0 && p[0].revents != 0)
+        if (r & 1)
             return 1;
         if (onshi__now_ms() >= deadline) {
             if (c->deadline_ms > 0 && deadline == c->deadline_ms)
@@ -145,7 +115,7 @@ static int wait_fd(onshi__conn *c, int fd, short events, int64_t timeout_ms)
 int onshi__conn_sleep(onshi_ctx *ctx, onshi__conn *c, int64_t ms)
 {
     if (ensure_pipe(c) != 0) {
-        usleep((useconds_t)(ms * 1000));
+        onshi__os_sleep_ms(ms);
         return onshi__cancel_check(ctx);
     }
     int64_t deadline = onshi__now_ms() + ms;
@@ -155,14 +125,13 @@ int onshi__conn_sleep(onshi_ctx *ctx, onshi__conn *c, int64_t ms)
             return onshi__cancel_check(ctx);
         if (left <= 0)
             return ONSHI_OK;
-        struct pollfd p = {c->wake[0], POLLIN, 0};
-        if (poll(&p, 1, (int)left) > 0)
-            drain_pipe(c);
+        onshi__os_wake_wait(c->wake, left);
     }
 }
 
 int onshi__conn_io_error(onshi_ctx *ctx, onshi__conn *c, const char *what)
 {
+    char eb[128];
     switch (c->io_status) {
     case ONSHI_E_CANCELLED:
         return onshi__cancel_check(ctx) != ONSHI_OK
@@ -174,7 +143,8 @@ int onshi__conn_io_error(onshi_ctx *ctx, onshi__conn *c, const char *what)
     default:
         return onshi__err_foreign(ctx, ONSHI_E_CONNECTION_CLOSED, ONSHI_FOREIGN_ERRNO,
                                   c->io_errno, "%s: %s", what,
-                                  c->io_errno ? strerror(c->io_errno) : "closed by the peer");
+                                  c->io_errno ? onshi__os_strerror(c->io_errno, eb, sizeof eb)
+                                              : "closed by the peer");
     }
 }
 
@@ -210,14 +180,14 @@ int onshi__sock_write_all(onshi__conn *c, const void *p, size_t n)
     while (n > 0) {
         if (past_deadline(c))
             return -1;
-        ssize_t w = send(c->fd, b, n, MSG_NOSIGNAL);
+        ssize_t w = onshi__os_send(c->fd, b, n);
         if (w > 0) {
             b += w;
             n -= (size_t)w;
             continue;
         }
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            int r = wait_fd(c, c->fd, POLLOUT, c->io_timeout_ms);
+            int r = wait_fd(c, c->fd, ONSHI__OS_OUT, c->io_timeout_ms);
             if (r != 1)
                 return wait_status(c, r);
             continue;
@@ -234,11 +204,11 @@ int onshi__sock_read_some(onshi__conn *c, void *p, size_t n)
     for (;;) {
         if (past_deadline(c))
             return -1;
-        ssize_t r = recv(c->fd, p, n, 0);
+        ssize_t r = onshi__os_recv(c->fd, p, n);
         if (r >= 0)
             return (int)r;
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            int w = wait_fd(c, c->fd, POLLIN, c->io_timeout_ms);
+            int w = wait_fd(c, c->fd, ONSHI__OS_IN, c->io_timeout_ms);
             if (w != 1)
                 return wait_status(c, w);
             continue;
@@ -253,11 +223,11 @@ int onshi__bio_send(void *ctxp, const unsigned char *buf, size_t len)
 {
     onshi__conn *c = ctxp;
     for (;;) {
-        ssize_t w = send(c->fd, buf, len, MSG_NOSIGNAL);
+        ssize_t w = onshi__os_send(c->fd, buf, len);
         if (w >= 0)
             return (int)w;
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            int r = wait_fd(c, c->fd, POLLOUT, c->io_timeout_ms);
+            int r = wait_fd(c, c->fd, ONSHI__OS_OUT, c->io_timeout_ms);
             if (r != 1) {
                 wait_status(c, r);
                 return MBEDTLS_ERR_SSL_TIMEOUT;
@@ -280,53 +250,50 @@ int onshi__bio_recv(void *ctxp, unsigned char *buf, size_t len)
                                                      : MBEDTLS_ERR_SSL_TIMEOUT;
 }
 
-static int connect_one(onshi__conn *c, const struct addrinfo *ai, int64_t timeout_ms, int *err)
+static onshi__os_sock connect_one(onshi__conn *c, const struct addrinfo *ai,
+                                  int64_t timeout_ms, int *err)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    ai->ai_protocol);
-    if (fd < 0) {
+    onshi__os_sock fd;
+    int k = onshi__os_sock_connect(ai, &fd);
+    if (k < 0) {
         *err = errno;
-        return -1;
+        onshi__os_sock_close(fd);
+        return ONSHI__OS_NOSOCK;
     }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        if (errno != EINPROGRESS) {
-            *err = errno;
-            close(fd);
-            return -1;
-        }
-        int w = wait_fd(c, fd, POLLOUT, timeout_ms);
+    if (k == 1) {
+        int w = wait_fd(c, fd, ONSHI__OS_OUT, timeout_ms);
         if (w != 1) {
             *err = w == 0 ? ETIMEDOUT : (w == -1 ? ECANCELED : errno);
-            close(fd);
-            return -1;
+            onshi__os_sock_close(fd);
+            return ONSHI__OS_NOSOCK;
         }
-        int so = 0;
-        socklen_t sl = sizeof so;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) != 0 || so != 0) {
-            *err = so ? so : errno;
-            close(fd);
-            return -1;
+        int so = onshi__os_sock_error(fd);
+        if (so != 0) {
+            *err = so;
+            onshi__os_sock_close(fd);
+            return ONSHI__OS_NOSOCK;
         }
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    onshi__os_sock_nodelay(fd);
     return fd;
 }
 
 /* ---- name resolution within the deadline ----------------------------------------------
  * getaddrinfo(3) cannot be interrupted and a resolver that never answers holds it for as long
  * as resolv.conf's timeouts and attempts allow (and longer with a stuck NSS module). It runs
- * in a detached worker thread; the caller waits for the worker's pipe like for any socket
- * (wait_fd: the timeout, the call's http_deadline_ms, onshi_ctx_cancel's wake pipe). A caller
- * that gives up leaves the job to the worker, which frees it when getaddrinfo returns. */
+ * in a detached worker thread; the caller sleeps on its connection's wake object, which the
+ * worker signals when done and onshi_ctx_cancel signals on a cancel, until the timeout or the
+ * call's http_deadline_ms. A caller that gives up detaches itself from the job (the worker
+ * then signals nobody) and leaves it to the worker, which frees it when getaddrinfo returns. */
 typedef struct resolve_job {
     pthread_mutex_t mu;
-    int refs;             /* caller and worker */
-    int pipe[2];          /* the worker writes one byte when done */
+    int refs;              /* caller and worker */
+    int done;              /* getaddrinfo returned */
+    onshi__os_wake *waker; /* the caller's wake object; NULL once the caller left */
     char *host, *port;
     struct addrinfo hints;
-    int g;                /* getaddrinfo's answer */
-    struct addrinfo *res; /* owned by the job until the caller takes it */
+    int g;                 /* getaddrinfo's answer */
+    struct addrinfo *res;  /* owned by the job until the caller takes it */
 } resolve_job;
 
 static void job_release(resolve_job *j)
@@ -337,9 +304,7 @@ static void job_release(resolve_job *j)
     if (left > 0)
         return;
     if (j->res != NULL)
-        freeaddrinfo(j->res);
-    close(j->pipe[0]);
-    close(j->pipe[1]);
+        onshi__os_freeaddrinfo(j->res);
     free(j->host);
     free(j->port);
     pthread_mutex_destroy(&j->mu);
@@ -350,20 +315,20 @@ static void *resolve_main(void *arg)
 {
     resolve_job *j = arg;
     struct addrinfo *res = NULL;
-    int g = getaddrinfo(j->host, j->port, &j->hints, &res);
+    int g = onshi__os_getaddrinfo(j->host, j->port, &j->hints, &res);
     if (g != 0 && g != EAI_AGAIN && g != EAI_MEMORY && (j->hints.ai_flags & AI_ADDRCONFIG)) {
         /* AI_ADDRCONFIG hides every address on a host with loopback only (a closed-network
          * PC before its IPv6 link is up, a test namespace): ask again without it. */
         j->hints.ai_flags &= ~AI_ADDRCONFIG;
-        g = getaddrinfo(j->host, j->port, &j->hints, &res);
+        g = onshi__os_getaddrinfo(j->host, j->port, &j->hints, &res);
     }
     pthread_mutex_lock(&j->mu);
     j->g = g;
     j->res = g == 0 ? res : NULL;
+    j->done = 1;
+    if (j->waker != NULL)
+        onshi__os_wake_signal(j->waker); /* never blocks */
     pthread_mutex_unlock(&j->mu);
-    char b = 1;
-    ssize_t w = write(j->pipe[1], &b, 1);
-    (void)w;
     job_release(j);
     return NULL;
 }
@@ -372,24 +337,19 @@ int onshi__resolve(onshi__conn *c, const char *host, const char *port,
                    const struct addrinfo *hints, int64_t timeout_ms, struct addrinfo **res)
 {
     *res = NULL;
+    if (ensure_pipe(c) != 0)
+        return EAI_MEMORY;
     resolve_job *j = calloc(1, sizeof *j);
     if (j == NULL)
         return EAI_MEMORY;
-    j->pipe[0] = j->pipe[1] = -1;
-    if (pipe(j->pipe) != 0 || (j->host = strdup(host)) == NULL ||
-        (j->port = strdup(port)) == NULL) {
-        if (j->pipe[0] >= 0) {
-            close(j->pipe[0]);
-            close(j->pipe[1]);
-        }
+    if ((j->host = strdup(host)) == NULL || (j->port = strdup(port)) == NULL) {
         free(j->host);
         free(j);
         return EAI_MEMORY;
     }
-    for (int i = 0; i < 2; i++)
-        fcntl(j->pipe[i], F_SETFD, FD_CLOEXEC);
     j->hints = *hints;
     j->refs = 2;
+    j->waker = c->wake;
     pthread_mutex_init(&j->mu, NULL);
     pthread_attr_t at;
     pthread_t th;
@@ -400,19 +360,38 @@ int onshi__resolve(onshi__conn *c, const char *host, const char *port,
     if (e != 0) {
         j->refs = 1;
         job_release(j);
-        return EAI_SYSTEM;
+        return EAI_MEMORY;
     }
-    int w = wait_fd(c, j->pipe[0], POLLIN, timeout_ms);
-    int g;
-    if (w == 1) {
+    int64_t deadline = onshi__now_ms() + timeout_ms;
+    if (c->deadline_ms > 0 && c->deadline_ms < deadline)
+        deadline = c->deadline_ms; /* the call's overall deadline (http_deadline_ms) */
+    int g = ONSHI__RESOLVE_TIMEOUT;
+    for (;;) {
         pthread_mutex_lock(&j->mu);
-        g = j->g;
-        *res = j->res;
-        j->res = NULL;
+        if (j->done) {
+            g = j->g;
+            *res = j->res;
+            j->res = NULL;
+        }
+        int done = j->done;
         pthread_mutex_unlock(&j->mu);
-    } else {
-        g = w == -1 ? ONSHI__RESOLVE_CANCELLED : ONSHI__RESOLVE_TIMEOUT;
+        if (done)
+            break;
+        if (c->ctx != NULL && onshi__cancel_requested(c->ctx)) {
+            g = ONSHI__RESOLVE_CANCELLED;
+            break;
+        }
+        int64_t left = deadline - onshi__now_ms();
+        if (left <= 0) {
+            if (c->deadline_ms > 0 && deadline == c->deadline_ms)
+                c->deadline_hit = true;
+            break;
+        }
+        onshi__os_wake_wait(c->wake, left); /* the worker, a cancel, or the time */
     }
+    pthread_mutex_lock(&j->mu);
+    j->waker = NULL; /* the wake object is ours: the worker must not touch it after this */
+    pthread_mutex_unlock(&j->mu);
     job_release(j);
     return g;
 }
@@ -421,6 +400,10 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
                        int64_t timeout_ms, int dns_status)
 {
     struct addrinfo hints, *res = NULL;
+    int ie = onshi__os_net_init();
+    if (ie != 0)
+        return onshi__err_foreign(ctx, ONSHI_E_CONNECT, ONSHI_FOREIGN_ERRNO, ie,
+                                  "the system's sockets are not available");
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -443,13 +426,14 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
     }
     if (g != 0) {
         char en[400];
-        snprintf(en, sizeof en, "cannot resolve %s: %s", host, gai_strerror(g));
+        snprintf(en, sizeof en, "cannot resolve %s: %s", host, onshi__os_gai_strerror(g));
         return onshi__err_ja(ctx, dns_status, ONSHI_FOREIGN_NONE, g, en,
                              dns_status == ONSHI_E_PROXY
                                  ? "プロキシのホスト名を解決できません（DNS設定を確認してください）"
                                  : "サーバーのホスト名を解決できません（DNS・ネットワーク設定を確認してください）");
     }
-    int err = 0, fd = -1;
+    int err = 0;
+    onshi__os_sock fd = ONSHI__OS_NOSOCK;
     char tried[300] = "";
     for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int64_t left = deadline - onshi__now_ms();
@@ -458,7 +442,7 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
             break;
         }
         fd = connect_one(c, ai, left, &err);
-        if (fd >= 0)
+        if (fd != ONSHI__OS_NOSOCK)
             break;
         if (err == ECANCELED)
             break;
@@ -466,15 +450,15 @@ int onshi__tcp_connect(onshi_ctx *ctx, onshi__conn *c, const char *host, const c
         snprintf(tried + tl, sizeof tried - tl, "%s%s", tl ? "," : "",
                  ai->ai_family == AF_INET6 ? "IPv6" : "IPv4");
     }
-    freeaddrinfo(res);
-    if (fd < 0) {
+    onshi__os_freeaddrinfo(res);
+    if (fd == ONSHI__OS_NOSOCK) {
         if (err == ECANCELED) {
             c->io_status = ONSHI_E_CANCELLED;
             return onshi__conn_io_error(ctx, c, "connect");
         }
-        char en[600];
+        char en[600], eb[128];
         snprintf(en, sizeof en, "cannot connect to %s port %s (%s): %s", host, port, tried,
-                 strerror(err));
+                 onshi__os_strerror(err, eb, sizeof eb));
         return onshi__err_ja(ctx, dns_status == ONSHI_E_PROXY ? ONSHI_E_PROXY : ONSHI_E_CONNECT,
                              ONSHI_FOREIGN_ERRNO, err, en,
                              dns_status == ONSHI_E_PROXY

@@ -637,7 +637,7 @@ out:
 int onshi__pkcs12_parse_file(onshi_ctx *ctx, const char *path, const char *password,
                              mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 {
-    FILE *f = fopen(path, "rbe"); /* e: O_CLOEXEC where the C library knows it */
+    FILE *f = onshi__os_fopen(path, "rb");
     if (f == NULL) {
         char en[1200];
         snprintf(en, sizeof en, "cannot open PKCS#12 file %s", path);

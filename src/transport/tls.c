@@ -17,7 +17,6 @@
 #include <psa/crypto.h>
 #endif
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -371,16 +370,11 @@ int onshi__tls_ssl_setup(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, con
     c->tls = t;
     snprintf(c->peer, sizeof c->peer, "%s", host);
     /* An IP literal is checked against iPAddress SANs by verify_cb, never skipped. */
-    struct in6_addr a6;
-    struct in_addr a4;
-    t->want_ip_len = 0;
-    if (inet_pton(AF_INET, host, &a4) == 1) {
-        memcpy(t->want_ip, &a4, 4);
-        t->want_ip_len = 4;
-    } else if (inet_pton(AF_INET6, host, &a6) == 1) {
-        memcpy(t->want_ip, &a6, 16);
-        t->want_ip_len = 16;
-    }
+    unsigned char ip[16];
+    int iplen = onshi__os_inet_pton(host, ip);
+    t->want_ip_len = (size_t)iplen;
+    if (iplen > 0)
+        memcpy(t->want_ip, ip, (size_t)iplen);
     int r = mbedtls_ssl_setup(&c->ssl, &t->conf);
 #if MBEDTLS_VERSION_NUMBER >= 0x03050000
     /* 3.5+ matches an IP hostname against iPAddress SANs itself (and 3.6.3+ refuses to verify

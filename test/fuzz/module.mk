@@ -21,7 +21,8 @@ FUZZ_CORPUS_fuzz_names  := test/fuzz/corpus/names
 # the CSV target includes tools/onshi/cmd_batch.c and needs the other CLI objects
 FUZZ_EXTRA_fuzz_csv := $(B)/app/tools/onshi/cmd_card.o $(B)/app/tools/onshi/cmd_codec.o \
                        $(B)/app/tools/onshi/cmd_verify.o $(B)/app/tools/onshi/cmd_card_tools.o \
-                       $(B)/app/tools/onshi/cmd.o
+                       $(B)/app/tools/onshi/cmd.o \
+                       $(B)/app/tools/onshi/sys_posix.o
 ifeq ($(FUZZ),1)
   FUZZ_MAIN :=
   FUZZ_LDFLAGS := -fsanitize=fuzzer

@@ -1,45 +1,31 @@
 /*
  * onshi CLI: the one reader of a typed line, for the PIN, the last-try question, the consent
- * questions and the staff's photo check. The terminal is /dev/tty, not stdin (which may be a
- * pipe of data); a PIN may also come from an inherited descriptor (--pin-fd N).
+ * questions and the staff's photo check. The terminal (sys.h: /dev/tty, CONIN$ on Windows), not
+ * stdin (which may be a pipe of data); a PIN may also come from an inherited descriptor
+ * (--pin-fd N).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cmd.h"
+#include "sys.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
-int cli_read_line(int fd, char *buf, size_t cap, int timeout_s)
+/* One line from the terminal t, else from the descriptor fd (cli_read_line's contract). */
+static int read_line(cli_tty *t, int fd, char *buf, size_t cap, int timeout_s)
 {
     size_t n = 0;
     if (cap == 0)
         return CLI_LINE_LONG;
     for (;;) {
-        if (timeout_s > 0) {
-            struct pollfd p = {fd, POLLIN, 0};
-            int r = poll(&p, 1, timeout_s * 1000);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                buf[0] = '\0';
-                return CLI_LINE_NONE;
-            }
-        }
-        char c;
-        ssize_t k = read(fd, &c, 1);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
+        int c = t ? cli_sys_tty_getc(t, timeout_s) : cli_sys_fd_getc(fd, timeout_s);
+        if (c == -2) { /* the time is up */
             buf[0] = '\0';
             return CLI_LINE_NONE;
         }
-        if (k == 0) { /* end of input: a last line without newline still counts */
+        if (c < 0) { /* end of input: a last line without newline still counts */
             buf[n] = '\0';
             return n > 0 ? CLI_LINE_OK : CLI_LINE_EOF;
         }
@@ -49,72 +35,62 @@ int cli_read_line(int fd, char *buf, size_t cap, int timeout_s)
             buf[0] = '\0';
             return CLI_LINE_LONG;
         }
-        buf[n++] = c;
+        buf[n++] = (char)c;
     }
     buf[n] = '\0';
     return CLI_LINE_OK;
 }
 
+int cli_read_line(int fd, char *buf, size_t cap, int timeout_s)
+{
+    return read_line(NULL, fd, buf, cap, timeout_s);
+}
+
 int cli_tty_line(const char *prompt, char *buf, size_t cap, int secret, int timeout_s)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0) {
+    cli_tty *t = cli_sys_tty_open(secret);
+    if (t == NULL) {
         if (cap > 0)
             buf[0] = '\0';
         return CLI_LINE_NONE;
     }
-    struct termios old, raw;
-    int restore = 0;
-    if (secret && tcgetattr(fd, &old) == 0) {
-        raw = old;
-        raw.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-        raw.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-    }
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy: go on reading */
-    }
-    int rc = cli_read_line(fd, buf, cap, timeout_s);
-    if (restore) {
-        tcsetattr(fd, TCSAFLUSH, &old);
-        if (write(fd, "\n", 1) < 0) {
-            /* nothing to do */
-        }
-    }
-    close(fd);
+    cli_sys_tty_write(t, prompt);
+    int rc = read_line(t, -1, buf, cap, timeout_s);
+    cli_sys_tty_close(t); /* restores the echo */
     return rc;
 }
 
-int cli_ask_yes_fd(int fd, int timeout_s)
+static int ask_yes(cli_tty *t, int fd, int timeout_s)
 {
     char ans[16];
-    int rc = cli_read_line(fd, ans, sizeof ans, timeout_s);
+    int rc = read_line(t, fd, ans, sizeof ans, timeout_s);
     if (rc == CLI_LINE_NONE)
         return -1;
     if (rc == CLI_LINE_LONG) {
         /* The rest of an over-long line is read away (it has arrived with its newline), so
          * that it cannot answer the next question: a held-down key is not "yes" to all. */
-        char c;
-        ssize_t k;
-        while ((k = read(fd, &c, 1)) == 1 || (k < 0 && errno == EINTR))
-            if (k == 1 && c == '\n')
-                break;
+        int c;
+        while ((c = t ? cli_sys_tty_getc(t, 0) : cli_sys_fd_getc(fd, 0)) >= 0 && c != '\n') {
+        }
         return 0;
     }
     /* end of input (Ctrl-D) and anything but y / Y: no */
     return rc == CLI_LINE_OK && (ans[0] == 'y' || ans[0] == 'Y') ? 1 : 0;
 }
 
+int cli_ask_yes_fd(int fd, int timeout_s)
+{
+    return ask_yes(NULL, fd, timeout_s);
+}
+
 int cli_ask_yes(const char *prompt, int timeout_s)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
-    if (fd < 0)
+    cli_tty *t = cli_sys_tty_open(0);
+    if (t == NULL)
         return -1;
-    if (write(fd, prompt, strlen(prompt)) < 0) {
-        /* the prompt is a courtesy: go on reading */
-    }
-    int yes = cli_ask_yes_fd(fd, timeout_s);
-    close(fd);
+    cli_sys_tty_write(t, prompt);
+    int yes = ask_yes(t, -1, timeout_s);
+    cli_sys_tty_close(t);
     return yes;
 }
 

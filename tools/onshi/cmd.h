@@ -10,6 +10,12 @@
 
 #include <stdio.h>
 
+#ifdef __MINGW_PRINTF_FORMAT
+#define CLI_PRINTF_FORMAT __MINGW_PRINTF_FORMAT
+#else
+#define CLI_PRINTF_FORMAT printf
+#endif
+
 typedef struct onshi_cli_cmd {
     const char *name;
     int (*run)(onshi_ctx *ctx, int argc, char **argv); /* argv[0] is the subcommand */
@@ -32,7 +38,7 @@ typedef struct onshi_cli_cmd {
 /* Print one error line "onshi <cmd>: <what>" on stderr; returns the exit status 1. */
 int cli_fail(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(CLI_PRINTF_FORMAT, 2, 3)))
 #endif
     ;
 /* The same for a library failure: the context's last error message. */

@@ -4,19 +4,16 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cmd.h"
+#include "sys.h"
 
 #include <errno.h>
-#include <iconv.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* ---- language ---------------------------------------------------------------------------- */
 
@@ -73,25 +70,13 @@ static char *read_text(const char *cmd, const char *path)
         memmove(buf, buf + 3, (n -= 3) + 1);
     if (valid_utf8((unsigned char *)buf, n))
         return buf;
-    iconv_t cd = iconv_open("UTF-8", "CP932");
-    if (cd == (iconv_t)-1) {
-        free(buf);
-        cli_fail(cmd, CLI_T("%s is not UTF-8 and CP932 conversion is unavailable", "%s は UTF-8 ではなく、CP932 の変換も使えません"), path);
-        return NULL;
-    }
-    size_t ocap = n * 3 + 1, inleft = n, outleft = ocap - 1;
-    char *out = malloc(ocap), *in = buf, *op = out;
-    size_t rc = out ? iconv(cd, &in, &inleft, &op, &outleft) : (size_t)-1;
-    iconv_close(cd);
-    if (rc == (size_t)-1) {
-        cli_fail(cmd, CLI_T("%s is neither UTF-8 nor CP932 (byte offset %zu)", "%s は UTF-8 でも CP932 でもありません（%zu バイト目）"), path,
-                 (size_t)(in - buf));
-        free(buf);
-        free(out);
-        return NULL;
-    }
-    *op = '\0';
+    size_t bad = 0;
+    char *out = cli_sys_cp932_to_utf8(buf, n, &bad);
     free(buf);
+    if (out == NULL && bad == (size_t)-1)
+        cli_fail(cmd, "%s is not UTF-8 and CP932 conversion is unavailable", path);
+    else if (out == NULL)
+        cli_fail(cmd, "%s is neither UTF-8 nor CP932 (byte offset %zu)", path, bad);
     return out;
 }
 
@@ -231,16 +216,10 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
 
 /* ---- progress ------------------------------------------------------------------------------- */
 
-/* Ctrl-C: the handler only writes to a pipe (async-signal-safe); a thread turns that into
- * onshi_ctx_cancel, which is thread-safe but not async-signal-safe. */
-static int sig_pipe[2] = {-1, -1};
-
-static void on_sigint(int sig)
+/* Ctrl-C cancels the run (tools/onshi/sys.h calls this from a thread). */
+static void on_interrupt(void *ctx)
 {
-    (void)sig;
-    char c = 'x';
-    ssize_t w = write(sig_pipe[1], &c, 1);
-    (void)w;
+    onshi_ctx_cancel(ctx);
 }
 
 typedef struct bar {
@@ -276,24 +255,24 @@ static void draw_wait(bar *b)
     b->shown = 1;
 }
 
-static void *cancel_thread(void *arg)
+/* Redraws the wait once a second until stopped (the library reports a wait only when it
+ * starts). */
+static pthread_cond_t tick_cv = PTHREAD_COND_INITIALIZER;
+static int tick_stop;
+
+static void *tick_thread(void *arg)
 {
-    onshi_ctx *ctx = arg;
-    for (;;) {
-        struct pollfd pf = {sig_pipe[0], POLLIN, 0};
-        int n = poll(&pf, 1, 1000);
-        if (n == 0) {
-            pthread_mutex_lock(&bar_mu);
-            if (bar_now != NULL && bar_now->tty && bar_now->waiting)
-                draw_wait(bar_now);
-            pthread_mutex_unlock(&bar_mu);
-            continue;
-        }
-        char c;
-        if (n < 0 || read(sig_pipe[0], &c, 1) != 1 || c == 'q')
-            break;
-        onshi_ctx_cancel(ctx);
+    (void)arg;
+    pthread_mutex_lock(&bar_mu);
+    while (!tick_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&tick_cv, &bar_mu, &until);
+        if (!tick_stop && bar_now != NULL && bar_now->tty && bar_now->waiting)
+            draw_wait(bar_now);
     }
+    pthread_mutex_unlock(&bar_mu);
     return NULL;
 }
 
@@ -613,40 +592,29 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         fprintf(stderr, "%s %s (%zu) — %s onshi %s --resume %s\n", T("batch", "一括ID"),
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
-    bar pb = {!quiet && isatty(2), 0, 0, 0, 0};
+    bar pb = {!quiet && cli_sys_isatty(2), 0, 0, 0, 0};
     onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
     cbs.progress = on_progress;
     cbs.progress_userdata = &pb;
     onshi_ctx_set_callbacks(ctx, &cbs);
     pthread_mutex_lock(&bar_mu);
     bar_now = &pb;
+    tick_stop = 0;
     pthread_mutex_unlock(&bar_mu);
-    struct sigaction sa, old;
-    pthread_t th;
-    int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
-    if (watching) {
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigint;
-        sigaction(SIGINT, &sa, &old);
-    }
+    pthread_t tick;
+    int ticking = pb.tty && pthread_create(&tick, NULL, tick_thread, NULL) == 0;
+    int watching = cli_sys_interrupt_on(on_interrupt, ctx) == 0;
     r = onshi_batch_run(b);
-    if (watching) {
-        sigaction(SIGINT, &old, NULL);
-        char q = 'q';
-        if (write(sig_pipe[1], &q, 1) == 1)
-            pthread_join(th, NULL);
-        else
-            pthread_detach(th);
-    }
-    if (sig_pipe[0] >= 0) {
-        close(sig_pipe[0]);
-        close(sig_pipe[1]);
-        sig_pipe[0] = sig_pipe[1] = -1;
-    }
+    if (watching)
+        cli_sys_interrupt_off();
     onshi_ctx_set_callbacks(ctx, NULL);
     pthread_mutex_lock(&bar_mu);
     bar_now = NULL;
+    tick_stop = 1;
+    pthread_cond_signal(&tick_cv);
     pthread_mutex_unlock(&bar_mu);
+    if (ticking)
+        pthread_join(tick, NULL);
     if (pb.shown)
         fputs("\r\033[K", stderr);
     if (r != ONSHI_OK) {

@@ -6,18 +6,15 @@
  * and the ONSHI_* variables, then `--set name=value` (any option name, docs/options.md).
  * SPDX-License-Identifier: Apache-2.0
  */
-#define _GNU_SOURCE /* memmem */
 #include "cmd.h"
+#include "sys.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 /* ---- shared bits ---- */
 
@@ -555,14 +552,24 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
 
 /* ---- cert-info ---- */
 
+/* memmem(3), which not every C library has (Windows). */
+static const char *find_bytes(const void *h, size_t hl, const char *n, size_t nl)
+{
+    const char *p = h;
+    for (size_t i = 0; i + nl <= hl; i++)
+        if (memcmp(p + i, n, nl) == 0)
+            return p + i;
+    return NULL;
+}
+
 /* PEM → DER (the first certificate), in place; DER passes unchanged. */
 static size_t pem_to_der(unsigned char *p, size_t n)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const char *beg = memmem(p, n, "-----BEGIN CERTIFICATE-----", 27);
+    const char *beg = find_bytes(p, n, "-----BEGIN CERTIFICATE-----", 27);
     if (beg == NULL)
         return n;
-    const char *s = beg + 27, *end = memmem(s, n - (size_t)(s - (char *)p), "-----END", 8);
+    const char *s = beg + 27, *end = find_bytes(s, n - (size_t)(s - (char *)p), "-----END", 8);
     if (end == NULL)
         return 0;
     size_t o = 0;

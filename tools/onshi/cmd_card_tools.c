@@ -9,15 +9,12 @@
  */
 #include "cmd.h"
 
+#include "sys.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <termios.h>
-#include <unistd.h>
 
 #define TR(en, ja) (cli_lang_ja() ? (ja) : (en))
 
@@ -90,7 +87,7 @@ int cli_pin_option(cli_pin *p, const char *cmd, int argc, char **argv, int *i)
                                "数値が正しくありません（--pin-fd は 3 以上の開いた記述子、"
                                "または標準入力の 0。--pin-timeout は 0〜86400 秒）"));
         if (strcmp(a, "--pin-fd") == 0) {
-            if (fcntl((int)v, F_GETFD) < 0)
+            if (!cli_sys_fd_open((int)v))
                 return cli_fail(cmd, CLI_T("--pin-fd %ld: %s", "--pin-fd %ld：%s"), v,
                                 TR("no such open file descriptor",
                                    "そのファイル記述子は開いていません"));
@@ -350,8 +347,9 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
 {
     const char *cmd = "card sign-test";
     unsigned char hash[32];
-    if (getrandom(hash, sizeof hash, 0) != (ssize_t)sizeof hash)
-        return cli_fail(cmd, CLI_T("getrandom: %s", "乱数を取得できません：%s"), strerror(errno));
+    if (cli_sys_random(hash, sizeof hash) != 0)
+        return cli_fail(cmd, CLI_T("no random bytes from the system: %s", "乱数を取得できません：%s"),
+                        strerror(errno));
     cli_set_pin_cb(ctx, &a->pin);
     onshi_card *card = NULL;
     onshi_buf *sig = NULL;

@@ -52,62 +52,86 @@ static void table_value(FILE *out, const char *v, size_t n)
     fwrite(v, 1, n, out);
 }
 
+/* One line of the library's JSON (onshi_msg_to_json: one member per line) as table rows;
+ * *depth counts the open objects and lists (the document's own brace is 1). */
+static void table_line(char *line, int *depth, FILE *out)
+{
+    char *p = line + strspn(line, "\t ");
+    size_t n = strcspn(p, "\r\n");
+    p[n] = '\0';
+    while (n > 0 && (p[n - 1] == ',' || p[n - 1] == ' '))
+        p[--n] = '\0';
+    int ind = (*depth > 1 ? *depth - 1 : 0) * 2;
+    if (strcmp(p, "}, {") == 0) {
+        fprintf(out, "%*s-\n", ind > 2 ? ind - 2 : 0, "");
+        return;
+    }
+    if (p[0] == '}' || p[0] == ']') {
+        for (const char *c = p; *c == '}' || *c == ']' || *c == ','; c++)
+            *depth -= *c != ',';
+        return;
+    }
+    if (strcmp(p, "{") == 0 || strcmp(p, "[{") == 0) {
+        *depth += p[0] == '[' ? 2 : 1;
+        return;
+    }
+    char *colon = p[0] == '"' ? strstr(p, "\":") : NULL;
+    if (colon == NULL) {
+        if (n > 0) { /* a value of a list spread over lines */
+            fprintf(out, "%*s- ", ind, "");
+            table_value(out, p, n);
+            fputc('\n', out);
+        }
+        return;
+    }
+    const char *v = colon + 2;
+    while (*v == '\t' || *v == ' ')
+        v++;
+    fprintf(out, "%*s%.*s", ind, "", (int)(colon - p - 1), p + 1);
+    size_t vl = strlen(v);
+    if (v[0] == '{' && vl == 1) {
+        (*depth)++;
+    } else if (v[0] == '[' && v[1] == '{' && vl == 2) {
+        *depth += 2;
+    } else if (v[0] == '[' && vl == 1) {
+        (*depth)++;
+    } else if (v[0] == '[' && v[vl - 1] == ']') {
+        if (vl > 2) {
+            fputs(": ", out);
+            table_value(out, v + 1, vl - 2);
+        }
+    } else if (!(v[0] == '{' && v[vl - 1] == '}')) {
+        fputs(": ", out);
+        table_value(out, v, vl);
+    }
+    fputc('\n', out);
+}
+
 static int json_to_table(FILE *in, FILE *out)
 {
     char line[65536];
-    int depth = 0; /* open objects and lists (the document's own brace is 1) */
-    while (fgets(line, sizeof line, in) != NULL) {
-        char *p = line + strspn(line, "\t ");
-        size_t n = strcspn(p, "\r\n");
-        p[n] = '\0';
-        while (n > 0 && (p[n - 1] == ',' || p[n - 1] == ' '))
-            p[--n] = '\0';
-        int ind = (depth > 1 ? depth - 1 : 0) * 2;
-        if (strcmp(p, "}, {") == 0) {
-            fprintf(out, "%*s-\n", ind > 2 ? ind - 2 : 0, "");
-            continue;
-        }
-        if (p[0] == '}' || p[0] == ']') {
-            for (const char *c = p; *c == '}' || *c == ']' || *c == ','; c++)
-                depth -= *c != ',';
-            continue;
-        }
-        if (strcmp(p, "{") == 0 || strcmp(p, "[{") == 0) {
-            depth += p[0] == '[' ? 2 : 1;
-            continue;
-        }
-        char *colon = p[0] == '"' ? strstr(p, "\":") : NULL;
-        if (colon == NULL) {
-            if (n > 0) { /* a value of a list spread over lines */
-                fprintf(out, "%*s- ", ind, "");
-                table_value(out, p, n);
-                fputc('\n', out);
-            }
-            continue;
-        }
-        const char *v = colon + 2;
-        while (*v == '\t' || *v == ' ')
-            v++;
-        fprintf(out, "%*s%.*s", ind, "", (int)(colon - p - 1), p + 1);
-        size_t vl = strlen(v);
-        if (v[0] == '{' && vl == 1) {
-            depth++;
-        } else if (v[0] == '[' && v[1] == '{' && vl == 2) {
-            depth += 2;
-        } else if (v[0] == '[' && vl == 1) {
-            depth++;
-        } else if (v[0] == '[' && v[vl - 1] == ']') {
-            if (vl > 2) {
-                fputs(": ", out);
-                table_value(out, v + 1, vl - 2);
-            }
-        } else if (!(v[0] == '{' && v[vl - 1] == '}')) {
-            fputs(": ", out);
-            table_value(out, v, vl);
-        }
-        fputc('\n', out);
-    }
+    int depth = 0;
+    while (fgets(line, sizeof line, in) != NULL)
+        table_line(line, &depth, out);
     return ferror(in) ? -1 : 0;
+}
+
+/* The same from memory (a decoded message's JSON). */
+static void json_text_to_table(const char *text, size_t len, FILE *out)
+{
+    char line[65536];
+    int depth = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = 0;
+        while (i < len && text[i] != '\n') {
+            if (k + 1 < sizeof line)
+                line[k++] = text[i];
+            i++;
+        }
+        i += i < len; /* the newline */
+        line[k] = '\0';
+        table_line(line, &depth, out);
+    }
 }
 
 static bool is_bulk_result(const char *file)
@@ -321,12 +345,9 @@ int cmd_decode(onshi_ctx *ctx, int argc, char **argv)
         return cli_fail_ctx("decode", ctx, rc, file);
     if (want_json)
         return emit("decode", json_buf, NULL, true);
-    FILE *in = fmemopen((void *)onshi_buf_data(json_buf), onshi_buf_len(json_buf), "r");
-    int bad = in == NULL || json_to_table(in, stdout) != 0;
-    if (in)
-        fclose(in);
+    json_text_to_table((const char *)onshi_buf_data(json_buf), onshi_buf_len(json_buf), stdout);
     onshi_buf_free(json_buf);
-    return bad || fflush(stdout) != 0 ? cli_fail("decode", CLI_T("writing the table failed", "表の書き込みに失敗しました")) : 0;
+    return fflush(stdout) != 0 ? cli_fail("decode", CLI_T("writing the table failed", "表の書き込みに失敗しました")) : 0;
 }
 
 static int type_of(const char *s)

@@ -603,10 +603,16 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
  * up to the current month, Japan time), for saying what an empty answer covered. */
 static void default_months(char from[16], char to[16])
 {
-    time_t t = time(NULL) + 9 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int y = tm.tm_year + 1900, mo = tm.tm_mon + 1;
+    /* days since 1970-01-01 in Japan (UTC+9, no DST), then the civil date (H. Hinnant's
+     * days_from_civil inverse): no gmtime_r, which the Windows C runtime lacks */
+    long long z = ((long long)time(NULL) + 9 * 3600) / 86400 + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    int mo = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int y = (int)(yoe + era * 400) + (mo <= 2);
     snprintf(to, 16, "%04u%02u", (unsigned)y % 10000u, (unsigned)mo % 100u);
     unsigned k = (unsigned)(y * 12 + mo - 1 - 5);
     snprintf(from, 16, "%04u%02u", (k / 12) % 10000u, k % 12 + 1);

@@ -6,13 +6,11 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cmd.h"
+#include "sys.h"
 
 #include <stdarg.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +78,7 @@ FILE *cli_create_private(const char *path)
 {
     /* Results, CSV, JSON, PDFs and encoded requests hold personal data: 0600 whatever the
      * umask, never through a symbolic link planted at that name. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return NULL;
-    if (fchmod(fd, 0600) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (f == NULL)
-        close(fd);
-    return f;
+    return cli_sys_create_private(path);
 }
 
 int cli_fail(const char *cmd, const char *fmt, ...)

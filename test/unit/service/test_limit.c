@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#undef OUT /* <windows.h> (Windows build) has one */
 #define OUT ONSHI_LIMIT_SCOPE_OUTPATIENT
 #define ALL ONSHI_LIMIT_SCOPE_ALL
 #define MANY ONSHI_LIMIT_F_MANY_TIMES

@@ -1,0 +1,325 @@
+/*
+ * The OS layer (src/core/os.h) on the platform it is built for: the same program runs on
+ * Linux (os_posix.c) and, cross-built, under Wine (os_win32.c), so every expectation here
+ * holds on both. CP932 and EUC-JP byte values are those of the published tables (Microsoft's
+ * cp932 table, JIS X 0208 / EUC-JP), written out, never computed by the converter under test.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "core/os.h"
+#include "transport/file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- CP932 and EUC-JP ------------------------------------------------------------------- */
+typedef struct vec {
+    const char *utf8;
+    const char *cp932; /* NULL: not in CP932 */
+} vec;
+
+/* 髙 (IBM extension), 﨑 (IBM extension), ① (NEC row 13), － and ～ (CP932's code points for
+ * JIS 1-61 and 1-33), ≒ (JIS row 2), a kanji of level 1, half-width katakana, ASCII. */
+static const vec vecs[] = {
+    {"\xE9\xAB\x99", "\xFB\xFC"},          /* 髙 U+9AD9 */
+    {"\xEF\xA8\x91", "\xFA\xB1"},          /* 﨑 U+FA11 */
+    {"\xE2\x91\xA0", "\x87\x40"},          /* ① U+2460 */
+    {"\xEF\xBC\x8D", "\x81\x7C"},          /* － U+FF0D */
+    {"\xEF\xBD\x9E", "\x81\x60"},          /* ～ U+FF5E */
+    {"\xE2\x89\x92", "\x81\xE0"},          /* ≒ U+2252 */
+    {"\xE4\xBA\x9C", "\x88\x9F"},          /* 亜 U+4E9C */
+    {"\xEF\xBD\xB1", "\xB1"},              /* ｱ U+FF71 */
+    {"A", "A"},
+};
+
+static void conv(onshi__cv_t cd, const char *in, size_t inlen, char *out, size_t *outlen,
+                 size_t *r)
+{
+    char *ip = (char *)in, *op = out;
+    size_t il = inlen, ol = *outlen;
+    *r = onshi__cv(cd, &ip, &il, &op, &ol);
+    *outlen = (size_t)(op - out);
+}
+
+static void test_cp932(void **state)
+{
+    (void)state;
+    onshi__cv_t to = onshi__cv_open("CP932", "UTF-8");
+    onshi__cv_t from = onshi__cv_open("UTF-8", "CP932");
+    assert_true(to != ONSHI__CV_NONE);
+    assert_true(from != ONSHI__CV_NONE);
+    for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
+        char out[16];
+        size_t n = sizeof out, r;
+        conv(to, vecs[i].utf8, strlen(vecs[i].utf8), out, &n, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(n, strlen(vecs[i].cp932));
+        assert_memory_equal(out, vecs[i].cp932, n);
+        n = sizeof out;
+        conv(from, vecs[i].cp932, strlen(vecs[i].cp932), out, &n, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(n, strlen(vecs[i].utf8));
+        assert_memory_equal(out, vecs[i].utf8, n);
+    }
+    char out[16];
+    size_t n = sizeof out, r;
+    /* Not in CP932: 𠮷 (U+20BB7) — EILSEQ at its first byte, nothing written. */
+    conv(to, "a\xF0\xA0\xAE\xB7", 5, out, &n, &r);
+    assert_int_equal(r, (size_t)-1);
+    assert_int_equal(errno, EILSEQ);
+    assert_int_equal(n, 1);
+    /* A lead byte at the end: incomplete (EINVAL), the lead byte left unread. */
+    n = sizeof out;
+    onshi__cv(from, NULL, NULL, NULL, NULL);
+    char *ip = "\x82\xA0\x82", *op = out;
+    size_t il = 3, ol = sizeof out;
+    assert_int_equal(onshi__cv(from, &ip, &il, &op, &ol), (size_t)-1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(il, 1);
+    assert_memory_equal(out, "\xE3\x81\x82", 3); /* あ */
+    /* No room: E2BIG, the character not consumed. */
+    ip = "\x88\x9F";
+    il = 2;
+    op = out;
+    ol = 2;
+    assert_int_equal(onshi__cv(from, &ip, &il, &op, &ol), (size_t)-1);
+    assert_int_equal(errno, E2BIG);
+    assert_int_equal(il, 2);
+    onshi__cv_close(to);
+    onshi__cv_close(from);
+}
+
+/* EUC-JP answers "is it JIS X 0208" for the character check (codec/charset.c): JIS code
+ * points are in it, CP932's variants and extensions are not. */
+static void test_eucjp(void **state)
+{
+    (void)state;
+    onshi__cv_t cd = onshi__cv_open("EUC-JP", "UTF-8");
+    assert_true(cd != ONSHI__CV_NONE);
+    static const struct {
+        const char *utf8, *euc;
+    } ok[] = {
+        {"\xE4\xBA\x9C", "\xB0\xA1"}, /* 亜 JIS 16-01 */
+        {"\xE2\x88\x92", "\xA1\xDD"}, /* − U+2212, JIS 1-61 */
+        {"\xE3\x80\x9C", "\xA1\xC1"}, /* 〜 U+301C, JIS 1-33 */
+        {"\xE2\x89\x92", "\xA2\xE2"}, /* ≒ JIS 2-66 */
+        {"\xEF\xBD\xB1", "\x8E\xB1"}, /* ｱ half-width: SS2 */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char out[8];
+        size_t n = sizeof out, r;
+        conv(cd, ok[i].utf8, strlen(ok[i].utf8), out, &n, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(n, strlen(ok[i].euc));
+        assert_memory_equal(out, ok[i].euc, n);
+    }
+    /* ① (NEC row 13) is not in JIS X 0208 and never a 2-byte EUC-JP character. */
+    char out[8];
+    size_t n = sizeof out, r;
+    conv(cd, "\xE2\x91\xA0", 3, out, &n, &r);
+    assert_true(r == (size_t)-1 || n != 2 || (unsigned char)out[0] < 0xA1);
+    onshi__cv_close(cd);
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+static char base[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(base, sizeof base, "test-os-%lld-%lld", (long long)onshi__os_pid(),
+             (long long)(onshi__os_real_ns() % 1000000));
+    return onshi__os_mkdir(base, 0700);
+}
+
+static void rm_tree(const char *dir)
+{
+    onshi__os_dir *d = onshi__os_opendir(dir);
+    const char *n;
+    while (d != NULL && (n = onshi__os_readdir(d)) != NULL) {
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        char *p = onshi__path_join(dir, n);
+        onshi__os_st st;
+        if (p != NULL && onshi__os_lstat(p, &st) == 0 && st.type == ONSHI__OS_DIR)
+            rm_tree(p);
+        else if (p != NULL)
+            onshi__os_unlink(p);
+        free(p);
+    }
+    onshi__os_closedir(d);
+    remove(dir); /* an empty folder (both C runtimes remove those with an ASCII name) */
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_tree(base);
+    return 0;
+}
+
+static int keep_all(const char *name)
+{
+    (void)name;
+    return 1;
+}
+
+/* A Japanese folder name (UTF-8) works end to end: create, write, publish, list, read. */
+static void test_japanese_folder_publish(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/\xE8\xB3\x87\xE6\xA0\xBC\xE7\xA2\xBA\xE8\xAA\x8D", base); /* 資格確認 */
+    assert_int_equal(onshi__os_mkdir(dir, 0700), 0);
+    onshi__os_st st;
+    assert_int_equal(onshi__os_stat(dir, &st), 0);
+    assert_int_equal(st.type, ONSHI__OS_DIR);
+
+    assert_int_equal(onshi__file_write_temp(ctx, dir, ".~a.tmp", "first", 5), ONSHI_OK);
+    int exists = -1;
+    assert_int_equal(onshi__file_publish(ctx, dir, ".~a.tmp", "req.xml", &exists), ONSHI_OK);
+    assert_int_equal(exists, 0);
+    /* A second request under the same name is refused and the first one stays intact. */
+    assert_int_equal(onshi__file_write_temp(ctx, dir, ".~b.tmp", "second", 6), ONSHI_OK);
+    assert_int_not_equal(onshi__file_publish(ctx, dir, ".~b.tmp", "req.xml", &exists), ONSHI_OK);
+    assert_int_equal(exists, 1);
+    char *path = onshi__path_join(dir, "req.xml");
+    onshi_buf b;
+    assert_int_equal(onshi__file_read_all(ctx, path, 1024, &b), ONSHI_OK);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, "first", 5);
+    onshi__buf_clear(&b);
+    assert_int_equal(onshi__os_lstat(path, &st), 0);
+    assert_int_equal(st.type, ONSHI__OS_REG);
+    assert_int_equal(st.size, 5);
+    assert_int_equal(st.nlink, 1);
+    free(path);
+
+    /* The listing gives the names back in UTF-8. */
+    char name[64];
+    snprintf(name, sizeof name, "\xE7\xB5\x90\xE6\x9E\x9C.xml"); /* 結果.xml */
+    assert_int_equal(onshi__file_write_atomic(ctx, dir, name, "<a/>", 4), ONSHI_OK);
+    onshi__names l = {NULL, 0, 0};
+    assert_int_equal(onshi__dir_list(ctx, dir, keep_all, &l), ONSHI_OK);
+    int found = 0;
+    for (size_t i = 0; i < l.n; i++)
+        found += strcmp(l.v[i], name) == 0;
+    assert_int_equal(found, 1);
+    onshi__names_free(&l);
+    onshi_ctx_free(ctx);
+}
+
+/* Only a regular file is read: a folder is refused with a message, a missing file is
+ * ONSHI_E_NOT_FOUND. */
+static void test_open_regular(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    int fd = -1;
+    assert_int_not_equal(onshi__open_regular(ctx, base, &fd, NULL), ONSHI_OK);
+    assert_int_equal(fd, -1);
+    char *missing = onshi__path_join(base, "missing.xml");
+    assert_int_equal(onshi__open_regular(ctx, missing, &fd, NULL), ONSHI_E_NOT_FOUND);
+    free(missing);
+    onshi_ctx_free(ctx);
+}
+
+/* pread leaves the position where it was (Windows: ReadFile at an offset moves it). */
+static void test_pread_keeps_position(void **state)
+{
+    (void)state;
+    onshi_ctx *ctx;
+    assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
+    assert_int_equal(onshi__file_write_atomic(ctx, base, "p.txt", "0123456789", 10), ONSHI_OK);
+    char *p = onshi__path_join(base, "p.txt");
+    int fd;
+    assert_int_equal(onshi__open_regular(ctx, p, &fd, NULL), ONSHI_OK);
+    char buf[4];
+    assert_int_equal(onshi__os_pread(fd, buf, 3, 5), 3);
+    assert_memory_equal(buf, "567", 3);
+    assert_int_equal(read(fd, buf, 2), 2);
+    assert_memory_equal(buf, "01", 2);
+    close(fd);
+    free(p);
+    onshi_ctx_free(ctx);
+}
+
+/* A folder given with a trailing separator gets no second one. */
+static void test_path_join(void **state)
+{
+    (void)state;
+    char *p = onshi__path_join("/tmp/req/", "a.xml");
+    assert_string_equal(p, "/tmp/req/a.xml");
+    free(p);
+    p = onshi__path_join("/tmp/req", "a.xml");
+    assert_string_equal(p, "/tmp/req/a.xml");
+    free(p);
+    p = onshi__path_join("C:\\OQS\\Req\\", "a.xml");
+#ifdef _WIN32
+    assert_string_equal(p, "C:\\OQS\\Req\\a.xml");
+#else
+    assert_string_equal(p, "C:\\OQS\\Req\\/a.xml"); /* a backslash is a name byte on POSIX */
+#endif
+    free(p);
+}
+
+/* ---- wake-ups, random, sockets ---------------------------------------------------------- */
+static void test_wake(void **state)
+{
+    (void)state;
+    onshi__os_wake *w;
+    assert_int_equal(onshi__os_wake_open(&w), 0);
+    assert_int_equal(onshi__os_wake_wait(w, 0), 0);
+    onshi__os_wake_signal(w);
+    onshi__os_wake_signal(w);
+    assert_int_equal(onshi__os_wake_wait(w, 1000), 1);
+    assert_int_equal(onshi__os_wake_wait(w, 0), 0); /* drained */
+    onshi__os_wake_close(w);
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    unsigned char a[32], b[32], z[32] = {0};
+    assert_int_equal(onshi__os_random(a, sizeof a), 0);
+    assert_int_equal(onshi__os_random(b, sizeof b), 0);
+    assert_memory_not_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, z, sizeof a);
+}
+
+static void test_inet_pton(void **state)
+{
+    (void)state;
+    unsigned char ip[16];
+    assert_int_equal(onshi__os_inet_pton("127.0.0.1", ip), 4);
+    assert_memory_equal(ip, "\x7F\x00\x00\x01", 4);
+    assert_int_equal(onshi__os_inet_pton("::1", ip), 16);
+    assert_int_equal(ip[15], 1);
+    assert_int_equal(onshi__os_inet_pton("example.jp", ip), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cp932),
+        cmocka_unit_test(test_eucjp),
+        cmocka_unit_test(test_japanese_folder_publish),
+        cmocka_unit_test(test_open_regular),
+        cmocka_unit_test(test_pread_keeps_position),
+        cmocka_unit_test(test_path_join),
+        cmocka_unit_test(test_wake),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_inet_pton),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
