@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.libonshi;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A borrowed view of a group inside a message (or batch, or bulk unit). It keeps its owner
+ * reachable and throws IllegalStateException once the owner was closed.
+ */
+public final class Group {
+    private final Pointer p;
+    private final Handle owner;
+
+    Group(Pointer p, Handle owner) {
+        this.p = p;
+        this.owner = owner;
+    }
+
+    Pointer ptr() {
+        if (p == null || owner.isClosed()) {
+            throw new IllegalStateException("the message this group belongs to is closed");
+        }
+        return p;
+    }
+
+    /** A constant of {@link GroupKind}. */
+    public int kind() {
+        return Onshi.LIB.onshi_group_kind(ptr());
+    }
+
+    public int count(int kind) {
+        return Onshi.LIB.onshi_group_count(ptr(), kind).intValue();
+    }
+
+    public Group child(int kind, int i) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        OnshiException.check(Onshi.LIB.onshi_group_at(out, ptr(), kind, new SizeT(i)));
+        return new Group(out.getValue(), owner);
+    }
+
+    public List<Group> children(int kind) throws OnshiException {
+        List<Group> l = new ArrayList<>();
+        int n = count(kind);
+        for (int i = 0; i < n; i++) {
+            l.add(child(kind, i));
+        }
+        return l;
+    }
+
+    /** A field (a constant of {@link Field}) as a string, or null when absent. */
+    public String get(int field) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        int rc = Onshi.LIB.onshi_group_get_str(out, ptr(), field);
+        if (rc == Status.NOT_FOUND) {
+            return null;
+        }
+        OnshiException.check(rc);
+        return Onshi.str(out.getValue());
+    }
+
+    /** A numeric field, or null when absent. */
+    public Long getInt(int field) throws OnshiException {
+        LongByReference out = new LongByReference();
+        int rc = Onshi.LIB.onshi_group_get_int(out, ptr(), field);
+        if (rc == Status.NOT_FOUND) {
+            return null;
+        }
+        OnshiException.check(rc);
+        return out.getValue();
+    }
+
+    /** The label of a code field's value in the context's language (ctx null: Japanese). */
+    public String label(int field, Context ctx) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        int rc = Onshi.LIB.onshi_group_get_label(out, ctx == null ? null : ctx.ptr(), ptr(), field);
+        if (rc == Status.NOT_FOUND) {
+            return null;
+        }
+        OnshiException.check(rc);
+        return Onshi.str(out.getValue());
+    }
+
+    /** Set (or with null remove) a field. */
+    public Group set(int field, String value) throws OnshiException {
+        OnshiException.check(Onshi.LIB.onshi_group_set_str(ptr(), field, value));
+        return this;
+    }
+
+    public Group add(int kind) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        OnshiException.check(Onshi.LIB.onshi_group_add(out, ptr(), kind));
+        return new Group(out.getValue(), owner);
+    }
+
+    public String toJson(Context ctx) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        ctx.call(Onshi.LIB.onshi_group_to_json(out, ctx.ptr(), ptr()));
+        return new String(Message.take(out), StandardCharsets.UTF_8);
+    }
+}
