@@ -137,6 +137,16 @@ namespace Onshi.Tests
         }
 
         [Test]
+        public void EveryDeclaredFunctionIsExportedByTheLibrary()
+        {
+            var native = typeof(Context).Assembly.GetType("Onshi.Native", true);
+            var methods = native.GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)
+                                .Where(m => m.Name.StartsWith("onshi_")).ToList();
+            Assert.Greater(methods.Count, 140);
+            foreach (var m in methods) Marshal.Prelink(m); // throws EntryPointNotFoundException
+        }
+
+        [Test]
         public void VersionAndNameResolution()
         {
             StringAssert.StartsWith(HeaderVersion.VersionMajor + ".", Library.Version);

@@ -58,6 +58,23 @@ class CoreTest {
     }
 
     @Test
+    void everyDeclaredFunctionIsExportedByTheLibrary() {
+        com.sun.jna.NativeLibrary lib = com.sun.jna.NativeLibrary.getInstance(TestEnv.get("ONSHI_LIBRARY"));
+        List<String> missing = new ArrayList<>();
+        int n = 0;
+        for (java.lang.reflect.Method m : NativeLib.class.getDeclaredMethods()) {
+            n++;
+            try {
+                lib.getFunction(m.getName());
+            } catch (UnsatisfiedLinkError e) {
+                missing.add(m.getName());
+            }
+        }
+        assertTrue(n > 140);
+        assertEquals(List.of(), missing);
+    }
+
+    @Test
     void version() {
         assertTrue(Onshi.version().startsWith(HeaderVersion.VERSION_MAJOR + "."));
         assertEquals(HeaderVersion.VERSION_MAJOR, Onshi.versionInfo()[0]);
