@@ -219,6 +219,7 @@ namespace Onshi.Tests
                 {
                     var p = res.Persons();
                     Assert.IsNotNull(p[0].Get(Field.Name));
+                    CollectionAssert.AreEqual(new[] { p[0].Get(Field.Name) }, p[0].GetAll(Field.Name));
                     string label;
                     StringAssert.IsMatch("^[123]$", ctx.PersonSex(p[0], out label));
                     Assert.IsEmpty(ctx.PersonCompare(p[0], p[0]));
@@ -263,9 +264,13 @@ namespace Onshi.Tests
         [Test]
         public void LimitCalculator()
         {
-            Assert.AreEqual(87430, Library.LimitCeiling("A03", 1000000, serviceMonth: 202611));
-            Assert.AreEqual(18000, Library.LimitCeiling("B04", 300000, LimitScope.Outpatient, serviceMonth: 202611));
-            Assert.AreEqual(30000, Library.LimitCopay("A03", 100000, 30, serviceMonth: 202611));
+            Assert.AreEqual(87430, Library.LimitCeiling("A03", 1000000, serviceMonth: 202607));
+            Assert.AreEqual(18000, Library.LimitCeiling("B04", 300000, LimitScope.Outpatient, serviceMonth: 202607));
+            Assert.AreEqual(30000, Library.LimitCopay("A03", 100000, 30, serviceMonth: 202607));
+            Assert.AreEqual(144000, Library.LimitYearlyCap("B04", LimitScope.Outpatient, serviceMonth: 202607));
+            Assert.AreEqual(Status.NotFound, Assert.Throws<OnshiException>(() => Library.LimitYearlyCap("A03", serviceMonth: 202607)).Status);
+            Assert.IsTrue(Library.OptionIsSecret(Option.TlsPkcs12Password));
+            Assert.IsFalse(Library.OptionIsSecret(Option.ReqDir));
             using (var ctx = new Context())
             using (var r = new Request(RequestKind.Limit).Set(Param.ClassCode, "Z99").Set(Param.TotalCost, 1))
             {
@@ -328,7 +333,7 @@ namespace Onshi.Tests
                     using (var m = ctx.Decode(data)) Assert.IsNotNull(m.Persons()[0].Get(Field.Name));
                     try { ctx.Set("log_redact", 7); } catch (OnshiException) { }
                 }
-                Library.LimitCeiling("A03", 1000000, serviceMonth: 202611);
+                Library.LimitCeiling("A03", 1000000, serviceMonth: 202607);
             };
             for (int i = 0; i < 1000; i++) once();
             GC.Collect(); GC.WaitForPendingFinalizers();

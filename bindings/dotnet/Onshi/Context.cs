@@ -606,6 +606,14 @@ namespace Onshi
             return v;
         }
 
+        /// <summary>The yearly cap of a LIMIT request's class for its service month.</summary>
+        public long LimitYearlyCap(Request request)
+        {
+            long v;
+            Call(Native.onshi_limit_yearly_cap(out v, Handle, R(request)));
+            return v;
+        }
+
         /// <summary>What is wrong with the configured transport (never sends a request).</summary>
         public IList<DiagItem> Diagnose()
         {

@@ -107,6 +107,13 @@ namespace Onshi
             OnshiException.Check(rc);
             return (Option)rc;
         }
+        /// <summary>True for an option holding a secret (never readable, never logged).</summary>
+        public static bool OptionIsSecret(Option option)
+        {
+            int rc = Native.onshi_option_is_secret((int)option);
+            OnshiException.Check(rc);
+            return rc == 1;
+        }
         /// <summary>The configuration name of an option.</summary>
         public static string OptionName(Option option) { return Native.S(Native.onshi_option_name((int)option)); }
         /// <summary>The XML element name of a field.</summary>
@@ -154,6 +161,18 @@ namespace Onshi
                 r.Set(Param.RatioPercent, ratioPercent);
                 long v;
                 OnshiException.Check(Native.onshi_limit_copay(out v, CtxHandle.Null, r.Handle));
+                return v;
+            }
+        }
+
+        /// <summary>The yearly cap (August–July) of a 適用区分 in force for the service month.</summary>
+        public static long LimitYearlyCap(string classCode, LimitScope scope = LimitScope.All,
+                                          LimitFlags flags = 0, int serviceMonth = 0)
+        {
+            using (var r = LimitRequest(classCode, 0, scope, flags, serviceMonth))
+            {
+                long v;
+                OnshiException.Check(Native.onshi_limit_yearly_cap(out v, CtxHandle.Null, r.Handle));
                 return v;
             }
         }
@@ -354,6 +373,20 @@ namespace Onshi
             if (rc == (int)Status.NotFound) return null;
             OnshiException.Check(rc);
             return Native.S(s);
+        }
+
+        /// <summary>Every occurrence of a field that repeats (e.g. several ReferenceNumber).</summary>
+        public IList<string> GetAll(Field field)
+        {
+            var l = new List<string>();
+            long n = (long)Native.onshi_group_count_str(Ptr, (int)field).ToUInt64();
+            for (long i = 0; i < n; i++)
+            {
+                IntPtr s;
+                OnshiException.Check(Native.onshi_group_get_str_at(out s, Ptr, (int)field, Native.Z(i)));
+                l.Add(Native.S(s));
+            }
+            return l;
         }
 
         /// <summary>A numeric field, or null when absent.</summary>

@@ -683,6 +683,12 @@ public final class Context extends Handle {
         return out.getValue();
     }
 
+    public long limitYearlyCap(Request req) throws OnshiException {
+        LongByReference out = new LongByReference();
+        call(Onshi.LIB.onshi_limit_yearly_cap(out, ptr(), req.ptr()));
+        return out.getValue();
+    }
+
     /** One check of {@link #diagnose}. */
     public static final class DiagItem {
         public final int check, outcome, status;

@@ -63,6 +63,18 @@ public final class Group {
         return Onshi.str(out.getValue());
     }
 
+    /** Every occurrence of a field that repeats (e.g. several ReferenceNumber). */
+    public List<String> getAll(int field) throws OnshiException {
+        List<String> l = new ArrayList<>();
+        long n = Onshi.LIB.onshi_group_count_str(ptr(), field).longValue();
+        for (long i = 0; i < n; i++) {
+            PointerByReference out = new PointerByReference();
+            OnshiException.check(Onshi.LIB.onshi_group_get_str_at(out, ptr(), field, new SizeT(i)));
+            l.add(Onshi.str(out.getValue()));
+        }
+        return l;
+    }
+
     /** A numeric field, or null when absent. */
     public Long getInt(int field) throws OnshiException {
         LongByReference out = new LongByReference();

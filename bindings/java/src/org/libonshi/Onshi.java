@@ -96,6 +96,13 @@ public final class Onshi {
         return rc;
     }
 
+    /** True for an option holding a secret (never readable, never logged). */
+    public static boolean optionIsSecret(int option) throws OnshiException {
+        int rc = LIB.onshi_option_is_secret(option);
+        OnshiException.check(rc);
+        return rc == 1;
+    }
+
     public static String optionName(int option) {
         return LIB.onshi_option_name(option);
     }
@@ -156,6 +163,15 @@ public final class Onshi {
             r.set(Param.RATIO_PERCENT, ratioPercent);
             LongByReference out = new LongByReference();
             OnshiException.check(LIB.onshi_limit_copay(out, null, r.ptr()));
+            return out.getValue();
+        }
+    }
+
+    /** The yearly cap (August–July) of a 適用区分 in force for the service month. */
+    public static long limitYearlyCap(String classCode, int scope, int flags, int serviceMonth) throws OnshiException {
+        try (Request r = limitRequest(classCode, 0, scope, flags, serviceMonth)) {
+            LongByReference out = new LongByReference();
+            OnshiException.check(LIB.onshi_limit_yearly_cap(out, null, r.ptr()));
             return out.getValue();
         }
     }

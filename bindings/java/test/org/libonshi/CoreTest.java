@@ -136,6 +136,7 @@ class CoreTest {
             try (Message res = ctx.decodeFile(data("OQSsiquc01res_202501150001.xml").toString())) {
                 List<Group> p = res.persons();
                 assertNotNull(p.get(0).get(Field.NAME));
+                assertEquals(List.of(p.get(0).get(Field.NAME)), p.get(0).getAll(Field.NAME));
                 assertTrue(ctx.personSex(p.get(0))[0].matches("[123]"));
                 assertTrue(ctx.personCompare(p.get(0), p.get(0)).isEmpty());
                 kept = p.get(0);
@@ -177,9 +178,14 @@ class CoreTest {
 
     @Test
     void limitCalculator() throws Exception {
-        assertEquals(87430, Onshi.limitCeiling("A03", 1000000, LimitScope.ALL, 0, 202611));
-        assertEquals(18000, Onshi.limitCeiling("B04", 300000, LimitScope.OUTPATIENT, 0, 202611));
-        assertEquals(30000, Onshi.limitCopay("A03", 100000, 30, LimitScope.ALL, 0, 202611));
+        assertEquals(87430, Onshi.limitCeiling("A03", 1000000, LimitScope.ALL, 0, 202607));
+        assertEquals(18000, Onshi.limitCeiling("B04", 300000, LimitScope.OUTPATIENT, 0, 202607));
+        assertEquals(30000, Onshi.limitCopay("A03", 100000, 30, LimitScope.ALL, 0, 202607));
+        assertEquals(144000, Onshi.limitYearlyCap("B04", LimitScope.OUTPATIENT, 0, 202607));
+        assertEquals(Status.NOT_FOUND,
+                assertThrows(OnshiException.class, () -> Onshi.limitYearlyCap("A03", LimitScope.ALL, 0, 202607)).getStatus());
+        assertTrue(Onshi.optionIsSecret(Option.TLS_PKCS12_PASSWORD));
+        assertTrue(!Onshi.optionIsSecret(Option.REQ_DIR));
         try (Context ctx = new Context();
              Request r = new Request(RequestKind.LIMIT).set(Param.CLASS_CODE, "Z99").set(Param.TOTAL_COST, 1)) {
             ctx.set(Option.LANG, "en");
@@ -254,6 +260,6 @@ class CoreTest {
                 // the error path too
             }
         }
-        Onshi.limitCeiling("A03", 1000000, LimitScope.ALL, 0, 202611);
+        Onshi.limitCeiling("A03", 1000000, LimitScope.ALL, 0, 202607);
     }
 }
