@@ -459,6 +459,16 @@ def outputs():
     }
     for fname, text in gen_java(groups, version).items():
         out["bindings/java/src/org/libonshi/" + fname] = text
+    # the package versions follow the header's (PEP 440 spelling for Python)
+    for rel, pattern, value in (
+            ("bindings/python/pyproject.toml", r'(?m)^version = "[^"]*"$',
+             'version = "%s"' % version.replace("-", "")),
+            ("bindings/dotnet/Onshi/Onshi.csproj", r"<Version>[^<]*</Version>",
+             "<Version>%s</Version>" % version)):
+        path = os.path.join(ROOT, rel)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                out[rel] = re.sub(pattern, value, f.read())
     return out
 
 
