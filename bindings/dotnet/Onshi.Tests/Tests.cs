@@ -302,6 +302,25 @@ namespace Onshi.Tests
         }
 
         [Test]
+        public void CancelFromAnotherThreadStopsAWait()
+        {
+            string dir = Path.Combine(Env.Get("ONSHI_TEST_TMP"), "cs-face-cancel");
+            Directory.CreateDirectory(dir);
+            using (var ctx = new Context())
+            {
+                ctx.Set(Option.FaceDir, dir).Set(Option.StateDb, dir + ".db");
+                using (var w = ctx.WatchFaceFolder())
+                {
+                    var wait = System.Threading.Tasks.Task.Factory.StartNew(() => w.Next(-1));
+                    System.Threading.Thread.Sleep(200);
+                    ctx.Cancel();
+                    var e = Assert.Throws<AggregateException>(() => wait.Wait());
+                    Assert.AreEqual(Status.Cancelled, ((OnshiException)e.InnerException).Status);
+                }
+            }
+        }
+
+        [Test]
         public void DiagnoseNamesTheMissingFolder()
         {
             using (var ctx = new Context())

@@ -215,6 +215,29 @@ class CoreTest {
     }
 
     @Test
+    void cancelFromAnotherThreadStopsAWait() throws Exception {
+        Path dir = Paths.get(TestEnv.get("ONSHI_TEST_TMP"), "java-face-cancel");
+        Files.createDirectories(dir);
+        try (Context ctx = new Context()) {
+            ctx.set(Option.FACE_DIR, dir.toString()).set(Option.STATE_DB, dir + ".db");
+            try (FaceWatch w = ctx.watchFaceFolder(0)) {
+                Thread t = new Thread(() -> {
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException ignored) {
+                        // cancel at once
+                    }
+                    ctx.cancel();
+                });
+                t.start();
+                OnshiException e = assertThrows(OnshiException.class, () -> w.next(-1));
+                t.join();
+                assertEquals(Status.CANCELLED, e.getStatus());
+            }
+        }
+    }
+
+    @Test
     void diagnoseNamesTheMissingFolder() throws Exception {
         try (Context ctx = new Context()) {
             ctx.set(Option.LANG, "en").set(Option.TRANSPORT, Transport.FILE).set(Option.REQ_DIR, "/nonexistent/req")
