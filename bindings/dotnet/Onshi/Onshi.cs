@@ -330,6 +330,9 @@ namespace Onshi
 
         internal Group(IntPtr p, object owner) { this.p = p; this.owner = owner; }
 
+        // The owner stays reachable until the native call that uses the pointer returned.
+        T K<T>(T value) { GC.KeepAlive(owner); return value; }
+
         internal IntPtr Ptr
         {
             get
@@ -344,16 +347,16 @@ namespace Onshi
         }
 
         /// <summary>ONSHI_G_*.</summary>
-        public GroupKind Kind { get { return (GroupKind)Native.onshi_group_kind(Ptr); } }
+        public GroupKind Kind { get { return K((GroupKind)Native.onshi_group_kind(Ptr)); } }
         /// <summary>Number of child groups of a kind.</summary>
-        public int Count(GroupKind kind) { return (int)Native.onshi_group_count(Ptr, (int)kind).ToUInt64(); }
+        public int Count(GroupKind kind) { return K((int)Native.onshi_group_count(Ptr, (int)kind).ToUInt64()); }
 
         /// <summary>The i-th child group of a kind.</summary>
         public Group Child(GroupKind kind, int i = 0)
         {
             IntPtr g;
             OnshiException.Check(Native.onshi_group_at(out g, Ptr, (int)kind, Native.Z(i)));
-            return new Group(g, owner);
+            return K(new Group(g, owner));
         }
 
         /// <summary>Every child group of a kind.</summary>
@@ -372,7 +375,7 @@ namespace Onshi
             int rc = Native.onshi_group_get_str(out s, Ptr, (int)field);
             if (rc == (int)Status.NotFound) return null;
             OnshiException.Check(rc);
-            return Native.S(s);
+            return K(Native.S(s));
         }
 
         /// <summary>Every occurrence of a field that repeats (e.g. several ReferenceNumber).</summary>
@@ -386,7 +389,7 @@ namespace Onshi
                 OnshiException.Check(Native.onshi_group_get_str_at(out s, Ptr, (int)field, Native.Z(i)));
                 l.Add(Native.S(s));
             }
-            return l;
+            return K(l);
         }
 
         /// <summary>A numeric field, or null when absent.</summary>
@@ -396,7 +399,7 @@ namespace Onshi
             int rc = Native.onshi_group_get_int(out v, Ptr, (int)field);
             if (rc == (int)Status.NotFound) return null;
             OnshiException.Check(rc);
-            return v;
+            return K(v);
         }
 
         /// <summary>The label of a code field's value in the context's language (null ctx: Japanese).</summary>
@@ -406,14 +409,14 @@ namespace Onshi
             int rc = Native.onshi_group_get_label(out s, ctx == null ? CtxHandle.Null : ctx.Handle, Ptr, (int)field);
             if (rc == (int)Status.NotFound) return null;
             OnshiException.Check(rc);
-            return Native.S(s);
+            return K(Native.S(s));
         }
 
         /// <summary>Set (or with null remove) a field.</summary>
         public Group Set(Field field, string value)
         {
             OnshiException.Check(Native.onshi_group_set_str(Ptr, (int)field, Native.U8(value)));
-            return this;
+            return K(this);
         }
 
         /// <summary>Append a child group of a kind.</summary>
@@ -421,7 +424,7 @@ namespace Onshi
         {
             IntPtr g;
             OnshiException.Check(Native.onshi_group_add(out g, Ptr, (int)kind));
-            return new Group(g, owner);
+            return K(new Group(g, owner));
         }
 
         /// <summary>The group as a JSON object.</summary>
@@ -429,7 +432,7 @@ namespace Onshi
         {
             BufHandle b;
             ctx.Call(Native.onshi_group_to_json(out b, ctx.Handle, Ptr));
-            using (b) return System.Text.Encoding.UTF8.GetString(b.Bytes());
+            using (b) return K(System.Text.Encoding.UTF8.GetString(b.Bytes()));
         }
     }
 

@@ -21,6 +21,12 @@ public final class Group {
         this.owner = owner;
     }
 
+    /** The owner stays reachable until the native call that used the pointer returned. */
+    private <T> T k(T value) {
+        java.lang.ref.Reference.reachabilityFence(owner);
+        return value;
+    }
+
     Pointer ptr() {
         if (p == null || owner.isClosed()) {
             throw new IllegalStateException("the message this group belongs to is closed");
@@ -30,17 +36,17 @@ public final class Group {
 
     /** A constant of {@link GroupKind}. */
     public int kind() {
-        return Onshi.LIB.onshi_group_kind(ptr());
+        return k(Onshi.LIB.onshi_group_kind(ptr()));
     }
 
     public int count(int kind) {
-        return Onshi.LIB.onshi_group_count(ptr(), kind).intValue();
+        return k(Onshi.LIB.onshi_group_count(ptr(), kind).intValue());
     }
 
     public Group child(int kind, int i) throws OnshiException {
         PointerByReference out = new PointerByReference();
         OnshiException.check(Onshi.LIB.onshi_group_at(out, ptr(), kind, new SizeT(i)));
-        return new Group(out.getValue(), owner);
+        return k(new Group(out.getValue(), owner));
     }
 
     public List<Group> children(int kind) throws OnshiException {
@@ -60,7 +66,7 @@ public final class Group {
             return null;
         }
         OnshiException.check(rc);
-        return Onshi.str(out.getValue());
+        return k(Onshi.str(out.getValue()));
     }
 
     /** Every occurrence of a field that repeats (e.g. several ReferenceNumber). */
@@ -72,7 +78,7 @@ public final class Group {
             OnshiException.check(Onshi.LIB.onshi_group_get_str_at(out, ptr(), field, new SizeT(i)));
             l.add(Onshi.str(out.getValue()));
         }
-        return l;
+        return k(l);
     }
 
     /** A numeric field, or null when absent. */
@@ -83,7 +89,7 @@ public final class Group {
             return null;
         }
         OnshiException.check(rc);
-        return out.getValue();
+        return k(out.getValue());
     }
 
     /** The label of a code field's value in the context's language (ctx null: Japanese). */
@@ -94,24 +100,24 @@ public final class Group {
             return null;
         }
         OnshiException.check(rc);
-        return Onshi.str(out.getValue());
+        return k(Onshi.str(out.getValue()));
     }
 
     /** Set (or with null remove) a field. */
     public Group set(int field, String value) throws OnshiException {
         OnshiException.check(Onshi.LIB.onshi_group_set_str(ptr(), field, value));
-        return this;
+        return k(this);
     }
 
     public Group add(int kind) throws OnshiException {
         PointerByReference out = new PointerByReference();
         OnshiException.check(Onshi.LIB.onshi_group_add(out, ptr(), kind));
-        return new Group(out.getValue(), owner);
+        return k(new Group(out.getValue(), owner));
     }
 
     public String toJson(Context ctx) throws OnshiException {
         PointerByReference out = new PointerByReference();
         ctx.call(Onshi.LIB.onshi_group_to_json(out, ctx.ptr(), ptr()));
-        return new String(Message.take(out), StandardCharsets.UTF_8);
+        return k(new String(Message.take(out), StandardCharsets.UTF_8));
     }
 }
