@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Layout of what is built:
-#   lib/libonshi.so.X.Y.Z (+ .so.0, .so links) and lib/libonshi.a   default build
+#   lib/libonshi.so.X.Y.Z (+ .so.1, .so links) and lib/libonshi.a   default build
 #   build/default/...   objects, tools (bin/), tests       build/asan/...  SANITIZE=1 twin
 # Folders plug in through an optional module.mk (src/*/, tools/*/, test/*/, test/unit/*/,
 # bench/, examples/) that appends to the variables documented in docs/build.md.
 
-VERSION_MAJOR := 0
-VERSION_MINOR := 1
+VERSION_MAJOR := 1
+VERSION_MINOR := 0
 VERSION_PATCH := 0
 VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
 
@@ -65,8 +65,14 @@ CSTD      ?= c11
 BASE_CFLAGS := -std=$(CSTD) $(WARN) -fvisibility=hidden -fPIC -Iinclude -Isrc \
                -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN)
 LIB_CFLAGS  := $(BASE_CFLAGS) -DONSHI_BUILDING $(CFLAGS) $(CPPFLAGS)
-# Tools and tests see internal headers too (they link the static archive).
+# Tests (and onshi-sim, onshi-vcard, onshi-docgen) see internal headers too (they link the
+# static archive).
 APP_CFLAGS  := $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+# The CLI, the demo and the benchmarks are built like a vendor's program: include/ only, no
+# -Isrc; `make public-api-test` checks that their objects use no internal symbol either.
+PUBLIC_APP_CFLAGS := -std=$(CSTD) $(WARN) -fPIC -Iinclude -D_DEFAULT_SOURCE $(PC_CFLAGS) $(SAN) \
+                     $(CFLAGS) $(CPPFLAGS)
+PUBLIC_APP_DIRS   := tools/onshi tools/demo bench
 APP_LDFLAGS := $(SAN) $(LDFLAGS)
 
 SONAME   := libonshi.so.$(VERSION_MAJOR)
@@ -126,6 +132,17 @@ $(B)/app/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
 
+$(foreach d,$(PUBLIC_APP_DIRS),$(eval $(B)/app/$(d)/%.o: APP_CFLAGS := $(PUBLIC_APP_CFLAGS)))
+PUBLIC_APP_OBJ := $(patsubst %.c,$(B)/app/%.o,$(foreach d,$(PUBLIC_APP_DIRS),\
+                    $(wildcard $(d)/*.c $(d)/*/*.c)))
+
+# The programs built on the public API reference no internal (onshi__) symbol.
+CHECK_TARGETS += public-api-test
+.PHONY: public-api-test
+public-api-test: $(PUBLIC_APP_OBJ)
+	@$(RUN) script $(RESULTS) "CLI, demo and benchmarks use the public API only" \
+	    sh test/scripts/check-public-api.sh $(PUBLIC_APP_OBJ)
+
 TESTSUPPORT_OBJ := $(TESTSUPPORT_SRC:%.c=$(B)/app/%.o)
 TESTSUPPORT_LIB := $(B)/libtestsupport.a
 $(TESTSUPPORT_LIB): $(TESTSUPPORT_OBJ)
@@ -154,7 +171,7 @@ $(B)/test/unit/%: $(B)/app/test/unit/%.o $(STATICLIB) $(TESTSUPPORT_LIB)
 # Examples (CC0): each examples/NAME.c against the shared library, as a vendor would link.
 EXAMPLE_BINS := $(EXAMPLES:%=$(B)/examples/%)
 # (the libonshi.so link too: without it -lonshi would pick the static archive under make -j2)
-$(B)/examples/%: examples/%.c $(SHLIB) $(OUTLIB)/libonshi.so include/onshi.h
+$(B)/examples/%: examples/%.c $(SHLIB) $(OUTLIB)/libonshi.so include/onshi.h include/onshi_transport.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=$(CSTD) $(WARN) -Iinclude $(SAN) $(CFLAGS) -o $@ $< -L$(OUTLIB) -lonshi \
 	    -Wl,-rpath,$(abspath $(OUTLIB)) $(APP_LDFLAGS)
@@ -191,7 +208,7 @@ unit-build: $(UNIT_BINS)
 unit: $(UNIT_BINS)
 	@$(RUN) cmocka $(RESULTS) $(UNIT_BINS)
 
-header-test: include/onshi.h
+header-test: include/onshi.h include/onshi_transport.h
 	@mkdir -p $(B)/header
 	@$(RUN) script $(RESULTS) "header as C89 -pedantic" \
 	    $(CC) -std=c89 -pedantic -Wall -Wextra -Werror -Iinclude -c test/header/c89.c \
@@ -279,6 +296,7 @@ bench: all $(BENCH_TARGETS)
 install: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 include/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi.h
+	$(INSTALL) -m 644 include/onshi_transport.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h
 	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION)
 	ln -sf libonshi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so
@@ -292,7 +310,7 @@ install: lib
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/onshi.h $(DESTDIR)$(INCLUDEDIR)/onshi_transport.h $(DESTDIR)$(LIBDIR)/libonshi.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libonshi.so \
 	      $(DESTDIR)$(LIBDIR)/libonshi.a $(DESTDIR)$(PKGCONFIGDIR)/onshi.pc \
 	      $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%)

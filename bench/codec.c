@@ -7,11 +7,11 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "onshi.h"
-#include "core/core.h"
 
 #include <libxml/xmlreader.h>
 
 #include <iconv.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,68 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A growable byte buffer for the generated documents (the bench uses onshi.h only). */
+typedef struct bbuf {
+    unsigned char *data;
+    size_t len, cap;
+} bbuf;
+
+static void bb_init(bbuf *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+static void bb_reserve(bbuf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    unsigned char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        fprintf(stderr, "bench/codec: out of memory\n");
+        exit(1);
+    }
+    b->data = p;
+    b->cap = cap;
+}
+
+static void bb_append(bbuf *b, const void *p, size_t n)
+{
+    bb_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+static void bb_append_str(bbuf *b, const char *s)
+{
+    bb_append(b, s, strlen(s));
+}
+
+static void bb_printf(bbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bb_printf(bbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    bb_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static void bb_clear(bbuf *b)
+{
+    free(b->data);
+    bb_init(b);
+}
 
 static double now(void)
 {
@@ -67,12 +129,12 @@ static const char HEAD_FMT[] =
 static const char TAIL[] = "  </MessageBody>\n</XmlMsg>\n";
 
 /* A bulk result of `units` units (2.1 kB each, as the simulator's), in memory... */
-static void gen(onshi_buf *b, int units)
+static void gen(bbuf *b, int units)
 {
-    onshi__buf_printf(b, HEAD_FMT, units);
+    bb_printf(b, HEAD_FMT, units);
     for (int i = 0; i < units; i++)
-        onshi__buf_printf(b, UNIT_FMT, i, i, 10000 + i);
-    onshi__buf_append_str(b, TAIL);
+        bb_printf(b, UNIT_FMT, i, i, 10000 + i);
+    bb_append_str(b, TAIL);
 }
 
 /* ...or written to a file unit by unit (1,000,000 units are 2.1 GB). */
@@ -87,27 +149,27 @@ static int gen_file(const char *path, int units)
     fputs(TAIL, f);
     return fclose(f) == 0 ? 0 : -1;
 }
-static void to_cp932(const onshi_buf *u, onshi_buf *c)
+static void to_cp932(const bbuf *u, bbuf *c)
 {
     const char *d = strstr((const char *)u->data, "UTF-8");
-    onshi_buf tmp;
-    onshi__buf_init(&tmp, false);
-    onshi__buf_append(&tmp, u->data, (size_t)((const unsigned char *)d - u->data));
-    onshi__buf_append_str(&tmp, "Shift_JIS");
-    onshi__buf_append(&tmp, d + 5, u->len - (size_t)((const unsigned char *)d + 5 - u->data));
+    bbuf tmp;
+    bb_init(&tmp);
+    bb_append(&tmp, u->data, (size_t)((const unsigned char *)d - u->data));
+    bb_append_str(&tmp, "Shift_JIS");
+    bb_append(&tmp, d + 5, u->len - (size_t)((const unsigned char *)d + 5 - u->data));
     iconv_t cd = iconv_open("CP932", "UTF-8");
-    onshi__buf_reserve(c, tmp.len);
+    bb_reserve(c, tmp.len);
     char *in = (char *)tmp.data, *o = (char *)c->data;
     size_t il = tmp.len, ol = c->cap;
     if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1)
         fprintf(stderr, "iconv failed\n");
     c->len = c->cap - ol;
     iconv_close(cd);
-    onshi__buf_clear(&tmp);
+    bb_clear(&tmp);
 }
 
 /* The peer: every node read, names and values touched, nothing kept. */
-static double bare_reader(const onshi_buf *b, const char *enc)
+static double bare_reader(const bbuf *b, const char *enc)
 {
     double t0 = cpu();
     xmlTextReaderPtr r = xmlReaderForMemory((const char *)b->data, (int)b->len, NULL, enc,
@@ -124,7 +186,7 @@ static double bare_reader(const onshi_buf *b, const char *enc)
     return t;
 }
 
-static double onshi_stream(onshi_ctx *ctx, const onshi_buf *b, int *units)
+static double onshi_stream(onshi_ctx *ctx, const bbuf *b, int *units)
 {
     double t0 = cpu();
     onshi_bulk_reader *br;
@@ -147,7 +209,7 @@ static double onshi_stream(onshi_ctx *ctx, const onshi_buf *b, int *units)
     return cpu() - t0;
 }
 
-static double onshi_whole(onshi_ctx *ctx, const onshi_buf *b)
+static double onshi_whole(onshi_ctx *ctx, const bbuf *b)
 {
     double t0 = cpu();
     onshi_msg *m;
@@ -199,7 +261,7 @@ static FILE *raw; /* machine-readable lines for bench/report.py */
 
 /* Paired runs: peer and SDK alternate (which one goes first alternates too); each pair gives
  * one ratio. Prints min / median / max of the ratios and the medians of both sides. */
-static void pairs(onshi_ctx *ctx, const char *label, const onshi_buf *b, const char *peer_enc,
+static void pairs(onshi_ctx *ctx, const char *label, const bbuf *b, const char *peer_enc,
                   int whole, int n)
 {
     double ratio[64], tp[64], ts[64];
@@ -356,17 +418,17 @@ int main(int argc, char **argv)
 
     onshi_ctx *ctx;
     onshi_ctx_new(&ctx);
-    onshi_buf u, c;
-    onshi__buf_init(&u, false);
-    onshi__buf_init(&c, false);
+    bbuf u, c;
+    bb_init(&u);
+    bb_init(&c);
     gen(&u, 10000);
     to_cp932(&u, &c);
     printf("bench/codec: paired runs (SDK and bare libxml2 xmlTextReader alternate), CPU time\n");
     pairs(ctx, "UTF-8", &u, NULL, 0, npairs);
     pairs(ctx, "CP932", &c, "CP932", 0, npairs);
     pairs(ctx, "UTF-8", &u, NULL, 1, npairs);
-    onshi__buf_clear(&u);
-    onshi__buf_clear(&c);
+    bb_clear(&u);
+    bb_clear(&c);
 
     printf("bench/codec: standalone processes (the child is the whole program), 1k -> %ld units\n",
            maxu);

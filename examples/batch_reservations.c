@@ -77,16 +77,30 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    onshi_ctx_set_progress_cb(ctx, on_progress, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     if (resume != NULL) {
         rc = onshi_batch_open(&batch, ctx, resume);
     } else {
         rc = onshi_batch_new(&batch, ctx, ONSHI_BATCH_QUALIFICATION);
-        for (i = 0; rc == ONSHI_OK && i < sizeof reserved / sizeof reserved[0]; i++)
-            rc = onshi_batch_add(batch, reserved[i].patient_id, reserved[i].insurer,
-                                 reserved[i].symbol, reserved[i].number, reserved[i].branch,
-                                 reserved[i].birthdate, reserved[i].limit_consent);
+        onshi_request *entry = NULL;
+        if (rc == ONSHI_OK)
+            rc = onshi_request_new(&entry, ONSHI_REQ_BATCH_ENTRY);
+        /* one request, filled anew for each patient (the batch copies the values) */
+        for (i = 0; rc == ONSHI_OK && i < sizeof reserved / sizeof reserved[0]; i++) {
+            onshi_request_set_str(entry, ONSHI_P_PATIENT_ID, reserved[i].patient_id);
+            onshi_request_set_str(entry, ONSHI_P_INSURER_NUMBER, reserved[i].insurer);
+            onshi_request_set_str(entry, ONSHI_P_SYMBOL, reserved[i].symbol);
+            onshi_request_set_str(entry, ONSHI_P_NUMBER, reserved[i].number);
+            onshi_request_set_str(entry, ONSHI_P_BRANCH, reserved[i].branch);
+            onshi_request_set_str(entry, ONSHI_P_BIRTHDATE, reserved[i].birthdate);
+            onshi_request_set_int(entry, ONSHI_P_LIMIT_CONSENT, reserved[i].limit_consent);
+            rc = onshi_batch_add(batch, entry);
+        }
+        onshi_request_free(entry);
         /* Validates every entry (check digits, dates...) and persists the list. */
         if (rc == ONSHI_OK)
             rc = onshi_batch_save(batch);
@@ -116,7 +130,7 @@ int main(int argc, char **argv)
             onshi_group_get_str(&ratio, person, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
         }
         printf("%-8s %-16s %s%s%s %s\n", onshi_batch_patient_id(batch, i),
-               onshi_batch_outcome_label(outcome, ONSHI_BATCH_QUALIFICATION, 0),
+               onshi_batch_outcome_label(ctx, outcome, ONSHI_BATCH_QUALIFICATION),
                name ? name : "", ratio && *ratio ? " ratio " : "", ratio ? ratio : "",
                onshi_batch_result_message(batch, i));
     }

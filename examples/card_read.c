@@ -89,8 +89,12 @@ int main(int argc, char **argv)
         return 1;
     onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, reader);
     onshi_ctx_set_str(ctx, ONSHI_OPT_JPKI_CA_FILES, ca);
-    onshi_ctx_set_card_event_cb(ctx, on_event, NULL);
-    onshi_ctx_set_pin_cb(ctx, ask_pin, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.card_event = on_event;
+    cbs.card_event_userdata = NULL;
+    cbs.pin = ask_pin;
+    cbs.pin_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("カードを置いてください / Place the card on the reader\n");
     if ((rc = onshi_card_open(&card, ctx)) != ONSHI_OK) {
@@ -101,11 +105,13 @@ int main(int argc, char **argv)
         status = fail(ctx, "read certificate", rc);
         goto out;
     }
+    int64_t days = 0;
+    onshi_cert_days_left(&days, cert); /* 0 on its last day, negative once expired */
     printf("reader   %s (%s)\nserial   %s\nissuer   %s\nvalid    %s .. %s (%lld days left)\n",
            onshi_card_reader_name(card),
            *onshi_card_token_label(card) ? onshi_card_token_label(card) : "My Number Card",
            onshi_cert_serial_hex(cert), onshi_cert_issuer(cert), onshi_cert_not_before(cert),
-           onshi_cert_not_after(cert), (long long)onshi_cert_days_left(cert));
+           onshi_cert_not_after(cert), (long long)days);
     if (ca != NULL) {
         rc = onshi_cert_verify(ctx, cert);
         printf("chain    %s\n", rc == ONSHI_OK ? "ok" : onshi_ctx_last_error_message(ctx));
@@ -128,7 +134,7 @@ int main(int argc, char **argv)
 out:
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
     return status;
 }

@@ -32,7 +32,10 @@ int main(int argc, char **argv)
     if (onshi_ctx_new(&ctx) != ONSHI_OK)
         return 1;
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en");
-    onshi_ctx_set_audit_cb(ctx, audit, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.audit = audit;
+    cbs.audit_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *qual = NULL, *drug = NULL;
     onshi_group *person = NULL;
     int rc = onshi_ctx_load_config(ctx, argv[1]);
@@ -40,9 +43,20 @@ int main(int argc, char **argv)
         rc = onshi_msg_decode_file(&qual, ctx, argv[2]);
     if (rc == ONSHI_OK)
         rc = onshi_group_at(&person, onshi_msg_body(qual), ONSHI_G_RESULT, 0);
-    if (rc == ONSHI_OK) /* without FROM/TO (NULL, NULL): the last six months */
-        rc = onshi_info_request(&drug, NULL, 0, ctx, person, ONSHI_INFO_DRUG, ONSHI_INFO_XML,
-                                argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
+    if (rc == ONSHI_OK) {
+        onshi_request *req = NULL;
+        rc = onshi_request_new(&req, ONSHI_REQ_INFO);
+        if (rc == ONSHI_OK) {
+            onshi_request_set_int(req, ONSHI_P_INFO_KIND, ONSHI_INFO_DRUG);
+            onshi_request_set_int(req, ONSHI_P_FILE_CATEGORY, ONSHI_INFO_XML);
+            if (argc == 5) { /* without FROM/TO: the last six months */
+                onshi_request_set_str(req, ONSHI_P_START_MONTH, argv[3]);
+                onshi_request_set_str(req, ONSHI_P_END_MONTH, argv[4]);
+            }
+            rc = onshi_info_request(&drug, NULL, 0, ctx, person, req);
+            onshi_request_free(req);
+        }
+    }
     if (rc != ONSHI_OK) {
         fprintf(stderr, "%s: %s\n", onshi_status_name(rc), onshi_ctx_last_error_message(ctx));
         onshi_msg_free(qual);

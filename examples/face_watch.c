@@ -35,7 +35,7 @@ static int ONSHI_CALL on_face(void *userdata, int status, const onshi_msg *msg,
     }
     /* the accessors take non-const groups; the message stays borrowed */
     onshi_msg *m = (onshi_msg *)msg;
-    onshi_group_get_label(&validity, onshi_msg_body(m), ONSHI_F_QUALIFICATION_VALIDITY, 0);
+    onshi_group_get_label(&validity, ctx, onshi_msg_body(m), ONSHI_F_QUALIFICATION_VALIDITY);
     if (onshi_group_at(&person, onshi_msg_body(m), ONSHI_G_RESULT, 0) == ONSHI_OK)
         onshi_group_get_str(&name, person, ONSHI_F_NAME);
     printf("%s: %s (%s)%s\n", filename, name ? name : "?", validity ? validity : "?",
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_sigint);
     int rc = ONSHI_OK;
     while (!g_stop && rc == ONSHI_OK)
-        rc = onshi_face_result_run(w, ctx, on_face, ctx, 1000);
+        rc = onshi_face_watch_run(w, on_face, ctx, 1000);
     if (rc != ONSHI_OK)
         fprintf(stderr, "%s\n", onshi_ctx_last_error_message(ctx));
     onshi_face_watch_free(w);

@@ -8,6 +8,7 @@
  * request is never sent twice: on ONSHI_E_PENDING keep the id and pick it up later.
  */
 #include <onshi.h>
+#include <onshi_transport.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,11 @@ int main(int argc, char **argv)
 
     char id[ONSHI_FILE_ID_SIZE];
     onshi_file_result *res = NULL;
-    int rc = onshi_file_exchange(&res, id, sizeof id, ctx, ONSHI_MSG_QUAL_REQ, body, len);
+    /* publish the request (it is recorded as pending first), then wait for its result with
+     * the configured timeout (-1); the id picks it up later if it does not come in time */
+    int rc = onshi_file_send(id, sizeof id, ctx, ONSHI_MSG_QUAL_REQ, body, len);
+    if (rc == ONSHI_OK)
+        rc = onshi_file_wait(&res, ctx, id, -1);
     if (rc == ONSHI_OK) {
         handle(ctx, res);
         onshi_file_result_free(res);

@@ -166,14 +166,26 @@ int main(int argc, char **argv)
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, inst);
     if (reader)
         onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, reader);
-    onshi_ctx_set_pin_cb(ctx, ask_pin, NULL);
-    onshi_ctx_set_consent_cb(ctx, ask_consent, NULL);
-    onshi_ctx_set_progress_cb(ctx, on_progress, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.pin = ask_pin;               /* ONSHI_IDV_PIN: the card's 4-digit PIN */
+    cbs.consent = ask_consent;       /* the consent items at the window */
+    cbs.progress = on_progress;
+    cbs.identity = confirm_identity; /* ONSHI_IDV_FACE / ONSHI_IDV_VISUAL */
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("カードを置いてください / Place the My Number Card on the reader\n");
-    rc = onshi_verify_by_card(&result, ctx, method,
-                              ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_CHECKUP | ONSHI_CONSENT_DRUG,
-                              confirm_identity, NULL);
+    {
+        onshi_request *req = NULL;
+        rc = onshi_request_new(&req, ONSHI_REQ_MYNUMBER_CARD_VERIFY);
+        if (rc == ONSHI_OK) {
+            onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
+            onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, ONSHI_CONSENT_LIMIT |
+                                                               ONSHI_CONSENT_CHECKUP |
+                                                               ONSHI_CONSENT_DRUG);
+            rc = onshi_mynumber_card_verify(&result, ctx, req);
+            onshi_request_free(req);
+        }
+    }
     if (rc != ONSHI_OK) {
         /* The message is for people (Japanese by default, ONSHI_OPT_LANG "en" for English);
          * the status tells the program what happened (locked PIN, card removed, CA008, ...). */
@@ -184,7 +196,7 @@ int main(int argc, char **argv)
     {
         onshi_group *body = onshi_msg_body(result), *person = NULL;
         const char *validity = NULL, *name = NULL, *insurer = NULL, *ratio = NULL;
-        onshi_group_get_label(&validity, body, ONSHI_F_QUALIFICATION_VALIDITY, 1);
+        onshi_group_get_label(&validity, ctx, body, ONSHI_F_QUALIFICATION_VALIDITY);
         printf("資格 / qualification: %s\n", validity ? validity : "?");
         if (onshi_group_at(&person, body, ONSHI_G_RESULT, 0) == ONSHI_OK) {
             onshi_group_get_str(&name, person, ONSHI_F_NAME);

@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_person(onshi_group *p)
+static void print_person(onshi_ctx *ctx, onshi_group *p)
 {
     const char *name = NULL, *sex = NULL, *ratio = NULL, *until = NULL;
     onshi_group_get_str(&name, p, ONSHI_F_NAME);
-    onshi_person_sex(&sex, NULL, p, 1); /* Sex2 (性別表記の配慮) when present */
+    onshi_person_sex(&sex, NULL, ctx, p); /* Sex2 (性別表記の配慮) when present */
     onshi_group_get_str(&ratio, p, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
     onshi_group_get_str(&until, p, ONSHI_F_INSURED_CARD_EXPIRATION_DATE);
     printf("  %s  sex %s  ratio %s%%  valid until %s\n", name ? name : "?", sex ? sex : "?",
@@ -51,9 +51,22 @@ int main(int argc, char **argv)
     char id[ONSHI_FILE_ID_SIZE] = "";
     if (rc == ONSHI_OK && pickup)
         rc = onshi_result_pickup(&res, ctx, argv[3], ONSHI_MSG_QUAL_REQ, -1);
-    else if (rc == ONSHI_OK)
-        rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, argv[2], argv[3], argv[4],
-                                         argv[5], argv[6], 1 /* 限度額 consent */, NULL);
+    else if (rc == ONSHI_OK) {
+        /* The inputs of a workflow are an onshi_request: one typed setter per parameter, so
+         * a new input in a later version is a new ONSHI_P_* id, not a new function. */
+        onshi_request *req = NULL;
+        rc = onshi_request_new(&req, ONSHI_REQ_INSURANCE_CARD_VERIFY);
+        if (rc == ONSHI_OK) {
+            onshi_request_set_str(req, ONSHI_P_INSURER_NUMBER, argv[2]);
+            onshi_request_set_str(req, ONSHI_P_SYMBOL, argv[3]);
+            onshi_request_set_str(req, ONSHI_P_NUMBER, argv[4]);
+            onshi_request_set_str(req, ONSHI_P_BRANCH, argv[5]);
+            onshi_request_set_str(req, ONSHI_P_BIRTHDATE, argv[6]);
+            onshi_request_set_int(req, ONSHI_P_LIMIT_CONSENT, 1); /* 限度額 consent */
+            rc = onshi_insurance_card_verify(&res, id, sizeof id, ctx, req);
+            onshi_request_free(req);
+        }
+    }
     if (rc == ONSHI_E_PENDING) {
         printf("no result yet; run again with --pickup %s\n", id);
         onshi_ctx_free(ctx);
@@ -67,13 +80,13 @@ int main(int argc, char **argv)
     }
     int validity;
     const char *label = NULL;
-    onshi_result_validity(&validity, &label, res, 0);
+    onshi_result_validity(&validity, &label, ctx, res);
     printf("qualification: %s\n", label ? label : "?");
     onshi_group *body = onshi_msg_body(res);
     for (size_t i = 0; i < onshi_group_count(body, ONSHI_G_RESULT); i++) {
         onshi_group *p = NULL;
         onshi_group_at(&p, body, ONSHI_G_RESULT, i);
-        print_person(p);
+        print_person(ctx, p);
     }
     onshi_msg_free(res);
     onshi_ctx_free(ctx);

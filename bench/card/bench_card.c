@@ -165,7 +165,10 @@ static onshi_ctx *lib_ctx(void)
         return NULL;
     onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, READER0);
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, 5000);
-    onshi_ctx_set_pin_cb(ctx, pin_cb, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.pin = pin_cb;
+    cbs.pin_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     return ctx;
 }
 
@@ -177,7 +180,7 @@ static int lib_read(onshi_ctx *ctx)
     if (rc == ONSHI_OK)
         rc = onshi_card_read_auth_cert(&cert, card);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     return rc;
 }
 
@@ -197,7 +200,7 @@ static int lib_read_sign(onshi_ctx *ctx)
         rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32);
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     return rc;
 }
 
@@ -549,9 +552,14 @@ static void bench_overhead_inprocess(void)
         return;
     }
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-    onshi_ctx_set_card_transmit_cb(ctx, timed_transmit, &t);
-    onshi_ctx_set_card_reset_cb(ctx, timed_reset, &t);
-    onshi_ctx_set_pin_cb(ctx, pin_cb, NULL);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.card_transmit = timed_transmit;
+    cbs.card_transmit_userdata = &t;
+    cbs.card_reset = timed_reset;
+    cbs.card_reset_userdata = &t;
+    cbs.pin = pin_cb;
+    cbs.pin_userdata = NULL;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     fails += lib_read_sign(ctx) != ONSHI_OK; /* warm-up */
     for (i = 0; i < N; i++) {
         double t0 = now_ms();

@@ -18,6 +18,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "onshi.h"
+#include "onshi_transport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,7 @@ static onshi_ctx *mkctx(void)
 static int one(onshi_ctx *ctx)
 {
     onshi_buf *b = NULL;
-    int rc = onshi_https_exchange(&b, NULL, ctx, ONSHI_MSG_QUAL_REQ, payload, strlen(payload),
-                                  NULL);
+    int rc = onshi_https_exchange(&b, ctx, ONSHI_MSG_QUAL_REQ, payload, strlen(payload), NULL);
     if (rc == ONSHI_OK && strstr((const char *)onshi_buf_data(b), "<QualificationValidity>") == NULL)
         rc = ONSHI_E_HTTP_PROTOCOL;
     onshi_buf_free(b);

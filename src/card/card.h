@@ -70,17 +70,6 @@ int onshi__reader_check(onshi__reader *r);
 int onshi__reader_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                            unsigned char *resp, size_t resp_cap, size_t *resp_len);
 
-/* Per-context card state (ONSHI__SLOT_CARD): the vendor callbacks. */
-typedef struct onshi__card_state {
-    onshi_card_transmit_cb transmit_cb;
-    void *transmit_ud;
-    onshi_card_reset_cb reset_cb;
-    void *reset_ud;
-    onshi_card_event_cb event_cb;
-    void *event_ud;
-} onshi__card_state;
-/* NULL when nothing was ever installed (create false) or out of memory (create true). */
-onshi__card_state *onshi__card_state_get(onshi_ctx *ctx, bool create);
 
 /* Report an event to the vendor's event callback: ONSHI_OK or ONSHI_E_CANCELLED. */
 int onshi__card_event(onshi_ctx *ctx, int event, const char *reader);

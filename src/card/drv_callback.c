@@ -20,13 +20,13 @@ static int cb_status(onshi_ctx *ctx, int cbrc, const char *what)
                               "vendor %s callback returned %d", what, cbrc);
 }
 
-static onshi__card_state *need_cb(onshi_ctx *ctx)
+static const onshi_callbacks *need_cb(onshi_ctx *ctx)
 {
-    onshi__card_state *st = onshi__card_state_get(ctx, false);
-    if (st == NULL || st->transmit_cb == NULL) {
+    const onshi_callbacks *st = onshi__callbacks(ctx);
+    if (st->card_transmit == NULL) {
         onshi__err(ctx, ONSHI_E_NO_CALLBACK,
                    "ONSHI_OPT_CARD_DRIVER is CALLBACK but no transmit callback is set "
-                   "(onshi_ctx_set_card_transmit_cb)");
+                   "(onshi_callbacks.card_transmit)");
         return NULL;
     }
     return st;
@@ -59,10 +59,10 @@ static int cb_wait(onshi_ctx *ctx, const char *pattern, int want, int timeout_ms
 static int cb_connect(onshi__reader *r, const char *name)
 {
     (void)name;
-    onshi__card_state *st = need_cb(r->ctx);
+    const onshi_callbacks *st = need_cb(r->ctx);
     if (st == NULL)
         return ONSHI_E_NO_CALLBACK;
-    r->drv = st;
+    r->drv = (void *)st;
     return ONSHI_OK;
 }
 
@@ -74,13 +74,13 @@ static int cb_begin(onshi__reader *r)
 
 static int cb_reset(onshi__reader *r)
 {
-    onshi__card_state *st = r->drv;
-    if (st->reset_cb == NULL) {
+    const onshi_callbacks *st = r->drv;
+    if (st->card_reset == NULL) {
         onshi__log(r->ctx, ONSHI_LOG_WARN, "card",
                    "no reset callback: the card cannot be reset after signing");
         return ONSHI_OK;
     }
-    int cbrc = st->reset_cb(st->reset_ud);
+    int cbrc = st->card_reset(st->card_reset_userdata);
     return cbrc == 0 ? ONSHI_OK : cb_status(r->ctx, cbrc, "reset");
 }
 
@@ -92,9 +92,9 @@ static int cb_end(onshi__reader *r, int reset)
 static int cb_transmit(onshi__reader *r, const unsigned char *cmd, size_t cmd_len,
                        unsigned char *resp, size_t resp_cap, size_t *resp_len)
 {
-    onshi__card_state *st = r->drv;
+    const onshi_callbacks *st = r->drv;
     size_t n = 0;
-    int cbrc = st->transmit_cb(st->transmit_ud, cmd, cmd_len, resp, resp_cap, &n);
+    int cbrc = st->card_transmit(st->card_transmit_userdata, cmd, cmd_len, resp, resp_cap, &n);
     if (cbrc != 0)
         return cb_status(r->ctx, cbrc, "transmit");
     *resp_len = n;

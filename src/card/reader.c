@@ -8,56 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void card_state_free(void *p)
-{
-    free(p);
-}
-
-onshi__card_state *onshi__card_state_get(onshi_ctx *ctx, bool create)
-{
-    onshi__card_state *st = onshi__slot_get(ctx, ONSHI__SLOT_CARD);
-    if (st == NULL && create) {
-        st = onshi__calloc(1, sizeof *st);
-        if (st != NULL)
-            onshi__slot_set(ctx, ONSHI__SLOT_CARD, st, card_state_free);
-    }
-    return st;
-}
-
-/* The state a setter writes into, created on first use; NULL (error recorded) if out of
- * memory. */
-static onshi__card_state *state_for_set(onshi_ctx *ctx)
-{
-    onshi__card_state *st = onshi__card_state_get(ctx, true);
-    if (st == NULL)
-        onshi__err(ctx, ONSHI_E_NOMEM, "card state");
-    return st;
-}
-
-/* The three callback setters differ only in the fields they set. */
-#define CARD_CB_SETTER(fn, type, field)                                                    \
-    ONSHI_API int ONSHI_CALL fn(onshi_ctx *ctx, type cb, void *userdata)                   \
-    {                                                                                      \
-        onshi__card_state *st = ctx ? state_for_set(ctx) : NULL;                          \
-        if (st == NULL)                                                                    \
-            return ctx ? ONSHI_E_NOMEM : ONSHI_E_INVALID_ARG;                              \
-        st->field##_cb = cb;                                                               \
-        st->field##_ud = userdata;                                                         \
-        return ONSHI_OK;                                                                   \
-    }
-
-CARD_CB_SETTER(onshi_ctx_set_card_transmit_cb, onshi_card_transmit_cb, transmit)
-CARD_CB_SETTER(onshi_ctx_set_card_reset_cb, onshi_card_reset_cb, reset)
-CARD_CB_SETTER(onshi_ctx_set_card_event_cb, onshi_card_event_cb, event)
-
 int onshi__card_event(onshi_ctx *ctx, int event, const char *reader)
 {
     onshi__log(ctx, ONSHI_LOG_INFO, "card", "%s: card %s", reader,
                event == ONSHI_CARD_EVENT_INSERTED ? "inserted" : "removed");
-    onshi__card_state *st = onshi__card_state_get(ctx, false);
-    if (st == NULL || st->event_cb == NULL)
+    const onshi_callbacks *cbs = onshi__callbacks(ctx);
+    if (cbs->card_event == NULL)
         return ONSHI_OK;
-    if (st->event_cb(st->event_ud, event, reader) != 0)
+    if (cbs->card_event(cbs->card_event_userdata, event, reader) != 0)
         return onshi__err(ctx, ONSHI_E_CANCELLED, "cancelled by the card event callback");
     return ONSHI_OK;
 }

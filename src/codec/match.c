@@ -91,7 +91,7 @@ void onshi__match_keys_clear(onshi__match_keys *k)
 {
     for (int i = 0; i < ONSHI__MK_COUNT; i++) {
         if (k->v[i] != NULL) {
-            onshi_wipe(k->v[i], strlen(k->v[i]));
+            onshi_mem_wipe(k->v[i], strlen(k->v[i]));
             free(k->v[i]);
         }
     }

@@ -240,9 +240,10 @@ void onshi__code_at(size_t i, int *table, const char **value, const char **ja, c
     *en = codes[i].en;
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_code_label(int table, const char *value, int ja)
+ONSHI_API const char *ONSHI_CALL onshi_code_label(const onshi_ctx *ctx, int table,
+                                                  const char *value)
 {
-    return onshi__code_label(table, value, ja != 0);
+    return onshi__code_label(table, value, onshi__lang_ja(ctx));
 }
 
 ONSHI_API const char *ONSHI_CALL onshi_field_name(int field)
@@ -365,7 +366,7 @@ static const char *trim(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number)
+ONSHI_API int ONSHI_CALL onshi_insurer_number_check(const char *number)
 {
     char b[16];
     const char *s = trim(number, b, sizeof b);
@@ -377,7 +378,7 @@ ONSHI_API int ONSHI_CALL onshi_check_insurer_number(const char *number)
     return onshi__check_digit_ok(s, n) ? ONSHI_OK : ONSHI_E_CHECK_DIGIT;
 }
 
-ONSHI_API int ONSHI_CALL onshi_check_public_expense_number(const char *number)
+ONSHI_API int ONSHI_CALL onshi_public_expense_number_check(const char *number)
 {
     char b[16];
     const char *s = trim(number, b, sizeof b);

@@ -64,7 +64,7 @@ void onshi__arena_reset(onshi__arena *a)
     for (onshi__chunk *c = a->head, *n; c != NULL; c = n) {
         n = c->next;
         /* Values are personal data (names, numbers): wiped before reuse or release. */
-        onshi_wipe(c->data, c->used);
+        onshi_mem_wipe(c->data, c->used);
         if (keep == NULL && c->cap == CHUNK) {
             keep = c;
             continue;
@@ -91,7 +91,7 @@ void onshi__arena_free(onshi__arena *a)
 {
     for (onshi__chunk *c = a->head, *n; c != NULL; c = n) {
         n = c->next;
-        onshi_wipe(c->data, c->used); /* names and numbers of the message */
+        onshi_mem_wipe(c->data, c->used); /* names and numbers of the message */
         free(c);
     }
     a->head = NULL;
@@ -599,8 +599,8 @@ ONSHI_API int ONSHI_CALL onshi_group_get_int(int64_t *out, const onshi_group *g,
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_group *g, int field,
-                                               int ja)
+ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_ctx *ctx,
+                                               const onshi_group *g, int field)
 {
     const onshi__field *f;
     int rc = field_of(g, field, &f);
@@ -612,7 +612,7 @@ ONSHI_API int ONSHI_CALL onshi_group_get_label(const char **out, const onshi_gro
     rc = onshi_group_get_str(&s, g, field);
     if (rc != ONSHI_OK)
         return rc;
-    const char *l = onshi__code_label(f->table, s, ja != 0);
+    const char *l = onshi__code_label(f->table, s, onshi__lang_ja(ctx));
     if (l == NULL)
         return ONSHI_E_CODE_VALUE;
     if (out)

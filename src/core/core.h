@@ -6,6 +6,7 @@
 #define ONSHI_CORE_H
 
 #include "onshi.h"
+#include "onshi_transport.h" /* the raw transport is implemented inside the library */
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -88,8 +89,15 @@ bool onshi__err_is(const onshi_ctx *ctx, int status);
 /* Table lookups (status.c). */
 const char *onshi__status_str_lang(int status, bool ja);
 
-/* true when the context's language is Japanese. */
+/* true when the context's language is Japanese (also for ctx NULL: the option's default).
+ * The one place that decides the language of every label and message. */
 bool onshi__lang_ja(const onshi_ctx *ctx);
+
+/* ---- callbacks ---------------------------------------------------------------------- */
+
+/* The callbacks installed on ctx (onshi_ctx_set_callbacks); never NULL (ctx NULL: none).
+ * Every layer reads its callback and userdata from here. */
+const onshi_callbacks *onshi__callbacks(const onshi_ctx *ctx);
 
 /* ---- logging and redaction ---------------------------------------------------------- */
 

@@ -22,6 +22,7 @@ ONSHI_API int ONSHI_CALL onshi_ctx_new(onshi_ctx **out)
         free(ctx);
         return ONSHI_E_NOMEM;
     }
+    ctx->cbs.version = ONSHI_CALLBACKS_VERSION;
     atomic_init(&ctx->cancel, false);
     pthread_mutex_init(&ctx->wake_lock, NULL);
     *out = ctx;

@@ -31,8 +31,7 @@ struct onshi_ctx {
     onshi__error err;
     char *err_message;            /* composed on demand by onshi_ctx_last_error_message */
 
-    onshi_log_cb log_cb;
-    void *log_userdata;
+    onshi_callbacks cbs;          /* onshi_ctx_set_callbacks; version always current */
 
     atomic_bool cancel;
     pthread_mutex_t wake_lock;    /* guards wake_fn/wake_arg against the cancelling thread */

@@ -7,18 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_log_cb(onshi_ctx *ctx, onshi_log_cb cb, void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    ctx->log_cb = cb;
-    ctx->log_userdata = cb ? userdata : NULL;
-    return ONSHI_OK;
-}
 
 bool onshi__log_enabled(const onshi_ctx *ctx, int level)
 {
-    return ctx != NULL && ctx->log_cb != NULL && level >= onshi__opt_int(ctx, ONSHI_OPT_LOG_LEVEL);
+    return ctx != NULL && ctx->cbs.log != NULL && level >= onshi__opt_int(ctx, ONSHI_OPT_LOG_LEVEL);
 }
 
 void onshi__vlog(const onshi_ctx *ctx, int level, const char *component, const char *fmt,
@@ -34,16 +26,16 @@ void onshi__vlog(const onshi_ctx *ctx, int level, const char *component, const c
     if (n < 0)
         return;
     if ((size_t)n < sizeof small) {
-        ctx->log_cb(ctx->log_userdata, level, component, small);
+        ctx->cbs.log(ctx->cbs.log_userdata, level, component, small);
         return;
     }
     char *big = malloc((size_t)n + 1);
     if (big == NULL) {
-        ctx->log_cb(ctx->log_userdata, level, component, small); /* truncated is better */
+        ctx->cbs.log(ctx->cbs.log_userdata, level, component, small); /* truncated is better */
         return;
     }
     vsnprintf(big, (size_t)n + 1, fmt, ap);
-    ctx->log_cb(ctx->log_userdata, level, component, big);
+    ctx->cbs.log(ctx->cbs.log_userdata, level, component, big);
     free(big);
 }
 

@@ -17,7 +17,7 @@ _Thread_local unsigned long long onshi__work;
  * (explicit_bzero is not everywhere the library builds; no crypto library is needed for it.) */
 static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
-ONSHI_API void ONSHI_CALL onshi_wipe(void *p, size_t len)
+ONSHI_API void ONSHI_CALL onshi_mem_wipe(void *p, size_t len)
 {
     if (p != NULL && len != 0)
         wipe_memset(p, 0, len);
@@ -49,7 +49,7 @@ char *onshi__strdup(const char *s)
 void onshi__free_secret_str(char *s)
 {
     if (s != NULL) {
-        onshi_wipe(s, strlen(s));
+        onshi_mem_wipe(s, strlen(s));
         free(s);
     }
 }
@@ -61,7 +61,7 @@ void onshi__free_wiped(void *p)
     if (p == NULL)
         return;
 #ifdef __GLIBC__
-    onshi_wipe(p, malloc_usable_size(p));
+    onshi_mem_wipe(p, malloc_usable_size(p));
 #endif
     free(p);
 }
@@ -78,7 +78,7 @@ void *onshi__realloc_wiped(void *p, size_t n)
     if (q == NULL)
         return NULL;
     memcpy(q, p, have < n ? have : n);
-    onshi_wipe(p, have);
+    onshi_mem_wipe(p, have);
     free(p);
     return q;
 #else
@@ -119,7 +119,7 @@ int onshi__buf_reserve(onshi_buf *b, size_t extra)
     if (b->len)
         memcpy(p, b->data, b->len);
     if (b->data) {
-        onshi_wipe(b->data, b->cap);
+        onshi_mem_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = p;
@@ -166,7 +166,7 @@ void onshi__buf_clear(onshi_buf *b)
 {
     if (b->data != NULL) {
         /* Wiped whether secret or not: a patient's name must not outlive its buffer. */
-        onshi_wipe(b->data, b->cap);
+        onshi_mem_wipe(b->data, b->cap);
         free(b->data);
     }
     b->data = NULL;
@@ -212,7 +212,7 @@ ONSHI_API void ONSHI_CALL onshi_buf_free(onshi_buf *buf)
         return;
     /* Buffers handed out may hold certificates or signed data: always wipe. */
     if (buf->data != NULL)
-        onshi_wipe(buf->data, buf->cap);
+        onshi_mem_wipe(buf->data, buf->cap);
     free(buf->data);
     free(buf);
 }

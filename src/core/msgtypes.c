@@ -92,8 +92,9 @@ ONSHI_API int ONSHI_CALL onshi_msgtype_from_filename(const char *filename)
                                                    : ONSHI_E_UNKNOWN_MESSAGE;
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(int type, int ja)
+ONSHI_API const char *ONSHI_CALL onshi_msgtype_label(const onshi_ctx *ctx, int type)
 {
+    bool ja = onshi__lang_ja(ctx);
     const onshi__msgtype *m = onshi__msgtype_find(type);
     if (m == NULL)
         return NULL;

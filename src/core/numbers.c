@@ -85,7 +85,7 @@ int onshi__institution_code_check(const char *code, const char **en, const char 
     return ONSHI_E_CHECK_DIGIT;
 }
 
-ONSHI_API int ONSHI_CALL onshi_check_institution_code(const char *code)
+ONSHI_API int ONSHI_CALL onshi_institution_code_check(const char *code)
 {
     const char *en, *ja;
     return onshi__institution_code_check(code, &en, &ja);

@@ -62,7 +62,7 @@ static void optval_clear(const onshi__optdef *d, onshi__optval *v)
     else
         free(v->s);
     if (v->b != NULL) {
-        onshi_wipe(v->b, v->blen);
+        onshi_mem_wipe(v->b, v->blen);
         free(v->b);
     }
     memset(v, 0, sizeof *v);

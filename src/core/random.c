@@ -21,7 +21,7 @@ int onshi__random(onshi_ctx *ctx, void *buf, size_t n)
             continue;
         if (k <= 0) {
             int e = k < 0 ? errno : EIO;
-            onshi_wipe(buf, n);
+            onshi_mem_wipe(buf, n);
             return onshi__err_foreign(ctx, ONSHI_E_RANDOM, ONSHI_FOREIGN_ERRNO, e,
                                       "no random bytes from the system (getrandom)");
         }
@@ -39,7 +39,7 @@ int onshi__random_hex(onshi_ctx *ctx, char *out, size_t nbytes)
     if (rc != ONSHI_OK)
         return rc;
     onshi__hex(out, r, nbytes);
-    onshi_wipe(r, sizeof r);
+    onshi_mem_wipe(r, sizeof r);
     return ONSHI_OK;
 }
 

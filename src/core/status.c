@@ -43,14 +43,9 @@ const char *onshi__status_str_lang(int status, bool ja)
     return ja ? r->ja : r->en;
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_status_str(int status)
+ONSHI_API const char *ONSHI_CALL onshi_status_label(const onshi_ctx *ctx, int status)
 {
-    return onshi__status_str_lang(status, false);
-}
-
-ONSHI_API const char *ONSHI_CALL onshi_status_str_ja(int status)
-{
-    return onshi__status_str_lang(status, true);
+    return onshi__status_str_lang(status, onshi__lang_ja(ctx));
 }
 
 ONSHI_API const char *ONSHI_CALL onshi_status_name(int status)

@@ -187,11 +187,14 @@ ONSHI_API int64_t ONSHI_CALL onshi_cert_not_after_epoch(const onshi_cert *cert)
     return cert ? cert->not_after_epoch : 0;
 }
 
-ONSHI_API int64_t ONSHI_CALL onshi_cert_days_left(const onshi_cert *cert)
+ONSHI_API int ONSHI_CALL onshi_cert_days_left(int64_t *out, const onshi_cert *cert)
 {
-    if (cert == NULL)
-        return 0;
-    return onshi__days_left(cert->not_after_epoch, onshi__clock_s(NULL));
+    if (out != NULL)
+        *out = 0;
+    if (out == NULL || cert == NULL)
+        return ONSHI_E_INVALID_ARG;
+    *out = onshi__days_left(cert->not_after_epoch, onshi__clock_s(NULL));
+    return ONSHI_OK;
 }
 
 ONSHI_API int ONSHI_CALL onshi_cert_key_type(const onshi_cert *cert)
@@ -212,8 +215,10 @@ ONSHI_API int ONSHI_CALL onshi_cert_key_bits(const onshi_cert *cert)
 
 ONSHI_API int ONSHI_CALL onshi_cert_key_usage(const onshi_cert *cert)
 {
-    if (cert == NULL || !(CRT_PRIV(&cert->crt, ext_types) & MBEDTLS_X509_EXT_KEY_USAGE))
-        return -1;
+    if (cert == NULL)
+        return ONSHI_E_INVALID_ARG;
+    if (!(CRT_PRIV(&cert->crt, ext_types) & MBEDTLS_X509_EXT_KEY_USAGE))
+        return ONSHI_E_NOT_FOUND;
     return (int)(CRT_PRIV(&cert->crt, key_usage) & 0xFF);
 }
 

@@ -111,7 +111,7 @@ static int transmit(onshi__jpki_chan *ch, const onshi__apdu *a, uint8_t *resp,
     ch->apdus++;
     if (rc == ONSHI_OK)
         trace(ch, cmd, len, resp, rlen); /* masks VERIFY data itself */
-    onshi_wipe(cmd, len);                /* the PIN, if this was a VERIFY */
+    onshi_mem_wipe(cmd, len);                /* the PIN, if this was a VERIFY */
     if (rc != ONSHI_OK) {
         ch->cur_ef = -1;
         return rc;

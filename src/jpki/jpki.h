@@ -121,8 +121,6 @@ int onshi__cert_verify_sig(onshi_ctx *ctx, const onshi_cert *cert, int hash_alg,
 
 /* ---- per-context JPKI state (ONSHI__SLOT_JPKI) ---------------------------------------- */
 typedef struct onshi__jpki_state {
-    onshi_pin_cb pin_cb;
-    void *pin_ud;
     /* The only place a PIN is ever written: library-owned, wiped right after each VERIFY
      * (and at onshi_ctx_free). Kept off the stack so no copy lingers in a dead frame. */
     char pin[ONSHI_PIN_BUF_SIZE];
@@ -156,7 +154,7 @@ struct onshi_card {
 };
 
 /* Start a command sequence. The card transaction is held from the first sequence of the
- * session to the first one that ends with a reset or an error (or to onshi_card_close): no
+ * session to the first one that ends with a reset or an error (or to onshi_card_free): no
  * other program can send a command in between, so the JPKI AP and the current EF stay as
  * we left them and are not selected again. The driver is asked, without any APDU, whether
  * the card was reset or removed meanwhile (SCardStatus); after a reset the transaction is

@@ -16,7 +16,7 @@
 static void jpki_state_free(void *p)
 {
     onshi__jpki_state *st = p;
-    onshi_wipe(st->pin, sizeof st->pin);
+    onshi_mem_wipe(st->pin, sizeof st->pin);
     free(st);
 }
 
@@ -29,18 +29,6 @@ onshi__jpki_state *onshi__jpki_state_get(onshi_ctx *ctx, bool create)
             onshi__slot_set(ctx, ONSHI__SLOT_JPKI, st, jpki_state_free);
     }
     return st;
-}
-
-ONSHI_API int ONSHI_CALL onshi_ctx_set_pin_cb(onshi_ctx *ctx, onshi_pin_cb cb, void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__jpki_state *st = onshi__jpki_state_get(ctx, true);
-    if (st == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "JPKI state");
-    st->pin_cb = cb;
-    st->pin_ud = userdata;
-    return ONSHI_OK;
 }
 
 static int locked(onshi_ctx *ctx, uint16_t sw)
@@ -135,23 +123,26 @@ void onshi__jpki_pin_forget(onshi_card *card)
 {
     onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
     if (st != NULL)
-        onshi_wipe(st->pin, sizeof st->pin);
+        onshi_mem_wipe(st->pin, sizeof st->pin);
     card->pin_held = false;
 }
 
 int onshi__jpki_pin_ask(onshi_card *card, int tries)
 {
     onshi__jpki_pin_forget(card);
-    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
-    if (st == NULL || st->pin_cb == NULL)
+    const onshi_callbacks *cbs = onshi__callbacks(card->ctx);
+    if (cbs->pin == NULL)
         return onshi__err(card->ctx, ONSHI_E_NO_CALLBACK,
-                          "no PIN callback (onshi_ctx_set_pin_cb)");
+                          "no PIN callback (onshi_callbacks.pin)");
+    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, true);
+    if (st == NULL)
+        return onshi__err(card->ctx, ONSHI_E_NOMEM, "JPKI state");
     const onshi__jpki_profile *prof = card->ch.prof;
     int is_last = tries == 1;
     int confirm = 0;
     char *pin = st->pin;
     const size_t size = sizeof st->pin;
-    int cbrc = st->pin_cb(st->pin_ud, tries, is_last, pin, size, &confirm);
+    int cbrc = cbs->pin(cbs->pin_userdata, tries, is_last, pin, size, &confirm);
     int rc = ONSHI_OK;
     size_t len = strnlen(pin, size);
     if (cbrc != 0)
@@ -166,7 +157,7 @@ int onshi__jpki_pin_ask(onshi_card *card, int tries)
         rc = onshi__err_ja(card->ctx, ONSHI_E_JPKI_PIN_FORMAT, ONSHI_FOREIGN_NONE, 0,
                            "nothing was sent to the card", "カードには送信していません");
     if (rc != ONSHI_OK) {
-        onshi_wipe(pin, size);
+        onshi_mem_wipe(pin, size);
         return rc;
     }
     card->pin_held = true;

@@ -151,7 +151,7 @@ ONSHI_API int ONSHI_CALL onshi_card_open(onshi_card **out, onshi_ctx *ctx)
         rc = detect(card);
     }
     if (rc != ONSHI_OK) {
-        onshi_card_close(card);
+        onshi_card_free(card);
         return rc;
     }
     onshi__log(ctx, ONSHI_LOG_INFO, "jpki", "%s: JPKI AP (%s)", card->reader->name,
@@ -160,7 +160,7 @@ ONSHI_API int ONSHI_CALL onshi_card_open(onshi_card **out, onshi_ctx *ctx)
     return ONSHI_OK;
 }
 
-ONSHI_API void ONSHI_CALL onshi_card_close(onshi_card *card)
+ONSHI_API void ONSHI_CALL onshi_card_free(onshi_card *card)
 {
     if (card == NULL)
         return;

@@ -85,10 +85,9 @@ int onshi__jpki_sign_with(onshi_card *card, int hash_alg, onshi__jpki_hash_fn fn
     *out = NULL;
     if (cert != NULL)
         *cert = NULL;
-    onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
-    if (st == NULL || st->pin_cb == NULL)
+    if (onshi__callbacks(card->ctx)->pin == NULL)
         return onshi__err(card->ctx, ONSHI_E_NO_CALLBACK,
-                          "no PIN callback (onshi_ctx_set_pin_cb)");
+                          "no PIN callback (onshi_callbacks.pin)");
     onshi_buf sig;
     onshi__buf_init(&sig, false);
     int tries = -1;

@@ -150,10 +150,9 @@ static int add_copied(onshi_batch *b, int kind, const char *wrong_kind, onshi__b
     return r;
 }
 
-ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const char *patient_id,
-                                         const char *insurer_number, const char *symbol,
-                                         const char *number, const char *branch,
-                                         const char *birthdate, int limit_consent)
+static int batch_add(onshi_batch *b, const char *patient_id, const char *insurer_number,
+                     const char *symbol, const char *number, const char *branch,
+                     const char *birthdate, int limit_consent)
 {
     if (b == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -167,14 +166,13 @@ ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const char *patient_id,
     x.birth = dup_opt(birthdate);
     x.limit = limit_consent;
     return add_copied(b, ONSHI_BATCH_QUALIFICATION,
-                      "onshi_batch_add is for a qualification batch (use _add_refnum)", &x,
+                      "onshi_batch_add: a query batch has no entries of its own", &x,
                       x.pid && x.insurer && x.symbol && x.number && x.branch && x.birth);
 }
 
-ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *patient_id,
-                                                const char *reference_number,
-                                                const char *insurer_number, const char *symbol,
-                                                const char *number, const char *branch)
+static int batch_add_refnum(onshi_batch *b, const char *patient_id,
+                            const char *reference_number, const char *insurer_number,
+                            const char *symbol, const char *number, const char *branch)
 {
     if (b == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -187,8 +185,40 @@ ONSHI_API int ONSHI_CALL onshi_batch_add_refnum(onshi_batch *b, const char *pati
     x.number = dup_opt(number);
     x.branch = dup_opt(branch);
     return add_copied(b, ONSHI_BATCH_REFNUM,
-                      "onshi_batch_add_refnum is for a 照会番号 registration batch", &x,
+                      "onshi_batch_add: a query batch has no entries of its own", &x,
                       x.pid && x.refnum && x.insurer && x.symbol && x.number && x.branch);
+}
+
+ONSHI_API int ONSHI_CALL onshi_batch_add(onshi_batch *b, const onshi_request *entry)
+{
+    if (b == NULL)
+        return ONSHI_E_INVALID_ARG;
+    int rc = onshi__request_check(b->ctx, entry, ONSHI_REQ_BATCH_ENTRY, "onshi_batch_add");
+    if (rc != ONSHI_OK)
+        return rc;
+    const char *pid = onshi__request_str(entry, ONSHI_P_PATIENT_ID);
+    const char *ins = onshi__request_str(entry, ONSHI_P_INSURER_NUMBER);
+    const char *sym = onshi__request_str(entry, ONSHI_P_SYMBOL);
+    const char *num = onshi__request_str(entry, ONSHI_P_NUMBER);
+    const char *br = onshi__request_str(entry, ONSHI_P_BRANCH);
+    /* a parameter the batch's kind does not send is refused, not silently dropped */
+    if (b->kind == ONSHI_BATCH_REFNUM) {
+        if (onshi__request_has(entry, ONSHI_P_BIRTHDATE) ||
+            onshi__request_has(entry, ONSHI_P_LIMIT_CONSENT))
+            return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                              "onshi_batch_add: a 照会番号 registration batch takes no birthdate "
+                              "or limit_consent");
+        return batch_add_refnum(b, pid, onshi__request_str(entry, ONSHI_P_REFERENCE_NUMBER), ins,
+                                sym, num, br);
+    }
+    if (b->kind == ONSHI_BATCH_QUALIFICATION && onshi__request_has(entry, ONSHI_P_REFERENCE_NUMBER))
+        return onshi__err(b->ctx, ONSHI_E_INVALID_ARG,
+                          "onshi_batch_add: a qualification batch takes no reference_number");
+    /* checked with the other fields by onshi_batch_validate, which names the entry */
+    int64_t consent = onshi__request_int(entry, ONSHI_P_LIMIT_CONSENT, 0);
+    int limit = consent == 0 || consent == 1 ? (int)consent : 2;
+    return batch_add(b, pid, ins, sym, num, br, onshi__request_str(entry, ONSHI_P_BIRTHDATE),
+                     limit);
 }
 
 ONSHI_API int ONSHI_CALL onshi_batch_set_period(onshi_batch *b, int examination,
@@ -410,8 +440,9 @@ ONSHI_API int ONSHI_CALL onshi_batch_person(onshi_group **out, onshi_batch *b, s
     return onshi_group_at(out, u, ONSHI_G_RESULT, k);
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(int outcome, int kind, int ja)
+ONSHI_API const char *ONSHI_CALL onshi_batch_outcome_label(const onshi_ctx *ctx, int outcome, int kind)
 {
+    bool ja = onshi__lang_ja(ctx);
     switch (outcome) {
     case ONSHI_BATCH_PENDING:
         return ja ? "未回答" : "pending";

@@ -139,8 +139,7 @@ static int fail_batch(onshi_batch *b, int status)
 static int https_raw(onshi_batch *b, int type, const onshi_buf *body, const char *key,
                      onshi_buf **out)
 {
-    int r = onshi_https_exchange(out, NULL, b->ctx, type, onshi_buf_data(body),
-                                 onshi_buf_len(body), key);
+    int r = onshi_https_exchange(out, b->ctx, type, onshi_buf_data(body), onshi_buf_len(body), key);
     if (r != ONSHI_OK)
         return r;
     if (onshi_buf_len(*out) >= 4 && memcmp(onshi_buf_data(*out), "PK\003\004", 4) == 0) {

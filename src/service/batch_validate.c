@@ -64,7 +64,7 @@ static int validate_entry(onshi_batch *b, size_t i, bool repeated)
     if (repeated)
         return bad(b, i, ONSHI_E_FIELD_FORMAT, "patient_id", "appears twice in the batch",
                    "一括の中で重複しています");
-    int r = onshi_check_insurer_number(x->insurer);
+    int r = onshi_insurer_number_check(x->insurer);
     if (r == ONSHI_E_CHECK_DIGIT)
         return bad(b, i, r, "insurer_number",
                    "the last digit (検証番号) does not match the digits before it",

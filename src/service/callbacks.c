@@ -1,5 +1,6 @@
 /*
- * The workflow layer's UI callbacks: progress, consent, audit.
+ * The workflow layer's UI callbacks (progress, consent, audit), read from onshi_callbacks;
+ * the layer's per-context state.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "service/service.h"
@@ -23,31 +24,13 @@ onshi__service *onshi__service_state(onshi_ctx *ctx)
     return s;
 }
 
-/* The three setters differ only in the field they set. */
-#define CB_SETTER(fn, type, field)                                                         \
-    ONSHI_API int ONSHI_CALL fn(onshi_ctx *ctx, type cb, void *userdata)                   \
-    {                                                                                      \
-        if (ctx == NULL)                                                                   \
-            return ONSHI_E_INVALID_ARG;                                                    \
-        onshi__service *s = onshi__service_state(ctx);                                     \
-        if (s == NULL)                                                                     \
-            return onshi__err(ctx, ONSHI_E_NOMEM, "service state");                        \
-        s->field = cb;                                                                     \
-        s->field##_ud = cb ? userdata : NULL;                                              \
-        return ONSHI_OK;                                                                   \
-    }
-
-CB_SETTER(onshi_ctx_set_progress_cb, onshi_progress_cb, progress)
-CB_SETTER(onshi_ctx_set_consent_cb, onshi_consent_cb, consent)
-CB_SETTER(onshi_ctx_set_audit_cb, onshi_audit_cb, audit)
-
 int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total)
 {
     int rc = onshi__cancel_check(ctx);
     if (rc != ONSHI_OK)
         return rc;
-    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
-    if (s != NULL && s->progress != NULL && s->progress(s->progress_ud, stage, done, total) != 0)
+    const onshi_callbacks *s = onshi__callbacks(ctx);
+    if (s->progress != NULL && s->progress(s->progress_userdata, stage, done, total) != 0)
         return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
                              "cancelled by the progress callback",
                              "進捗コールバックにより中止しました");
@@ -57,13 +40,13 @@ int onshi__progress(onshi_ctx *ctx, int stage, int64_t done, int64_t total)
 int onshi__consent(onshi_ctx *ctx, int offered, int *granted)
 {
     *granted = 0;
-    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
-    if (s == NULL || s->consent == NULL)
+    const onshi_callbacks *s = onshi__callbacks(ctx);
+    if (s->consent == NULL)
         return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
-                             "no consent callback (onshi_ctx_set_consent_cb)",
+                             "no consent callback (onshi_callbacks.consent)",
                              "同意確認のコールバックが設定されていません");
     int g = 0;
-    if (s->consent(s->consent_ud, offered, &g) != 0)
+    if (s->consent(s->consent_userdata, offered, &g) != 0)
         return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
                              "cancelled at the consent screen", "同意確認の画面で中止しました");
     *granted = g & offered;
@@ -73,13 +56,13 @@ int onshi__consent(onshi_ctx *ctx, int offered, int *granted)
 int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char *patient,
                  const char *detail)
 {
-    onshi__service *s = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
-    if (s == NULL || s->audit == NULL)
+    const onshi_callbacks *s = onshi__callbacks(ctx);
+    if (s->audit == NULL)
         return ONSHI_OK;
     char ts[16];
     onshi__jst_now14(ts, ctx);
     const char *op = onshi__opt_str(ctx, ONSHI_OPT_OPERATOR_ID);
-    int r = s->audit(s->audit_ud, action, phase, outcome, op ? op : "", patient ? patient : "",
+    int r = s->audit(s->audit_userdata, action, phase, outcome, op ? op : "", patient ? patient : "",
                      detail ? detail : "", ts);
     if (phase == ONSHI_AUDIT_BEFORE && r != 0)
         return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,

@@ -200,11 +200,11 @@ static int build_request(onshi_ctx *ctx, const authreq *a, onshi_buf **out)
 
 /* ---- the workflow ---- */
 
-static int identity_by_callback(onshi_ctx *ctx, onshi_identity_cb cb, void *ud, int method,
-                                const onshi_cert *cert)
+static int identity_by_callback(onshi_ctx *ctx, int method, const onshi_cert *cert)
 {
+    const onshi_callbacks *cbs = onshi__callbacks(ctx);
     int verified = 0;
-    if (cb(ud, method, cert, &verified) != 0)
+    if (cbs->identity(cbs->identity_userdata, method, cert, &verified) != 0)
         return onshi__err_ja(ctx, ONSHI_E_CANCELLED, ONSHI_FOREIGN_NONE, 0,
                              "identity verification cancelled by the identity callback",
                              "本人確認が中止されました");
@@ -264,7 +264,7 @@ typedef struct flow {
 
 static void flow_free(flow *f)
 {
-    onshi_card_close(f->card); /* wipes a PIN asked ahead and not used */
+    onshi_card_free(f->card); /* wipes a PIN asked ahead and not used */
     onshi_cert_free(f->cert);
     onshi_buf_free(f->der);
     onshi_buf_free(f->sig);
@@ -306,8 +306,8 @@ static int tbs_hash(void *ud, const onshi_cert *cert, unsigned char *hash, size_
 static void note_cert(onshi_ctx *ctx, const onshi_cert *cert, char *patient, size_t patient_cap)
 {
     snprintf(patient, patient_cap, "card:%s", onshi_cert_serial_hex(cert));
-    int64_t days = onshi_cert_days_left(cert);
-    if (days < 0)
+    int64_t days = 0;
+    if (onshi_cert_days_left(&days, cert) == ONSHI_OK && days < 0)
         onshi__log(ctx, ONSHI_LOG_WARN, "service",
                    "the card's user-authentication certificate expired %lld days ago: sent "
                    "anyway, the system decides (qualification only, for three months after the "
@@ -316,8 +316,7 @@ static void note_cert(onshi_ctx *ctx, const onshi_cert *cert, char *patient, siz
 }
 
 static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int offered,
-                       onshi_identity_cb identity_cb, void *ud, char *patient, size_t patient_cap,
-                       bool *audited)
+                       char *patient, size_t patient_cap, bool *audited)
 {
     const char *inst = NULL;
     int rc = onshi__cardx_require_https(ctx, "My Number Card verification");
@@ -345,7 +344,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
         if ((rc = cert_without_pin(ctx, f->card, &f->cert)) != ONSHI_OK)
             return rc;
         /* No PIN: the card is not needed any more; free the reader before the UI. */
-        onshi_card_close(f->card);
+        onshi_card_free(f->card);
         f->card = NULL;
     }
     if (f->cert != NULL) {
@@ -356,7 +355,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     }
     if (method != ONSHI_IDV_PIN) {
         if ((rc = onshi__progress(ctx, ONSHI_STAGE_VERIFY_IDENTITY, 0, 0)) != ONSHI_OK ||
-            (rc = identity_by_callback(ctx, identity_cb, ud, method, f->cert)) != ONSHI_OK)
+            (rc = identity_by_callback(ctx, method, f->cert)) != ONSHI_OK)
             return rc;
     }
 
@@ -400,7 +399,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     if ((rc = onshi_cert_der(&f->der, f->cert)) != ONSHI_OK)
         return rc;
     /* The reader is free for the next patient while the system answers. */
-    onshi_card_close(f->card);
+    onshi_card_free(f->card);
     f->card = NULL;
     if ((rc = b64(ctx, onshi_buf_data(f->der), onshi_buf_len(f->der), &f->cert_b64)) != ONSHI_OK)
         return rc;
@@ -426,8 +425,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
         return rc;
     /* Keyed with the challenge id: a challenge is single-use, so a retry can only ever get
      * the stored answer back (§7.3). */
-    rc = onshi_https_exchange(&f->res, NULL, ctx, ONSHI_MSG_CARDAUTH_REQ, onshi_buf_data(f->req),
-                              onshi_buf_len(f->req), ch.id);
+    rc = onshi_https_exchange(&f->res, ctx, ONSHI_MSG_CARDAUTH_REQ, onshi_buf_data(f->req), onshi_buf_len(f->req), ch.id);
     if (rc != ONSHI_OK)
         return rc;
     onshi_msg *m = NULL;
@@ -451,9 +449,7 @@ static int verify_flow(onshi_msg **out, onshi_ctx *ctx, flow *f, int method, int
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method,
-                                              int consent_offered, onshi_identity_cb identity_cb,
-                                              void *userdata)
+static int verify_by_card(onshi_msg **out, onshi_ctx *ctx, int method, int consent_offered)
 {
     if (out != NULL)
         *out = NULL;
@@ -466,26 +462,25 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         return onshi__err(ctx, ONSHI_E_INVALID_ARG,
                           "consent_offered 0x%x has bits outside ONSHI_CONSENT_*",
                           (unsigned)consent_offered);
-    if (method != ONSHI_IDV_PIN && identity_cb == NULL)
+    if (method != ONSHI_IDV_PIN && onshi__callbacks(ctx)->identity == NULL)
         return onshi__err_ja(ctx, ONSHI_E_NO_CALLBACK, ONSHI_FOREIGN_NONE, 0,
-                             "face or visual verification needs the identity callback",
+                             "face or visual verification needs the identity callback "
+                             "(onshi_callbacks.identity)",
                              "顔認証・目視確認には本人確認コールバックが必要です");
     /* The callbacks the call will need, before the card is touched (the PIN is asked first,
      * so a missing consent callback must not surface after the person typed it). */
-    onshi__service *sv = onshi__slot_get(ctx, ONSHI__SLOT_SERVICE);
-    if (consent_offered != 0 && (sv == NULL || sv->consent == NULL)) {
+    if (consent_offered != 0 && onshi__callbacks(ctx)->consent == NULL) {
         int none = 0;
         return onshi__consent(ctx, consent_offered, &none); /* ONSHI_E_NO_CALLBACK */
     }
-    onshi__jpki_state *js = onshi__jpki_state_get(ctx, false);
-    if (method == ONSHI_IDV_PIN && (js == NULL || js->pin_cb == NULL))
-        return onshi__err(ctx, ONSHI_E_NO_CALLBACK, "no PIN callback (onshi_ctx_set_pin_cb)");
+    if (method == ONSHI_IDV_PIN && onshi__callbacks(ctx)->pin == NULL)
+        return onshi__err(ctx, ONSHI_E_NO_CALLBACK, "no PIN callback (onshi_callbacks.pin)");
     flow f;
     memset(&f, 0, sizeof f);
     char patient[120] = "";
     bool audited = false;
-    int rc = verify_flow(out, ctx, &f, method, consent_offered, identity_cb, userdata, patient,
-                         sizeof patient, &audited);
+    int rc = verify_flow(out, ctx, &f, method, consent_offered, patient, sizeof patient,
+                         &audited);
     flow_free(&f);
     if (audited)
         onshi__audit(ctx, ONSHI_AUDIT_QUALIFICATION, ONSHI_AUDIT_AFTER, rc, patient,
@@ -497,4 +492,21 @@ ONSHI_API int ONSHI_CALL onshi_verify_by_card(onshi_msg **out, onshi_ctx *ctx, i
         *out = NULL;
     }
     return rc;
+}
+
+ONSHI_API int ONSHI_CALL onshi_mynumber_card_verify(onshi_msg **out, onshi_ctx *ctx,
+                                              const onshi_request *req)
+{
+    if (out != NULL)
+        *out = NULL;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_MYNUMBER_CARD_VERIFY, "onshi_mynumber_card_verify");
+    if (rc != ONSHI_OK)
+        return rc;
+    int64_t method = onshi__request_int(req, ONSHI_P_IDV_METHOD, 0);
+    int64_t offered = onshi__request_int(req, ONSHI_P_CONSENT_OFFERED, 0);
+    if (method < 0 || method > 100 || offered < 0 || offered > 0xffff)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG,
+                          "idv_method %lld / consent_offered %lld out of range",
+                          (long long)method, (long long)offered);
+    return verify_by_card(out, ctx, (int)method, (int)offered);
 }

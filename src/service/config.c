@@ -95,13 +95,14 @@ static int set_one(onshi_ctx *ctx, const char *key, const char *value, const cha
             bytes[i] = (unsigned char)(hi * 16 + lo);
         }
         rc = onshi_ctx_set_bytes(ctx, id, n ? bytes : NULL, n / 2);
-        onshi_wipe(bytes, sizeof bytes);
+        onshi_mem_wipe(bytes, sizeof bytes);
     }
     if (rc == ONSHI_E_OPTION_RANGE)
         return conf_err(ctx, rc, where, key, "value out of range (docs/options.md)",
                         "値が範囲外です（docs/options.md）");
     if (rc != ONSHI_OK)
-        return conf_err(ctx, rc, where, key, onshi_status_str(rc), onshi_status_str_ja(rc));
+        return conf_err(ctx, rc, where, key, onshi__status_str_lang(rc, false),
+                        onshi__status_str_lang(rc, true));
     return ONSHI_OK;
 }
 
@@ -163,7 +164,7 @@ static int load_file(onshi_ctx *ctx, const char *path)
         rc = set_one(ctx, key, value, where);
     }
     fclose(f);
-    onshi_wipe(line, sizeof line); /* passwords may have passed through */
+    onshi_mem_wipe(line, sizeof line); /* passwords may have passed through */
     return rc;
 }
 

@@ -88,7 +88,7 @@ static int build(onshi_ctx *ctx, onshi_buf **out, const char *inst, const char *
     return onshi__xw_finish(ctx, &d, out);
 }
 
-ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, const char *name,
+static int disaster_search(onshi_msg **out, onshi_ctx *ctx, const char *name,
                                                const char *name_kana, const char *birthdate,
                                                int sex, const char *address, int kind,
                                                int file_category)
@@ -138,8 +138,7 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, 
     rc = onshi__progress(ctx, ONSHI_STAGE_SEND, 0, 0);
     /* Read-only: keyed with the request's own identifier so a lost answer may be asked again. */
     if (rc == ONSHI_OK)
-        rc = onshi_https_exchange(&res, NULL, ctx, ONSHI_MSG_DISASTER_REQ, onshi_buf_data(req),
-                                  onshi_buf_len(req), afi);
+        rc = onshi_https_exchange(&res, ctx, ONSHI_MSG_DISASTER_REQ, onshi_buf_data(req), onshi_buf_len(req), afi);
     onshi_buf_free(req);
     onshi_msg *m = NULL;
     if (rc == ONSHI_OK)
@@ -159,4 +158,24 @@ ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx, 
     }
     *out = m;
     return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_disaster_search(onshi_msg **out, onshi_ctx *ctx,
+                                               const onshi_request *req)
+{
+    if (out != NULL)
+        *out = NULL;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_DISASTER_SEARCH, "onshi_disaster_search");
+    if (rc != ONSHI_OK)
+        return rc;
+    int64_t sex = onshi__request_int(req, ONSHI_P_SEX, 0);
+    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
+    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
+    if (sex < 0 || sex > 9 || kind < 0 || kind > 9 || cat < 0 || cat > 9)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "sex %lld / info_kind %lld / file_category "
+                          "%lld out of range", (long long)sex, (long long)kind, (long long)cat);
+    return disaster_search(out, ctx, onshi__request_str(req, ONSHI_P_NAME),
+                           onshi__request_str(req, ONSHI_P_NAME_KANA),
+                           onshi__request_str(req, ONSHI_P_BIRTHDATE), (int)sex,
+                           onshi__request_str(req, ONSHI_P_ADDRESS), (int)kind, (int)cat);
 }

@@ -245,8 +245,7 @@ int onshi__service_exchange(onshi_msg **out, onshi_ctx *ctx, const onshi_msg *re
 
     if (onshi__opt_int(ctx, ONSHI_OPT_TRANSPORT) == ONSHI_TRANSPORT_HTTPS) {
         onshi_buf *res = NULL;
-        rc = onshi_https_exchange(&res, NULL, ctx, req_type, onshi_buf_data(body),
-                                  onshi_buf_len(body), idempotency_key);
+        rc = onshi_https_exchange(&res, ctx, req_type, onshi_buf_data(body), onshi_buf_len(body), idempotency_key);
         onshi_buf_free(body);
         if (rc != ONSHI_OK)
             return rc;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "core/core.h"
+#include "service/service.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -117,9 +118,8 @@ static int64_t percent(int64_t x, int64_t pct)
     return (x * pct + 50) / 100;
 }
 
-ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
-                                             const char *class_code, int64_t total_cost,
-                                             int scope, int flags, int service_month)
+static int limit_ceiling(int64_t *out, onshi_ctx *ctx, const char *class_code,
+                         int64_t total_cost, int scope, int flags, int service_month)
 {
     if (out == NULL || class_code == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "class_code and out must not be NULL");
@@ -177,10 +177,9 @@ ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
-                                           const char *class_code, int64_t total_cost,
-                                           int ratio_percent, int scope, int flags,
-                                           int service_month)
+static int limit_copay(int64_t *out, onshi_ctx *ctx, const char *class_code,
+                       int64_t total_cost, int ratio_percent, int scope, int flags,
+                       int service_month)
 {
     if (out == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL");
@@ -189,8 +188,7 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "ratio_percent %d outside 0..100",
                           ratio_percent);
     int64_t ceiling;
-    int rc = onshi_limit_ceiling(&ceiling, ctx, class_code, total_cost, scope, flags,
-                                 service_month);
+    int rc = limit_ceiling(&ceiling, ctx, class_code, total_cost, scope, flags, service_month);
     if (rc != ONSHI_OK)
         return rc;
     int64_t share = percent(total_cost, ratio_percent);
@@ -198,9 +196,8 @@ ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
     return ONSHI_OK;
 }
 
-ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
-                                                const char *class_code, int scope, int flags,
-                                                int service_month)
+static int limit_yearly_cap(int64_t *out, onshi_ctx *ctx, const char *class_code, int scope,
+                            int flags, int service_month)
 {
     if (out == NULL || class_code == NULL)
         return onshi__err(ctx, ONSHI_E_INVALID_ARG, "class_code and out must not be NULL");
@@ -226,4 +223,79 @@ ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
     }
     *out = cap;
     return ONSHI_OK;
+}
+
+/* The int parameters of a limit request, each in a range that fits an int; the calculator
+ * checks their meaning. */
+static int limit_args(onshi_ctx *ctx, const onshi_request *req, const char *call, bool need_cost,
+                      int *ratio, int *scope, int *flags, int *month)
+{
+    if (need_cost && req != NULL && !onshi__request_has(req, ONSHI_P_TOTAL_COST))
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: total_cost is not set", call);
+    static const struct {
+        int param;
+        int64_t def, min, max;
+    } rows[] = {
+        {ONSHI_P_RATIO_PERCENT, -1, 0, 100},
+        {ONSHI_P_SCOPE, ONSHI_LIMIT_SCOPE_ALL, 0, 100},
+        {ONSHI_P_FLAGS, 0, 0, 0xffff},
+        {ONSHI_P_SERVICE_MONTH, 0, 0, 999999},
+    };
+    int *dst[] = {ratio, scope, flags, month};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int64_t v = onshi__request_int(req, rows[i].param, rows[i].def);
+        if (v != rows[i].def && (v < rows[i].min || v > rows[i].max))
+            return onshi__err(ctx, ONSHI_E_INVALID_ARG, "%s: %s %lld out of range", call,
+                              onshi_request_param_name(rows[i].param), (long long)v);
+        *dst[i] = (int)v;
+    }
+    return ONSHI_OK;
+}
+
+ONSHI_API int ONSHI_CALL onshi_limit_ceiling(int64_t *out, onshi_ctx *ctx,
+                                             const onshi_request *req)
+{
+    if (out != NULL)
+        *out = 0;
+    int ratio, scope, flags, month;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_ceiling");
+    if (rc == ONSHI_OK)
+        rc = limit_args(ctx, req, "onshi_limit_ceiling", true, &ratio, &scope, &flags, &month);
+    if (rc != ONSHI_OK)
+        return rc;
+    return limit_ceiling(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
+                         onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), scope, flags, month);
+}
+
+ONSHI_API int ONSHI_CALL onshi_limit_copay(int64_t *out, onshi_ctx *ctx,
+                                           const onshi_request *req)
+{
+    if (out != NULL)
+        *out = 0;
+    int ratio, scope, flags, month;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_copay");
+    if (rc == ONSHI_OK)
+        rc = limit_args(ctx, req, "onshi_limit_copay", true, &ratio, &scope, &flags, &month);
+    if (rc != ONSHI_OK)
+        return rc;
+    if (!onshi__request_has(req, ONSHI_P_RATIO_PERCENT))
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "onshi_limit_copay: ratio_percent is not set");
+    return limit_copay(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE),
+                       onshi__request_int(req, ONSHI_P_TOTAL_COST, 0), ratio, scope, flags,
+                       month);
+}
+
+ONSHI_API int ONSHI_CALL onshi_limit_yearly_cap(int64_t *out, onshi_ctx *ctx,
+                                                const onshi_request *req)
+{
+    if (out != NULL)
+        *out = 0;
+    int ratio, scope, flags, month;
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_LIMIT, "onshi_limit_yearly_cap");
+    if (rc == ONSHI_OK)
+        rc = limit_args(ctx, req, "onshi_limit_yearly_cap", false, &ratio, &scope, &flags, &month);
+    if (rc != ONSHI_OK)
+        return rc;
+    return limit_yearly_cap(out, ctx, onshi__request_str(req, ONSHI_P_CLASS_CODE), scope, flags,
+                            month);
 }

@@ -6,6 +6,8 @@
  */
 #include "service/service.h"
 #include "service/verify.h"
+#include "codec/codec.h"
+#include "transport/file.h"
 
 #include "codec/codec.h"
 
@@ -14,7 +16,7 @@
 #include <string.h>
 
 ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label,
-                                               onshi_msg *result, int ja)
+                                               const onshi_ctx *ctx, onshi_msg *result)
 {
     if (validity == NULL || result == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -27,7 +29,7 @@ ONSHI_API int ONSHI_CALL onshi_result_validity(int *validity, const char **label
         return ONSHI_E_NOT_FOUND;
     *validity = atoi(v);
     if (label != NULL)
-        onshi_group_get_label(label, b, ONSHI_F_QUALIFICATION_VALIDITY, ja);
+        onshi_group_get_label(label, ctx, b, ONSHI_F_QUALIFICATION_VALIDITY);
     return ONSHI_OK;
 }
 
@@ -98,7 +100,7 @@ ONSHI_API int ONSHI_CALL onshi_person_consent(onshi_ctx *ctx, const onshi_group 
 }
 
 ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
-                                          const onshi_group *person, int ja)
+                                          const onshi_ctx *ctx, const onshi_group *person)
 {
     if (code == NULL || person == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -113,7 +115,7 @@ ONSHI_API int ONSHI_CALL onshi_person_sex(const char **code, const char **label,
             return ONSHI_E_NOT_FOUND;
     }
     if (label != NULL)
-        *label = onshi_code_label(onshi_field_code_table(field), *code, ja);
+        *label = onshi__code_label(onshi_field_code_table(field), *code, onshi__lang_ja(ctx));
     return ONSHI_OK;
 }
 
@@ -166,13 +168,14 @@ typedef struct change {
 struct onshi_changes {
     change *items;
     size_t n;
+    bool ja; /* the language of the context it was made with */
 };
 
 static const char *field_value(const onshi_group *person, const struct cmp_field *f)
 {
     const char *v = NULL;
     if (f->field == ONSHI_F_SEX2) {
-        onshi_person_sex(&v, NULL, person, 0);
+        onshi_person_sex(&v, NULL, NULL, person);
         return v ? v : "";
     }
     const onshi_group *g = person;
@@ -210,7 +213,7 @@ static void label_value(change *c, int side, const char *v)
         }
         int field = c->f->field == ONSHI_F_SEX2 ? ONSHI_F_SEX1 : c->f->field;
         int table = onshi_field_code_table(field);
-        const char *l = table ? onshi_code_label(table, v, ja) : NULL;
+        const char *l = table ? onshi__code_label(table, v, ja != 0) : NULL;
         if (l != NULL)
             lab[ja] = l;
     }
@@ -247,6 +250,7 @@ ONSHI_API int ONSHI_CALL onshi_person_compare(onshi_changes **out, onshi_ctx *ct
         onshi_changes_free(ch);
         return ctx ? onshi__err(ctx, ONSHI_E_NOMEM, "change list") : ONSHI_E_NOMEM;
     }
+    ch->ja = onshi__lang_ja(ctx);
     for (size_t i = 0; i < nf; i++) {
         const char *a = field_value(prev, &cmp_fields[i]);
         const char *b = field_value(cur, &cmp_fields[i]);
@@ -290,12 +294,12 @@ ONSHI_API int ONSHI_CALL onshi_changes_at(int *field, const char **old_value,
 
 ONSHI_API int ONSHI_CALL onshi_changes_labels(const char **field_label, const char **old_label,
                                               const char **new_label,
-                                              const onshi_changes *changes, size_t i, int ja)
+                                              const onshi_changes *changes, size_t i)
 {
     if (changes == NULL || i >= changes->n)
         return ONSHI_E_NOT_FOUND;
     const change *c = &changes->items[i];
-    int j = ja ? 1 : 0;
+    int j = changes->ja ? 1 : 0;
     if (field_label)
         *field_label = j ? c->f->ja : c->f->en;
     if (old_label)
@@ -339,14 +343,16 @@ static int decode_face(onshi_msg **out, onshi_ctx *ctx, const onshi_file_result 
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watch *watch,
-                                                onshi_ctx *ctx, int64_t timeout_ms)
+ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_msg **out, onshi_face_watch *watch,
+                                               int64_t timeout_ms)
 {
+    onshi_ctx *ctx = onshi__face_watch_ctx(watch);
+    if (out != NULL)
+        *out = NULL;
     if (out == NULL || watch == NULL || ctx == NULL)
         return ONSHI_E_INVALID_ARG;
-    *out = NULL;
     onshi_file_result *fr = NULL;
-    int rc = onshi_face_watch_next(&fr, watch, timeout_ms);
+    int rc = onshi__face_watch_next_file(&fr, watch, timeout_ms);
     if (rc != ONSHI_OK)
         return rc;
     rc = decode_face(out, ctx, fr);
@@ -356,11 +362,11 @@ ONSHI_API int ONSHI_CALL onshi_face_result_next(onshi_msg **out, onshi_face_watc
 
 struct face_run {
     onshi_ctx *ctx;
-    onshi_face_result_cb cb;
+    onshi_face_watch_cb cb;
     void *ud;
 };
 
-static int ONSHI_CALL face_run_cb(void *ud, const onshi_file_result *fr)
+static int face_run_cb(void *ud, const onshi_file_result *fr)
 {
     struct face_run *r = ud;
     onshi_msg *m = NULL;
@@ -370,12 +376,12 @@ static int ONSHI_CALL face_run_cb(void *ud, const onshi_file_result *fr)
     return stop;
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_result_run(onshi_face_watch *watch, onshi_ctx *ctx,
-                                               onshi_face_result_cb cb, void *userdata,
-                                               int64_t timeout_ms)
+ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *watch, onshi_face_watch_cb cb,
+                                              void *userdata, int64_t timeout_ms)
 {
+    onshi_ctx *ctx = onshi__face_watch_ctx(watch);
     if (watch == NULL || ctx == NULL || cb == NULL)
         return ONSHI_E_INVALID_ARG;
     struct face_run r = {ctx, cb, userdata};
-    return onshi_face_watch_run(watch, face_run_cb, &r, timeout_ms);
+    return onshi__face_watch_run_files(watch, face_run_cb, &r, timeout_ms);
 }

@@ -51,14 +51,9 @@ int onshi__service_pickup(onshi_msg **out, onshi_ctx *ctx, const char *pending_i
  */
 int onshi__service_check(onshi_ctx *ctx, const onshi_msg *res);
 
-/* The per-context state of the workflow layer (slot ONSHI__SLOT_SERVICE): the UI callbacks. */
+/* The per-context state of the workflow layer (slot ONSHI__SLOT_SERVICE): the batch test hook
+ * (the UI callbacks are in the context's onshi_callbacks). */
 typedef struct onshi__service {
-    onshi_progress_cb progress;
-    void *progress_ud;
-    onshi_consent_cb consent;
-    void *consent_ud;
-    onshi_audit_cb audit;
-    void *audit_ud;
     void (*batch_hook)(void *ud, const char *point); /* tests only (onshi__batch_set_test_hook) */
     void *batch_hook_ud;
 } onshi__service;
@@ -84,5 +79,16 @@ int onshi__audit(onshi_ctx *ctx, int action, int phase, int outcome, const char 
  * there. Never set by the library itself; ONSHI_E_NOMEM without memory for the state. */
 int onshi__batch_set_test_hook(onshi_ctx *ctx, void (*hook)(void *ud, const char *point),
                                void *ud);
+
+/* ---- requests (request.c) ------------------------------------------------------------ */
+
+/* ONSHI_OK when req is a request of `kind`; else ONSHI_E_INVALID_ARG recorded, naming `call`. */
+int onshi__request_check(onshi_ctx *ctx, const onshi_request *req, int kind, const char *call);
+/* A string parameter, NULL when unset (borrowed from the request). */
+const char *onshi__request_str(const onshi_request *req, int param);
+/* An integer parameter, `def` when unset. */
+int64_t onshi__request_int(const onshi_request *req, int param, int64_t def);
+/* Whether a parameter was set. */
+bool onshi__request_has(const onshi_request *req, int param);
 
 #endif

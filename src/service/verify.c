@@ -47,7 +47,7 @@ int onshi__verify_check_insured(onshi_ctx *ctx, const char *insurer, const char 
     if (empty(insurer))
         return onshi__verify_field_error(ctx, ONSHI_E_FIELD_MISSING, "保険者番号", "insurer number",
                                          "required", "入力してください");
-    int rc = onshi_check_insurer_number(insurer);
+    int rc = onshi_insurer_number_check(insurer);
     if (rc == ONSHI_E_CHECK_DIGIT) {
         /* Name the digit: the last one (検証番号) disagrees with the ones before it. */
         bool six = strspn(insurer + strspn(insurer, " "), "0123456789") == 6;
@@ -151,12 +151,10 @@ ONSHI_API int ONSHI_CALL onshi_result_check(onshi_ctx *ctx, const onshi_msg *res
     return onshi__service_check(ctx, result);
 }
 
-ONSHI_API int ONSHI_CALL onshi_verify_insurance_card(onshi_msg **out, char *pending_id,
-                                                     size_t id_size, onshi_ctx *ctx,
-                                                     const char *insurer_number,
-                                                     const char *symbol, const char *number,
-                                                     const char *branch, const char *birthdate,
-                                                     int limit_consent, const char *arbitrary_id)
+static int verify_insurance_card(onshi_msg **out, char *pending_id, size_t id_size,
+                                 onshi_ctx *ctx, const char *insurer_number, const char *symbol,
+                                 const char *number, const char *branch, const char *birthdate,
+                                 int limit_consent, const char *arbitrary_id)
 {
     if (out == NULL || ctx == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
@@ -256,10 +254,9 @@ ONSHI_API int ONSHI_CALL onshi_result_pickup(onshi_msg **out, onshi_ctx *ctx,
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
-                                               onshi_ctx *ctx, const char *reference_number,
-                                               const char *insurer_number, const char *symbol,
-                                               const char *number, const char *branch)
+static int refnum_register(onshi_msg **out, char *pending_id, size_t id_size, onshi_ctx *ctx,
+                           const char *reference_number, const char *insurer_number,
+                           const char *symbol, const char *number, const char *branch)
 {
     if (out == NULL || ctx == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out must not be NULL")
@@ -317,10 +314,9 @@ static void month_minus(char *out, size_t size, const char *ym, int months)
     snprintf(out, size, "%04d%02d", (t / 12) % 10000, (t % 12 + 1) % 100);
 }
 
-ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
-                                            onshi_ctx *ctx, const onshi_group *person, int kind,
-                                            int file_category, const char *start_month,
-                                            const char *end_month)
+static int info_request(onshi_msg **out, char *pending_id, size_t id_size, onshi_ctx *ctx,
+                        const onshi_group *person, int kind, int file_category,
+                        const char *start_month, const char *end_month)
 {
     if (out == NULL || ctx == NULL || person == NULL)
         return ctx ? onshi__err(ctx, ONSHI_E_INVALID_ARG, "out and person must not be NULL")
@@ -415,4 +411,64 @@ ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, s
                            patient, detail);
     onshi_msg_free(req);
     return rc;
+}
+
+/* ---- the public calls: their inputs come from an onshi_request ---- */
+
+static void clear_out(onshi_msg **out, char *pending_id, size_t id_size)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (pending_id != NULL && id_size > 0)
+        pending_id[0] = '\0';
+}
+
+ONSHI_API int ONSHI_CALL onshi_insurance_card_verify(onshi_msg **out, char *pending_id,
+                                                     size_t id_size, onshi_ctx *ctx,
+                                                     const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_INSURANCE_CARD_VERIFY,
+                                  "onshi_insurance_card_verify");
+    if (rc != ONSHI_OK)
+        return rc;
+    return verify_insurance_card(
+        out, pending_id, id_size, ctx, onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
+        onshi__request_str(req, ONSHI_P_SYMBOL), onshi__request_str(req, ONSHI_P_NUMBER),
+        onshi__request_str(req, ONSHI_P_BRANCH), onshi__request_str(req, ONSHI_P_BIRTHDATE),
+        (int)onshi__request_int(req, ONSHI_P_LIMIT_CONSENT, 0),
+        onshi__request_str(req, ONSHI_P_ARBITRARY_ID));
+}
+
+ONSHI_API int ONSHI_CALL onshi_refnum_register(onshi_msg **out, char *pending_id, size_t id_size,
+                                               onshi_ctx *ctx, const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_REFNUM_REGISTER, "onshi_refnum_register");
+    if (rc != ONSHI_OK)
+        return rc;
+    return refnum_register(out, pending_id, id_size, ctx,
+                           onshi__request_str(req, ONSHI_P_REFERENCE_NUMBER),
+                           onshi__request_str(req, ONSHI_P_INSURER_NUMBER),
+                           onshi__request_str(req, ONSHI_P_SYMBOL),
+                           onshi__request_str(req, ONSHI_P_NUMBER),
+                           onshi__request_str(req, ONSHI_P_BRANCH));
+}
+
+ONSHI_API int ONSHI_CALL onshi_info_request(onshi_msg **out, char *pending_id, size_t id_size,
+                                            onshi_ctx *ctx, const onshi_group *person,
+                                            const onshi_request *req)
+{
+    clear_out(out, pending_id, id_size);
+    int rc = onshi__request_check(ctx, req, ONSHI_REQ_INFO, "onshi_info_request");
+    if (rc != ONSHI_OK)
+        return rc;
+    int64_t kind = onshi__request_int(req, ONSHI_P_INFO_KIND, 0);
+    int64_t cat = onshi__request_int(req, ONSHI_P_FILE_CATEGORY, 0);
+    if (kind < 0 || kind > 100 || cat < 0 || cat > 100)
+        return onshi__err(ctx, ONSHI_E_INVALID_ARG, "info_kind %lld / file_category %lld unknown",
+                          (long long)kind, (long long)cat);
+    return info_request(out, pending_id, id_size, ctx, person, (int)kind, (int)cat,
+                        onshi__request_str(req, ONSHI_P_START_MONTH),
+                        onshi__request_str(req, ONSHI_P_END_MONTH));
 }

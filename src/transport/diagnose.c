@@ -1,5 +1,5 @@
 /*
- * onshi_diagnose(): find out which link of the chain is broken — exchange folders, linkage
+ * onshi_transport_diagnose(): find out which link of the chain is broken — exchange folders, linkage
  * app, DNS, TCP, proxy, server certificate, client certificate, server — and say so in
  * Japanese (for staff at the window) and English (for the vendor's support). It never sends
  * an XmlMsg request: the HTTPS side stops at the TLS handshake and a GET of the health path
@@ -28,6 +28,7 @@ struct onshi_diag_report {
     diag_item *items;
     size_t n, cap;
     bool nomem;
+    bool ja; /* the language of the context it was made with */
 };
 
 static void add(onshi_diag_report *r, int check, int outcome, int status, const char *en,
@@ -75,7 +76,7 @@ static void add_error(onshi_diag_report *r, onshi_ctx *ctx, int check, int statu
     snprintf(ja, sizeof ja, "%s%s%s", onshi_ctx_last_error_message(ctx), ja_hint ? " — " : "",
              ja_hint ? ja_hint : "");
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, lang);
-    add(r, check, ONSHI_DIAG_FAIL, status, en != NULL ? en : onshi_status_str(status), ja);
+    add(r, check, ONSHI_DIAG_FAIL, status, en != NULL ? en : onshi__status_str_lang(status, false), ja);
     free(en);
 }
 
@@ -426,7 +427,7 @@ static void check_institution(onshi_diag_report *r, const onshi_ctx *ctx)
     add(r, ONSHI_DIAG_INSTITUTION, sendable ? ONSHI_DIAG_WARN : ONSHI_DIAG_FAIL, rc, en, ja);
 }
 
-ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
+ONSHI_API int ONSHI_CALL onshi_transport_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
 {
     if (out != NULL)
         *out = NULL;
@@ -435,6 +436,7 @@ ONSHI_API int ONSHI_CALL onshi_diagnose(onshi_diag_report **out, onshi_ctx *ctx)
     onshi_diag_report *r = onshi__calloc(1, sizeof *r);
     if (r == NULL)
         return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
+    r->ja = onshi__lang_ja(ctx);
     int rc = ONSHI_OK;
     const char *req = onshi__opt_str(ctx, ONSHI_OPT_REQ_DIR);
     const char *res = onshi__opt_str(ctx, ONSHI_OPT_RES_DIR);
@@ -498,12 +500,11 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_status(const onshi_diag_report *r, si
     return (r != NULL && i < r->n) ? r->items[i].status : ONSHI_E_INVALID_ARG;
 }
 
-ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *r, size_t i,
-                                                           int ja)
+ONSHI_API const char *ONSHI_CALL onshi_diag_report_message(const onshi_diag_report *r, size_t i)
 {
     if (r == NULL || i >= r->n)
         return NULL;
-    return ja ? r->items[i].ja : r->items[i].en;
+    return r->ja ? r->items[i].ja : r->items[i].en;
 }
 
 ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report *r)
@@ -511,7 +512,7 @@ ONSHI_API int ONSHI_CALL onshi_diag_report_first_failure(const onshi_diag_report
     for (size_t i = 0; r != NULL && i < r->n; i++)
         if (r->items[i].outcome == ONSHI_DIAG_FAIL)
             return (int)i;
-    return -1;
+    return r == NULL ? ONSHI_E_INVALID_ARG : ONSHI_E_NOT_FOUND;
 }
 
 ONSHI_API void ONSHI_CALL onshi_diag_report_free(onshi_diag_report *r)

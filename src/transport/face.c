@@ -228,8 +228,12 @@ static int face_next(onshi_face_watch *fw, onshi_file_result **out, int64_t time
     }
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_face_watch *fw,
-                                               int64_t timeout_ms)
+onshi_ctx *onshi__face_watch_ctx(const onshi_face_watch *fw)
+{
+    return fw != NULL ? fw->ctx : NULL;
+}
+
+int onshi__face_watch_next_file(onshi_file_result **out, onshi_face_watch *fw, int64_t timeout_ms)
 {
     if (fw == NULL || out == NULL)
         return ONSHI_E_INVALID_ARG;
@@ -239,8 +243,8 @@ ONSHI_API int ONSHI_CALL onshi_face_watch_next(onshi_file_result **out, onshi_fa
     return r;
 }
 
-ONSHI_API int ONSHI_CALL onshi_face_watch_run(onshi_face_watch *fw, onshi_file_result_cb cb,
-                                              void *userdata, int64_t timeout_ms)
+int onshi__face_watch_run_files(onshi_face_watch *fw, onshi__face_file_cb cb, void *userdata,
+                                int64_t timeout_ms)
 {
     if (fw == NULL || cb == NULL)
         return ONSHI_E_INVALID_ARG;

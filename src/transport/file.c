@@ -57,7 +57,7 @@ ONSHI_API void ONSHI_CALL onshi_file_result_free(onshi_file_result *r)
         return;
     /* Results carry personal data: wipe before release. */
     if (r->data.data)
-        onshi_wipe(r->data.data, r->data.cap);
+        onshi_mem_wipe(r->data.data, r->data.cap);
     onshi__buf_clear(&r->data);
     free(r->name);
     free(r->entry);
@@ -956,9 +956,8 @@ ONSHI_API int ONSHI_CALL onshi_file_wait(onshi_file_result **out, onshi_ctx *ctx
     return onshi__file_wait(ctx, id, timeout_ms, out);
 }
 
-ONSHI_API int ONSHI_CALL onshi_file_exchange(onshi_file_result **out, char *id_out, size_t id_size,
-                                             onshi_ctx *ctx, int msgtype, const void *body,
-                                             size_t len)
+int onshi__file_exchange(onshi_file_result **out, char *id_out, size_t id_size, onshi_ctx *ctx,
+                         int msgtype, const void *body, size_t len)
 {
     if (ctx == NULL || out == NULL)
         return ONSHI_E_INVALID_ARG;

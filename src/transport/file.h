@@ -239,7 +239,22 @@ int onshi__file_match(onshi_ctx *ctx, const char *id, char **match);
 /* Drop finished requests from the store and archived results from archive_dir older than
  * ONSHI_OPT_CONSUMED_KEEP_HOURS. Failures are not the caller's: ignored. */
 void onshi__file_housekeeping(onshi_ctx *ctx, onshi__store *st);
+/* onshi_file_send then onshi__file_wait with the configured timeout; on ONSHI_E_PENDING or
+ * ONSHI_E_LINKAGE_NOT_RUNNING id_out holds the id to pick up later. */
+int onshi__file_exchange(onshi_file_result **out, char *id_out, size_t id_size, onshi_ctx *ctx,
+                         int msgtype, const void *body, size_t len);
 /* Delete (or archive) the result and error files of id and mark it consumed. */
 int onshi__file_consume(onshi_ctx *ctx, const char *id);
+
+/* ---- face folder: the raw files under the public onshi_face_watch_* (which decode them) -- */
+typedef int (*onshi__face_file_cb)(void *userdata, const onshi_file_result *result);
+/* The next face file not delivered before (as onshi_face_watch_next, undecoded). */
+int onshi__face_watch_next_file(onshi_file_result **out, onshi_face_watch *watch,
+                                int64_t timeout_ms);
+/* Deliver face files to cb (as onshi_face_watch_run, undecoded). */
+int onshi__face_watch_run_files(onshi_face_watch *watch, onshi__face_file_cb cb, void *userdata,
+                                int64_t timeout_ms);
+/* The context a watcher was created with. */
+onshi_ctx *onshi__face_watch_ctx(const onshi_face_watch *watch);
 
 #endif

@@ -552,9 +552,15 @@ static bool idem_ok(const char *k)
     return true;
 }
 
-ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, int *out_http_status,
-                                              onshi_ctx *ctx, int msgtype, const void *body,
-                                              size_t len, const char *idempotency_key)
+ONSHI_API int ONSHI_CALL onshi_https_exchange(onshi_buf **out_body, onshi_ctx *ctx, int msgtype,
+                                              const void *body, size_t len,
+                                              const char *idempotency_key)
+{
+    return onshi__https_exchange(out_body, NULL, ctx, msgtype, body, len, idempotency_key);
+}
+
+int onshi__https_exchange(onshi_buf **out_body, int *out_http_status, onshi_ctx *ctx,
+                          int msgtype, const void *body, size_t len, const char *idempotency_key)
 {
     if (out_body != NULL)
         *out_body = NULL;
@@ -646,17 +652,3 @@ ONSHI_API int ONSHI_CALL onshi_client_cert_days_left(int *out_days, onshi_ctx *c
     return rc;
 }
 
-ONSHI_API int ONSHI_CALL onshi_ctx_set_cert_expiry_cb(onshi_ctx *ctx, onshi_cert_expiry_cb cb,
-                                                      void *userdata)
-{
-    if (ctx == NULL)
-        return ONSHI_E_INVALID_ARG;
-    onshi__https *hs = onshi__https_state(ctx);
-    if (hs == NULL)
-        return onshi__err(ctx, ONSHI_E_NOMEM, "out of memory");
-    hs->expiry_cb = cb;
-    hs->expiry_ud = cb != NULL ? userdata : NULL;
-    /* Report again at the next load even if the certificate did not change. */
-    hs->tls.ready = false;
-    return ONSHI_OK;
-}

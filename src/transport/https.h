@@ -70,17 +70,12 @@ typedef struct onshi__conn {
                              * server's verdict on the client certificate may still come */
 } onshi__conn;
 
-/* Expiry-warning callback (public type). */
-typedef int (ONSHI_CALL *onshi__expiry_cb)(void *userdata, int days_left, const char *subject);
-
 /* The per-context HTTPS state (slot ONSHI__SLOT_HTTPS). */
 typedef struct onshi__https {
     onshi__tls_conf tls;
     onshi__conn conn;
     char conn_key[600];     /* host:port(+proxy) the open connection goes to */
     char *paths[64];        /* per message type path overrides (index = ONSHI_MSG_*) */
-    onshi__expiry_cb expiry_cb;
-    void *expiry_ud;
     unsigned requests_sent; /* requests written to the wire, retries included */
 } onshi__https;
 
@@ -179,5 +174,10 @@ int onshi__https_open(onshi_ctx *ctx, onshi__tls_conf *t, onshi__conn *c, const 
                       const onshi__url *pu, int *stage);
 /* Open (or reuse) the connection only: TCP, proxy, TLS handshake (used by diagnose). */
 int onshi__https_connect(onshi_ctx *ctx, onshi__https *hs);
+
+/* onshi_https_exchange with the last HTTP status seen (0 if none) in *out_http_status (may be
+ * NULL): for the tests of retries and status handling. */
+int onshi__https_exchange(onshi_buf **out_body, int *out_http_status, onshi_ctx *ctx,
+                          int msgtype, const void *body, size_t len, const char *idempotency_key);
 
 #endif /* ONSHI_TRANSPORT_HTTPS_H */

@@ -263,7 +263,7 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flag
     return 0;
 }
 
-static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
+static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t)
 {
     int days = onshi__crt_days_left(&t->own);
     int64_t warn = onshi__opt_int(ctx, ONSHI_OPT_CERT_EXPIRY_WARN_DAYS);
@@ -271,8 +271,9 @@ static void report_expiry(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs)
         char subj[512] = "";
         mbedtls_x509_dn_gets(subj, sizeof subj, &t->own.subject);
         onshi__log(ctx, ONSHI_LOG_WARN, "https", "client certificate expires in %d day(s)", days);
-        if (hs != NULL && hs->expiry_cb != NULL)
-            (void)hs->expiry_cb(hs->expiry_ud, days, subj);
+        const onshi_callbacks *cbs = onshi__callbacks(ctx);
+        if (cbs->cert_expiry != NULL)
+            (void)cbs->cert_expiry(cbs->cert_expiry_userdata, days, subj);
     }
 }
 
@@ -307,7 +308,7 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
      * here so that a machine without one fails at configuration, loudly. */
     unsigned char probe[16];
     int r = onshi__random(ctx, probe, sizeof probe);
-    onshi_wipe(probe, sizeof probe);
+    onshi_mem_wipe(probe, sizeof probe);
     if (r != ONSHI_OK)
         return r;
     int rc = load_ca(ctx, t);
@@ -366,7 +367,7 @@ static int conf_build(onshi_ctx *ctx, onshi__tls_conf *t, onshi__https *hs, bool
     if (t->have_own) {
         if (onshi__crt_days_left(&t->own) < 0)
             goto expired;
-        report_expiry(ctx, t, hs);
+        report_expiry(ctx, t);
     }
     return ONSHI_OK;
 

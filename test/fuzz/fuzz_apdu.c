@@ -3,6 +3,7 @@
  * bytes, data then SW1 SW2); the SDK opens the card, reads the auth and CA certificates and
  * the PIN tries left. The PIN is never verified (no PIN is ever sent by this target). */
 #include "onshi.h"
+#include "../support/api.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     feed f = {data, size, 0, 0};
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, 0);
-    onshi_ctx_set_card_transmit_cb(ctx, transmit, &f);
+    tcb_set_card_transmit(ctx, transmit, &f);
     onshi_card *card = NULL;
     if (onshi_card_open(&card, ctx) == ONSHI_OK) {
         onshi_cert *c = NULL;
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (onshi_card_read_ca_cert(&c, card) == ONSHI_OK)
             onshi_cert_free(c);
         (void)onshi_card_token_label(card);
-        onshi_card_close(card);
+        onshi_card_free(card);
     }
     onshi_ctx_free(ctx);
     return 0;

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (onshi_group_at(&r, b, ONSHI_G_RESULT, i) == ONSHI_OK) {
                 const char *s;
                 onshi_group_get_str(&s, r, ONSHI_F_NAME);
-                onshi_group_get_label(&s, r, ONSHI_F_SEX1, 1);
+                onshi_group_get_label(&s, NULL, r, ONSHI_F_SEX1);
             }
         onshi_buf *x = NULL;
         onshi_msg_encode(&x, ctx, m);

@@ -2,6 +2,7 @@
  * check, validity label) and the JSON export of every group kind reachable from the body,
  * on whatever the decoder accepts. */
 #include "onshi.h"
+#include "../support/api.h"
 
 #include <stdint.h>
 
@@ -35,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         onshi_result_check(ctx, m);
         int v;
         const char *label;
-        onshi_result_validity(&v, &label, m, 1);
-        onshi_result_validity(&v, &label, m, 0);
+        onshi_result_validity(&v, &label, lang_ctx(1), m);
+        onshi_result_validity(&v, &label, lang_ctx(0), m);
         export_all(ctx, onshi_msg_header(m), 0);
         export_all(ctx, onshi_msg_body(m), 0);
         onshi_msg_free(m);

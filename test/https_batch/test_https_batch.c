@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../support/api.h"
 #include "onshi.h"
 
 #include <signal.h>
@@ -111,9 +112,9 @@ static onshi_batch *make_batch(onshi_ctx *ctx)
 {
     onshi_batch *b = NULL;
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1001", "01", "19800401", 1), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "B", "138016", "", "1002", "", "19700101", 0), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "C", "39131016", "", "1003", "", "19600101", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1001", "01", "19800401", 1), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "B", "138016", "", "1002", "", "19700101", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "C", "39131016", "", "1003", "", "19600101", 0), ONSHI_OK);
     return b;
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The shared library exports nothing outside onshi_* (the version node ONSHI_0 aside).
+# The shared library exports nothing outside onshi_* (the version node ONSHI_1 aside).
 set -eu
 lib=$1
 syms=$(nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//')

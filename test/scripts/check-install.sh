@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 $make --no-print-directory install DESTDIR="$tmp/root" PREFIX=/opt/onshi >/dev/null
 pcdir="$tmp/root/opt/onshi/lib/pkgconfig"
 test -f "$pcdir/onshi.pc"
-test -L "$tmp/root/opt/onshi/lib/libonshi.so.0"
+test -L "$tmp/root/opt/onshi/lib/libonshi.so.1"
 # A plain dynamic link with libonshi's .pc as the only one pkg-config can see
 # (PKG_CONFIG_LIBDIR replaces the system's folders): nothing else is looked up, and no
 # include path of another library appears (least of all one under the sysroot).

@@ -6,8 +6,10 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <onshi.h>
+#include <onshi_transport.h>
 
 #include "check.h"
+#include "transport/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,7 @@ static int ask(onshi_ctx *ctx, const char *afi, char *id, size_t idn)
     onshi_file_result *res = NULL;
     if (!req)
         return -1;
-    int rc = onshi_file_exchange(&res, id, idn, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req));
+    int rc = onshi__file_exchange(&res, id, idn, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req));
     onshi_buf_free(req);
     if (rc == ONSHI_OK) {
         onshi_msg *m = NULL;
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s face --db %s --dir %s --person P001 --consent drug >/dev/null",
              argv[2], argv[3], argv[1]);
     CHECK(system(path) == 0, "onshi-sim face");
-    rc = fw ? onshi_face_watch_next(&res, fw, 20000) : -1;
+    rc = fw ? onshi__face_watch_next_file(&res, fw, 20000) : -1;
     CHECK(rc == ONSHI_OK && onshi_file_result_type(res) == ONSHI_MSG_FACE_RES, "face: %d", rc);
     if (rc == ONSHI_OK) {
         onshi_msg *m = NULL;

@@ -6,8 +6,10 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <onshi.h>
+#include <onshi_transport.h>
 
 #include "check.h"
+#include "transport/https.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +65,7 @@ static void arm(onshi_ctx *ctx, const char *spec)
     onshi_buf *b = NULL;
     /* The control endpoint is not a message type: point QUAL_REQ at it for one call. */
     onshi_https_set_path(ctx, ONSHI_MSG_QUAL_REQ, "/sim/fault");
-    int rc = onshi_https_exchange(&b, NULL, ctx, ONSHI_MSG_QUAL_REQ, spec, strlen(spec), NULL);
+    int rc = onshi_https_exchange(&b, ctx, ONSHI_MSG_QUAL_REQ, spec, strlen(spec), NULL);
     CHECK(rc == ONSHI_OK, "arm %s: %d %s", spec, rc, onshi_ctx_last_error_message(ctx));
     onshi_buf_free(b);
     onshi_https_set_path(ctx, ONSHI_MSG_QUAL_REQ, NULL);
@@ -84,8 +86,7 @@ int main(int argc, char **argv)
     int status = 0;
 
     /* 1. one inquiry: codec → HTTPS → codec */
-    int rc = onshi_https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req),
-                                  onshi_buf_len(req), "lib-1");
+    int rc = onshi__https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req), "lib-1");
     CHECK(rc == ONSHI_OK && status == 200, "exchange: %d (%d) %s", rc, status,
           onshi_ctx_last_error_message(ctx));
     if (rc == ONSHI_OK) {
@@ -110,24 +111,21 @@ int main(int argc, char **argv)
 
     /* 2. a keyed request survives an injected 503 by retrying */
     arm(ctx, "http503 1");
-    rc = onshi_https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req),
-                              onshi_buf_len(req), "lib-2");
+    rc = onshi__https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req), "lib-2");
     CHECK(rc == ONSHI_OK && status == 200, "retry after 503: %d (%d)", rc, status);
     onshi_buf_free(res);
     res = NULL;
 
     /* 3. an unkeyed request is sent once: a 503 is reported, not retried */
     arm(ctx, "http503 1");
-    rc = onshi_https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req),
-                              onshi_buf_len(req), NULL);
+    rc = onshi__https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req), NULL);
     CHECK(rc != ONSHI_OK && status == 503, "unkeyed 503: %d (%d)", rc, status);
     onshi_buf_free(res);
     res = NULL;
 
     /* 4. a truncated body is a closed connection, never a result */
     arm(ctx, "truncate 1");
-    rc = onshi_https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req),
-                              onshi_buf_len(req), NULL);
+    rc = onshi__https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req), NULL);
     CHECK(rc == ONSHI_E_CONNECTION_CLOSED, "truncate: %d %s", rc,
           onshi_ctx_last_error_message(ctx));
     onshi_buf_free(res);
@@ -138,8 +136,7 @@ int main(int argc, char **argv)
     /* 5. without a client certificate the server refuses the handshake */
     ctx = context(argv[1], argv[2], NULL);
     req = ctx ? inquiry(ctx, "LIB-5") : NULL;
-    rc = ctx && req ? onshi_https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ,
-                                           onshi_buf_data(req), onshi_buf_len(req), NULL)
+    rc = ctx && req ? onshi__https_exchange(&res, &status, ctx, ONSHI_MSG_QUAL_REQ, onshi_buf_data(req), onshi_buf_len(req), NULL)
                     : -1;
     CHECK(rc != ONSHI_OK, "served without a client certificate");
     onshi_buf_free(res);

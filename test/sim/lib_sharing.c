@@ -1,6 +1,6 @@
 /*
  * Several reception PCs on one terminal: N processes, each asking M qualifications by card
- * number through libonshi's workflow (onshi_verify_insurance_card) on the same req/ and res/
+ * number through libonshi's workflow (onshi_insurance_card_verify) on the same req/ and res/
  * folders, answered by onshi-sim's linkage mode. Every answer is checked against the patient
  * asked for (InsuredIdentificationNumber and Birthdate of the person returned).
  *
@@ -16,6 +16,8 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <onshi.h>
+#include <onshi_transport.h>
+#include "../support/api.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -112,8 +114,7 @@ static int child(const char *dir, const char *db, int k, int m, int go, FILE *ou
         const person *p = &persons[(k * 7 + i * 3) % npersons];
         onshi_msg *res = NULL;
         char id[ONSHI_FILE_ID_SIZE] = "";
-        int rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, p->ins, p->sym, p->num,
-                                             p->br, p->birth, 0, NULL);
+        int rc = t_verify_insurance_card(&res, id, sizeof id, ctx, p->ins, p->sym, p->num, p->br, p->birth, 0, NULL);
         int same = rc == ONSHI_OK ? same_person(res, p) : -1;
         if (rc != ONSHI_OK)
             fprintf(stderr, "process %d round %d: %s: %s\n", k, i, onshi_status_name(rc),
@@ -212,8 +213,7 @@ static int run_wrong(const char *dir)
     onshi_msg *res = NULL;
     char id[ONSHI_FILE_ID_SIZE];
     const person *a = &persons[0], *b = &persons[1];
-    int rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, a->ins, a->sym, a->num, a->br,
-                                         a->birth, 0, NULL);
+    int rc = t_verify_insurance_card(&res, id, sizeof id, ctx, a->ins, a->sym, a->num, a->br, a->birth, 0, NULL);
     if (rc != ONSHI_OK || !same_person(res, a)) {
         fprintf(stderr, "first patient: %s %s\n", onshi_status_name(rc),
                 onshi_ctx_last_error_message(ctx));
@@ -221,8 +221,7 @@ static int run_wrong(const char *dir)
     }
     onshi_msg_free(res);
     res = NULL;
-    rc = onshi_verify_insurance_card(&res, id, sizeof id, ctx, b->ins, b->sym, b->num, b->br,
-                                     b->birth, 0, NULL);
+    rc = t_verify_insurance_card(&res, id, sizeof id, ctx, b->ins, b->sym, b->num, b->br, b->birth, 0, NULL);
     const char *msg = onshi_ctx_last_error_message(ctx);
     printf("wrong patient's result: %s (%s)\n", onshi_status_name(rc), msg);
     if (rc != ONSHI_E_RESULT_MISMATCH || res != NULL || strstr(msg, id) == NULL) {

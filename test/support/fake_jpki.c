@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #define _GNU_SOURCE /* memmem, strcasestr */
+#include "api.h"
 #include "fake_jpki.h"
 
 #include "../../tools/onshi-pki/pki.h"
@@ -86,8 +87,8 @@ static int ONSHI_CALL card_transmit(void *ud, const unsigned char *cmd, size_t l
 void fake_card_attach(onshi_ctx *ctx, fake_card *c)
 {
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-    onshi_ctx_set_card_transmit_cb(ctx, card_transmit, c);
-    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c->card);
+    tcb_set_card_transmit(ctx, card_transmit, c);
+    tcb_set_card_reset(ctx, vcard_reset_cb, c->card);
 }
 
 /* ================================ the server ================================ */

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "api.h"
 #include "scripted_card.h"
 
 #include <stdio.h>
@@ -134,8 +135,8 @@ void sc_attach(onshi_ctx *ctx, scripted_card *sc)
 {
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK),
                      ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_transmit_cb(ctx, sc_transmit, sc), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_reset_cb(ctx, sc_reset, sc), ONSHI_OK);
+    assert_int_equal(tcb_set_card_transmit(ctx, sc_transmit, sc), ONSHI_OK);
+    assert_int_equal(tcb_set_card_reset(ctx, sc_reset, sc), ONSHI_OK);
 }
 
 void sc_assert_done(const scripted_card *sc)

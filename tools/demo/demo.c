@@ -24,6 +24,7 @@
 #include <time.h>
 
 static bool ja;
+static const onshi_ctx *labels; /* the demo's context: its ONSHI_OPT_LANG follows `ja` */
 #define TR(en, j) (ja ? (j) : (en))
 
 typedef struct demo {
@@ -64,7 +65,7 @@ static const char *gs(onshi_group *g, int field)
 static const char *gl(onshi_group *g, int field)
 {
     const char *v = NULL;
-    if (g && onshi_group_get_label(&v, g, field, ja) == ONSHI_OK && v)
+    if (g && onshi_group_get_label(&v, labels, g, field) == ONSHI_OK && v)
         return v;
     return gs(g, field);
 }
@@ -171,17 +172,30 @@ static int ONSHI_CALL on_audit(void *ud, int action, int phase, int outcome, con
 
 /* ---- the steps ---- */
 
+/* A request of `kind` for the steps below; the demo exits if there is no memory. */
+static onshi_request *new_request(int kind)
+{
+    onshi_request *r = NULL;
+    if (onshi_request_new(&r, kind) != ONSHI_OK) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    return r;
+}
+
 static onshi_msg *step_card(demo *d)
 {
     title("1. My Number Card (PIN, consent) — direct mode over HTTPS",
           "1. マイナンバーカードで資格確認（暗証番号・同意）— HTTPS 直接方式");
     onshi_msg *m = NULL;
     consent_answer = ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP;
-    int rc = onshi_verify_by_card(&m, d->ctx, ONSHI_IDV_PIN,
-                                  ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG |
-                                      ONSHI_CONSENT_CHECKUP | ONSHI_CONSENT_DIAGNOSIS |
-                                      ONSHI_CONSENT_SURGERY,
-                                  NULL, NULL);
+    onshi_request *req = new_request(ONSHI_REQ_MYNUMBER_CARD_VERIFY);
+    onshi_request_set_int(req, ONSHI_P_IDV_METHOD, ONSHI_IDV_PIN);
+    onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED,
+                          ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG | ONSHI_CONSENT_CHECKUP |
+                              ONSHI_CONSENT_DIAGNOSIS | ONSHI_CONSENT_SURGERY);
+    int rc = onshi_mynumber_card_verify(&m, d->ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, TR("card verification failed", "カードでの資格確認に失敗"), rc);
         return NULL;
@@ -220,8 +234,15 @@ static onshi_msg *step_insurance_card(demo *d, char *insurer, char *number, char
     row(TR("card entered", "入力した保険証"), shown);
     onshi_msg *m = NULL;
     char pending[64];
-    int rc = onshi_verify_insurance_card(&m, pending, sizeof pending, d->ctx, insurer, symbol,
-                                         number, branch, birth, 1, NULL);
+    onshi_request *req = new_request(ONSHI_REQ_INSURANCE_CARD_VERIFY);
+    onshi_request_set_str(req, ONSHI_P_INSURER_NUMBER, insurer);
+    onshi_request_set_str(req, ONSHI_P_SYMBOL, symbol);
+    onshi_request_set_str(req, ONSHI_P_NUMBER, number);
+    onshi_request_set_str(req, ONSHI_P_BRANCH, branch);
+    onshi_request_set_str(req, ONSHI_P_BIRTHDATE, birth);
+    onshi_request_set_int(req, ONSHI_P_LIMIT_CONSENT, 1);
+    int rc = onshi_insurance_card_verify(&m, pending, sizeof pending, d->ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, TR("insurance-card verification failed", "保険証での資格確認に失敗"), rc);
         return NULL;
@@ -248,7 +269,14 @@ static void step_batch(demo *d)
             const char *c[6];
             for (int i = 0; i < 6; i++)
                 c[i] = (const char *)sqlite3_column_text(st, i);
-            rc = onshi_batch_add(b, c[0], c[1], c[2], c[3], c[4], c[5], 0);
+            onshi_request *e = new_request(ONSHI_REQ_BATCH_ENTRY);
+            static const int params[6] = {ONSHI_P_PATIENT_ID, ONSHI_P_INSURER_NUMBER,
+                                          ONSHI_P_SYMBOL, ONSHI_P_NUMBER, ONSHI_P_BRANCH,
+                                          ONSHI_P_BIRTHDATE};
+            for (int i = 0; i < 6; i++)
+                onshi_request_set_str(e, params[i], c[i]);
+            rc = onshi_batch_add(b, e);
+            onshi_request_free(e);
             n++;
         }
     }
@@ -277,7 +305,7 @@ static void step_batch(demo *d)
     for (int o = 1; o <= 5; o++) {
         char v[16];
         snprintf(v, sizeof v, "%d", counts[o]);
-        row(onshi_batch_outcome_label(o, ONSHI_BATCH_QUALIFICATION, ja), v);
+        row(onshi_batch_outcome_label(d->ctx, o, ONSHI_BATCH_QUALIFICATION), v);
     }
     onshi_batch_free(b);
 }
@@ -300,8 +328,13 @@ static void step_drug(demo *d, onshi_msg *card_result)
     gmtime_r(&now, &tm);
     snprintf(to, sizeof to, "%04d%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100);
     snprintf(from, sizeof from, "%04d%02d", (tm.tm_year + 1899) % 10000, (tm.tm_mon + 1) % 100);
-    int rc = onshi_info_request(&m, pending, sizeof pending, d->ctx, p, ONSHI_INFO_DRUG,
-                                ONSHI_INFO_XML, from, to);
+    onshi_request *req = new_request(ONSHI_REQ_INFO);
+    onshi_request_set_int(req, ONSHI_P_INFO_KIND, ONSHI_INFO_DRUG);
+    onshi_request_set_int(req, ONSHI_P_FILE_CATEGORY, ONSHI_INFO_XML);
+    onshi_request_set_str(req, ONSHI_P_START_MONTH, from);
+    onshi_request_set_str(req, ONSHI_P_END_MONTH, to);
+    int rc = onshi_info_request(&m, pending, sizeof pending, d->ctx, p, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, TR("drug information failed", "薬剤情報の取得に失敗"), rc);
         return;
@@ -346,15 +379,20 @@ static void step_limit(demo *d, onshi_msg *card_result)
                              "（結果に区分なし：ウ A03 で計算）"));
     }
     int64_t total = 1000000, ceiling = 0, copay = 0;
-    int rc = onshi_limit_ceiling(&ceiling, d->ctx, cls, total, ONSHI_LIMIT_SCOPE_ALL, 0, 0);
+    onshi_request *req = new_request(ONSHI_REQ_LIMIT);
+    onshi_request_set_str(req, ONSHI_P_CLASS_CODE, cls);
+    onshi_request_set_int(req, ONSHI_P_TOTAL_COST, total);
+    onshi_request_set_int(req, ONSHI_P_RATIO_PERCENT, 30);
+    int rc = onshi_limit_ceiling(&ceiling, d->ctx, req);
     if (rc == ONSHI_OK)
-        rc = onshi_limit_copay(&copay, d->ctx, cls, total, 30, ONSHI_LIMIT_SCOPE_ALL, 0, 0);
+        rc = onshi_limit_copay(&copay, d->ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK) {
         fail(d, "limit", rc);
         return;
     }
     char v[64];
-    const char *label = onshi_code_label(12, cls, ja);
+    const char *label = onshi_code_label(d->ctx, 12, cls);
     snprintf(v, sizeof v, "%s%s%s%s", cls, label ? " (" : "", label ? label : "", label ? ")" : "");
     row(TR("class", "適用区分"), v);
     row(TR("total cost (10割)", "総医療費（10割）"), "1,000,000");
@@ -376,8 +414,11 @@ static void step_refused(demo *d, onshi_msg *insurance_result)
     }
     onshi_msg *m = NULL;
     char pending[64];
-    int rc = onshi_info_request(&m, pending, sizeof pending, d->ctx, p, ONSHI_INFO_DRUG,
-                                ONSHI_INFO_XML, NULL, NULL);
+    onshi_request *req = new_request(ONSHI_REQ_INFO);
+    onshi_request_set_int(req, ONSHI_P_INFO_KIND, ONSHI_INFO_DRUG);
+    onshi_request_set_int(req, ONSHI_P_FILE_CATEGORY, ONSHI_INFO_XML);
+    int rc = onshi_info_request(&m, pending, sizeof pending, d->ctx, p, req);
+    onshi_request_free(req);
     if (rc == ONSHI_E_NO_CONSENT || rc == ONSHI_E_CONSENT_EXPIRED) {
         printf("   \033[32m%s\033[0m %s\n", TR("refused as it must be:", "想定どおり拒否:"),
                onshi_ctx_last_error_message(d->ctx));
@@ -431,6 +472,7 @@ int main(int argc, char **argv)
         return 1;
     onshi_ctx *ctx = d.ctx;
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, ja ? "ja" : "en");
+    labels = ctx;
     onshi_ctx_set_int(ctx, ONSHI_OPT_TRANSPORT, ONSHI_TRANSPORT_HTTPS);
     onshi_ctx_set_str(ctx, ONSHI_OPT_SERVER_URL, url);
     onshi_ctx_set_str(ctx, ONSHI_OPT_TLS_CA_FILE, ca);
@@ -442,12 +484,20 @@ int main(int argc, char **argv)
     onshi_ctx_set_int(ctx, ONSHI_OPT_BATCH_POLL_BASE_MS, 500);
     /* The virtual card is "in the reader": the vendor transmit callback drives it. */
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-    onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, card);
-    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, card);
-    onshi_ctx_set_pin_cb(ctx, on_pin, &d);
-    onshi_ctx_set_consent_cb(ctx, on_consent, &d);
-    onshi_ctx_set_progress_cb(ctx, on_progress, &d);
-    onshi_ctx_set_audit_cb(ctx, on_audit, &d);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.card_transmit = vcard_transmit_cb;
+    cbs.card_transmit_userdata = card;
+    cbs.card_reset = vcard_reset_cb;
+    cbs.card_reset_userdata = card;
+    cbs.pin = on_pin;
+    cbs.pin_userdata = &d;
+    cbs.consent = on_consent;
+    cbs.consent_userdata = &d;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = &d;
+    cbs.audit = on_audit;
+    cbs.audit_userdata = &d;
+    onshi_ctx_set_callbacks(ctx, &cbs);
 
     printf("%s\n", TR("libonshi demo — オンライン資格確認 against the simulator (fictional data)",
                       "libonshi デモ — シミュレーター相手のオンライン資格確認（架空のデータ）"));

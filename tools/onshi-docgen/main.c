@@ -56,7 +56,7 @@ static void print_status(void)
         if (name == NULL)
             continue;
         printf("| %d | `%s` | %s | %s | %s |\n", code, name, bands[onshi_status_band(code)],
-               onshi_status_str(code), onshi_status_str_ja(code));
+               onshi__status_str_lang(code, false), onshi__status_str_lang(code, true));
     }
 }
 

@@ -73,8 +73,10 @@ int vcard_transmit(vcard *card, const unsigned char *cmd, size_t cmd_len, unsign
 
 /* The library's vendor transmit callback (onshi_card_transmit_cb); userdata is the vcard:
  *   onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
- *   onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, card);
- *   onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, card); */
+ *   onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+ *   cbs.card_transmit = vcard_transmit_cb; cbs.card_transmit_userdata = card;
+ *   cbs.card_reset = vcard_reset_cb; cbs.card_reset_userdata = card;
+ *   onshi_ctx_set_callbacks(ctx, &cbs); */
 int ONSHI_CALL vcard_transmit_cb(void *userdata, const unsigned char *cmd, size_t cmd_len,
                                  unsigned char *resp, size_t resp_cap, size_t *resp_len);
 /* The library's card reset callback (onshi_card_reset_cb): a warm reset of the card. */

@@ -38,6 +38,11 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv);
 int cmd_info(onshi_ctx *ctx, int argc, char **argv);
 /* Japanese output when LC_ALL / LC_MESSAGES / LANG starts with "ja". */
 int cli_lang_ja(void);
+/* A context whose language is Japanese (ja non-zero) or English, for labels; freed at exit. */
+onshi_ctx *cli_labels(int ja);
+/* A new request of `kind` (NULL without memory) and a setter that leaves NULL values unset. */
+onshi_request *cli_request(int kind);
+void cli_request_str(onshi_request *r, int param, const char *value);
 /* onshi_ctx_load_config with path, else $ONSHI_CONF, else ./onshi.conf if present (then the
  * ONSHI_* variables); prints the error and returns 1 on failure, 0 on success. */
 int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path);

@@ -182,6 +182,29 @@ static void trim(char *s)
         memmove(s, s + i, l - i + 1);
 }
 
+/* One CSV row as a batch entry: a 照会番号 registration (refnum set, limit -1) or a
+ * qualification entry (birth and limit set). */
+static int add_entry(onshi_batch *b, const char *pid, const char *refnum, const char *insurer,
+                     const char *symbol, const char *number, const char *branch, const char *birth,
+                     int limit)
+{
+    onshi_request *r = cli_request(ONSHI_REQ_BATCH_ENTRY);
+    if (r == NULL)
+        return ONSHI_E_NOMEM;
+    cli_request_str(r, ONSHI_P_PATIENT_ID, pid);
+    cli_request_str(r, ONSHI_P_REFERENCE_NUMBER, refnum);
+    cli_request_str(r, ONSHI_P_INSURER_NUMBER, insurer);
+    cli_request_str(r, ONSHI_P_SYMBOL, symbol);
+    cli_request_str(r, ONSHI_P_NUMBER, number);
+    cli_request_str(r, ONSHI_P_BRANCH, branch);
+    cli_request_str(r, ONSHI_P_BIRTHDATE, birth);
+    if (limit >= 0)
+        onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit);
+    int rc = onshi_batch_add(b, r);
+    onshi_request_free(r);
+    return rc;
+}
+
 static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char *path, int kind)
 {
     char *text = read_text(cmd, path);
@@ -205,7 +228,7 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
                                 "患者ID,照会番号,保険者番号,記号,番号[,枝番] の形式ではありません"));
                 break;
             }
-            r = onshi_batch_add_refnum(b, f[0], f[1], f[2], f[3], f[4], n > 5 ? f[5] : "");
+            r = add_entry(b, f[0], f[1], f[2], f[3], f[4], n > 5 ? f[5] : "", NULL, -1);
         } else {
             if (n < 6) {
                 rc = cli_fail(cmd, "%s line %d: %s", path, line,
@@ -215,7 +238,7 @@ static int load_csv(const char *cmd, onshi_ctx *ctx, onshi_batch *b, const char 
             }
             const char *lim = n > 6 ? f[6] : "0";
             int limit = strcmp(lim, "1") == 0 ? 1 : strcmp(lim, "0") == 0 || *lim == '\0' ? 0 : 2;
-            r = onshi_batch_add(b, f[0], f[1], f[2], f[3], f[4], f[5], limit);
+            r = add_entry(b, f[0], NULL, f[1], f[2], f[3], f[4], f[5], limit);
         }
         if (r != ONSHI_OK) {
             rc = cli_fail_ctx(cmd, ctx, r, path);
@@ -339,7 +362,7 @@ static void write_csv(FILE *f, onshi_batch *b)
         int o = onshi_batch_outcome(b, i);
         csv_field(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",%d,", o);
-        csv_field(f, onshi_batch_outcome_label(o, kind, ja));
+        csv_field(f, onshi_batch_outcome_label(cli_labels(ja), o, kind));
         fputc(',', f);
         csv_field(f, onshi_batch_result_code(b, i));
         fputc(',', f);
@@ -375,9 +398,9 @@ static void write_json(FILE *f, onshi_ctx *ctx, onshi_batch *b)
         fputs("\"patient_id\":", f);
         json_str(f, onshi_batch_patient_id(b, i));
         fprintf(f, ",\"outcome\":%d,\"label\":", o);
-        json_str(f, onshi_batch_outcome_label(o, kind, 0));
+        json_str(f, onshi_batch_outcome_label(cli_labels(0), o, kind));
         fputs(",\"label_ja\":", f);
-        json_str(f, onshi_batch_outcome_label(o, kind, 1));
+        json_str(f, onshi_batch_outcome_label(cli_labels(1), o, kind));
         fputs(",\"code\":", f);
         json_str(f, onshi_batch_result_code(b, i));
         fputs(",\"message\":", f);
@@ -436,7 +459,7 @@ static void print_table(FILE *f, onshi_batch *b)
             pid = num;
         }
         pad(f, pid, 16);
-        pad(f, onshi_batch_outcome_label(o, kind, ja), 16);
+        pad(f, onshi_batch_outcome_label(cli_labels(ja), o, kind), 16);
         fprintf(f, "%s%s%s%s%s\n", name, *name && (*msg || *code) ? " " : "", code,
                 *code && *msg ? " " : "", msg);
     }
@@ -451,7 +474,7 @@ static void print_table(FILE *f, onshi_batch *b)
         if (!show && counts[order[k]] == 0)
             continue;
         fputs("  ", f);
-        pad(f, onshi_batch_outcome_label(order[k], kind, ja), 16);
+        pad(f, onshi_batch_outcome_label(cli_labels(ja), order[k], kind), 16);
         fprintf(f, "%6zu\n", counts[order[k]]);
     }
     fputs("  ", f);
@@ -607,7 +630,10 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
                 onshi_batch_id(b), onshi_batch_count(b),
                 T("if interrupted:", "中断したときは:"), cmd, onshi_batch_id(b));
     bar pb = {!quiet && isatty(2), 0};
-    onshi_ctx_set_progress_cb(ctx, on_progress, &pb);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.progress = on_progress;
+    cbs.progress_userdata = &pb;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     struct sigaction sa, old;
     pthread_t th;
     int watching = pipe(sig_pipe) == 0 && pthread_create(&th, NULL, cancel_thread, ctx) == 0;
@@ -630,7 +656,7 @@ static int run_bulk(const char *cmd, onshi_ctx *ctx, int argc, char **argv, int 
         close(sig_pipe[1]);
         sig_pipe[0] = sig_pipe[1] = -1;
     }
-    onshi_ctx_set_progress_cb(ctx, NULL, NULL);
+    onshi_ctx_set_callbacks(ctx, NULL);
     if (pb.shown)
         fputs("\r\033[K", stderr);
     if (r != ONSHI_OK) {

@@ -262,7 +262,7 @@ static const char *gs(onshi_group *g, int field)
 static const char *glabel(onshi_group *g, int field)
 {
     const char *v = NULL;
-    if (g && onshi_group_get_label(&v, g, field, cli_lang_ja()) == ONSHI_OK)
+    if (g && onshi_group_get_label(&v, cli_labels(cli_lang_ja()), g, field) == ONSHI_OK)
         return v;
     return gs(g, field);
 }
@@ -346,11 +346,24 @@ int cmd_verify_card(onshi_ctx *ctx, int argc, char **argv)
             return 2;
         }
     }
-    onshi_ctx_set_pin_cb(ctx, cli_pin_cb, &pin);
-    onshi_ctx_set_consent_cb(ctx, vc_consent, &ui);
-    onshi_ctx_set_progress_cb(ctx, vc_progress, &ui);
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    cbs.pin = cli_pin_cb;
+    cbs.pin_userdata = &pin;
+    cbs.consent = vc_consent;
+    cbs.consent_userdata = &ui;
+    cbs.progress = vc_progress;
+    cbs.progress_userdata = &ui;
+    cbs.identity = vc_identity;
+    cbs.identity_userdata = &ui;
+    onshi_ctx_set_callbacks(ctx, &cbs);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, method, offered, vc_identity, &ui);
+    onshi_request *req = cli_request(ONSHI_REQ_MYNUMBER_CARD_VERIFY);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    onshi_request_set_int(req, ONSHI_P_IDV_METHOD, method);
+    onshi_request_set_int(req, ONSHI_P_CONSENT_OFFERED, offered);
+    int rc = onshi_mynumber_card_verify(&m, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("verification failed", "資格確認できませんでした"));
     rc = cli_print_qualification(ctx, m, json);
@@ -399,7 +412,18 @@ int cmd_disaster_search(onshi_ctx *ctx, int argc, char **argv)
     if (birth == NULL)
         goto usage;
     onshi_msg *m = NULL;
-    int rc = onshi_disaster_search(&m, ctx, name, kana, birth, sex, addr, kind, pdf ? 1 : 2);
+    onshi_request *req = cli_request(ONSHI_REQ_DISASTER_SEARCH);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    cli_request_str(req, ONSHI_P_NAME, name);
+    cli_request_str(req, ONSHI_P_NAME_KANA, kana);
+    cli_request_str(req, ONSHI_P_BIRTHDATE, birth);
+    onshi_request_set_int(req, ONSHI_P_SEX, sex);
+    cli_request_str(req, ONSHI_P_ADDRESS, addr);
+    onshi_request_set_int(req, ONSHI_P_INFO_KIND, kind);
+    onshi_request_set_int(req, ONSHI_P_FILE_CATEGORY, pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML);
+    int rc = onshi_disaster_search(&m, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("search failed", "検索できませんでした"));
     const unsigned char *data = NULL;
@@ -478,9 +502,19 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
         return 2;
     }
     int64_t ceiling = 0, copay = 0;
-    int rc = onshi_limit_ceiling(&ceiling, ctx, cls, total, scope, flags, month);
+    onshi_request *req = cli_request(ONSHI_REQ_LIMIT);
+    if (req == NULL)
+        return cli_fail(cmd, "out of memory");
+    onshi_request_set_str(req, ONSHI_P_CLASS_CODE, cls);
+    onshi_request_set_int(req, ONSHI_P_TOTAL_COST, total);
+    onshi_request_set_int(req, ONSHI_P_RATIO_PERCENT, ratio);
+    onshi_request_set_int(req, ONSHI_P_SCOPE, scope);
+    onshi_request_set_int(req, ONSHI_P_FLAGS, flags);
+    onshi_request_set_int(req, ONSHI_P_SERVICE_MONTH, month);
+    int rc = onshi_limit_ceiling(&ceiling, ctx, req);
     if (rc == ONSHI_OK)
-        rc = onshi_limit_copay(&copay, ctx, cls, total, ratio, scope, flags, month);
+        rc = onshi_limit_copay(&copay, ctx, req);
+    onshi_request_free(req);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, "limit");
     if (json) {
@@ -493,7 +527,7 @@ int cmd_limit(onshi_ctx *ctx, int argc, char **argv)
                (long long)copay, flags & ONSHI_LIMIT_F_PROVISIONAL ? "true" : "false");
         return 0;
     }
-    const char *label = onshi_code_label(12, cls, cli_lang_ja());
+    const char *label = onshi_code_label(cli_labels(cli_lang_ja()), 12, cls);
     char buf[64];
     printf("%s\n", TR("Monthly co-payment ceiling (高額療養費)", "自己負担限度額（高額療養費）"));
     snprintf(buf, sizeof buf, "%s%s%s%s", cls, label ? " (" : "", label ? label : "",
@@ -532,7 +566,9 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
         }
     }
     onshi_diag_report *r = NULL;
-    int rc = onshi_diagnose(&r, ctx);
+    /* the report's messages come in the context's language: the one of the terminal */
+    onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, cli_lang_ja() ? "ja" : "en");
+    int rc = onshi_transport_diagnose(&r, ctx);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, "diagnose");
     static const char *const out_en[] = {"OK", "WARN", "FAIL", "skipped"};
@@ -544,7 +580,7 @@ int cmd_diagnose(onshi_ctx *ctx, int argc, char **argv)
         printf("%s\n", TR("Connection diagnosis", "接続診断"));
     for (size_t i = 0; i < n; i++) {
         int o = onshi_diag_report_outcome(r, i);
-        const char *msg = onshi_diag_report_message(r, i, cli_lang_ja());
+        const char *msg = onshi_diag_report_message(r, i);
         if (json) {
             printf("%s{\"check\":%d,\"outcome\":\"%s\",\"status\":\"%s\",\"message\":", i ? "," : "",
                    onshi_diag_report_check(r, i), o >= 0 && o <= 3 ? out_en[o] : "?",
@@ -619,6 +655,14 @@ static size_t pem_to_der(unsigned char *p, size_t n)
     return o;
 }
 
+/* Days until a certificate expires (0 for NULL; the file was parsed, so no other error). */
+static long long cert_days(const onshi_cert *cert)
+{
+    int64_t d = 0;
+    onshi_cert_days_left(&d, cert);
+    return (long long)d;
+}
+
 int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
 {
     const char *cmd = "cert-info";
@@ -685,7 +729,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             jstr(onshi_cert_not_before(cert));
             printf(",\"not_after\":");
             jstr(onshi_cert_not_after(cert));
-            printf(",\"days_left\":%lld,\"key_bits\":%d}", (long long)onshi_cert_days_left(cert),
+            printf(",\"days_left\":%lld,\"key_bits\":%d}", cert_days(cert),
                    onshi_cert_key_bits(cert));
         }
         printf("}\n");
@@ -706,7 +750,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             row(TR("serial", "シリアル番号"), onshi_cert_serial_hex(cert));
             row(TR("valid from (UTC)", "有効期間開始（UTC）"), onshi_cert_not_before(cert));
             row(TR("valid until (UTC)", "有効期間終了（UTC）"), onshi_cert_not_after(cert));
-            snprintf(buf, sizeof buf, "%lld", (long long)onshi_cert_days_left(cert));
+            snprintf(buf, sizeof buf, "%lld", cert_days(cert));
             row(TR("days left", "残り日数"), buf);
             snprintf(buf, sizeof buf, "%s %d", onshi_cert_key_type(cert) == ONSHI_KEY_RSA ? "RSA"
                                                : onshi_cert_key_type(cert) == ONSHI_KEY_EC ? "EC"
@@ -715,7 +759,7 @@ int cmd_cert_info(onshi_ctx *ctx, int argc, char **argv)
             row(TR("key", "鍵"), buf);
         }
     }
-    if ((have_client && days < 0) || (cert && onshi_cert_days_left(cert) < 0))
+    if ((have_client && days < 0) || (cert && cert_days(cert) < 0))
         status = 1;
     onshi_cert_free(cert);
     return status;

@@ -328,7 +328,7 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
         if (why[0])
             row(TR("note", "補足"), why);
     }
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_buf_free(names);
     /* exit 0 when the question was answered (a card with its tries), 1 otherwise */
     return orc == ONSHI_OK ? 0 : 1;
@@ -336,7 +336,8 @@ static int card_status(onshi_ctx *ctx, const card_args *a)
 
 static void cert_out(const onshi_cert *c, int json, int chain_rc, const char *chain_msg)
 {
-    int64_t days = onshi_cert_days_left(c);
+    int64_t days = 0;
+    onshi_cert_days_left(&days, c);
     if (json) {
         printf("{\"_type\":\"card_cert\",\"serial\":");
         jstr(onshi_cert_serial_hex(c));
@@ -382,16 +383,26 @@ static void cert_out(const onshi_cert *c, int json, int chain_rc, const char *ch
         chain_rc == ONSHI_OK ? TR("OK", "正常") : chain_msg);
 }
 
+/* Install the PIN callback, keeping the context's other callbacks. */
+static void cli_set_pin_cb(onshi_ctx *ctx, cli_pin *pin)
+{
+    onshi_callbacks cbs = ONSHI_CALLBACKS_INIT;
+    onshi_ctx_get_callbacks(&cbs, ctx);
+    cbs.pin = cli_pin_cb;
+    cbs.pin_userdata = pin;
+    onshi_ctx_set_callbacks(ctx, &cbs);
+}
+
 static int card_cert(onshi_ctx *ctx, card_args *a)
 {
     const char *cmd = "card cert";
-    onshi_ctx_set_pin_cb(ctx, cli_pin_cb, &a->pin); /* a smartphone's certificate needs it */
+    cli_set_pin_cb(ctx, &a->pin); /* a smartphone's certificate needs it */
     onshi_card *card = NULL;
     onshi_cert *c = NULL;
     int rc = onshi_card_open(&card, ctx);
     if (rc == ONSHI_OK)
         rc = onshi_card_read_auth_cert(&c, card);
-    onshi_card_close(card);
+    onshi_card_free(card);
     if (rc != ONSHI_OK)
         return cli_fail_ctx(cmd, ctx, rc, TR("reading the certificate", "証明書の読み取り"));
     int chain = onshi_cert_verify(ctx, c);
@@ -415,7 +426,7 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
     unsigned char hash[32];
     if (getrandom(hash, sizeof hash, 0) != (ssize_t)sizeof hash)
         return cli_fail(cmd, "getrandom: %s", strerror(errno));
-    onshi_ctx_set_pin_cb(ctx, cli_pin_cb, &a->pin);
+    cli_set_pin_cb(ctx, &a->pin);
     onshi_card *card = NULL;
     onshi_buf *sig = NULL;
     onshi_cert *c = NULL;
@@ -424,7 +435,7 @@ static int card_sign_test(onshi_ctx *ctx, card_args *a)
         rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, sizeof hash);
     if (rc == ONSHI_OK) /* known since the signature: no APDU */
         rc = onshi_card_read_auth_cert(&c, card);
-    onshi_card_close(card);
+    onshi_card_free(card);
     if (rc != ONSHI_OK) {
         int kind = 0;
         int64_t left = -1;

@@ -171,7 +171,7 @@ static int decode_bulk(onshi_ctx *ctx, const char *file)
         if (why == NULL)
             why = onshi_ctx_last_error_message(ctx);
         if (why == NULL || *why == '\0')
-            why = onshi_status_str(rc);
+            why = onshi_status_label(ctx, rc);
         if (at != OUT_NONE) {
             if (at == OUT_HEADER)
                 fputs("null\n\t},\n\t\"_warnings\":\t[", out);
@@ -338,11 +338,11 @@ int cmd_check(onshi_ctx *ctx, int argc, char **argv)
     const char *kind = argv[1], *num = argv[2];
     int rc;
     if (strcmp(kind, "insurer") == 0)
-        rc = onshi_check_insurer_number(num);
+        rc = onshi_insurer_number_check(num);
     else if (strcmp(kind, "public-expense") == 0)
-        rc = onshi_check_public_expense_number(num);
+        rc = onshi_public_expense_number_check(num);
     else if (strcmp(kind, "institution") == 0)
-        rc = onshi_check_institution_code(num);
+        rc = onshi_institution_code_check(num);
     else
         return cli_fail("check", "unknown kind %s (insurer, public-expense, institution)", kind);
     if (rc == ONSHI_OK) {

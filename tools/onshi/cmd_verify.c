@@ -31,6 +31,59 @@ int cli_lang_ja(void)
     return v != NULL && strncmp(v, "ja", 2) == 0;
 }
 
+static onshi_ctx *label_ctx[2];
+
+static void label_ctx_free(void)
+{
+    onshi_ctx_free(label_ctx[0]);
+    onshi_ctx_free(label_ctx[1]);
+}
+
+onshi_ctx *cli_labels(int ja)
+{
+    onshi_ctx **c = &label_ctx[ja != 0];
+    if (*c == NULL) {
+        if (label_ctx[ja == 0] == NULL)
+            atexit(label_ctx_free);
+        if (onshi_ctx_new(c) == ONSHI_OK)
+            onshi_ctx_set_str(*c, ONSHI_OPT_LANG, ja ? "ja" : "en");
+    }
+    return *c;
+}
+
+onshi_request *cli_request(int kind)
+{
+    onshi_request *r = NULL;
+    return onshi_request_new(&r, kind) == ONSHI_OK ? r : NULL;
+}
+
+void cli_request_str(onshi_request *r, int param, const char *value)
+{
+    if (value != NULL)
+        onshi_request_set_str(r, param, value);
+}
+
+/* 資格確認 by the numbers of the insurance card, from the command line's options. */
+static int verify_numbers(onshi_msg **m, char *id, size_t id_size, onshi_ctx *ctx,
+                          const char *insurer, const char *symbol, const char *number,
+                          const char *branch, const char *birth, int limit_consent,
+                          const char *arbitrary_id)
+{
+    onshi_request *r = cli_request(ONSHI_REQ_INSURANCE_CARD_VERIFY);
+    if (r == NULL)
+        return ONSHI_E_NOMEM;
+    cli_request_str(r, ONSHI_P_INSURER_NUMBER, insurer);
+    cli_request_str(r, ONSHI_P_SYMBOL, symbol);
+    cli_request_str(r, ONSHI_P_NUMBER, number);
+    cli_request_str(r, ONSHI_P_BRANCH, branch);
+    cli_request_str(r, ONSHI_P_BIRTHDATE, birth);
+    onshi_request_set_int(r, ONSHI_P_LIMIT_CONSENT, limit_consent);
+    cli_request_str(r, ONSHI_P_ARBITRARY_ID, arbitrary_id);
+    int rc = onshi_insurance_card_verify(m, id, id_size, ctx, r);
+    onshi_request_free(r);
+    return rc;
+}
+
 int cli_load_config(onshi_ctx *ctx, const char *cmd, const char *path)
 {
     const char *p = path;
@@ -135,7 +188,7 @@ static const char *val(const onshi_group *g, int field)
 static const char *lab(const onshi_group *g, int field, int ja)
 {
     const char *l = NULL;
-    if (onshi_group_get_label(&l, g, field, ja) == ONSHI_OK && l != NULL)
+    if (onshi_group_get_label(&l, cli_labels(ja), g, field) == ONSHI_OK && l != NULL)
         return l;
     return val(g, field);
 }
@@ -214,7 +267,7 @@ static const char *ratio(char *buf, size_t n, const char *v, int ja)
 static void print_person(onshi_group *p, size_t i, int ja)
 {
     const char *sex = NULL, *sexl = NULL;
-    onshi_person_sex(&sex, &sexl, p, ja);
+    onshi_person_sex(&sex, &sexl, cli_labels(ja), p);
     onshi_group *lim = sub(p, ONSHI_G_LIMIT), *eld = sub(p, ONSHI_G_ELDERLY);
     printf(ja ? "[%zu] %s\n" : "[%zu] %s\n", i + 1, val(p, ONSHI_F_NAME));
     row("カナ氏名", "kana", val(p, ONSHI_F_NAME_KANA), ja);
@@ -261,7 +314,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
     size_t n = onshi_group_count(b, ONSHI_G_RESULT);
     int validity = 0;
     const char *vlabel = NULL;
-    onshi_result_validity(&validity, &vlabel, m, ja);
+    onshi_result_validity(&validity, &vlabel, cli_labels(ja), m);
     if (format == OUT_JSON) {
         onshi_buf *j = NULL;
         int rc = onshi_msg_to_json(&j, ctx, m);
@@ -288,7 +341,7 @@ static int print_result(const char *cmd, onshi_ctx *ctx, onshi_msg *m, int forma
                 csv_field(val(p, csv_fields[k]));
             }
             const char *sex = NULL;
-            onshi_person_sex(&sex, NULL, p, 0);
+            onshi_person_sex(&sex, NULL, cli_labels(0), p);
             onshi_group *lim = sub(p, ONSHI_G_LIMIT);
             printf(",%s,%s,%d,%d\n", sex ? sex : "",
                    lim ? val(lim, ONSHI_F_LIMIT_CLASSIFICATION_FLAG) : "",
@@ -357,7 +410,7 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
         return cli_fail(cmd, "no person to compare");
     }
     onshi_changes *ch = NULL;
-    rc = onshi_person_compare(&ch, ctx, a, b);
+    rc = onshi_person_compare(&ch, cli_labels(cli_lang_ja()), a, b);
     if (rc != ONSHI_OK) {
         onshi_msg_free(prev);
         return cli_fail_ctx(cmd, ctx, rc, "compare");
@@ -374,7 +427,7 @@ static int print_changes(const char *cmd, onshi_ctx *ctx, onshi_msg *cur, const 
                onshi_changes_count(ch));
         for (size_t i = 0; i < onshi_changes_count(ch); i++) {
             const char *fl, *ol, *nl;
-            onshi_changes_labels(&fl, &ol, &nl, ch, i, ja);
+            onshi_changes_labels(&fl, &ol, &nl, ch, i);
             fputs("  ", stdout);
             padded(fl, 20);
             printf(" %s -> %s\n", *ol ? ol : "-", *nl ? nl : "-");
@@ -414,8 +467,8 @@ int cmd_verify(onshi_ctx *ctx, int argc, char **argv)
     } else {
         if (o.insurer == NULL || o.number == NULL || o.birth == NULL)
             return cli_fail("verify", "--insurer, --number and --birth are required") + 1;
-        rc = onshi_verify_insurance_card(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number,
-                                         o.branch, o.birth, o.limit_consent, o.id);
+        rc = verify_numbers(&m, id, sizeof id, ctx, o.insurer, o.symbol, o.number, o.branch,
+                            o.birth, o.limit_consent, o.id);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING) {
         if (rc == ONSHI_E_LINKAGE_NOT_RUNNING)
@@ -448,8 +501,16 @@ int cmd_refnum(onshi_ctx *ctx, int argc, char **argv)
     } else {
         if (o.ref == NULL || o.insurer == NULL || o.number == NULL)
             return cli_fail("refnum", "--ref, --insurer and --number are required") + 1;
-        rc = onshi_refnum_register(&m, id, sizeof id, ctx, o.ref, o.insurer, o.symbol, o.number,
-                                   o.branch);
+        onshi_request *r = cli_request(ONSHI_REQ_REFNUM_REGISTER);
+        if (r == NULL)
+            return cli_fail("refnum", "out of memory");
+        cli_request_str(r, ONSHI_P_REFERENCE_NUMBER, o.ref);
+        cli_request_str(r, ONSHI_P_INSURER_NUMBER, o.insurer);
+        cli_request_str(r, ONSHI_P_SYMBOL, o.symbol);
+        cli_request_str(r, ONSHI_P_NUMBER, o.number);
+        cli_request_str(r, ONSHI_P_BRANCH, o.branch);
+        rc = onshi_refnum_register(&m, id, sizeof id, ctx, r);
+        onshi_request_free(r);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)
         return pending_message("refnum", o.pickup ? o.pickup : id, "refnum");
@@ -513,7 +574,7 @@ int cmd_face_watch(onshi_ctx *ctx, int argc, char **argv)
     if (rc != ONSHI_OK)
         return cli_fail_ctx("face-watch", ctx, rc, "face folder");
     face_ctx f = {ctx, o.format, o.count, 1};
-    rc = onshi_face_result_run(w, ctx, on_face, &f, o.timeout_ms);
+    rc = onshi_face_watch_run(w, on_face, &f, o.timeout_ms);
     onshi_face_watch_free(w);
     if (rc == ONSHI_E_CANCELLED && o.count > 0 && f.left == 0)
         rc = ONSHI_OK;
@@ -629,8 +690,8 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
         if (o.result != NULL)
             rc = load_msg(&q, ctx, o.result, ONSHI_MSG_QUAL_RES);
         else if (o.insurer != NULL && o.number != NULL && o.birth != NULL)
-            rc = onshi_verify_insurance_card(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number,
-                                             o.branch, o.birth, o.limit_consent, NULL);
+            rc = verify_numbers(&q, NULL, 0, ctx, o.insurer, o.symbol, o.number, o.branch, o.birth,
+                                o.limit_consent, NULL);
         else
             return cli_fail("info", "--result FILE or --insurer/--number/--birth is required") + 1;
         if (rc != ONSHI_OK)
@@ -640,8 +701,17 @@ int cmd_info(onshi_ctx *ctx, int argc, char **argv)
             onshi_msg_free(q);
             return cli_fail("info", "no person %d in the result", o.person);
         }
-        rc = onshi_info_request(&res, id, sizeof id, ctx, p, kind,
-                                o.pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML, o.from, o.to);
+        onshi_request *r = cli_request(ONSHI_REQ_INFO);
+        if (r == NULL) {
+            onshi_msg_free(q);
+            return cli_fail("info", "out of memory");
+        }
+        onshi_request_set_int(r, ONSHI_P_INFO_KIND, kind);
+        onshi_request_set_int(r, ONSHI_P_FILE_CATEGORY, o.pdf ? ONSHI_INFO_PDF : ONSHI_INFO_XML);
+        cli_request_str(r, ONSHI_P_START_MONTH, o.from);
+        cli_request_str(r, ONSHI_P_END_MONTH, o.to);
+        rc = onshi_info_request(&res, id, sizeof id, ctx, p, r);
+        onshi_request_free(r);
         onshi_msg_free(q);
     }
     if (rc == ONSHI_E_PENDING || rc == ONSHI_E_LINKAGE_NOT_RUNNING)

@@ -89,7 +89,7 @@ int cli_fail_ctx(const char *cmd, onshi_ctx *ctx, int status, const char *what)
 {
     const char *msg = ctx ? onshi_ctx_last_error_message(ctx) : "";
     if (msg == NULL || *msg == '\0')
-        msg = onshi_status_str(status);
+        msg = onshi_status_label(cli_labels(0), status);
     return cli_fail(cmd, "%s: %s (%s)", what, msg, onshi_status_name(status) ? onshi_status_name(status) : "?");
 }
 
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         onshi_ctx *ctx = NULL;
         int rc = onshi_ctx_new(&ctx);
         if (rc != ONSHI_OK)
-            return cli_fail(argv[1], "cannot create a context: %s", onshi_status_str(rc));
+            return cli_fail(argv[1], "cannot create a context: %s", onshi_status_label(cli_labels(0), rc));
         /* One error line in the language of the environment would be nicer; English keeps
          * scripts and logs greppable. ONSHI_LANG=ja switches. */
         const char *lang = getenv("ONSHI_LANG");
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
                                   : onshi_ctx_set_int(ctx, onshi_option_id(env_opts[k]), n);
             if (st != ONSHI_OK) {
                 onshi_ctx_free(ctx);
-                return cli_fail(argv[1], "%s=%s: %s", var, v, onshi_status_str(st));
+                return cli_fail(argv[1], "%s=%s: %s", var, v, onshi_status_label(cli_labels(0), st));
             }
         }
         rc = commands[i].run(ctx, argc - 1, argv + 1);

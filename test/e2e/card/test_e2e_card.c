@@ -1,5 +1,5 @@
 /*
- * End to end: onshi_verify_by_card through the REAL pcscd + vpcd + onshi-vcard (PC/SC driver,
+ * End to end: onshi_mynumber_card_verify through the REAL pcscd + vpcd + onshi-vcard (PC/SC driver,
  * harness.sh of test/integration/pcsc) and an HTTPS server implementing docs/protocol.md §7
  * (test/support/fake_jpki; onshi-sim takes its place once it is on main). PIN success with
  * consent, card pulled out while the PIN is being asked, last try not confirmed, locked PIN; every APDU log checked
@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "../../integration/pcsc/pcsc_util.h"
 #include "../../support/fake_jpki.h"
@@ -65,8 +66,8 @@ static onshi_ctx *new_ctx(ui *u)
     onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, READER0);
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, 15000);
     fake_server_setup_ctx(srv, ctx);
-    onshi_ctx_set_pin_cb(ctx, pin_cb, u);
-    onshi_ctx_set_consent_cb(ctx, consent_cb, u);
+    tcb_set_pin(ctx, pin_cb, u);
+    tcb_set_consent(ctx, consent_cb, u);
     return ctx;
 }
 
@@ -118,8 +119,7 @@ static void test_pin_and_consent(void **state)
     assert_int_equal(vc_start(&card, pctx, READER0, "e2e-ok", &pki, NULL), 0);
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT,
-                                  NULL, NULL);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT);
     if (rc != ONSHI_OK)
         fprintf(stderr, "    %s\n", onshi_ctx_last_error_message(ctx));
     assert_int_equal(rc, ONSHI_OK);
@@ -147,7 +147,7 @@ static void test_card_pulled_at_pin(void **state)
     assert_int_equal(vc_start(&card, pctx, READER0, "e2e-pulled", &pki, NULL), 0);
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CARD_REMOVED);
     assert_null(m);
     fake_server_stats_get(srv, &after);
@@ -167,18 +167,18 @@ static void test_last_try_then_locked(void **state)
     onshi_ctx *ctx = new_ctx(&u);
     onshi_msg *m = NULL;
     /* one try left and the UI does not confirm it: refused, the try is not spent */
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_PIN_LAST_TRY);
     assert_int_equal(u.pin_calls, 1);
     /* confirmed, but wrong: the card locks */
     u.pin_calls = 0;
-    onshi_ctx_set_pin_cb(ctx, confirming_pin, &u);
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL);
+    tcb_set_pin(ctx, confirming_pin, &u);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0);
     assert_true(rc == ONSHI_E_JPKI_PIN_LOCKED || rc == ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(u.pin_calls, 1);
     /* locked: refused before the PIN is asked and before anything is sent */
     u.pin_calls = 0;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG),
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_int_equal(u.pin_calls, 0);
     assert_null(m);

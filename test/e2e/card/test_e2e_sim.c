@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "../../integration/pcsc/pcsc_util.h"
 #include "../../support/fixed_clock.h"
@@ -187,8 +188,8 @@ static onshi_ctx *new_ctx(const char *server, int *grant)
     onshi_ctx_set_str(ctx, ONSHI_OPT_OPERATOR_ID, "e2e-staff");
     snprintf(p, sizeof p, "%s/state-%d.db", dir, (int)getpid());
     onshi_ctx_set_str(ctx, ONSHI_OPT_STATE_DB, p);
-    onshi_ctx_set_pin_cb(ctx, pin_cb, NULL);
-    onshi_ctx_set_consent_cb(ctx, consent_cb, grant);
+    tcb_set_pin(ctx, pin_cb, NULL);
+    tcb_set_consent(ctx, consent_cb, grant);
     if (strcmp(server, url) == 0)
         fixed_clock_offset_set(ctx, &open_offset);
     return ctx;
@@ -241,10 +242,8 @@ static void test_card_then_drug_info(void **state)
     insert("P001");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN,
-                                                    ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
-                                                        ONSHI_CONSENT_CHECKUP,
-                                                    NULL, NULL)),
+    assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT |
+                                                        ONSHI_CONSENT_CHECKUP)),
                      ONSHI_OK);
     onshi_group *p = NULL;
     const char *name = NULL, *v = NULL;
@@ -257,7 +256,7 @@ static void test_card_then_drug_info(void **state)
     /* the drug consent just given is valid now: drug information is served */
     onshi_msg *drug = NULL;
     char pending[64];
-    assert_int_equal(said(ctx, onshi_info_request(&drug, pending, sizeof pending, ctx, p,
+    assert_int_equal(said(ctx, t_info_request(&drug, pending, sizeof pending, ctx, p,
                                                   ONSHI_INFO_DRUG, ONSHI_INFO_XML, "202501",
                                                   NULL)),
                      ONSHI_OK);
@@ -276,7 +275,7 @@ static void test_revoked_card(void **state)
     insert("P060");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "CA007"));
     assert_null(m);
@@ -292,8 +291,9 @@ static void test_method_refused(void **state)
     snprintf(other, sizeof other, "https://localhost:%d", port_closed);
     insert("P002");
     onshi_ctx *ctx = new_ctx(other, &grant); /* this server allows only the PIN method */
+    tcb_set_identity(ctx, identity_cb, NULL);
     onshi_msg *m = NULL;
-    int rc = onshi_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0, identity_cb, NULL);
+    int rc = t_verify_by_card(&m, ctx, ONSHI_IDV_VISUAL, 0);
     if (rc != ONSHI_E_VERIFICATION_METHOD)
         fprintf(stderr, "method refused: %s\n", onshi_ctx_last_error_message(ctx));
     assert_int_equal(rc, ONSHI_E_VERIFICATION_METHOD);
@@ -308,12 +308,12 @@ static void test_face_and_visual(void **state)
     int grant = ONSHI_CONSENT_LIMIT;
     insert("P002");
     onshi_ctx *ctx = new_ctx(url, &grant);
+    tcb_set_identity(ctx, identity_cb, NULL);
     static const int methods[] = {ONSHI_IDV_FACE, ONSHI_IDV_VISUAL};
     for (int i = 0; i < 2; i++) {
         onshi_msg *m = NULL;
         const char *v = NULL;
-        assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT,
-                                                        identity_cb, NULL)),
+        assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, methods[i], ONSHI_CONSENT_LIMIT)),
                          ONSHI_OK);
         assert_int_equal(onshi_group_get_str(&v, onshi_msg_body(m),
                                              ONSHI_F_IDENTITY_VERIFICATION_METHOD),
@@ -331,19 +331,19 @@ static void test_disaster(void **state)
     int grant = 0;
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1,
+    assert_int_equal(said(ctx, t_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1,
                                                      NULL, ONSHI_DISASTER_DRUG, 2)),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_DRUG_RES);
     onshi_msg_free(m);
-    assert_int_equal(onshi_disaster_search(&m, ctx, "誰も　いない", NULL, "19800401", 1, NULL,
+    assert_int_equal(t_disaster_search(&m, ctx, "誰も　いない", NULL, "19800401", 1, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_INFO_NOT_AVAILABLE);
     onshi_ctx_free(ctx);
     char other[128];
     snprintf(other, sizeof other, "https://localhost:%d", port_closed);
     ctx = new_ctx(other, &grant);
-    assert_int_equal(onshi_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1, NULL,
+    assert_int_equal(t_disaster_search(&m, ctx, "見本　太郎", NULL, "19800401", 1, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_DISASTER_CLOSED);
     onshi_ctx_free(ctx);
@@ -360,7 +360,7 @@ static void test_expired_card_grace(void **state)
     insert("P001-expired-20d");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL)),
+    assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0)),
                      ONSHI_OK);
     onshi_group *p = NULL;
     const char *name = NULL;
@@ -373,7 +373,7 @@ static void test_expired_card_grace(void **state)
     assert_int_equal(vc_stop(&card, pctx), 0);
     insert("P001-expired-200d");
     ctx = new_ctx(url, &grant);
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "CA006"));
     assert_null(m);
@@ -390,8 +390,7 @@ static void test_smartphone(void **state)
     insert_as("P001", "P001-android", "android");
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT,
-                                                    NULL, NULL)),
+    assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT)),
                      ONSHI_OK);
     onshi_msg_free(m);
     onshi_ctx_free(ctx);
@@ -402,7 +401,7 @@ static void test_smartphone(void **state)
     assert_clean_log(&card);
     insert_as("P001", "P001-iphone", "iphone");
     ctx = new_ctx(url, &grant);
-    assert_int_equal(onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
@@ -418,8 +417,7 @@ static void test_thirteen_apdus(void **state)
     insert_as("P002", "P002-count", NULL);
     onshi_ctx *ctx = new_ctx(url, &grant);
     onshi_msg *m = NULL;
-    assert_int_equal(said(ctx, onshi_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT,
-                                                    NULL, NULL)),
+    assert_int_equal(said(ctx, t_verify_by_card(&m, ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT)),
                      ONSHI_OK);
     onshi_msg_free(m);
     onshi_ctx_free(ctx);

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "pcsc_util.h"
 
@@ -54,7 +55,7 @@ static onshi_ctx *new_ctx(pin_script *ps)
     if (onshi_ctx_set_str(ctx, ONSHI_OPT_CARD_READER, READER0) != ONSHI_OK ||
         onshi_ctx_set_str(ctx, ONSHI_OPT_JPKI_CA_FILES, pki.ca) != ONSHI_OK ||
         onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_WAIT_TIMEOUT_MS, 15000) != ONSHI_OK ||
-        (ps != NULL && onshi_ctx_set_pin_cb(ctx, pin_cb, ps) != ONSHI_OK)) {
+        (ps != NULL && tcb_set_pin(ctx, pin_cb, ps) != ONSHI_OK)) {
         onshi_ctx_free(ctx);
         return NULL;
     }
@@ -168,7 +169,7 @@ static void t_lib_read_cert(void **state)
     onshi_buf_free(der);
     onshi_cert_free(cert);
     onshi_cert_free(ca);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -234,7 +235,7 @@ static void t_lib_pin_tries_lock(void **state)
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_null(sig);
     assert_int_equal(count_cmd(card.log, "0020008004"), 3);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -261,7 +262,7 @@ static void t_lib_sign_verify(void **state)
     hash[0] ^= 1;
     assert_true(verify_independently(hash, onshi_buf_data(sig), onshi_buf_len(sig)) != 0);
     onshi_buf_free(sig);
-    onshi_card_close(c);
+    onshi_card_free(c);
     onshi_ctx_free(ctx);
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_clean_log(&card);
@@ -309,7 +310,7 @@ static int run_sequence(onshi_ctx *ctx, int phone, int *failed_at)
     }
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(c);
+    onshi_card_free(c);
     return rc;
 }
 
@@ -415,7 +416,7 @@ static int lib_client(int id, int rounds)
         onshi_buf_free(sig);
         onshi_buf_free(der);
         onshi_cert_free(cert);
-        onshi_card_close(c);
+        onshi_card_free(c);
     }
     onshi_ctx_free(ctx);
     return bad;

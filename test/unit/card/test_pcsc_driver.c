@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "card/card.h"
 #include "jpki/jpki.h" /* white box: the reader of a session (idle time) */
 #include "../../support/jpki_fixture.h"
@@ -311,8 +312,8 @@ static int setup(void **state)
     sc_init(&t->sc);
     assert_int_equal(onshi_ctx_new(&t->ctx), ONSHI_OK);
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_LANG, "en");
-    onshi_ctx_set_card_event_cb(t->ctx, on_event, t);
-    onshi_ctx_set_pin_cb(t->ctx, pin_cb, t);
+    tcb_set_card_event(t->ctx, on_event, t);
+    tcb_set_pin(t->ctx, pin_cb, t);
     *state = t;
     return 0;
 }
@@ -349,7 +350,7 @@ static void test_list_and_choose(void **state)
     assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
     assert_string_equal(onshi_card_reader_name(card), "Reader B 00 00");
     assert_int_equal(F.share, SCARD_SHARE_SHARED);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
     /* by name: reader A is empty, so no card without waiting */
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_CARD_READER, "Reader A");
@@ -477,7 +478,7 @@ static void test_transactions_and_reset(void **state)
     assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_E_JPKI_SW);
     assert_int_equal(F.end_disp[F.nend - 1], SCARD_LEAVE_CARD);
     sc_assert_done(&t->sc);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.nend, F.nbegin - 1); /* every successful begin has its end */
 }
 
@@ -537,7 +538,7 @@ static void test_reset_after_pin(void **state)
                      ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(F.end_disp[F.nend - 1], SCARD_RESET_CARD);
     sc_assert_done(&t->sc);
-    onshi_card_close(card);
+    onshi_card_free(card);
     assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
 }
 
@@ -593,7 +594,7 @@ static void test_reset_after_pin_asked(void **state)
     F.status_rv = SCARD_S_SUCCESS;
     onshi_buf_free(sig);
     sc_assert_done(&t->sc);
-    onshi_card_close(card);
+    onshi_card_free(card);
 }
 
 static void test_t0_get_response_and_removal(void **state)
@@ -634,7 +635,7 @@ static void test_t0_get_response_and_removal(void **state)
     onshi_ctx_last_error_foreign(&kind, &v, t->ctx);
     assert_int_equal(v, (int64_t)(uint32_t)SCARD_W_REMOVED_CARD);
     assert_int_equal(F.nend, F.nbegin);
-    onshi_card_close(card);
+    onshi_card_free(card);
     sc_assert_done(&t->sc);
 }
 
@@ -653,7 +654,7 @@ static void test_endless_get_response(void **state)
     assert_int_equal(onshi_card_pin_tries_left(&tries, card), ONSHI_E_JPKI_BAD_RESPONSE);
     assert_true(F.nget < 1000);
     F.endless_61 = 0;
-    onshi_card_close(card);
+    onshi_card_free(card);
 }
 
 int main(void)

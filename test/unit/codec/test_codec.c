@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "codec/codec.h"
 
 #include <fcntl.h>
@@ -81,19 +82,19 @@ static void test_check_digits(void **state)
 {
     (void)state;
     /* domain-rules.md worked examples */
-    assert_int_equal(onshi_check_insurer_number("01130012"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("01130012"), ONSHI_OK);
     /* the worked example of MHLW's 保険者番号設定要領 as quoted publicly (docs/codec.md) */
-    assert_int_equal(onshi_check_insurer_number("33120015"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("33120014"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("39131156"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("  131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("00131011"), ONSHI_OK);
-    assert_int_equal(onshi_check_insurer_number("01130013"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("39131155"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("131012"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_insurer_number("1311"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_insurer_number("0113001X"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_insurer_number_check("33120015"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("33120014"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("39131156"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("  131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("00131011"), ONSHI_OK);
+    assert_int_equal(onshi_insurer_number_check("01130013"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("39131155"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("131012"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_insurer_number_check("1311"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_insurer_number_check("0113001X"), ONSHI_E_FIELD_FORMAT);
     /* every single-digit change of a valid number is caught */
     char n[9] = "39131156";
     for (int i = 0; i < 8; i++)
@@ -102,23 +103,23 @@ static void test_check_digits(void **state)
             if (c == save)
                 continue;
             n[i] = c;
-            assert_int_equal(onshi_check_insurer_number(n), ONSHI_E_CHECK_DIGIT);
+            assert_int_equal(onshi_insurer_number_check(n), ONSHI_E_CHECK_DIGIT);
             n[i] = save;
         }
-    assert_int_equal(onshi_check_public_expense_number("12130019"), ONSHI_OK);
-    assert_int_equal(onshi_check_public_expense_number("12130018"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_public_expense_number("131011"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_public_expense_number_check("12130019"), ONSHI_OK);
+    assert_int_equal(onshi_public_expense_number_check("12130018"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_public_expense_number_check("131011"), ONSHI_E_FIELD_FORMAT);
     /* real codes and the rule table: test/unit/core/test_numbers.c */
-    assert_int_equal(onshi_check_institution_code("1311234566"), ONSHI_OK); /* 東京: 6 digits */
-    assert_int_equal(onshi_check_institution_code("1311234569"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_institution_code("0110113719"), ONSHI_OK); /* cited example */
-    assert_int_equal(onshi_check_institution_code("4741234563"), ONSHI_OK);
-    assert_int_equal(onshi_check_institution_code("0110113718"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_institution_code("1311234567"), ONSHI_E_CHECK_DIGIT);
-    assert_int_equal(onshi_check_institution_code("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
-    assert_int_equal(onshi_check_institution_code("0011234567"), ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_check_institution_code("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
-    assert_int_equal(onshi_check_institution_code("131123456"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_institution_code_check("1311234566"), ONSHI_OK); /* 東京: 6 digits */
+    assert_int_equal(onshi_institution_code_check("1311234569"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check("0110113719"), ONSHI_OK); /* cited example */
+    assert_int_equal(onshi_institution_code_check("4741234563"), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check("0110113718"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check("1311234567"), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check("4821234567"), ONSHI_E_FIELD_FORMAT); /* pref 48 */
+    assert_int_equal(onshi_institution_code_check("0011234567"), ONSHI_E_FIELD_FORMAT);
+    assert_int_equal(onshi_institution_code_check("1321234567"), ONSHI_E_FIELD_FORMAT); /* 点数表 2 */
+    assert_int_equal(onshi_institution_code_check("131123456"), ONSHI_E_FIELD_FORMAT);
 }
 
 /* ---- code tables -------------------------------------------------------------------------- */
@@ -127,23 +128,23 @@ static void test_code_tables(void **state)
 {
     (void)state;
     /* Wording as the public sources give it (codes.def header, docs/codec.md) */
-    assert_string_equal(onshi_code_label(13, "1", 1), "人工透析を必要とする慢性腎不全");
-    assert_string_equal(onshi_code_label(13, "3", 1), "血液凝固因子製剤の投与に起因するHIV感染症");
-    assert_string_equal(onshi_code_label(23, "01", 1), "あり");
-    assert_string_equal(onshi_code_label(27, "1", 1), "同一個人あり");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 13, "1"), "人工透析を必要とする慢性腎不全");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 13, "3"), "血液凝固因子製剤の投与に起因するHIV感染症");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 23, "01"), "あり");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 27, "1"), "同一個人あり");
     /* OQSCD030-044 (RW OqsFunc) */
-    assert_string_equal(onshi_code_label(30, "1", 1), "表示する");
-    assert_string_equal(onshi_code_label(31, "2", 1), "患者による同意取り消し");
-    assert_string_equal(onshi_code_label(33, "3", 1), "オンライン診療等");
-    assert_non_null(strstr(onshi_code_label(36, "SRJ", 1), "診療情報"));
-    assert_string_equal(onshi_code_label(38, "2", 0), "electronic and paper prescriptions");
-    assert_string_equal(onshi_code_label(39, "2", 1), "資格確認時に確認する");
-    assert_string_equal(onshi_code_label(40, "1", 1), "救急用サマリー");
-    assert_string_equal(onshi_code_label(41, "3", 1), "物理媒体");
-    assert_non_null(strstr(onshi_code_label(42, "02", 1), "顔認証"));
-    assert_string_equal(onshi_code_label(43, "0", 1), "権限なし");
-    assert_string_equal(onshi_code_label(44, "8", 1), "介護保険");
-    assert_null(onshi_code_label(44, "3", 1));
+    assert_string_equal(onshi_code_label(lang_ctx(1), 30, "1"), "表示する");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 31, "2"), "患者による同意取り消し");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 33, "3"), "オンライン診療等");
+    assert_non_null(strstr(onshi_code_label(lang_ctx(1), 36, "SRJ"), "診療情報"));
+    assert_string_equal(onshi_code_label(lang_ctx(0), 38, "2"), "electronic and paper prescriptions");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 39, "2"), "資格確認時に確認する");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 40, "1"), "救急用サマリー");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 41, "3"), "物理媒体");
+    assert_non_null(strstr(onshi_code_label(lang_ctx(1), 42, "02"), "顔認証"));
+    assert_string_equal(onshi_code_label(lang_ctx(1), 43, "0"), "権限なし");
+    assert_string_equal(onshi_code_label(lang_ctx(1), 44, "8"), "介護保険");
+    assert_null(onshi_code_label(lang_ctx(1), 44, "3"));
     for (int t = 1; t <= 44; t++) {
         bool seen = false;
         for (size_t i = 0; i < onshi__code_count() && !seen; i++) {
@@ -161,8 +162,8 @@ static void test_code_tables(void **state)
         int t;
         const char *v, *ja, *en;
         onshi__code_at(i, &t, &v, &ja, &en);
-        assert_string_equal(onshi_code_label(t, v, 1), ja);
-        assert_string_equal(onshi_code_label(t, v, 0), en);
+        assert_string_equal(onshi_code_label(lang_ctx(1), t, v), ja);
+        assert_string_equal(onshi_code_label(lang_ctx(0), t, v), en);
         assert_true(strlen(ja) > 0 && strlen(en) > 0);
         for (int f = 100; f < 1000; f++) {
             const onshi__field *fd = onshi__field_by_id(f, -1);
@@ -173,10 +174,10 @@ static void test_code_tables(void **state)
             assert_int_equal(onshi__value_check(fd, "ZZ9", &why), ONSHI_E_CODE_VALUE);
         }
     }
-    assert_string_equal(onshi_code_label(12, "A03", 1), "ウ");
-    assert_string_equal(onshi_code_label(6, "5", 0), "several matches");
-    assert_null(onshi_code_label(6, "7", 1));
-    assert_null(onshi_code_label(99, "1", 1));
+    assert_string_equal(onshi_code_label(lang_ctx(1), 12, "A03"), "ウ");
+    assert_string_equal(onshi_code_label(lang_ctx(0), 6, "5"), "several matches");
+    assert_null(onshi_code_label(lang_ctx(1), 6, "7"));
+    assert_null(onshi_code_label(lang_ctx(1), 99, "1"));
     assert_int_equal(onshi_field_code_table(ONSHI_F_SEX1), 7);
     assert_string_equal(onshi_field_name(ONSHI_F_STATUS_OF_INFECTION), "StatusOfInfecton");
 }
@@ -189,7 +190,7 @@ static void check_single_result(onshi_msg *m)
     onshi_group *h = onshi_msg_header(m), *b = onshi_msg_body(m), *r, *g;
     assert_string_equal(get(h, ONSHI_F_SEGMENT_OF_RESULT), "1");
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, h, ONSHI_F_REFERENCE_CLASSIFICATION, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), h, ONSHI_F_REFERENCE_CLASSIFICATION), ONSHI_OK);
     assert_string_equal(l, "被保険者証情報");
     assert_int_equal(onshi_group_count(b, ONSHI_G_RESULT), 3);
     assert_int_equal(onshi_group_count(b, ONSHI_G_SEARCH), 1);
@@ -201,7 +202,7 @@ static void check_single_result(onshi_msg *m)
     assert_string_equal(get(r, ONSHI_F_NAME), "見本　花子");
     assert_string_equal(get(r, ONSHI_F_NAME_KANA), "ﾐﾎﾝ ﾊﾅｺ");
     assert_string_equal(get(r, ONSHI_F_INSURED_CARD_SYMBOL), "１２－３４");
-    assert_int_equal(onshi_group_get_label(&l, r, ONSHI_F_SEX1, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), r, ONSHI_F_SEX1), ONSHI_OK);
     assert_string_equal(l, "女");
     int64_t v;
     assert_int_equal(onshi_group_get_int(&v, r, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO), ONSHI_OK);
@@ -210,10 +211,10 @@ static void check_single_result(onshi_msg *m)
     assert_int_equal(onshi_group_get_str(&l, r, ONSHI_F_SEGMENT_OF_RESULT), ONSHI_E_FIELD_ID);
     assert_int_equal(onshi_group_count(r, ONSHI_G_DISEASE), 2);
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_DISEASE, 1), ONSHI_OK);
-    assert_int_equal(onshi_group_get_label(&l, g, ONSHI_F_DISEASE_CATEGORY, 0), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(0), g, ONSHI_F_DISEASE_CATEGORY), ONSHI_OK);
     assert_string_equal(l, "congenital coagulation factor VIII/IX disorder");
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_LIMIT, 0), ONSHI_OK);
-    assert_int_equal(onshi_group_get_label(&l, g, ONSHI_F_LIMIT_CLASSIFICATION_FLAG, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), g, ONSHI_F_LIMIT_CLASSIFICATION_FLAG), ONSHI_OK);
     assert_string_equal(l, "ウ");
     assert_int_equal(onshi_group_at(&g, r, ONSHI_G_ELDERLY, 0), ONSHI_OK);
     assert_int_equal(onshi_group_get_int(&v, g, ONSHI_F_ELDERLY_CONTRIB_RATIO), ONSHI_OK);
@@ -292,9 +293,9 @@ static void test_decode_face_welfare(void **state)
     assert_int_equal(onshi_group_count(r, ONSHI_G_TICKET), 1);
     assert_int_equal(onshi_group_at(&t, r, ONSHI_G_TICKET, 0), ONSHI_OK);
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, t, ONSHI_F_TICKET_TYPE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), t, ONSHI_F_TICKET_TYPE), ONSHI_OK);
     assert_string_equal(l, "医療券");
-    assert_int_equal(onshi_group_get_label(&l, t, ONSHI_F_MEDICAL_TREATMENT_TYPE, 1), ONSHI_OK);
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), t, ONSHI_F_MEDICAL_TREATMENT_TYPE), ONSHI_OK);
     assert_string_equal(l, "入院外");
     assert_string_equal(get(t, ONSHI_F_STATUS_OF_INFECTION), "02");
     assert_string_equal(get(t, ONSHI_F_INJURY_NAME3), "");
@@ -484,7 +485,7 @@ static void test_tolerant_reading(void **state)
     onshi_group *b = onshi_msg_body(m), *r;
     assert_string_equal(get(b, ONSHI_F_QUALIFICATION_VALIDITY), "7");
     const char *l;
-    assert_int_equal(onshi_group_get_label(&l, b, ONSHI_F_QUALIFICATION_VALIDITY, 1),
+    assert_int_equal(onshi_group_get_label(&l, lang_ctx(1), b, ONSHI_F_QUALIFICATION_VALIDITY),
                      ONSHI_E_CODE_VALUE);
     assert_int_equal(onshi_group_at(&r, b, ONSHI_G_RESULT, 0), ONSHI_OK);
     assert_string_equal(get(r, ONSHI_F_INSURER_NUMBER), "138016");
@@ -735,7 +736,7 @@ static void test_production_layouts(void **state)
                                ONSHI_F_ALLERGY_CONS_FLG, ONSHI_F_CONTRAINDICATION_CONS_FLG,
                                ONSHI_F_PRESCRIPTION_INFO_CONS_FLG};
     for (size_t i = 0; i < sizeof cons / sizeof cons[0]; i++) {
-        assert_int_equal(onshi_group_get_label(&v, g, cons[i], 1), ONSHI_OK);
+        assert_int_equal(onshi_group_get_label(&v, lang_ctx(1), g, cons[i]), ONSHI_OK);
         assert_string_equal(v, "同意あり");
     }
     assert_int_equal(onshi_group_get_str(&v, g, ONSHI_F_TEST_CONS_FLG), ONSHI_OK);

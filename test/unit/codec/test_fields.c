@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "codec/codec.h"
+#include "../../support/api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ static void test_workflows_agree(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1311234569");
     onshi_batch *b = NULL;
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "P1", "138016", "", "561", "", "18500101", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "P1", "138016", "", "561", "", "18500101", 0), ONSHI_OK);
     size_t bad = 99;
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_FIELD_FORMAT);
     assert_int_equal(bad, 0);
@@ -81,8 +82,7 @@ static void test_workflows_agree(void **state)
     onshi_batch_free(b);
     onshi_msg *m = NULL;
     onshi_ctx_set_int(ctx, ONSHI_OPT_TRANSPORT, ONSHI_TRANSPORT_HTTPS);
-    assert_int_equal(onshi_disaster_search(&m, ctx, "見本　太郎", NULL, "18500101", 1, NULL,
-                                           ONSHI_DISASTER_DRUG, 2),
+    assert_int_equal(t_disaster_search(&m, ctx, "見本　太郎", NULL, "18500101", 1, NULL, ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_FORMAT);
     assert_null(m);
     onshi_ctx_free(ctx);

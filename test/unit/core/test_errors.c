@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 
 #include <pthread.h>
@@ -49,8 +50,8 @@ static void test_bands(void **state)
         assert_int_equal(onshi_status_band(c), expected_band(c));
         assert_int_not_equal(onshi_status_band(c), ONSHI_BAND_UNKNOWN);
         assert_non_null(onshi_status_name(c));
-        assert_string_not_equal(onshi_status_str(c), "unknown status");
-        assert_string_not_equal(onshi_status_str_ja(c), "不明なステータス");
+        assert_string_not_equal(onshi_status_label(lang_ctx(0), c), "unknown status");
+        assert_string_not_equal(onshi_status_label(lang_ctx(1), c), "不明なステータス");
         for (size_t j = 0; j < i; j++)
             assert_int_not_equal(codes[j].code, c);
     }
@@ -60,9 +61,12 @@ static void test_bands(void **state)
     assert_int_equal(onshi_status_band(ONSHI_E_PENDING), ONSHI_BAND_TRANSPORT);
     assert_int_equal(onshi_status_band(ONSHI_E_CANCELLED), ONSHI_BAND_CALLBACK);
     assert_int_equal(onshi_status_band(1), ONSHI_BAND_UNKNOWN);
+    /* an int getter returns a value >= 0 or a status, never another negative number */
+    assert_int_equal(onshi_status_band(-700), ONSHI_E_INVALID_ARG);
+    assert_true(onshi_status_band(ONSHI_OK) >= 0);
     assert_int_equal(onshi_status_band(-700), ONSHI_BAND_UNKNOWN);
     assert_null(onshi_status_name(-99));
-    assert_string_equal(onshi_status_str(-99), "unknown status");
+    assert_string_equal(onshi_status_label(lang_ctx(0), -99), "unknown status");
 }
 
 static void test_last_error_message_lang(void **state)

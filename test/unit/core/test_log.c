@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 
 #include <string.h>
@@ -27,7 +28,7 @@ static void test_log_levels(void **state)
     int calls = 0;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     onshi__log(ctx, ONSHI_LOG_ERROR, "core", "nobody listens"); /* no callback: nothing */
-    assert_int_equal(onshi_ctx_set_log_cb(ctx, log_cb, &calls), ONSHI_OK);
+    assert_int_equal(tcb_set_log(ctx, log_cb, &calls), ONSHI_OK);
     onshi__log(ctx, ONSHI_LOG_DEBUG, "core", "below the default level");
     assert_int_equal(calls, 0);
     onshi__log(ctx, ONSHI_LOG_INFO, "core", "hello %d", 42);
@@ -88,10 +89,10 @@ static void test_wipe_and_buf(void **state)
     (void)state;
     unsigned char secret[16];
     memset(secret, 0xA5, sizeof secret);
-    onshi_wipe(secret, sizeof secret);
+    onshi_mem_wipe(secret, sizeof secret);
     for (size_t i = 0; i < sizeof secret; i++)
         assert_int_equal(secret[i], 0);
-    onshi_wipe(NULL, 10); /* harmless */
+    onshi_mem_wipe(NULL, 10); /* harmless */
 
     onshi_buf b;
     onshi__buf_init(&b, true);

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 #include <unistd.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ static void test_table_consistent(void **state)
         const onshi__msgtype *m = onshi__msgtype_at(i);
         assert_non_null(m->ja);
         assert_non_null(m->en);
-        assert_string_equal(onshi_msgtype_label(m->id, 1), m->ja);
+        assert_string_equal(onshi_msgtype_label(lang_ctx(1), m->id), m->ja);
         for (size_t j = 0; j < i; j++)
             assert_int_not_equal(onshi__msgtype_at(j)->id, m->id);
         if (m->prefix == NULL)
@@ -83,7 +84,7 @@ static void test_table_consistent(void **state)
     }
     assert_null(onshi_msgtype_prefix(ONSHI_MSG_CARDAUTH_REQ));
     assert_null(onshi_msgtype_prefix(999));
-    assert_null(onshi_msgtype_label(999, 0));
+    assert_null(onshi_msgtype_label(lang_ctx(0), 999));
 }
 
 int main(void)

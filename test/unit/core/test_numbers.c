@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "../../support/api.h"
 #include "service/verify.h"
 
 #include <stdio.h>
@@ -66,7 +67,7 @@ static void test_real_codes_pass(void **state)
             print_error("real code %s (prefecture %02d) fails: %s\n", v[i].code, v[i].pref,
                         en ? en : "?");
         assert_int_equal(rc, ONSHI_OK);
-        assert_int_equal(onshi_check_institution_code(v[i].code), ONSHI_OK);
+        assert_int_equal(onshi_institution_code_check(v[i].code), ONSHI_OK);
         per[v[i].pref]++;
     }
     assert_true(cls[1] >= 1000); /* 医科 */
@@ -117,14 +118,14 @@ static void test_single_digit_errors(void **state)
     static const char *const real[] = {"0110110210", "1310110049", "1110101303", "2710100153"};
     for (size_t k = 0; k < sizeof real / sizeof real[0]; k++) {
         /* the examples are from the sample */
-        assert_int_equal(onshi_check_institution_code(real[k]), ONSHI_OK);
+        assert_int_equal(onshi_institution_code_check(real[k]), ONSHI_OK);
         char c[11];
         memcpy(c, real[k], 11);
         c[9] = (char)('0' + (c[9] - '0' + 1) % 10);
-        assert_int_equal(onshi_check_institution_code(c), ONSHI_E_CHECK_DIGIT);
+        assert_int_equal(onshi_institution_code_check(c), ONSHI_E_CHECK_DIGIT);
         memcpy(c, real[k], 11);
         c[5] = (char)('0' + (c[5] - '0' + 3) % 10);
-        assert_int_equal(onshi_check_institution_code(c), ONSHI_E_CHECK_DIGIT);
+        assert_int_equal(onshi_institution_code_check(c), ONSHI_E_CHECK_DIGIT);
     }
 }
 
@@ -144,19 +145,19 @@ static void test_classes_and_format(void **state)
     /* 訪問看護 (6) and 調剤 (4) outside Kanto: the nine-digit rule with their own class digit */
     char c[11] = "0160112340";
     c[9] = (char)('0' + onshi__check_digit_expected(c, 10));
-    assert_int_equal(onshi_check_institution_code(c), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check(c), ONSHI_OK);
     c[2] = '4';
-    assert_int_equal(onshi_check_institution_code(c), ONSHI_E_CHECK_DIGIT);
+    assert_int_equal(onshi_institution_code_check(c), ONSHI_E_CHECK_DIGIT);
     c[9] = (char)('0' + onshi__check_digit_expected(c, 10));
-    assert_int_equal(onshi_check_institution_code(c), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check(c), ONSHI_OK);
     /* in 東京 no 調剤/訪問看護 list was at hand: either rule is accepted (instcode.def) */
     char t[11] = "1340112340";
     t[9] = (char)('0' + onshi__check_digit_expected(t, 10));
-    assert_int_equal(onshi_check_institution_code(t), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check(t), ONSHI_OK);
     t[9] = (char)('0' + onshi__check_digit_expected(t + 3, 7));
-    assert_int_equal(onshi_check_institution_code(t), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check(t), ONSHI_OK);
     t[2] = '6';
-    assert_int_equal(onshi_check_institution_code(t), ONSHI_OK);
+    assert_int_equal(onshi_institution_code_check(t), ONSHI_OK);
     /* the error message names the digit */
     assert_int_equal(onshi__institution_code_check("1310110048", &en, &ja), ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(ja, "10桁目"));
@@ -181,7 +182,7 @@ static void test_own_code_warns_not_refuses(void **state)
     (void)state;
     onshi_ctx *ctx = NULL;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_log_cb(ctx, log_cb, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_log(ctx, log_cb, NULL), ONSHI_OK);
     warns = 0;
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1310110049"),
                      ONSHI_OK);
@@ -206,7 +207,7 @@ static void test_workflow_validator(void **state)
     onshi_ctx *ctx = NULL;
     const char *code = NULL;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_log_cb(ctx, log_cb, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_log(ctx, log_cb, NULL), ONSHI_OK);
     assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_E_CONFIG); /* unset */
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "131011004");
     assert_int_equal(onshi__verify_institution(ctx, &code), ONSHI_E_CONFIG);

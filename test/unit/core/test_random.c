@@ -95,11 +95,11 @@ static void test_wipe(void **state)
     (void)state;
     unsigned char secret[32];
     memset(secret, 0x5A, sizeof secret);
-    onshi_wipe(secret, sizeof secret);
+    onshi_mem_wipe(secret, sizeof secret);
     for (size_t i = 0; i < sizeof secret; i++)
         assert_int_equal(secret[i], 0);
-    onshi_wipe(NULL, 10); /* harmless */
-    onshi_wipe(secret, 0);
+    onshi_mem_wipe(NULL, 10); /* harmless */
+    onshi_mem_wipe(secret, 0);
 }
 
 int main(void)

@@ -180,7 +180,7 @@ static void test_channel_refuses_before_sending(void **state)
     assert_int_equal(onshi_ctx_last_error(ctx), ONSHI_E_JPKI_APDU_REFUSED);
     assert_int_equal(sc.nlog, sent); /* not one more command reached the card */
     assert_true(sc_only_allowed_selects(&sc));
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
 }
 

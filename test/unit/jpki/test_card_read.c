@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "jpki/jpki.h"
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
@@ -36,7 +37,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     T *t = *state;
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     assert_true(sc_only_allowed_selects(&t->sc));
     onshi_ctx_free(t->ctx);
     free(t);
@@ -53,7 +54,7 @@ static void open_card(T *t)
 
 static void reopen(T *t)
 {
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     t->card = NULL;
     open_card(t);
 }
@@ -125,7 +126,7 @@ static void test_open_not_jpki(void **state)
     sc_expect_hex(&t->sc, SC_SELECT_TOKEN, "9000");
     sc_expect_hex(&t->sc, "00B0000020", "4A504B499000");
     assert_int_equal(onshi_card_read_auth_cert(&c, t->card), ONSHI_E_JPKI_BAD_RESPONSE);
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     t->card = NULL;
     /* the reader answers one byte: no status word */
     sc_expect_hex(&t->sc, SC_SELECT_AP, "90");
@@ -146,7 +147,7 @@ static void test_open_driver_errors(void **state)
     assert_int_equal(v, 42);
     sc_assert_done(&t->sc);
     /* no transmit callback at all */
-    onshi_ctx_set_card_transmit_cb(t->ctx, NULL, NULL);
+    tcb_set_card_transmit(t->ctx, NULL, NULL);
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_E_NO_CALLBACK);
     size_t n;
     onshi_buf *names;

@@ -55,7 +55,8 @@ static void test_getters(void **state)
     time_t now = time(NULL);
     int64_t na = onshi_cert_not_after_epoch(c);
     assert_true(na > now + 4 * 365 * 86400LL && na < now + 6 * 366 * 86400LL);
-    int64_t days = onshi_cert_days_left(c);
+    int64_t days = -1;
+    assert_int_equal(onshi_cert_days_left(&days, c), ONSHI_OK);
     assert_true(days >= 4 * 365 && days <= 5 * 366);
     /* not_after string and epoch agree */
     struct tm tm;
@@ -75,11 +76,17 @@ static void test_getters(void **state)
     onshi_cert_free(c);
 
     assert_int_equal(onshi_cert_from_der(&c, NULL, fx->expired.p, fx->expired.n), ONSHI_OK);
-    assert_true(onshi_cert_days_left(c) < -30);
+    assert_int_equal(onshi_cert_days_left(&days, c), ONSHI_OK);
+    assert_true(days < -30);
+    /* an error is not a number of days: "today" (0) and "error" cannot be confused */
+    days = 7;
+    assert_int_equal(onshi_cert_days_left(&days, NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(days, 0);
+    assert_int_equal(onshi_cert_days_left(NULL, c), ONSHI_E_INVALID_ARG);
     onshi_cert_free(c);
     /* NULL-safe getters */
     assert_null(onshi_cert_subject(NULL));
-    assert_int_equal(onshi_cert_key_usage(NULL), -1);
+    assert_int_equal(onshi_cert_key_usage(NULL), ONSHI_E_INVALID_ARG);
     onshi_cert_free(NULL);
 }
 

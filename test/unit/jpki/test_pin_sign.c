@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "jpki/jpki.h"
 #include "../../support/jpki_fixture.h"
 #include "../../support/scripted_card.h"
@@ -73,8 +74,8 @@ static int setup(void **state)
     assert_int_equal(onshi_ctx_new(&t->ctx), ONSHI_OK);
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_LANG, "en");
     sc_attach(t->ctx, &t->sc);
-    onshi_ctx_set_pin_cb(t->ctx, pin_cb, t);
-    onshi_ctx_set_log_cb(t->ctx, log_cb, t);
+    tcb_set_pin(t->ctx, pin_cb, t);
+    tcb_set_log(t->ctx, log_cb, t);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_LOG_LEVEL, ONSHI_LOG_DEBUG);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_JPKI_APDU_TRACE, 1);
     sc_script_open(&t->sc);
@@ -87,7 +88,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     T *t = *state;
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     assert_true(sc_only_allowed_selects(&t->sc));
     onshi_ctx_free(t->ctx);
     free(t);
@@ -98,7 +99,7 @@ static int teardown(void **state)
  * without any APDU, see test_tries_cached). */
 static void tries_left(T *t, const char *sw, int rc_want, int tries_want)
 {
-    onshi_card_close(t->card);
+    onshi_card_free(t->card);
     sc_script_open(&t->sc);
     assert_int_equal(onshi_card_open(&t->card, t->ctx), ONSHI_OK);
     sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
@@ -323,7 +324,7 @@ static void test_sign_card_errors(void **state)
                      ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_card_sign(&sig, t->card, 77, h, 32), ONSHI_E_INVALID_ARG);
     /* no PIN callback */
-    onshi_ctx_set_pin_cb(t->ctx, NULL, NULL);
+    tcb_set_pin(t->ctx, NULL, NULL);
     assert_int_equal(onshi_card_sign(&sig, t->card, ONSHI_HASH_SHA256, h, 32),
                      ONSHI_E_NO_CALLBACK);
     assert_int_equal(t->sc.nlog, sent);

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "service/service.h"
 #include "transport/file.h"
 #include "fake_bulk.h"
@@ -119,7 +120,7 @@ static onshi_batch *make_batch(onshi_ctx *ctx)
     for (size_t i = 0; i < NPAT; i++) {
         char pid[32];
         snprintf(pid, sizeof pid, "P%03zu", i);
-        assert_int_equal(onshi_batch_add(b, pid, i % 2 ? "01130012" : "138016", i % 3 ? "" : "記号１",
+        assert_int_equal(t_batch_add(b, pid, i % 2 ? "01130012" : "138016", i % 3 ? "" : "記号１",
                                          numbers[i], i % 2 ? "01" : "", "19800401", (int)(i % 2)),
                          ONSHI_OK);
     }
@@ -179,10 +180,10 @@ static void test_validate(void **state)
     assert_int_equal(onshi_batch_new(&b, ctx, 7), ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_INVALID_ARG); /* empty */
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "B", "138016", "x", "2", "01", "20000229", 1), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "C", "06130012", "", "3", "", "19800401", 0), ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "D", "1", "01130012", "", "1", ""),
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "B", "138016", "x", "2", "01", "20000229", 1), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "C", "06130012", "", "3", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "D", "1", "01130012", "", "1", ""),
                      ONSHI_E_INVALID_ARG);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CHECK_DIGIT);
     assert_int_equal(bad, 2);
@@ -209,8 +210,8 @@ static void test_validate(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, cases[i].pid, cases[i].ins, "", cases[i].num,
+        assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+        assert_int_equal(t_batch_add(b, cases[i].pid, cases[i].ins, "", cases[i].num,
                                          cases[i].br, cases[i].birth, cases[i].limit),
                          ONSHI_OK);
         int r = onshi_batch_validate(&bad, b);
@@ -226,12 +227,12 @@ static void test_validate(void **state)
      * central system is the authority on it */
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "131123456");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CONFIG);
     onshi_batch_free(b);
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "1311234560");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_OK);
     onshi_batch_free(b);
 
@@ -239,7 +240,7 @@ static void test_validate(void **state)
     onshi_ctx_set_str(ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, INST);
     onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "ja");
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_QUALIFICATION), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "06130012", "", "1", "", "19800401", 0), ONSHI_OK);
+    assert_int_equal(t_batch_add(b, "A", "06130012", "", "1", "", "19800401", 0), ONSHI_OK);
     assert_int_equal(onshi_batch_validate(&bad, b), ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "1件目"));
     onshi_batch_free(b);
@@ -284,7 +285,7 @@ static void test_run_file(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
     progress_log pl;
     memset(&pl, 0, sizeof pl);
-    onshi_ctx_set_progress_cb(ctx, on_progress, &pl);
+    tcb_set_progress(ctx, on_progress, &pl);
 
     onshi_batch *b = make_batch(ctx);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_NEW);
@@ -315,7 +316,7 @@ static void test_run_file(void **state)
     check_results(b);
     assert_int_equal(atomic_load(&fb->uploads), 1);
     assert_int_equal(atomic_load(&fb->downloads), 4);
-    assert_int_equal(onshi_batch_add(b, "Z", "01130012", "", "1", "", "19800401", 0),
+    assert_int_equal(t_batch_add(b, "Z", "01130012", "", "1", "", "19800401", 0),
                      ONSHI_E_BATCH_STATE);
     onshi_batch_free(b);
 
@@ -413,11 +414,11 @@ static void test_cancel_and_upload_refused(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
 
     /* cancelled while polling: resumable */
-    onshi_ctx_set_progress_cb(ctx, cancel_on_poll, NULL);
+    tcb_set_progress(ctx, cancel_on_poll, NULL);
     onshi_batch *b = make_batch(ctx);
     assert_int_equal(onshi_batch_run(b), ONSHI_E_CANCELLED);
     assert_int_equal(onshi_batch_phase(b), ONSHI_BATCH_PHASE_POLL);
-    onshi_ctx_set_progress_cb(ctx, NULL, NULL);
+    tcb_set_progress(ctx, NULL, NULL);
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);
     check_results(b);
     onshi_batch_free(b);
@@ -452,21 +453,21 @@ static void test_refnum(void **state)
     assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
     onshi_batch *b = NULL;
     assert_int_equal(onshi_batch_new(&b, ctx, ONSHI_BATCH_REFNUM), ONSHI_OK);
-    assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
+    assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_batch_add_refnum(b, "K1", "24434", "01130012", "記号１", "7001", "00"),
+    assert_int_equal(t_batch_add_refnum(b, "K1", "24434", "01130012", "記号１", "7001", "00"),
                      ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "K2", "24435", "138016", "", "7009", ""), ONSHI_OK);
-    assert_int_equal(onshi_batch_add_refnum(b, "K3", "24436", "39131016", "", "7011", ""), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "K2", "24435", "138016", "", "7009", ""), ONSHI_OK);
+    assert_int_equal(t_batch_add_refnum(b, "K3", "24436", "39131016", "", "7011", ""), ONSHI_OK);
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);
     assert_int_equal(onshi_batch_outcome(b, 0), ONSHI_BATCH_VALID);
     assert_int_equal(onshi_batch_outcome(b, 1), ONSHI_BATCH_ERROR);
     assert_string_equal(onshi_batch_result_code(b, 1), "EBULK009");
     assert_int_equal(onshi_batch_outcome(b, 2), ONSHI_BATCH_VALID);
-    assert_string_equal(onshi_batch_outcome_label(ONSHI_BATCH_VALID, ONSHI_BATCH_REFNUM, 1), "登録済");
-    assert_string_equal(onshi_batch_outcome_label(ONSHI_BATCH_SEVERAL, ONSHI_BATCH_QUALIFICATION, 0),
+    assert_string_equal(onshi_batch_outcome_label(lang_ctx(1), ONSHI_BATCH_VALID, ONSHI_BATCH_REFNUM), "登録済");
+    assert_string_equal(onshi_batch_outcome_label(lang_ctx(0), ONSHI_BATCH_SEVERAL, ONSHI_BATCH_QUALIFICATION),
                         "several matches");
-    assert_null(onshi_batch_outcome_label(99, ONSHI_BATCH_QUALIFICATION, 0));
+    assert_null(onshi_batch_outcome_label(lang_ctx(0), 99, ONSHI_BATCH_QUALIFICATION));
     onshi_group *u = NULL, *g = NULL;
     const char *rn = NULL;
     assert_int_equal(onshi_batch_unit(&u, b, 2), ONSHI_OK);
@@ -503,7 +504,7 @@ static void test_query_batches(void **state)
     for (int k = 0; k < 3; k++) {
         onshi_batch *b = NULL;
         assert_int_equal(onshi_batch_new(&b, ctx, q[k].kind), ONSHI_OK);
-        assert_int_equal(onshi_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
+        assert_int_equal(t_batch_add(b, "A", "01130012", "", "1", "", "19800401", 0),
                          ONSHI_E_INVALID_ARG);
         if (q[k].kind == ONSHI_BATCH_WELFARE) {
             assert_int_equal(onshi_batch_set_period(b, 0, "20251101", "20251130"),
@@ -623,7 +624,7 @@ static void test_crash_resume(void **state)
         fb_start(fb, e.req, e.res, 2);
         onshi_ctx *ctx;
         assert_int_equal(ctx_setup(&ctx, &e), ONSHI_OK);
-        onshi_ctx_set_log_cb(ctx, on_log, &rl);
+        tcb_set_log(ctx, on_log, &rl);
         onshi_batch *b = make_batch(ctx);
         assert_int_equal(onshi_batch_save(b), ONSHI_OK);
         char id[64], seedarg[16];
@@ -707,7 +708,7 @@ static unsigned long long batch_work(size_t n)
         char pid[32], num[32];
         snprintf(pid, sizeof pid, "L%05zu", n - i); /* not in sorted order */
         snprintf(num, sizeof num, "%zu1", i);       /* ends in 1: valid, one person */
-        assert_int_equal(onshi_batch_add(b, pid, "01130012", "", num, "01", "19800401", 0),
+        assert_int_equal(t_batch_add(b, pid, "01130012", "", num, "01", "19800401", 0),
                          ONSHI_OK);
     }
     assert_int_equal(onshi_batch_run(b), ONSHI_OK);

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "service/service.h"
 
 #include <stdio.h>
@@ -50,7 +51,7 @@ static void test_callbacks(void **state)
     assert_int_equal(onshi__audit(ctx, ONSHI_AUDIT_DRUG_INFO, ONSHI_AUDIT_BEFORE, 0, "p", "d"),
                      ONSHI_OK);
 
-    assert_int_equal(onshi_ctx_set_progress_cb(ctx, on_progress, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_progress(ctx, on_progress, NULL), ONSHI_OK);
     cancel_at = ONSHI_STAGE_SIGN;
     assert_int_equal(onshi__progress(ctx, ONSHI_STAGE_SEND, 0, 0), ONSHI_OK);
     assert_int_equal(onshi__progress(ctx, ONSHI_STAGE_SIGN, 0, 0), ONSHI_E_CANCELLED);
@@ -61,7 +62,7 @@ static void test_callbacks(void **state)
     assert_int_equal(onshi__progress(ctx, ONSHI_STAGE_SEND, 0, 0), ONSHI_OK);
 
     int answer = ONSHI_CONSENT_DRUG | ONSHI_CONSENT_SURGERY;
-    assert_int_equal(onshi_ctx_set_consent_cb(ctx, on_consent, &answer), ONSHI_OK);
+    assert_int_equal(tcb_set_consent(ctx, on_consent, &answer), ONSHI_OK);
     assert_int_equal(onshi__consent(ctx, ONSHI_CONSENT_DRUG | ONSHI_CONSENT_LIMIT, &granted),
                      ONSHI_OK);
     assert_int_equal(granted, ONSHI_CONSENT_DRUG); /* masked to what was offered */
@@ -69,7 +70,7 @@ static void test_callbacks(void **state)
     assert_int_equal(onshi__consent(ctx, ONSHI_CONSENT_DRUG, &granted), ONSHI_E_CANCELLED);
 
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_OPERATOR_ID, "staff-07"), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_audit_cb(ctx, on_audit, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_audit(ctx, on_audit, NULL), ONSHI_OK);
     assert_int_equal(onshi__audit(ctx, ONSHI_AUDIT_DRUG_INFO, ONSHI_AUDIT_BEFORE, 0,
                                   "06130012/12-34/567/01", "drug 202501-202506"),
                      ONSHI_OK);
@@ -80,7 +81,7 @@ static void test_callbacks(void **state)
     assert_int_equal(onshi__audit(ctx, ONSHI_AUDIT_DISASTER_SEARCH, ONSHI_AUDIT_AFTER,
                                   ONSHI_E_CANCELLED, "x", "y"),
                      ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_audit_cb(NULL, on_audit, NULL), ONSHI_E_INVALID_ARG);
+    assert_int_equal(tcb_set_audit(NULL, on_audit, NULL), ONSHI_E_INVALID_ARG);
     onshi_ctx_free(ctx);
 }
 

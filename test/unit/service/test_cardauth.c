@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "../../support/fake_jpki.h"
 #include "service/cardx.h"
 
@@ -101,10 +102,11 @@ static int setup(void **state)
     fake_card_init(&t->card, &mat);
     fake_card_attach(t->ctx, &t->card);
     fake_server_setup_ctx(srv, t->ctx);
-    onshi_ctx_set_pin_cb(t->ctx, pin_cb, t);
-    onshi_ctx_set_consent_cb(t->ctx, consent_cb, t);
-    onshi_ctx_set_progress_cb(t->ctx, progress_cb, t);
-    onshi_ctx_set_audit_cb(t->ctx, audit_cb, t);
+    tcb_set_pin(t->ctx, pin_cb, t);
+    tcb_set_consent(t->ctx, consent_cb, t);
+    tcb_set_progress(t->ctx, progress_cb, t);
+    tcb_set_audit(t->ctx, audit_cb, t);
+    tcb_set_identity(t->ctx, identity_cb, t);
     t->pin = "1234";
     t->verdict = 1;
     t->grant = ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG;
@@ -162,6 +164,12 @@ static const char *el(const char *name)
 }
 
 /* The call's status, with the error message printed when it is not the expected one. */
+/* The card workflow's request (the identity callback is installed by setup). */
+static int verify_card(onshi_msg **m, onshi_ctx *ctx, int method, int offered)
+{
+    return t_verify_by_card(m, ctx, method, offered);
+}
+
 static int said(onshi_ctx *ctx, int rc, int want)
 {
     if (rc != want)
@@ -169,7 +177,7 @@ static int said(onshi_ctx *ctx, int rc, int want)
     return rc;
 }
 #define VERIFY(t, m, method, offered, cb, ud, want) \
-    assert_int_equal(said((t)->ctx, onshi_verify_by_card(m, (t)->ctx, method, offered, cb, ud), want), want)
+    assert_int_equal(said((t)->ctx, verify_card(m, (t)->ctx, method, offered), want), want)
 
 static const char *body_str(onshi_msg *m, int field)
 {
@@ -232,8 +240,7 @@ static void test_face_and_visual(void **state)
     for (int i = 0; i < 2; i++) {
         onshi_msg *m = NULL;
         t->id_calls = 0;
-        assert_int_equal(onshi_verify_by_card(&m, t->ctx, methods[i], ONSHI_CONSENT_LIMIT,
-                                              identity_cb, t),
+        assert_int_equal(verify_card(&m, t->ctx, methods[i], ONSHI_CONSENT_LIMIT),
                          ONSHI_OK);
         char want[2] = {(char)('0' + methods[i]), 0};
         assert_string_equal(body_str(m, ONSHI_F_IDENTITY_VERIFICATION_METHOD), want);
@@ -258,14 +265,15 @@ static void test_face_not_identified(void **state)
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     t->verdict = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_FACE, 0, identity_cb, t),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_FACE, 0),
                      ONSHI_E_VERIFICATION_METHOD);
     assert_null(m);
     fake_server_stats_get(srv, &after);
     assert_int_equal(after.challenges, before.challenges); /* nothing was sent */
     assert_int_equal(t->audit_before, 0);
     /* face/visual without an identity callback */
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_VISUAL, 0, NULL, NULL),
+    tcb_set_identity(t->ctx, NULL, NULL);
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_VISUAL, 0),
                      ONSHI_E_NO_CALLBACK);
 }
 
@@ -275,7 +283,7 @@ static void test_method_refused_by_server(void **state)
     onshi_msg *m = NULL;
     fake_server_cfg cfg = {"1", 1, 1, 0, 1};
     fake_server_set_cfg(srv, &cfg);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_VISUAL, 0, identity_cb, t),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_VISUAL, 0),
                      ONSHI_E_VERIFICATION_METHOD);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "CA009"));
     assert_int_equal(t->audit_after, 1);
@@ -287,11 +295,9 @@ static void test_no_consent(void **state)
     T *t = *state;
     onshi_msg *m = NULL;
     t->grant = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN,
-                                          ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG |
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT | ONSHI_CONSENT_DRUG |
                                               ONSHI_CONSENT_CHECKUP | ONSHI_CONSENT_DIAGNOSIS |
-                                              ONSHI_CONSENT_SURGERY,
-                                          NULL, NULL),
+                                              ONSHI_CONSENT_SURGERY),
                      ONSHI_OK);
     assert_int_equal(t->consent_calls, 1);
     static const char *const flags[] = {"LimitApplicationCertificateRelatedConsFlg",
@@ -302,17 +308,16 @@ static void test_no_consent(void **state)
         assert_string_equal(el(flags[i]), "0");
     onshi_msg_free(m);
     /* a consent asked without a consent callback is refused before the card is touched */
-    onshi_ctx_set_consent_cb(t->ctx, NULL, NULL);
+    tcb_set_consent(t->ctx, NULL, NULL);
     unsigned long apdus = t->card.apdus;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG, NULL,
-                                          NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_DRUG),
                      ONSHI_E_NO_CALLBACK);
     assert_int_equal(t->card.apdus, apdus); /* the card was not touched, no PIN asked */
     assert_int_equal(cs(t).signs, 1);
     /* the PIN method without a PIN callback: the same, before the card */
-    onshi_ctx_set_consent_cb(t->ctx, consent_cb, t);
-    onshi_ctx_set_pin_cb(t->ctx, NULL, NULL);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    tcb_set_consent(t->ctx, consent_cb, t);
+    tcb_set_pin(t->ctx, NULL, NULL);
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_NO_CALLBACK);
     assert_int_equal(t->card.apdus, apdus);
 }
@@ -324,8 +329,7 @@ static void test_pin_locked(void **state)
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     fake_card_spend_tries(&t->card, 3);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT, NULL,
-                                          NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT),
                      ONSHI_E_JPKI_PIN_LOCKED);
     assert_int_equal(t->pin_calls, 0);
     assert_int_equal(t->consent_calls, 0); /* refused before consent and challenge */
@@ -340,7 +344,7 @@ static void test_last_try_not_confirmed(void **state)
     onshi_msg *m = NULL;
     fake_card_spend_tries(&t->card, 2);
     t->confirm_last = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_PIN_LAST_TRY);
     assert_int_equal(t->pin_calls, 1);
     assert_int_equal(t->seen_last, 1);
@@ -348,7 +352,7 @@ static void test_last_try_not_confirmed(void **state)
     assert_int_equal(cs(t).tries_left, 1);
     /* confirmed: the try is made once */
     t->confirm_last = 1;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL), ONSHI_OK);
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0), ONSHI_OK);
     assert_int_equal(t->card.verifies, 1);
     onshi_msg_free(m);
 }
@@ -358,7 +362,7 @@ static void test_wrong_pin_not_retried(void **state)
     T *t = *state;
     onshi_msg *m = NULL;
     t->pin = "9999";
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_PIN_WRONG);
     assert_int_equal(t->pin_calls, 1);
     assert_int_equal(t->card.verifies, 1);
@@ -372,7 +376,7 @@ static void test_card_removed(void **state)
     onshi_msg *m = NULL;
     /* removed while the certificate is read */
     t->card.remove_at = 6;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CARD_REMOVED);
     assert_null(m);
     assert_int_equal(t->pin_calls, 0);
@@ -383,7 +387,7 @@ static void test_card_removed(void **state)
     fake_card_init(&t->card, &mat);
     fake_card_attach(t->ctx, &t->card);
     t->card.remove_on_sign = 1;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CARD_REMOVED);
     assert_null(m);
     assert_int_equal(t->pin_calls, 1);
@@ -397,7 +401,7 @@ static void test_server_rejects_signature(void **state)
     onshi_msg *m = NULL;
     fake_server_cfg cfg = {"123", 1, 1, 0, 2}; /* the server expects other to-be-signed bytes */
     fake_server_set_cfg(srv, &cfg);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "CA008"));
     int64_t fv = 0;
@@ -408,7 +412,7 @@ static void test_server_rejects_signature(void **state)
     /* a server clock 20 minutes ahead: the signing time is out of range */
     fake_server_cfg skew = {"123", 1, 1, 1200, 1};
     fake_server_set_cfg(srv, &skew);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_AUTH_FAILED);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "CA002"));
     assert_null(m);
@@ -421,7 +425,7 @@ static void test_audit_refuses(void **state)
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     t->audit_refuse = 1;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CANCELLED);
     fake_server_stats_get(srv, &after);
     assert_int_equal(after.cardauths, before.cardauths);
@@ -432,17 +436,17 @@ static void test_file_transport_and_config(void **state)
     T *t = *state;
     onshi_msg *m = NULL;
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, "123");
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_CONFIG);
     onshi_ctx_set_int(t->ctx, ONSHI_OPT_TRANSPORT, ONSHI_TRANSPORT_FILE);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, 7, 0, NULL, NULL), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0x40, NULL, NULL),
+    assert_int_equal(verify_card(&m, t->ctx, 7, 0), ONSHI_E_INVALID_ARG);
+    assert_int_equal(verify_card(&m, t->ctx, ONSHI_IDV_PIN, 0x40),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_verify_by_card(NULL, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(verify_card(NULL, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_UNSUPPORTED);
 }
@@ -475,7 +479,7 @@ static void test_disaster_open(void **state)
 {
     T *t = *state;
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", "ﾐﾎﾝ ﾊﾅｺ", "19800401", 2,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", "ﾐﾎﾝ ﾊﾅｺ", "19800401", 2,
                                            "東京都千代田区", ONSHI_DISASTER_DRUG, 2),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_DRUG_RES);
@@ -491,13 +495,13 @@ static void test_disaster_open(void **state)
     assert_int_equal(t->audit_after, 1);
     assert_non_null(strstr(t->audit_patient, "19800401"));
     /* checkups, and a PDF */
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, NULL, "ﾐﾎﾝ ﾊﾅｺ", "19800401", 0, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, NULL, "ﾐﾎﾝ ﾊﾅｺ", "19800401", 0, NULL,
                                            ONSHI_DISASTER_CHECKUP, 2),
                      ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_CHECKUP_RES);
     assert_null(el("Sex1"));
     onshi_msg_free(m);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 1),
                      ONSHI_OK);
     const unsigned char *pdf = NULL;
@@ -516,7 +520,7 @@ static void test_disaster_closed_and_refusals(void **state)
     onshi_msg *m = NULL;
     fake_server_cfg closed = {"123", 0, 1, 0, 1};
     fake_server_set_cfg(srv, &closed);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_DISASTER_CLOSED);
     assert_null(m);
@@ -525,38 +529,38 @@ static void test_disaster_closed_and_refusals(void **state)
     assert_int_equal(t->audit_outcome, ONSHI_E_DISASTER_CLOSED);
     fake_server_cfg many = {"123", 1, 2, 0, 1}, none = {"123", 1, 0, 0, 1};
     fake_server_set_cfg(srv, &many);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_SYSTEM_ERROR);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "DS002"));
     fake_server_set_cfg(srv, &none);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_INFO_NOT_AVAILABLE);
     /* refused by the audit callback: nothing is sent */
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     t->audit_refuse = 1;
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本　花子", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_CANCELLED);
     fake_server_stats_get(srv, &after);
     assert_int_equal(after.disasters, before.disasters);
     t->audit_refuse = 0;
     /* local validation names the field; nothing is sent */
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, NULL, "", "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, NULL, "", "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800230", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800230", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "Birthdate"));
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 3, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 3, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_FIELD_FORMAT);
     /* without an operator id there is nobody to name in the audit trail */
     onshi_ctx_set_str(t->ctx, ONSHI_OPT_OPERATOR_ID, "");
-    assert_int_equal(onshi_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 2, NULL,
+    assert_int_equal(t_disaster_search(&m, t->ctx, "見本", NULL, "19800401", 2, NULL,
                                            ONSHI_DISASTER_DRUG, 2),
                      ONSHI_E_CONFIG);
     fake_server_stats_get(srv, &after);
@@ -572,8 +576,7 @@ static void test_fewest_apdus(void **state)
     T *t = *state;
     onshi_msg *m = NULL;
     assert_true(mat.cert_len > 5 * 256 && mat.cert_len <= 6 * 256); /* ~1.3 KB: 6 READs */
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT, NULL,
-                                          NULL),
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT),
                      ONSHI_OK);
     onshi_msg_free(m);
     assert_int_equal(t->card.apdus, 13);
@@ -591,8 +594,7 @@ static void test_smartphone_android(void **state)
     fake_card_init_phone(&t->card, &mat, VCARD_PHONE_ANDROID);
     fake_card_attach(t->ctx, &t->card);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT, NULL,
-                                          NULL),
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT),
                      ONSHI_OK);
     onshi_msg_free(m);
     assert_int_equal(t->card.apdus, 17);
@@ -603,7 +605,7 @@ static void test_smartphone_android(void **state)
     assert_non_null(strstr(t->audit_patient, "card:"));
     /* face / visual cannot read a phone's certificate: refused before the identity step */
     t->id_calls = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_FACE, 0, identity_cb, t),
+    assert_int_equal((tcb_set_identity(t->ctx, identity_cb, t), t_verify_by_card(&m, t->ctx, ONSHI_IDV_FACE, 0)),
                      ONSHI_E_VERIFICATION_METHOD);
     assert_int_equal(t->id_calls, 0);
     /* an iPhone: recognised, a clear status, no PIN asked, nothing sent */
@@ -613,7 +615,7 @@ static void test_smartphone_android(void **state)
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
     t->pin_calls = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL),
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0),
                      ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
     assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "iPhone"));
     assert_int_equal(t->pin_calls, 0);
@@ -637,7 +639,7 @@ static void test_removed_at_every_apdu(void **state)
             fake_server_stats before, after;
             fake_server_stats_get(srv, &before);
             onshi_msg *m = NULL;
-            int rc = onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL);
+            int rc = t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0);
             if (rc != ONSHI_E_CARD_REMOVED)
                 fail_msg("phone %d, removed at APDU %d: %s (%s)", phone, at,
                          onshi_status_name(rc), onshi_ctx_last_error_message(t->ctx));
@@ -658,8 +660,7 @@ static void test_last_try_first(void **state)
     t->confirm_last = 0;
     fake_server_stats before, after;
     fake_server_stats_get(srv, &before);
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT, NULL,
-                                          NULL),
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT),
                      ONSHI_E_JPKI_PIN_LAST_TRY);
     assert_int_equal(t->pin_calls, 1);
     assert_int_equal(t->consent_calls, 0);
@@ -669,8 +670,7 @@ static void test_last_try_first(void **state)
      * challenge */
     t->confirm_last = 1;
     t->nstages = 0;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT, NULL,
-                                          NULL),
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, ONSHI_CONSENT_LIMIT),
                      ONSHI_OK);
     onshi_msg_free(m);
     int pin_stage = -1, consent_stage = -1;
@@ -701,7 +701,7 @@ static void test_expired_cert_sent(void **state)
     fake_card_init(&t->card, &old);
     fake_card_attach(t->ctx, &t->card);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0, NULL, NULL), ONSHI_OK);
+    assert_int_equal(t_verify_by_card(&m, t->ctx, ONSHI_IDV_PIN, 0), ONSHI_OK);
     onshi_msg_free(m);
     fake_server_stats st;
     fake_server_stats_get(s2, &st);

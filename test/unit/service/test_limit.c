@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "core/core.h"
 
 #include <string.h>
@@ -18,7 +19,7 @@
 static int64_t ceil_of(const char *code, int64_t cost, int scope, int flags, int month)
 {
     int64_t v = -1;
-    assert_int_equal(onshi_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
+    assert_int_equal(t_limit_ceiling(&v, NULL, code, cost, scope, flags, month), ONSHI_OK);
     return v;
 }
 
@@ -96,15 +97,15 @@ static void test_copay(void **state)
 {
     (void)state;
     int64_t v = -1;
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 100000, 30, ALL, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 30000); /* below the ceiling: the plain share */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "A03", 1000000, 30, ALL, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 87430);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 250000, 10, OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 18000);
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 10, OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 1235); /* 1,234.5 rounded */
-    assert_int_equal(onshi_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202607),
+    assert_int_equal(t_limit_copay(&v, NULL, "B10", 12345, 101, OUT, 0, 202607),
                      ONSHI_E_INVALID_ARG);
 }
 
@@ -115,16 +116,16 @@ static void test_errors(void **state)
     int64_t v = 7;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_str(ctx, ONSHI_OPT_LANG, "en"), ONSHI_OK);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202607), ONSHI_E_CODE_VALUE);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "C01", 1, ALL, 0, 202607), ONSHI_E_CODE_VALUE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "C01"));
     assert_int_equal(v, 0);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 16, 202607), ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", -1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, 3, 0, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 8, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 201807), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 202613), ONSHI_E_UNSUPPORTED);
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A01", 1, ALL, 16, 202607), ONSHI_E_INVALID_ARG);
+    assert_int_equal(t_limit_ceiling(&v, ctx, NULL, 1, ALL, 0, 202607), ONSHI_E_INVALID_ARG);
     /* 0 = the current month: the same answer as that month given explicitly */
     {
         time_t now = time(NULL);
@@ -132,8 +133,8 @@ static void test_errors(void **state)
         localtime_r(&now, &tm);
         int month = (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
         int64_t w = 0;
-        int rc0 = onshi_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 0);
-        int rc1 = onshi_limit_ceiling(&w, ctx, "A01", 1, ALL, 0, month);
+        int rc0 = t_limit_ceiling(&v, ctx, "A01", 1, ALL, 0, 0);
+        int rc1 = t_limit_ceiling(&w, ctx, "A01", 1, ALL, 0, month);
         assert_int_equal(rc0, rc1);
         assert_true(v == w);
     }
@@ -152,11 +153,11 @@ static void test_periods(void **state)
     /* July 2026: the 2018 table */
     assert_int_equal(ceil_of("A03", 1000000, ALL, 0, 202607), 87430);
     /* August 2026: the revision's figures are not confirmed: explicit status, no number */
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202608),
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, 0, 202608),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_int_equal(v, 0);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "not confirmed"));
-    assert_int_equal(onshi_limit_copay(&v, ctx, "A03", 1000000, 30, ALL, 0, 202612),
+    assert_int_equal(t_limit_copay(&v, ctx, "A03", 1000000, 30, ALL, 0, 202612),
                      ONSHI_E_LIMIT_NO_TABLE);
     /* with ONSHI_LIMIT_F_PROVISIONAL: ウ 85,800 + (1,000,000 - 286,000) x 1% = 92,940 */
     int P = ONSHI_LIMIT_F_PROVISIONAL;
@@ -174,24 +175,24 @@ static void test_periods(void **state)
     /* the 2018 table is not affected by the flag */
     assert_int_equal(ceil_of("A03", 1000000, ALL, P, 202607), 87430);
     /* August 2027 on: no table at all, even provisional */
-    assert_int_equal(onshi_limit_ceiling(&v, ctx, "A03", 1000000, ALL, P, 202708),
+    assert_int_equal(t_limit_ceiling(&v, ctx, "A03", 1000000, ALL, P, 202708),
                      ONSHI_E_LIMIT_NO_TABLE);
     assert_non_null(strstr(onshi_ctx_last_error_message(ctx), "202708"));
     /* yearly caps */
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, P, 202608), ONSHI_OK);
     assert_int_equal(v, 530000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A01", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A01", ALL, P, 202608), ONSHI_OK);
     assert_int_equal(v, 1680000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B06", ALL, P, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B06", ALL, P, 202608), ONSHI_OK);
     assert_int_equal(v, 180000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, P, 202608), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B04", OUT, P, 202608), ONSHI_OK);
     assert_int_equal(v, 216000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202607), ONSHI_OK);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "B04", OUT, 0, 202607), ONSHI_OK);
     assert_int_equal(v, 144000);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202607), ONSHI_E_NOT_FOUND);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608),
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202607), ONSHI_E_NOT_FOUND);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "A03", ALL, 0, 202608),
                      ONSHI_E_LIMIT_NO_TABLE);
-    assert_int_equal(onshi_limit_yearly_cap(&v, ctx, "Z99", ALL, P, 202608), ONSHI_E_CODE_VALUE);
+    assert_int_equal(t_limit_yearly_cap(&v, ctx, "Z99", ALL, P, 202608), ONSHI_E_CODE_VALUE);
     onshi_ctx_free(ctx);
 }
 

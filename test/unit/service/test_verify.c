@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "onshi.h"
 #include "../transport/fake_linkage.h"
 #include "../../support/fixed_clock.h"
@@ -216,45 +217,45 @@ static void test_local_refusals(void **state)
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
     /* 06130017 is valid; the last digit changed breaks the check digit */
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CHECK_DIGIT);
     assert_null(m);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "insurer number"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "0613001", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "0613001", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "1", "19800401", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "branch"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017",
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017",
                                                  "１２３４５６７８９０１２３４５６７８９０１",
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_FIELD_LENGTH);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19810229", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "birth date"));
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "29991231", 1, NULL),
                      ONSHI_E_FIELD_FORMAT);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19800401", 2, NULL),
                      ONSHI_E_INVALID_ARG);
     /* Japanese message names the field in Japanese */
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_LANG, "ja");
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130018", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CHECK_DIGIT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "保険者番号"));
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_LANG, "en");
     /* no institution code configured */
     onshi_ctx_set_str(e->ctx, ONSHI_OPT_MEDICAL_INSTITUTION_CODE, NULL);
-    assert_int_equal(onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
+    assert_int_equal(t_verify_insurance_card(&m, id, sizeof id, e->ctx, "06130017", NULL,
                                                  "561", "01", "19800401", 1, NULL),
                      ONSHI_E_CONFIG);
     fl_sleep_ms(100);
@@ -276,7 +277,7 @@ static void test_request_content(void **state)
     fixed_clock_set(e->ctx, &when);
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
                                          "01", "19800401", 1, "PAT-0001");
     assert_int_equal(rc, ONSHI_E_LINKAGE_NOT_RUNNING);
     assert_null(m);
@@ -303,15 +304,15 @@ static void test_verify_ok(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
-    onshi_ctx_set_progress_cb(e->ctx, progress_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
+    tcb_set_progress(e->ctx, progress_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", "１２－３４", "561",
                                          "01", "19800401", 1, NULL);
     fl_stop(&fl);
     free(ans);
@@ -319,7 +320,7 @@ static void test_verify_ok(void **state)
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_QUAL_RES);
     int v;
     const char *label;
-    assert_int_equal(onshi_result_validity(&v, &label, m, 1), ONSHI_OK);
+    assert_int_equal(onshi_result_validity(&v, &label, lang_ctx(1), m), ONSHI_OK);
     assert_int_equal(v, 5);
     assert_string_equal(label, "複数該当");
     assert_int_equal(onshi_group_count(onshi_msg_body(m), ONSHI_G_RESULT), 3);
@@ -337,8 +338,8 @@ static void test_verify_ok(void **state)
     assert_int_equal(r.nstages, 2);
     assert_int_equal(r.stages[0], ONSHI_STAGE_SEND);
     assert_int_equal(r.stages[1], ONSHI_STAGE_DONE);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
-    onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
+    tcb_set_progress(e->ctx, NULL, NULL);
 }
 
 static void test_system_error(void **state)
@@ -346,13 +347,13 @@ static void test_system_error(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "OQSsiquc01res_202501150009.xml", &n);
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
-    int rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    int rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                          "19800401", 0, NULL);
     fl_stop(&fl);
     free(ans);
@@ -366,19 +367,19 @@ static void test_system_error(void **state)
     r.refuse = 1;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_sleep_ms(50);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     assert_int_equal(atomic_load(&fl.taken), 0);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 
     /* "No such qualification" is an outcome, not an error, even when the system says so
      * with ProcessingResultStatus 2 (as batch units are read): ONSHI_OK, validity 4 */
     ans = slurp(GOLDEN "OQSsiquc01res_202501150010.xml", &n);
     fake_bytes(&fl, e, ans, n, ".xml");
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_OK);
@@ -386,7 +387,7 @@ static void test_system_error(void **state)
     {
         int v = 0;
         const char *vl = NULL;
-        assert_int_equal(onshi_result_validity(&v, &vl, m, 1), ONSHI_OK);
+        assert_int_equal(onshi_result_validity(&v, &vl, lang_ctx(1), m), ONSHI_OK);
         assert_int_equal(v, 4);
         assert_string_equal(vl, "該当資格なし");
     }
@@ -401,8 +402,7 @@ static void test_system_error(void **state)
         n = strlen(ans);
     }
     fake_bytes(&fl, e, ans, n, ".xml");
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
-                                     "19800401", 0, NULL);
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01", "19800401", 0, NULL);
     fl_stop(&fl);
     free(ans);
     assert_int_equal(rc, ONSHI_E_PROCESSING_ERROR);
@@ -410,16 +410,16 @@ static void test_system_error(void **state)
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "EQS1234"));
 
     /* the progress callback cancelling at SEND: nothing is sent */
-    onshi_ctx_set_progress_cb(e->ctx, cancel_cb, NULL);
+    tcb_set_progress(e->ctx, cancel_cb, NULL);
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
-    rc = onshi_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
+    rc = t_verify_insurance_card(&m, NULL, 0, e->ctx, "138016", NULL, "561", "01",
                                      "19800401", 0, NULL);
     fl_sleep_ms(50);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_E_CANCELLED);
     assert_int_equal(atomic_load(&fl.taken), 0);
-    onshi_ctx_set_progress_cb(e->ctx, NULL, NULL);
+    tcb_set_progress(e->ctx, NULL, NULL);
 }
 
 static void test_pending_then_pickup(void **state)
@@ -431,7 +431,7 @@ static void test_pending_then_pickup(void **state)
     fl_run(&fl);
     onshi_msg *m = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    int rc = onshi_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", NULL, "561", "01",
+    int rc = t_verify_insurance_card(&m, id, sizeof id, e->ctx, "138016", NULL, "561", "01",
                                          "19800401", 1, NULL);
     assert_int_equal(rc, ONSHI_E_PENDING);
     assert_null(m);
@@ -482,7 +482,7 @@ static void test_consent(void **state)
     assert_int_equal(onshi_person_consent(NULL, p, ONSHI_CONSENT_DRUG, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
     const char *code, *label;
-    assert_int_equal(onshi_person_sex(&code, &label, p, 1), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, &label, lang_ctx(1), p), ONSHI_OK);
     assert_string_equal(code, "2");
     assert_string_equal(label, "女");
     onshi_msg_free(m);
@@ -493,7 +493,7 @@ static void test_consent(void **state)
     x = replace(x, "<Sex2>2</Sex2>", "<Sex2>1</Sex2>");
     assert_int_equal(onshi_msg_decode(&m, e->ctx, 0, x, strlen(x)), ONSHI_OK);
     free(x);
-    assert_int_equal(onshi_person_sex(&code, &label, person_at(m, 0), 0), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, &label, lang_ctx(0), person_at(m, 0)), ONSHI_OK);
     assert_string_equal(code, "1");
     onshi_msg_free(m);
     x = slurp(GOLDEN "OQSsiquc01res_202501150001.xml", &n);
@@ -501,7 +501,7 @@ static void test_consent(void **state)
     x = replace(x, "<Sex1>2</Sex1>", "<Sex1>1</Sex1>");
     assert_int_equal(onshi_msg_decode(&m, e->ctx, 0, x, strlen(x)), ONSHI_OK);
     free(x);
-    assert_int_equal(onshi_person_sex(&code, NULL, person_at(m, 0), 0), ONSHI_OK);
+    assert_int_equal(onshi_person_sex(&code, NULL, lang_ctx(0), person_at(m, 0)), ONSHI_OK);
     assert_string_equal(code, "1");
     onshi_msg_free(m);
 }
@@ -525,7 +525,7 @@ static void test_compare(void **state)
     assert_int_equal(onshi_changes_count(ch), 0);
     onshi_changes_free(ch);
 
-    assert_int_equal(onshi_person_compare(&ch, e->ctx, person_at(a, 0), person_at(b, 0)),
+    assert_int_equal(onshi_person_compare(&ch, lang_ctx(1), person_at(a, 0), person_at(b, 0)),
                      ONSHI_OK);
     assert_int_equal(onshi_changes_count(ch), 2);
     int field;
@@ -534,17 +534,22 @@ static void test_compare(void **state)
     assert_int_equal(field, ONSHI_F_INSURED_PARTIAL_CONTRIB_RATIO);
     assert_string_equal(o, "030");
     assert_string_equal(nw, "020");
-    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 0, 1), ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 0), ONSHI_OK);
     assert_string_equal(fl, "一部負担金割合");
     assert_string_equal(ol, "3割");
     assert_string_equal(nl, "2割");
     assert_int_equal(onshi_changes_at(&field, &o, &nw, ch, 1), ONSHI_OK);
     assert_int_equal(field, ONSHI_F_LIMIT_CLASSIFICATION_FLAG);
-    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 1, 1), ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, &ol, &nl, ch, 1), ONSHI_OK);
     assert_string_equal(ol, "ウ");
     assert_string_equal(nl, "エ");
-    assert_int_equal(onshi_changes_labels(&fl, NULL, NULL, ch, 1, 0), ONSHI_OK);
+    /* the labels come in the language of the context the list was made with */
+    onshi_changes *en = NULL;
+    assert_int_equal(onshi_person_compare(&en, lang_ctx(0), person_at(a, 0), person_at(b, 0)),
+                     ONSHI_OK);
+    assert_int_equal(onshi_changes_labels(&fl, NULL, NULL, en, 1), ONSHI_OK);
     assert_string_equal(fl, "limit-amount class");
+    onshi_changes_free(en);
     assert_int_equal(onshi_changes_at(&field, NULL, NULL, ch, 2), ONSHI_E_NOT_FOUND);
     onshi_buf *json = NULL;
     assert_int_equal(onshi_changes_to_json(&json, e->ctx, ch), ONSHI_OK);
@@ -579,30 +584,30 @@ static void test_info_refused_without_consent(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     fake_linkage fl;
     fl_start(&fl, e->req, e->res, FL_ANSWER);
     fl_run(&fl);
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 0), *res = NULL;
     /* 2025 consents have expired by now */
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_XML, NULL, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_CHECKUP, ONSHI_INFO_PDF, NULL, NULL),
                      ONSHI_E_CONSENT_EXPIRED);
     onshi_msg_free(m);
     /* valid drug consent but no 診療 consent for the drug+diagnosis categories */
     m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_DRUG_DIAGNOSIS_XML, NULL, NULL),
                      ONSHI_E_NO_CONSENT);
     assert_non_null(strstr(onshi_ctx_last_error_message(e->ctx), "diagnosis"));
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_CHECKUP, ONSHI_INFO_DRUG_DIAGNOSIS_XML, NULL,
                                         NULL),
                      ONSHI_E_INVALID_ARG);
-    assert_int_equal(onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    assert_int_equal(t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                         ONSHI_INFO_XML, "202513", NULL),
                      ONSHI_E_FIELD_FORMAT);
     onshi_msg_free(m);
@@ -611,7 +616,7 @@ static void test_info_refused_without_consent(void **state)
     assert_null(res);
     assert_int_equal(atomic_load(&fl.taken), 0);
     assert_int_equal(r.n, 0); /* refused before any access: nothing to audit */
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 }
 
 static void test_drug_xml(void **state)
@@ -619,13 +624,13 @@ static void test_drug_xml(void **state)
     env *e = *state;
     rec r;
     memset(&r, 0, sizeof r);
-    onshi_ctx_set_audit_cb(e->ctx, audit_cb, &r);
+    tcb_set_audit(e->ctx, audit_cb, &r);
     size_t n;
     char *ans = slurp(GOLDEN "YZKsiquc01res_202501150005.xml", &n);
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1), *res = NULL;
-    int rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    int rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                                 ONSHI_INFO_XML, "202410", "202501");
     fl_stop(&fl);
     free(ans);
@@ -647,7 +652,7 @@ static void test_drug_xml(void **state)
     /* PDF */
     ans = slurp(GOLDEN "YZKsiquc01res_202501150007.pdf", &n);
     fake_bytes(&fl, e, ans, n, ".pdf");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                             ONSHI_INFO_PDF, NULL, NULL);
     fl_stop(&fl);
     assert_int_equal(rc, ONSHI_OK);
@@ -662,7 +667,7 @@ static void test_drug_xml(void **state)
     /* checkup XML */
     ans = slurp(GOLDEN "TKKsiquc01res_202501150006.xml", &n);
     fake_bytes(&fl, e, ans, n, ".xml");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_CHECKUP,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_CHECKUP,
                             ONSHI_INFO_XML, NULL, NULL);
     fl_stop(&fl);
     free(ans);
@@ -676,14 +681,14 @@ static void test_drug_xml(void **state)
     ans = slurp(GOLDEN "YZKsiquc01res_202501150005.xml", &n);
     ans = replace(ans, "<ResultCode>1</ResultCode>", "<ResultCode>2</ResultCode>");
     fake_bytes(&fl, e, ans, strlen(ans), ".xml");
-    rc = onshi_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
+    rc = t_info_request(&res, NULL, 0, e->ctx, person_at(m, 0), ONSHI_INFO_DRUG,
                             ONSHI_INFO_XML, NULL, NULL);
     fl_stop(&fl);
     free(ans);
     assert_int_equal(rc, ONSHI_E_INFO_NOT_AVAILABLE);
     assert_null(res);
     onshi_msg_free(m);
-    onshi_ctx_set_audit_cb(e->ctx, NULL, NULL);
+    tcb_set_audit(e->ctx, NULL, NULL);
 }
 
 static void test_drug_request_content(void **state)
@@ -692,7 +697,7 @@ static void test_drug_request_content(void **state)
     onshi_ctx_set_int(e->ctx, ONSHI_OPT_LINKAGE_TAKE_TIMEOUT_MS, 100);
     onshi_msg *m = person_msg(e, GOLDEN "OQSsiquc01res_202501150001.xml", 1), *res = NULL;
     char id[ONSHI_FILE_ID_SIZE];
-    assert_int_equal(onshi_info_request(&res, id, sizeof id, e->ctx, person_at(m, 0),
+    assert_int_equal(t_info_request(&res, id, sizeof id, e->ctx, person_at(m, 0),
                                         ONSHI_INFO_DRUG, ONSHI_INFO_XML, NULL, "202502"),
                      ONSHI_E_LINKAGE_NOT_RUNNING);
     onshi_msg *req = left_request(e);
@@ -719,12 +724,12 @@ static void test_refnum(void **state)
     fake_linkage fl;
     fake_bytes(&fl, e, ans, n, ".xml");
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_refnum_register(&m, NULL, 0, e->ctx, "", "39131156", NULL, "1", "00"),
+    assert_int_equal(t_refnum_register(&m, NULL, 0, e->ctx, "", "39131156", NULL, "1", "00"),
                      ONSHI_E_FIELD_MISSING);
-    assert_int_equal(onshi_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131157", NULL, "1",
+    assert_int_equal(t_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131157", NULL, "1",
                                            "00"),
                      ONSHI_E_CHECK_DIGIT);
-    int rc = onshi_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131156", "記号１", "12341",
+    int rc = t_refnum_register(&m, NULL, 0, e->ctx, "24431", "39131156", "記号１", "12341",
                                    "00");
     fl_stop(&fl);
     free(ans);
@@ -765,13 +770,13 @@ static void test_face(void **state)
     assert_int_equal(onshi_face_watch_new(&w, e->ctx, ONSHI_FACE_WATCH_DELIVER_EXISTING),
                      ONSHI_OK);
     onshi_msg *m = NULL;
-    assert_int_equal(onshi_face_result_next(&m, w, e->ctx, 5000), ONSHI_OK);
+    assert_int_equal(onshi_face_watch_next(&m, w, 5000), ONSHI_OK);
     assert_int_equal(onshi_msg_type(m), ONSHI_MSG_FACE_RES);
     assert_int_equal(onshi_result_check(e->ctx, m), ONSHI_OK);
     assert_true(onshi_group_count(onshi_msg_body(m), ONSHI_G_RESULT) >= 1);
     onshi_msg_free(m);
     /* delivered once only */
-    assert_int_equal(onshi_face_result_next(&m, w, e->ctx, 0), ONSHI_E_TIMEOUT);
+    assert_int_equal(onshi_face_watch_next(&m, w, 0), ONSHI_E_TIMEOUT);
     /* a second file through the callback form */
     const char *name2 = "OQSsiquc01res_face_1311234569abcdefghij0123456789_20250115093105.xml";
     char path2[700];
@@ -779,7 +784,7 @@ static void test_face(void **state)
     fl_write_file(path2, x, n);
     face_seen s;
     memset(&s, 0, sizeof s);
-    assert_int_equal(onshi_face_result_run(w, e->ctx, face_cb, &s, 5000), ONSHI_E_CANCELLED);
+    assert_int_equal(onshi_face_watch_run(w, face_cb, &s, 5000), ONSHI_E_CANCELLED);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.ok, 1);
     assert_string_equal(s.name, name2);

@@ -1,4 +1,4 @@
-/* transport: onshi_diagnose checks of the file exchange (folders, linkage app) and the
+/* transport: onshi_transport_diagnose checks of the file exchange (folders, linkage app) and the
  * report accessors. The HTTPS checks run in test/https against a real TLS server. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,9 +66,9 @@ static void test_folders_ok(void **state)
     (void)state;
     onshi_ctx *ctx = mkctx();
     onshi_diag_report *r = NULL;
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     assert_int_equal(onshi_diag_report_count(r), 5); /* req, res, face, linkage, institution */
-    assert_int_equal(onshi_diag_report_first_failure(r), -1);
+    assert_int_equal(onshi_diag_report_first_failure(r), ONSHI_E_NOT_FOUND);
     assert_true(find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_OK) >= 0);
     /* nothing was written into req/ by the check */
     assert_int_equal(rmdir(sub("req")), 0);
@@ -85,15 +85,15 @@ static void test_folder_missing(void **state)
     FILE *f = fopen(sub("a-file"), "w");
     fclose(f);
     onshi_diag_report *r = NULL;
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     int i = onshi_diag_report_first_failure(r);
     assert_int_equal(i, 0);
     assert_int_equal(onshi_diag_report_status(r, 0), ONSHI_E_FOLDER);
-    assert_non_null(strstr(onshi_diag_report_message(r, 0, 1), "フォルダ"));
-    assert_non_null(strstr(onshi_diag_report_message(r, 1, 0), "no-such-res"));
+    assert_non_null(strstr(onshi_diag_report_message(r, 0), "フォルダ"));
+    assert_non_null(strstr(onshi_diag_report_message(r, 1), "no-such-res"));
     assert_int_equal(onshi_diag_report_status(r, 1), ONSHI_E_FOLDER);
     assert_true(find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_SKIPPED) >= 0);
-    assert_null(onshi_diag_report_message(r, 99, 0));
+    assert_null(onshi_diag_report_message(r, 99));
     assert_int_equal(onshi_diag_report_check(r, 99), ONSHI_E_INVALID_ARG);
     onshi_diag_report_free(r);
     onshi_ctx_free(ctx);
@@ -109,7 +109,7 @@ static void test_folder_not_writable(void **state)
     onshi_ctx *ctx = mkctx();
     chmod(sub("res"), 0555);
     onshi_diag_report *r = NULL;
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     assert_int_equal(onshi_diag_report_status(r, (size_t)onshi_diag_report_first_failure(r)),
                      ONSHI_E_FOLDER_NOT_WRITABLE);
     chmod(sub("res"), 0755);
@@ -128,7 +128,7 @@ static void test_linkage_not_consuming(void **state)
     FILE *f = fopen(fresh, "w");
     fclose(f);
     onshi_diag_report *r = NULL;
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     assert_true(find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_OK) >= 0);
     onshi_diag_report_free(r);
 
@@ -142,12 +142,12 @@ static void test_linkage_not_consuming(void **state)
     /* files that are not requests (a result, our temp name) are ignored */
     f = fopen(sub("req/.tmp-OQSsiquc01req_x"), "w");
     fclose(f);
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     int i = find(r, ONSHI_DIAG_LINKAGE, ONSHI_DIAG_FAIL);
     assert_true(i >= 0);
     assert_int_equal(onshi_diag_report_status(r, (size_t)i), ONSHI_E_LINKAGE_NOT_RUNNING);
-    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i, 0), "202501150001"));
-    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i, 1), "連携アプリ"));
+    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i), "202501150001"));
+    assert_non_null(strstr(onshi_diag_report_message(r, (size_t)i), "連携アプリ"));
     onshi_diag_report_free(r);
     onshi_ctx_free(ctx);
 }
@@ -158,11 +158,11 @@ static void test_nothing_configured(void **state)
     onshi_ctx *ctx = NULL;
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     onshi_diag_report *r = NULL;
-    assert_int_equal(onshi_diagnose(&r, ctx), ONSHI_OK);
+    assert_int_equal(onshi_transport_diagnose(&r, ctx), ONSHI_OK);
     assert_int_equal(onshi_diag_report_first_failure(r), 0);
     assert_int_equal(onshi_diag_report_status(r, 0), ONSHI_E_CONFIG);
     onshi_diag_report_free(r);
-    assert_int_equal(onshi_diagnose(NULL, ctx), ONSHI_E_INVALID_ARG);
+    assert_int_equal(onshi_transport_diagnose(NULL, ctx), ONSHI_E_INVALID_ARG);
     onshi_diag_report_free(NULL);
     onshi_ctx_free(ctx);
 }

@@ -84,7 +84,7 @@ static int seq_of(const onshi_file_result *r)
 static int next_seq(onshi_face_watch *w, int64_t timeout)
 {
     onshi_file_result *r = NULL;
-    int rc = onshi_face_watch_next(&r, w, timeout);
+    int rc = onshi__face_watch_next_file(&r, w, timeout);
     if (rc != ONSHI_OK)
         return rc;
     assert_int_equal(onshi_file_result_type(r), ONSHI_MSG_FACE_RES);
@@ -275,13 +275,13 @@ static void test_callback_form(void **state)
     put_face(e, 2);
     put_face(e, 3);
     cbstate c = {0, 2, {0}};
-    assert_int_equal(onshi_face_watch_run(w, on_face, &c, 10000), ONSHI_E_CANCELLED);
+    assert_int_equal(onshi__face_watch_run_files(w, on_face, &c, 10000), ONSHI_E_CANCELLED);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.seqs[0], 1);
     assert_int_equal(c.seqs[1], 2);
     /* both delivered ones are remembered; the third comes next; then time runs out */
     c.stop_at = 0;
-    assert_int_equal(onshi_face_watch_run(w, on_face, &c, 300), ONSHI_OK);
+    assert_int_equal(onshi__face_watch_run_files(w, on_face, &c, 300), ONSHI_OK);
     assert_int_equal(c.n, 3);
     assert_int_equal(c.seqs[2], 3);
     onshi_face_watch_free(w);

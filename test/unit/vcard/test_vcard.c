@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../support/api.h"
 #include "../../../tools/onshi-vcard/vcard.h"
 #include "../../../tools/onshi-vcard/vcard_pki.h"
 
@@ -233,9 +234,9 @@ static void t_library_callback_driver(void **state)
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     assert_int_equal(onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK),
                      ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c), ONSHI_OK);
-    assert_int_equal(onshi_ctx_set_pin_cb(ctx, pin_1234, NULL), ONSHI_OK);
+    assert_int_equal(tcb_set_card_transmit(ctx, vcard_transmit_cb, c), ONSHI_OK);
+    assert_int_equal(tcb_set_card_reset(ctx, vcard_reset_cb, c), ONSHI_OK);
+    assert_int_equal(tcb_set_pin(ctx, pin_1234, NULL), ONSHI_OK);
     assert_int_equal(onshi_card_open(&card, ctx), ONSHI_OK);
     assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
     assert_int_equal(onshi_cert_der(&der, cert), ONSHI_OK);
@@ -259,7 +260,7 @@ static void t_library_callback_driver(void **state)
     onshi_buf_free(sig);
     onshi_buf_free(der);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
     vcard_free(c);
 }
@@ -318,9 +319,9 @@ static void t_removed_in_process(void **state)
         assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
         assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
         onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-        onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
-        onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
-        onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+        tcb_set_card_transmit(ctx, vcard_transmit_cb, c);
+        tcb_set_card_reset(ctx, vcard_reset_cb, c);
+        tcb_set_pin(ctx, pin_1234, NULL);
         rc = onshi_card_open(&card, ctx);
         if (rc == ONSHI_OK)
             rc = onshi_card_read_auth_cert(&cert, card);
@@ -334,7 +335,7 @@ static void t_removed_in_process(void **state)
             fail_msg("removed after %lu APDUs: %s", after, onshi_status_name(rc));
         onshi_buf_free(sig);
         onshi_cert_free(cert);
-        onshi_card_close(card);
+        onshi_card_free(card);
         onshi_ctx_free(ctx);
         vcard_free(c);
     }
@@ -363,9 +364,9 @@ static void t_apdus_per_operation(void **state)
     assert_int_equal(vcard_new(&c, &cfg, NULL, 0), 0);
     assert_int_equal(onshi_ctx_new(&ctx), ONSHI_OK);
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
-    onshi_ctx_set_card_transmit_cb(ctx, vcard_transmit_cb, c);
-    onshi_ctx_set_card_reset_cb(ctx, vcard_reset_cb, c);
-    onshi_ctx_set_pin_cb(ctx, pin_1234, NULL);
+    tcb_set_card_transmit(ctx, vcard_transmit_cb, c);
+    tcb_set_card_reset(ctx, vcard_reset_cb, c);
+    tcb_set_pin(ctx, pin_1234, NULL);
     for (i = 0; i < 5; i++) {
         switch (i) {
         case 0: assert_int_equal(onshi_card_open(&card, ctx), ONSHI_OK); break;
@@ -386,7 +387,7 @@ static void t_apdus_per_operation(void **state)
     assert_int_equal(tries, 3);
     onshi_buf_free(sig);
     onshi_cert_free(cert);
-    onshi_card_close(card);
+    onshi_card_free(card);
     onshi_ctx_free(ctx);
     vcard_free(c);
 }
