@@ -464,6 +464,29 @@ namespace Onshi.Tests
         }
 
         [Test]
+        public void CardSessionReadsAndSigns()
+        {
+            using (var card = new TestCard())
+            using (var ctx = card.Plug(Env.Https()))
+            {
+                ctx.OnPin = r => "1234";
+                using (var c = ctx.OpenCard())
+                {
+                    Assert.AreEqual("", c.TokenLabel); // a My Number Card (not a phone): no label read
+                    using (var cert = c.ReadAuthCertificate())
+                    {
+                        Assert.AreEqual(2048, cert.KeyBits);
+                        Assert.Greater(cert.DaysLeft, 0);
+                        cert.Verify(ctx);
+                    }
+                    Assert.AreEqual(3, c.PinTriesLeft());
+                    Assert.AreEqual(256, c.Sign(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()).Length);
+                }
+                Assert.AreEqual(1, card.Signs);
+            }
+        }
+
+        [Test]
         public void WrongPinMapsToItsStatusWithTriesLeft()
         {
             using (var card = new TestCard())

@@ -211,3 +211,17 @@ def test_audit_refusal_stops_the_access(https_ctx, persons):
 def test_diagnose_https(https_ctx):
     items = https_ctx.diagnose()
     assert items and all(i.outcome != onshi.DiagOutcome.FAIL for i in items), items
+
+
+def test_card_session_reads_and_signs(card):
+    with card_context(card, []) as ctx:
+        ctx.on_pin = lambda tries, last: "1234"
+        with ctx.card_open() as c:
+            assert c.token_label == ""  # a My Number Card (not a phone): no label read
+            with c.read_auth_cert() as cert:
+                assert cert.key_bits == 2048 and cert.days_left > 0
+                cert.verify(ctx)  # against the JPKI CA of the test PKI
+            assert c.pin_tries_left() == 3
+            sig = c.sign(bytes(range(32)))
+            assert len(sig) == 256
+    assert card.signs == 1 and card.mynumber_reads == 0

@@ -110,6 +110,28 @@ class WorkflowTest {
     }
 
     @Test
+    void cardSessionReadsAndSigns() throws Exception {
+        try (TestEnv.TestCard card = new TestEnv.TestCard(); Context ctx = card.plug(TestEnv.https())) {
+            ctx.onPin(r -> "1234".toCharArray());
+            try (Card c = ctx.openCard()) {
+                assertEquals("", c.tokenLabel()); // a My Number Card (not a phone): no label read
+                try (Certificate cert = c.readAuthCertificate()) {
+                    assertEquals(2048, cert.keyBits());
+                    assertTrue(cert.daysLeft() > 0);
+                    cert.verify(ctx);
+                }
+                assertEquals(3, c.pinTriesLeft());
+                byte[] hash = new byte[32];
+                for (int i = 0; i < 32; i++) {
+                    hash[i] = (byte) i;
+                }
+                assertEquals(256, c.sign(hash, HashAlgorithm.SHA256).length);
+            }
+            assertEquals(1, card.signs());
+        }
+    }
+
+    @Test
     void wrongPinMapsToItsStatusWithTriesLeft() throws Exception {
         try (TestEnv.TestCard card = new TestEnv.TestCard(); Context ctx = card.plug(TestEnv.https());
              Request req = new Request(RequestKind.MYNUMBER_CARD_VERIFY).set(Param.IDV_METHOD, IdentityMethod.PIN)) {
