@@ -150,6 +150,8 @@ namespace Onshi.Tests
                 Assert.AreEqual("ONSHI_E_PENDING", e.Name);
                 var u = Assert.Throws<OnshiException>(() => ctx.SendFile((MessageType)9999, new byte[] { 60 }));
                 Assert.AreEqual(Status.UnknownMessage, u.Status);
+                // a string with a NUL inside is refused, not cut short at the NUL
+                Assert.Throws<ArgumentException>(() => ctx.GetFileState(id + "\0x"));
             }
         }
 

@@ -85,6 +85,8 @@ def test_file_wait_without_a_result_is_pending_with_the_id(persons):
         with pytest.raises(onshi.OnshiError) as e:
             ctx.file_send(9999, b"<x/>")
         assert e.value.status == onshi.Status.UNKNOWN_MESSAGE
+        with pytest.raises(ValueError):  # a NUL inside is refused, not cut short at the NUL
+            ctx.file_state(rid + "\0x")
 
 
 def test_pending_listing_after_a_crash_and_resume(persons):

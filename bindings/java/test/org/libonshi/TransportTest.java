@@ -147,6 +147,9 @@ class TransportTest {
             assertEquals("ONSHI_E_PENDING", e.getName());
             OnshiException u = assertThrows(OnshiException.class, () -> ctx.sendFile(9999, new byte[] {60}));
             assertEquals(Status.UNKNOWN_MESSAGE, u.getStatus());
+            // a string with a NUL inside is refused, not cut short at the NUL
+            assertThrows(IllegalArgumentException.class, () -> ctx.fileState(id + "\0" + "x"));
+            assertThrows(IllegalArgumentException.class, () -> ctx.set(Option.OPERATOR_ID, "a\0b"));
         }
     }
 
