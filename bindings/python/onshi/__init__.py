@@ -17,6 +17,7 @@ their owner alive and refuse use after it was closed.
 SPDX-License-Identifier: Apache-2.0
 """
 import ctypes
+import datetime
 
 from . import _constants as C
 from ._constants import *  # noqa: F401,F403  (the generated enums and constants)
@@ -1362,7 +1363,6 @@ class Pending:
 
     @property
     def created(self):
-        import datetime
         return datetime.datetime.fromtimestamp(self.created_ms / 1000, datetime.timezone.utc)
 
     @property
