@@ -7,7 +7,9 @@
 #include <string.h>
 
 static const onshi__msgtype msgtypes[] = {
-#define MSG(id, prefix, req, phase, ja, en) {id, prefix, req, phase, ja, en, #id + 10},
+/* the symbolic name without "ONSHI_MSG_" (an index, not `+`: clang warns on string + int) */
+#define MSG(id, prefix, req, phase, ja, en) \
+    {id, prefix, req, phase, ja, en, &(#id)[sizeof "ONSHI_MSG_" - 1]},
 #define KNOWN(prefix, ja, en)
 #include "msgtypes.def"
 #undef KNOWN
