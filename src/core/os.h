@@ -132,15 +132,21 @@ void onshi__os_wake_drain(onshi__os_wake *w);
 int onshi__os_wake_wait(onshi__os_wake *w, int64_t ms);
 
 /* ---- folder watch ------------------------------------------------------------------------
- * inotify on Linux; FindFirstChangeNotificationW on Windows (it only says that something
- * changed: the events carry no name, so the stable-read rule keeps its polling gaps there). */
+ * inotify on Linux. Windows: ReadDirectoryChangesW on the first folder when it is on a local
+ * disk (FILE_ACTION_ADDED and _MODIFIED → WRITING, _REMOVED and _RENAMED_OLD_NAME → GONE,
+ * _RENAMED_NEW_NAME → MOVED_IN, names in UTF-8, lost changes → OVERFLOW); Windows reports no
+ * close, so a name created or modified stays WRITING until renamed away or deleted. On a
+ * network path (UNC, mapped drive), or where ReadDirectoryChangesW cannot be started, and for
+ * the second folder: FindFirstChangeNotificationW, which only says that something changed
+ * (ONSHI__OS_EV_CHANGED, no name: the stable-read rule keeps its polling gaps there). */
 enum {
     ONSHI__OS_EV_WRITING = 1, /* name created or modified: a writer may still hold it */
     ONSHI__OS_EV_GONE,        /* name closed after writing, moved away or deleted */
     ONSHI__OS_EV_MOVED_IN,    /* name renamed into the folder (complete) */
     ONSHI__OS_EV_OVERFLOW,    /* events were lost: forget what is known about names */
     ONSHI__OS_EV_OTHER,       /* an event about no name of the first folder (the watch works) */
-    ONSHI__OS_EV_CHANGED      /* Windows: something changed, nothing more known; name NULL */
+    ONSHI__OS_EV_CHANGED      /* Windows without names (network path, second folder):
+                                 something changed, nothing more known; name NULL */
 };
 typedef struct onshi__os_watch onshi__os_watch;
 /* Watch dir (names reported) and dir2 (may be NULL; only wakes). errno on failure (the
