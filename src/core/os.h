@@ -192,6 +192,17 @@ int onshi__os_sock_wait(onshi__os_sock s, int events, onshi__os_wake *w, int64_t
 /* Text form of an IPv4/IPv6 address → 4 or 16 bytes; 4, 16, or 0 when not an address. */
 int onshi__os_inet_pton(const char *text, unsigned char out[16]);
 
+#ifdef _WIN32
+/* ---- UTF-8 ⇄ UTF-16 (Windows) ------------------------------------------------------------
+ * For the wide APIs called outside core (WinSCard's reader names in card/pcsc_sys.c). n units
+ * of the input, NULs included (a multi-string converts whole), into a malloc'ed copy with one
+ * more 0 unit after them; its length in units without that 0 in *out_n (may be NULL). Strict:
+ * NULL with errno EILSEQ for what is not UTF-8 (onshi__os_utf16) or not UTF-16 (a lone
+ * surrogate, onshi__os_utf8), ENOMEM. */
+wchar_t *onshi__os_utf16(const char *s, size_t n, size_t *out_n);
+char *onshi__os_utf8(const wchar_t *w, size_t n, size_t *out_n);
+#endif
+
 /* ---- character conversion ----------------------------------------------------------------
  * iconv(3)-shaped converters between UTF-8, CP932 and EUC-JP (the only three the library
  * uses): glibc's iconv on POSIX; on Windows MultiByteToWideChar/WideCharToMultiByte with code

@@ -83,21 +83,60 @@ static int wsa_errno(int e)
 }
 
 /* ---- UTF-8 ⇄ UTF-16 ------------------------------------------------------------------------ */
-/* malloc'd wide copy of a UTF-8 string; NULL with errno (EILSEQ: not UTF-8). */
-static wchar_t *widen(const char *s)
+wchar_t *onshi__os_utf16(const char *s, size_t n, size_t *out_n)
 {
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-    if (n <= 0) {
+    if (n > 0x3FFFFFFF) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int k = n == 0 ? 0 : MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, NULL, 0);
+    if (n > 0 && k <= 0) {
         errno = EILSEQ;
         return NULL;
     }
-    wchar_t *w = malloc((size_t)n * sizeof *w);
+    wchar_t *w = malloc(((size_t)k + 1) * sizeof *w);
     if (w == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n);
+    if (k > 0)
+        MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, w, k);
+    w[k] = 0;
+    if (out_n != NULL)
+        *out_n = (size_t)k;
     return w;
+}
+
+char *onshi__os_utf8(const wchar_t *w, size_t n, size_t *out_n)
+{
+    if (n > 0x0FFFFFFF) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int k = n == 0 ? 0
+                   : WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int)n, NULL, 0,
+                                         NULL, NULL);
+    if (n > 0 && k <= 0) {
+        errno = EILSEQ;
+        return NULL;
+    }
+    char *s = malloc((size_t)k + 1);
+    if (s == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (k > 0)
+        WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int)n, s, k, NULL, NULL);
+    s[k] = '\0';
+    if (out_n != NULL)
+        *out_n = (size_t)k;
+    return s;
+}
+
+/* malloc'd wide copy of a UTF-8 string; NULL with errno (EILSEQ: not UTF-8). */
+static wchar_t *widen(const char *s)
+{
+    return onshi__os_utf16(s, strlen(s), NULL);
 }
 
 /* UTF-16 → UTF-8 into out[size]; 0 or -1 (ENAMETOOLONG). */

@@ -440,6 +440,52 @@ static void test_watch_overflow(void **state)
 }
 #endif
 
+#ifdef _WIN32
+/* UTF-8 ⇄ UTF-16 of the OS layer (WinSCard's reader names): a multi-string converts whole
+ * (NULs kept), a pair of surrogates is one 4-byte character, and what is not UTF-16 (a lone
+ * surrogate) or not UTF-8 is refused, never replaced. Expected units written out. */
+static void test_utf16(void **state)
+{
+    (void)state;
+    /* "カ 髙\0𠮷\0\0" */
+    static const char u8[] = "\xE3\x82\xAB \xE9\xAB\x99\0\xF0\xA0\xAE\xB7\0";
+    static const wchar_t u16[] = {0x30AB, 0x20, 0x9AD9, 0, 0xD842, 0xDFB7, 0, 0};
+    size_t n = 0;
+    wchar_t *w = onshi__os_utf16(u8, sizeof u8, &n); /* with the final NUL of the literal */
+    assert_non_null(w);
+    assert_int_equal(n, 8);
+    assert_memory_equal(w, u16, sizeof u16);
+    assert_int_equal(w[8], 0);
+    char *s = onshi__os_utf8(w, n, &n);
+    assert_non_null(s);
+    assert_int_equal(n, sizeof u8);
+    assert_memory_equal(s, u8, sizeof u8);
+    free(s);
+    free(w);
+    /* nothing in, an empty string out */
+    w = onshi__os_utf16("", 0, &n);
+    assert_non_null(w);
+    assert_int_equal(n, 0);
+    assert_int_equal(w[0], 0);
+    free(w);
+    /* a high surrogate alone, a low one alone */
+    static const wchar_t lone_hi[] = {0x41, 0xD842, 0x42}, lone_lo[] = {0xDFB7};
+    errno = 0;
+    assert_null(onshi__os_utf8(lone_hi, 3, NULL));
+    assert_int_equal(errno, EILSEQ);
+    errno = 0;
+    assert_null(onshi__os_utf8(lone_lo, 1, NULL));
+    assert_int_equal(errno, EILSEQ);
+    /* not UTF-8: a lone continuation byte, an overlong form, an encoded surrogate */
+    static const char *const bad[] = {"A\x80", "\xC0\xAF", "\xED\xA0\x80"};
+    for (size_t i = 0; i < 3; i++) {
+        errno = 0;
+        assert_null(onshi__os_utf16(bad[i], strlen(bad[i]), NULL));
+        assert_int_equal(errno, EILSEQ);
+    }
+}
+#endif
+
 /* ---- wake-ups, random, sockets ---------------------------------------------------------- */
 static void test_wake(void **state)
 {
@@ -489,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_dirwait_names_stable_read),
 #ifdef _WIN32
         cmocka_unit_test(test_watch_overflow),
+        cmocka_unit_test(test_utf16),
 #endif
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_inet_pton),
