@@ -8,6 +8,9 @@
 #   ONSHI_TEST_TMP (a private folder, removed afterwards) ONSHI_TESTCARD_LIB (the in-process
 #   virtual card, bindings/common/testcard.c) ONSHI_TEST_PERSONS (CSV of 8 seed persons with insurance
 #   card numbers: id,insurer,symbol,number,branch,birth; the first, P001, holds the card)
+#   ONSHI_TEST_SIM (onshi-sim itself) ONSHI_TEST_SIM_DB (a copy of the registry for the tests'
+#   own linkage-mode simulators: `$ONSHI_TEST_SIM linkage --db $ONSHI_TEST_SIM_DB --dir D
+#   --pidfile F`, started and stopped by PID by the test that needs one)
 # SPDX-License-Identifier: Apache-2.0
 set -u
 sim=$1 testcard=$2
@@ -29,6 +32,8 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 "$sim" init-db "$T/reg.db" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
 "$sim" pki "$T/pki" --db "$T/reg.db" >/dev/null 2>"$T/pki.log" || { cat "$T/pki.log"; exit 1; }
+# the linkage-mode tests' own registry, copied before the HTTPS simulator opens this one
+cp "$T/reg.db" "$T/linkage-reg.db" || exit 1
 # The disaster window is a Japan date (the simulator and the SDK keep Japan time).
 today=$(TZ=JST-9 date +%Y%m%d)
 "$sim" serve --db "$T/reg.db" --listen 127.0.0.1:0 \
@@ -57,7 +62,8 @@ export ONSHI_TEST_URL="https://localhost:$port" ONSHI_TEST_CA="$T/pki/tls-ca.crt
     ONSHI_TEST_CLIENT_KEY="$T/pki/client-1311234569.key" ONSHI_TEST_INSTITUTION=1311234569 \
     ONSHI_TEST_CARD_CERT="$T/pki/card-P001.der" ONSHI_TEST_CARD_KEY="$T/pki/card-persons.key" \
     ONSHI_TEST_JPKI_CA="$T/pki/jpki-ca.crt" ONSHI_TEST_TMP="$T/work" \
-    ONSHI_TESTCARD_LIB="$testcard" ONSHI_TEST_PERSONS="$T/work/persons.csv"
+    ONSHI_TESTCARD_LIB="$testcard" ONSHI_TEST_PERSONS="$T/work/persons.csv" \
+    ONSHI_TEST_SIM="$sim" ONSHI_TEST_SIM_DB="$T/linkage-reg.db"
 "$@"
 rc=$?
 [ $rc -eq 0 ] || { echo "with-sim: the simulator's log:"; tail -n 20 "$T/sim.log"; }

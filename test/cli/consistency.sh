@@ -89,7 +89,7 @@ echo "$out" | grep -q "^$f,1," || fail "face-watch CSV names no file: $out"
 
 # ---- list commands offer --csv ----------------------------------------------------------------------
 "$ONSHI" pending --all --csv | head -1 | grep -q '^id,type,state,age_seconds,patient$' || fail "pending --csv"
-"$ONSHI" pending --all --csv | grep -q ',OQSsiquc01req,consumed,[0-9]*,"01130111 ' || fail "pending --csv rows"
+"$ONSHI" pending --all --csv | grep -q ',OQSsiquc01req,consumed,[0-9]*,"\?01130111 ' || fail "pending --csv rows"
 "$ONSHI" batch --list --csv | head -1 | grep -q '^id,phase,entries,reception_number$' || fail "batch --list --csv"
 "$ONSHI" diagnose --csv | head -1 | grep -q '^check,outcome,status,message$' || fail "diagnose --csv"
 "$ONSHI" pending --json | grep -q '"_type":"pending"' || fail "pending --json"

@@ -78,7 +78,7 @@ namespace Onshi
     /// thread). An exception thrown in a callback cancels the call and is re-thrown from it.
     /// Delegates are kept alive by the context while they are installed.
     /// </summary>
-    public sealed class Context : IDisposable
+    public sealed partial class Context : IDisposable
     {
         internal readonly CtxHandle Handle;
         ExceptionDispatchInfo pending;

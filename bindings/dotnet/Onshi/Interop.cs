@@ -145,6 +145,19 @@ namespace Onshi
         protected override bool ReleaseHandle() { Native.onshi_changes_free(handle); return true; }
     }
 
+    /// <summary>onshi_pending (onshi_transport.h)</summary>
+    public sealed class PendingHandle : OnshiHandle
+    {
+        public PendingHandle() { }
+        protected override bool ReleaseHandle() { Native.onshi_pending_free(handle); return true; }
+    }
+    /// <summary>onshi_file_result (onshi_transport.h)</summary>
+    public sealed class FileResultHandle : OnshiHandle
+    {
+        public FileResultHandle() { }
+        protected override bool ReleaseHandle() { Native.onshi_file_result_free(handle); return true; }
+    }
+
     // Callback types of include/onshi.h (userdata first, cdecl).
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void LogCb(IntPtr ud, int level, IntPtr component, IntPtr message);

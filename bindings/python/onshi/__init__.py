@@ -17,6 +17,7 @@ their owner alive and refuse use after it was closed.
 SPDX-License-Identifier: Apache-2.0
 """
 import ctypes
+import datetime
 
 from . import _constants as C
 from ._constants import *  # noqa: F401,F403  (the generated enums and constants)
@@ -30,6 +31,7 @@ byref = ctypes.byref
 
 __all__ = ["OnshiError", "PendingError", "Context", "Request", "Message", "Group", "BulkReader",
            "Card", "Cert", "Batch", "FaceWatch", "DiagItem", "Change", "AuditRecord",
+           "Pending", "FileResult",
            "version", "version_info", "status_name", "status_label", "status_band",
            "option_id", "option_name", "option_type", "field_name", "field_code_table",
            "code_label", "msgtype_prefix", "msgtype_from_filename", "msgtype_label",
@@ -742,6 +744,91 @@ class Context(_Owned):
         self._call(lib().onshi_face_watch_new, byref(out), self._live(), int(flags))
         return FaceWatch(out, self)
 
+    # -- raw transport (include/onshi_transport.h): for vendors who write their own messages
+    def file_send(self, msgtype, body):
+        """Publish one request file in req/ (MessageType of a request, the file's bytes as
+        given); returns its 16-digit request id. Never joins an open request: the caller
+        decides. Keep the id: file_wait(id) picks the result up, even after a restart."""
+        body = bytes(body)
+        buf = ctypes.create_string_buffer(C.FILE_ID_SIZE)
+        self._call(lib().onshi_file_send, buf, C.FILE_ID_SIZE, self._live(), int(msgtype), body,
+                   len(body))
+        return buf.value.decode("ascii")
+
+    def file_wait(self, request_id, timeout_ms=-1):
+        """The result of a request sent earlier (by this or a previous process) as a
+        FileResult; timeout_ms negative: Option.RESULT_TIMEOUT_MS, 0: look once. No result yet
+        raises PendingError (its pending_id is request_id: call again later, never send
+        again). The bytes are not read: compare the echoed search keys yourself. The result
+        stays in res/ until file_consume(request_id)."""
+        out = c_void_p()
+        self._call(lib().onshi_file_wait, byref(out), self._live(), utf8(request_id),
+                   int(timeout_ms), pending_id=request_id)
+        return FileResult(out)
+
+    def file_consume(self, request_id):
+        """Tell the library the result of request_id is taken care of: its files leave res/
+        (deleted, or moved to Option.ARCHIVE_DIR) and the request is CONSUMED."""
+        self._call(lib().onshi_file_consume, self._live(), utf8(request_id))
+
+    def file_state(self, request_id):
+        """The FileState of a request (raises NOT_FOUND for an unknown id)."""
+        st = c_int()
+        self._call(lib().onshi_file_state, byref(st), self._live(), utf8(request_id))
+        return FileState(st.value) if st.value in FileState._value2member_map_ else st.value
+
+    def file_pending_ids(self):
+        """Ids of the requests not yet consumed, in id order (onshi_file_pending_next)."""
+        ids, after = [], None
+        while True:
+            buf = ctypes.create_string_buffer(C.FILE_ID_SIZE)
+            rc = lib().onshi_file_pending_next(buf, C.FILE_ID_SIZE, self._live(), utf8(after))
+            if rc == C.E_NOT_FOUND:
+                return ids
+            _check(self, rc)
+            after = buf.value.decode("ascii")
+            ids.append(after)
+
+    def pending(self, all=False):
+        """Iterate the requests the file transport left open (all=True: the finished ones
+        still kept too), in id order, as Pending snapshots; the first step recovers what
+        stopped processes left (docs/file-transport.md, "Recovery after a crash")."""
+        flags = C.PENDING_ALL if all else 0
+        after = None
+        while True:
+            out = c_void_p()
+            rc = lib().onshi_pending_next(byref(out), self._live(), utf8(after), flags)
+            if rc == C.E_NOT_FOUND:
+                return
+            _check(self, rc)
+            p = Pending._take(out, self)
+            after = p.id
+            yield p
+
+    def pending_get(self, request_id):
+        """One request by id, in any state, as a Pending snapshot."""
+        out = c_void_p()
+        self._call(lib().onshi_pending_get, byref(out), self._live(), utf8(request_id))
+        return Pending._take(out, self)
+
+    def https_exchange(self, msgtype, body, idempotency_key=None):
+        """POST one XmlMsg request body over HTTPS (TLS always verified) and return the result
+        body (bytes). Only a request with an idempotency key is retried; without one it is
+        sent at most once."""
+        body = bytes(body)
+        out = c_void_p()
+        self._call(lib().onshi_https_exchange, byref(out), self._live(), int(msgtype), body,
+                   len(body), utf8(idempotency_key))
+        return _take_buf(out)
+
+    def https_set_path(self, msgtype, path):
+        """The HTTP path of a message type ("/..."); None restores the default."""
+        self._call(lib().onshi_https_set_path, self._live(), int(msgtype), utf8(path))
+
+    def https_close(self):
+        """Close the kept-alive connection (harmless when none is open)."""
+        lib().onshi_https_close(self._live())
+
 
 def _field(v):
     return Field(v) if v in Field._value2member_map_ else v
@@ -1218,6 +1305,79 @@ class Batch(_Owned):
             self._ctx._call(L.onshi_batch_person, byref(g), h, i, k)
             out.append(Group(g, self, gen))
         return out
+
+
+# ---- raw transport: file results, pending requests ------------------------------------------
+
+class FileResult(_Owned):
+    """A result file read from res/ by Context.file_wait: its name, request id, MessageType
+    and bytes (for a ZIP result: the XML inside). Freed once by close() / `with` / GC."""
+    _free = "onshi_file_result_free"
+
+    name = property(lambda self: text(lib().onshi_file_result_name(self._live())))
+    request_id = property(lambda self: text(lib().onshi_file_result_id(self._live())))
+
+    @property
+    def type(self):
+        t = lib().onshi_file_result_type(self._live())
+        return MessageType(t) if t in MessageType._value2member_map_ else t
+
+    @property
+    def data(self):
+        L, h = lib(), self._live()
+        n = L.onshi_file_result_len(h)
+        p = L.onshi_file_result_data(h)
+        return ctypes.string_at(p, n) if p and n else b""
+
+    def decode(self, ctx):
+        """The result decoded as a Message (of this result's type)."""
+        return ctx.decode(self.data, self.type)
+
+
+class Pending:
+    """One request recorded by the file transport (Context.pending, pending_get): a snapshot
+    copied from the C object, which is freed at once.
+
+    id       the request id; type: its MessageType (give it to resume / result_pickup)
+    state    FileState; created_ms: when it was recorded (Unix ms); created: aware datetime
+    patient  the patient key for staff, masked (insurer, 記号 as '*', 番号 but its last two
+             characters as '*', 枝番), never a birth date; None when the request has none
+    """
+    __slots__ = ("id", "type", "state", "created_ms", "patient", "_ctx")
+
+    @classmethod
+    def _take(cls, h, ctx):
+        L = lib()
+        try:
+            self = cls()
+            self.id = text(L.onshi_pending_id(h))
+            t, st = L.onshi_pending_type(h), L.onshi_pending_state(h)
+            self.type = MessageType(t) if t in MessageType._value2member_map_ else t
+            self.state = FileState(st) if st in FileState._value2member_map_ else st
+            self.created_ms = L.onshi_pending_created(h)
+            self.patient = text(L.onshi_pending_patient(h))
+            self._ctx = ctx
+            return self
+        finally:
+            L.onshi_pending_free(h)
+
+    @property
+    def created(self):
+        return datetime.datetime.fromtimestamp(self.created_ms / 1000, datetime.timezone.utc)
+
+    @property
+    def is_open(self):
+        return self.state in (FileState.RECORDED, FileState.PUBLISHED, FileState.TAKEN,
+                              FileState.ANSWERED)
+
+    def resume(self, timeout_ms=-1):
+        """Pick the result up (Context.result_pickup(id, type)): nothing is sent again."""
+        return self._ctx.result_pickup(self.id, self.type, timeout_ms)
+
+    def __repr__(self):
+        st = getattr(self.state, "name", self.state)
+        return "Pending(%s, %s, %s, %r)" % (self.id, getattr(self.type, "name", self.type), st,
+                                            self.patient)
 
 
 # ---- face folder -----------------------------------------------------------------------------

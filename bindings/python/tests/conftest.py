@@ -105,3 +105,68 @@ def card():
     c = TestCard()
     yield c
     c.close()
+
+
+# ---- the raw transport: a linkage-mode simulator of the test's own ----------------------------
+
+class Linkage:
+    """onshi-sim as the terminal's linkage app over DIR/req and DIR/res, started by the test
+    that needs it and stopped by its PID."""
+
+    def __init__(self, base):
+        import subprocess
+        import time
+        self.pidfile = os.path.join(base, "linkage.pid")
+        self.log = open(os.path.join(base, "linkage.log"), "w")
+        self.proc = subprocess.Popen(
+            [env("ONSHI_TEST_SIM"), "linkage", "--db", env("ONSHI_TEST_SIM_DB"), "--dir", base,
+             "--poll-ms", "20", "--pidfile", self.pidfile],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        while not os.path.exists(self.pidfile):  # bounded by the process: it exits on error
+            if self.proc.poll() is not None:
+                pytest.fail("onshi-sim linkage did not start: " + open(self.log.name).read())
+            time.sleep(0.02)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None
+            self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def file_context(base, lang="en", **more):
+    """A context of the file transport over BASE/req and BASE/res (folders 0700)."""
+    for sub in ("req", "res"):
+        os.makedirs(os.path.join(base, sub), mode=0o700, exist_ok=True)
+    ctx = onshi.Context(lang=lang, transport=onshi.Transport.FILE,
+                        req_dir=os.path.join(base, "req"), res_dir=os.path.join(base, "res"),
+                        state_db=os.path.join(base, "state.db"),
+                        medical_institution_code=env("ONSHI_TEST_INSTITUTION"),
+                        operator_id="python-test", poll_interval_ms=20)
+    for k, v in more.items():
+        ctx.set(k, v)
+    return ctx
+
+
+def qualification_request(person, afi="PY-RAW"):
+    """A 資格確認 request document written by hand, as a vendor with its own messages does."""
+    import datetime
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).strftime("%Y%m%d")
+    return ("""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<XmlMsg><MessageHeader><QualificationConfirmationDate>%s</QualificationConfirmationDate>
+<MedicalInstitutionCode>%s</MedicalInstitutionCode>
+<ArbitraryFileIdentifier>%s</ArbitraryFileIdentifier></MessageHeader><MessageBody>
+<QualificationConfirmSearchInfo><InsurerNumber>%s</InsurerNumber>
+<InsuredCardSymbol>%s</InsuredCardSymbol><InsuredIdentificationNumber>%s</InsuredIdentificationNumber>
+<InsuredBranchNumber>%s</InsuredBranchNumber><Birthdate>%s</Birthdate>
+<LimitApplicationCertificateRelatedConsFlg>1</LimitApplicationCertificateRelatedConsFlg>
+</QualificationConfirmSearchInfo></MessageBody></XmlMsg>
+""" % (today, env("ONSHI_TEST_INSTITUTION"), afi, person["insurer"], person["symbol"],
+       person["number"], person["branch"], person["birth"])).encode("utf-8")

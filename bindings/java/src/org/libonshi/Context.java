@@ -746,6 +746,113 @@ public final class Context extends Handle {
         return new FaceWatch(out.getValue(), this);
     }
 
+    // ---- raw transport (include/onshi_transport.h): for vendors who write their own messages
+    private static String cstr(byte[] b) {
+        int n = 0;
+        while (n < b.length && b[n] != 0) {
+            n++;
+        }
+        return new String(b, 0, n, StandardCharsets.US_ASCII);
+    }
+
+    /** Publish one request file in req/ (a request constant of {@link MessageType}, the file's
+     *  bytes as given); returns its 16-digit request id. Never joins an open request. Keep the
+     *  id: {@link #waitFile} picks the result up, even after a restart. */
+    public String sendFile(int type, byte[] body) throws OnshiException {
+        byte[] id = new byte[Sizes.FILE_ID_SIZE];
+        call(Onshi.LIB.onshi_file_send(id, new SizeT(id.length), ptr(), type, body, new SizeT(body.length)));
+        return cstr(id);
+    }
+
+    /** The result of a request sent earlier (by this or a previous process); timeoutMs
+     *  negative: {@link Option#RESULT_TIMEOUT_MS}, 0: look once. No result yet throws
+     *  {@link PendingException} (its id is this one: call again later, never send again). The
+     *  result stays in res/ until {@link #consumeFile}. */
+    public FileResult waitFile(String id, long timeoutMs) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        call(Onshi.LIB.onshi_file_wait(out, ptr(), id, timeoutMs), id);
+        return new FileResult(out.getValue());
+    }
+
+    /** The caller has the result of id: its files leave res/ (deleted, or moved to
+     *  {@link Option#ARCHIVE_DIR}) and the request is {@link FileState#CONSUMED}. */
+    public void consumeFile(String id) throws OnshiException {
+        call(Onshi.LIB.onshi_file_consume(ptr(), id));
+    }
+
+    /** The state of a request, a constant of {@link FileState} (NOT_FOUND for an unknown id). */
+    public int fileState(String id) throws OnshiException {
+        IntByReference st = new IntByReference();
+        call(Onshi.LIB.onshi_file_state(st, ptr(), id));
+        return st.getValue();
+    }
+
+    /** Ids of the requests not yet consumed, in id order. */
+    public List<String> pendingFileIds() throws OnshiException {
+        List<String> ids = new ArrayList<>();
+        String after = null;
+        while (true) {
+            byte[] buf = new byte[Sizes.FILE_ID_SIZE];
+            int rc = Onshi.LIB.onshi_file_pending_next(buf, new SizeT(buf.length), ptr(), after);
+            if (rc == Status.NOT_FOUND) {
+                return ids;
+            }
+            call(rc);
+            after = cstr(buf);
+            ids.add(after);
+        }
+    }
+
+    /** The requests the file transport left open (all: the finished ones still kept too), in
+     *  id order; the listing first recovers what stopped processes left
+     *  (docs/file-transport.md, "Recovery after a crash"). */
+    public List<Pending> pending(boolean all) throws OnshiException {
+        List<Pending> l = new ArrayList<>();
+        String after = null;
+        while (true) {
+            PointerByReference out = new PointerByReference();
+            int rc = Onshi.LIB.onshi_pending_next(out, ptr(), after, all ? PendingFlags.ALL : 0);
+            if (rc == Status.NOT_FOUND) {
+                return l;
+            }
+            call(rc);
+            Pending p = new Pending(out.getValue(), this);
+            after = p.id();
+            l.add(p);
+        }
+    }
+
+    /** The open requests ({@link #pending(boolean)} without the finished ones). */
+    public List<Pending> pending() throws OnshiException {
+        return pending(false);
+    }
+
+    /** One request by id, in any state. */
+    public Pending getPending(String id) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        call(Onshi.LIB.onshi_pending_get(out, ptr(), id));
+        return new Pending(out.getValue(), this);
+    }
+
+    /** POST one XmlMsg request body over HTTPS (the server always verified) and return the
+     *  result body. Only a request with an idempotency key (may be null) is retried; without
+     *  one it is sent at most once. */
+    public byte[] httpsExchange(int type, byte[] body, String idempotencyKey) throws OnshiException {
+        PointerByReference out = new PointerByReference();
+        call(Onshi.LIB.onshi_https_exchange(out, ptr(), type, body, new SizeT(body.length), idempotencyKey));
+        return Message.take(out);
+    }
+
+    /** The HTTP path of a message type ("/..."); null restores the default. */
+    public void setHttpsPath(int type, String path) throws OnshiException {
+        call(Onshi.LIB.onshi_https_set_path(ptr(), type, path));
+    }
+
+    /** Close the kept-alive HTTPS connection (harmless when none is open). */
+    public void closeHttps() {
+        Onshi.LIB.onshi_https_close(ptr());
+    }
+
     @Override
     public void close() {
         super.close();

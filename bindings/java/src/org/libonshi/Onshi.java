@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.libonshi;
 
+import com.sun.jna.DefaultTypeMapper;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import com.sun.jna.ToNativeContext;
+import com.sun.jna.ToNativeConverter;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +39,24 @@ public final class Onshi {
         }
         Map<String, Object> opts = new HashMap<>();
         opts.put(Library.OPTION_STRING_ENCODING, "UTF-8");
+        // A string crosses as NUL-terminated UTF-8: one with a NUL inside would be cut short
+        // without a word, so it is refused (as in the .NET and Python bindings).
+        DefaultTypeMapper mapper = new DefaultTypeMapper();
+        mapper.addToNativeConverter(String.class, new ToNativeConverter() {
+            @Override
+            public Object toNative(Object value, ToNativeContext context) {
+                if (value != null && ((String) value).indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("a string for libonshi cannot contain NUL");
+                }
+                return value;
+            }
+
+            @Override
+            public Class<?> nativeType() {
+                return String.class;
+            }
+        });
+        opts.put(Library.OPTION_TYPE_MAPPER, mapper);
         return Native.load(path, NativeLib.class, opts);
     }
 
