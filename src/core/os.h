@@ -135,18 +135,21 @@ int onshi__os_wake_wait(onshi__os_wake *w, int64_t ms);
  * inotify on Linux. Windows: ReadDirectoryChangesW on the first folder when it is on a local
  * disk (FILE_ACTION_ADDED and _MODIFIED → WRITING, _REMOVED and _RENAMED_OLD_NAME → GONE,
  * _RENAMED_NEW_NAME → MOVED_IN, names in UTF-8, lost changes → OVERFLOW); Windows reports no
- * close, so a name created or modified stays WRITING until renamed away or deleted. On a
- * network path (UNC, mapped drive), or where ReadDirectoryChangesW cannot be started, and for
- * the second folder: FindFirstChangeNotificationW, which only says that something changed
- * (ONSHI__OS_EV_CHANGED, no name: the stable-read rule keeps its polling gaps there). */
+ * close, so a name created or modified stays WRITING until renamed away or deleted; a read
+ * that cannot be started again (the folder removed) ends the names with an OVERFLOW. On a
+ * network path (UNC, mapped drive: DRIVE_REMOTE), or where ReadDirectoryChangesW cannot be
+ * started: FindFirstChangeNotificationW, which only says that something changed
+ * (ONSHI__OS_EV_CHANGED, no name: the stable-read rule keeps its polling gaps there). The
+ * second folder always has a change notification: OTHER when the first folder reports names
+ * (as on POSIX), else CHANGED. */
 enum {
     ONSHI__OS_EV_WRITING = 1, /* name created or modified: a writer may still hold it */
     ONSHI__OS_EV_GONE,        /* name closed after writing, moved away or deleted */
     ONSHI__OS_EV_MOVED_IN,    /* name renamed into the folder (complete) */
     ONSHI__OS_EV_OVERFLOW,    /* events were lost: forget what is known about names */
     ONSHI__OS_EV_OTHER,       /* an event about no name of the first folder (the watch works) */
-    ONSHI__OS_EV_CHANGED      /* Windows without names (network path, second folder):
-                                 something changed, nothing more known; name NULL */
+    ONSHI__OS_EV_CHANGED      /* Windows without names (network path): something changed,
+                                 nothing more known; name NULL */
 };
 typedef struct onshi__os_watch onshi__os_watch;
 /* Watch dir (names reported) and dir2 (may be NULL; only wakes). errno on failure (the
