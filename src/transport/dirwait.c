@@ -1,8 +1,9 @@
 /*
- * Waiting for changes in an exchange folder. The OS layer's folder watch (inotify on Linux)
- * wakes us within milliseconds of a rename or close; polling at ONSHI_OPT_POLL_INTERVAL_MS
- * always runs as well, because a mounted share (SMB/CIFS, NFS) does not report changes made
- * by the other machine. A wake object lets onshi_ctx_cancel end the wait from another thread.
+ * Waiting for changes in an exchange folder. The OS layer's folder watch (inotify on Linux,
+ * ReadDirectoryChangesW on a local Windows folder) wakes us within milliseconds of a rename
+ * or close; polling at ONSHI_OPT_POLL_INTERVAL_MS always runs as well, because a mounted share
+ * (SMB/CIFS, NFS) does not report changes made by the other machine. A wake object lets
+ * onshi_ctx_cancel end the wait from another thread.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "file.h"
@@ -201,8 +202,9 @@ static void on_event(void *arg, int kind, const char *name)
     }
 }
 
-/* A watch that names no file (Windows' change notification) only wakes: events_seen stays
- * 0 so the stable-read rule keeps its polling gaps. */
+/* A watch that names no file (Windows' change notification: a network path, or where
+ * ReadDirectoryChangesW could not be started) only wakes: events_seen stays 0 so the
+ * stable-read rule keeps its polling gaps. */
 static void on_event_named(void *arg, int kind, const char *name)
 {
     if (kind != ONSHI__OS_EV_CHANGED)
