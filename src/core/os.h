@@ -133,9 +133,10 @@ int onshi__os_wake_wait(onshi__os_wake *w, int64_t ms);
 
 /* ---- folder watch ------------------------------------------------------------------------
  * inotify on Linux. Windows: ReadDirectoryChangesW on the first folder when it is on a local
- * disk (FILE_ACTION_ADDED and _MODIFIED → WRITING, _REMOVED and _RENAMED_OLD_NAME → GONE,
+ * disk (FILE_ACTION_ADDED and _MODIFIED → TOUCHED, _REMOVED and _RENAMED_OLD_NAME → GONE,
  * _RENAMED_NEW_NAME → MOVED_IN, names in UTF-8, lost changes → OVERFLOW); Windows reports no
- * close, so a name created or modified stays WRITING until renamed away or deleted; a read
+ * close, so a name created or modified is TOUCHED (the stable-read rule then compares two
+ * reads a poll interval apart, as without names, instead of holding it as written-to); a read
  * that cannot be started again (the folder removed) ends the names with an OVERFLOW. On a
  * network path (UNC, mapped drive: DRIVE_REMOTE), or where ReadDirectoryChangesW cannot be
  * started: FindFirstChangeNotificationW, which only says that something changed
@@ -148,8 +149,10 @@ enum {
     ONSHI__OS_EV_MOVED_IN,    /* name renamed into the folder (complete) */
     ONSHI__OS_EV_OVERFLOW,    /* events were lost: forget what is known about names */
     ONSHI__OS_EV_OTHER,       /* an event about no name of the first folder (the watch works) */
-    ONSHI__OS_EV_CHANGED      /* Windows without names (network path): something changed,
+    ONSHI__OS_EV_CHANGED,     /* Windows without names (network path): something changed,
                                  nothing more known; name NULL */
+    ONSHI__OS_EV_TOUCHED      /* Windows (ReadDirectoryChangesW): name created or modified;
+                                 the platform never reports a close */
 };
 typedef struct onshi__os_watch onshi__os_watch;
 /* Watch dir (names reported) and dir2 (may be NULL; only wakes). errno on failure (the

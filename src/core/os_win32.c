@@ -846,7 +846,7 @@ static int kind_of_action(DWORD action)
 {
     switch (action) {
     case FILE_ACTION_ADDED:
-    case FILE_ACTION_MODIFIED: return ONSHI__OS_EV_WRITING;
+    case FILE_ACTION_MODIFIED: return ONSHI__OS_EV_TOUCHED; /* no close is ever reported */
     case FILE_ACTION_REMOVED:
     case FILE_ACTION_RENAMED_OLD_NAME: return ONSHI__OS_EV_GONE;
     case FILE_ACTION_RENAMED_NEW_NAME: return ONSHI__OS_EV_MOVED_IN;

@@ -153,6 +153,12 @@ int onshi__dirwait_writing(const onshi__dirwait *w, const char *name)
     return i >= 0 && w->names[i].state == ONSHI__NAME_WRITING;
 }
 
+int onshi__dirwait_touched(const onshi__dirwait *w, const char *name)
+{
+    long i = name_find(w, name);
+    return i >= 0 && w->names[i].state == ONSHI__NAME_TOUCHED;
+}
+
 int onshi__dirwait_moved_in(const onshi__dirwait *w, const char *name)
 {
     long i = name_find(w, name);
@@ -197,6 +203,9 @@ static void on_event(void *arg, int kind, const char *name)
     case ONSHI__OS_EV_WRITING: name_set(w, name, ONSHI__NAME_WRITING); break;
     case ONSHI__OS_EV_GONE: name_set(w, name, 0); break;
     case ONSHI__OS_EV_MOVED_IN: name_set(w, name, ONSHI__NAME_MOVED_IN); break;
+    /* Changed where no close will ever be reported: not held as written-to (that waits
+     * ONSHI__WRITER_HOLD_MS every time) but read twice a poll interval apart. */
+    case ONSHI__OS_EV_TOUCHED: name_set(w, name, ONSHI__NAME_TOUCHED); break;
     case ONSHI__OS_EV_OVERFLOW: names_clear(w); break;
     default: break;
     }
