@@ -267,6 +267,26 @@ if cr:
     if cr.get("fails", ["0"])[0] != "0":
         w("\n**%s runs failed: the card numbers are not comparable.**\n" % cr["fails"][0])
 
+# APDUs of one whole verification per holder, from the card's log (bench_card apdus).
+ca = [r for r in rows if r[0] == "card-apdus"]
+if ca:
+    w("### APDUs of one whole verification, per holder\n")
+    w("Open, read the auth certificate, sign (PIN status and VERIFY inside), counted from the "
+      "card's log; the commands by INS (`A4:` SELECT and its target, `B0` READ BINARY, `20` "
+      "VERIFY, `2A` the signature). `bench_card apdus`.\n")
+    w("| holder | APDUs | over the minimum | commands |")
+    w("|---|---:|---:|---|")
+    labels = {"card": "physical card", "android": "Android smartphone",
+              "iphone": "iPhone"}
+    for r in ca:
+        mode, n, minimum, status, trace = (r[1:6] + [""] * 5)[:5]
+        over = ("%+d" % (int(n) - int(minimum))) if status == "ONSHI_OK" else "refused (%s)" % status
+        w("| %s | %s | %s | `%s` |" % (labels.get(mode, mode), n, over, trace))
+    w("\nGoal (issue 17): a physical card sends the minimum; a smartphone at most 2 more. The "
+      "Android phone sends 4 more: the refused certificate read, the token label (SELECT + READ: "
+      "what tells it from an iPhone before any PIN is sent) and the second SELECT of the "
+      "certificate (docs/card.md \"Fewest APDUs\").\n")
+
 # What pcscd costs: the whole verification as a process through pcscd + vpcd + the card daemon
 # against a process with the same card core in-process, alternating pairs.
 cp = {}
@@ -296,8 +316,7 @@ if cp:
             "%.2f ms" % (diff / n) if n else "–"))
         if d.get("fails", ["0"])[0] != "0":
             w("\n**%s: %s runs failed; not comparable.**" % (label, d["fails"][0]))
-    w("\nGoal (issue 17): a physical card sends the minimum above, a smartphone (token label, "
-      "certificate readable only after the PIN) at most 2 APDUs more.\n")
+
 
 w("\n---\nPlots: %s (in `%s`, not committed; `make bench` draws them).\n" % (
     ", ".join(plots) if plots else "none", plot_dir))

@@ -765,8 +765,10 @@ ONSHI_API const char *ONSHI_CALL onshi_card_token_label(const onshi_card *card);
 
 /**
  * Read the user-authentication certificate (EF 000A; no PIN needed on a card; an Android
- * smartphone shows it only after the PIN: the PIN callback is asked, and the card reset
- * after. Once read, the session returns it without any APDU) and parse it.
+ * smartphone shows it only after the PIN: the PIN callback is asked, and the verified phone
+ * is kept in the session's held transaction for the onshi_card_sign that follows, so the
+ * PIN is asked and sent once; reset at that signature, at any error or at onshi_card_free.
+ * Once read, the session returns it without any APDU) and parse it.
  * @param out  receives the certificate; free it with onshi_cert_free().
  * @return ONSHI_OK, ONSHI_E_JPKI_FILE_NOT_FOUND, ONSHI_E_JPKI_BAD_RESPONSE (truncated or
  *         inconsistent answers), ONSHI_E_JPKI_SW, ONSHI_E_JPKI_CERT_PARSE,
@@ -795,8 +797,9 @@ ONSHI_API int ONSHI_CALL onshi_card_pin_tries_left(int *tries, onshi_card *card)
  * Sign a hash with the user-authentication key, after the PIN. In one card transaction:
  * tries left are read (unless already read in the session's held transaction), the PIN
  * callback is asked (see onshi_pin_cb for the last-try rule),
- * the PIN verified once (never retried), the hash signed (RSA: PKCS#1 v1.5 over the
- * DigestInfo), and then the card is reset. The signature is verified with the
+ * the PIN verified once (never retried; on a smartphone whose onshi_card_read_auth_cert
+ * already verified it in this held transaction, not asked or sent again), the hash signed
+ * (RSA: PKCS#1 v1.5 over the DigestInfo), and then the card is reset. The signature is verified with the
  * certificate's public key before it is returned.
  * @param out       receives the signature; freed with onshi_buf_free
  * @param hash_alg  ONSHI_HASH_* the card profile accepts (SHA-256 for today's card)

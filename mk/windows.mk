@@ -97,12 +97,21 @@ win-check-static: win-all
 	    $(B)/bin/onshi.exe $(WIN_EXAMPLES) $(WIN_UNIT_BINS)
 
 # x64 only: the unit tests and the end-to-end test under wine64 (own prefix in build/).
+# Drive N: of the prefix is a folder of build/ that Wine reports as a network drive
+# (DRIVE_REMOTE; the drive type is read when the wineserver starts): test_os checks there that
+# the folder watch falls back to nameless change notifications on a network path.
 WINE64      ?= /usr/lib/wine/wine64
 WIN_WINEPREFIX := $(abspath build/wine)
+WIN_NETDIR  := $(abspath build/wine-net)
 win-check-run: win-all
 	@mkdir -p $(WIN_WINEPREFIX)
 	@WINEPREFIX=$(WIN_WINEPREFIX) WINEDEBUG=-all $(WINE64) wineboot -i >/dev/null 2>&1 || true
-	@WINEPREFIX=$(WIN_WINEPREFIX) WINEDEBUG=-all ONSHI_TEST_WRAP=$(WINE64) \
+	@rm -rf $(WIN_NETDIR) && mkdir -p $(WIN_NETDIR) && \
+	    ln -sfn $(WIN_NETDIR) $(WIN_WINEPREFIX)/dosdevices/n:
+	@WINEPREFIX=$(WIN_WINEPREFIX) WINEDEBUG=-all $(WINE64) reg add 'HKLM\Software\Wine\Drives' \
+	    /v n: /d network /f >/dev/null 2>&1 || true
+	@WINEPREFIX=$(WIN_WINEPREFIX) $(dir $(WINE64))wineserver -k 2>/dev/null || true
+	@WINEPREFIX=$(WIN_WINEPREFIX) WINEDEBUG=-all ONSHI_TEST_WRAP=$(WINE64) ONSHI_TEST_NET_DRIVE=N: \
 	    $(RUN) cmocka $(RESULTS) $(WIN_UNIT_BINS)
 	@$(RUN) script $(RESULTS) "windows x64 under Wine: files (Japanese folder, pending, half-written) and HTTPS against onshi-sim" \
 	    bash test/windows/e2e-sim.sh build/default/bin/onshi-sim $(B) $(WIN_WINEPREFIX)

@@ -13,6 +13,8 @@
  * Like with like: a process against a process (pkcs15-tool vs `bench_card once`), in-process
  * against the raw PC/SC floor in-process; the certificate is the size of a real one (~1.3 kB:
  * six READ BINARY of 256 bytes, where the old 995-byte test certificate needed four).
+ *   4. APDUs of one whole verification (open, certificate, signature) per holder, counted from
+ *      the card's log, beside the minimum; `bench_card apdus` runs this part alone (no timing).
  * Prints medians and ratios, the APDU counts beside OpenSC's and the minimum; asserts nothing.
  * With BENCH_RAW=FILE, appends raw lines for bench/report.py.
  */
@@ -646,8 +648,9 @@ static void bench_overhead_inprocess(void)
  * pcscd + vpcd + the onshi-vcard daemon, and as a process with the same card core in-process
  * (callback driver), alternating (which goes first alternates too); no timing model in the
  * card, so the difference per pair is what the daemon, the socket and the reader driver add,
- * and divided by the APDUs of a verification, their cost per APDU. A physical card (13 APDUs
- * for a 1.3 kB certificate) and an Android smartphone (JPKIAPGPSETOKEN). */
+ * and divided by the APDUs of a verification, their cost per APDU. A physical card (the
+ * minimum: 7 + one READ BINARY per 256 bytes of certificate) and an Android smartphone
+ * (JPKIAPGPSETOKEN: 4 more, see bench_apdus). */
 static void bench_pcscd_cost(const char *mode)
 {
     enum { N = 21 };
@@ -712,6 +715,53 @@ static void bench_pcscd_cost(const char *mode)
     }
 }
 
+/* APDUs of one whole verification (open, read the auth certificate, sign; the PIN status and
+ * VERIFY inside) per holder, from the card's log: the count, the commands by INS, and the
+ * minimum for a physical card with this certificate. An Android phone's certificate needs the
+ * PIN first (docs/card.md "Fewest APDUs"); an iPhone is refused before the PIN. */
+static void bench_apdus(void)
+{
+    static const struct {
+        const char *mode, *label;
+        const char *const extra[3];
+    } holders[] = {
+        {"card", "physical card", {NULL}},
+        {"android", "Android smartphone", {"--smartphone", "android", NULL}},
+        {"iphone", "iPhone (refused before the PIN)", {"--smartphone", "iphone", NULL}},
+    };
+    int minimum = MIN_APDUS_VERIFY - 6 + (int)((pki.cert_len + 255) / 256);
+    size_t i;
+    printf("\n== APDUs of one whole verification (open, certificate, signature), certificate %zu "
+           "bytes; minimum for a physical card %d ==\n",
+           pki.cert_len, minimum);
+    for (i = 0; i < sizeof holders / sizeof holders[0]; i++) {
+        vc_proc card;
+        pt_logscan s;
+        onshi_ctx *ctx = lib_ctx();
+        int rc;
+        if (ctx == NULL ||
+            vc_start(&card, pctx, READER0, holders[i].mode, &pki, holders[i].extra) != 0) {
+            fprintf(stderr, "bench: the virtual card did not start\n");
+            onshi_ctx_free(ctx);
+            return;
+        }
+        rc = lib_read_sign(ctx);
+        onshi_ctx_free(ctx);
+        vc_stop(&card, pctx);
+        if (pt_log_scan(card.log, &s) != 0)
+            continue;
+        if (rc == ONSHI_OK)
+            printf("%-34s %3lu APDUs (%+ld over the minimum): %s\n", holders[i].label, s.apdus,
+                   (long)s.apdus - minimum, s.trace);
+        else
+            printf("%-34s %3lu APDUs (%s): %s\n", holders[i].label, s.apdus,
+                   onshi_status_name(rc), s.trace);
+        if (raw)
+            fprintf(raw, "card-apdus\t%s\t%lu\t%d\t%s\t%s\n", holders[i].mode, s.apdus, minimum,
+                    onshi_status_name(rc), s.trace);
+    }
+}
+
 int main(int argc, char **argv)
 {
     self = argv[0];
@@ -728,11 +778,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: no PC/SC or no test PKI\n");
         return 1;
     }
-    bench_read();
-    bench_overhead();
+    if (argc > 1 && strcmp(argv[1], "apdus") == 0) {
+        bench_apdus();
+    } else {
+        bench_apdus();
+        bench_read();
+        bench_overhead();
     bench_overhead_inprocess();
-    bench_pcscd_cost("card");
-    bench_pcscd_cost("android");
+        bench_pcscd_cost("card");
+        bench_pcscd_cost("android");
+    }
     SCardReleaseContext(pctx);
     pt_pki_free(&pki);
     if (raw)

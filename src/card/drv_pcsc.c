@@ -1,10 +1,12 @@
 /*
  * PC/SC driver (PCSC-Lite on Linux/macOS, WinSCard on Windows). It uses only calls both
- * implement, so this file builds on Windows as is. Errors are translated here, at the edge
- * (pcsc_errors.c), with the SCARD code kept as foreign detail.
+ * implement; the calls that carry reader names go through pcsc_sys.c (UTF-8 names on both;
+ * WinSCard's wide functions on Windows), so this file has no platform switch. Errors are
+ * translated here, at the edge (pcsc_errors.c), with the SCARD code kept as foreign detail.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "card/card.h"
+#include "card/pcsc_sys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +14,7 @@
 
 #include <winscard.h>
 
-#if defined(_WIN32)
-/* The ANSI forms: reader names are handled as bytes (UTF-8 on every current system). */
-#define ONSHI_SCardListReaders SCardListReadersA
-#define ONSHI_SCardConnect SCardConnectA
-#define ONSHI_SCardGetStatusChange SCardGetStatusChangeA
-#define ONSHI_SCardStatus SCardStatusA
-#define ONSHI_READERSTATE SCARD_READERSTATEA
-#else
-#define ONSHI_SCardListReaders SCardListReaders
-#define ONSHI_SCardConnect SCardConnect
-#define ONSHI_SCardGetStatusChange SCardGetStatusChange
-#define ONSHI_SCardStatus SCardStatus
-#define ONSHI_READERSTATE SCARD_READERSTATE
-#endif
+typedef onshi__scard_state ONSHI_READERSTATE;
 
 #define OK(rv) ((rv) == SCARD_S_SUCCESS)
 
@@ -45,32 +34,25 @@ static int establish(onshi_ctx *ctx, SCARDCONTEXT *hctx)
     return OK(rv) ? ONSHI_OK : onshi__pcsc_err(ctx, (uint32_t)rv, "SCardEstablishContext");
 }
 
-/* Reader names as a multi-string, malloc'ed into *names. */
+/* A failed call that carries reader names: a name that does not convert between the
+ * system's form and UTF-8 is said so, anything else is the translated PC/SC code. */
+static int name_call_err(onshi_ctx *ctx, LONG rv, const char *call)
+{
+    if (rv == ONSHI__SCARD_BAD_NAME) {
+        char en[160], ja[240];
+        snprintf(en, sizeof en, "%s: a reader name is not valid Unicode (UTF-16/UTF-8)", call);
+        snprintf(ja, sizeof ja, "%s: カードリーダー名が正しい Unicode（UTF-16/UTF-8）ではありません",
+                 call);
+        return onshi__err_ja(ctx, ONSHI_E_CARD_PCSC, ONSHI_FOREIGN_NONE, 0, en, ja);
+    }
+    return onshi__pcsc_err(ctx, (uint32_t)rv, call);
+}
+
+/* Reader names as a UTF-8 multi-string, malloc'ed into *names. */
 static int list_raw(onshi_ctx *ctx, SCARDCONTEXT hctx, char **names)
 {
-    *names = NULL;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        DWORD len = 0;
-        LONG rv = ONSHI_SCardListReaders(hctx, NULL, NULL, &len);
-        if (!OK(rv))
-            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardListReaders");
-        char *buf = malloc(len + 1);
-        if (buf == NULL)
-            return onshi__err(ctx, ONSHI_E_NOMEM, "reader names");
-        rv = ONSHI_SCardListReaders(hctx, NULL, buf, &len);
-        if (rv == (LONG)SCARD_E_INSUFFICIENT_BUFFER) { /* a reader appeared in between */
-            free(buf);
-            continue;
-        }
-        if (!OK(rv)) {
-            free(buf);
-            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardListReaders");
-        }
-        buf[len] = '\0';
-        *names = buf;
-        return ONSHI_OK;
-    }
-    return onshi__pcsc_err(ctx, (uint32_t)SCARD_E_INSUFFICIENT_BUFFER, "SCardListReaders");
+    LONG rv = onshi__scard_list(hctx, names);
+    return OK(rv) ? ONSHI_OK : name_call_err(ctx, rv, "SCardListReaders");
 }
 
 static int pcsc_list(onshi_ctx *ctx, onshi_buf *out, size_t *count)
@@ -112,8 +94,8 @@ static bool want_met(int want, const ONSHI_READERSTATE *rs, size_t n, size_t *id
 {
     if (want == ONSHI_CARD_EVENT_INSERTED) {
         for (size_t i = 0; i < n; i++)
-            if ((rs[i].dwEventState & SCARD_STATE_PRESENT) &&
-                !(rs[i].dwEventState & SCARD_STATE_MUTE)) {
+            if ((rs[i].event & SCARD_STATE_PRESENT) &&
+                !(rs[i].event & SCARD_STATE_MUTE)) {
                 *idx = i;
                 return true;
             }
@@ -121,7 +103,7 @@ static bool want_met(int want, const ONSHI_READERSTATE *rs, size_t n, size_t *id
     }
     if (want == ONSHI_CARD_EVENT_REMOVED) {
         for (size_t i = 0; i < n; i++)
-            if (rs[i].dwEventState & SCARD_STATE_PRESENT)
+            if (rs[i].event & SCARD_STATE_PRESENT)
                 return false;
         *idx = 0;
         return true;
@@ -133,27 +115,27 @@ static int wait_loop(onshi_ctx *ctx, SCARDCONTEXT *hctx, ONSHI_READERSTATE *rs, 
                      int want, int timeout_ms, int *event, size_t *idx)
 {
     /* The current state first (timeout 0), then block until a change or the deadline. */
-    LONG rv = ONSHI_SCardGetStatusChange(*hctx, 0, rs, (DWORD)n);
+    LONG rv = onshi__scard_status_change(*hctx, 0, rs, n);
     if (!OK(rv) && rv != (LONG)SCARD_E_TIMEOUT)
-        return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardGetStatusChange");
+        return name_call_err(ctx, rv, "SCardGetStatusChange");
     if (want_met(want, rs, n, idx)) {
         *event = want;
         return ONSHI_OK;
     }
     if (timeout_ms == 0 && want == ONSHI_CARD_EVENT_INSERTED)
-        return onshi__err(ctx, ONSHI_E_CARD_NO_CARD, "no card in %s%s", rs[0].szReader,
+        return onshi__err(ctx, ONSHI_E_CARD_NO_CARD, "no card in %s%s", rs[0].reader,
                           n > 1 ? " or the other readers" : "");
     int64_t deadline = onshi__now_ms() + timeout_ms;
     for (;;) {
         for (size_t i = 0; i < n; i++)
-            rs[i].dwCurrentState = rs[i].dwEventState & ~SCARD_STATE_CHANGED;
+            rs[i].current = rs[i].event & ~SCARD_STATE_CHANGED;
         int64_t left = deadline - onshi__now_ms();
         if (left <= 0)
             return onshi__err(ctx, ONSHI_E_CARD_TIMEOUT, "no card within %d ms", timeout_ms);
         onshi__cancel_set_wake(ctx, wake_cancel, hctx);
         int rc = onshi__cancel_check(ctx); /* a cancel that came before the hook was set */
         if (rc == ONSHI_OK)
-            rv = ONSHI_SCardGetStatusChange(*hctx, (DWORD)left, rs, (DWORD)n);
+            rv = onshi__scard_status_change(*hctx, (DWORD)left, rs, n);
         onshi__cancel_set_wake(ctx, NULL, NULL);
         if (rc != ONSHI_OK)
             return rc;
@@ -165,15 +147,15 @@ static int wait_loop(onshi_ctx *ctx, SCARDCONTEXT *hctx, ONSHI_READERSTATE *rs, 
             return onshi__err(ctx, ONSHI_E_CARD_TIMEOUT, "no card event within %d ms",
                               timeout_ms);
         if (!OK(rv))
-            return onshi__pcsc_err(ctx, (uint32_t)rv, "SCardGetStatusChange");
+            return name_call_err(ctx, rv, "SCardGetStatusChange");
         for (size_t i = 0; i < n; i++) {
-            if (!(rs[i].dwEventState & SCARD_STATE_CHANGED))
+            if (!(rs[i].event & SCARD_STATE_CHANGED))
                 continue;
-            int before = state_event(rs[i].dwCurrentState);
-            int now = state_event(rs[i].dwEventState);
+            int before = state_event(rs[i].current);
+            int now = state_event(rs[i].event);
             if (before == now)
                 continue;
-            rc = onshi__card_event(ctx, now, rs[i].szReader);
+            rc = onshi__card_event(ctx, now, rs[i].reader);
             if (rc != ONSHI_OK)
                 return rc;
             if (want == ONSHI_CARD_EVENT_ANY) {
@@ -216,8 +198,8 @@ static int pcsc_wait(onshi_ctx *ctx, const char *pattern, int want, int timeout_
         for (const char *p = names; rc == ONSHI_OK && *p; p += strlen(p) + 1) {
             if (!onshi__reader_name_matches(pattern, p))
                 continue;
-            rs[n].szReader = p;
-            rs[n].dwCurrentState = SCARD_STATE_UNAWARE;
+            rs[n].reader = p;
+            rs[n].current = SCARD_STATE_UNAWARE;
             n++;
         }
         if (rc == ONSHI_OK && n == 0)
@@ -228,7 +210,7 @@ static int pcsc_wait(onshi_ctx *ctx, const char *pattern, int want, int timeout_
     if (rc == ONSHI_OK)
         rc = wait_loop(ctx, hctx, rs, n, want, timeout_ms, event, &idx);
     if (rc == ONSHI_OK) {
-        *reader_out = onshi__strdup(rs[idx].szReader);
+        *reader_out = onshi__strdup(rs[idx].reader);
         if (*reader_out == NULL)
             rc = onshi__err(ctx, ONSHI_E_NOMEM, "reader name");
     }
@@ -254,12 +236,12 @@ static int pcsc_connect(onshi__reader *r, const char *name)
     d->share = onshi__opt_int(r->ctx, ONSHI_OPT_CARD_SHARE_MODE) == ONSHI_CARD_SHARE_EXCLUSIVE
                    ? SCARD_SHARE_EXCLUSIVE
                    : SCARD_SHARE_SHARED;
-    LONG rv = ONSHI_SCardConnect(d->hctx, name, d->share, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                                 &d->h, &d->proto);
+    LONG rv = onshi__scard_connect(d->hctx, name, d->share,
+                                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &d->h, &d->proto);
     if (!OK(rv)) {
         SCardReleaseContext(d->hctx);
         free(d);
-        return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardConnect");
+        return name_call_err(r->ctx, rv, "SCardConnect");
     }
     r->drv = d;
     return ONSHI_OK;
@@ -279,28 +261,28 @@ static bool card_gone(onshi__reader *r, int settle_ms)
     pcsc_drv *d = r->drv;
     ONSHI_READERSTATE rs;
     memset(&rs, 0, sizeof rs);
-    rs.szReader = r->name;
-    rs.dwCurrentState = SCARD_STATE_UNAWARE;
-    LONG rv = ONSHI_SCardGetStatusChange(d->hctx, 0, &rs, 1);
+    rs.reader = r->name;
+    rs.current = SCARD_STATE_UNAWARE;
+    LONG rv = onshi__scard_status_change(d->hctx, 0, &rs, 1);
     if (rv == (LONG)SCARD_E_UNKNOWN_READER || rv == (LONG)SCARD_E_READER_UNAVAILABLE)
         return true; /* the reader went away with the card */
     if (!OK(rv) && rv != (LONG)SCARD_E_TIMEOUT)
         return false;
-    if (!(rs.dwEventState & SCARD_STATE_PRESENT))
+    if (!(rs.event & SCARD_STATE_PRESENT))
         return true;
     int64_t deadline = onshi__now_ms() + settle_ms;
-    DWORD first = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+    DWORD first = rs.event & ~(DWORD)SCARD_STATE_CHANGED;
     for (;;) {
         int64_t left = deadline - onshi__now_ms();
         if (left <= 0)
             return false;
-        rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-        rv = ONSHI_SCardGetStatusChange(d->hctx, (DWORD)left, &rs, 1);
+        rs.current = rs.event & ~(DWORD)SCARD_STATE_CHANGED;
+        rv = onshi__scard_status_change(d->hctx, (DWORD)left, &rs, 1);
         if (!OK(rv))
             return rv == (LONG)SCARD_E_UNKNOWN_READER ||
                    rv == (LONG)SCARD_E_READER_UNAVAILABLE;
-        if (!(rs.dwEventState & SCARD_STATE_PRESENT) ||
-            (rs.dwEventState >> 16) != (first >> 16)) /* pcsc-lite and WinSCard count events */
+        if (!(rs.event & SCARD_STATE_PRESENT) ||
+            (rs.event >> 16) != (first >> 16)) /* pcsc-lite and WinSCard count events */
             return true;
     }
 }
@@ -359,8 +341,8 @@ static int pcsc_end(onshi__reader *r, int reset)
 static int pcsc_check(onshi__reader *r)
 {
     pcsc_drv *d = r->drv;
-    DWORD state = 0, proto = 0, namelen = 0, atrlen = 0;
-    LONG rv = ONSHI_SCardStatus(d->h, NULL, &namelen, &state, &proto, NULL, &atrlen);
+    DWORD state = 0, proto = 0;
+    LONG rv = onshi__scard_status(d->h, &state, &proto);
     if (rv == (LONG)SCARD_W_RESET_CARD)
         return onshi__pcsc_err(r->ctx, (uint32_t)rv, "SCardStatus");
     if (OK(rv) && !(state & SCARD_ABSENT))

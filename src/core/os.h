@@ -132,15 +132,27 @@ void onshi__os_wake_drain(onshi__os_wake *w);
 int onshi__os_wake_wait(onshi__os_wake *w, int64_t ms);
 
 /* ---- folder watch ------------------------------------------------------------------------
- * inotify on Linux; FindFirstChangeNotificationW on Windows (it only says that something
- * changed: the events carry no name, so the stable-read rule keeps its polling gaps there). */
+ * inotify on Linux. Windows: ReadDirectoryChangesW on the first folder when it is on a local
+ * disk (FILE_ACTION_ADDED and _MODIFIED → TOUCHED, _REMOVED and _RENAMED_OLD_NAME → GONE,
+ * _RENAMED_NEW_NAME → MOVED_IN, names in UTF-8, lost changes → OVERFLOW); Windows reports no
+ * close, so a name created or modified is TOUCHED (the stable-read rule then compares two
+ * reads a poll interval apart, as without names, instead of holding it as written-to); a read
+ * that cannot be started again (the folder removed) ends the names with an OVERFLOW. On a
+ * network path (UNC, mapped drive: DRIVE_REMOTE), or where ReadDirectoryChangesW cannot be
+ * started: FindFirstChangeNotificationW, which only says that something changed
+ * (ONSHI__OS_EV_CHANGED, no name: the stable-read rule keeps its polling gaps there). The
+ * second folder always has a change notification: OTHER when the first folder reports names
+ * (as on POSIX), else CHANGED. */
 enum {
     ONSHI__OS_EV_WRITING = 1, /* name created or modified: a writer may still hold it */
     ONSHI__OS_EV_GONE,        /* name closed after writing, moved away or deleted */
     ONSHI__OS_EV_MOVED_IN,    /* name renamed into the folder (complete) */
     ONSHI__OS_EV_OVERFLOW,    /* events were lost: forget what is known about names */
     ONSHI__OS_EV_OTHER,       /* an event about no name of the first folder (the watch works) */
-    ONSHI__OS_EV_CHANGED      /* Windows: something changed, nothing more known; name NULL */
+    ONSHI__OS_EV_CHANGED,     /* Windows without names (network path): something changed,
+                                 nothing more known; name NULL */
+    ONSHI__OS_EV_TOUCHED      /* Windows (ReadDirectoryChangesW): name created or modified;
+                                 the platform never reports a close */
 };
 typedef struct onshi__os_watch onshi__os_watch;
 /* Watch dir (names reported) and dir2 (may be NULL; only wakes). errno on failure (the
@@ -185,6 +197,17 @@ ssize_t onshi__os_recv(onshi__os_sock s, void *p, size_t n);
 int onshi__os_sock_wait(onshi__os_sock s, int events, onshi__os_wake *w, int64_t ms);
 /* Text form of an IPv4/IPv6 address → 4 or 16 bytes; 4, 16, or 0 when not an address. */
 int onshi__os_inet_pton(const char *text, unsigned char out[16]);
+
+#ifdef _WIN32
+/* ---- UTF-8 ⇄ UTF-16 (Windows) ------------------------------------------------------------
+ * For the wide APIs called outside core (WinSCard's reader names in card/pcsc_sys.c). n units
+ * of the input, NULs included (a multi-string converts whole), into a malloc'ed copy with one
+ * more 0 unit after them; its length in units without that 0 in *out_n (may be NULL). Strict:
+ * NULL with errno EILSEQ for what is not UTF-8 (onshi__os_utf16) or not UTF-16 (a lone
+ * surrogate, onshi__os_utf8), ENOMEM. */
+wchar_t *onshi__os_utf16(const char *s, size_t n, size_t *out_n);
+char *onshi__os_utf8(const wchar_t *w, size_t n, size_t *out_n);
+#endif
 
 /* ---- character conversion ----------------------------------------------------------------
  * iconv(3)-shaped converters between UTF-8, CP932 and EUC-JP (the only three the library

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <io.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,21 +83,60 @@ static int wsa_errno(int e)
 }
 
 /* ---- UTF-8 ⇄ UTF-16 ------------------------------------------------------------------------ */
-/* malloc'd wide copy of a UTF-8 string; NULL with errno (EILSEQ: not UTF-8). */
-static wchar_t *widen(const char *s)
+wchar_t *onshi__os_utf16(const char *s, size_t n, size_t *out_n)
 {
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-    if (n <= 0) {
+    if (n > 0x3FFFFFFF) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int k = n == 0 ? 0 : MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, NULL, 0);
+    if (n > 0 && k <= 0) {
         errno = EILSEQ;
         return NULL;
     }
-    wchar_t *w = malloc((size_t)n * sizeof *w);
+    wchar_t *w = malloc(((size_t)k + 1) * sizeof *w);
     if (w == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n);
+    if (k > 0)
+        MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, (int)n, w, k);
+    w[k] = 0;
+    if (out_n != NULL)
+        *out_n = (size_t)k;
     return w;
+}
+
+char *onshi__os_utf8(const wchar_t *w, size_t n, size_t *out_n)
+{
+    if (n > 0x0FFFFFFF) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int k = n == 0 ? 0
+                   : WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int)n, NULL, 0,
+                                         NULL, NULL);
+    if (n > 0 && k <= 0) {
+        errno = EILSEQ;
+        return NULL;
+    }
+    char *s = malloc((size_t)k + 1);
+    if (s == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (k > 0)
+        WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, (int)n, s, k, NULL, NULL);
+    s[k] = '\0';
+    if (out_n != NULL)
+        *out_n = (size_t)k;
+    return s;
+}
+
+/* malloc'd wide copy of a UTF-8 string; NULL with errno (EILSEQ: not UTF-8). */
+static wchar_t *widen(const char *s)
+{
+    return onshi__os_utf16(s, strlen(s), NULL);
 }
 
 /* UTF-16 → UTF-8 into out[size]; 0 or -1 (ENAMETOOLONG). */
@@ -672,26 +712,73 @@ int onshi__os_wake_wait(onshi__os_wake *w, int64_t ms)
     return 0;
 }
 
-/* ---- folder watch: change notifications --------------------------------------------------- */
+/* ---- folder watch: ReadDirectoryChangesW on a local folder -------------------------------
+ * The first folder, when local, is read with ReadDirectoryChangesW (overlapped, on a handle
+ * opened with FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED): each change comes with its
+ * name. On a network path (UNC, mapped drive), or where that read cannot be started, the
+ * first folder falls back to FindFirstChangeNotificationW (a wake without names), as does the
+ * second folder always (it only wakes). Polling runs above in every case. */
+#define WATCH_FILTER \
+    (FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE)
+
 struct onshi__os_watch {
-    HANDLE h[2];
-    int n;
+    HANDLE dir;     /* the first folder for ReadDirectoryChangesW, or INVALID_HANDLE_VALUE */
+    OVERLAPPED ov;  /* its outstanding read; ov.hEvent signalled on completion */
+    int pending;    /* a read is outstanding (the system writes into buf) */
+    HANDLE note[2]; /* change notifications: [0] the first folder without names, [1] dir2 */
+    /* Changes of the first folder, one read's worth: DWORD-aligned as the call requires.
+     * The system keeps recording changes between two reads in a buffer of this size; when
+     * they do not fit, the read completes empty (or with ERROR_NOTIFY_ENUM_DIR): an overflow. */
+    DWORD buf[8192];
 };
 
-static HANDLE change_handle(const char *dir)
+/* Is the folder on a local disk? A network path (UNC, a mapped drive) is not: the server
+ * reports changes with its own delays and rules, so names are not trusted there. */
+static int local_folder(const wchar_t *w)
 {
-    wchar_t *w = widen(dir);
-    if (w == NULL)
-        return INVALID_HANDLE_VALUE;
-    HANDLE h = FindFirstChangeNotificationW(w, FALSE,
-                                            FILE_NOTIFY_CHANGE_FILE_NAME |
-                                                FILE_NOTIFY_CHANGE_SIZE |
-                                                FILE_NOTIFY_CHANGE_LAST_WRITE);
-    DWORD e = GetLastError();
-    free(w);
+    wchar_t root[1024];
+    if (!GetVolumePathNameW(w, root, (DWORD)(sizeof root / sizeof *root)))
+        return 0;
+    UINT t = GetDriveTypeW(root);
+    return t == DRIVE_FIXED || t == DRIVE_REMOVABLE || t == DRIVE_RAMDISK;
+}
+
+static HANDLE change_handle(const wchar_t *w)
+{
+    HANDLE h = FindFirstChangeNotificationW(w, FALSE, WATCH_FILTER);
     if (h == INVALID_HANDLE_VALUE)
-        errno = errno_of(e);
-    return h;
+        errno = errno_of(GetLastError());
+    return h == INVALID_HANDLE_VALUE ? NULL : h;
+}
+
+/* Start the next read of the first folder's changes; 0 or -1. */
+static int rdc_arm(onshi__os_watch *wt)
+{
+    ResetEvent(wt->ov.hEvent);
+    if (!ReadDirectoryChangesW(wt->dir, wt->buf, (DWORD)sizeof wt->buf, FALSE, WATCH_FILTER,
+                               NULL, &wt->ov, NULL))
+        return -1;
+    wt->pending = 1;
+    return 0;
+}
+
+/* Open the first folder for ReadDirectoryChangesW and start the first read; 0 or -1. */
+static int rdc_open(onshi__os_watch *wt, const wchar_t *w)
+{
+    wt->dir = CreateFileW(w, FILE_LIST_DIRECTORY,
+                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                          OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OVERLAPPED, NULL);
+    if (wt->dir == INVALID_HANDLE_VALUE)
+        return -1;
+    wt->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (wt->ov.hEvent != NULL && rdc_arm(wt) == 0)
+        return 0;
+    if (wt->ov.hEvent != NULL)
+        CloseHandle(wt->ov.hEvent);
+    CloseHandle(wt->dir);
+    wt->dir = INVALID_HANDLE_VALUE;
+    wt->ov.hEvent = NULL;
+    return -1;
 }
 
 int onshi__os_watch_open(onshi__os_watch **out, const char *dir, const char *dir2)
@@ -702,46 +789,159 @@ int onshi__os_watch_open(onshi__os_watch **out, const char *dir, const char *dir
         errno = ENOMEM;
         return -1;
     }
-    if ((wt->h[0] = change_handle(dir)) == INVALID_HANDLE_VALUE) {
+    wt->dir = INVALID_HANDLE_VALUE;
+    wchar_t *w = widen(dir);
+    if (w == NULL) {
+        free(wt);
+        return -1;
+    }
+    if (!local_folder(w) || rdc_open(wt, w) != 0)
+        wt->note[0] = change_handle(w);
+    free(w);
+    if (wt->dir == INVALID_HANDLE_VALUE && wt->note[0] == NULL) {
         int e = errno;
         free(wt);
         errno = e;
         return -1;
     }
-    wt->n = 1;
-    if (dir2 != NULL && (wt->h[1] = change_handle(dir2)) != INVALID_HANDLE_VALUE)
-        wt->n = 2;
+    if (dir2 != NULL && (w = widen(dir2)) != NULL) {
+        wt->note[1] = change_handle(w);
+        free(w);
+    }
     *out = wt;
     return 0;
 }
 
+/* Stop the outstanding read and wait until the system no longer writes into buf. */
+static void rdc_stop(onshi__os_watch *wt)
+{
+    if (wt->pending) {
+        DWORD got;
+        CancelIoEx(wt->dir, &wt->ov);
+        GetOverlappedResult(wt->dir, &wt->ov, &got, TRUE);
+        wt->pending = 0;
+    }
+}
+
 void onshi__os_watch_close(onshi__os_watch *wt)
 {
-    if (wt != NULL) {
-        for (int i = 0; i < wt->n; i++)
-            FindCloseChangeNotification(wt->h[i]);
-        free(wt);
+    if (wt == NULL)
+        return;
+    if (wt->dir != INVALID_HANDLE_VALUE) {
+        rdc_stop(wt);
+        CloseHandle(wt->dir);
+        CloseHandle(wt->ov.hEvent);
     }
+    for (int i = 0; i < 2; i++)
+        if (wt->note[i] != NULL)
+            FindCloseChangeNotification(wt->note[i]);
+    free(wt);
+}
+
+/* The os.h kind of a FILE_ACTION_*. Windows reports no close: a name created or modified
+ * stays "writing" until it is renamed away or deleted (the stable-read rule then waits for
+ * its content to stay unchanged, ONSHI__WRITER_HOLD_MS, as for a Linux writer whose close
+ * was not seen). */
+static int kind_of_action(DWORD action)
+{
+    switch (action) {
+    case FILE_ACTION_ADDED:
+    case FILE_ACTION_MODIFIED: return ONSHI__OS_EV_TOUCHED; /* no close is ever reported */
+    case FILE_ACTION_REMOVED:
+    case FILE_ACTION_RENAMED_OLD_NAME: return ONSHI__OS_EV_GONE;
+    case FILE_ACTION_RENAMED_NEW_NAME: return ONSHI__OS_EV_MOVED_IN;
+    default: return ONSHI__OS_EV_OTHER;
+    }
+}
+
+/* Report the records of one completed read: got bytes of buf. */
+static void rdc_report(const onshi__os_watch *wt, DWORD got,
+                       void (*fn)(void *, int, const char *), void *arg)
+{
+    const unsigned char *p = (const unsigned char *)wt->buf;
+    size_t off = 0;
+    while (off + offsetof(FILE_NOTIFY_INFORMATION, FileName) <= got) {
+        const FILE_NOTIFY_INFORMATION *fi = (const FILE_NOTIFY_INFORMATION *)(p + off);
+        size_t wlen = fi->FileNameLength / sizeof(WCHAR);
+        char name[1024];
+        int n = 0;
+        if (off + offsetof(FILE_NOTIFY_INFORMATION, FileName) + fi->FileNameLength <= got &&
+            wlen > 0 && wlen < 512)
+            n = WideCharToMultiByte(CP_UTF8, 0, fi->FileName, (int)wlen, name,
+                                    (int)sizeof name - 1, NULL, NULL);
+        if (n > 0) {
+            name[n] = '\0';
+            fn(arg, kind_of_action(fi->Action), name);
+        } else {
+            /* A name the library never uses (too long) or a damaged record: what we know
+             * about names may be incomplete. */
+            fn(arg, ONSHI__OS_EV_OVERFLOW, NULL);
+        }
+        if (fi->NextEntryOffset == 0)
+            break;
+        off += fi->NextEntryOffset;
+    }
+}
+
+/* Report what a completed read of the first folder brought (without waiting) and start the
+ * next one. A read that completed empty or with ERROR_NOTIFY_ENUM_DIR lost changes: an
+ * overflow. When the next read cannot be started (the folder was removed, access lost) the
+ * watch of names ends with an overflow; polling goes on. */
+static void rdc_collect(onshi__os_watch *wt, void (*fn)(void *, int, const char *), void *arg)
+{
+    if (!wt->pending)
+        return;
+    DWORD got = 0;
+    if (!GetOverlappedResult(wt->dir, &wt->ov, &got, FALSE)) {
+        DWORD e = GetLastError();
+        if (e == ERROR_IO_INCOMPLETE)
+            return;
+        wt->pending = 0;
+        fn(arg, ONSHI__OS_EV_OVERFLOW, NULL);
+        if (e != ERROR_NOTIFY_ENUM_DIR)
+            return; /* the folder cannot be read any more: no next read */
+    } else {
+        wt->pending = 0;
+        if (got == 0)
+            fn(arg, ONSHI__OS_EV_OVERFLOW, NULL);
+        else
+            rdc_report(wt, got, fn, arg);
+    }
+    if (rdc_arm(wt) != 0)
+        fn(arg, ONSHI__OS_EV_OVERFLOW, NULL);
 }
 
 int onshi__os_watch_wait(onshi__os_watch *wt, onshi__os_wake *w, int64_t ms,
                          void (*fn)(void *arg, int kind, const char *name), void *arg)
 {
     HANDLE hs[3];
+    int what[3]; /* 0 the wake, 1 the read of names, 2 a change notification */
     DWORD n = 0;
-    hs[n++] = w->ev;
-    for (int i = 0; wt != NULL && i < wt->n; i++)
-        hs[n++] = wt->h[i];
+    hs[n] = w->ev, what[n++] = 0;
+    if (wt != NULL && wt->pending)
+        hs[n] = wt->ov.hEvent, what[n++] = 1;
+    for (int i = 0; wt != NULL && i < 2; i++)
+        if (wt->note[i] != NULL)
+            hs[n] = wt->note[i], what[n++] = 2 + i;
     DWORD k = WaitForMultipleObjects(n, hs, FALSE, wait_ms(ms));
+    int woken = 0;
     if (k == WAIT_OBJECT_0) {
         ResetEvent(w->ev);
-        return 1;
+        woken = 1;
     }
-    if (k > WAIT_OBJECT_0 && k < WAIT_OBJECT_0 + n) {
+    /* Names first, whatever ended the wait (as the POSIX side drains inotify). */
+    if (wt != NULL)
+        rdc_collect(wt, fn, arg);
+    if (k > WAIT_OBJECT_0 && k < WAIT_OBJECT_0 + n && what[k - WAIT_OBJECT_0] >= 2) {
         FindNextChangeNotification(hs[k - WAIT_OBJECT_0]);
-        fn(arg, ONSHI__OS_EV_CHANGED, NULL);
+        /* The first folder without names: something changed, nothing more known. The second
+         * folder: as on POSIX, an event about no name of the first folder when the first
+         * one reports names. */
+        int names = wt->dir != INVALID_HANDLE_VALUE;
+        fn(arg, what[k - WAIT_OBJECT_0] == 2 || !names ? ONSHI__OS_EV_CHANGED : ONSHI__OS_EV_OTHER,
+           NULL);
     }
-    return 0;
+    return woken;
 }
 
 /* ---- sockets: Winsock 2 ------------------------------------------------------------------ */

@@ -147,7 +147,7 @@ struct onshi_card {
     int kind;         /* ONSHI__KIND_* */
     /* Valid only while the card transaction is held (ch.ap_selected): */
     int tries;        /* PIN status last read, ONSHI__TRIES_UNKNOWN when not read */
-    bool verified;    /* a VERIFY was sent: the sequence must end with a reset */
+    bool verified;    /* a VERIFY was sent in this transaction: it ends with a reset */
     /* A PIN asked ahead (onshi__jpki_pin_ask) waiting in the JPKI state for the VERIFY: */
     bool pin_held;
     int pin_held_tries; /* the tries the callback was told */
@@ -160,8 +160,9 @@ struct onshi_card {
  * the card was reset or removed meanwhile (SCardStatus); after a reset the transaction is
  * taken again and the AP selected. */
 int onshi__jpki_seq_begin(onshi_card *card);
-/* End a sequence: on success (no reset) the transaction stays held; on an error or when the
- * PIN was used it ends (reset when asked). Keeps the first error. */
+/* End a sequence: on success (no reset asked) the transaction stays held, also after a
+ * VERIFY (a phone's certificate read: the signature that follows needs no second VERIFY);
+ * on an error it ends, with a reset when a VERIFY was sent. Keeps the first error. */
 int onshi__jpki_seq_end(onshi_card *card, int rc, bool reset);
 /* The auth certificate inside a running sequence (cached on the session). On a token whose
  * certificate needs the PIN (Android) this asks the PIN (or uses the one asked ahead) and

@@ -185,7 +185,7 @@ int onshi__jpki_pin_verify(onshi_card *card, int tries)
     onshi__jpki_state *st = onshi__jpki_state_get(card->ctx, false);
     const size_t size = sizeof st->pin;
     card->tries = ONSHI__TRIES_UNKNOWN; /* a VERIFY changes it */
-    card->verified = true; /* from here on the sequence ends with a reset, whatever the answer */
+    card->verified = true; /* from here on the transaction ends with a reset, whatever the answer */
     rc = verify_sent(card, st->pin, strnlen(st->pin, size));
     onshi__jpki_pin_forget(card);
     return rc;

@@ -50,8 +50,11 @@ int onshi__jpki_seq_begin(onshi_card *card)
 
 int onshi__jpki_seq_end(onshi_card *card, int rc, bool reset)
 {
-    if (rc == ONSHI_OK && !reset && !card->verified)
-        return ONSHI_OK; /* keep the transaction */
+    /* Kept after success, also when a VERIFY was sent (a phone's certificate read): the
+     * verified state then lives only inside our transaction, for the signature that follows,
+     * and ends with a reset at the signature, at any error or at onshi_card_free. */
+    if (rc == ONSHI_OK && !reset)
+        return ONSHI_OK;
     reset = reset || card->verified;
     forget_held(card);
     int erc = onshi__reader_end(card->reader, reset);

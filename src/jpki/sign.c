@@ -2,8 +2,9 @@
  * Signature with the user-authentication key, in the session's held transaction: read the
  * auth certificate if not yet known, PIN status (unless already read), PIN, SELECT key,
  * SIGN; then the card is reset so no verified state lingers for another program. On an
- * Android phone the certificate comes after the PIN. The signature is checked with the
- * certificate's public key before the caller sees it.
+ * Android phone the certificate comes after the PIN; when onshi_card_read_auth_cert already
+ * sent the VERIFY in this held transaction, the signature follows without a second one. The
+ * signature is checked with the certificate's public key before the caller sees it.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "jpki/jpki.h"

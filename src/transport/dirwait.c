@@ -1,8 +1,9 @@
 /*
- * Waiting for changes in an exchange folder. The OS layer's folder watch (inotify on Linux)
- * wakes us within milliseconds of a rename or close; polling at ONSHI_OPT_POLL_INTERVAL_MS
- * always runs as well, because a mounted share (SMB/CIFS, NFS) does not report changes made
- * by the other machine. A wake object lets onshi_ctx_cancel end the wait from another thread.
+ * Waiting for changes in an exchange folder. The OS layer's folder watch (inotify on Linux,
+ * ReadDirectoryChangesW on a local Windows folder) wakes us within milliseconds of a rename
+ * or close; polling at ONSHI_OPT_POLL_INTERVAL_MS always runs as well, because a mounted share
+ * (SMB/CIFS, NFS) does not report changes made by the other machine. A wake object lets
+ * onshi_ctx_cancel end the wait from another thread.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "file.h"
@@ -152,6 +153,12 @@ int onshi__dirwait_writing(const onshi__dirwait *w, const char *name)
     return i >= 0 && w->names[i].state == ONSHI__NAME_WRITING;
 }
 
+int onshi__dirwait_touched(const onshi__dirwait *w, const char *name)
+{
+    long i = name_find(w, name);
+    return i >= 0 && w->names[i].state == ONSHI__NAME_TOUCHED;
+}
+
 int onshi__dirwait_moved_in(const onshi__dirwait *w, const char *name)
 {
     long i = name_find(w, name);
@@ -196,13 +203,17 @@ static void on_event(void *arg, int kind, const char *name)
     case ONSHI__OS_EV_WRITING: name_set(w, name, ONSHI__NAME_WRITING); break;
     case ONSHI__OS_EV_GONE: name_set(w, name, 0); break;
     case ONSHI__OS_EV_MOVED_IN: name_set(w, name, ONSHI__NAME_MOVED_IN); break;
+    /* Changed where no close will ever be reported: not held as written-to (that waits
+     * ONSHI__WRITER_HOLD_MS every time) but read twice a poll interval apart. */
+    case ONSHI__OS_EV_TOUCHED: name_set(w, name, ONSHI__NAME_TOUCHED); break;
     case ONSHI__OS_EV_OVERFLOW: names_clear(w); break;
     default: break;
     }
 }
 
-/* A watch that names no file (Windows' change notification) only wakes: events_seen stays
- * 0 so the stable-read rule keeps its polling gaps. */
+/* A watch that names no file (Windows' change notification: a network path, or where
+ * ReadDirectoryChangesW could not be started) only wakes: events_seen stays 0 so the
+ * stable-read rule keeps its polling gaps. */
 static void on_event_named(void *arg, int kind, const char *name)
 {
     if (kind != ONSHI__OS_EV_CHANGED)

@@ -180,10 +180,13 @@ void onshi__dirwait_disarm(onshi__dirwait *w);
 int onshi__dirwait_wait(onshi_ctx *ctx, onshi__dirwait *w, int64_t max_ms);
 #define ONSHI__NAME_WRITING 1  /* created or modified, not yet closed */
 #define ONSHI__NAME_MOVED_IN 2 /* renamed into the folder and untouched since */
+#define ONSHI__NAME_TOUCHED 3  /* created or modified where no close is reported (Windows) */
 /* Is `name` open for writing as far as inotify knows? */
 int onshi__dirwait_writing(const onshi__dirwait *w, const char *name);
 /* Did `name` arrive by rename (complete) and stay untouched since? */
 int onshi__dirwait_moved_in(const onshi__dirwait *w, const char *name);
+/* Was name created or modified where the platform reports no close (Windows)? */
+int onshi__dirwait_touched(const onshi__dirwait *w, const char *name);
 /* Drop what is known about a name (after it was read). */
 void onshi__dirwait_forget(onshi__dirwait *w, const char *name);
 

@@ -247,10 +247,12 @@ int onshi__file_read_stable(onshi_ctx *ctx, onshi__dirwait *w, const char *dir,
     stable_since = onshi__now_ms();
     for (;;) {
         /* A short gap is enough when inotify shows the folder is local and tells us whether
-         * the writer still holds the file; otherwise one poll interval, as peers do. */
+         * the writer still holds the file; otherwise (no watch, or Windows, which reports no
+         * close) one poll interval, as peers do. */
         int64_t gap = onshi__dirwait_moved_in(w, name) ? ONSHI__STABLE_GAP_MOVED_MS
-                      : w->events_seen                ? ONSHI__STABLE_GAP_MS
-                                                      : w->poll_ms;
+                      : onshi__dirwait_touched(w, name) ? w->poll_ms /* no close reported */
+                      : w->events_seen                  ? ONSHI__STABLE_GAP_MS
+                                                        : w->poll_ms;
         int64_t until = onshi__now_ms() + gap;
         while (onshi__now_ms() < until)
             if ((r = onshi__dirwait_wait(ctx, w, until - onshi__now_ms())) != ONSHI_OK)

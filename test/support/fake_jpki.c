@@ -70,11 +70,27 @@ void fake_card_spend_tries(fake_card *c, int n)
     vcard_power(c->card, VCARD_POWER_RESET);
 }
 
+static void trace_cmd(fake_card *c, const unsigned char *cmd, size_t len)
+{
+    char one[16];
+    if (len < 4)
+        snprintf(one, sizeof one, "??");
+    else if (cmd[1] == 0xA4 && cmd[2] == 0x04)
+        snprintf(one, sizeof one, "A4:AP");
+    else if (cmd[1] == 0xA4 && len >= 7)
+        snprintf(one, sizeof one, "A4:%02X%02X", cmd[5], cmd[6]);
+    else
+        snprintf(one, sizeof one, "%02X", cmd[1]);
+    size_t used = strlen(c->trace);
+    snprintf(c->trace + used, sizeof c->trace - used, "%s%s", used ? " " : "", one);
+}
+
 static int ONSHI_CALL card_transmit(void *ud, const unsigned char *cmd, size_t len,
                                     unsigned char *resp, size_t cap, size_t *rlen)
 {
     fake_card *c = ud;
     c->apdus++;
+    trace_cmd(c, cmd, len);
     if (c->remove_at > 0 && c->apdus >= (unsigned long)c->remove_at)
         return ONSHI_E_CARD_REMOVED;
     if (c->remove_on_sign && len > 2 && cmd[1] == 0x2A)
@@ -84,11 +100,18 @@ static int ONSHI_CALL card_transmit(void *ud, const unsigned char *cmd, size_t l
     return vcard_transmit_cb(c->card, cmd, len, resp, cap, rlen);
 }
 
+static int ONSHI_CALL card_reset(void *ud)
+{
+    fake_card *c = ud;
+    c->resets++;
+    return vcard_reset_cb(c->card);
+}
+
 void fake_card_attach(onshi_ctx *ctx, fake_card *c)
 {
     onshi_ctx_set_int(ctx, ONSHI_OPT_CARD_DRIVER, ONSHI_CARD_DRIVER_CALLBACK);
     tcb_set_card_transmit(ctx, card_transmit, c);
-    tcb_set_card_reset(ctx, vcard_reset_cb, c->card);
+    tcb_set_card_reset(ctx, card_reset, c);
 }
 
 /* ================================ the server ================================ */

@@ -20,7 +20,10 @@ typedef struct fake_card {
     vcard *card;
     int remove_at;          /* answer ONSHI_E_CARD_REMOVED from this APDU number on (0: never) */
     int remove_on_sign;     /* pulled out when the signature command arrives */
-    unsigned long apdus, verifies;
+    unsigned long apdus, verifies, resets;
+    /* Every command in order, by INS ("A4 B0 20 2A ..."), a SELECT with its target
+     * ("A4:AP", "A4:000A"): the sequence the tests assert. */
+    char trace[1024];
 } fake_card;
 
 /* A fresh card (PIN "1234", 3 tries) holding the certificates and key of m (borrowed;

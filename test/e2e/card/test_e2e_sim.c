@@ -396,6 +396,8 @@ static void test_smartphone(void **state)
     pt_logscan s;
     assert_int_equal(pt_log_scan(card.log, &s), 0);
     assert_int_equal(s.apdus, 17);
+    assert_string_equal(s.trace, "A4:AP A4:000A B0 A4:0006 B0 A4:0018 20 20 A4:000A "
+                                 "B0 B0 B0 B0 B0 B0 A4:0017 2A");
     assert_clean_log(&card);
     insert_as("P001", "P001-iphone", "iphone");
     ctx = new_ctx(url, &grant);
@@ -405,6 +407,7 @@ static void test_smartphone(void **state)
     assert_int_equal(vc_stop(&card, pctx), 0);
     assert_int_equal(pt_log_scan(card.log, &s), 0);
     assert_int_equal(s.apdus, 5); /* SELECT AP, SELECT 000A, READ (6982), label */
+    assert_string_equal(s.trace, "A4:AP A4:000A B0 A4:0006 B0"); /* no VERIFY */
 }
 
 /* Issue 17: a whole verification of a card through pcscd: 13 APDUs. */
@@ -423,6 +426,7 @@ static void test_thirteen_apdus(void **state)
     pt_logscan s;
     assert_int_equal(pt_log_scan(card.log, &s), 0);
     assert_int_equal(s.apdus, 7 + 6); /* its certificate is ~1.3 KB: 6 READ BINARY */
+    assert_string_equal(s.trace, "A4:AP A4:000A B0 B0 B0 B0 B0 B0 A4:0018 20 20 A4:0017 2A");
 }
 
 int main(void)

@@ -264,6 +264,25 @@ int pt_read_ef(SCARDHANDLE h, unsigned short fid, unsigned char *out, size_t cap
 static const unsigned char aid_jpki[10] = {0xD3, 0x92, 0xF0, 0x00, 0x26,
                                            0x01, 0x00, 0x00, 0x00, 0x01};
 
+/* One command of the log (hex, VERIFY data masked) into s->trace. */
+static void trace_add(pt_logscan *s, const char *hex, size_t len)
+{
+    char one[16];
+    size_t used = strlen(s->trace);
+    if (len < 8)
+        snprintf(one, sizeof one, "??");
+    else if (strncmp(hex + 2, "A4", 2) == 0 && strncmp(hex + 4, "04", 2) == 0)
+        snprintf(one, sizeof one, "A4:AP");
+    else if (strncmp(hex + 2, "A4", 2) == 0 && len >= 14)
+        snprintf(one, sizeof one, "A4:%.4s", hex + 10);
+    else
+        snprintf(one, sizeof one, "%.2s", hex + 2);
+    if (used + strlen(one) + 5 < sizeof s->trace)
+        snprintf(s->trace + used, sizeof s->trace - used, "%s%s", used ? " " : "", one);
+    else if (used + 4 < sizeof s->trace && strcmp(s->trace + used - 3, "...") != 0)
+        strcat(s->trace, " ...");
+}
+
 int pt_log_scan(const char *path, pt_logscan *s)
 {
     char line[70000];
@@ -280,6 +299,7 @@ int pt_log_scan(const char *path, pt_logscan *s)
         if (line[0] == '#' || sp == NULL)
             continue;
         s->apdus++;
+        trace_add(s, line, (size_t)(sp - line));
         *sp = '\0';
         n = unhex(line, cmd, sizeof cmd);
         {

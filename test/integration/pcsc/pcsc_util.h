@@ -59,6 +59,9 @@ int pt_read_ef(SCARDHANDLE h, unsigned short fid, unsigned char *out, size_t cap
  * card flagged, and whether any VERIFY data appears unmasked. */
 typedef struct pt_logscan {
     unsigned long apdus, selects, outside, flagged, mynumber, unmasked_verify;
+    /* The commands in order by INS ("A4 B0 20 2A ..."), a SELECT with its target ("A4:AP",
+     * "A4:000A"); "..." at the end when it did not fit. */
+    char trace[1024];
 } pt_logscan;
 int pt_log_scan(const char *path, pt_logscan *out);
 /* The one verdict on a card session's log: 1 when it could be read and shows no SELECT

@@ -274,6 +274,7 @@ typedef struct T {
     int events[8];
     int nevents;
     int stop_on_event;
+    int pin_calls;
 } T;
 
 static int ONSHI_CALL on_event(void *ud, int event, const char *reader)
@@ -287,7 +288,7 @@ static int ONSHI_CALL on_event(void *ud, int event, const char *reader)
 
 static int ONSHI_CALL pin_cb(void *ud, int tries, int last, char *buf, size_t size, int *confirm)
 {
-    (void)ud;
+    ((T *)ud)->pin_calls++;
     (void)tries;
     (void)last;
     (void)size;
@@ -597,6 +598,112 @@ static void test_reset_after_pin_asked(void **state)
     onshi_card_free(card);
 }
 
+/* An Android phone's certificate read and the signature after it (issue 17): the exact
+ * commands, in one transaction; the VERIFY of the certificate read serves the signature (the
+ * PIN asked once); the reset comes once, at the end of the signature. */
+static void script_phone_cert(T *t)
+{
+    const jpki_fixture *fx = jf_get();
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_expect_hex(&t->sc, "00B0000000", "6982");
+    sc_script_label(&t->sc, "JPKIAPGPSETOKEN");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    sc_expect_hex(&t->sc, "002000800431323334", "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_CERT, "9000");
+    sc_script_read(&t->sc, fx->card.p, fx->card.n);
+}
+
+static void test_phone_one_transaction(void **state)
+{
+    T *t = *state;
+    F.present[0] = 1;
+    sc_script_open(&t->sc);
+    onshi_card *card;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    script_phone_cert(t);
+    onshi_cert *cert = NULL;
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(F.nbegin, 1);
+    assert_int_equal(F.nend, 0); /* held, verified, for the signature */
+    /* the signature: no SELECT AP, no PIN status, no second VERIFY */
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_KEY, "9000");
+    sc_expect_fn(&t->sc, "802A0080", sign_handler, NULL);
+    uint8_t h[32] = {0x17};
+    onshi_buf *sig = NULL;
+    card->reader->last_ms = 0; /* as if idle: SCardStatus is asked, the card is untouched */
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_OK);
+    assert_int_equal(onshi_buf_len(sig), 256);
+    onshi_buf_free(sig);
+    sc_assert_done(&t->sc);
+    assert_int_equal(t->pin_calls, 1);
+    assert_int_equal(F.nbegin, 1);
+    assert_int_equal(F.nend, 1);
+    assert_int_equal(F.end_disp[0], SCARD_RESET_CARD);
+    onshi_card_free(card);
+    assert_int_equal(F.disc_disp, SCARD_LEAVE_CARD);
+
+    /* the phone swapped for another holder between the two calls: SCardStatus says our
+     * card is gone; the signature returns ONSHI_E_CARD_REMOVED without sending anything, and
+     * the transaction ends with a reset */
+    sc_script_open(&t->sc);
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    script_phone_cert(t);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    sc_assert_done(&t->sc);
+    int ends = F.nend;
+    F.status_rv = SCARD_W_REMOVED_CARD;
+    card->reader->last_ms = 0;
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_E_CARD_REMOVED);
+    assert_null(sig);
+    sc_assert_done(&t->sc); /* nothing was sent */
+    assert_int_equal(F.nend, ends + 1);
+    assert_int_equal(F.end_disp[F.nend - 1], SCARD_RESET_CARD);
+    assert_int_equal(t->pin_calls, 2);
+    F.status_rv = SCARD_S_SUCCESS;
+    onshi_card_free(card);
+}
+
+/* The phone reset by someone else between its certificate and the signature (Windows resets
+ * a card whose transaction stays idle over five seconds): the verified state is gone, so the
+ * signature starts over as before — AP, PIN status, the person asked again, VERIFY — and
+ * the certificate already read is not read again. */
+static void test_phone_reset_between(void **state)
+{
+    T *t = *state;
+    F.present[0] = 1;
+    sc_script_open(&t->sc);
+    onshi_card *card;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    script_phone_cert(t);
+    onshi_cert *cert = NULL;
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(t->pin_calls, 1);
+    F.status_rv = SCARD_W_RESET_CARD;
+    assert_true(F.nbegin < 4);
+    F.begin_rv[F.nbegin] = SCARD_W_RESET_CARD;
+    card->reader->last_ms = 0;
+    sc_expect_hex(&t->sc, SC_SELECT_AP, "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_PIN, "9000");
+    sc_expect_hex(&t->sc, SC_PIN_STATUS, "63C3");
+    sc_expect_hex(&t->sc, "002000800431323334", "9000");
+    sc_expect_hex(&t->sc, SC_SELECT_AUTH_KEY, "9000");
+    sc_expect_fn(&t->sc, "802A0080", sign_handler, NULL);
+    uint8_t h[32] = {0x18};
+    onshi_buf *sig = NULL;
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, h, 32), ONSHI_OK);
+    F.status_rv = SCARD_S_SUCCESS;
+    onshi_buf_free(sig);
+    sc_assert_done(&t->sc);
+    assert_int_equal(t->pin_calls, 2);
+    assert_int_equal(F.reconnects, 1);
+    assert_int_equal(F.end_disp[F.nend - 1], SCARD_RESET_CARD);
+    onshi_card_free(card);
+}
+
 static void test_t0_get_response_and_removal(void **state)
 {
     T *t = *state;
@@ -669,6 +776,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transactions_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_pin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_after_pin_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phone_one_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phone_reset_between, setup, teardown),
         cmocka_unit_test_setup_teardown(test_t0_get_response_and_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endless_get_response, setup, teardown),
     };

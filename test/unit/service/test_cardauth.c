@@ -624,6 +624,174 @@ static void test_smartphone_android(void **state)
     assert_int_equal(after.challenges, before.challenges);
 }
 
+/* Issue 17, "Card: the fewest APDUs", through the card calls an application makes itself
+ * (open, certificate, PIN tries, signature), for each holder: the exact sequence of commands
+ * (INS, SELECT target) and how often the PIN was asked. The certificate has a real size: 6
+ * READ BINARY. */
+#define SEQ_READ6 "B0 B0 B0 B0 B0 B0"
+
+static int read_then_sign(T *t, int with_tries, onshi_cert **cert_out)
+{
+    onshi_card *card = NULL;
+    onshi_cert *cert = NULL;
+    onshi_buf *sig = NULL;
+    unsigned char hash[32] = {0x17};
+    int tries = -1;
+    int rc = onshi_card_open(&card, t->ctx);
+    if (rc == ONSHI_OK)
+        rc = onshi_card_read_auth_cert(&cert, card);
+    if (rc == ONSHI_OK && with_tries)
+        rc = onshi_card_pin_tries_left(&tries, card);
+    if (rc == ONSHI_OK)
+        rc = onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32);
+    if (rc == ONSHI_OK)
+        assert_int_equal(onshi_buf_len(sig), 256);
+    onshi_buf_free(sig);
+    onshi_card_free(card);
+    if (cert_out != NULL)
+        *cert_out = cert;
+    else
+        onshi_cert_free(cert);
+    return rc;
+}
+
+static void use_holder(T *t, int phone)
+{
+    fake_card_free(&t->card);
+    fake_card_init_phone(&t->card, &mat, phone);
+    fake_card_attach(t->ctx, &t->card);
+    t->pin_calls = 0;
+}
+
+static void test_apdus_card_calls(void **state)
+{
+    T *t = *state;
+    assert_true(mat.cert_len > 5 * 256 && mat.cert_len <= 6 * 256);
+    /* a physical card: the minimum, 13 (SELECT AP, SELECT 000A, 6 READ, SELECT 0018, status,
+     * VERIFY, SELECT 0017, SIGN), reset once, at the end */
+    use_holder(t, VCARD_PHONE_NONE);
+    assert_int_equal(read_then_sign(t, 1, NULL), ONSHI_OK);
+    assert_string_equal(t->card.trace,
+                        "A4:AP A4:000A " SEQ_READ6 " A4:0018 20 20 A4:0017 2A");
+    assert_int_equal(t->card.apdus, 13);
+    assert_int_equal(t->pin_calls, 1);
+    assert_int_equal(t->card.verifies, 1);
+    assert_int_equal(t->card.resets, 1);
+    assert_int_equal(cs(t).signs, 1);
+
+    /* an Android phone, certificate first as on a card: 17 = the minimum + the refused read,
+     * the label (2) and the second SELECT 000A (docs/card.md "Fewest APDUs"). The VERIFY of
+     * the certificate read serves the signature in the same held transaction: the PIN is
+     * asked once, sent once; one reset, at the end. (Before: 21 APDUs, the PIN asked and
+     * sent twice, a reset in between.) */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    onshi_cert *cert = NULL;
+    assert_int_equal(read_then_sign(t, 0, &cert), ONSHI_OK);
+    assert_non_null(cert);
+    assert_int_equal(onshi_cert_key_bits(cert), 2048);
+    onshi_cert_free(cert);
+    assert_string_equal(t->card.trace, "A4:AP A4:000A B0 A4:0006 B0 A4:0018 20 20 A4:000A " SEQ_READ6
+                                       " A4:0017 2A");
+    assert_int_equal(t->card.apdus, 17);
+    assert_int_equal(t->pin_calls, 1);
+    assert_int_equal(t->card.verifies, 1);
+    assert_int_equal(t->card.resets, 1);
+    assert_int_equal(cs(t).signs, 1);
+
+    /* the phone, signature first (the order docs/card.md used to advise): the same 17 */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    onshi_card *card = NULL;
+    onshi_buf *sig = NULL;
+    unsigned char hash[32] = {0x17};
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    onshi_buf_free(sig);
+    onshi_card_free(card);
+    assert_int_equal(t->card.apdus, 17);
+    assert_int_equal(t->pin_calls, 1);
+
+    /* an iPhone: refused as before, after the label, the PIN never asked, nothing verified;
+     * a signature asked anyway is refused the same way */
+    use_holder(t, VCARD_PHONE_IPHONE);
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+    assert_non_null(strstr(onshi_ctx_last_error_message(t->ctx), "iPhone"));
+    assert_string_equal(t->card.trace, "A4:AP A4:000A B0 A4:0006 B0");
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32),
+                     ONSHI_E_JPKI_UNSUPPORTED_TOKEN);
+    onshi_card_free(card);
+    assert_null(strstr(t->card.trace, " 20"));
+    assert_int_equal(t->pin_calls, 0);
+    assert_int_equal(t->card.verifies, 0);
+    assert_int_equal(cs(t).signs, 0);
+}
+
+/* The phone's verified state held between the certificate and the signature is lost on every
+ * path that is not the signature: an error after the VERIFY (reset at once), the session
+ * closed without signing (reset at onshi_card_free), the holder taken away between the two
+ * calls (the signature fails, nothing signed). A wrong PIN is not retried. */
+static void test_phone_verified_state_ends(void **state)
+{
+    T *t = *state;
+    unsigned char hash[32] = {0x17};
+    onshi_card *card = NULL;
+    onshi_cert *cert = NULL;
+    onshi_buf *sig = NULL;
+
+    /* closed without a signature: one reset, by onshi_card_free */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    assert_int_equal(t->card.resets, 0); /* held for the signature */
+    onshi_card_free(card);
+    assert_int_equal(t->card.resets, 1);
+
+    /* a wrong PIN on the certificate read: reset at once, not retried; the next call asks
+     * the person again (a new VERIFY only with a new answer of the callback) */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    t->pin = "9999";
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_E_JPKI_PIN_WRONG);
+    assert_int_equal(t->card.verifies, 1);
+    assert_int_equal(t->card.resets, 1);
+    assert_int_equal(cs(t).tries_left, 2);
+    t->pin = "1234";
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32), ONSHI_OK);
+    onshi_buf_free(sig);
+    assert_int_equal(t->pin_calls, 2);
+    assert_int_equal(t->card.verifies, 2);
+    assert_int_equal(t->card.resets, 2);
+    onshi_card_free(card);
+    assert_int_equal(t->card.resets, 2);
+
+    /* the last try: the certificate read of a phone keeps the rule (nothing sent unconfirmed) */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    fake_card_spend_tries(&t->card, 2);
+    t->confirm_last = 0;
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_E_JPKI_PIN_LAST_TRY);
+    assert_int_equal(t->seen_last, 1);
+    assert_int_equal(t->card.verifies, 0);
+    onshi_card_free(card);
+    assert_int_equal(cs(t).tries_left, 1);
+
+    /* the phone taken away after the certificate: the signature fails, nothing is signed */
+    use_holder(t, VCARD_PHONE_ANDROID);
+    assert_int_equal(onshi_card_open(&card, t->ctx), ONSHI_OK);
+    assert_int_equal(onshi_card_read_auth_cert(&cert, card), ONSHI_OK);
+    onshi_cert_free(cert);
+    t->card.remove_at = (int)t->card.apdus + 1;
+    assert_int_equal(onshi_card_sign(&sig, card, ONSHI_HASH_SHA256, hash, 32),
+                     ONSHI_E_CARD_REMOVED);
+    assert_null(sig);
+    assert_int_equal(cs(t).signs, 0);
+    assert_int_equal(t->pin_calls, 1);
+    onshi_card_free(card);
+}
+
 /* Issue 16: the card removed at any APDU of the verification gives ONSHI_E_CARD_REMOVED,
  * and nothing is sent for authentication. */
 static void test_removed_at_every_apdu(void **state)
@@ -728,6 +896,8 @@ int main(void)
         cmocka_unit_test(test_tbs_bytes),
         cmocka_unit_test_setup_teardown(test_fewest_apdus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smartphone_android, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apdus_card_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phone_verified_state_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_at_every_apdu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_try_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_cert_sent, setup, teardown),
